@@ -1,0 +1,42 @@
+/**
+ * Which schema validates which inbound event. Kept apart from protocol.ts so browser bundles that only
+ * need event names do not carry every schema.
+ */
+import type { GenericSchema } from 'valibot';
+import { OperatorEvent, VisitorEvent, type OperatorRpc, type VisitorRpc } from './protocol';
+import * as S from './schemas';
+
+type SchemaTable<R> = { [K in keyof R]: R[K] extends { in: infer I } ? GenericSchema<unknown, I> : never };
+
+export const visitorEventSchemas: SchemaTable<VisitorRpc> = {
+  [VisitorEvent.hello]: S.visitorHelloSchema,
+  [VisitorEvent.identify]: S.identifySchema,
+  [VisitorEvent.messageSend]: S.visitorSendSchema,
+  [VisitorEvent.messageHistory]: S.historySchema,
+  [VisitorEvent.typingSet]: S.typingSchema,
+  [VisitorEvent.privacyStart]: S.privacyStartSchema,
+  [VisitorEvent.privacyVerify]: S.privacyVerifySchema,
+  [VisitorEvent.privacyResend]: S.privacyResendSchema,
+  [VisitorEvent.privacyStatus]: S.privacyStatusSchema,
+};
+
+export const operatorEventSchemas: SchemaTable<OperatorRpc> = {
+  [OperatorEvent.conversationList]: S.conversationListSchema,
+  [OperatorEvent.conversationOpen]: S.conversationOpenSchema,
+  [OperatorEvent.conversationClaim]: S.conversationRefSchema,
+  [OperatorEvent.conversationResolve]: S.conversationRefSchema,
+  [OperatorEvent.conversationReopen]: S.conversationRefSchema,
+  [OperatorEvent.messageSend]: S.operatorSendSchema,
+  [OperatorEvent.typingSet]: S.operatorTypingSchema,
+  [OperatorEvent.privacyList]: S.privacyListSchema,
+  [OperatorEvent.privacyGet]: S.privacyGetSchema,
+  [OperatorEvent.privacyAct]: S.privacyActionSchema,
+  [OperatorEvent.privacyFile]: S.privacyFileSchema,
+  [OperatorEvent.outboxList]: S.emptySchema,
+  [OperatorEvent.apiKeyList]: S.emptySchema,
+  [OperatorEvent.apiKeyCreate]: S.apiKeyCreateSchema,
+  [OperatorEvent.apiKeyRevoke]: S.idSchema,
+  [OperatorEvent.webhookList]: S.emptySchema,
+  [OperatorEvent.webhookCreate]: S.webhookCreateSchema,
+  [OperatorEvent.webhookDelete]: S.idSchema,
+};

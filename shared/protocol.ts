@@ -1,0 +1,168 @@
+/**
+ * The typed Socket.IO protocol of both namespaces. Event names live here and only here: every other
+ * file refers to them through these constants. One interface per direction of traffic, shared by the
+ * server (`Server<ClientToServer, ServerToClient>`) and the browser (`Socket<ServerToClient, ClientToServer>`).
+ */
+import type { AckFn } from './errors';
+import type * as S from './schemas';
+import type {
+  AuditEntryDto,
+  ConversationDto,
+  MessageDto,
+  OperatorDto,
+  OutboxMailDto,
+  PrivacyRequestDto,
+  VisitorRequestDto,
+} from './types';
+
+export const VISITOR_NAMESPACE = '/visitor';
+export const OPERATOR_NAMESPACE = '/operator';
+
+/** Events a visitor's widget sends; each takes an acknowledgement. */
+export const VisitorEvent = {
+  hello: 'visitor:hello',
+  identify: 'visitor:identify',
+  messageSend: 'message:send',
+  messageHistory: 'message:history',
+  typingSet: 'typing:set',
+  privacyStart: 'privacy:start',
+  privacyVerify: 'privacy:verify',
+  privacyResend: 'privacy:resend',
+  privacyStatus: 'privacy:status',
+} as const;
+
+/** Events the server pushes to a visitor. */
+export const VisitorPush = {
+  messageNew: 'message:new',
+  typing: 'typing:update',
+  privacyUpdate: 'privacy:update',
+  presence: 'presence:update',
+} as const;
+
+/** Events the operator console sends; each takes an acknowledgement. */
+export const OperatorEvent = {
+  conversationList: 'conversation:list',
+  conversationOpen: 'conversation:open',
+  conversationClaim: 'conversation:claim',
+  conversationResolve: 'conversation:resolve',
+  conversationReopen: 'conversation:reopen',
+  messageSend: 'message:send',
+  typingSet: 'typing:set',
+  privacyList: 'privacy:list',
+  privacyGet: 'privacy:get',
+  privacyAct: 'privacy:act',
+  privacyFile: 'privacy:file',
+  outboxList: 'outbox:list',
+  apiKeyList: 'apikey:list',
+  apiKeyCreate: 'apikey:create',
+  apiKeyRevoke: 'apikey:revoke',
+  webhookList: 'webhook:list',
+  webhookCreate: 'webhook:create',
+  webhookDelete: 'webhook:delete',
+} as const;
+
+/** Events the server pushes to operators. */
+export const OperatorPush = {
+  conversationUpsert: 'conversation:upsert',
+  messageNew: 'message:new',
+  typing: 'typing:update',
+  privacyUpsert: 'privacy:upsert',
+} as const;
+
+export interface VisitorConversationDto {
+  id: string;
+  status: ConversationDto['status'];
+  lastSeq: number;
+  assignedOperatorName: string | null;
+}
+
+export interface HelloResult {
+  /** The visitor's token: the same one sent, or a new one when none (or an unknown one) was sent. */
+  token: string;
+  conversation: VisitorConversationDto | null;
+  /** Messages after `afterSeq` (or the latest page when none). */
+  messages: MessageDto[];
+  operatorsOnline: boolean;
+}
+
+export interface TrackedRequest {
+  requestToken: string;
+  request: VisitorRequestDto;
+}
+
+export type PrivacyStartResult =
+  | { status: 'code_sent'; verificationId: string; expiresAt: number }
+  | ({ status: 'filed' } & TrackedRequest);
+
+export interface ApiKeyDto {
+  id: number;
+  label: string;
+  prefix: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface WebhookDto {
+  id: number;
+  url: string;
+  createdAt: number;
+  deliveries: Array<{ id: number; event: string; status: 'pending' | 'delivered' | 'failed'; attempts: number; lastError: string | null; updatedAt: number }>;
+}
+
+/** Request/response pairs of the visitor namespace, by event. */
+export interface VisitorRpc {
+  [VisitorEvent.hello]: { in: S.VisitorHelloInput; out: HelloResult };
+  [VisitorEvent.identify]: { in: S.IdentifyInput; out: { identified: true } };
+  [VisitorEvent.messageSend]: { in: S.VisitorSendInput; out: { message: MessageDto } };
+  [VisitorEvent.messageHistory]: { in: S.HistoryInput; out: { messages: MessageDto[]; lastSeq: number } };
+  [VisitorEvent.typingSet]: { in: S.TypingInput; out: null };
+  [VisitorEvent.privacyStart]: { in: S.PrivacyStartInput; out: PrivacyStartResult };
+  [VisitorEvent.privacyVerify]: { in: S.PrivacyVerifyInput; out: TrackedRequest };
+  [VisitorEvent.privacyResend]: { in: S.PrivacyResendInput; out: { expiresAt: number } };
+  [VisitorEvent.privacyStatus]: { in: S.PrivacyStatusInput; out: { requests: TrackedRequest[] } };
+}
+
+/** Request/response pairs of the operator namespace, by event. */
+export interface OperatorRpc {
+  [OperatorEvent.conversationList]: { in: S.ConversationListInput; out: { conversations: ConversationDto[] } };
+  [OperatorEvent.conversationOpen]: {
+    in: S.ConversationOpenInput;
+    out: { conversation: ConversationDto; messages: MessageDto[] };
+  };
+  [OperatorEvent.conversationClaim]: { in: S.ConversationRefInput; out: { conversation: ConversationDto } };
+  [OperatorEvent.conversationResolve]: { in: S.ConversationRefInput; out: { conversation: ConversationDto } };
+  [OperatorEvent.conversationReopen]: { in: S.ConversationRefInput; out: { conversation: ConversationDto } };
+  [OperatorEvent.messageSend]: { in: S.OperatorSendInput; out: { message: MessageDto } };
+  [OperatorEvent.typingSet]: { in: S.OperatorTypingInput; out: null };
+  [OperatorEvent.privacyList]: { in: S.PrivacyListInput; out: { requests: PrivacyRequestDto[] } };
+  [OperatorEvent.privacyGet]: { in: S.PrivacyGetInput; out: { request: PrivacyRequestDto; audit: AuditEntryDto[] } };
+  [OperatorEvent.privacyAct]: { in: S.PrivacyActionInput; out: { request: PrivacyRequestDto } };
+  [OperatorEvent.privacyFile]: { in: S.PrivacyFileInput; out: { request: PrivacyRequestDto } };
+  [OperatorEvent.outboxList]: { in: S.EmptyInput; out: { mails: OutboxMailDto[] } };
+  [OperatorEvent.apiKeyList]: { in: S.EmptyInput; out: { keys: ApiKeyDto[] } };
+  [OperatorEvent.apiKeyCreate]: { in: S.ApiKeyCreateInput; out: { key: ApiKeyDto; secret: string } };
+  [OperatorEvent.apiKeyRevoke]: { in: S.IdInput; out: null };
+  [OperatorEvent.webhookList]: { in: S.EmptyInput; out: { webhooks: WebhookDto[] } };
+  [OperatorEvent.webhookCreate]: { in: S.WebhookCreateInput; out: { webhook: WebhookDto; secret: string } };
+  [OperatorEvent.webhookDelete]: { in: S.IdInput; out: null };
+}
+
+type Handlers<R> = { [K in keyof R]: R[K] extends { in: infer I; out: infer O } ? (payload: I, ack: AckFn<O>) => void : never };
+
+export type VisitorClientToServer = Handlers<VisitorRpc>;
+export interface VisitorServerToClient {
+  [VisitorPush.messageNew]: (message: MessageDto) => void;
+  [VisitorPush.typing]: (state: { typing: boolean; name: string | null }) => void;
+  [VisitorPush.privacyUpdate]: (update: TrackedRequest) => void;
+  [VisitorPush.presence]: (state: { operatorsOnline: boolean }) => void;
+}
+
+export type OperatorClientToServer = Handlers<OperatorRpc>;
+export interface OperatorServerToClient {
+  [OperatorPush.conversationUpsert]: (conversation: ConversationDto) => void;
+  [OperatorPush.messageNew]: (message: MessageDto) => void;
+  [OperatorPush.typing]: (state: { conversationId: string; typing: boolean }) => void;
+  [OperatorPush.privacyUpsert]: (request: PrivacyRequestDto) => void;
+}
+
+export type { OperatorDto };

@@ -1,0 +1,133 @@
+/**
+ * Runtime schemas for every inbound payload (socket events and HTTP bodies). Objects are strict: an
+ * unknown field is an error, not something silently carried along.
+ */
+import * as v from 'valibot';
+import { REQUEST_STATES, REQUEST_TYPES, OPERATOR_ACTIONS } from './privacy';
+
+export const MAX_MESSAGE_LENGTH = 4000;
+export const LANGS = ['en', 'ru'] as const;
+
+const token = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{22,64}$/, 'malformed token'));
+const clientId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,64}$/, 'clientId must be 8–64 URL-safe characters'));
+const conversationId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,32}$/, 'malformed conversation id'));
+const seq = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
+const limit = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(200));
+const messageText = v.pipe(
+  v.string(),
+  v.trim(),
+  v.minLength(1, 'message is empty'),
+  v.maxLength(MAX_MESSAGE_LENGTH, `message is longer than ${MAX_MESSAGE_LENGTH} characters`),
+);
+const lang = v.picklist(LANGS);
+export const emailSchema = v.pipe(v.string(), v.trim(), v.toLowerCase(), v.maxLength(254), v.email('not an e-mail address'));
+const personName = v.pipe(v.string(), v.trim(), v.maxLength(200));
+const reason = v.pipe(v.string(), v.trim(), v.minLength(1, 'a reason is required'), v.maxLength(2000));
+const requestId = v.pipe(v.number(), v.integer(), v.minValue(1));
+
+// ---- /visitor ----
+export const visitorHelloSchema = v.strictObject({
+  token: v.optional(v.nullable(token)),
+  lang: v.optional(lang),
+  page: v.optional(
+    v.strictObject({
+      url: v.pipe(v.string(), v.maxLength(2000)),
+      title: v.pipe(v.string(), v.maxLength(300)),
+    }),
+  ),
+  /** Status tokens of the privacy requests this browser filed ("My requests"). */
+  requestTokens: v.optional(v.pipe(v.array(token), v.maxLength(20))),
+});
+export const visitorSendSchema = v.strictObject({ clientId, text: messageText });
+export const historySchema = v.strictObject({ afterSeq: v.optional(seq), limit: v.optional(limit) });
+export const typingSchema = v.strictObject({ typing: v.boolean() });
+export const identifySchema = v.strictObject({
+  email: emailSchema,
+  name: v.optional(personName),
+  signature: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/i, 'signature must be a hex HMAC-SHA256')),
+});
+export const privacyStartSchema = v.strictObject({
+  type: v.picklist(REQUEST_TYPES),
+  email: emailSchema,
+  name: v.optional(personName),
+  details: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(2000))),
+  lang: v.optional(lang),
+});
+export const privacyVerifySchema = v.strictObject({
+  verificationId: token,
+  code: v.pipe(v.string(), v.trim(), v.regex(/^\d{6}$/, 'the code has 6 digits')),
+});
+export const privacyResendSchema = v.strictObject({ verificationId: token });
+export const privacyStatusSchema = v.strictObject({ requestTokens: v.pipe(v.array(token), v.maxLength(20)) });
+
+// ---- /operator ----
+export const CONVERSATION_VIEWS = ['unassigned', 'mine', 'open', 'resolved'] as const;
+export const conversationListSchema = v.strictObject({ view: v.picklist(CONVERSATION_VIEWS) });
+export const conversationOpenSchema = v.strictObject({ conversationId, afterSeq: v.optional(seq), limit: v.optional(limit) });
+export const conversationRefSchema = v.strictObject({ conversationId });
+export const operatorSendSchema = v.strictObject({ conversationId, clientId, text: messageText });
+export const operatorTypingSchema = v.strictObject({ conversationId, typing: v.boolean() });
+export const privacyListSchema = v.strictObject({
+  state: v.optional(v.picklist(REQUEST_STATES)),
+  type: v.optional(v.picklist(REQUEST_TYPES)),
+});
+export const privacyGetSchema = v.strictObject({ id: requestId });
+export const privacyActionSchema = v.strictObject({
+  id: requestId,
+  action: v.picklist(OPERATOR_ACTIONS),
+  reason: v.optional(reason),
+  /** What was kept and why (erasure), or what was corrected (rectification). */
+  note: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(2000))),
+});
+export const privacyFileSchema = v.strictObject({
+  type: v.picklist(REQUEST_TYPES),
+  email: emailSchema,
+  name: v.optional(personName),
+  details: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(2000))),
+  lang,
+});
+export const emptySchema = v.strictObject({});
+export const apiKeyCreateSchema = v.strictObject({ label: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100)) });
+export const idSchema = v.strictObject({ id: requestId });
+export const webhookCreateSchema = v.strictObject({
+  url: v.pipe(v.string(), v.trim(), v.maxLength(2000), v.url('not a URL'), v.regex(/^https?:\/\//, 'http or https only')),
+});
+
+// ---- HTTP ----
+export const loginSchema = v.strictObject({
+  email: emailSchema,
+  password: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+});
+export const apiCreateRequestSchema = v.strictObject({
+  type: v.picklist(REQUEST_TYPES),
+  email: emailSchema,
+  name: v.optional(personName),
+  details: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(2000))),
+  lang: v.optional(lang),
+});
+
+export type VisitorHelloInput = v.InferOutput<typeof visitorHelloSchema>;
+export type VisitorSendInput = v.InferOutput<typeof visitorSendSchema>;
+export type HistoryInput = v.InferOutput<typeof historySchema>;
+export type TypingInput = v.InferOutput<typeof typingSchema>;
+export type IdentifyInput = v.InferOutput<typeof identifySchema>;
+export type PrivacyStartInput = v.InferOutput<typeof privacyStartSchema>;
+export type PrivacyVerifyInput = v.InferOutput<typeof privacyVerifySchema>;
+export type PrivacyResendInput = v.InferOutput<typeof privacyResendSchema>;
+export type PrivacyStatusInput = v.InferOutput<typeof privacyStatusSchema>;
+export type ConversationView = (typeof CONVERSATION_VIEWS)[number];
+export type ConversationListInput = v.InferOutput<typeof conversationListSchema>;
+export type ConversationOpenInput = v.InferOutput<typeof conversationOpenSchema>;
+export type ConversationRefInput = v.InferOutput<typeof conversationRefSchema>;
+export type OperatorSendInput = v.InferOutput<typeof operatorSendSchema>;
+export type OperatorTypingInput = v.InferOutput<typeof operatorTypingSchema>;
+export type PrivacyListInput = v.InferOutput<typeof privacyListSchema>;
+export type PrivacyGetInput = v.InferOutput<typeof privacyGetSchema>;
+export type PrivacyActionInput = v.InferOutput<typeof privacyActionSchema>;
+export type PrivacyFileInput = v.InferOutput<typeof privacyFileSchema>;
+export type EmptyInput = v.InferOutput<typeof emptySchema>;
+export type ApiKeyCreateInput = v.InferOutput<typeof apiKeyCreateSchema>;
+export type IdInput = v.InferOutput<typeof idSchema>;
+export type WebhookCreateInput = v.InferOutput<typeof webhookCreateSchema>;
+export type LoginInput = v.InferOutput<typeof loginSchema>;
+export type ApiCreateRequestInput = v.InferOutput<typeof apiCreateRequestSchema>;

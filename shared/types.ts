@@ -1,0 +1,88 @@
+/** Data shapes that cross the wire. Times are epoch milliseconds. */
+import type { Jurisdiction, RequestState, RequestType } from './privacy';
+
+export type Author = 'visitor' | 'operator' | 'system';
+export type Lang = 'en' | 'ru';
+export type ConversationStatus = 'open' | 'resolved';
+export type OperatorRole = 'admin' | 'operator';
+
+export interface MessageDto {
+  id: number;
+  conversationId: string;
+  seq: number;
+  clientId: string;
+  author: Author;
+  /** Display name of the operator who wrote it; null for visitor and system messages. */
+  operatorName: string | null;
+  text: string;
+  createdAt: number;
+}
+
+export interface ConversationDto {
+  id: string;
+  status: ConversationStatus;
+  /** A stable, non-identifying label such as "Visitor 4F2A". */
+  visitorLabel: string;
+  assignedOperatorId: number | null;
+  assignedOperatorName: string | null;
+  lastSeq: number;
+  lastMessagePreview: string | null;
+  lastMessageAt: number | null;
+  /** When the visitor's oldest unanswered message arrived; null when an operator answered last. */
+  waitingSince: number | null;
+  pageUrl: string | null;
+  pageTitle: string | null;
+  lang: Lang | null;
+  createdAt: number;
+}
+
+export interface OperatorDto {
+  id: number;
+  email: string;
+  name: string;
+  role: OperatorRole;
+}
+
+/** What a visitor sees of a request: no e-mail, no internal notes. */
+export interface VisitorRequestDto {
+  reference: string;
+  type: RequestType;
+  state: RequestState;
+  dueAt: number | null;
+  createdAt: number;
+  completedAt: number | null;
+  rejectionReason: string | null;
+  extended: boolean;
+}
+
+/** What operators see of a request. `email` is null once the request is closed and minimised. */
+export interface PrivacyRequestDto extends VisitorRequestDto {
+  id: number;
+  jurisdiction: Jurisdiction;
+  source: 'chat' | 'operator' | 'api';
+  email: string | null;
+  name: string | null;
+  details: string | null;
+  lang: Lang;
+  verifiedAt: number | null;
+  ackDueAt: number | null;
+  extensionReason: string | null;
+  retainedNote: string | null;
+  result: Record<string, number> | null;
+}
+
+export interface AuditEntryDto {
+  id: number;
+  at: number;
+  actor: string;
+  action: string;
+  detail: Record<string, unknown> | null;
+}
+
+export interface OutboxMailDto {
+  id: number;
+  to: string;
+  subject: string;
+  text: string;
+  createdAt: number;
+}

@@ -90,9 +90,14 @@ export interface TrackedRequest {
   request: VisitorRequestDto;
 }
 
+/** A request just filed; `alreadyOpen` when it turned out to repeat an open one, which is returned instead. */
+export interface FiledRequest extends TrackedRequest {
+  alreadyOpen: boolean;
+}
+
 export type PrivacyStartResult =
   | { status: 'code_sent'; verificationId: string; expiresAt: number }
-  | ({ status: 'filed' } & TrackedRequest);
+  | ({ status: 'filed' } & FiledRequest);
 
 export interface ApiKeyDto {
   id: number;
@@ -117,7 +122,7 @@ export interface VisitorRpc {
   [VisitorEvent.messageHistory]: { in: S.HistoryInput; out: { messages: MessageDto[]; lastSeq: number } };
   [VisitorEvent.typingSet]: { in: S.TypingInput; out: null };
   [VisitorEvent.privacyStart]: { in: S.PrivacyStartInput; out: PrivacyStartResult };
-  [VisitorEvent.privacyVerify]: { in: S.PrivacyVerifyInput; out: TrackedRequest };
+  [VisitorEvent.privacyVerify]: { in: S.PrivacyVerifyInput; out: FiledRequest };
   [VisitorEvent.privacyResend]: { in: S.PrivacyResendInput; out: { expiresAt: number } };
   [VisitorEvent.privacyStatus]: { in: S.PrivacyStatusInput; out: { requests: TrackedRequest[] } };
 }
@@ -153,7 +158,7 @@ export type VisitorClientToServer = Handlers<VisitorRpc>;
 export interface VisitorServerToClient {
   [VisitorPush.messageNew]: (message: MessageDto) => void;
   [VisitorPush.typing]: (state: { typing: boolean; name: string | null }) => void;
-  [VisitorPush.privacyUpdate]: (update: TrackedRequest) => void;
+  [VisitorPush.privacyUpdate]: (request: VisitorRequestDto) => void;
   [VisitorPush.presence]: (state: { operatorsOnline: boolean }) => void;
 }
 

@@ -1,0 +1,114 @@
+import type { Db } from '../open';
+import type { ConversationDto } from '../../../shared/types';
+import type { ConversationView } from '../../../shared/schemas';
+
+export interface ConversationRow extends ConversationDto {
+  /** Internal row id (never sent to clients). */
+  rowId: number;
+  visitorId: number;
+}
+
+const SELECT = `
+  SELECT c.id AS rowId, c.public_id AS id, c.visitor_id AS visitorId, c.status, v.label AS visitorLabel,
+         c.assigned_operator_id AS assignedOperatorId, o.name AS assignedOperatorName, c.last_seq AS lastSeq,
+         c.last_message_preview AS lastMessagePreview, c.last_message_at AS lastMessageAt,
+         c.waiting_since AS waitingSince, c.page_url AS pageUrl, c.page_title AS pageTitle, v.lang,
+         c.created_at AS createdAt
+    FROM conversations c
+    JOIN visitors v ON v.id = c.visitor_id
+    LEFT JOIN operators o ON o.id = c.assigned_operator_id`;
+
+const PREVIEW_LENGTH = 140;
+
+/** Conversations; one per visitor. */
+export class ConversationRepository {
+  private readonly insertStmt;
+  private readonly byPublicIdStmt;
+  private readonly byVisitorStmt;
+  private readonly byRowIdStmt;
+  private readonly listStmts: Record<ConversationView, ReturnType<Db['prepare']>>;
+  private readonly claimStmt;
+  private readonly statusStmt;
+  private readonly nextSeqStmt;
+  private readonly afterMessageStmt;
+  private readonly pageStmt;
+  private readonly deleteByVisitorStmt;
+
+  constructor(db: Db) {
+    this.insertStmt = db.prepare(
+      `INSERT INTO conversations (public_id, visitor_id, status, page_url, page_title, created_at, updated_at)
+       VALUES (?, ?, 'open', ?, ?, ?, ?)`,
+    );
+    this.byPublicIdStmt = db.prepare(`${SELECT} WHERE c.public_id = ?`);
+    this.byVisitorStmt = db.prepare(`${SELECT} WHERE c.visitor_id = ?`);
+    this.byRowIdStmt = db.prepare(`${SELECT} WHERE c.id = ?`);
+    const order = `ORDER BY c.waiting_since IS NULL, c.waiting_since, c.last_message_at DESC LIMIT 500`;
+    this.listStmts = {
+      unassigned: db.prepare(`${SELECT} WHERE c.status = 'open' AND c.assigned_operator_id IS NULL AND c.last_seq > 0 ${order}`),
+      mine: db.prepare(`${SELECT} WHERE c.status = 'open' AND c.assigned_operator_id = @operatorId ${order}`),
+      open: db.prepare(`${SELECT} WHERE c.status = 'open' AND c.last_seq > 0 ${order}`),
+      resolved: db.prepare(`${SELECT} WHERE c.status = 'resolved' ORDER BY c.updated_at DESC LIMIT 500`),
+    };
+    this.claimStmt = db.prepare(
+      `UPDATE conversations SET assigned_operator_id = ?, updated_at = ? WHERE id = ? AND assigned_operator_id IS NULL`,
+    );
+    this.statusStmt = db.prepare(`UPDATE conversations SET status = ?, updated_at = ? WHERE id = ?`);
+    this.nextSeqStmt = db.prepare(`UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`).pluck();
+    this.afterMessageStmt = db.prepare(
+      `UPDATE conversations
+          SET last_message_preview = ?, last_message_at = ?, updated_at = ?, status = 'open',
+              waiting_since = CASE WHEN ? = 'visitor' THEN coalesce(waiting_since, ?) ELSE NULL END
+        WHERE id = ?`,
+    );
+    this.pageStmt = db.prepare(`UPDATE conversations SET page_url = ?, page_title = ? WHERE id = ?`);
+    this.deleteByVisitorStmt = db.prepare(`DELETE FROM conversations WHERE visitor_id = ?`);
+  }
+
+  create(publicId: string, visitorId: number, page: { url: string; title: string } | null, now: number): ConversationRow {
+    const info = this.insertStmt.run(publicId, visitorId, page?.url ?? null, page?.title ?? null, now, now);
+    return this.byRowId(Number(info.lastInsertRowid))!;
+  }
+
+  byPublicId(publicId: string): ConversationRow | null {
+    return (this.byPublicIdStmt.get(publicId) as ConversationRow | undefined) ?? null;
+  }
+
+  byVisitor(visitorId: number): ConversationRow | null {
+    return (this.byVisitorStmt.get(visitorId) as ConversationRow | undefined) ?? null;
+  }
+
+  byRowId(rowId: number): ConversationRow | null {
+    return (this.byRowIdStmt.get(rowId) as ConversationRow | undefined) ?? null;
+  }
+
+  list(view: ConversationView, operatorId: number): ConversationRow[] {
+    const stmt = this.listStmts[view];
+    return (view === 'mine' ? stmt.all({ operatorId }) : (stmt as unknown as { all(): unknown[] }).all()) as ConversationRow[];
+  }
+
+  /** Assigns the conversation only if nobody holds it; returns whether this call won. */
+  claim(rowId: number, operatorId: number, now: number): boolean {
+    return this.claimStmt.run(operatorId, now, rowId).changes === 1;
+  }
+
+  setStatus(rowId: number, status: 'open' | 'resolved', now: number): void {
+    this.statusStmt.run(status, now, rowId);
+  }
+
+  /** Reserves the next sequence number; call inside the transaction that inserts the message. */
+  nextSeq(rowId: number): number {
+    return this.nextSeqStmt.get(rowId) as number;
+  }
+
+  recordMessage(rowId: number, author: string, text: string, at: number): void {
+    this.afterMessageStmt.run(text.slice(0, PREVIEW_LENGTH), at, at, author, at, rowId);
+  }
+
+  setPage(rowId: number, page: { url: string; title: string }): void {
+    this.pageStmt.run(page.url, page.title, rowId);
+  }
+
+  deleteByVisitor(visitorId: number): number {
+    return this.deleteByVisitorStmt.run(visitorId).changes;
+  }
+}

@@ -1,0 +1,73 @@
+import type { Db } from '../open';
+import type { Author, MessageDto } from '../../../shared/types';
+
+interface Raw {
+  id: number;
+  seq: number;
+  clientId: string;
+  author: Author;
+  operatorName: string | null;
+  text: string;
+  createdAt: number;
+}
+
+const SELECT = `SELECT m.id, m.seq, m.client_id AS clientId, m.author, o.name AS operatorName, m.body AS text,
+                       m.created_at AS createdAt
+                  FROM messages m LEFT JOIN operators o ON o.id = m.operator_id`;
+
+/** Messages of a conversation, addressed by (conversation, seq) and (conversation, clientId). */
+export class MessageRepository {
+  private readonly insertStmt;
+  private readonly byClientIdStmt;
+  private readonly afterStmt;
+  private readonly latestStmt;
+  private readonly countStmt;
+  private readonly allStmt;
+  private readonly deleteStmt;
+
+  constructor(db: Db) {
+    this.insertStmt = db.prepare(
+      `INSERT INTO messages (conversation_id, seq, client_id, author, operator_id, body, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.byClientIdStmt = db.prepare(`${SELECT} WHERE m.conversation_id = ? AND m.client_id = ?`);
+    this.afterStmt = db.prepare(`${SELECT} WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`);
+    this.latestStmt = db.prepare(
+      `SELECT * FROM (${SELECT} WHERE m.conversation_id = ? ORDER BY m.seq DESC LIMIT ?) ORDER BY seq`,
+    );
+    this.allStmt = db.prepare(`${SELECT} WHERE m.conversation_id = ? ORDER BY m.seq`);
+    this.countStmt = db.prepare(`SELECT count(*) FROM messages WHERE conversation_id = ?`).pluck();
+    this.deleteStmt = db.prepare(`DELETE FROM messages WHERE conversation_id = ?`);
+  }
+
+  insert(row: { conversationRowId: number; seq: number; clientId: string; author: Author; operatorId: number | null; text: string; at: number }): number {
+    return Number(
+      this.insertStmt.run(row.conversationRowId, row.seq, row.clientId, row.author, row.operatorId, row.text, row.at).lastInsertRowid,
+    );
+  }
+
+  byClientId(conversationRowId: number, publicId: string, clientId: string): MessageDto | null {
+    const raw = this.byClientIdStmt.get(conversationRowId, clientId) as Raw | undefined;
+    return raw ? { ...raw, conversationId: publicId } : null;
+  }
+
+  after(conversationRowId: number, publicId: string, afterSeq: number, limit: number): MessageDto[] {
+    return (this.afterStmt.all(conversationRowId, afterSeq, limit) as Raw[]).map((r) => ({ ...r, conversationId: publicId }));
+  }
+
+  latest(conversationRowId: number, publicId: string, limit: number): MessageDto[] {
+    return (this.latestStmt.all(conversationRowId, limit) as Raw[]).map((r) => ({ ...r, conversationId: publicId }));
+  }
+
+  all(conversationRowId: number, publicId: string): MessageDto[] {
+    return (this.allStmt.all(conversationRowId) as Raw[]).map((r) => ({ ...r, conversationId: publicId }));
+  }
+
+  count(conversationRowId: number): number {
+    return this.countStmt.get(conversationRowId) as number;
+  }
+
+  deleteByConversation(conversationRowId: number): number {
+    return this.deleteStmt.run(conversationRowId).changes;
+  }
+}

@@ -1,0 +1,28 @@
+import { EventEmitter } from 'node:events';
+import type { ConversationDto, MessageDto, PrivacyRequestDto } from '../shared/types';
+
+/** Domain events services publish; the realtime layer turns them into socket pushes. */
+export interface DomainEvents {
+  'message:created': { message: MessageDto; visitorId: number };
+  'conversation:changed': { conversation: ConversationDto; visitorId: number };
+  'typing:changed': { conversationId: string; visitorId: number; from: 'visitor' | 'operator'; typing: boolean; name: string | null };
+  'privacy:changed': { request: PrivacyRequestDto };
+}
+
+/** A typed wrapper over EventEmitter; one per app, passed to whoever needs it. */
+export class EventBus {
+  private readonly emitter = new EventEmitter({ captureRejections: false });
+
+  constructor() {
+    this.emitter.setMaxListeners(50);
+  }
+
+  emit<K extends keyof DomainEvents>(name: K, payload: DomainEvents[K]): void {
+    this.emitter.emit(name, payload);
+  }
+
+  on<K extends keyof DomainEvents>(name: K, listener: (payload: DomainEvents[K]) => void): () => void {
+    this.emitter.on(name, listener);
+    return () => this.emitter.off(name, listener);
+  }
+}

@@ -1,0 +1,42 @@
+import type { NextFunction, Request, Response } from 'express';
+import * as v from 'valibot';
+import type { Logger } from 'pino';
+import { AppError, type ErrorCode } from '../../shared/errors';
+import { describeIssues } from '../realtime/handle';
+
+const STATUS: Record<ErrorCode, number> = {
+  invalid_payload: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  rate_limited: 429,
+  invalid_code: 400,
+  code_expired: 410,
+  too_many_attempts: 429,
+  invalid_state: 409,
+  duplicate_request: 409,
+  internal: 500,
+};
+
+/** Parses `req.body` with `schema` or throws `invalid_payload`. */
+export function parseBody<T>(schema: v.GenericSchema<unknown, T>, req: Request): T {
+  const parsed = v.safeParse(schema, req.body ?? {});
+  if (!parsed.success) throw new AppError('invalid_payload', describeIssues(parsed.issues));
+  return parsed.output;
+}
+
+/** The JSON error shape of every route, the same `{ ok: false, error }` as socket acks. */
+export function errorHandler(log: Logger) {
+  return (error: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+    let appError: AppError;
+    if (error instanceof AppError) appError = error;
+    else if ((error as { type?: string }).type === 'entity.too.large') appError = new AppError('invalid_payload', 'The request body is too large.');
+    else if ((error as { type?: string }).type === 'entity.parse.failed') appError = new AppError('invalid_payload', 'The request body is not valid JSON.');
+    else {
+      log.error({ err: error }, 'route failed');
+      appError = new AppError('internal', 'Something went wrong on our side. Please try again.');
+    }
+    res.status(STATUS[appError.code]).json({ ok: false, error: { code: appError.code, message: appError.message } });
+  };
+}

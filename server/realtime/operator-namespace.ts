@@ -1,0 +1,125 @@
+import type { Logger } from 'pino';
+import type { Namespace, Socket } from 'socket.io';
+import { AppError } from '../../shared/errors';
+import { operatorEventSchemas } from '../../shared/event-schemas';
+import {
+  OperatorEvent,
+  type OperatorClientToServer,
+  type OperatorRpc,
+  type OperatorServerToClient,
+} from '../../shared/protocol';
+import type { OperatorRow } from '../db/repositories/operator-repository';
+import { readSessionToken } from '../http/session-cookie';
+import type { AdminService } from '../services/admin-service';
+import type { AuthService } from '../services/auth-service';
+import type { ChatService } from '../services/chat-service';
+import type { PrivacyService } from '../services/privacy-service';
+import { createRegistrar } from './handle';
+import { rooms } from './rooms';
+
+export interface OperatorSocketData {
+  sessionToken: string;
+  operatorId: number;
+}
+
+export type OperatorNamespace = Namespace<OperatorClientToServer, OperatorServerToClient, Record<string, never>, OperatorSocketData>;
+type OperatorSocket = Socket<OperatorClientToServer, OperatorServerToClient, Record<string, never>, OperatorSocketData>;
+
+export interface OperatorDeps {
+  auth: AuthService;
+  chat: ChatService;
+  privacy: PrivacyService;
+  admin: AdminService;
+  onPresenceChange: () => void;
+  log: Logger;
+}
+
+/** The /operator namespace: refuses connections without a live session; re-checks it on every event. */
+export function attachOperatorNamespace(nsp: OperatorNamespace, deps: OperatorDeps): void {
+  const on = createRegistrar<OperatorRpc>(operatorEventSchemas, deps.log);
+
+  nsp.use((socket, next) => {
+    const token = readSessionToken(socket.handshake.headers.cookie);
+    const operator = deps.auth.operatorForSession(token);
+    if (!operator || !token) return next(new Error('unauthorized'));
+    socket.data = { sessionToken: token, operatorId: operator.id };
+    next();
+  });
+
+  nsp.on('connection', (socket: OperatorSocket) => {
+    socket.join(rooms.operators);
+    deps.onPresenceChange();
+    socket.on('disconnect', () => deps.onPresenceChange());
+
+    /** The operator behind this socket, as of now: a signed-out or disabled operator is cut off. */
+    const me = (): OperatorRow => {
+      const operator = deps.auth.operatorForSession(socket.data.sessionToken);
+      if (!operator) {
+        socket.disconnect(true);
+        throw new AppError('unauthorized', 'Your session has ended. Please sign in again.');
+      }
+      return operator;
+    };
+    const admin = (): OperatorRow => {
+      const operator = me();
+      if (operator.role !== 'admin') throw new AppError('forbidden', 'Only admins can do this.');
+      return operator;
+    };
+
+    on(socket, OperatorEvent.conversationList, (input) => ({ conversations: deps.chat.list(input.view, me().id) }));
+    on(socket, OperatorEvent.conversationOpen, (input) => {
+      me();
+      return deps.chat.open(input.conversationId, input.afterSeq, input.limit);
+    });
+    on(socket, OperatorEvent.conversationClaim, (input) => ({ conversation: deps.chat.claim(me(), input.conversationId) }));
+    on(socket, OperatorEvent.conversationResolve, (input) => {
+      me();
+      return { conversation: deps.chat.setStatus(input.conversationId, 'resolved') };
+    });
+    on(socket, OperatorEvent.conversationReopen, (input) => {
+      me();
+      return { conversation: deps.chat.setStatus(input.conversationId, 'open') };
+    });
+    on(socket, OperatorEvent.messageSend, async (input) => ({ message: await deps.chat.operatorSend(me(), input) }));
+    on(socket, OperatorEvent.typingSet, (input) => {
+      deps.chat.typing(input.conversationId, 'operator', input.typing, me().name);
+      return null;
+    });
+
+    on(socket, OperatorEvent.privacyList, (input) => {
+      me();
+      return { requests: deps.privacy.list(input) };
+    });
+    on(socket, OperatorEvent.privacyGet, (input) => deps.privacy.get(me(), input.id));
+    on(socket, OperatorEvent.privacyAct, async (input) => ({ request: await deps.privacy.act(me(), input) }));
+    on(socket, OperatorEvent.privacyFile, async (input) => ({ request: await deps.privacy.fileByOperator(me(), input) }));
+
+    on(socket, OperatorEvent.outboxList, () => {
+      admin();
+      return { mails: deps.admin.outbox() };
+    });
+    on(socket, OperatorEvent.apiKeyList, () => {
+      admin();
+      return { keys: deps.admin.apiKeys() };
+    });
+    on(socket, OperatorEvent.apiKeyCreate, (input) => deps.admin.createApiKey(admin(), input.label));
+    on(socket, OperatorEvent.apiKeyRevoke, (input) => {
+      admin();
+      deps.admin.revokeApiKey(input.id);
+      return null;
+    });
+    on(socket, OperatorEvent.webhookList, () => {
+      admin();
+      return { webhooks: deps.admin.webhooks() };
+    });
+    on(socket, OperatorEvent.webhookCreate, (input) => {
+      admin();
+      return deps.admin.createWebhook(input.url);
+    });
+    on(socket, OperatorEvent.webhookDelete, (input) => {
+      admin();
+      deps.admin.deleteWebhook(input.id);
+      return null;
+    });
+  });
+}

@@ -1,0 +1,143 @@
+import { AppError } from '../../shared/errors';
+import type { ConversationView, OperatorSendInput, VisitorSendInput } from '../../shared/schemas';
+import type { ConversationDto, MessageDto } from '../../shared/types';
+import type { Clock } from '../clock';
+import { randomToken } from '../crypto';
+import type { BatchWriter } from '../db/batch-writer';
+import type { ConversationRepository, ConversationRow } from '../db/repositories/conversation-repository';
+import type { MessageRepository } from '../db/repositories/message-repository';
+import type { OperatorRow } from '../db/repositories/operator-repository';
+import type { EventBus } from '../events';
+
+const DEFAULT_PAGE = 50;
+
+export function toConversationDto(row: ConversationRow): ConversationDto {
+  const { rowId: _rowId, visitorId: _visitorId, ...dto } = row;
+  return dto;
+}
+
+/**
+ * Conversations and messages: who may write where, exactly-once storage by client id, sequence order.
+ * Writes go through the batch writer, so a message is acknowledged only after its transaction commits.
+ */
+export class ChatService {
+  constructor(
+    private readonly conversations: ConversationRepository,
+    private readonly messages: MessageRepository,
+    private readonly writer: BatchWriter,
+    private readonly bus: EventBus,
+    private readonly clock: Clock,
+  ) {}
+
+  visitorConversation(visitorId: number): ConversationRow | null {
+    return this.conversations.byVisitor(visitorId);
+  }
+
+  /** The visitor's messages after `afterSeq`, or the latest page when `afterSeq` is absent. */
+  visitorHistory(visitorId: number, afterSeq: number | undefined, limit = DEFAULT_PAGE): { messages: MessageDto[]; lastSeq: number } {
+    const conversation = this.conversations.byVisitor(visitorId);
+    if (!conversation) {
+      if (afterSeq) throw new AppError('invalid_payload', 'That sequence number is from the future.');
+      return { messages: [], lastSeq: 0 };
+    }
+    return { messages: this.page(conversation, afterSeq, limit), lastSeq: conversation.lastSeq };
+  }
+
+  async visitorSend(visitorId: number, input: VisitorSendInput, page: { url: string; title: string } | null): Promise<MessageDto> {
+    const outcome = await this.writer.write(() => {
+      const now = this.clock.now();
+      let conversation = this.conversations.byVisitor(visitorId);
+      if (!conversation) conversation = this.conversations.create(randomToken(12), visitorId, page, now);
+      else if (page) this.conversations.setPage(conversation.rowId, page);
+      return this.store(conversation, { clientId: input.clientId, text: input.text, author: 'visitor', operatorId: null, now });
+    });
+    if (outcome.created) this.publish(outcome.message);
+    return outcome.message;
+  }
+
+  async operatorSend(operator: OperatorRow, input: OperatorSendInput): Promise<MessageDto> {
+    const outcome = await this.writer.write(() => {
+      const now = this.clock.now();
+      const conversation = this.requireConversation(input.conversationId);
+      // Answering an unassigned conversation takes it, as in every shared inbox.
+      if (conversation.assignedOperatorId === null) this.conversations.claim(conversation.rowId, operator.id, now);
+      return this.store(conversation, { clientId: input.clientId, text: input.text, author: 'operator', operatorId: operator.id, now });
+    });
+    if (outcome.created) this.publish(outcome.message);
+    return outcome.message;
+  }
+
+  list(view: ConversationView, operatorId: number): ConversationDto[] {
+    return this.conversations.list(view, operatorId).map(toConversationDto);
+  }
+
+  open(conversationId: string, afterSeq: number | undefined, limit = DEFAULT_PAGE): { conversation: ConversationDto; messages: MessageDto[] } {
+    const conversation = this.requireConversation(conversationId);
+    return { conversation: toConversationDto(conversation), messages: this.page(conversation, afterSeq, limit) };
+  }
+
+  /** Exactly one of several simultaneous claims wins; the others get `conflict`. */
+  claim(operator: OperatorRow, conversationId: string): ConversationDto {
+    const conversation = this.requireConversation(conversationId);
+    if (conversation.assignedOperatorId === operator.id) return toConversationDto(conversation);
+    if (!this.conversations.claim(conversation.rowId, operator.id, this.clock.now())) {
+      throw new AppError('conflict', `${conversation.assignedOperatorName ?? 'Another operator'} already took this conversation.`);
+    }
+    return this.changed(conversation.rowId);
+  }
+
+  setStatus(conversationId: string, status: 'open' | 'resolved'): ConversationDto {
+    const conversation = this.requireConversation(conversationId);
+    this.conversations.setStatus(conversation.rowId, status, this.clock.now());
+    return this.changed(conversation.rowId);
+  }
+
+  typing(conversationId: string, from: 'visitor' | 'operator', typing: boolean, name: string | null): void {
+    const conversation = this.requireConversation(conversationId);
+    this.bus.emit('typing:changed', { conversationId, visitorId: conversation.visitorId, from, typing, name });
+  }
+
+  private page(conversation: ConversationRow, afterSeq: number | undefined, limit: number): MessageDto[] {
+    if (afterSeq === undefined) return this.messages.latest(conversation.rowId, conversation.id, limit);
+    if (afterSeq > conversation.lastSeq) throw new AppError('invalid_payload', 'That sequence number is from the future.');
+    return this.messages.after(conversation.rowId, conversation.id, afterSeq, limit);
+  }
+
+  private store(
+    conversation: ConversationRow,
+    m: { clientId: string; text: string; author: 'visitor' | 'operator'; operatorId: number | null; now: number },
+  ): { message: MessageDto; created: boolean } {
+    const existing = this.messages.byClientId(conversation.rowId, conversation.id, m.clientId);
+    if (existing) {
+      // A resend: same answer as the first time. A different body under the same id is a client bug.
+      if (existing.text !== m.text || existing.author !== m.author) {
+        throw new AppError('conflict', 'This message id was already used for a different message.');
+      }
+      return { message: existing, created: false };
+    }
+    const seq = this.conversations.nextSeq(conversation.rowId);
+    this.messages.insert({ conversationRowId: conversation.rowId, seq, clientId: m.clientId, author: m.author, operatorId: m.operatorId, text: m.text, at: m.now });
+    this.conversations.recordMessage(conversation.rowId, m.author, m.text, m.now);
+    return { message: this.messages.byClientId(conversation.rowId, conversation.id, m.clientId)!, created: true };
+  }
+
+  private publish(message: MessageDto): void {
+    const conversation = this.conversations.byPublicId(message.conversationId);
+    if (!conversation) return;
+    this.bus.emit('message:created', { message, visitorId: conversation.visitorId });
+    this.bus.emit('conversation:changed', { conversation: toConversationDto(conversation), visitorId: conversation.visitorId });
+  }
+
+  private changed(rowId: number): ConversationDto {
+    const row = this.conversations.byRowId(rowId)!;
+    const dto = toConversationDto(row);
+    this.bus.emit('conversation:changed', { conversation: dto, visitorId: row.visitorId });
+    return dto;
+  }
+
+  private requireConversation(conversationId: string): ConversationRow {
+    const conversation = this.conversations.byPublicId(conversationId);
+    if (!conversation) throw new AppError('not_found', 'No such conversation.');
+    return conversation;
+  }
+}

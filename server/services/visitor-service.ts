@@ -1,0 +1,55 @@
+import { AppError } from '../../shared/errors';
+import type { IdentifyInput, VisitorHelloInput } from '../../shared/schemas';
+import type { Clock } from '../clock';
+import { hmac, randomToken, safeEqual, sha256 } from '../crypto';
+import type { VisitorRepository, VisitorRow } from '../db/repositories/visitor-repository';
+import { RateLimiter } from './rate-limiter';
+
+/** Visitor identity: issuing and recognising tokens, and host-site identification. */
+export class VisitorService {
+  private readonly newVisitorsPerIp: RateLimiter;
+
+  constructor(
+    private readonly visitors: VisitorRepository,
+    private readonly clock: Clock,
+    private readonly identitySecret: string,
+  ) {
+    this.newVisitorsPerIp = new RateLimiter(clock, 60, 60 * 60 * 1000);
+  }
+
+  /** Finds the visitor behind `input.token`, or creates one with a fresh token. */
+  resume(input: VisitorHelloInput, ip: string): { visitor: VisitorRow; token: string } {
+    const now = this.clock.now();
+    if (input.token) {
+      const visitor = this.visitors.findByTokenHash(sha256(input.token));
+      if (visitor) {
+        this.visitors.touch(visitor.id, input.lang ?? null, now);
+        return { visitor, token: input.token };
+      }
+    }
+    if (!this.newVisitorsPerIp.hit(ip)) {
+      throw new AppError('rate_limited', 'Too many new chats from this network. Please try again later.');
+    }
+    const token = randomToken(24);
+    const label = `Visitor ${randomToken(3).toUpperCase().replace(/[-_]/g, 'X')}`;
+    return { visitor: this.visitors.create(sha256(token), label, input.lang ?? null, now), token };
+  }
+
+  byId(id: number): VisitorRow | null {
+    return this.visitors.findById(id);
+  }
+
+  /** Host-site identification: the signature is HMAC-SHA256(email, site secret), hex. */
+  identify(visitorId: number, input: IdentifyInput): void {
+    const expected = hmac(this.identitySecret, input.email);
+    if (!safeEqual(Buffer.from(input.signature, 'hex'), expected)) {
+      throw new AppError('forbidden', 'The identity signature does not match.');
+    }
+    this.visitors.setIdentity(visitorId, input.email, input.name ?? null, true);
+  }
+}
+
+/** What a host site computes server-side to identify its signed-in user to the widget. */
+export function identitySignature(secret: string, email: string): string {
+  return hmac(secret, email.trim().toLowerCase()).toString('hex');
+}

@@ -100,7 +100,10 @@ export function createApp(parts: AppParts) {
     clock,
     hmacKey: secrets.hmacKey,
     jurisdiction: config.jurisdiction,
-    publicUrl: config.publicUrl,
+    // Read when a link is built, not now: with port 0 the real address is known only after listen().
+    get publicUrl() {
+      return config.publicUrl;
+    },
   });
 
   // ---- HTTP ----

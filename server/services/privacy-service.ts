@@ -311,6 +311,8 @@ export class PrivacyService {
     switch (request.type) {
       case 'erasure':
         result = this.d.execution.erase(request);
+        // The erased visitor rows are gone and the schema nulled visitor_id; writing the stale id back fails the foreign key.
+        request = { ...request, visitorId: this.require(request.id).visitorId };
         retainedNote = note || DEFAULT_RETAINED_NOTE;
         mailNote = retainedNote;
         break;

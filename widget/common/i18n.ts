@@ -1,0 +1,152 @@
+/** Every visitor-facing string, in English and Russian. */
+import type { RequestState, RequestType } from '../../shared/privacy';
+import type { Lang } from '../../shared/types';
+
+const en = {
+  openChat: 'Open chat',
+  closeChat: 'Close chat',
+  title: 'Chat with us',
+  online: 'We are online',
+  offline: 'We are away — leave a message and we will reply by e-mail',
+  greeting: 'Hi! How can we help?',
+  message: 'Message',
+  send: 'Send',
+  sending: 'Sending…',
+  sent: 'Sent',
+  failed: 'Not sent',
+  retry: 'Retry',
+  you: 'You',
+  operator: 'Operator',
+  typing: 'is typing…',
+  privacyEntry: 'Privacy & my data',
+  privacyPolicy: 'Privacy policy',
+  back: 'Back to chat',
+  reconnecting: 'Reconnecting…',
+  privacyTitle: 'Privacy & my data',
+  privacyIntro: 'What would you like us to do with your data?',
+  type_erasure: 'Delete my data',
+  type_access: 'Get a copy of my data',
+  type_rectification: 'Correct my data',
+  type_objection: 'Stop marketing',
+  explain_erasure:
+    'We will delete your chats, messages and contact details (e-mail, name, phone) held for this address. The law makes us keep order and payment records and data needed for legal claims; those are kept apart and you will be told what remains.',
+  explain_access: 'We will send you a machine-readable copy (JSON) of everything we hold about this address, through a one-time link.',
+  explain_rectification: 'Tell us what is wrong and what it should be; an operator corrects it and tells you.',
+  explain_objection: 'We stop sending you marketing and promotions at once. Messages about your orders still reach you.',
+  email: 'E-mail the data is held under',
+  name: 'Name (optional)',
+  details: 'What should be corrected?',
+  sendCode: 'Send me a code',
+  cancel: 'Cancel',
+  codeSent: 'We sent a 6-digit code to your e-mail. It is valid for 10 minutes.',
+  code: 'Verification code',
+  confirm: 'Confirm',
+  resend: 'Send a new code',
+  filed: 'Your request is filed.',
+  alreadyOpen: 'You already have an open request of this kind:',
+  reference: 'Reference',
+  due: 'Answer due by',
+  myRequests: 'My requests',
+  noRequests: 'No requests yet.',
+  newRequest: 'New request',
+  offerPrivacy: 'It looks like you want to manage your data. You can make a verified request here:',
+  offerButton: 'Make a privacy request',
+  state_awaiting_verification: 'Awaiting verification',
+  state_verified: 'Received',
+  state_in_progress: 'In progress',
+  state_completed: 'Completed',
+  state_rejected: 'Declined',
+  state_expired: 'Expired',
+  rejectedBecause: 'Reason:',
+  complainRight: 'You may complain to a data protection supervisory authority.',
+  extended: 'extended',
+  unread: 'unread messages',
+  newMessage: 'New message',
+};
+
+type Catalogue = typeof en;
+
+const ru: Catalogue = {
+  openChat: 'Открыть чат',
+  closeChat: 'Закрыть чат',
+  title: 'Напишите нам',
+  online: 'Мы на связи',
+  offline: 'Сейчас никого нет — оставьте сообщение, мы ответим по почте',
+  greeting: 'Здравствуйте! Чем можем помочь?',
+  message: 'Сообщение',
+  send: 'Отправить',
+  sending: 'Отправляется…',
+  sent: 'Отправлено',
+  failed: 'Не отправлено',
+  retry: 'Повторить',
+  you: 'Вы',
+  operator: 'Оператор',
+  typing: 'печатает…',
+  privacyEntry: 'Мои данные',
+  privacyPolicy: 'Политика конфиденциальности',
+  back: 'Назад в чат',
+  reconnecting: 'Восстанавливаем связь…',
+  privacyTitle: 'Мои персональные данные',
+  privacyIntro: 'Что сделать с вашими данными?',
+  type_erasure: 'Удалить мои данные',
+  type_access: 'Получить копию моих данных',
+  type_rectification: 'Исправить мои данные',
+  type_objection: 'Не присылать рекламу',
+  explain_erasure:
+    'Мы удалим ваши переписки, сообщения и контактные данные (почту, имя, телефон), связанные с этим адресом. Закон обязывает нас хранить сведения о заказах и оплатах и данные, нужные для защиты в суде; мы сообщим, что осталось и почему.',
+  explain_access: 'Мы пришлём машиночитаемую копию (JSON) всех данных, связанных с этим адресом, по одноразовой ссылке.',
+  explain_rectification: 'Напишите, что неверно и как должно быть; оператор исправит и сообщит вам.',
+  explain_objection: 'Мы сразу перестанем присылать рекламу и акции. Сообщения о ваших заказах продолжат приходить.',
+  email: 'Почта, с которой связаны данные',
+  name: 'Имя (необязательно)',
+  details: 'Что нужно исправить?',
+  sendCode: 'Прислать код',
+  cancel: 'Отмена',
+  codeSent: 'Мы отправили 6-значный код на вашу почту. Он действует 10 минут.',
+  code: 'Код подтверждения',
+  confirm: 'Подтвердить',
+  resend: 'Прислать новый код',
+  filed: 'Запрос принят.',
+  alreadyOpen: 'У вас уже есть открытый запрос такого вида:',
+  reference: 'Номер',
+  due: 'Ответим до',
+  myRequests: 'Мои запросы',
+  noRequests: 'Запросов пока нет.',
+  newRequest: 'Новый запрос',
+  offerPrivacy: 'Похоже, вы хотите распорядиться своими данными. Здесь можно подать подтверждённый запрос:',
+  offerButton: 'Подать запрос о данных',
+  state_awaiting_verification: 'Ждёт подтверждения',
+  state_verified: 'Принят',
+  state_in_progress: 'В работе',
+  state_completed: 'Выполнен',
+  state_rejected: 'Отклонён',
+  state_expired: 'Истёк',
+  rejectedBecause: 'Причина:',
+  complainRight: 'Вы вправе обратиться с жалобой в Роскомнадзор.',
+  extended: 'срок продлён',
+  unread: 'непрочитанных сообщений',
+  newMessage: 'Новое сообщение',
+};
+
+export type Strings = Catalogue;
+export const catalogues: Record<Lang, Catalogue> = { en, ru };
+
+export function pickLang(requested: string | null | undefined): Lang {
+  const tag = (requested || (typeof navigator !== 'undefined' ? navigator.language : 'en')).toLowerCase();
+  return tag.startsWith('ru') ? 'ru' : 'en';
+}
+
+export function typeLabel(t: Strings, type: RequestType): string {
+  return t[`type_${type}`];
+}
+
+export function stateLabel(t: Strings, state: RequestState): string {
+  return t[`state_${state}`];
+}
+
+/** Phrases that suggest the visitor wants a privacy request rather than a chat answer. */
+const PRIVACY_INTENT = /(delete|erase|remove|wipe)\s+(all\s+)?(my|our)\s+(data|account|information|info)|my\s+data|gdpr|удал\w*\s+(мои|мой|все\s+мои)?\s*(данн|аккаунт|информац)|мои\s+данные|персональн\w+\s+данн/i;
+
+export function looksLikePrivacyRequest(text: string): boolean {
+  return PRIVACY_INTENT.test(text);
+}

@@ -1,0 +1,2 @@
+/** The console bundle's entry. */
+import './cw-console';

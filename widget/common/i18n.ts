@@ -62,6 +62,11 @@ const en = {
   extended: 'extended',
   unread: 'unread messages',
   newMessage: 'New message',
+  err_invalid_code: 'That code is not right. Check the mail and try again.',
+  err_code_expired: 'This code has expired or was replaced. Ask for a new one.',
+  err_too_many_attempts: 'Too many wrong codes. Please start the request again.',
+  err_rate_limited: 'Too many codes were sent to this address or from your network. Please try again in an hour.',
+  err_invalid_payload: 'Please check what you entered.',
 };
 
 type Catalogue = typeof en;
@@ -126,6 +131,11 @@ const ru: Catalogue = {
   extended: 'срок продлён',
   unread: 'непрочитанных сообщений',
   newMessage: 'Новое сообщение',
+  err_invalid_code: 'Код неверный. Проверьте письмо и попробуйте ещё раз.',
+  err_code_expired: 'Срок действия кода истёк или он заменён новым. Запросите новый код.',
+  err_too_many_attempts: 'Слишком много неверных попыток. Подайте запрос заново.',
+  err_rate_limited: 'На этот адрес или из вашей сети отправлено слишком много кодов. Попробуйте через час.',
+  err_invalid_payload: 'Проверьте введённые данные.',
 };
 
 export type Strings = Catalogue;
@@ -142,6 +152,12 @@ export function typeLabel(t: Strings, type: RequestType): string {
 
 export function stateLabel(t: Strings, state: RequestState): string {
   return t[`state_${state}`];
+}
+
+/** A server error in the visitor's language; the server's English text when we have no translation. */
+export function errorText(t: Strings, code: string, fallback: string): string {
+  const key = `err_${code}` as keyof Strings;
+  return key in t ? t[key] : fallback;
 }
 
 /** Phrases that suggest the visitor wants a privacy request rather than a chat answer. */

@@ -3,7 +3,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { REQUEST_TYPES, type RequestType } from '../../shared/privacy';
 import type { TrackedRequest } from '../../shared/protocol';
 import { RpcError } from '../common/rpc';
-import { stateLabel, typeLabel, type Strings } from '../common/i18n';
+import { errorText, stateLabel, typeLabel, type Strings } from '../common/i18n';
 import type { VisitorConnection } from './visitor-connection';
 
 type Step = { name: 'menu' } | { name: 'details'; type: RequestType } | { name: 'code'; type: RequestType; verificationId: string } | { name: 'done'; tracked: TrackedRequest; alreadyOpen: boolean };
@@ -177,7 +177,7 @@ export class CwPrivacyFlow extends LitElement {
     try {
       await fn();
     } catch (error) {
-      this.error = error instanceof RpcError ? error.message : this.t.reconnecting;
+      this.error = error instanceof RpcError ? errorText(this.t, error.error.code, error.message) : this.t.reconnecting;
     } finally {
       this.busy = false;
     }

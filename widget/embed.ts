@@ -66,7 +66,15 @@ function install(): void {
   host.setAttribute('position', config.position);
   if (script?.dataset.color) host.style.setProperty('--cw-accent', script.dataset.color);
   const root = host.attachShadow({ mode: 'open' });
-  root.innerHTML = `<style>${CSS}</style><div class="panel-slot" part="panel-slot"></div><button class="launcher" part="launcher" type="button" aria-expanded="false" aria-label="${labels[0]}">${CHAT_ICON}<span class="badge" part="badge" hidden></span></button>`;
+  // A constructed sheet, not a <style> element: a page whose CSP allows no inline styles (our own demo
+  // page included) blocks <style>, which left the bubble unstyled at the bottom-left.
+  const constructable = 'adoptedStyleSheets' in root && typeof CSSStyleSheet !== 'undefined' && 'replaceSync' in CSSStyleSheet.prototype;
+  if (constructable) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
+  }
+  root.innerHTML = `${constructable ? '' : `<style>${CSS}</style>`}<div class="panel-slot" part="panel-slot"></div><button class="launcher" part="launcher" type="button" aria-expanded="false" aria-label="${labels[0]}">${CHAT_ICON}<span class="badge" part="badge" hidden></span></button>`;
   const launcher = root.querySelector<HTMLButtonElement>('.launcher')!;
   const badge = root.querySelector<HTMLSpanElement>('.badge')!;
   const slot = root.querySelector<HTMLDivElement>('.panel-slot')!;

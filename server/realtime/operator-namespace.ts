@@ -55,7 +55,8 @@ export function attachOperatorNamespace(nsp: OperatorNamespace, deps: OperatorDe
     const me = (): OperatorRow => {
       const operator = deps.auth.operatorForSession(socket.data.sessionToken);
       if (!operator) {
-        socket.disconnect(true);
+        // After this event's ack has gone out: a socket cut off at once would drop the `unauthorized` answer.
+        setImmediate(() => socket.disconnect(true));
         throw new AppError('unauthorized', 'Your session has ended. Please sign in again.');
       }
       return operator;

@@ -257,7 +257,8 @@ export class PrivacyService {
     const existing = this.d.requests.openDuplicate(request.emailHash, request.type, request.id);
     if (existing) {
       const now = this.d.clock.now();
-      this.save({ ...request, state: 'rejected', duplicateOf: existing.id, rejectionReason: `Duplicate of ${existing.reference}`, email: null, name: null, details: null, completedAt: now, updatedAt: now });
+      // verifiedAt: this requester proved the address too, so an erasure of the open request reaches their chat.
+      this.save({ ...request, state: 'rejected', duplicateOf: existing.id, rejectionReason: `Duplicate of ${existing.reference}`, email: null, name: null, details: null, verifiedAt: now, completedAt: now, updatedAt: now });
       this.d.audit.append(request.id, now, actor, 'duplicate', { of: existing.reference });
       this.publish(this.require(request.id));
       this.d.requests.addWatcher(sha256(requestToken), existing.id);

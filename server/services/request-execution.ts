@@ -2,6 +2,7 @@ import type { Clock } from '../clock';
 import { randomToken, sha256 } from '../crypto';
 import type { ConversationRepository } from '../db/repositories/conversation-repository';
 import type { ExportRepository } from '../db/repositories/export-repository';
+import type { IntegrationRepository } from '../db/repositories/integration-repository';
 import type { MailRepository } from '../db/repositories/mail-repository';
 import type { MessageRepository } from '../db/repositories/message-repository';
 import type { PrivacyRepository, PrivacyRequestRow } from '../db/repositories/privacy-repository';
@@ -16,6 +17,7 @@ export interface ExecutionRepos {
   messages: MessageRepository;
   mail: MailRepository;
   exports: ExportRepository;
+  integrations: IntegrationRepository;
 }
 
 /**
@@ -40,7 +42,7 @@ export class RequestExecution {
 
   /** Deletes the requester's visitors, conversations, messages and mail copies. Call inside a transaction. */
   erase(request: PrivacyRequestRow): Record<string, number> {
-    const counts = { visitors: 0, conversations: 0, messages: 0, mails: 0 };
+    const counts: Record<string, number> = { visitors: 0, conversations: 0, messages: 0, mails: 0 };
     for (const visitorId of this.subjectVisitorIds(request)) {
       const conversation = this.repos.conversations.byVisitor(visitorId);
       if (conversation) {
@@ -49,7 +51,10 @@ export class RequestExecution {
       }
       counts.visitors += this.repos.visitors.delete(visitorId);
     }
-    if (request.email) counts.mails += this.repos.mail.deleteTo(request.email);
+    if (request.email) {
+      counts.mails += this.repos.mail.deleteTo(request.email);
+      counts.webhookCopies = this.repos.integrations.scrubEmail(request.email);
+    }
     return counts;
   }
 

@@ -51,7 +51,8 @@ export class VerificationService {
 
   /** A fresh code for the same verification; the previous code stops working. */
   reissue(id: string, ip: string): { verification: VerificationRow; secret: string; expiresAt: number } {
-    const verification = this.usable(id, 'code');
+    // An expired code may be replaced (the expiry message tells the requester to ask for a new one); a used or void one may not.
+    const verification = this.usable(id, 'code', true);
     this.checkSendAllowed(verification.emailHash, ip);
     const secret = randomDigits(CODE_LENGTH);
     const now = this.clock.now();
@@ -85,7 +86,7 @@ export class VerificationService {
     this.repo.consumeAllFor(requestId, this.clock.now());
   }
 
-  private usable(id: string, kind: 'code' | 'link'): VerificationRow {
+  private usable(id: string, kind: 'code' | 'link', allowExpired = false): VerificationRow {
     const verification = this.repo.byId(id);
     if (!verification || verification.kind !== kind) throw new AppError('invalid_code', 'That code is not right.');
     if (verification.consumedAt !== null) {
@@ -93,7 +94,7 @@ export class VerificationService {
         ? new AppError('too_many_attempts', 'Too many wrong codes. This code no longer works; please start again.')
         : new AppError('code_expired', 'This code was already used or replaced.');
     }
-    if (verification.expiresAt <= this.clock.now()) throw new AppError('code_expired', 'This code has expired. Ask for a new one.');
+    if (!allowExpired && verification.expiresAt <= this.clock.now()) throw new AppError('code_expired', 'This code has expired. Ask for a new one.');
     return verification;
   }
 

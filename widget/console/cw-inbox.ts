@@ -28,7 +28,8 @@ export class CwInbox extends LitElement {
       .preview { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
       .thread { display: flex; flex-direction: column; min-height: 0; }
       .messages { flex: 1; overflow-y: auto; display: flex; flex-direction: column; gap: 6px; padding: 10px 0; }
-      .msg { max-width: 70%; padding: 7px 10px; border-radius: 10px; white-space: pre-wrap; overflow-wrap: anywhere; }
+      .msg { max-width: 70%; padding: 7px 10px; border-radius: 10px; overflow-wrap: anywhere; }
+      .text { white-space: pre-wrap; }
       .msg.visitor { align-self: flex-start; background: #eef0f3; color: #1c1e21; }
       .msg.operator { align-self: flex-end; background: var(--cw-accent); color: #fff; }
       .meta { font-size: 12px; opacity: .8; }
@@ -99,7 +100,7 @@ export class CwInbox extends LitElement {
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
       <div class="messages" role="log" aria-label="Messages">
         ${messages.map(
-          (m) => html`<div class="msg ${m.author}" data-seq=${m.seq}>${m.text}<div class="meta">${m.author === 'operator' ? m.operatorName : c.visitorLabel} · ${formatTime(m.createdAt)}</div></div>`,
+          (m) => html`<div class="msg ${m.author}" data-seq=${m.seq}><span class="text">${m.text}</span><div class="meta">${m.author === 'operator' ? m.operatorName : c.visitorLabel} · ${formatTime(m.createdAt)}</div></div>`,
         )}
         ${this.store.typing.has(c.id) ? html`<p class="muted">Visitor is typing…</p>` : nothing}
       </div>

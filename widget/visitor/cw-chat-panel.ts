@@ -28,7 +28,8 @@ export class CwChatPanel extends LitElement {
     header button { all: unset; cursor: pointer; padding: 4px 8px; border-radius: 6px; font-size: 20px; line-height: 1; }
     header button:focus-visible { outline: 2px solid var(--cw-on-accent); }
     .log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 6px; }
-    .msg { max-width: 80%; padding: 8px 11px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }
+    .msg { max-width: 80%; padding: 8px 11px; border-radius: 12px; overflow-wrap: anywhere; }
+    .text { white-space: pre-wrap; }
     .msg.visitor { align-self: flex-end; background: var(--cw-bubble-visitor); color: var(--cw-on-accent); border-bottom-right-radius: 4px; }
     .msg.operator, .msg.system { align-self: flex-start; background: var(--cw-bubble-operator); color: var(--cw-fg); border-bottom-left-radius: 4px; }
     .meta { font-size: 12px; opacity: .8; margin-top: 2px; }
@@ -82,7 +83,7 @@ export class CwChatPanel extends LitElement {
         <button type="button" aria-label=${t.closeChat} @click=${this.close}>×</button>
       </header>
       ${this.view === 'privacy'
-        ? html`<cw-privacy-flow style="flex:1" .connection=${c} .t=${t} locale=${this.config.lang} @cw-back=${this.showChat}></cw-privacy-flow>`
+        ? html`<cw-privacy-flow style="flex:1" .connection=${c} .requests=${c.requests} .t=${t} locale=${this.config.lang} @cw-back=${this.showChat}></cw-privacy-flow>`
         : this.renderChat()}
       <div class="sr-only" aria-live="polite">${this.announcement}</div>
     </section>`;
@@ -96,7 +97,7 @@ export class CwChatPanel extends LitElement {
         <div class="msg system">${this.config.greeting ?? t.greeting}</div>
         ${c.messages.map(
           (m) => html`<div class="msg ${m.author}" data-seq=${m.seq}>
-            ${m.text}
+            <span class="text">${m.text}</span>
             <div class="meta">${m.author === 'operator' ? `${m.operatorName ?? t.operator} · ` : ''}${time(m.createdAt)}${m.author === 'visitor' ? ` · ${t.sent}` : ''}</div>
           </div>`,
         )}
@@ -118,7 +119,7 @@ export class CwChatPanel extends LitElement {
 
   private renderPending(p: PendingMessage, time: (ms: number) => string) {
     return html`<div class="msg visitor ${p.failed ? 'failed' : ''}" data-pending=${p.clientId}>
-      ${p.text}
+      <span class="text">${p.text}</span>
       <div class="meta">${time(p.createdAt)} · ${p.failed ? this.t.failed : this.t.sending}${p.failed
           ? html`<button class="retry" type="button" @click=${() => this.connection.retry(p.clientId)}>${this.t.retry}</button>`
           : nothing}</div>

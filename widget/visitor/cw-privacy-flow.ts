@@ -38,6 +38,12 @@ export class CwPrivacyFlow extends LitElement {
 
   @property({ attribute: false }) connection!: VisitorConnection;
   @property({ attribute: false }) t!: Strings;
+  /**
+   * The requests this browser follows, handed down by the panel. A property (a new array on every change)
+   * rather than a read of `connection.requests`: the connection updates only the panel, so live status
+   * pushes never re-rendered this element.
+   */
+  @property({ attribute: false }) requests: TrackedRequest[] = [];
   @property() locale: 'en' | 'ru' = 'en';
   @state() private step: Step = { name: 'menu' };
   @state() private error: string | null = null;
@@ -87,17 +93,15 @@ export class CwPrivacyFlow extends LitElement {
             </div>
           </form>`;
       case 'done': {
-        const { request } = this.step.tracked;
         return html`<p role="status">${this.step.alreadyOpen ? t.alreadyOpen : t.filed}</p>
           ${this.renderRequest(this.step.tracked)}
-          <div class="row"><button type="button" @click=${() => this.go({ name: 'menu' })}>${t.myRequests}</button></div>
-          <span hidden>${request.reference}</span>`;
+          <div class="row"><button type="button" @click=${() => this.go({ name: 'menu' })}>${t.myRequests}</button></div>`;
       }
     }
   }
 
   private renderRequests() {
-    const requests = this.connection.requests;
+    const requests = this.requests;
     return html`<h3>${this.t.myRequests}</h3>
       ${requests.length ? html`<ul aria-label=${this.t.myRequests}>${requests.map((r) => html`<li>${this.renderRequest(r)}</li>`)}</ul>` : html`<p class="muted">${this.t.noRequests}</p>`}`;
   }
@@ -105,9 +109,9 @@ export class CwPrivacyFlow extends LitElement {
   private renderRequest(tracked: TrackedRequest) {
     const t = this.t;
     // The live copy, if the server pushed an update since.
-    const request = this.connection.requests.find((r) => r.request.reference === tracked.request.reference)?.request ?? tracked.request;
+    const request = this.requests.find((r) => r.request.reference === tracked.request.reference)?.request ?? tracked.request;
     const date = (ms: number) => new Date(ms).toLocaleDateString(this.locale === 'ru' ? 'ru-RU' : 'en-GB', { year: 'numeric', month: 'long', day: 'numeric' });
-    return html`<div data-reference=${request.reference}>
+    return html`<div role="group" aria-label=${`${t.reference} ${request.reference}`} data-reference=${request.reference}>
       <div><span class="ref">${request.reference}</span> · ${typeLabel(t, request.type)}</div>
       <div class="state" data-state=${request.state}>${stateLabel(t, request.state)}</div>
       ${request.dueAt && (request.state === 'verified' || request.state === 'in_progress')

@@ -37,6 +37,7 @@ export class IntegrationRepository {
   private readonly updateDeliveryStmt;
   private readonly deliveriesOfStmt;
   private readonly hookByIdStmt;
+  private readonly scrubStmt;
 
   constructor(db: Db) {
     this.insertKeyStmt = db.prepare(`INSERT INTO api_keys (label, prefix, key_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?)`);
@@ -57,6 +58,7 @@ export class IntegrationRepository {
       `UPDATE webhook_deliveries SET status = @status, attempts = @attempts, next_attempt_at = @nextAttemptAt,
               last_error = @lastError, updated_at = @updatedAt WHERE id = @id`,
     );
+    this.scrubStmt = db.prepare(`UPDATE webhook_deliveries SET payload = replace(payload, @needle, '"[erased]"') WHERE instr(payload, @needle) > 0`);
     this.deliveriesOfStmt = db.prepare(`SELECT ${DELIVERY} FROM webhook_deliveries WHERE webhook_id = ? ORDER BY id DESC LIMIT 50`);
   }
 
@@ -103,6 +105,11 @@ export class IntegrationRepository {
 
   updateDelivery(row: Pick<DeliveryRow, 'id' | 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'updatedAt'>): void {
     this.updateDeliveryStmt.run(row);
+  }
+
+  /** Removes an e-mail address from stored delivery payloads (erasure reaches our own copies too). */
+  scrubEmail(email: string): number {
+    return this.scrubStmt.run({ needle: JSON.stringify(email) }).changes;
   }
 
   deliveriesOf(webhookId: number): DeliveryRow[] {

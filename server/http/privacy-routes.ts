@@ -122,6 +122,13 @@ export function adminRoutes(deps: PrivacyRouteDeps): Router {
     res.setHeader('Content-Disposition', 'attachment; filename="privacy-register.csv"');
     res.type('text/csv').send(deps.privacy.registerCsv(req.operator!));
   });
+  router.get('/privacy-requests/:id/record.json', requireOperator(deps.auth), (req, res) => {
+    const id = v.safeParse(v.pipe(v.string(), v.regex(/^\d{1,12}$/), v.transform(Number)), req.params.id);
+    if (!id.success) throw new AppError('invalid_payload', 'The request id is a number.');
+    const record = deps.privacy.closureRecord(req.operator!, id.output);
+    res.setHeader('Content-Disposition', `attachment; filename="${String(record.reference)}-record.json"`);
+    res.json(record);
+  });
   router.use(sameOriginOnly);
   return router;
 }

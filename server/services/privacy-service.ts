@@ -204,6 +204,36 @@ export class PrivacyService {
     return stale.length;
   }
 
+  /**
+   * The record of one closed request for the file (Roskomnadzor order 179 wants proof of destruction:
+   * a record plus the event-log extract): what was done, when, by whom, how — without the address.
+   */
+  closureRecord(operator: OperatorRow, id: number): Record<string, unknown> {
+    const row = this.require(id);
+    if (isOpen(row.state)) throw new AppError('invalid_state', 'The record exists once the request is closed.');
+    const now = this.d.clock.now();
+    this.d.audit.append(row.id, now, actorOf(operator), 'record exported', null);
+    const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+    return {
+      format: 'cw-privacy-record/1',
+      generatedAt: new Date(now).toISOString(),
+      reference: row.reference,
+      type: row.type,
+      state: row.state,
+      jurisdiction: row.jurisdiction,
+      requesterHash: row.emailHash.toString('hex'),
+      receivedAt: iso(row.receivedAt),
+      verifiedAt: iso(row.verifiedAt),
+      dueAt: iso(row.dueAt),
+      closedAt: iso(row.completedAt),
+      method: row.type === 'erasure' && row.state === 'completed' ? 'Rows deleted from the SQLite database in one transaction (DELETE); the ticket keeps only a keyed HMAC of the e-mail.' : null,
+      result: row.resultJson ? JSON.parse(row.resultJson) : null,
+      retained: row.retainedNote,
+      rejectionReason: row.rejectionReason,
+      events: this.d.audit.list(row.id).map((e) => ({ at: new Date(e.at).toISOString(), actor: e.actor, action: e.action, detail: e.detail })),
+    };
+  }
+
   /** The register of requests as CSV, for record-keeping (no e-mail addresses: the keyed hash stands in). */
   registerCsv(operator: OperatorRow): string {
     this.d.audit.append(null, this.d.clock.now(), actorOf(operator), 'register exported', null);

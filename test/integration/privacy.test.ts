@@ -896,4 +896,31 @@ describe('request register export', () => {
     expect(csv).not.toContain('Alice Liddell');
     expect(rows(t.db, `SELECT action FROM audit_log WHERE action = 'register exported'`)).toHaveLength(1);
   });
+
+  test('a completed erasure has a destruction record with its event log, and no address in it', async () => {
+    const { socket } = await newVisitor();
+    await say(socket, 'please forget me');
+    const { id, request } = await fileVerified(socket, 'erasure', 'alice@example.test');
+    const cookie = await signIn(t.url);
+    const url = `${t.url}/api/admin/privacy-requests/${id}/record.json`;
+
+    const whileOpen = await fetch(url, { headers: { cookie } });
+    expect(whileOpen.status).toBe(409);
+    expect((await fetch(url)).status).toBe(401);
+
+    await act(id, 'start');
+    unwrap(await act(id, 'complete', { note: 'Invoices are kept for 5 years under tax law.' }));
+    const res = await fetch(url, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const record = JSON.parse(text) as { reference: string; result: Record<string, number>; retained: string; events: Array<{ action: string; actor: string }>; method: string };
+    expect(record.reference).toBe(request.reference);
+    expect(record.result).toMatchObject({ visitors: 1, conversations: 1, messages: 1 });
+    expect(record.retained).toBe('Invoices are kept for 5 years under tax law.');
+    expect(record.method).toMatch(/one transaction/);
+    expect(record.events.map((e) => e.action)).toEqual(expect.arrayContaining(['received', 'verified', 'started', 'completed']));
+    expect(record.events.find((e) => e.action === 'completed')!.actor).toMatch(/^operator #1/);
+    expect(text).not.toContain('alice@example.test');
+    expect(rows(t.db, `SELECT action FROM audit_log WHERE request_id = ? AND action = 'record exported'`, id)).toHaveLength(1);
+  });
 });

@@ -120,6 +120,7 @@ export class CwPrivacyTab extends LitElement {
             <button class="danger" type="button" @click=${() => this.act(r, 'reject')}>Reject</button>
           </div>`
         : nothing}
+      ${!isOpen(r.state) ? html`<p><a href=${`/api/admin/privacy-requests/${r.id}/record.json`} download>Download the record of this request (JSON, with its event log)</a></p>` : nothing}
       <h3>History</h3>
       <ol aria-label="History">
         ${this.audit.map((a) => html`<li><strong>${a.action}</strong> — ${formatTime(a.at)} — ${a.actor}${a.detail ? html` <span class="muted">${JSON.stringify(a.detail)}</span>` : nothing}</li>`)}

@@ -26,6 +26,7 @@ import { EventBus } from './events';
 import { authRoutes } from './http/auth-routes';
 import { adminRoutes, privacyApiRoutes, privacyPublicRoutes } from './http/privacy-routes';
 import { errorHandler } from './http/validate';
+import { abuseKey } from './ip';
 import { createLogger } from './logger';
 import { MailQueue, createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer';
 import { attachOperatorNamespace, type OperatorNamespace } from './realtime/operator-namespace';
@@ -166,7 +167,8 @@ export function createApp(parts: AppParts) {
   const operatorNsp = io.of(OPERATOR_NAMESPACE) as OperatorNamespace;
   const clientIp = (socket: Socket): string => {
     const forwarded = config.trustProxy ? String(socket.handshake.headers['x-forwarded-for'] ?? '').split(',')[0].trim() : '';
-    return forwarded || socket.handshake.address;
+    // Only the abuse unit (an IPv4 address or an IPv6 /64) goes further, and only into in-memory limits.
+    return abuseKey(forwarded || socket.handshake.address);
   };
   const operatorsOnline = () => operatorNsp.sockets.size > 0;
   let lastPresence = false;

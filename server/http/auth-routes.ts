@@ -2,6 +2,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { AppError } from '../../shared/errors';
 import { loginSchema } from '../../shared/schemas';
 import type { OperatorRow } from '../db/repositories/operator-repository';
+import { abuseKey } from '../ip';
 import type { AuthService } from '../services/auth-service';
 import { toOperatorDto } from '../services/auth-service';
 import { clearedSessionCookie, readSessionToken, sessionCookie } from './session-cookie';
@@ -39,7 +40,7 @@ export function authRoutes(auth: AuthService, secureCookies: boolean): Router {
 
   router.post('/login', sameOriginOnly, async (req, res) => {
     const input = parseBody(loginSchema, req);
-    const session = await auth.signIn(input.email, input.password, req.ip ?? 'unknown');
+    const session = await auth.signIn(input.email, input.password, abuseKey(req.ip ?? ''));
     res.setHeader('Set-Cookie', sessionCookie(session.token, session.expiresAt, secureCookies));
     res.json({ ok: true, data: { operator: session.operator } });
   });

@@ -9,6 +9,7 @@ import type { AuditRepository } from '../db/repositories/audit-repository';
 import type { AdminService } from '../services/admin-service';
 import type { AuthService } from '../services/auth-service';
 import type { PrivacyService } from '../services/privacy-service';
+import { RateLimiter } from '../services/rate-limiter';
 import { requireOperator, sameOriginOnly } from './auth-routes';
 import { parseBody } from './validate';
 
@@ -86,26 +87,35 @@ export function privacyPublicRoutes(deps: PrivacyRouteDeps): Router {
   return router;
 }
 
-function apiKeyOf(req: Request, admin: AdminService): { id: number; label: string } {
-  const header = req.headers.authorization ?? '';
-  const key = admin.keyFor(header.startsWith('Bearer ') ? header.slice(7).trim() : undefined);
-  if (!key) throw new AppError('unauthorized', 'A valid API key is required (Authorization: Bearer <key>).');
-  return key;
-}
+/** Calls one API key may make per minute; more are answered 429 `rate_limited` with Retry-After. */
+export const API_CALLS_PER_KEY_PER_MINUTE = 60;
 
 /** The REST API for automation, with admin-issued keys. */
 export function privacyApiRoutes(deps: PrivacyRouteDeps): Router {
   const router = Router();
+  const perKey = new RateLimiter(deps.clock, API_CALLS_PER_KEY_PER_MINUTE, 60_000);
+
+  const apiKeyOf = (req: Request): { id: number; label: string } => {
+    const header = req.headers.authorization ?? '';
+    const key = deps.admin.keyFor(header.startsWith('Bearer ') ? header.slice(7).trim() : undefined);
+    if (!key) throw new AppError('unauthorized', 'A valid API key is required (Authorization: Bearer <key>).');
+    if (!perKey.hit(String(key.id))) {
+      throw new AppError('rate_limited', `This API key made more than ${API_CALLS_PER_KEY_PER_MINUTE} calls in a minute. Please slow down.`, {
+        retryAfterMs: perKey.retryAfterMs(String(key.id)),
+      });
+    }
+    return key;
+  };
 
   router.post('/privacy-requests', async (req, res) => {
-    const key = apiKeyOf(req, deps.admin);
+    const key = apiKeyOf(req);
     const input = parseBody(apiCreateRequestSchema, req);
     const request = await deps.privacy.fileViaApi(input, key.label);
     res.status(201).json({ ok: true, data: { request: { reference: request.reference, type: request.type, state: request.state, createdAt: request.createdAt } } });
   });
 
   router.get('/privacy-requests/:reference', (req, res) => {
-    apiKeyOf(req, deps.admin);
+    apiKeyOf(req);
     const request = deps.privacy.byReference(String(req.params.reference));
     if (!request) throw new AppError('not_found', 'No such request.');
     const { email: _email, name: _name, details: _details, ...status } = request;

@@ -37,6 +37,8 @@ export function errorHandler(log: Logger) {
       log.error({ err: error }, 'route failed');
       appError = new AppError('internal', 'Something went wrong on our side. Please try again.');
     }
+    const retryAfterMs = appError.details?.retryAfterMs;
+    if (typeof retryAfterMs === 'number') res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     res.status(STATUS[appError.code]).json({ ok: false, error: { code: appError.code, message: appError.message } });
   };
 }

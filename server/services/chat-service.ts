@@ -8,8 +8,14 @@ import type { ConversationRepository, ConversationRow } from '../db/repositories
 import type { MessageRepository } from '../db/repositories/message-repository';
 import type { OperatorRow } from '../db/repositories/operator-repository';
 import type { EventBus } from '../events';
+import { RateLimiter } from './rate-limiter';
 
 const DEFAULT_PAGE = 50;
+
+/** A visitor may send this many messages in a short window (someone typing fast)… */
+export const MESSAGE_BURST = { limit: 10, windowMs: 10_000 };
+/** …and this many in an hour (a long, busy chat, but not a bot at one a second). Resends do not count. */
+export const MESSAGE_SUSTAINED = { limit: 200, windowMs: 60 * 60 * 1000 };
 
 export function toConversationDto(row: ConversationRow): ConversationDto {
   const { rowId: _rowId, visitorId: _visitorId, ...dto } = row;
@@ -21,13 +27,19 @@ export function toConversationDto(row: ConversationRow): ConversationDto {
  * Writes go through the batch writer, so a message is acknowledged only after its transaction commits.
  */
 export class ChatService {
+  private readonly burst: RateLimiter;
+  private readonly sustained: RateLimiter;
+
   constructor(
     private readonly conversations: ConversationRepository,
     private readonly messages: MessageRepository,
     private readonly writer: BatchWriter,
     private readonly bus: EventBus,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.burst = new RateLimiter(clock, MESSAGE_BURST.limit, MESSAGE_BURST.windowMs);
+    this.sustained = new RateLimiter(clock, MESSAGE_SUSTAINED.limit, MESSAGE_SUSTAINED.windowMs);
+  }
 
   visitorConversation(visitorId: number): ConversationRow | null {
     return this.conversations.byVisitor(visitorId);
@@ -44,6 +56,7 @@ export class ChatService {
   }
 
   async visitorSend(visitorId: number, input: VisitorSendInput, page: { url: string; title: string } | null): Promise<MessageDto> {
+    if (!this.isResend(visitorId, input.clientId)) this.countMessage(visitorId);
     const outcome = await this.writer.write(() => {
       const now = this.clock.now();
       let conversation = this.conversations.byVisitor(visitorId);
@@ -95,6 +108,27 @@ export class ChatService {
   typing(conversationId: string, from: 'visitor' | 'operator', typing: boolean, name: string | null): void {
     const conversation = this.requireConversation(conversationId);
     this.bus.emit('typing:changed', { conversationId, visitorId: conversation.visitorId, from, typing, name });
+  }
+
+  /** A resend of a stored message is answered as before and costs nothing against the limits. */
+  private isResend(visitorId: number, clientId: string): boolean {
+    const conversation = this.conversations.byVisitor(visitorId);
+    return conversation !== null && this.messages.byClientId(conversation.rowId, conversation.id, clientId) !== null;
+  }
+
+  private countMessage(visitorId: number): void {
+    const key = String(visitorId);
+    // Both windows count every try, so hammering while limited keeps the visitor limited.
+    const withinBurst = this.burst.hit(key);
+    const withinHour = this.sustained.hit(key);
+    if (!withinHour) {
+      throw new AppError('rate_limited', 'You have sent a great many messages in the last hour. Please wait a while before sending more.', {
+        retryAfterMs: this.sustained.retryAfterMs(key),
+      });
+    }
+    if (!withinBurst) {
+      throw new AppError('rate_limited', 'You are sending messages too quickly. Please wait a few seconds.', { retryAfterMs: this.burst.retryAfterMs(key) });
+    }
   }
 
   private page(conversation: ConversationRow, afterSeq: number | undefined, limit: number): MessageDto[] {

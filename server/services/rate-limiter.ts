@@ -28,6 +28,12 @@ export class RateLimiter {
     return entry.count <= this.limit;
   }
 
+  /** How long until `key`'s window ends (0 when it has no hits counted). */
+  retryAfterMs(key: string): number {
+    const entry = this.current(key);
+    return entry ? Math.max(0, entry.windowStart + this.windowMs - this.clock.now()) : 0;
+  }
+
   reset(key: string): void {
     this.hits.delete(key);
   }

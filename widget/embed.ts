@@ -5,7 +5,7 @@
  * Loading it twice does nothing the second time.
  */
 import type { IdentifyData, MountPanel, PanelHandle, WidgetConfig, WidgetEvent } from './common/widget-api';
-import { STORAGE } from './common/widget-api';
+import { STORAGE, panelFile } from './common/widget-api';
 
 interface ChatWidgetApi {
   open(): void;
@@ -59,7 +59,7 @@ function install(): void {
   if (window.chatWidget) return;
   const script = document.currentScript as HTMLScriptElement | null;
   const config = readConfig(script);
-  const panelUrl = new URL('widget-panel.js', script?.src || `${config.server}/widget.js`).href;
+  const panelUrl = new URL(panelFile(config.lang), script?.src || `${config.server}/widget.js`).href;
   const labels = LABELS[config.lang];
 
   const host = document.createElement('cw-chat-widget');

@@ -48,13 +48,13 @@ describe('chat in the browser', () => {
 
     expect(await page.evaluate(() => localStorage.length)).toBe(0);
     expect(toServer('/socket.io')).toEqual([]);
-    expect(toServer('widget-panel.js')).toEqual([]);
+    expect(toServer('widget-panel.en.js')).toEqual([]);
 
     // Opening is what starts it all; this also shows the watch above would have seen a connection.
     await launcher.click();
     await page.getByLabel('Message').waitFor();
     await page.waitForFunction(() => localStorage.getItem('cw:token') !== null);
-    expect(toServer('widget-panel.js')).toHaveLength(1);
+    expect(toServer('widget-panel.en.js')).toHaveLength(1);
     expect(toServer('/socket.io').length).toBeGreaterThan(0);
     await context.close();
   });

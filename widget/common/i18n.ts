@@ -1,10 +1,23 @@
-/** Every visitor-facing string, in English and Russian. */
+/**
+ * Every visitor-facing string, in English and Russian.
+ *
+ * The loader (widget.js) needs only the launcher's few words in both languages; the panel is built once
+ * per language (`widget-panel.en.js`, `widget-panel.ru.js`) with `CW_PANEL_LANG` defined, so each build
+ * carries one catalogue and the bundler drops the other.
+ */
 import type { RequestState, RequestType } from '../../shared/privacy';
 import type { Lang } from '../../shared/types';
 
+/** Set by the bundler for a per-language panel build; undefined everywhere else (tests, the loader). */
+declare const CW_PANEL_LANG: Lang | undefined;
+
+/** The launcher's words, which the loader shows before the panel (and its catalogue) is loaded. */
+export const launcherStrings = {
+  en: { openChat: 'Open chat', closeChat: 'Close chat', unread: 'unread' },
+  ru: { openChat: 'Открыть чат', closeChat: 'Закрыть чат', unread: 'непрочитанных' },
+} satisfies Record<Lang, Record<string, string>>;
+
 const en = {
-  openChat: 'Open chat',
-  closeChat: 'Close chat',
   title: 'Chat with us',
   online: 'We are online',
   offline: 'We are away — leave a message and we will reply by e-mail',
@@ -60,8 +73,17 @@ const en = {
   rejectedBecause: 'Reason:',
   complainRight: 'You may complain to a data protection supervisory authority.',
   extended: 'extended',
-  unread: 'unread messages',
   newMessage: 'New message',
+  awayTitle: 'We are away right now',
+  awayBody: 'Leave a message and your e-mail — we will reply there.',
+  contactEmail: 'Your e-mail',
+  contactName: 'Your name (optional)',
+  contactSave: 'Save e-mail',
+  contactSaved: 'Thank you! We will reply to',
+  contactChange: 'Change',
+  soundOn: 'Sound on',
+  soundOff: 'Sound off',
+  waitingForNetwork: 'Waiting for the connection — your messages are kept and will be sent.',
   err_invalid_code: 'That code is not right. Check the mail and try again.',
   err_code_expired: 'This code has expired or was replaced. Ask for a new one.',
   err_too_many_attempts: 'Too many wrong codes. Please start the request again.',
@@ -72,8 +94,6 @@ const en = {
 type Catalogue = typeof en;
 
 const ru: Catalogue = {
-  openChat: 'Открыть чат',
-  closeChat: 'Закрыть чат',
   title: 'Напишите нам',
   online: 'Мы на связи',
   offline: 'Сейчас никого нет — оставьте сообщение, мы ответим по почте',
@@ -129,8 +149,17 @@ const ru: Catalogue = {
   rejectedBecause: 'Причина:',
   complainRight: 'Вы вправе обратиться с жалобой в Роскомнадзор.',
   extended: 'срок продлён',
-  unread: 'непрочитанных сообщений',
   newMessage: 'Новое сообщение',
+  awayTitle: 'Сейчас мы не в сети',
+  awayBody: 'Оставьте сообщение и почту — мы ответим туда.',
+  contactEmail: 'Ваша почта',
+  contactName: 'Ваше имя (необязательно)',
+  contactSave: 'Сохранить почту',
+  contactSaved: 'Спасибо! Мы ответим на',
+  contactChange: 'Изменить',
+  soundOn: 'Звук включён',
+  soundOff: 'Звук выключен',
+  waitingForNetwork: 'Ждём связи — сообщения сохранены и будут отправлены.',
   err_invalid_code: 'Код неверный. Проверьте письмо и попробуйте ещё раз.',
   err_code_expired: 'Срок действия кода истёк или он заменён новым. Запросите новый код.',
   err_too_many_attempts: 'Слишком много неверных попыток. Подайте запрос заново.',
@@ -138,8 +167,15 @@ const ru: Catalogue = {
   err_invalid_payload: 'Проверьте введённые данные.',
 };
 
-export type Strings = Catalogue;
+export type Strings = Catalogue & (typeof launcherStrings)['en'];
+/** Both catalogues (without the launcher's words), for tests and tools; the panel uses `catalogue()`. */
 export const catalogues: Record<Lang, Catalogue> = { en, ru };
+
+/** The strings for `lang`; in a per-language panel build, always that build's (the other is dropped). */
+export function catalogue(lang: Lang): Strings {
+  const chosen = typeof CW_PANEL_LANG === 'string' ? CW_PANEL_LANG : lang;
+  return { ...launcherStrings[chosen], ...(chosen === 'ru' ? ru : en) };
+}
 
 export function pickLang(requested: string | null | undefined): Lang {
   const tag = (requested || (typeof navigator !== 'undefined' ? navigator.language : 'en')).toLowerCase();

@@ -36,6 +36,11 @@ export interface PanelHandle {
 
 export type MountPanel = (host: PanelHost) => PanelHandle;
 
+/** The panel bundle for `lang`, next to widget.js; built once per language with only its catalogue. */
+export function panelFile(lang: Lang): string {
+  return `widget-panel.${lang}.js`;
+}
+
 export const STORAGE = {
   token: 'cw:token',
   pending: 'cw:pending',

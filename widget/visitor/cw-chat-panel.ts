@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import type { MessageDto } from '../../shared/types';
-import { catalogues, looksLikePrivacyRequest, type Strings } from '../common/i18n';
+import { catalogue, looksLikePrivacyRequest, type Strings } from '../common/i18n';
 import type { WidgetConfig } from '../common/widget-api';
 import './cw-privacy-flow';
 import type { CwPrivacyFlow } from './cw-privacy-flow';
@@ -61,7 +61,7 @@ export class CwChatPanel extends LitElement {
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
 
   override connectedCallback(): void {
-    this.t = catalogues[this.config.lang];
+    this.t = catalogue(this.config.lang);
     this.connection ??= new VisitorConnection(this, this.config.server, this.config.lang, (m) => this.incoming(m));
     super.connectedCallback();
   }

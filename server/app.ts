@@ -13,19 +13,24 @@ import type { Config } from './config';
 import { BatchWriter } from './db/batch-writer';
 import type { Db } from './db/open';
 import { AuditRepository } from './db/repositories/audit-repository';
+import { CannedReplyRepository } from './db/repositories/canned-reply-repository';
 import { ConversationRepository } from './db/repositories/conversation-repository';
 import { ExportRepository } from './db/repositories/export-repository';
+import { InboxRepository } from './db/repositories/inbox-repository';
 import { IntegrationRepository } from './db/repositories/integration-repository';
 import { MailRepository } from './db/repositories/mail-repository';
 import { MessageRepository } from './db/repositories/message-repository';
+import { NoteRepository } from './db/repositories/note-repository';
 import { OperatorRepository } from './db/repositories/operator-repository';
 import { PrivacyRepository } from './db/repositories/privacy-repository';
+import { SettingsRepository } from './db/repositories/settings-repository';
 import { VerificationRepository } from './db/repositories/verification-repository';
 import { VisitorRepository } from './db/repositories/visitor-repository';
 import { EventBus } from './events';
 import { authRoutes } from './http/auth-routes';
 import { adminRoutes, privacyApiRoutes, privacyPublicRoutes } from './http/privacy-routes';
 import { errorHandler } from './http/validate';
+import { RetentionRepository } from './db/repositories/retention-repository';
 import { abuseKey } from './ip';
 import { createLogger } from './logger';
 import { MailQueue, createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer';
@@ -35,9 +40,15 @@ import { attachVisitorNamespace, type VisitorNamespace } from './realtime/visito
 import { loadSecrets } from './secrets';
 import { AdminService } from './services/admin-service';
 import { AuthService } from './services/auth-service';
+import { CannedReplyService } from './services/canned-reply-service';
 import { ChatService } from './services/chat-service';
+import { InboxService } from './services/inbox-service';
+import { NoteService } from './services/note-service';
+import { PresenceService } from './services/presence-service';
 import { PrivacyService } from './services/privacy-service';
+import { RetentionService } from './services/retention-service';
 import { RequestExecution } from './services/request-execution';
+import { TeamService } from './services/team-service';
 import { VerificationService } from './services/verification-service';
 import { VisitorService } from './services/visitor-service';
 import { WebhookService } from './services/webhook-service';
@@ -86,8 +97,21 @@ export function createApp(parts: AppParts) {
 
   const auth = new AuthService(repos.operators, clock, config.sessionTtlMs);
   const visitors = new VisitorService(repos.visitors, clock, secrets.identitySecret);
-  const chat = new ChatService(repos.conversations, repos.messages, writer, bus, clock);
+  const chat = new ChatService(repos.conversations, repos.messages, writer, bus, clock, config.visitorMessageLimits);
   const admin = new AdminService(repos.integrations, repos.mail, clock);
+  const presence = new PresenceService(repos.operators, bus);
+  const team = new TeamService(repos.operators, auth, presence, bus, clock);
+  const inbox = new InboxService({
+    conversations: repos.conversations,
+    inbox: new InboxRepository(db),
+    operators: repos.operators,
+    settings: new SettingsRepository(db),
+    presence,
+    bus,
+    clock,
+  });
+  const notes = new NoteService(repos.conversations, new NoteRepository(db), bus, clock);
+  const canned = new CannedReplyService(new CannedReplyRepository(db), bus, clock);
   const privacy = new PrivacyService({
     db,
     requests: repos.requests,
@@ -170,7 +194,8 @@ export function createApp(parts: AppParts) {
     // Only the abuse unit (an IPv4 address or an IPv6 /64) goes further, and only into in-memory limits.
     return abuseKey(forwarded || socket.handshake.address);
   };
-  const operatorsOnline = () => operatorNsp.sockets.size > 0;
+  // Offline mode for the widget when no operator is online (connected and not away).
+  const operatorsOnline = () => presence.anyOnline();
   let lastPresence = false;
   const onPresenceChange = () => {
     // Disconnect handlers run before the socket leaves the map; look again on the next turn.
@@ -183,7 +208,17 @@ export function createApp(parts: AppParts) {
     });
   };
   attachVisitorNamespace(visitorNsp, { visitors, chat, privacy, operatorsOnline, clientIp, log });
-  attachOperatorNamespace(operatorNsp, { auth, chat, privacy, admin, onPresenceChange, log });
+  const operatorRealtime = attachOperatorNamespace(operatorNsp, { auth, chat, privacy, admin, team, presence, inbox, notes, canned, log });
+  server.on('close', () => operatorRealtime.stop());
+  bus.on('team:changed', () => {
+    onPresenceChange();
+    operatorNsp.to(rooms.operators).emit(OperatorPush.team, team.list());
+  });
+  bus.on('operator:sessions-revoked', ({ operatorId }) => void operatorRealtime.revalidate(operatorId));
+  // Notes go to operators only: there is deliberately no visitor-side listener for them.
+  bus.on('note:created', ({ note }) => operatorNsp.to(rooms.operators).emit(OperatorPush.noteNew, note));
+  bus.on('canned:changed', () => operatorNsp.to(rooms.operators).emit(OperatorPush.canned, canned.list()));
+  bus.on('settings:changed', ({ settings }) => operatorNsp.to(rooms.operators).emit(OperatorPush.settings, settings));
 
   bus.on('message:created', ({ message, visitorId }) => {
     visitorNsp.to(rooms.visitor(visitorId)).emit(VisitorPush.messageNew, message);
@@ -202,19 +237,21 @@ export function createApp(parts: AppParts) {
     visitorNsp.to(rooms.request(id)).emit(VisitorPush.privacyUpdate, { reference, type, state, dueAt, createdAt, completedAt, rejectionReason, extended });
   });
 
+  const retention = new RetentionService(db, new RetentionRepository(db), clock, config.retentionDays, log);
   const housekeeping = setInterval(() => privacy.expireUnverified(), 60 * 60 * 1000);
   housekeeping.unref();
 
   return {
     server,
     io,
-    services: { auth, visitors, chat, privacy, admin, webhooks, mail },
+    services: { retention, auth, visitors, chat, privacy, admin, webhooks, mail, team, presence, inbox, notes, canned },
     secrets,
     log,
     /** Starts listening; resolves with the bound port. */
     listen(port = config.port, host = config.host): Promise<number> {
       privacy.expireUnverified();
       webhooks.start();
+      retention.start();
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -224,13 +261,31 @@ export function createApp(parts: AppParts) {
         });
       });
     },
-    /** Stops accepting, tells clients to reconnect elsewhere, finishes writes and mail. Leaves the db open. */
-    async close(): Promise<void> {
+    /**
+     * Graceful stop within `deadlineMs`: stops accepting connections, commits the writes in flight and
+     * sends their acknowledgements, closes every client's transport (clients reconnect on their own and
+     * catch up by sequence), then waits for webhooks and mail while time remains. Leaves the db open:
+     * once this resolves no more writes reach it.
+     */
+    async close(deadlineMs = 4000): Promise<void> {
+      const deadline = Date.now() + deadlineMs;
+      const withinDeadline = (work: Promise<unknown>) =>
+        Promise.race([work.catch(() => {}), new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref())]);
       clearInterval(housekeeping);
-      await webhooks.stop();
-      await new Promise<void>((resolve) => io.close(() => resolve()));
+      retention.stop();
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Writes queued now commit; later ones are refused with a retryable answer.
       writer.close();
-      await mail.idle();
+      // The acknowledgements of those writes go out in this turn's continuations: let them be written
+      // before the transports close.
+      await new Promise((resolve) => setImmediate(resolve));
+      // Closes every transport without a Socket.IO "disconnect" packet, so clients treat it as a
+      // dropped connection and reconnect (a server-side disconnect would tell them not to).
+      await io.close();
+      await withinDeadline(drained);
+      server.closeAllConnections();
+      await withinDeadline(webhooks.stop());
+      await withinDeadline(mail.idle());
       mailer.close();
     },
   };

@@ -21,8 +21,14 @@ export interface Config {
   logLevel: string;
   /** Where the built browser bundles are written and served from. */
   bundleDir: string;
+  /** How many messages one visitor may send in 10 seconds and in an hour (VISITOR_MESSAGE_LIMITS="<10 s>,<hour>"); unset: the chat service's defaults. */
+  visitorMessageLimits: { burst: { limit: number; windowMs: number }; sustained: { limit: number; windowMs: number } } | undefined;
+  /** Build the bundles into `bundleDir` at start; false when they were built beforehand (BUILD_BUNDLES=false). */
+  buildBundles: boolean;
   /** Operator session lifetime. */
   sessionTtlMs: number;
+  /** Resolved conversations (and visitors with nothing left) are deleted this many days after their last activity. */
+  retentionDays: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -31,6 +37,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const jurisdiction = (env.PRIVACY_JURISDICTION ?? 'gdpr').toLowerCase();
   if (!(JURISDICTIONS as readonly string[]).includes(jurisdiction)) {
     throw new Error(`PRIVACY_JURISDICTION must be one of ${JURISDICTIONS.join(', ')}`);
+  }
+  const retentionDays = Number(env.RETENTION_DAYS ?? 365);
+  if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new Error(`RETENTION_DAYS must be a whole number of days (1 or more), got "${env.RETENTION_DAYS}"`);
+  const [burst, sustained] = (env.VISITOR_MESSAGE_LIMITS ?? '').split(',').map((n) => Number(n.trim()));
+  if (env.VISITOR_MESSAGE_LIMITS && ![burst, sustained].every((n) => Number.isInteger(n) && n >= 1)) {
+    throw new Error(`VISITOR_MESSAGE_LIMITS must be two whole numbers "<per 10 s>,<per hour>", got "${env.VISITOR_MESSAGE_LIMITS}"`);
   }
   const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
   return {
@@ -50,6 +62,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     identitySecret: env.IDENTITY_SECRET || null,
     logLevel: env.LOG_LEVEL ?? 'info',
     bundleDir: path.resolve(env.BUNDLE_DIR ?? './dist/public'),
+    buildBundles: env.BUILD_BUNDLES !== 'false',
+    visitorMessageLimits: env.VISITOR_MESSAGE_LIMITS
+      ? { burst: { limit: burst, windowMs: 10_000 }, sustained: { limit: sustained, windowMs: 60 * 60 * 1000 } }
+      : undefined,
     sessionTtlMs: 12 * 60 * 60 * 1000,
+    retentionDays,
   };
 }

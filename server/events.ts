@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { ConversationDto, MessageDto, PrivacyRequestDto } from '../shared/types';
+import type { ConversationDto, InboxSettingsDto, MessageDto, NoteDto, PrivacyRequestDto } from '../shared/types';
 
 /** Domain events services publish; the realtime layer turns them into socket pushes. */
 export interface DomainEvents {
@@ -7,6 +7,13 @@ export interface DomainEvents {
   'conversation:changed': { conversation: ConversationDto; visitorId: number };
   'typing:changed': { conversationId: string; visitorId: number; from: 'visitor' | 'operator'; typing: boolean; name: string | null };
   'privacy:changed': { request: PrivacyRequestDto };
+  'note:created': { note: NoteDto };
+  /** Someone joined, left, went away, was added, disabled or enabled: the team list changed. */
+  'team:changed': Record<string, never>;
+  /** Sessions of this operator were ended (disabled, password reset or changed): cut their live sockets. */
+  'operator:sessions-revoked': { operatorId: number };
+  'canned:changed': Record<string, never>;
+  'settings:changed': { settings: InboxSettingsDto };
 }
 
 /** A typed wrapper over EventEmitter; one per app, passed to whoever needs it. */

@@ -5,7 +5,7 @@ import { loadConfig } from './config';
 import { openDatabase } from './db/open';
 
 const config = loadConfig();
-const sizes = await buildBundles(config.bundleDir);
+const sizes = config.buildBundles ? await buildBundles(config.bundleDir) : null;
 const db = openDatabase(config.databasePath);
 const app = createApp({ config, db });
 const firstAdmin = await app.services.auth.ensureFirstAdmin(config.adminEmail, config.adminPassword);
@@ -18,22 +18,33 @@ const lines = [
   `  Console:    ${base}/console`,
   `  Database:   ${config.databasePath}`,
   `  Mail:       ${config.smtpUrl ? 'SMTP' : `dev outbox (admins read it in the console)`}`,
-  `  Widget:     ${sizes.map((s) => `${s.file} ${(s.gzip / 1024).toFixed(1)} KB gzip`).join(', ')}`,
+  `  Widget:     ${sizes ? sizes.map((s) => `${s.file} ${(s.gzip / 1024).toFixed(1)} KB gzip`).join(', ') : `prebuilt, served from ${config.bundleDir}`}`,
 ];
 if (firstAdmin) {
   lines.push('', '  First admin account (shown once; change it after signing in):', `    e-mail:   ${firstAdmin.email}`, `    password: ${firstAdmin.password}`);
 }
 console.log(lines.join('\n') + '\n');
 
+/** The whole stop, signal to exit, stays within this (issue #6): orchestrators kill after ~10 s. */
+const SHUTDOWN_MS = 5000;
+
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
+  const started = Date.now();
   app.log.info({ signal }, 'shutting down');
-  const force = setTimeout(() => process.exit(1), 5000);
+  const force = setTimeout(() => {
+    // Something would not let go in time. Every acknowledged write is already committed (WAL,
+    // synchronous=FULL), so closing the database and leaving loses nothing.
+    app.log.warn('shutdown took too long; exiting');
+    if (db.open) db.close();
+    process.exit(1);
+  }, SHUTDOWN_MS);
   force.unref();
-  await app.close();
+  await app.close(SHUTDOWN_MS - 1000);
   db.close();
+  app.log.info({ ms: Date.now() - started }, 'stopped');
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

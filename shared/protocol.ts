@@ -7,7 +7,12 @@ import type { AckFn } from './errors';
 import type * as S from './schemas';
 import type {
   AuditEntryDto,
+  CannedReplyDto,
   ConversationDto,
+  InboxSettingsDto,
+  NoteDto,
+  SearchHitDto,
+  TeamMemberDto,
   MessageDto,
   OperatorDto,
   OutboxMailDto,
@@ -59,6 +64,23 @@ export const OperatorEvent = {
   webhookList: 'webhook:list',
   webhookCreate: 'webhook:create',
   webhookDelete: 'webhook:delete',
+  conversationAssign: 'conversation:assign',
+  conversationRead: 'conversation:read',
+  conversationUnread: 'conversation:unread',
+  conversationSearch: 'conversation:search',
+  noteList: 'note:list',
+  noteAdd: 'note:add',
+  cannedList: 'canned:list',
+  cannedSave: 'canned:save',
+  cannedDelete: 'canned:delete',
+  teamList: 'team:list',
+  presenceSet: 'presence:set',
+  operatorCreate: 'operator:create',
+  operatorDisable: 'operator:disable',
+  operatorResetPassword: 'operator:reset-password',
+  passwordChange: 'password:change',
+  settingsGet: 'settings:get',
+  settingsSave: 'settings:save',
 } as const;
 
 /** Events the server pushes to operators. */
@@ -67,6 +89,10 @@ export const OperatorPush = {
   messageNew: 'message:new',
   typing: 'typing:update',
   privacyUpsert: 'privacy:upsert',
+  noteNew: 'note:new',
+  team: 'team:update',
+  canned: 'canned:update',
+  settings: 'settings:update',
 } as const;
 
 export interface VisitorConversationDto {
@@ -83,6 +109,7 @@ export interface HelloResult {
   /** Messages after `afterSeq` (or the latest page when none). */
   messages: MessageDto[];
   operatorsOnline: boolean;
+  /** The e-mail the visitor left for replies (or the one the site identified them with); null when none. */
 }
 
 export interface TrackedRequest {
@@ -150,6 +177,25 @@ export interface OperatorRpc {
   [OperatorEvent.webhookList]: { in: S.EmptyInput; out: { webhooks: WebhookDto[] } };
   [OperatorEvent.webhookCreate]: { in: S.WebhookCreateInput; out: { webhook: WebhookDto; secret: string } };
   [OperatorEvent.webhookDelete]: { in: S.IdInput; out: null };
+  [OperatorEvent.conversationAssign]: { in: S.ConversationAssignInput; out: { conversation: ConversationDto } };
+  [OperatorEvent.conversationRead]: { in: S.ConversationReadInput; out: null };
+  /** Unread visitor messages per conversation for the asking operator (open conversations only). */
+  [OperatorEvent.conversationUnread]: { in: S.EmptyInput; out: { unread: Record<string, number> } };
+  [OperatorEvent.conversationSearch]: { in: S.SearchInput; out: { hits: SearchHitDto[] } };
+  [OperatorEvent.noteList]: { in: S.ConversationRefInput; out: { notes: NoteDto[] } };
+  [OperatorEvent.noteAdd]: { in: S.NoteAddInput; out: { note: NoteDto } };
+  [OperatorEvent.cannedList]: { in: S.EmptyInput; out: { replies: CannedReplyDto[] } };
+  [OperatorEvent.cannedSave]: { in: S.CannedSaveInput; out: { reply: CannedReplyDto } };
+  [OperatorEvent.cannedDelete]: { in: S.IdInput; out: null };
+  [OperatorEvent.teamList]: { in: S.EmptyInput; out: { team: TeamMemberDto[] } };
+  [OperatorEvent.presenceSet]: { in: S.PresenceSetInput; out: { team: TeamMemberDto[] } };
+  /** `password` is returned only when it was generated; it is shown once. */
+  [OperatorEvent.operatorCreate]: { in: S.OperatorCreateInput; out: { operator: TeamMemberDto; password: string | null } };
+  [OperatorEvent.operatorDisable]: { in: S.OperatorDisableInput; out: { operator: TeamMemberDto } };
+  [OperatorEvent.operatorResetPassword]: { in: S.OperatorResetPasswordInput; out: { password: string | null } };
+  [OperatorEvent.passwordChange]: { in: S.PasswordChangeInput; out: null };
+  [OperatorEvent.settingsGet]: { in: S.EmptyInput; out: { settings: InboxSettingsDto } };
+  [OperatorEvent.settingsSave]: { in: S.SettingsSaveInput; out: { settings: InboxSettingsDto } };
 }
 
 type Handlers<R> = { [K in keyof R]: R[K] extends { in: infer I; out: infer O } ? (payload: I, ack: AckFn<O>) => void : never };
@@ -168,6 +214,10 @@ export interface OperatorServerToClient {
   [OperatorPush.messageNew]: (message: MessageDto) => void;
   [OperatorPush.typing]: (state: { conversationId: string; typing: boolean }) => void;
   [OperatorPush.privacyUpsert]: (request: PrivacyRequestDto) => void;
+  [OperatorPush.noteNew]: (note: NoteDto) => void;
+  [OperatorPush.team]: (team: TeamMemberDto[]) => void;
+  [OperatorPush.canned]: (replies: CannedReplyDto[]) => void;
+  [OperatorPush.settings]: (settings: InboxSettingsDto) => void;
 }
 
 export type { OperatorDto };

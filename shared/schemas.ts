@@ -33,6 +33,9 @@ export const visitorHelloSchema = v.strictObject({
     v.strictObject({
       url: v.pipe(v.string(), v.maxLength(2000)),
       title: v.pipe(v.string(), v.maxLength(300)),
+      referrer: v.optional(v.pipe(v.string(), v.maxLength(2000))),
+      /** IANA zone name such as Europe/Berlin. */
+      timezone: v.optional(v.pipe(v.string(), v.maxLength(64), v.regex(/^[A-Za-z0-9_+\-/]+$/, 'malformed time zone'))),
     }),
   ),
   /** Status tokens of the privacy requests this browser filed ("My requests"). */
@@ -46,6 +49,7 @@ export const identifySchema = v.strictObject({
   name: v.optional(personName),
   signature: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/i, 'signature must be a hex HMAC-SHA256')),
 });
+/** An e-mail (and optionally a name) left in the offline form, for a reply. */
 export const privacyStartSchema = v.strictObject({
   type: v.picklist(REQUEST_TYPES),
   email: emailSchema,
@@ -63,7 +67,13 @@ export const privacyStatusSchema = v.strictObject({ requestTokens: v.pipe(v.arra
 // ---- /operator ----
 export const CONVERSATION_VIEWS = ['unassigned', 'mine', 'open', 'resolved'] as const;
 export const conversationListSchema = v.strictObject({ view: v.picklist(CONVERSATION_VIEWS) });
-export const conversationOpenSchema = v.strictObject({ conversationId, afterSeq: v.optional(seq), limit: v.optional(limit) });
+export const conversationOpenSchema = v.strictObject({
+  conversationId,
+  afterSeq: v.optional(seq),
+  /** Pages back: the messages just before this sequence (for scrolling up). */
+  beforeSeq: v.optional(seq),
+  limit: v.optional(limit),
+});
 export const conversationRefSchema = v.strictObject({ conversationId });
 export const operatorSendSchema = v.strictObject({ conversationId, clientId, text: messageText });
 export const operatorTypingSchema = v.strictObject({ conversationId, typing: v.boolean() });
@@ -87,6 +97,35 @@ export const privacyFileSchema = v.strictObject({
   lang,
 });
 export const emptySchema = v.strictObject({});
+const operatorId = v.pipe(v.number(), v.integer(), v.minValue(1));
+const newPassword = v.pipe(v.string(), v.minLength(10, 'passwords need at least 10 characters'), v.maxLength(200));
+export const conversationAssignSchema = v.strictObject({ conversationId, operatorId: v.nullable(operatorId) });
+export const conversationReadSchema = v.strictObject({ conversationId, seq });
+export const searchSchema = v.strictObject({
+  query: v.pipe(v.string(), v.trim(), v.minLength(1, 'type something to search for'), v.maxLength(200)),
+  limit: v.optional(limit),
+});
+export const noteAddSchema = v.strictObject({ conversationId, clientId, text: messageText });
+export const cannedSaveSchema = v.strictObject({
+  id: v.optional(requestId),
+  shortcut: v.pipe(v.string(), v.trim(), v.toLowerCase(), v.regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'shortcut: 1–32 letters, digits, - or _')),
+  text: messageText,
+});
+export const presenceSetSchema = v.strictObject({ status: v.picklist(['online', 'away']) });
+export const operatorCreateSchema = v.strictObject({
+  email: emailSchema,
+  name: v.pipe(v.string(), v.trim(), v.minLength(1, 'a name is required'), v.maxLength(100)),
+  role: v.picklist(['admin', 'operator']),
+  /** Omitted: one is generated and shown once. */
+  password: v.optional(newPassword),
+});
+export const operatorDisableSchema = v.strictObject({ id: operatorId, disabled: v.boolean() });
+export const operatorResetPasswordSchema = v.strictObject({ id: operatorId, password: v.optional(newPassword) });
+export const passwordChangeSchema = v.strictObject({ currentPassword: v.pipe(v.string(), v.minLength(1), v.maxLength(200)), newPassword });
+export const settingsSaveSchema = v.strictObject({
+  autoAssign: v.boolean(),
+  maxOpenPerOperator: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100)),
+});
 export const apiKeyCreateSchema = v.strictObject({ label: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100)) });
 export const idSchema = v.strictObject({ id: requestId });
 export const webhookCreateSchema = v.strictObject({
@@ -129,5 +168,16 @@ export type EmptyInput = v.InferOutput<typeof emptySchema>;
 export type ApiKeyCreateInput = v.InferOutput<typeof apiKeyCreateSchema>;
 export type IdInput = v.InferOutput<typeof idSchema>;
 export type WebhookCreateInput = v.InferOutput<typeof webhookCreateSchema>;
+export type ConversationAssignInput = v.InferOutput<typeof conversationAssignSchema>;
+export type ConversationReadInput = v.InferOutput<typeof conversationReadSchema>;
+export type SearchInput = v.InferOutput<typeof searchSchema>;
+export type NoteAddInput = v.InferOutput<typeof noteAddSchema>;
+export type CannedSaveInput = v.InferOutput<typeof cannedSaveSchema>;
+export type PresenceSetInput = v.InferOutput<typeof presenceSetSchema>;
+export type OperatorCreateInput = v.InferOutput<typeof operatorCreateSchema>;
+export type OperatorDisableInput = v.InferOutput<typeof operatorDisableSchema>;
+export type OperatorResetPasswordInput = v.InferOutput<typeof operatorResetPasswordSchema>;
+export type PasswordChangeInput = v.InferOutput<typeof passwordChangeSchema>;
+export type SettingsSaveInput = v.InferOutput<typeof settingsSaveSchema>;
 export type LoginInput = v.InferOutput<typeof loginSchema>;
 export type ApiCreateRequestInput = v.InferOutput<typeof apiCreateRequestSchema>;

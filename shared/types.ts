@@ -33,6 +33,56 @@ export interface ConversationDto {
   pageUrl: string | null;
   pageTitle: string | null;
   lang: Lang | null;
+  /** Where the visitor came from: origin and path only (query strings can carry personal data). */
+  referrer: string | null;
+  /** The visitor's IANA time zone, for their local time. */
+  timezone: string | null;
+  /** A coarse device summary ("Chrome on Windows, desktop"); never the raw user agent or an IP address. */
+  device: string | null;
+  createdAt: number;
+}
+
+export type Presence = 'online' | 'away' | 'offline';
+
+/** An operator as the team sees them. */
+export interface TeamMemberDto extends OperatorDto {
+  disabled: boolean;
+  presence: Presence;
+}
+
+/** An internal note on a conversation, shown after the message `afterSeq`; never sent to the visitor. */
+export interface NoteDto {
+  id: number;
+  conversationId: string;
+  clientId: string;
+  afterSeq: number;
+  operatorName: string | null;
+  text: string;
+  createdAt: number;
+}
+
+export interface CannedReplyDto {
+  id: number;
+  /** Typed after "/" in the composer. */
+  shortcut: string;
+  text: string;
+}
+
+export interface InboxSettingsDto {
+  /** Round robin among online operators for new conversations. */
+  autoAssign: boolean;
+  /** Most open conversations auto-assignment gives one operator. */
+  maxOpenPerOperator: number;
+}
+
+/** One message found by full-text search; `snippet` marks hits between \uE000 and \uE001. */
+export interface SearchHitDto {
+  conversationId: string;
+  visitorLabel: string;
+  status: ConversationStatus;
+  seq: number;
+  author: Author;
+  snippet: string;
   createdAt: number;
 }
 

@@ -1,3 +1,4 @@
+import { AppError } from '../../shared/errors';
 import type { Db } from './open';
 
 interface Job<T> {
@@ -20,7 +21,8 @@ export class BatchWriter {
 
   /** Runs `fn` inside the next batch's transaction; resolves with its result once committed. */
   write<T>(fn: () => T): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('writer closed'));
+    // During shutdown: an answer clients treat as "try again" (they resend with the same client id).
+    if (this.closed) return Promise.reject(new AppError('internal', 'The server is restarting. Please try again.'));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ run: fn, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled) {

@@ -28,15 +28,18 @@ export function parseBody<T>(schema: v.GenericSchema<unknown, T>, req: Request):
 
 /** The JSON error shape of every route, the same `{ ok: false, error }` as socket acks. */
 export function errorHandler(log: Logger) {
-  return (error: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    // The route's pattern (within its router), never the URL: paths carry export tokens and verification ids.
+    const route = typeof req.route?.path === 'string' ? req.route.path : null;
     let appError: AppError;
     if (error instanceof AppError) appError = error;
     else if ((error as { type?: string }).type === 'entity.too.large') appError = new AppError('invalid_payload', 'The request body is too large.');
     else if ((error as { type?: string }).type === 'entity.parse.failed') appError = new AppError('invalid_payload', 'The request body is not valid JSON.');
     else {
-      log.error({ err: error }, 'route failed');
+      log.error({ err: error, method: req.method, route }, 'route failed');
       appError = new AppError('internal', 'Something went wrong on our side. Please try again.');
     }
+    if (appError.code !== 'internal') log.debug({ method: req.method, route, errorCode: appError.code }, 'request refused');
     const retryAfterMs = appError.details?.retryAfterMs;
     if (typeof retryAfterMs === 'number') res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     res.status(STATUS[appError.code]).json({ ok: false, error: { code: appError.code, message: appError.message } });

@@ -12,7 +12,11 @@ interface RawSocket {
 
 /** Turns whatever a handler threw into an ack error; unexpected errors are logged, never echoed. */
 export function toAckError(error: unknown, log: Logger, event: string): AckError {
-  if (error instanceof AppError) return { code: error.code, message: error.message };
+  if (error instanceof AppError) {
+    // The event and the code only: never the payload, nor the message (it may quote what was sent).
+    log.debug({ event, errorCode: error.code }, 'event refused');
+    return { code: error.code, message: error.message };
+  }
   log.error({ err: error, event }, 'handler failed');
   return { code: 'internal', message: 'Something went wrong on our side. Please try again.' };
 }

@@ -12,8 +12,14 @@ import type { OperatorRow } from '../db/repositories/operator-repository';
 import { readSessionToken } from '../http/session-cookie';
 import type { AdminService } from '../services/admin-service';
 import type { AuthService } from '../services/auth-service';
+import type { CannedReplyService } from '../services/canned-reply-service';
 import type { ChatService } from '../services/chat-service';
+import type { InboxService } from '../services/inbox-service';
+import type { NoteService } from '../services/note-service';
+import type { PresenceService } from '../services/presence-service';
 import type { PrivacyService } from '../services/privacy-service';
+import type { TeamService } from '../services/team-service';
+import { registerConsoleHandlers } from './console-handlers';
 import { createRegistrar } from './handle';
 import { rooms } from './rooms';
 
@@ -23,19 +29,29 @@ export interface OperatorSocketData {
 }
 
 export type OperatorNamespace = Namespace<OperatorClientToServer, OperatorServerToClient, Record<string, never>, OperatorSocketData>;
-type OperatorSocket = Socket<OperatorClientToServer, OperatorServerToClient, Record<string, never>, OperatorSocketData>;
+export type OperatorSocket = Socket<OperatorClientToServer, OperatorServerToClient, Record<string, never>, OperatorSocketData>;
 
 export interface OperatorDeps {
   auth: AuthService;
   chat: ChatService;
   privacy: PrivacyService;
   admin: AdminService;
-  onPresenceChange: () => void;
+  team: TeamService;
+  presence: PresenceService;
+  inbox: InboxService;
+  notes: NoteService;
+  canned: CannedReplyService;
   log: Logger;
 }
 
-/** The /operator namespace: refuses connections without a live session; re-checks it on every event. */
-export function attachOperatorNamespace(nsp: OperatorNamespace, deps: OperatorDeps): void {
+/** How often live connections are checked against their sessions (catches changes made from the command line). */
+const SESSION_SWEEP_MS = 30_000;
+
+/**
+ * The /operator namespace: refuses connections without a live session; re-checks it on every event,
+ * at once when a session is revoked here, and every 30 s for changes made elsewhere (the admin CLI).
+ */
+export function attachOperatorNamespace(nsp: OperatorNamespace, deps: OperatorDeps): { revalidate(operatorId?: number): Promise<void>; stop(): void } {
   const on = createRegistrar<OperatorRpc>(operatorEventSchemas, deps.log);
 
   nsp.use((socket, next) => {
@@ -47,9 +63,9 @@ export function attachOperatorNamespace(nsp: OperatorNamespace, deps: OperatorDe
   });
 
   nsp.on('connection', (socket: OperatorSocket) => {
-    socket.join(rooms.operators);
-    deps.onPresenceChange();
-    socket.on('disconnect', () => deps.onPresenceChange());
+    socket.join([rooms.operators, rooms.operator(socket.data.operatorId)]);
+    deps.presence.connected(socket.data.operatorId);
+    socket.on('disconnect', () => deps.presence.disconnected(socket.data.operatorId));
 
     /** The operator behind this socket, as of now: a signed-out or disabled operator is cut off. */
     const me = (): OperatorRow => {
@@ -70,7 +86,7 @@ export function attachOperatorNamespace(nsp: OperatorNamespace, deps: OperatorDe
     on(socket, OperatorEvent.conversationList, (input) => ({ conversations: deps.chat.list(input.view, me().id) }));
     on(socket, OperatorEvent.conversationOpen, (input) => {
       me();
-      return deps.chat.open(input.conversationId, input.afterSeq, input.limit);
+      return deps.chat.open(input.conversationId, input.afterSeq, input.limit, input.beforeSeq);
     });
     on(socket, OperatorEvent.conversationClaim, (input) => ({ conversation: deps.chat.claim(me(), input.conversationId) }));
     on(socket, OperatorEvent.conversationResolve, (input) => {
@@ -87,10 +103,7 @@ export function attachOperatorNamespace(nsp: OperatorNamespace, deps: OperatorDe
       return null;
     });
 
-    on(socket, OperatorEvent.privacyList, (input) => {
-      me();
-      return { requests: deps.privacy.list(input) };
-    });
+    on(socket, OperatorEvent.privacyList, (input) => ({ requests: deps.privacy.list(me(), input) }));
     on(socket, OperatorEvent.privacyGet, (input) => deps.privacy.get(me(), input.id));
     on(socket, OperatorEvent.privacyAct, async (input) => ({ request: await deps.privacy.act(me(), input) }));
     on(socket, OperatorEvent.privacyFile, async (input) => ({ request: await deps.privacy.fileByOperator(me(), input) }));
@@ -122,5 +135,17 @@ export function attachOperatorNamespace(nsp: OperatorNamespace, deps: OperatorDe
       deps.admin.deleteWebhook(input.id);
       return null;
     });
+
+    registerConsoleHandlers(on, socket, { me, admin }, deps);
   });
+
+  const revalidate = async (operatorId?: number): Promise<void> => {
+    const sockets = await (operatorId === undefined ? nsp.fetchSockets() : nsp.in(rooms.operator(operatorId)).fetchSockets());
+    for (const socket of sockets) {
+      if (!deps.auth.operatorForSession(socket.data.sessionToken)) socket.disconnect(true);
+    }
+  };
+  const sweep = setInterval(() => void revalidate(), SESSION_SWEEP_MS);
+  sweep.unref();
+  return { revalidate, stop: () => clearInterval(sweep) };
 }

@@ -9,7 +9,9 @@ import {
   type VisitorServerToClient,
 } from '../../shared/protocol';
 import type { Lang } from '../../shared/types';
+import type { VisitorContext } from '../db/repositories/conversation-repository';
 import type { ChatService } from '../services/chat-service';
+import { summariseUserAgent } from '../services/visitor-context';
 import type { PrivacyService } from '../services/privacy-service';
 import type { VisitorService } from '../services/visitor-service';
 import { createRegistrar } from './handle';
@@ -18,7 +20,7 @@ import { rooms } from './rooms';
 export interface VisitorSocketData {
   visitorId: number | null;
   lang: Lang | null;
-  page: { url: string; title: string } | null;
+  page: VisitorContext | null;
 }
 
 export type VisitorNamespace = Namespace<VisitorClientToServer, VisitorServerToClient, Record<string, never>, VisitorSocketData>;
@@ -51,7 +53,9 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
       if (socket.data.visitorId !== null && socket.data.visitorId !== visitor.id) socket.leave(rooms.visitor(socket.data.visitorId));
       socket.data.visitorId = visitor.id;
       socket.data.lang = input.lang ?? visitor.lang;
-      socket.data.page = input.page ?? null;
+      // Only a coarse device summary is kept of the user agent; the IP address is never stored.
+      socket.data.page = input.page ? { ...input.page, device: summariseUserAgent(socket.handshake.headers['user-agent']) } : null;
+      if (socket.data.page) deps.chat.visitorSeen(visitor.id, socket.data.page);
       socket.join(rooms.visitor(visitor.id));
       if (input.requestTokens?.length) {
         for (const { requestId } of deps.privacy.trackedRequests(input.requestTokens)) socket.join(rooms.request(requestId));

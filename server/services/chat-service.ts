@@ -4,10 +4,11 @@ import type { ConversationDto, MessageDto } from '../../shared/types';
 import type { Clock } from '../clock';
 import { randomToken } from '../crypto';
 import type { BatchWriter } from '../db/batch-writer';
-import type { ConversationRepository, ConversationRow } from '../db/repositories/conversation-repository';
+import type { ConversationRepository, ConversationRow, VisitorContext } from '../db/repositories/conversation-repository';
 import type { MessageRepository } from '../db/repositories/message-repository';
 import type { OperatorRow } from '../db/repositories/operator-repository';
 import type { EventBus } from '../events';
+import { checkTimezone, cleanReferrer } from './visitor-context';
 import { RateLimiter } from './rate-limiter';
 
 const DEFAULT_PAGE = 50;
@@ -36,9 +37,11 @@ export class ChatService {
     private readonly writer: BatchWriter,
     private readonly bus: EventBus,
     private readonly clock: Clock,
+    /** Per-visitor message limits; a site may change them (config `visitorMessageLimits`). */
+    limits: { burst: typeof MESSAGE_BURST; sustained: typeof MESSAGE_SUSTAINED } = { burst: MESSAGE_BURST, sustained: MESSAGE_SUSTAINED },
   ) {
-    this.burst = new RateLimiter(clock, MESSAGE_BURST.limit, MESSAGE_BURST.windowMs);
-    this.sustained = new RateLimiter(clock, MESSAGE_SUSTAINED.limit, MESSAGE_SUSTAINED.windowMs);
+    this.burst = new RateLimiter(clock, limits.burst.limit, limits.burst.windowMs);
+    this.sustained = new RateLimiter(clock, limits.sustained.limit, limits.sustained.windowMs);
   }
 
   visitorConversation(visitorId: number): ConversationRow | null {
@@ -55,7 +58,8 @@ export class ChatService {
     return { messages: this.page(conversation, afterSeq, limit), lastSeq: conversation.lastSeq };
   }
 
-  async visitorSend(visitorId: number, input: VisitorSendInput, page: { url: string; title: string } | null): Promise<MessageDto> {
+  async visitorSend(visitorId: number, input: VisitorSendInput, raw: VisitorContext | null): Promise<MessageDto> {
+    const page = raw && cleanContext(raw);
     if (!this.isResend(visitorId, input.clientId)) this.countMessage(visitorId);
     const outcome = await this.writer.write(() => {
       const now = this.clock.now();
@@ -66,6 +70,16 @@ export class ChatService {
     });
     if (outcome.created) this.publish(outcome.message);
     return outcome.message;
+  }
+
+  /** A returning visitor's tab said hello from a page: operators see where they are now. */
+  visitorSeen(visitorId: number, raw: VisitorContext): void {
+    const conversation = this.conversations.byVisitor(visitorId);
+    if (!conversation) return;
+    const page = cleanContext(raw);
+    if (conversation.pageUrl === page.url && conversation.pageTitle === page.title && (!page.timezone || conversation.timezone === page.timezone)) return;
+    this.conversations.setPage(conversation.rowId, page);
+    this.changed(conversation.rowId);
   }
 
   async operatorSend(operator: OperatorRow, input: OperatorSendInput): Promise<MessageDto> {
@@ -84,8 +98,13 @@ export class ChatService {
     return this.conversations.list(view, operatorId).map(toConversationDto);
   }
 
-  open(conversationId: string, afterSeq: number | undefined, limit = DEFAULT_PAGE): { conversation: ConversationDto; messages: MessageDto[] } {
+  /** The conversation and a page of its messages: after `afterSeq`, before `beforeSeq` (scrolling back), or the latest. */
+  open(conversationId: string, afterSeq: number | undefined, limit = DEFAULT_PAGE, beforeSeq?: number): { conversation: ConversationDto; messages: MessageDto[] } {
     const conversation = this.requireConversation(conversationId);
+    if (beforeSeq !== undefined) {
+      if (afterSeq !== undefined) throw new AppError('invalid_payload', 'Ask for messages after or before a sequence, not both.');
+      return { conversation: toConversationDto(conversation), messages: this.messages.before(conversation.rowId, conversation.id, beforeSeq, limit) };
+    }
     return { conversation: toConversationDto(conversation), messages: this.page(conversation, afterSeq, limit) };
   }
 
@@ -159,7 +178,9 @@ export class ChatService {
     const conversation = this.conversations.byPublicId(message.conversationId);
     if (!conversation) return;
     this.bus.emit('message:created', { message, visitorId: conversation.visitorId });
-    this.bus.emit('conversation:changed', { conversation: toConversationDto(conversation), visitorId: conversation.visitorId });
+    // Read again: a listener (auto-assignment) may have changed it in the meantime.
+    const now = this.conversations.byRowId(conversation.rowId) ?? conversation;
+    this.bus.emit('conversation:changed', { conversation: toConversationDto(now), visitorId: conversation.visitorId });
   }
 
   private changed(rowId: number): ConversationDto {
@@ -174,4 +195,8 @@ export class ChatService {
     if (!conversation) throw new AppError('not_found', 'No such conversation.');
     return conversation;
   }
+}
+
+function cleanContext(raw: VisitorContext): VisitorContext {
+  return { url: raw.url, title: raw.title, referrer: cleanReferrer(raw.referrer), timezone: checkTimezone(raw.timezone), device: raw.device ?? null };
 }

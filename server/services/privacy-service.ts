@@ -152,8 +152,14 @@ export class PrivacyService {
     return found;
   }
 
-  list(filter: PrivacyListInput): PrivacyRequestDto[] {
-    return this.d.requests.list(filter).map(toPrivacyRequestDto);
+  /**
+   * The requests matching `filter`, with their requesters' contact data: the listing is recorded (once,
+   * not per request) so the log shows who saw which addresses when.
+   */
+  list(operator: OperatorRow, filter: PrivacyListInput): PrivacyRequestDto[] {
+    const rows = this.d.requests.list(filter);
+    this.d.audit.append(null, this.d.clock.now(), actorOf(operator), 'listed requests', { count: rows.length, ...filter });
+    return rows.map(toPrivacyRequestDto);
   }
 
   /** One request with its history; the view itself is recorded, since it shows personal data. */

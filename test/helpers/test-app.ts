@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Logger } from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
 import { createApp, type App } from '../../server/app';
 import type { Clock } from '../../server/clock';
@@ -46,7 +47,9 @@ export interface TestApp {
 }
 
 /** The real app on port 0, a temp SQLite file, a loopback SMTP server, and a first admin. */
-export async function startTestApp(options: { clock?: Clock; env?: Record<string, string>; bundleDir?: string } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { clock?: Clock; env?: Record<string, string>; bundleDir?: string; /** Where the app logs (silent by default). */ log?: Logger } = {},
+): Promise<TestApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-test-'));
   const smtp = await new TestSmtp().start();
   const config = {
@@ -54,7 +57,7 @@ export async function startTestApp(options: { clock?: Clock; env?: Record<string
     ...(options.bundleDir ? { bundleDir: options.bundleDir } : {}),
   };
   const db = openDatabase(config.databasePath);
-  const app = createApp({ config, db, clock: options.clock });
+  const app = createApp({ config, db, clock: options.clock, log: options.log });
   await app.services.auth.ensureFirstAdmin(ADMIN.email, ADMIN.password);
   const port = await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;

@@ -13,12 +13,21 @@ const SELECT = `
          c.assigned_operator_id AS assignedOperatorId, o.name AS assignedOperatorName, c.last_seq AS lastSeq,
          c.last_message_preview AS lastMessagePreview, c.last_message_at AS lastMessageAt,
          c.waiting_since AS waitingSince, c.page_url AS pageUrl, c.page_title AS pageTitle, v.lang,
-         c.created_at AS createdAt
+         c.referrer, c.timezone, c.device, c.created_at AS createdAt
     FROM conversations c
     JOIN visitors v ON v.id = c.visitor_id
     LEFT JOIN operators o ON o.id = c.assigned_operator_id`;
 
 const PREVIEW_LENGTH = 140;
+
+/** What the widget tells us about where the visitor is; already cleaned by the service. */
+export interface VisitorContext {
+  url: string;
+  title: string;
+  referrer?: string | null;
+  timezone?: string | null;
+  device?: string | null;
+}
 
 /** Conversations; one per visitor. */
 export class ConversationRepository {
@@ -33,11 +42,14 @@ export class ConversationRepository {
   private readonly afterMessageStmt;
   private readonly pageStmt;
   private readonly deleteByVisitorStmt;
+  private readonly assignStmt;
+  private readonly openCountsStmt;
+  private readonly waitingUnassignedStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare(
-      `INSERT INTO conversations (public_id, visitor_id, status, page_url, page_title, created_at, updated_at)
-       VALUES (?, ?, 'open', ?, ?, ?, ?)`,
+      `INSERT INTO conversations (public_id, visitor_id, status, page_url, page_title, referrer, timezone, device, created_at, updated_at)
+       VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.byPublicIdStmt = db.prepare(`${SELECT} WHERE c.public_id = ?`);
     this.byVisitorStmt = db.prepare(`${SELECT} WHERE c.visitor_id = ?`);
@@ -60,12 +72,26 @@ export class ConversationRepository {
               waiting_since = CASE WHEN ? = 'visitor' THEN coalesce(waiting_since, ?) ELSE NULL END
         WHERE id = ?`,
     );
-    this.pageStmt = db.prepare(`UPDATE conversations SET page_url = ?, page_title = ? WHERE id = ?`);
+    this.pageStmt = db.prepare(
+      `UPDATE conversations SET page_url = ?, page_title = ?, referrer = coalesce(?, referrer), timezone = coalesce(?, timezone),
+              device = coalesce(?, device) WHERE id = ?`,
+    );
+    this.assignStmt = db.prepare(`UPDATE conversations SET assigned_operator_id = ?, updated_at = ? WHERE id = ?`);
+    this.openCountsStmt = db.prepare(
+      `SELECT assigned_operator_id AS operatorId, count(*) AS n FROM conversations
+        WHERE status = 'open' AND assigned_operator_id IS NOT NULL GROUP BY assigned_operator_id`,
+    );
+    this.waitingUnassignedStmt = db.prepare(
+      `SELECT public_id FROM conversations WHERE status = 'open' AND assigned_operator_id IS NULL AND last_seq > 0
+        ORDER BY waiting_since IS NULL, waiting_since, created_at LIMIT ?`,
+    ).pluck();
     this.deleteByVisitorStmt = db.prepare(`DELETE FROM conversations WHERE visitor_id = ?`);
   }
 
-  create(publicId: string, visitorId: number, page: { url: string; title: string } | null, now: number): ConversationRow {
-    const info = this.insertStmt.run(publicId, visitorId, page?.url ?? null, page?.title ?? null, now, now);
+  create(publicId: string, visitorId: number, page: VisitorContext | null, now: number): ConversationRow {
+    const info = this.insertStmt.run(
+      publicId, visitorId, page?.url ?? null, page?.title ?? null, page?.referrer ?? null, page?.timezone ?? null, page?.device ?? null, now, now,
+    );
     return this.byRowId(Number(info.lastInsertRowid))!;
   }
 
@@ -104,8 +130,23 @@ export class ConversationRepository {
     this.afterMessageStmt.run(text.slice(0, PREVIEW_LENGTH), at, at, author, at, rowId);
   }
 
-  setPage(rowId: number, page: { url: string; title: string }): void {
-    this.pageStmt.run(page.url, page.title, rowId);
+  setPage(rowId: number, page: VisitorContext): void {
+    this.pageStmt.run(page.url, page.title, page.referrer ?? null, page.timezone ?? null, page.device ?? null, rowId);
+  }
+
+  /** Assigns (or, with null, unassigns) whoever holds it now: a transfer. */
+  assign(rowId: number, operatorId: number | null, now: number): void {
+    this.assignStmt.run(operatorId, now, rowId);
+  }
+
+  /** Open conversations per assigned operator. */
+  openCounts(): Map<number, number> {
+    return new Map((this.openCountsStmt.all() as Array<{ operatorId: number; n: number }>).map((r) => [r.operatorId, r.n]));
+  }
+
+  /** Public ids of open, unassigned conversations with messages, longest-waiting first. */
+  waitingUnassigned(limit: number): string[] {
+    return this.waitingUnassignedStmt.all(limit) as string[];
   }
 
   deleteByVisitor(visitorId: number): number {

@@ -21,6 +21,7 @@ export class MessageRepository {
   private readonly byClientIdStmt;
   private readonly afterStmt;
   private readonly latestStmt;
+  private readonly beforeStmt;
   private readonly countStmt;
   private readonly allStmt;
   private readonly deleteStmt;
@@ -34,6 +35,9 @@ export class MessageRepository {
     this.afterStmt = db.prepare(`${SELECT} WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`);
     this.latestStmt = db.prepare(
       `SELECT * FROM (${SELECT} WHERE m.conversation_id = ? ORDER BY m.seq DESC LIMIT ?) ORDER BY seq`,
+    );
+    this.beforeStmt = db.prepare(
+      `SELECT * FROM (${SELECT} WHERE m.conversation_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?) ORDER BY seq`,
     );
     this.allStmt = db.prepare(`${SELECT} WHERE m.conversation_id = ? ORDER BY m.seq`);
     this.countStmt = db.prepare(`SELECT count(*) FROM messages WHERE conversation_id = ?`).pluck();
@@ -57,6 +61,11 @@ export class MessageRepository {
 
   latest(conversationRowId: number, publicId: string, limit: number): MessageDto[] {
     return (this.latestStmt.all(conversationRowId, limit) as Raw[]).map((r) => ({ ...r, conversationId: publicId }));
+  }
+
+  /** The `limit` messages just before `beforeSeq`, in order: a page back. */
+  before(conversationRowId: number, publicId: string, beforeSeq: number, limit: number): MessageDto[] {
+    return (this.beforeStmt.all(conversationRowId, beforeSeq, limit) as Raw[]).map((r) => ({ ...r, conversationId: publicId }));
   }
 
   all(conversationRowId: number, publicId: string): MessageDto[] {

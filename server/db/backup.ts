@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export interface BackupResult {
+  file: string;
+  pages: number;
+  /** The schema version (`user_version`) the backup holds. */
+  schemaVersion: number;
+  /** Where the secrets file was copied, if the database had one beside it. */
+  secretsFile: string | null;
+}
+
+/**
+ * An online, consistent copy of a live database, taken with SQLite's backup API through a separate
+ * read-only connection: the running server keeps reading and writing (WAL readers never block
+ * writers). All pages are copied in one step: copying in small steps would restart from the first page
+ * every time the server commits, and under steady traffic might never finish.
+ *
+ * The copy is written beside `destination` and renamed into place only after `integrity_check` passed,
+ * so a failed or interrupted backup never leaves a half-written file under the requested name.
+ * `secrets.json` (the keys of every keyed hash in the database) is copied to `<destination>.secrets.json`
+ * with mode 0600: without it a restored database's e-mail hashes and codes can no longer be matched.
+ */
+export async function backupDatabase(source: string, destination: string): Promise<BackupResult> {
+  const target = path.resolve(destination);
+  if (target === path.resolve(source)) throw new Error('the backup file must not be the database itself');
+  const partial = `${target}.partial`;
+  fs.rmSync(partial, { force: true });
+  const db = new Database(source, { readonly: true, fileMustExist: true });
+  let pages: number;
+  try {
+    db.pragma('busy_timeout = 5000');
+    ({ totalPages: pages } = await db.backup(partial, { progress: () => 0x7fffffff }));
+  } finally {
+    db.close();
+  }
+  let schemaVersion: number;
+  const copy = new Database(partial, { fileMustExist: true });
+  try {
+    const check = copy.pragma('integrity_check', { simple: true });
+    if (check !== 'ok') throw new Error(`the backup failed its integrity check: ${String(check)}`);
+    schemaVersion = copy.pragma('user_version', { simple: true }) as number;
+    // A self-contained file: no -wal beside it to lose when it is copied elsewhere.
+    copy.pragma('journal_mode = DELETE');
+  } catch (error) {
+    copy.close();
+    for (const file of [partial, `${partial}-wal`, `${partial}-shm`]) fs.rmSync(file, { force: true });
+    throw error;
+  }
+  copy.close();
+  fs.renameSync(partial, target);
+
+  const secrets = path.join(path.dirname(path.resolve(source)), 'secrets.json');
+  let secretsFile: string | null = null;
+  if (fs.existsSync(secrets)) {
+    secretsFile = `${target}.secrets.json`;
+    fs.copyFileSync(secrets, secretsFile);
+    fs.chmodSync(secretsFile, 0o600);
+  }
+  return { file: target, pages, schemaVersion, secretsFile };
+}

@@ -1,0 +1,128 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, test } from 'vitest';
+import { RetryingVisitor, waitFor } from '../helpers/durable-clients';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process';
+
+interface StoredRow {
+  conversationId: string;
+  seq: number;
+  clientId: string;
+  text: string;
+}
+
+const cleanup: Array<() => void> = [];
+
+afterEach(() => {
+  for (const fn of cleanup.splice(0).reverse()) fn();
+});
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-fault-'));
+  cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function track(server: ServerProcess): ServerProcess {
+  cleanup.push(() => server.child.exitCode === null && server.child.signalCode === null && server.child.kill('SIGKILL'));
+  return server;
+}
+
+function storedMessages(databasePath: string): StoredRow[] {
+  const db = new Database(databasePath, { readonly: true });
+  try {
+    return db
+      .prepare(
+        `SELECT c.public_id AS conversationId, m.seq, m.client_id AS clientId, m.body AS text
+           FROM messages m JOIN conversations c ON c.id = m.conversation_id ORDER BY c.id, m.seq`,
+      )
+      .all() as StoredRow[];
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * `visitors` clients write `perVisitor` messages each, one every few milliseconds, to a server child
+ * process; once `stopAfter` are acknowledged the server gets `signal`, is started again on the same port
+ * and database, and the clients carry on and retry. Returns what the clients saw and what was stored.
+ */
+async function streamThroughRestart(signal: 'SIGKILL' | 'SIGTERM', visitors: number, perVisitor: number, stopAfter: number) {
+  const dir = tempDir();
+  const databasePath = path.join(dir, 'chat.db');
+  // Visitors here write far faster than a person; the spam limits are not what this test is about.
+  const env = { VISITOR_MESSAGE_LIMITS: '1000,10000' };
+  let server = track(await startServerProcess({ databasePath, env }));
+  const clients = Array.from({ length: visitors }, () => new RetryingVisitor(server.url));
+  cleanup.push(() => clients.forEach((c) => c.close()));
+  const disconnectReasons = new Set<string>();
+  for (const c of clients) c.socket.on('disconnect', (reason) => disconnectReasons.add(reason));
+
+  // Everyone keeps typing whether or not the server is up, as people do.
+  const writing = clients.map(async (client, v) => {
+    for (let i = 0; i < perVisitor; i++) {
+      client.send(`visitor ${v} message ${i}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  });
+  const acked = () => clients.reduce((n, c) => n + c.acked.size, 0);
+
+  await waitFor(() => acked() >= stopAfter, `${stopAfter} acknowledgements`);
+  server.child.kill(signal);
+  const exit = await server.exited;
+  const ackedBeforeStop = new Map(clients.flatMap((c) => [...c.acked].map(([id, m]) => [id, m.seq] as const)));
+
+  server = track(await startServerProcess({ databasePath, env, port: server.port }));
+  await Promise.all(writing);
+  await waitFor(() => clients.every((c) => c.unacknowledged === 0), 'every message acknowledged', 60_000);
+  server.child.kill('SIGTERM');
+  const finalExit = await server.exited;
+  return { clients, exit, finalExit, ackedBeforeStop, disconnectReasons, stored: storedMessages(databasePath), output: server.output() };
+}
+
+function expectExactlyOnceInOrder(clients: RetryingVisitor[], stored: StoredRow[], total: number): void {
+  expect(clients.flatMap((c) => c.problems)).toEqual([]);
+  // Every message written was stored, once.
+  expect(stored).toHaveLength(total);
+  expect(new Set(stored.map((r) => r.clientId)).size).toBe(total);
+  for (const client of clients) {
+    const conversation = stored.filter((r) => r.conversationId === client.conversationId);
+    // Sequence order is the order the visitor wrote in, with no holes.
+    expect(conversation.map((r) => r.clientId)).toEqual(client.sent);
+    expect(conversation.map((r) => r.seq)).toEqual(client.sent.map((_, i) => i + 1));
+    // Every acknowledgement names the row that holds the message.
+    for (const [clientId, message] of client.acked) {
+      expect(conversation.find((r) => r.clientId === clientId)?.seq).toBe(message.seq);
+    }
+  }
+}
+
+describe('surviving a server crash', () => {
+  test('20 visitors stream 1,000 messages through a SIGKILL and a restart: every message is stored exactly once, in the order written', async () => {
+    const run = await streamThroughRestart('SIGKILL', 20, 50, 250);
+    expect(run.exit).toBe('SIGKILL');
+    // Killed mid-stream: part was acknowledged before, the rest only after the restart.
+    expect(run.ackedBeforeStop.size).toBeGreaterThanOrEqual(250);
+    expect(run.ackedBeforeStop.size).toBeLessThan(1000);
+    expectExactlyOnceInOrder(run.clients, run.stored, 1000);
+    // Acknowledged before the crash means stored before the crash, under the same sequence.
+    const seqById = new Map(run.stored.map((r) => [r.clientId, r.seq]));
+    for (const [clientId, seq] of run.ackedBeforeStop) expect(seqById.get(clientId)).toBe(seq);
+    expect(run.finalExit).toBe(0);
+  });
+});
+
+describe('graceful shutdown', () => {
+  test('on SIGTERM mid-stream the server commits what it acknowledged, exits cleanly, and clients reconnect and resend', async () => {
+    const run = await streamThroughRestart('SIGTERM', 5, 40, 60);
+    // 0 is the graceful path; the 5-second watchdog exits with 1.
+    expect(run.exit).toBe(0);
+    // Transports were closed, not a Socket.IO "server disconnect", which would tell clients to stay away.
+    expect(run.disconnectReasons.has('io server disconnect')).toBe(false);
+    expect(run.disconnectReasons.size).toBeGreaterThan(0);
+    expectExactlyOnceInOrder(run.clients, run.stored, 200);
+    expect(run.finalExit).toBe(0);
+  });
+});

@@ -11,6 +11,7 @@ type SchemaTable<R> = { [K in keyof R]: R[K] extends { in: infer I } ? GenericSc
 export const visitorEventSchemas: SchemaTable<VisitorRpc> = {
   [VisitorEvent.hello]: S.visitorHelloSchema,
   [VisitorEvent.identify]: S.identifySchema,
+  [VisitorEvent.contactLeave]: S.contactSchema,
   [VisitorEvent.messageSend]: S.visitorSendSchema,
   [VisitorEvent.messageHistory]: S.historySchema,
   [VisitorEvent.typingSet]: S.typingSchema,

@@ -27,6 +27,8 @@ export const OPERATOR_NAMESPACE = '/operator';
 export const VisitorEvent = {
   hello: 'visitor:hello',
   identify: 'visitor:identify',
+  /** Leave an e-mail for a reply (the offline form). */
+  contactLeave: 'visitor:contact',
   messageSend: 'message:send',
   messageHistory: 'message:history',
   typingSet: 'typing:set',
@@ -110,6 +112,7 @@ export interface HelloResult {
   messages: MessageDto[];
   operatorsOnline: boolean;
   /** The e-mail the visitor left for replies (or the one the site identified them with); null when none. */
+  contactEmail: string | null;
 }
 
 export interface TrackedRequest {
@@ -145,6 +148,7 @@ export interface WebhookDto {
 export interface VisitorRpc {
   [VisitorEvent.hello]: { in: S.VisitorHelloInput; out: HelloResult };
   [VisitorEvent.identify]: { in: S.IdentifyInput; out: { identified: true } };
+  [VisitorEvent.contactLeave]: { in: S.ContactInput; out: { email: string } };
   [VisitorEvent.messageSend]: { in: S.VisitorSendInput; out: { message: MessageDto } };
   [VisitorEvent.messageHistory]: { in: S.HistoryInput; out: { messages: MessageDto[]; lastSeq: number } };
   [VisitorEvent.typingSet]: { in: S.TypingInput; out: null };

@@ -50,6 +50,7 @@ export const identifySchema = v.strictObject({
   signature: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/i, 'signature must be a hex HMAC-SHA256')),
 });
 /** An e-mail (and optionally a name) left in the offline form, for a reply. */
+export const contactSchema = v.strictObject({ email: emailSchema, name: v.optional(personName) });
 export const privacyStartSchema = v.strictObject({
   type: v.picklist(REQUEST_TYPES),
   email: emailSchema,
@@ -150,6 +151,7 @@ export type VisitorSendInput = v.InferOutput<typeof visitorSendSchema>;
 export type HistoryInput = v.InferOutput<typeof historySchema>;
 export type TypingInput = v.InferOutput<typeof typingSchema>;
 export type IdentifyInput = v.InferOutput<typeof identifySchema>;
+export type ContactInput = v.InferOutput<typeof contactSchema>;
 export type PrivacyStartInput = v.InferOutput<typeof privacyStartSchema>;
 export type PrivacyVerifyInput = v.InferOutput<typeof privacyVerifySchema>;
 export type PrivacyResendInput = v.InferOutput<typeof privacyResendSchema>;

@@ -71,12 +71,20 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
         },
         messages: deps.chat.visitorHistory(visitor.id, undefined).messages,
         operatorsOnline: deps.operatorsOnline(),
+        contactEmail: visitor.email,
       };
     });
 
     on(socket, VisitorEvent.identify, (input) => {
       deps.visitors.identify(visitorId(), input);
       return { identified: true as const };
+    });
+
+    on(socket, VisitorEvent.contactLeave, async (input) => {
+      const id = visitorId();
+      deps.visitors.leaveContact(id, input);
+      await deps.chat.contactNote(id, input.email, socket.data.lang);
+      return { email: input.email };
     });
 
     on(socket, VisitorEvent.messageSend, async (input) => {

@@ -1,6 +1,6 @@
 import { AppError } from '../../shared/errors';
 import type { ConversationView, OperatorSendInput, VisitorSendInput } from '../../shared/schemas';
-import type { ConversationDto, MessageDto } from '../../shared/types';
+import type { ConversationDto, Lang, MessageDto } from '../../shared/types';
 import type { Clock } from '../clock';
 import { randomToken } from '../crypto';
 import type { BatchWriter } from '../db/batch-writer';
@@ -12,6 +12,9 @@ import { checkTimezone, cleanReferrer } from './visitor-context';
 import { RateLimiter } from './rate-limiter';
 
 const DEFAULT_PAGE = 50;
+
+/** The system note a left contact e-mail becomes, in the visitor's language (both sides read it). */
+const CONTACT_NOTE: Record<Lang, string> = { en: 'E-mail for a reply:', ru: 'Почта для ответа:' };
 
 /** A visitor may send this many messages in a short window (someone typing fast)… */
 export const MESSAGE_BURST = { limit: 10, windowMs: 10_000 };
@@ -122,6 +125,24 @@ export class ChatService {
     const conversation = this.requireConversation(conversationId);
     this.conversations.setStatus(conversation.rowId, status, this.clock.now());
     return this.changed(conversation.rowId);
+  }
+
+  /**
+   * Records in the conversation (opening it if need be) that the visitor left an e-mail for a reply, so
+   * the operator sees it in the thread and the visitor's other tabs see it too.
+   */
+  async contactNote(visitorId: number, email: string, lang: Lang | null): Promise<MessageDto> {
+    const outcome = await this.writer.write(() => {
+      const now = this.clock.now();
+      const conversation = this.conversations.byVisitor(visitorId) ?? this.conversations.create(randomToken(12), visitorId, null, now);
+      const seq = this.conversations.nextSeq(conversation.rowId);
+      const clientId = randomToken(12);
+      const text = `${CONTACT_NOTE[lang ?? 'en']} ${email}`;
+      this.messages.insert({ conversationRowId: conversation.rowId, seq, clientId, author: 'system', operatorId: null, text, at: now });
+      return { message: this.messages.byClientId(conversation.rowId, conversation.id, clientId)!, created: true };
+    });
+    this.publish(outcome.message);
+    return outcome.message;
   }
 
   typing(conversationId: string, from: 'visitor' | 'operator', typing: boolean, name: string | null): void {

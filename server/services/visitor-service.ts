@@ -1,5 +1,5 @@
 import { AppError } from '../../shared/errors';
-import type { IdentifyInput, VisitorHelloInput } from '../../shared/schemas';
+import type { ContactInput, IdentifyInput, VisitorHelloInput } from '../../shared/schemas';
 import type { Clock } from '../clock';
 import { hmac, randomToken, safeEqual, sha256 } from '../crypto';
 import type { VisitorRepository, VisitorRow } from '../db/repositories/visitor-repository';
@@ -46,6 +46,20 @@ export class VisitorService {
       throw new AppError('forbidden', 'The identity signature does not match.');
     }
     this.visitors.setIdentity(visitorId, input.email, input.name ?? null, true);
+  }
+
+  /**
+   * Keeps an e-mail the visitor left for a reply (unverified). An address the host site vouched for
+   * through `identify` is not replaced by an unverified one.
+   */
+  leaveContact(visitorId: number, input: ContactInput): void {
+    const visitor = this.visitors.findById(visitorId);
+    if (!visitor) throw new AppError('unauthorized', 'Say hello first.');
+    if (visitor.emailVerified) {
+      if (visitor.email?.toLowerCase() === input.email) return;
+      throw new AppError('forbidden', 'This chat is already linked to your confirmed e-mail address.');
+    }
+    this.visitors.setIdentity(visitorId, input.email, input.name ?? null, false);
   }
 }
 

@@ -1,89 +1,134 @@
 import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property, query, state } from 'lit/decorators.js';
 import type { MessageDto } from '../../shared/types';
 import { catalogue, looksLikePrivacyRequest, type Strings } from '../common/i18n';
-import type { WidgetConfig } from '../common/widget-api';
+import { linkify } from '../common/linkify';
+import { STORAGE, type IdentifyData, type WidgetConfig } from '../common/widget-api';
+import { chime } from './chime';
+import { controls } from './styles';
 import './cw-privacy-flow';
 import type { CwPrivacyFlow } from './cw-privacy-flow';
-import { VisitorConnection, type PendingMessage } from './visitor-connection';
+import { VisitorConnection, load, save, type PendingMessage } from './visitor-connection';
 
 /**
- * The chat panel: messages, composer, presence, and the way into the privacy flow.
+ * The chat panel: messages with their state and time, composer, presence and the offline form, typing,
+ * unread count and chime, and the way into the privacy flow.
  *
  * @fires cw-close - the visitor pressed Esc or the close button
- * @fires cw-incoming - an operator message arrived (detail: MessageDto)
- * @csspart panel - the panel box
- * @csspart composer - the message form
- * @cssprop --cw-accent - accent colour
+ * @fires cw-message - a message appeared after the conversation loaded (detail: MessageDto)
+ * @fires cw-unread - the number of unread operator messages changed (detail: number)
+ * @csspart panel - the panel box; header, close, log, message, message-visitor, message-operator,
+ *   composer, input, send, away, footer - its pieces
+ * @cssprop --cw-accent - accent colour (and --cw-on-accent, --cw-bg, --cw-fg, --cw-muted, --cw-border, …)
+ *
+ * Reactive properties are declared in `static properties` rather than with decorators: the decorator
+ * helpers cost the widget about half a kilobyte gzipped, and it lives under a 30 KB budget.
  */
-@customElement('cw-chat-panel')
 export class CwChatPanel extends LitElement {
-  static override styles = css`
+  static override properties = {
+    config: { attribute: false },
+    identity: { attribute: false },
+    open: { type: Boolean },
+    view: { state: true },
+    offerPrivacy: { state: true },
+    announcement: { state: true },
+    contactError: { state: true },
+    soundOn: { state: true },
+  };
+
+  static override styles = [
+    controls,
+    css`
     :host { display: block; }
     .panel { box-sizing: border-box; width: 370px; height: min(580px, calc(100vh - 110px)); display: flex; flex-direction: column; background: var(--cw-bg); color: var(--cw-fg); border: 1px solid var(--cw-border); border-radius: 14px; box-shadow: 0 10px 40px rgba(0,0,0,.22); overflow: hidden; font: 15px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
-    @media (max-width: 480px) { .panel { position: fixed; inset: 0; width: 100vw; height: 100vh; border-radius: 0; border: 0; } }
-    header { background: var(--cw-accent); color: var(--cw-on-accent); padding: 12px 14px; display: flex; align-items: center; gap: 8px; }
-    header h2 { font-size: 16px; margin: 0; flex: 1; }
-    .presence { font-size: 13px; opacity: .95; display: block; font-weight: 400; }
-    header button { all: unset; cursor: pointer; padding: 4px 8px; border-radius: 6px; font-size: 20px; line-height: 1; }
-    header button:focus-visible { outline: 2px solid var(--cw-on-accent); }
+    @media (max-width: 480px) { .panel { position: fixed; inset: 0; width: 100%; height: 100%; border-radius: 0; border: 0; } }
+    header { background: var(--cw-accent); color: var(--cw-on-accent); padding: 10px 8px 10px 14px; display: flex; align-items: center; gap: 4px; }
+    h2 { font-size: 16px; margin: 0; flex: 1; }
+    .presence { font-size: 13px; display: block; font-weight: 400; }
+    header button { all: unset; cursor: pointer; width: 36px; height: 36px; text-align: center; border-radius: 8px; font-size: 20px; }
+    header button:focus-visible { outline: 2px solid var(--cw-on-accent); outline-offset: -2px; }
     .log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 6px; }
     .msg { max-width: 80%; padding: 8px 11px; border-radius: 12px; overflow-wrap: anywhere; }
     .text { white-space: pre-wrap; }
-    .msg.visitor { align-self: flex-end; background: var(--cw-bubble-visitor); color: var(--cw-on-accent); border-bottom-right-radius: 4px; }
+    .msg.visitor { align-self: flex-end; background: var(--cw-bubble-visitor); color: var(--cw-on-bubble-visitor); border-bottom-right-radius: 4px; }
     .msg.operator, .msg.system { align-self: flex-start; background: var(--cw-bubble-operator); color: var(--cw-fg); border-bottom-left-radius: 4px; }
-    .meta { font-size: 12px; opacity: .8; margin-top: 2px; }
-    .failed { outline: 2px solid var(--cw-danger); }
-    .offer { align-self: stretch; border: 1px dashed var(--cw-border); border-radius: 10px; padding: 8px 10px; font-size: 14px; }
+    .msg.system { font-style: italic; }
+    .who { font-size: 12px; font-weight: 700; }
+    .meta { font-size: 12px; margin-top: 2px; }
+    .failed { outline: 2px solid var(--cw-danger); outline-offset: 1px; }
+    .card { align-self: stretch; border: 1px solid var(--cw-border); border-radius: 10px; padding: 10px 12px; font-size: 14px; }
+    .card strong { display: block; }
     .typing, .status { color: var(--cw-muted); font-size: 13px; padding: 0 14px 4px; }
-    form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid var(--cw-border); }
-    textarea { flex: 1; resize: none; font: inherit; padding: 8px; border-radius: 8px; border: 1px solid var(--cw-border); background: var(--cw-bg); color: var(--cw-fg); min-height: 40px; max-height: 120px; }
-    button.send, .offer button, .retry { font: inherit; border: 0; border-radius: 8px; background: var(--cw-accent); color: var(--cw-on-accent); padding: 0 14px; cursor: pointer; }
-    .retry { padding: 2px 8px; margin-left: 6px; font-size: 12px; background: var(--cw-danger); }
-    .offer button { padding: 6px 10px; margin-top: 6px; }
-    textarea:focus-visible, button:focus-visible { outline: 3px solid var(--cw-accent); outline-offset: 2px; }
+    form.composer { display: flex; gap: 8px; padding: 10px; border-top: 1px solid var(--cw-border); }
+    textarea { flex: 1; resize: none; min-height: 40px; max-height: 120px; }
+    .card .btn { margin-top: 8px; }
+    .retry { padding: 1px 8px; margin: 0 0 0 6px; font-size: 12px; background: var(--cw-bg); color: var(--cw-fg); }
+    .link { all: unset; color: var(--cw-link); cursor: pointer; text-decoration: underline; }
     footer { display: flex; justify-content: space-between; gap: 8px; padding: 6px 12px 10px; font-size: 13px; }
-    footer a, footer button { all: unset; color: var(--cw-accent); cursor: pointer; text-decoration: underline; }
-    @media (prefers-color-scheme: dark) { footer a, footer button { color: #9db4ff; } }
-    footer a:focus-visible, footer button:focus-visible { outline: 2px solid var(--cw-accent); }
     .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-  `;
+  `,
+  ];
 
-  @property({ attribute: false }) config!: WidgetConfig;
-  @state() private view: 'chat' | 'privacy' = 'chat';
-  @state() private offerPrivacy = false;
-  @state() private announcement = '';
-  @query('textarea') private composer?: HTMLTextAreaElement;
-  @query('.log') private log?: HTMLElement;
+  config!: WidgetConfig;
+  identity: IdentifyData | null = null;
+  /** Set by the loader's handle: whether the visitor can see the panel. */
+  open = false;
+  private view: 'chat' | 'privacy' = 'chat';
+  private offerPrivacy = false;
+  private announcement = '';
+  private contactError = '';
+  private soundOn = load<string>(STORAGE.sound, 'on') !== 'off';
+
+  private get composer(): HTMLTextAreaElement | null {
+    return this.renderRoot.querySelector('textarea');
+  }
+
+  private get log(): HTMLElement | null {
+    return this.renderRoot.querySelector('.log');
+  }
 
   private connection!: VisitorConnection;
   private t!: Strings;
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastUnread = 0;
 
   override connectedCallback(): void {
     this.t = catalogue(this.config.lang);
-    this.connection ??= new VisitorConnection(this, this.config.server, this.config.lang, (m) => this.incoming(m));
+    this.connection ??= new VisitorConnection(this, this.config.server, this.config.lang, (m) => this.onNew(m), this.identity);
+    document.addEventListener('visibilitychange', this.onVisibility);
     super.connectedCallback();
   }
 
-  focusComposer(): void {
-    void this.updateComplete.then(() => (this.view === 'chat' ? this.composer?.focus() : (this.renderRoot.querySelector('cw-privacy-flow button') as HTMLElement | null)?.focus()));
+  override disconnectedCallback(): void {
+    document.removeEventListener('visibilitychange', this.onVisibility);
+    super.disconnectedCallback();
   }
+
+  /** Coming back to the tab with the panel open reads what arrived meanwhile. */
+  private onVisibility = () => this.requestUpdate();
 
   get conn(): VisitorConnection {
     return this.connection;
   }
 
+  focusComposer(): void {
+    void this.updateComplete.then(() => (this.view === 'chat' ? this.composer : this.renderRoot.querySelector<HTMLElement>('cw-privacy-flow'))?.focus());
+  }
+
   override render() {
     const t = this.t;
     const c = this.connection;
+    const presence = !c.loaded ? '' : !c.connected ? t.reconnecting : c.operatorsOnline ? t.online : t.awayTitle;
     return html`<section class="panel" part="panel" role="dialog" aria-label=${t.title} @keydown=${this.onKeydown}>
-      <header>
-        <h2>${t.title}<span class="presence">${c.connected ? (c.operatorsOnline ? t.online : t.offline) : t.reconnecting}</span></h2>
-        <button type="button" aria-label=${t.closeChat} @click=${this.close}>×</button>
+      <header part="header">
+        <h2>${t.title}<span class="presence">${presence}</span></h2>
+        ${this.config.sound
+          ? html`<button type="button" aria-pressed=${String(this.soundOn)} aria-label=${this.soundOn ? t.soundOn : t.soundOff} @click=${this.toggleSound}>
+<span aria-hidden="true">${this.soundOn ? '🔔' : '🔕'}</span></button>`
+          : nothing}
+        <button type="button" part="close" aria-label=${t.closeChat} @click=${this.close}>×</button>
       </header>
       ${this.view === 'privacy'
-        ? html`<cw-privacy-flow style="flex:1" .connection=${c} .requests=${c.requests} .t=${t} locale=${this.config.lang} @cw-back=${this.showChat}></cw-privacy-flow>`
+        ? html`<cw-privacy-flow tabindex="-1" style="flex:1" .connection=${c} .requests=${c.requests} .t=${t} locale=${this.config.lang} @cw-back=${this.showChat}></cw-privacy-flow>`
         : this.renderChat()}
       <div class="sr-only" aria-live="polite">${this.announcement}</div>
     </section>`;
@@ -92,48 +137,103 @@ export class CwChatPanel extends LitElement {
   private renderChat() {
     const t = this.t;
     const c = this.connection;
-    const time = (ms: number) => new Date(ms).toLocaleTimeString(this.config.lang === 'ru' ? 'ru-RU' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
-    return html`<div class="log" role="log" aria-label=${t.title}>
+    return html`<div class="log" part="log" role="log" aria-live="off" aria-label=${t.title}>
         <div class="msg system">${this.config.greeting ?? t.greeting}</div>
+        ${c.loaded && !c.operatorsOnline ? this.renderAway() : nothing}
         ${c.messages.map(
-          (m) => html`<div class="msg ${m.author}" data-seq=${m.seq}>
-            <span class="text">${m.text}</span>
-            <div class="meta">${m.author === 'operator' ? `${m.operatorName ?? t.operator} · ` : ''}${time(m.createdAt)}${m.author === 'visitor' ? ` · ${t.sent}` : ''}</div>
+          (m) => html`<div class="msg ${m.author}" part="message message-${m.author}" data-seq=${m.seq}>
+            ${m.author === 'operator' ? html`<div class="who">${m.operatorName ?? t.operator}</div>` : nothing}
+            <span class="text">${linkify(m.text)}</span>
+            <div class="meta">${this.time(m.createdAt)}${m.author === 'visitor' ? ` · ${t.sent}` : ''}</div>
           </div>`,
         )}
-        ${c.pending.map((p) => this.renderPending(p, time))}
+        ${c.pending.map((p) => this.renderPending(p))}
         ${this.offerPrivacy
-          ? html`<div class="offer">${t.offerPrivacy}<br /><button type="button" @click=${this.showPrivacy}>${t.offerButton}</button></div>`
+          ? html`<div class="card">${t.offerPrivacy}<br /><button class="btn" type="button" @click=${this.showPrivacy}>${t.offerButton}</button></div>`
           : nothing}
       </div>
-      ${c.operatorTyping !== null ? html`<div class="typing">${c.operatorTyping || t.operator} ${t.typing}</div>` : nothing}
-      <form part="composer" @submit=${this.submit}>
-        <textarea aria-label=${t.message} placeholder=${t.message} rows="1" maxlength="4000" @keydown=${this.onComposerKey} @input=${this.onInput}></textarea>
-        <button class="send" type="submit">${t.send}</button>
+      ${c.operatorTyping !== null ? html`<div class="typing" role="status">${c.operatorTyping || t.operator} ${t.typing}</div>` : nothing}
+      ${c.loaded && !c.connected && c.pending.length ? html`<div class="status" role="status">${t.waitingForNetwork}</div>` : nothing}
+      <form class="composer" part="composer" @submit=${this.submit}>
+        <textarea part="input" aria-label=${t.message} placeholder=${t.message} rows="1" maxlength="4000" @keydown=${this.onComposerKey} @input=${this.onInput}></textarea>
+        <button class="btn" part="send" type="submit">${t.send}</button>
       </form>
-      <footer>
-        <button type="button" @click=${this.showPrivacy}>${t.privacyEntry}</button>
-        ${this.config.privacyUrl ? html`<a href=${this.config.privacyUrl} target="_blank" rel="noopener noreferrer">${t.privacyPolicy}</a>` : nothing}
+      <footer part="footer">
+        <button class="link" type="button" @click=${this.showPrivacy}>${t.privacyEntry}</button>
+        ${this.config.privacyUrl ? html`<a class="link" href=${this.config.privacyUrl} target="_blank" rel="noopener noreferrer">${t.privacyPolicy}</a>` : nothing}
       </footer>`;
   }
 
-  private renderPending(p: PendingMessage, time: (ms: number) => string) {
-    return html`<div class="msg visitor ${p.failed ? 'failed' : ''}" data-pending=${p.clientId}>
+  /** Nobody online: ask for an e-mail to reply to, or say where the reply will go. */
+  private renderAway() {
+    const t = this.t;
+    const email = this.connection.contactEmail;
+    return html`<div class="card" part="away" role="group" aria-label=${t.awayTitle}>
+      <strong>${t.awayTitle}</strong>${t.awayBody}
+      ${email
+        ? html`<p>${t.contactSaved} <b>${email}</b>. <button class="link" type="button" @click=${() => this.connection.changeContact()}>${t.contactChange}</button></p>`
+        : html`<form @submit=${this.saveContact}>
+            <label for="cw-email">${t.contactEmail}</label>
+            <input id="cw-email" name="email" type="email" autocomplete="email" required maxlength="254" />
+            <label for="cw-name">${t.contactName}</label>
+            <input id="cw-name" name="name" autocomplete="name" maxlength="200" />
+            ${this.contactError ? html`<p class="error" role="alert">${this.contactError}</p>` : nothing}
+            <button class="btn" type="submit">${t.contactSave}</button>
+          </form>`}
+    </div>`;
+  }
+
+  private renderPending(p: PendingMessage) {
+    const t = this.t;
+    return html`<div class="msg visitor ${p.failed ? 'failed' : ''}" part="message message-visitor" data-pending=${p.clientId}>
       <span class="text">${p.text}</span>
-      <div class="meta">${time(p.createdAt)} · ${p.failed ? this.t.failed : this.t.sending}${p.failed
-          ? html`<button class="retry" type="button" @click=${() => this.connection.retry(p.clientId)}>${this.t.retry}</button>`
+      <div class="meta">${this.time(p.createdAt)} · ${p.failed ? t.failed : t.sending}${p.failed
+          ? html`<button class="btn retry" type="button" @click=${() => this.connection.retry(p.clientId)}>${t.retry}</button>`
           : nothing}</div>
     </div>`;
   }
 
-  override updated(): void {
-    if (this.log) this.log.scrollTop = this.log.scrollHeight;
+  private time(ms: number): string {
+    const at = new Date(ms);
+    const today = at.toDateString() === new Date().toDateString();
+    return at.toLocaleString(this.config.lang === 'ru' ? 'ru-RU' : 'en-GB', today ? { hour: '2-digit', minute: '2-digit' } : { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
   }
 
-  private incoming(message: MessageDto): void {
-    if (message.author === 'operator') {
-      this.announcement = `${message.operatorName ?? this.t.operator}: ${message.text}`;
-      this.dispatchEvent(new CustomEvent('cw-incoming', { detail: message }));
+  override updated(): void {
+    if (this.log) this.log.scrollTop = this.log.scrollHeight;
+    // Seen means: the panel is open in a visible tab. Other tabs learn it through storage.
+    if (this.open && !document.hidden && this.connection.loaded) this.connection.markRead();
+    const unread = this.connection.unread;
+    if (unread !== this.lastUnread) {
+      this.lastUnread = unread;
+      this.dispatchEvent(new CustomEvent('cw-unread', { detail: unread }));
+    }
+  }
+
+  private onNew(message: MessageDto): void {
+    this.dispatchEvent(new CustomEvent('cw-message', { detail: message }));
+    if (message.author !== 'operator') return;
+    this.announcement = `${message.operatorName ?? this.t.operator}: ${message.text}`;
+    if (this.config.sound && this.soundOn && (!this.open || document.hidden) && load<number>(STORAGE.chimed, 0) < message.seq) {
+      // One tab chimes per message, whichever hears it first.
+      save(STORAGE.chimed, message.seq);
+      chime();
+    }
+  }
+
+  private toggleSound = () => {
+    this.soundOn = !this.soundOn;
+    save(STORAGE.sound, this.soundOn ? null : 'off');
+  };
+
+  private async saveContact(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const form = new FormData(event.target as HTMLFormElement);
+    this.contactError = '';
+    try {
+      await this.connection.leaveContact(String(form.get('email') ?? '').trim(), String(form.get('name') ?? '').trim());
+    } catch {
+      this.contactError = this.t.err_invalid_payload;
     }
   }
 
@@ -191,6 +291,8 @@ export class CwChatPanel extends LitElement {
     this.focusComposer();
   };
 }
+
+customElements.define('cw-chat-panel', CwChatPanel);
 
 declare global {
   interface HTMLElementTagNameMap {

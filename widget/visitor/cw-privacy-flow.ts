@@ -1,9 +1,9 @@
 import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
 import { REQUEST_TYPES, type RequestType } from '../../shared/privacy';
 import type { TrackedRequest } from '../../shared/protocol';
 import { RpcError } from '../common/rpc';
 import { errorText, stateLabel, typeLabel, type Strings } from '../common/i18n';
+import { controls } from './styles';
 import type { VisitorConnection } from './visitor-connection';
 
 type Step = { name: 'menu' } | { name: 'details'; type: RequestType } | { name: 'code'; type: RequestType; verificationId: string } | { name: 'done'; tracked: TrackedRequest; alreadyOpen: boolean };
@@ -14,40 +14,50 @@ type Step = { name: 'menu' } | { name: 'details'; type: RequestType } | { name: 
  *
  * @fires cw-back - the visitor wants to return to the chat
  */
-@customElement('cw-privacy-flow')
 export class CwPrivacyFlow extends LitElement {
-  static override styles = css`
+  // `static properties`, not decorators: see CwChatPanel.
+  static override properties = {
+    connection: { attribute: false },
+    t: { attribute: false },
+    requests: { attribute: false },
+    locale: {},
+    step: { state: true },
+    error: { state: true },
+    busy: { state: true },
+  };
+
+  static override styles = [
+    controls,
+    css`
     :host { display: block; padding: 12px 16px; overflow-y: auto; color: var(--cw-fg); }
     h2 { font-size: 17px; margin: 4px 0 10px; }
     h3 { font-size: 15px; margin: 18px 0 6px; }
     p { margin: 6px 0; }
     .types { display: grid; gap: 8px; }
     button { font: inherit; border-radius: 8px; border: 1px solid var(--cw-border); background: var(--cw-bg); color: var(--cw-fg); padding: 9px 12px; cursor: pointer; text-align: left; }
-    button.primary { background: var(--cw-accent); color: var(--cw-on-accent); border-color: var(--cw-accent); text-align: center; }
-    button:focus-visible, input:focus-visible, textarea:focus-visible { outline: 3px solid var(--cw-accent); outline-offset: 2px; }
-    label { display: block; margin: 10px 0 4px; font-weight: 600; font-size: 14px; }
-    input, textarea { box-sizing: border-box; width: 100%; font: inherit; padding: 8px; border-radius: 6px; border: 1px solid var(--cw-border); background: var(--cw-bg); color: var(--cw-fg); }
+    button.btn { background: var(--cw-accent); color: var(--cw-on-accent); text-align: center; }
+    textarea { width: 100%; }
     .row { display: flex; gap: 8px; margin-top: 12px; flex-wrap: wrap; }
-    .error { color: var(--cw-danger); font-weight: 600; }
     .muted { color: var(--cw-muted); font-size: 14px; }
     ul { list-style: none; padding: 0; margin: 0; }
     li { border: 1px solid var(--cw-border); border-radius: 8px; padding: 8px 10px; margin-bottom: 6px; }
     .state { font-weight: 700; }
     .ref { font-family: ui-monospace, monospace; }
-  `;
+  `,
+  ];
 
-  @property({ attribute: false }) connection!: VisitorConnection;
-  @property({ attribute: false }) t!: Strings;
+  connection!: VisitorConnection;
+  t!: Strings;
   /**
    * The requests this browser follows, handed down by the panel. A property (a new array on every change)
    * rather than a read of `connection.requests`: the connection updates only the panel, so live status
    * pushes never re-rendered this element.
    */
-  @property({ attribute: false }) requests: TrackedRequest[] = [];
-  @property() locale: 'en' | 'ru' = 'en';
-  @state() private step: Step = { name: 'menu' };
-  @state() private error: string | null = null;
-  @state() private busy = false;
+  requests: TrackedRequest[] = [];
+  locale: 'en' | 'ru' = 'en';
+  private step: Step = { name: 'menu' };
+  private error: string | null = null;
+  private busy = false;
 
   override render() {
     return html`<h2>${this.t.privacyTitle}</h2>
@@ -77,7 +87,7 @@ export class CwPrivacyFlow extends LitElement {
               ? html`<label for="details">${t.details}</label><textarea id="details" name="details" rows="3" required maxlength="2000"></textarea>`
               : nothing}
             <div class="row">
-              <button class="primary" type="submit" ?disabled=${this.busy}>${t.sendCode}</button>
+              <button class="btn" type="submit" ?disabled=${this.busy}>${t.sendCode}</button>
               <button type="button" @click=${() => this.go({ name: 'menu' })}>${t.cancel}</button>
             </div>
           </form>`;
@@ -88,7 +98,7 @@ export class CwPrivacyFlow extends LitElement {
             <label for="code">${t.code}</label>
             <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required />
             <div class="row">
-              <button class="primary" type="submit" ?disabled=${this.busy}>${t.confirm}</button>
+              <button class="btn" type="submit" ?disabled=${this.busy}>${t.confirm}</button>
               <button type="button" @click=${this.resend} ?disabled=${this.busy}>${t.resend}</button>
             </div>
           </form>`;
@@ -187,6 +197,8 @@ export class CwPrivacyFlow extends LitElement {
     }
   }
 }
+
+customElements.define('cw-privacy-flow', CwPrivacyFlow);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { io, type Socket } from 'socket.io-client';
+import { Manager, type Socket } from 'socket.io-client';
 import { VISITOR_NAMESPACE, VisitorEvent, VisitorPush, type FiledRequest, type HelloResult, type PrivacyStartResult, type TrackedRequest, type VisitorClientToServer, type VisitorServerToClient } from '../../shared/protocol';
 import type { PrivacyStartInput } from '../../shared/schemas';
 import type { Lang, MessageDto, VisitorRequestDto } from '../../shared/types';
@@ -10,12 +10,16 @@ export interface PendingMessage {
   clientId: string;
   text: string;
   createdAt: number;
+  /** The server refused it for good (or did not answer in time): shown with a retry button. */
   failed: boolean;
 }
 
 type VisitorSocket = Socket<VisitorServerToClient, VisitorClientToServer>;
 
-function load<T>(key: string, fallback: T): T {
+/** An operator who stops typing without saying so (closed their tab) stops showing after this long. */
+const TYPING_TTL_MS = 8000;
+
+export function load<T>(key: string, fallback: T): T {
   try {
     const raw = localStorage.getItem(key);
     return raw ? (JSON.parse(raw) as T) : fallback;
@@ -24,11 +28,12 @@ function load<T>(key: string, fallback: T): T {
   }
 }
 
-function save(key: string, value: unknown): void {
+export function save(key: string, value: unknown): void {
   try {
-    localStorage.setItem(key, typeof value === 'string' ? value : JSON.stringify(value));
+    if (value === null) localStorage.removeItem(key);
+    else localStorage.setItem(key, JSON.stringify(value));
   } catch {
-    /* storage full or blocked: the message still goes out, it just won't survive a reload */
+    /* storage full or blocked: the chat still works, it just won't survive a reload */
   }
 }
 
@@ -40,32 +45,50 @@ function newClientId(): string {
 /**
  * The visitor's connection, owned in one place: the socket, the conversation as this tab knows it,
  * messages waiting for their acknowledgement (kept in localStorage and retried with the same client id
- * until acknowledged, also across reloads), and the privacy requests this browser follows.
+ * until acknowledged, also across reloads), what the visitor has read (shared by tabs), and the privacy
+ * requests this browser follows.
  */
 export class VisitorConnection implements ReactiveController {
   messages: MessageDto[] = [];
   pending: PendingMessage[] = load<PendingMessage[]>(STORAGE.pending, []).map((p) => ({ ...p, failed: false }));
   requests: TrackedRequest[] = [];
+  /** Said hello at least once: the conversation is loaded. */
+  loaded = false;
   connected = false;
   operatorsOnline = true;
   operatorTyping: string | null = null;
+  contactEmail: string | null = null;
+  /** The highest sequence the visitor has seen in any tab. */
+  readSeq = Number(load<number>(STORAGE.read, 0)) || 0;
   private lastSeq = 0;
   private socket: VisitorSocket | null = null;
   private syncing: Promise<void> | null = null;
   private flushing = false;
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  private identity: IdentifyData | null;
+  private waiters: Array<() => void> = [];
 
   constructor(
     private readonly host: ReactiveControllerHost,
     private readonly server: string,
     private readonly lang: Lang,
-    private readonly onIncoming: (message: MessageDto) => void,
+    /** A message that appeared after this page loaded the conversation (live, or caught up after a reconnect). */
+    private readonly onNew: (message: MessageDto) => void,
+    identity: IdentifyData | null,
   ) {
+    this.identity = identity;
     host.addController(this);
+  }
+
+  /** Operator messages the visitor has not seen yet, in any tab. */
+  get unread(): number {
+    return this.messages.filter((m) => m.author === 'operator' && m.seq > this.readSeq).length;
   }
 
   hostConnected(): void {
     if (this.socket) return;
-    const socket: VisitorSocket = io(`${this.server}${VISITOR_NAMESPACE}`, { transports: ['websocket', 'polling'] });
+    // WebSocket first; long-polling where a proxy blocks WebSockets.
+    const socket: VisitorSocket = new Manager(this.server, { transports: ['websocket', 'polling'] }).socket(VISITOR_NAMESPACE);
     this.socket = socket;
     socket.on('connect', () => void this.sync());
     socket.on('disconnect', () => {
@@ -77,14 +100,13 @@ export class VisitorConnection implements ReactiveController {
       this.operatorsOnline = operatorsOnline;
       this.host.requestUpdate();
     });
-    socket.on(VisitorPush.typing, ({ typing, name }) => {
-      this.operatorTyping = typing ? name ?? '' : null;
-      this.host.requestUpdate();
-    });
+    socket.on(VisitorPush.typing, ({ typing, name }) => this.setOperatorTyping(typing ? name ?? '' : null));
     socket.on(VisitorPush.privacyUpdate, (request) => this.updateRequest(request));
+    addEventListener('storage', this.onStorage);
   }
 
   hostDisconnected(): void {
+    removeEventListener('storage', this.onStorage);
     this.socket?.disconnect();
     this.socket = null;
   }
@@ -110,9 +132,31 @@ export class VisitorConnection implements ReactiveController {
     if (this.connected) this.socket!.emit(VisitorEvent.typingSet, { typing }, () => {});
   }
 
+  /** The visitor has seen everything up to now; other tabs hear of it through the storage event. */
+  markRead(): void {
+    if (this.lastSeq <= this.readSeq) return;
+    this.readSeq = this.lastSeq;
+    save(STORAGE.read, this.readSeq);
+    this.host.requestUpdate();
+  }
+
   async identify(data: IdentifyData): Promise<void> {
+    this.identity = data;
     await this.ready();
     await rpc(this.socket, VisitorEvent.identify, data);
+  }
+
+  /** The offline form: an e-mail (and name) for a reply. */
+  async leaveContact(email: string, name: string): Promise<void> {
+    await this.ready();
+    const result = await rpc<{ email: string }>(this.socket, VisitorEvent.contactLeave, name ? { email, name } : { email });
+    this.contactEmail = result.email;
+    this.host.requestUpdate();
+  }
+
+  changeContact(): void {
+    this.contactEmail = null;
+    this.host.requestUpdate();
   }
 
   async startPrivacy(input: PrivacyStartInput): Promise<PrivacyStartResult> {
@@ -134,28 +178,23 @@ export class VisitorConnection implements ReactiveController {
     await rpc(this.socket, VisitorEvent.privacyResend, { verificationId });
   }
 
-  /** Forgets this visitor in this browser: a new conversation starts next time. */
+  /** Forgets this visitor in this browser: a new conversation starts at once. */
   reset(): void {
-    for (const key of Object.values(STORAGE)) {
-      try {
-        localStorage.removeItem(key);
-      } catch {
-        /* ignore */
-      }
-    }
+    for (const key of Object.values(STORAGE)) save(key, null);
     this.messages = [];
     this.pending = [];
     this.requests = [];
     this.lastSeq = 0;
+    this.readSeq = 0;
+    this.identity = null;
+    this.contactEmail = null;
+    this.loaded = false;
+    this.host.requestUpdate();
     this.socket?.disconnect().connect();
   }
 
   private ready(): Promise<void> {
-    if (this.connected) return Promise.resolve();
-    return new Promise((resolve) => {
-      const check = () => (this.connected ? resolve() : setTimeout(check, 100));
-      check();
-    });
+    return this.connected ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
   }
 
   /** After every (re)connect: say hello, fetch what we missed, resend what is unacknowledged. */
@@ -167,11 +206,18 @@ export class VisitorConnection implements ReactiveController {
         const hello = await rpc<HelloResult>(socket, VisitorEvent.hello, {
           token: load<string | null>(STORAGE.token, null),
           lang: this.lang,
-          page: { url: location.href.slice(0, 2000), title: document.title.slice(0, 300) },
+          page: {
+            url: location.href.slice(0, 2000),
+            title: document.title.slice(0, 300),
+            // The server keeps only the referrer's origin and path, and a checked zone name.
+            referrer: document.referrer.slice(0, 2000),
+            timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+          },
           requestTokens,
         });
-        save(STORAGE.token, JSON.stringify(hello.token));
+        save(STORAGE.token, hello.token);
         this.operatorsOnline = hello.operatorsOnline;
+        this.contactEmail = hello.contactEmail;
         if (this.lastSeq === 0 || !hello.conversation || hello.conversation.lastSeq < this.lastSeq) {
           this.messages = hello.messages;
           this.lastSeq = hello.messages.at(-1)?.seq ?? 0;
@@ -181,7 +227,13 @@ export class VisitorConnection implements ReactiveController {
           const { requests } = await rpc<{ requests: TrackedRequest[] }>(socket, VisitorEvent.privacyStatus, { requestTokens });
           this.requests = requests;
         }
+        if (this.identity) {
+          // The page vouched for its user before we were connected; a bad signature only costs the claim.
+          await rpc(socket, VisitorEvent.identify, this.identity).catch(() => undefined);
+        }
+        this.loaded = true;
         this.connected = true;
+        for (const resolve of this.waiters.splice(0)) resolve();
         this.host.requestUpdate();
         await this.flushPending();
       } catch {
@@ -198,7 +250,7 @@ export class VisitorConnection implements ReactiveController {
   private async catchUp(): Promise<void> {
     for (;;) {
       const page = await rpc<{ messages: MessageDto[]; lastSeq: number }>(this.socket, VisitorEvent.messageHistory, { afterSeq: this.lastSeq, limit: 200 });
-      for (const message of page.messages) this.append(message, false);
+      for (const message of page.messages) this.append(message);
       if (page.messages.length < 200) return;
     }
   }
@@ -207,24 +259,29 @@ export class VisitorConnection implements ReactiveController {
     if (this.flushing) return;
     this.flushing = true;
     try {
-      for (const message of [...this.pending]) if (!message.failed) await this.deliver(message);
+      // Every reconnect is a retry, for failed messages too: the same client id is stored only once.
+      for (const message of [...this.pending]) {
+        message.failed = false;
+        await this.deliver(message);
+      }
     } finally {
       this.flushing = false;
     }
   }
 
   private async deliver(pending: PendingMessage): Promise<void> {
-    if (!this.socket?.connected) return;
+    if (!this.connected) return; // sent by flushPending once the connection is back
     try {
       const { message } = await rpc<{ message: MessageDto }>(this.socket, VisitorEvent.messageSend, { clientId: pending.clientId, text: pending.text });
       this.acknowledge(pending.clientId);
-      this.append(message, false);
+      this.append(message);
     } catch (error) {
-      // Refused for good (too long, conflicting id): show it as failed. No answer: keep it for the retry.
-      if (error instanceof RpcError && error.error.code !== 'internal' && error.error.code !== 'unauthorized') {
-        pending.failed = true;
-        this.persistPending();
+      // Refused (too long, too many, conflicting id) or no answer in time: show it as failed, with a retry.
+      // It stays stored either way; a dropped connection resends it on reconnect.
+      if (!(error instanceof RpcError) || (error.error.code !== 'internal' && error.error.code !== 'unauthorized')) {
+        if (this.socket?.connected) pending.failed = true;
       }
+      this.persistPending();
       this.host.requestUpdate();
     }
   }
@@ -235,15 +292,22 @@ export class VisitorConnection implements ReactiveController {
       return;
     }
     this.acknowledge(message.clientId);
-    this.append(message, true);
+    this.append(message);
   }
 
-  private append(message: MessageDto, live: boolean): void {
+  private append(message: MessageDto): void {
     if (message.seq <= this.lastSeq && this.messages.some((m) => m.seq === message.seq)) return;
     this.messages = [...this.messages, message].sort((a, b) => a.seq - b.seq);
     this.lastSeq = Math.max(this.lastSeq, message.seq);
-    if (message.author === 'operator') this.operatorTyping = null;
-    if (live) this.onIncoming(message);
+    if (message.author === 'operator') this.setOperatorTyping(null);
+    if (this.loaded) this.onNew(message);
+    this.host.requestUpdate();
+  }
+
+  private setOperatorTyping(name: string | null): void {
+    clearTimeout(this.typingTimer);
+    this.operatorTyping = name;
+    if (name !== null) this.typingTimer = setTimeout(() => this.setOperatorTyping(null), TYPING_TTL_MS);
     this.host.requestUpdate();
   }
 
@@ -255,15 +319,16 @@ export class VisitorConnection implements ReactiveController {
   }
 
   private persistPending(): void {
-    if (this.pending.length) save(STORAGE.pending, this.pending);
-    else {
-      try {
-        localStorage.removeItem(STORAGE.pending);
-      } catch {
-        /* ignore */
-      }
-    }
+    save(STORAGE.pending, this.pending.length ? this.pending : null);
   }
+
+  /** Another tab read the conversation (or reset it). */
+  private onStorage = (event: StorageEvent) => {
+    if (event.key === STORAGE.read) {
+      this.readSeq = Math.max(this.readSeq, Number(event.newValue) || 0);
+      this.host.requestUpdate();
+    }
+  };
 
   private track(filed: TrackedRequest): void {
     const tokens = load<string[]>(STORAGE.requests, []);

@@ -1,21 +1,39 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { io, type Socket } from 'socket.io-client';
 import { OPERATOR_NAMESPACE, OperatorEvent, OperatorPush, type OperatorClientToServer, type OperatorRpc, type OperatorServerToClient } from '../../shared/protocol';
-import type { ConversationDto, MessageDto, OperatorDto, PrivacyRequestDto } from '../../shared/types';
+import type { CannedReplyDto, ConversationDto, InboxSettingsDto, MessageDto, NoteDto, OperatorDto, PrivacyRequestDto, TeamMemberDto } from '../../shared/types';
 import { rpc } from '../common/rpc';
 
 type OperatorSocket = Socket<OperatorServerToClient, OperatorClientToServer>;
 
+/** What the store tells the app about: new conversations and visitor messages (for notifications). */
+export interface StoreListener {
+  arrived(kind: 'conversation' | 'message', conversation: ConversationDto, text: string): void;
+}
+
+const PAGE = 50;
+
 /**
- * The console's connection and live state, owned by the app element and handed down: conversations,
- * the messages of opened conversations (kept in sequence order, gaps refetched), privacy requests.
+ * The console's connection and live state, owned by the app element and handed down: conversations with
+ * unread counts, the messages and notes of opened conversations (kept in sequence order, gaps refetched,
+ * older pages loaded on demand), the team and its presence, canned replies, settings, privacy requests.
  */
 export class ConsoleStore implements ReactiveController {
   conversations = new Map<string, ConversationDto>();
   messages = new Map<string, MessageDto[]>();
+  notes = new Map<string, NoteDto[]>();
+  /** Conversations whose history is loaded back to the first message. */
+  complete = new Set<string>();
+  unread = new Map<string, number>();
   requests = new Map<number, PrivacyRequestDto>();
   typing = new Set<string>();
+  team: TeamMemberDto[] = [];
+  canned: CannedReplyDto[] = [];
+  settings: InboxSettingsDto = { autoAssign: false, maxOpenPerOperator: 5 };
+  /** The conversation the operator is looking at (its messages count as read while the tab is visible). */
+  viewing: string | null = null;
   connected = false;
+  listener: StoreListener | null = null;
   private socket: OperatorSocket | null = null;
   private readonly hosts = new Set<ReactiveControllerHost>();
 
@@ -31,6 +49,10 @@ export class ConsoleStore implements ReactiveController {
 
   hostDisconnected(): void {}
 
+  get me(): TeamMemberDto | undefined {
+    return this.team.find((m) => m.id === this.operator.id);
+  }
+
   connect(): void {
     const socket: OperatorSocket = io(OPERATOR_NAMESPACE, { transports: ['websocket', 'polling'], withCredentials: true });
     this.socket = socket;
@@ -38,18 +60,23 @@ export class ConsoleStore implements ReactiveController {
       this.connected = true;
       void this.resync();
     });
-    socket.on('disconnect', () => {
+    socket.on('disconnect', (reason) => {
       this.connected = false;
+      // The server ended this session (signed out elsewhere, disabled, password reset): back to sign-in.
+      if (reason === 'io server disconnect') location.reload();
       this.changed();
     });
     socket.on('connect_error', (err) => {
       if (err.message === 'unauthorized') location.reload();
     });
     socket.on(OperatorPush.conversationUpsert, (c) => {
+      const known = this.conversations.get(c.id);
       this.conversations.set(c.id, c);
+      if (c.lastSeq > 0 && (!known || known.lastSeq === 0)) this.listener?.arrived('conversation', c, c.lastMessagePreview ?? '');
       this.changed();
     });
-    socket.on(OperatorPush.messageNew, (m) => this.addMessage(m));
+    socket.on(OperatorPush.messageNew, (m) => this.onMessage(m));
+    socket.on(OperatorPush.noteNew, (n) => this.mergeNotes(n.conversationId, [n]));
     socket.on(OperatorPush.typing, ({ conversationId, typing }) => {
       if (typing) this.typing.add(conversationId);
       else this.typing.delete(conversationId);
@@ -57,6 +84,18 @@ export class ConsoleStore implements ReactiveController {
     });
     socket.on(OperatorPush.privacyUpsert, (r) => {
       this.requests.set(r.id, r);
+      this.changed();
+    });
+    socket.on(OperatorPush.team, (team) => {
+      this.team = team;
+      this.changed();
+    });
+    socket.on(OperatorPush.canned, (replies) => {
+      this.canned = replies;
+      this.changed();
+    });
+    socket.on(OperatorPush.settings, (settings) => {
+      this.settings = settings;
       this.changed();
     });
   }
@@ -71,37 +110,92 @@ export class ConsoleStore implements ReactiveController {
 
   /** After every (re)connect: reload the lists, catch up every opened conversation from its last sequence. */
   private async resync(): Promise<void> {
-    const [open, resolved, privacy] = await Promise.all([
+    const [open, resolved, privacy, unread, team, canned, settings] = await Promise.all([
       this.call(OperatorEvent.conversationList, { view: 'open' }),
       this.call(OperatorEvent.conversationList, { view: 'resolved' }),
       this.call(OperatorEvent.privacyList, {}),
+      this.call(OperatorEvent.conversationUnread, {}),
+      this.call(OperatorEvent.teamList, {}),
+      this.call(OperatorEvent.cannedList, {}),
+      this.call(OperatorEvent.settingsGet, {}),
     ]);
     for (const c of [...open.conversations, ...resolved.conversations]) this.conversations.set(c.id, c);
     this.requests = new Map(privacy.requests.map((r) => [r.id, r]));
+    this.unread = new Map(Object.entries(unread.unread));
+    this.team = team.team;
+    this.canned = canned.replies;
+    this.settings = settings.settings;
     for (const id of this.messages.keys()) await this.loadMessages(id);
     this.changed();
   }
 
+  /** Opens a conversation: the latest page (or what came after what we hold), and its notes. */
   async loadMessages(conversationId: string): Promise<void> {
     const known = this.messages.get(conversationId) ?? [];
     const afterSeq = known.at(-1)?.seq;
-    const { conversation, messages } = await this.call(OperatorEvent.conversationOpen, afterSeq === undefined ? { conversationId } : { conversationId, afterSeq });
+    const [{ conversation, messages }, { notes }] = await Promise.all([
+      this.call(OperatorEvent.conversationOpen, afterSeq === undefined ? { conversationId, limit: PAGE } : { conversationId, afterSeq, limit: PAGE }),
+      this.call(OperatorEvent.noteList, { conversationId }),
+    ]);
     this.conversations.set(conversation.id, conversation);
+    if (afterSeq === undefined && (messages.length < PAGE || messages[0]?.seq === 1)) this.complete.add(conversationId);
+    this.notes.set(conversationId, notes);
     this.merge(conversationId, messages);
+    // Catching up (after a reconnect or a gap): a full page means there may be more; fetch until none is missing.
+    if (afterSeq !== undefined && messages.length === PAGE) await this.loadMessages(conversationId);
   }
 
-  private addMessage(message: MessageDto): void {
-    const known = this.messages.get(message.conversationId);
-    if (!known) return; // not opened here; the list's preview comes with conversation:upsert
+  /** Loads the page before the oldest message held; false when there is nothing older. */
+  async loadOlder(conversationId: string): Promise<boolean> {
+    const first = this.messages.get(conversationId)?.[0];
+    if (!first || first.seq <= 1 || this.complete.has(conversationId)) {
+      this.complete.add(conversationId);
+      return false;
+    }
+    const { messages } = await this.call(OperatorEvent.conversationOpen, { conversationId, beforeSeq: first.seq, limit: PAGE });
+    if (messages.length < PAGE || messages[0]?.seq === 1) this.complete.add(conversationId);
+    this.merge(conversationId, messages);
+    return messages.length > 0;
+  }
+
+  /** Marks what the operator has seen of a conversation as read. */
+  markRead(conversationId: string): void {
+    const conversation = this.conversations.get(conversationId);
+    if (!conversation || !this.unread.get(conversationId)) return;
+    this.unread.delete(conversationId);
+    this.changed();
+    void this.call(OperatorEvent.conversationRead, { conversationId, seq: conversation.lastSeq }).catch(() => {});
+  }
+
+  private onMessage(message: MessageDto): void {
+    const id = message.conversationId;
+    if (message.author === 'visitor') {
+      const looking = this.viewing === id && !document.hidden;
+      if (looking) void this.call(OperatorEvent.conversationRead, { conversationId: id, seq: message.seq }).catch(() => {});
+      else this.unread.set(id, (this.unread.get(id) ?? 0) + 1);
+      const conversation = this.conversations.get(id);
+      // The first message of a conversation is announced as a new conversation (by its upsert).
+      if (conversation && message.seq > 1) this.listener?.arrived('message', conversation, message.text);
+    }
+    const known = this.messages.get(id);
+    if (!known) return this.changed(); // not opened here; the list's preview comes with conversation:upsert
     const last = known.at(-1)?.seq ?? 0;
-    if (message.seq > last + 1) void this.loadMessages(message.conversationId);
-    else this.merge(message.conversationId, [message]);
+    if (message.seq > last + 1) void this.loadMessages(id);
+    else this.merge(id, [message]);
   }
 
   private merge(conversationId: string, incoming: MessageDto[]): void {
     const bySeq = new Map((this.messages.get(conversationId) ?? []).map((m) => [m.seq, m]));
     for (const m of incoming) bySeq.set(m.seq, m);
     this.messages.set(conversationId, [...bySeq.values()].sort((a, b) => a.seq - b.seq));
+    this.changed();
+  }
+
+  private mergeNotes(conversationId: string, incoming: NoteDto[]): void {
+    if (!this.notes.has(conversationId)) return;
+    const byId = new Map(this.notes.get(conversationId)!.map((n) => [n.id, n]));
+    for (const n of incoming) byId.set(n.id, n);
+    this.notes.set(conversationId, [...byId.values()].sort((a, b) => a.afterSeq - b.afterSeq || a.id - b.id));
     this.changed();
   }
 

@@ -4,6 +4,7 @@ import { OperatorEvent, type ApiKeyDto, type WebhookDto } from '../../shared/pro
 import type { OutboxMailDto } from '../../shared/types';
 import { RpcError } from '../common/rpc';
 import type { ConsoleStore } from './console-store';
+import './cw-team-admin';
 import { consoleStyles, formatTime } from './styles';
 
 /** Admin tools: the dev outbox, the register export, API keys and webhooks. */
@@ -39,7 +40,8 @@ export class CwAdminTab extends LitElement {
   }
 
   override render() {
-    return html`${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+    return html`<cw-team-admin .store=${this.store}></cw-team-admin>
+      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
       ${this.secret ? html`<p class="card" role="status">Copy this secret now; it is not shown again: <code>${this.secret}</code></p>` : nothing}
       <section class="card" aria-label="Register">
         <h2>Register of requests</h2>

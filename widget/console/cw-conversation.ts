@@ -1,0 +1,333 @@
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { OperatorEvent } from '../../shared/protocol';
+import type { CannedReplyDto, ConversationDto, MessageDto, NoteDto } from '../../shared/types';
+import { RpcError } from '../common/rpc';
+import type { ConsoleStore } from './console-store';
+import { consoleStyles, formatTime } from './styles';
+
+type Mode = 'reply' | 'note';
+type Item = { kind: 'message'; m: MessageDto } | { kind: 'note'; n: NoteDto };
+
+export function newClientId(): string {
+  return crypto.getRandomValues(new Uint32Array(4)).reduce((s, n) => s + n.toString(36).padStart(7, '0'), '');
+}
+
+/** The visitor's local time now, or null when the zone is unknown. */
+function localTime(zone: string | null): string | null {
+  if (!zone) return null;
+  try {
+    return new Date().toLocaleTimeString('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit' });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One conversation: its history (older pages load as you scroll up), internal notes between the
+ * messages, the visitor's context, claim / transfer / resolve / reopen, and a composer that writes
+ * replies or notes and inserts canned replies typed as "/shortcut".
+ */
+@customElement('cw-conversation')
+export class CwConversation extends LitElement {
+  static override styles = [
+    consoleStyles,
+    css`
+      :host { display: grid; grid-template-columns: 1fr 240px; gap: 12px; min-height: 0; flex: 1; }
+      .thread { display: flex; flex-direction: column; min-height: 0; }
+      .toolbar { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
+      .messages { flex: 1; overflow-y: auto; display: flex; flex-direction: column; gap: 6px; padding: 10px 0; min-height: 0; }
+      .msg { max-width: 70%; padding: 7px 10px; border-radius: 10px; overflow-wrap: anywhere; }
+      .text { white-space: pre-wrap; }
+      .msg.visitor { align-self: flex-start; background: #eef0f3; color: #1c1e21; }
+      .msg.operator { align-self: flex-end; background: var(--cw-accent); color: #fff; }
+      .msg.system { align-self: center; background: transparent; color: var(--cw-muted); font-style: italic; }
+      .msg.note { align-self: flex-end; background: #fff4c2; color: #3d3200; border: 1px dashed #b39200; }
+      .meta { font-size: 12px; opacity: .8; }
+      form { position: relative; display: grid; gap: 6px; }
+      .modes { display: flex; gap: 4px; }
+      .row { display: flex; gap: 8px; }
+      textarea { flex: 1; min-height: 44px; resize: vertical; }
+      textarea.note { background: #fffbe6; color: #3d3200; }
+      [role='listbox'] { position: absolute; bottom: 100%; left: 0; right: 0; max-height: 220px; overflow-y: auto; background: var(--cw-bg); border: 1px solid var(--cw-border); border-radius: 8px; margin: 0 0 4px; padding: 4px; list-style: none; box-shadow: 0 4px 16px #0002; }
+      [role='option'] { padding: 6px 8px; border-radius: 6px; cursor: pointer; }
+      [role='option'][aria-selected='true'] { background: var(--cw-accent); color: #fff; }
+      aside dl { display: grid; gap: 2px; margin: 0; }
+      aside dt { font-weight: 600; margin-top: 8px; }
+      aside dd { margin: 0; overflow-wrap: anywhere; }
+    `,
+  ];
+
+  @property({ attribute: false }) store!: ConsoleStore;
+  @property() conversationId!: string;
+  @state() private mode: Mode = 'reply';
+  @state() private error: string | null = null;
+  @state() private suggestions: CannedReplyDto[] = [];
+  @state() private active = 0;
+  @state() private loadingOlder = false;
+  private stickToBottom = true;
+  private keepOffset: number | null = null;
+  private typingSent = 0;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.store.subscribe(this);
+  }
+
+  private get conversation(): ConversationDto | undefined {
+    return this.store.conversations.get(this.conversationId);
+  }
+
+  private items(): Item[] {
+    const messages = this.store.messages.get(this.conversationId) ?? [];
+    const notes = this.store.notes.get(this.conversationId) ?? [];
+    const firstSeq = messages[0]?.seq ?? 0;
+    const items: Item[] = [];
+    let i = 0;
+    // Notes written before the oldest loaded message wait until that page is loaded.
+    const shown = notes.filter((n) => n.afterSeq >= firstSeq - 1 || this.store.complete.has(this.conversationId));
+    for (const m of messages) {
+      while (i < shown.length && shown[i].afterSeq < m.seq) items.push({ kind: 'note', n: shown[i++] });
+      items.push({ kind: 'message', m });
+    }
+    while (i < shown.length) items.push({ kind: 'note', n: shown[i++] });
+    return items;
+  }
+
+  override render() {
+    const c = this.conversation;
+    if (!c) return html`<p class="muted">Pick a conversation.</p>`;
+    const me = this.store.operator;
+    const colleagues = this.store.team.filter((m) => !m.disabled);
+    const canTransfer = c.status === 'open' && (me.role === 'admin' || c.assignedOperatorId === null || c.assignedOperatorId === me.id);
+    const time = localTime(c.timezone);
+    return html`<section class="thread" aria-label="Conversation">
+        <div class="toolbar">
+          <h2 style="margin:0">${c.visitorLabel}</h2>
+          <span class="muted">${c.status === 'resolved' ? 'Resolved' : c.assignedOperatorName ? `Assigned to ${c.assignedOperatorName}` : 'Unassigned'}</span>
+          <span style="flex:1"></span>
+          ${c.assignedOperatorId === null && c.status === 'open' ? html`<button type="button" @click=${this.claim}>Claim</button>` : nothing}
+          ${canTransfer
+            ? html`<label for="transfer" class="muted" style="font-weight:400">Transfer to</label>
+                <select id="transfer" @change=${this.transfer}>
+                  <option value="">—</option>
+                  ${colleagues.filter((m) => m.id !== c.assignedOperatorId).map((m) => html`<option value=${m.id}>${m.name} (${m.presence})</option>`)}
+                  ${c.assignedOperatorId !== null ? html`<option value="none">Nobody (unassign)</option>` : nothing}
+                </select>`
+            : nothing}
+          ${c.status === 'open' ? html`<button type="button" @click=${this.toggleStatus}>Resolve</button>` : html`<button type="button" @click=${this.toggleStatus}>Reopen</button>`}
+        </div>
+        ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+        <div class="messages" role="log" aria-label="Messages" @scroll=${this.onScroll}>
+          ${this.store.complete.has(c.id)
+            ? html`<p class="muted" style="text-align:center">Start of the conversation</p>`
+            : html`<button type="button" style="align-self:center" ?disabled=${this.loadingOlder} @click=${this.older}>Load earlier messages</button>`}
+          ${this.items().map((item) =>
+            item.kind === 'message'
+              ? html`<div class="msg ${item.m.author}" data-seq=${item.m.seq}><span class="text">${item.m.text}</span>
+                  <div class="meta">${item.m.author === 'operator' ? item.m.operatorName : item.m.author === 'visitor' ? c.visitorLabel : 'System'} · ${formatTime(item.m.createdAt)}</div></div>`
+              : html`<div class="msg note" data-note=${item.n.id}><span class="text">${item.n.text}</span>
+                  <div class="meta">Internal note · ${item.n.operatorName ?? 'former operator'} · ${formatTime(item.n.createdAt)}</div></div>`,
+          )}
+          ${this.store.typing.has(c.id) ? html`<p class="muted">Visitor is typing…</p>` : nothing}
+        </div>
+        <form @submit=${this.submit}>
+          ${this.suggestions.length
+            ? html`<ul role="listbox" id="canned" aria-label="Canned replies">
+                ${this.suggestions.map((r, i) => html`<li role="option" id=${`canned-${r.id}`} aria-selected=${String(i === this.active)} @mousedown=${(e: Event) => (e.preventDefault(), this.insert(r))}><strong>/${r.shortcut}</strong> <span class="muted">${r.text.slice(0, 80)}</span></li>`)}
+              </ul>`
+            : nothing}
+          <div class="modes" role="group" aria-label="Write">
+            <button type="button" aria-pressed=${String(this.mode === 'reply')} @click=${() => this.setMode('reply')}>Reply</button>
+            <button type="button" aria-pressed=${String(this.mode === 'note')} @click=${() => this.setMode('note')}>Internal note</button>
+          </div>
+          <div class="row">
+            <textarea
+              class=${this.mode}
+              aria-label=${this.mode === 'reply' ? 'Reply' : 'Internal note (only operators see it)'}
+              placeholder=${this.mode === 'reply' ? 'Reply… (Enter sends, Shift+Enter new line, / for canned replies)' : 'Note for the team — the visitor never sees it'}
+              maxlength="4000"
+              role="combobox"
+              aria-autocomplete="list"
+              aria-expanded=${String(this.suggestions.length > 0)}
+              aria-controls="canned"
+              aria-activedescendant=${this.suggestions[this.active] ? `canned-${this.suggestions[this.active].id}` : ''}
+              @keydown=${this.onKey}
+              @input=${this.onInput}
+              @blur=${() => this.sendTyping(false)}
+            ></textarea>
+            <button class="primary" type="submit">${this.mode === 'reply' ? 'Send' : 'Add note'}</button>
+          </div>
+        </form>
+      </section>
+      <aside class="card" aria-label="Visitor">
+        <h3 style="margin-top:0">Visitor</h3>
+        <dl>
+          <dt>Current page</dt><dd>${c.pageTitle ?? '—'}${c.pageUrl ? html`<br /><span class="muted">${c.pageUrl}</span>` : nothing}</dd>
+          <dt>Came from</dt><dd>${c.referrer ?? 'Direct or unknown'}</dd>
+          <dt>Language</dt><dd>${c.lang ?? '—'}</dd>
+          <dt>Local time</dt><dd>${time ? `${time} (${c.timezone})` : '—'}</dd>
+          <dt>Device</dt><dd>${c.device ?? '—'}</dd>
+          <dt>First contact</dt><dd>${formatTime(c.createdAt)}</dd>
+        </dl>
+      </aside>`;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('conversationId')) {
+      this.stickToBottom = true;
+      this.suggestions = [];
+      this.error = null;
+    }
+  }
+
+  override updated(): void {
+    const log = this.renderRoot.querySelector<HTMLElement>('.messages');
+    if (!log) return;
+    if (this.keepOffset !== null) {
+      log.scrollTop = log.scrollHeight - this.keepOffset;
+      this.keepOffset = null;
+    } else if (this.stickToBottom) log.scrollTop = log.scrollHeight;
+  }
+
+  /** For keyboard shortcuts. */
+  focusComposer(mode: Mode = 'reply'): void {
+    this.setMode(mode);
+    void this.updateComplete.then(() => this.renderRoot.querySelector('textarea')?.focus());
+  }
+
+  focusTransfer(): void {
+    this.renderRoot.querySelector<HTMLSelectElement>('#transfer')?.focus();
+  }
+
+  claim = () => void this.run(() => this.store.call(OperatorEvent.conversationClaim, { conversationId: this.conversationId }));
+
+  toggleStatus = () => {
+    const open = this.conversation?.status === 'open';
+    void this.run(() => this.store.call(open ? OperatorEvent.conversationResolve : OperatorEvent.conversationReopen, { conversationId: this.conversationId }));
+  };
+
+  private setMode(mode: Mode) {
+    this.mode = mode;
+    this.suggestions = [];
+  }
+
+  private transfer = (event: Event) => {
+    const select = event.target as HTMLSelectElement;
+    const value = select.value;
+    select.value = '';
+    if (!value) return;
+    void this.run(() => this.store.call(OperatorEvent.conversationAssign, { conversationId: this.conversationId, operatorId: value === 'none' ? null : Number(value) }));
+  };
+
+  private async run(fn: () => Promise<unknown>) {
+    this.error = null;
+    try {
+      await fn();
+    } catch (e) {
+      this.error = e instanceof RpcError ? e.message : 'No answer from the server. Try again.';
+    }
+  }
+
+  private onScroll = (event: Event) => {
+    const log = event.target as HTMLElement;
+    this.stickToBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+    if (log.scrollTop < 40) void this.older();
+  };
+
+  private older = async () => {
+    if (this.loadingOlder || this.store.complete.has(this.conversationId)) return;
+    const log = this.renderRoot.querySelector<HTMLElement>('.messages');
+    this.loadingOlder = true;
+    try {
+      if (log) this.keepOffset = log.scrollHeight - log.scrollTop;
+      await this.store.loadOlder(this.conversationId);
+    } catch {
+      this.keepOffset = null;
+    } finally {
+      this.loadingOlder = false;
+    }
+  };
+
+  private onInput = (event: Event) => {
+    const textarea = event.target as HTMLTextAreaElement;
+    const match = /(?:^|\s)\/([\w-]*)$/.exec(textarea.value.slice(0, textarea.selectionStart));
+    this.suggestions = match ? this.store.canned.filter((r) => r.shortcut.startsWith(match[1].toLowerCase())).slice(0, 8) : [];
+    this.active = 0;
+    if (this.mode === 'reply') this.sendTyping(textarea.value.length > 0);
+  };
+
+  private sendTyping(typing: boolean) {
+    const now = Date.now();
+    if (typing && now - this.typingSent < 2000) return;
+    this.typingSent = typing ? now : 0;
+    void this.store.call(OperatorEvent.typingSet, { conversationId: this.conversationId, typing }).catch(() => {});
+  }
+
+  private insert(reply: CannedReplyDto) {
+    const textarea = this.renderRoot.querySelector('textarea')!;
+    const caret = textarea.selectionStart;
+    const before = textarea.value.slice(0, caret).replace(/\/[\w-]*$/, '');
+    textarea.value = before + reply.text + textarea.value.slice(caret);
+    const at = (before + reply.text).length;
+    textarea.setSelectionRange(at, at);
+    textarea.focus();
+    this.suggestions = [];
+  }
+
+  private onKey = (event: KeyboardEvent) => {
+    if (this.suggestions.length) {
+      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        event.preventDefault();
+        const n = this.suggestions.length;
+        this.active = (this.active + (event.key === 'ArrowDown' ? 1 : n - 1)) % n;
+        return;
+      }
+      if (event.key === 'Enter' || event.key === 'Tab') {
+        event.preventDefault();
+        this.insert(this.suggestions[this.active]);
+        return;
+      }
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        event.stopPropagation();
+        this.suggestions = [];
+        return;
+      }
+    }
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      (event.target as HTMLTextAreaElement).form?.requestSubmit();
+    }
+  };
+
+  private submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    const textarea = (event.target as HTMLFormElement).querySelector('textarea')!;
+    const text = textarea.value.trim();
+    if (!text) return;
+    this.error = null;
+    const conversationId = this.conversationId;
+    const clientId = newClientId();
+    try {
+      // The same client id on a retry stores it once (the server answers a resend with the first result).
+      if (this.mode === 'reply') {
+        await this.store.call(OperatorEvent.messageSend, { conversationId, clientId, text });
+        this.sendTyping(false);
+      } else {
+        await this.store.call(OperatorEvent.noteAdd, { conversationId, clientId, text });
+      }
+      textarea.value = '';
+      this.stickToBottom = true;
+      this.store.markRead(conversationId);
+    } catch (e) {
+      this.error = e instanceof RpcError ? e.message : 'Not sent: no answer from the server. Try again.';
+    }
+  };
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cw-conversation': CwConversation;
+  }
+}

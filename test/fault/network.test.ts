@@ -1,3 +1,4 @@
+import type { Socket } from 'socket.io-client';
 import { afterEach, describe, expect, test } from 'vitest';
 import { OperatorEvent } from '../../shared/protocol';
 import type { Db } from '../../server/db/open';
@@ -54,7 +55,7 @@ describe('a network that drops every connection', () => {
     const visitors = Array.from({ length: 10 }, () => new RetryingVisitor(proxy.url));
     cleanup.push(() => [operator, ...visitors].forEach((c) => c.close()));
     let disconnects = 0;
-    for (const client of [operator, ...visitors]) client.socket.on('disconnect', () => disconnects++);
+    for (const socket of [operator.socket as Socket, ...visitors.map((v) => v.socket as Socket)]) socket.on('disconnect', () => disconnects++);
     await waitFor(() => operator.resyncs > 0 && visitors.every((v) => v.token !== null), 'everyone connected');
 
     // 10 visitors × 40 messages, one every 60 ms each: the stream spans both cuts.

@@ -33,7 +33,9 @@ async function setup(): Promise<{ visitor: VisitorClient; operator: OperatorClie
   sockets.push(visitor);
   await ok(visitor, VisitorEvent.hello, {});
   const visitorClientId = newClientId();
-  const { message } = await ok(visitor, VisitorEvent.messageSend, { clientId: visitorClientId, text: 'where is my order?' });
+  const sent = await call(visitor, VisitorEvent.messageSend, { clientId: visitorClientId, text: 'where is my order?' });
+  if (!sent.ok) throw new Error(`could not send: ${sent.error.code}`);
+  const { message } = sent.data;
   const operator = operatorClient(t.url, await signIn(t.url));
   sockets.push(operator);
   await connected(operator);

@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import * as v from 'valibot';
 import type { Logger } from 'pino';
 import { AppError, type ErrorCode } from '../../shared/errors';
+import { malformedInput } from '../input-guard';
 import { describeIssues } from '../realtime/handle';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -21,6 +22,8 @@ const STATUS: Record<ErrorCode, number> = {
 
 /** Parses `req.body` with `schema` or throws `invalid_payload`. */
 export function parseBody<T>(schema: v.GenericSchema<unknown, T>, req: Request): T {
+  const malformed = malformedInput(req.body ?? {});
+  if (malformed) throw new AppError('invalid_payload', malformed);
   const parsed = v.safeParse(schema, req.body ?? {});
   if (!parsed.success) throw new AppError('invalid_payload', describeIssues(parsed.issues));
   return parsed.output;

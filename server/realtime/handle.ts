@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import type { Logger } from 'pino';
 import { AppError, type Ack, type AckError } from '../../shared/errors';
+import { malformedInput } from '../input-guard';
 
 type SchemaTable<R> = { [K in keyof R]: R[K] extends { in: infer I } ? v.GenericSchema<unknown, I> : never };
 type In<R, K extends keyof R> = R[K] extends { in: infer I } ? I : never;
@@ -44,6 +45,11 @@ export function createRegistrar<R>(schemas: SchemaTable<R>, log: Logger) {
       const reply = ack as (a: Ack<Out<R, K>>) => void;
       if (args.length !== 2) {
         reply({ ok: false, error: { code: 'invalid_payload', message: 'Expected exactly one payload and an acknowledgement.' } });
+        return;
+      }
+      const malformed = malformedInput(args[0]);
+      if (malformed) {
+        reply({ ok: false, error: { code: 'invalid_payload', message: malformed } });
         return;
       }
       const parsed = v.safeParse(schemas[event] as v.GenericSchema<unknown, In<R, K>>, args[0]);

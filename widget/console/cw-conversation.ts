@@ -2,6 +2,7 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { OperatorEvent } from '../../shared/protocol';
 import type { CannedReplyDto, ConversationDto, MessageDto, NoteDto } from '../../shared/types';
+import { linkify } from '../common/linkify';
 import { RpcError } from '../common/rpc';
 import type { ConsoleStore } from './console-store';
 import { consoleStyles, formatTime } from './styles';
@@ -124,7 +125,7 @@ export class CwConversation extends LitElement {
             : html`<button type="button" style="align-self:center" ?disabled=${this.loadingOlder} @click=${this.older}>Load earlier messages</button>`}
           ${this.items().map((item) =>
             item.kind === 'message'
-              ? html`<div class="msg ${item.m.author}" data-seq=${item.m.seq}><span class="text">${item.m.text}</span>
+              ? html`<div class="msg ${item.m.author}" data-seq=${item.m.seq}><span class="text">${linkify(item.m.text)}</span>
                   <div class="meta">${item.m.author === 'operator' ? item.m.operatorName : item.m.author === 'visitor' ? c.visitorLabel : 'System'} · ${formatTime(item.m.createdAt)}</div></div>`
               : html`<div class="msg note" data-note=${item.n.id}><span class="text">${item.n.text}</span>
                   <div class="meta">Internal note · ${item.n.operatorName ?? 'former operator'} · ${formatTime(item.n.createdAt)}</div></div>`,

@@ -163,7 +163,17 @@ export function createApp(parts: AppParts) {
   web.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
-  web.use(express.static(config.bundleDir, { index: false, maxAge: 0 }));
+  web.use(
+    express.static(config.bundleDir, {
+      index: false,
+      maxAge: 0,
+      // The loader imports the panel as a module, and a module from another origin needs CORS: sites
+      // embedding the widget load it from here. The bundles are public code, fetched without credentials.
+      setHeaders: (res, file) => {
+        if (file.endsWith('.js')) res.setHeader('Access-Control-Allow-Origin', '*');
+      },
+    }),
+  );
   web.get(['/console', '/console/'], (_req, res) => res.sendFile(path.join(STATIC_DIR, 'console.html')));
   web.use(express.static(STATIC_DIR, { extensions: ['html'] }));
   web.use('/api', (_req, res) => {

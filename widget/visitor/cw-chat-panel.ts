@@ -45,7 +45,7 @@ export class CwChatPanel extends LitElement {
     h2 { font-size: 16px; margin: 0; flex: 1; }
     .presence { font-size: 13px; display: block; font-weight: 400; }
     header button { all: unset; cursor: pointer; width: 36px; height: 36px; text-align: center; border-radius: 8px; font-size: 20px; }
-    header button:focus-visible { outline: 2px solid var(--cw-on-accent); outline-offset: -2px; }
+    .panel header button:focus-visible { outline: 2px solid var(--cw-on-accent); outline-offset: -2px; }
     .log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 6px; }
     .msg { max-width: 80%; padding: 8px 11px; border-radius: 12px; overflow-wrap: anywhere; }
     .text { white-space: pre-wrap; }

@@ -7,5 +7,6 @@ export const controls = css`
   input { width: 100%; }
   .btn { font: inherit; border: 1px solid var(--cw-accent); border-radius: 8px; background: var(--cw-accent); color: var(--cw-on-accent); padding: 7px 14px; cursor: pointer; }
   .error { color: var(--cw-danger); font-weight: 600; }
-  :focus-visible { outline: 3px solid var(--cw-focus); outline-offset: 2px; }
+  /* Specific enough to survive the "all: unset" of link-styled buttons. */
+  :is(a, button, input, textarea, [tabindex]):focus-visible { outline: 3px solid var(--cw-focus); outline-offset: 2px; }
 `;

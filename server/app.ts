@@ -89,6 +89,7 @@ export function createApp(parts: AppParts) {
     mail: new MailRepository(db),
     exports: new ExportRepository(db),
     integrations: new IntegrationRepository(db),
+    notes: new NoteRepository(db),
   };
   const mailer = parts.mailer ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createOutboxMailer(repos.mail, clock, log, config.publicUrl));
   const mail = new MailQueue(mailer, log);
@@ -110,7 +111,7 @@ export function createApp(parts: AppParts) {
     bus,
     clock,
   });
-  const notes = new NoteService(repos.conversations, new NoteRepository(db), bus, clock);
+  const notes = new NoteService(repos.conversations, repos.notes, bus, clock);
   const canned = new CannedReplyService(new CannedReplyRepository(db), bus, clock);
   const privacy = new PrivacyService({
     db,

@@ -5,6 +5,7 @@ import type { ExportRepository } from '../db/repositories/export-repository';
 import type { IntegrationRepository } from '../db/repositories/integration-repository';
 import type { MailRepository } from '../db/repositories/mail-repository';
 import type { MessageRepository } from '../db/repositories/message-repository';
+import type { NoteRepository } from '../db/repositories/note-repository';
 import type { PrivacyRepository, PrivacyRequestRow } from '../db/repositories/privacy-repository';
 import type { VisitorRepository } from '../db/repositories/visitor-repository';
 
@@ -18,6 +19,7 @@ export interface ExecutionRepos {
   mail: MailRepository;
   exports: ExportRepository;
   integrations: IntegrationRepository;
+  notes: NoteRepository;
 }
 
 /**
@@ -42,11 +44,12 @@ export class RequestExecution {
 
   /** Deletes the requester's visitors, conversations, messages and mail copies. Call inside a transaction. */
   erase(request: PrivacyRequestRow): Record<string, number> {
-    const counts: Record<string, number> = { visitors: 0, conversations: 0, messages: 0, mails: 0 };
+    const counts: Record<string, number> = { visitors: 0, conversations: 0, messages: 0, notes: 0, mails: 0 };
     for (const visitorId of this.subjectVisitorIds(request)) {
       const conversation = this.repos.conversations.byVisitor(visitorId);
       if (conversation) {
         counts.messages += this.repos.messages.deleteByConversation(conversation.rowId);
+        counts.notes += this.repos.notes.deleteByConversation(conversation.rowId);
         counts.conversations += this.repos.conversations.deleteByVisitor(visitorId);
       }
       counts.visitors += this.repos.visitors.delete(visitorId);
@@ -80,6 +83,12 @@ export class RequestExecution {
             at: new Date(m.createdAt).toISOString(),
             from: m.author === 'operator' ? `operator ${m.operatorName ?? ''}`.trim() : m.author,
             text: m.text,
+          })),
+          // Operators' internal notes about the requester are their personal data too (GDPR Art. 15).
+          operatorNotes: this.repos.notes.list(conversation.rowId, conversation.id).map((n) => ({
+            at: new Date(n.createdAt).toISOString(),
+            by: n.operatorName,
+            text: n.text,
           })),
         },
       };

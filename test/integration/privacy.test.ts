@@ -462,17 +462,22 @@ describe('erasure', () => {
     const bConversation = await say(b.socket, 'Bob here, keep my chat');
     await ok(op, OperatorEvent.messageSend, { conversationId: bConversation, clientId: 'reply-to-bob-1', text: 'Hello Bob' });
     await ok(op, OperatorEvent.messageSend, { conversationId: aConversation, clientId: 'reply-to-alice', text: 'Hello Alice' });
+    await ok(op, OperatorEvent.noteAdd, { conversationId: aConversation, clientId: 'note-on-alice', text: 'Alice is a returning customer' });
+    await ok(op, OperatorEvent.noteAdd, { conversationId: bConversation, clientId: 'note-on-bob-1', text: 'Bob prefers e-mail' });
 
     const { id } = await fileVerified(a.socket, 'erasure', 'alice@example.test', { name: 'Alice A.' });
     const bRows = () => ({
       visitors: rows(t.db, 'SELECT * FROM visitors WHERE id = ?', b.visitorId),
       conversations: rows(t.db, 'SELECT * FROM conversations WHERE visitor_id = ?', b.visitorId),
       messages: rows(t.db, 'SELECT * FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE visitor_id = ?) ORDER BY id', b.visitorId),
+      notes: rows(t.db, 'SELECT * FROM conversation_notes WHERE conversation_id IN (SELECT id FROM conversations WHERE visitor_id = ?) ORDER BY id', b.visitorId),
     });
     const bBefore = bRows();
     expect(bBefore.messages).toHaveLength(2);
+    expect(bBefore.notes).toHaveLength(1);
     const aConversationRow = t.db.prepare('SELECT id FROM conversations WHERE visitor_id = ?').pluck().get(a.visitorId) as number;
 
+    expect((await ok(op, OperatorEvent.conversationSearch, { query: 'forget' })).hits).toHaveLength(1);
     const completedPush = next<VisitorRequestDto>(a.socket, VisitorPush.privacyUpdate, (r) => r.state === 'completed');
     await ok(op, OperatorEvent.privacyAct, { id, action: 'start' });
     const done = unwrap(await act(id, 'complete')).request;
@@ -484,6 +489,10 @@ describe('erasure', () => {
     expect(rows(t.db, 'SELECT id FROM visitors WHERE id = ?', a.visitorId)).toEqual([]);
     expect(rows(t.db, 'SELECT id FROM conversations WHERE visitor_id = ?', a.visitorId)).toEqual([]);
     expect(rows(t.db, 'SELECT id FROM messages WHERE conversation_id = ?', aConversationRow)).toEqual([]);
+    expect(rows(t.db, 'SELECT id FROM conversation_notes WHERE conversation_id = ?', aConversationRow)).toEqual([]);
+    // Search can no longer find what was erased, and still finds the rest.
+    const { hits } = await ok(op, OperatorEvent.conversationSearch, { query: 'forget' });
+    expect(hits).toEqual([]);
     // …B is byte for byte what it was.
     expect(bRows()).toEqual(bBefore);
     expect(rows(t.db, 'SELECT id FROM visitors')).toEqual([{ id: b.visitorId }]);
@@ -492,15 +501,15 @@ describe('erasure', () => {
     const ticket = requestRow(id);
     expect(ticket).toMatchObject({ state: 'completed', email: null, name: null, details: null, visitor_id: null });
     expect((ticket.email_hash as Buffer).equals(keyedEmailHash('alice@example.test'))).toBe(true);
-    expect(JSON.parse(ticket.result_json as string)).toEqual({ visitors: 1, conversations: 1, messages: 3, mails: 0, webhookCopies: 0 });
-    expect(allStoredValues(t.db).some((v) => typeof v === 'string' && /alice@example\.test|Alice A\.|forget me/.test(v))).toBe(false);
+    expect(JSON.parse(ticket.result_json as string)).toEqual({ visitors: 1, conversations: 1, messages: 3, notes: 1, mails: 0, webhookCopies: 0 });
+    expect(allStoredValues(t.db).some((v) => typeof v === 'string' && /alice@example\.test|Alice A\.|forget me|returning customer/.test(v))).toBe(false);
 
     // The destruction is on record.
     const audit = rows(t.db, 'SELECT actor, action, detail FROM audit_log WHERE request_id = ? ORDER BY id', id);
     expect(audit.map((e) => e.action)).toEqual(['received', 'verified', 'started', 'completed']);
     const completed = audit[3];
     expect(completed.actor).toMatch(/^operator #1/);
-    expect(JSON.parse(completed.detail as string).result).toEqual({ visitors: 1, conversations: 1, messages: 3, mails: 0, webhookCopies: 0 });
+    expect(JSON.parse(completed.detail as string).result).toEqual({ visitors: 1, conversations: 1, messages: 3, notes: 1, mails: 0, webhookCopies: 0 });
 
     // And the requester is told, with what had to be kept.
     const mail = await mailTo('alice@example.test', /completed/i);
@@ -573,6 +582,7 @@ describe('access requests', () => {
     const b = await newVisitor();
     const aConversation = await say(a.socket, 'Alice asks about shipping');
     await ok(op, OperatorEvent.messageSend, { conversationId: aConversation, clientId: 'reply-alice-1', text: 'It ships tomorrow' });
+    await ok(op, OperatorEvent.noteAdd, { conversationId: aConversation, clientId: 'note-alice-1', text: 'Asked twice about shipping' });
     await say(b.socket, 'Bob secret message');
 
     const { id, request } = await fileVerified(a.socket, 'access', 'alice@example.test');
@@ -588,7 +598,11 @@ describe('access requests', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
     const text = await res.text();
-    const data = JSON.parse(text) as { request: string; subject: { email: string }; visitors: Array<{ conversation: { messages: Array<{ from: string; text: string }> } }> };
+    const data = JSON.parse(text) as {
+      request: string;
+      subject: { email: string };
+      visitors: Array<{ conversation: { messages: Array<{ from: string; text: string }>; operatorNotes: Array<{ by: string; text: string }> } }>;
+    };
     expect(data.request).toBe(request.reference);
     expect(data.subject.email).toBe('alice@example.test');
     expect(data.visitors).toHaveLength(1);
@@ -596,6 +610,7 @@ describe('access requests', () => {
       ['visitor', 'Alice asks about shipping'],
       ['operator Admin', 'It ships tomorrow'],
     ]);
+    expect(data.visitors[0].conversation.operatorNotes).toEqual([expect.objectContaining({ by: 'Admin', text: 'Asked twice about shipping' })]);
     expect(text).not.toContain('Bob secret message');
 
     const second = await fetch(link);

@@ -12,6 +12,7 @@ export class NoteRepository {
   private readonly insertStmt;
   private readonly byClientIdStmt;
   private readonly listStmt;
+  private readonly deleteStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare(
@@ -19,6 +20,7 @@ export class NoteRepository {
     );
     this.byClientIdStmt = db.prepare(`${SELECT} WHERE n.conversation_id = ? AND n.client_id = ?`);
     this.listStmt = db.prepare(`${SELECT} WHERE n.conversation_id = ? ORDER BY n.after_seq, n.id LIMIT 1000`);
+    this.deleteStmt = db.prepare(`DELETE FROM conversation_notes WHERE conversation_id = ?`);
   }
 
   insert(row: { conversationRowId: number; operatorId: number; clientId: string; afterSeq: number; text: string; at: number }): void {
@@ -32,5 +34,9 @@ export class NoteRepository {
 
   list(conversationRowId: number, publicId: string): NoteDto[] {
     return (this.listStmt.all(conversationRowId) as Raw[]).map((r) => ({ ...r, conversationId: publicId }));
+  }
+
+  deleteByConversation(conversationRowId: number): number {
+    return this.deleteStmt.run(conversationRowId).changes;
   }
 }

@@ -136,7 +136,8 @@ export function createApp(parts: AppParts) {
   const web = express();
   web.disable('x-powered-by');
   if (config.trustProxy) web.set('trust proxy', config.trustProxy);
-  const secure = config.publicUrl.startsWith('https://');
+  // HTTPS here or at a proxy in front: cookies are Secure, HSTS is on, plain-HTTP subresources are upgraded.
+  const secure = config.publicUrl.startsWith('https://') || Boolean(config.tlsCert && config.tlsKey);
   web.use(
     helmet({
       contentSecurityPolicy: {

@@ -44,7 +44,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (env.VISITOR_MESSAGE_LIMITS && ![burst, sustained].every((n) => Number.isInteger(n) && n >= 1)) {
     throw new Error(`VISITOR_MESSAGE_LIMITS must be two whole numbers "<per 10 s>,<per hour>", got "${env.VISITOR_MESSAGE_LIMITS}"`);
   }
-  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
+  if (Boolean(env.TLS_CERT) !== Boolean(env.TLS_KEY)) throw new Error('TLS_CERT and TLS_KEY go together: set both to serve HTTPS, or neither');
+  // Serving TLS directly, our own address is https.
+  const publicUrl = (env.PUBLIC_URL ?? `${env.TLS_CERT ? 'https' : 'http'}://localhost:${port}`).replace(/\/$/, '');
   return {
     port,
     host: env.HOST || undefined,

@@ -117,7 +117,8 @@ export class VisitorConnection implements ReactiveController {
     this.pending = [...this.pending, message];
     this.persistPending();
     this.host.requestUpdate();
-    void this.deliver(message);
+    // While older messages are being resent, this one waits its turn: it must not overtake them.
+    if (!this.flushing) void this.deliver(message);
   }
 
   retry(clientId: string): void {
@@ -260,7 +261,10 @@ export class VisitorConnection implements ReactiveController {
     this.flushing = true;
     try {
       // Every reconnect is a retry, for failed messages too: the same client id is stored only once.
-      for (const message of [...this.pending]) {
+      // One at a time in the order written, including messages written meanwhile, so order is kept.
+      const tried = new Set<string>();
+      for (let message: PendingMessage | undefined = this.pending[0]; message; message = this.pending.find((p) => !tried.has(p.clientId))) {
+        tried.add(message.clientId);
         message.failed = false;
         await this.deliver(message);
       }

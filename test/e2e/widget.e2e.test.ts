@@ -23,7 +23,6 @@ cw-chat-widget::part(launcher) { box-shadow: 0 0 0 4px rgb(0, 128, 0); }
 cw-chat-widget { --cw-accent: #0a7d32; }
 </style></head><body><h1>Shop</h1><p>Products.</p>
 <script src="${chatUrl}/widget.js" async data-lang="ru" data-position="left" data-greeting="Добрый день! Спросите нас." data-privacy-url="https://shop.example/privacy" data-color="#ffd400"></script>
-<script src="${chatUrl}/widget.js" async data-lang="en"></script>
 </body></html>`;
 }
 
@@ -61,7 +60,18 @@ describe('the widget embedded in a page', () => {
     await page.goto(siteUrl);
     const launcher = page.getByRole('button', { name: 'Открыть чат' });
     await launcher.waitFor();
+    // The snippet again (a tag manager firing twice), in another language: nothing changes.
+    await page.evaluate((src) => {
+      (window as unknown as { first: unknown }).first = window.chatWidget;
+      return new Promise((resolve) => {
+        const again = Object.assign(document.createElement('script'), { src, onload: resolve });
+        again.dataset.lang = 'en';
+        document.body.append(again);
+      });
+    }, `${app.url}/widget.js`);
+    expect(await page.evaluate(() => window.chatWidget === (window as unknown as { first: unknown }).first)).toBe(true);
     expect(await page.locator('cw-chat-widget').count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Open chat' }).count()).toBe(0);
 
     const box = (await launcher.boundingBox())!;
     expect(box.width).toBe(60);
@@ -72,7 +82,7 @@ describe('the widget embedded in a page', () => {
       const s = getComputedStyle(el);
       return { background: s.backgroundColor, color: s.color, shadow: s.boxShadow };
     });
-    // The page's --cw-accent beats data-color? No: data-color is an inline style on the host, which wins.
+    // data-color is an inline style on the host, so it wins over the page's stylesheet --cw-accent.
     expect(look.background).toBe('rgb(255, 212, 0)');
     // A light accent gets dark text (contrast), not the default white.
     expect(look.color).toBe('rgb(0, 0, 0)');

@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import type { Logger } from 'pino';
 import { AppError, type ErrorCode } from '../../shared/errors';
 import { malformedInput } from '../input-guard';
+import { truncateIp } from '../ip';
 import { describeIssues } from '../realtime/handle';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -42,7 +43,9 @@ export function errorHandler(log: Logger) {
       log.error({ err: error, method: req.method, route }, 'route failed');
       appError = new AppError('internal', 'Something went wrong on our side. Please try again.');
     }
-    if (appError.code !== 'internal') log.debug({ method: req.method, route, errorCode: appError.code }, 'request refused');
+    // A limit hit is worth a warning, with the network it came from cut to its /24 or /48.
+    if (appError.code === 'rate_limited') log.warn({ method: req.method, route, network: truncateIp(req.ip ?? '') }, 'rate limited');
+    else if (appError.code !== 'internal') log.debug({ method: req.method, route, errorCode: appError.code }, 'request refused');
     const retryAfterMs = appError.details?.retryAfterMs;
     if (typeof retryAfterMs === 'number') res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     res.status(STATUS[appError.code]).json({ ok: false, error: { code: appError.code, message: appError.message } });

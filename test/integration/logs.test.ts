@@ -129,6 +129,10 @@ describe('structured logs', () => {
     expect((await fetch(`${app.url}/api/v1/privacy-requests`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` }, body: JSON.stringify({ type: 'erasure', email: 'refused.body@example.test', extra: 1 }) })).status).toBe(400);
     secrets.push('refused.body@example.test');
 
+    // Someone hammers a sign-in until the account locks: a warning names the network, cut to its /24.
+    for (let i = 0; i < 6; i++) await fetch(`${app.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'target@example.test', password: `try-${i}-secret` }) });
+    secrets.push('target@example.test', 'try-5-secret');
+
     // Retention runs and deletes the dev outbox a week later.
     clock.advance(8 * 24 * 60 * 60 * 1000);
     app.app.services.retention.run();
@@ -140,6 +144,7 @@ describe('structured logs', () => {
     expect(lines.some((l) => /"errorCode":"invalid_code"/.test(l))).toBe(true);
     expect(lines.some((l) => /"route":"\/privacy-requests","errorCode":"invalid_payload"/.test(l))).toBe(true);
     expect(lines.some((l) => /retention: deleted/.test(l))).toBe(true);
+    expect(lines.some((l) => /"network":"127\.0\.0\.0\/24".*"msg":"rate limited"/.test(l))).toBe(true);
     for (const secret of secrets) expect(all, `the log contains ${secret}`).not.toContain(secret);
     // Nor any e-mail address at all, nor any IP address.
     expect(all).not.toMatch(/[\w.+-]+@[\w-]+\.[\w.-]+/);

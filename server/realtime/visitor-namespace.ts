@@ -111,15 +111,13 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
     });
 
     on(socket, VisitorEvent.privacyVerify, async (input) => {
-      visitorId();
-      const { requestId, ...tracked } = await deps.privacy.verifyCode(input, ip);
+      const { requestId, ...tracked } = await deps.privacy.verifyCode(input, visitorId());
       socket.join(rooms.request(requestId));
       return tracked;
     });
 
     on(socket, VisitorEvent.privacyResend, async (input) => {
-      visitorId();
-      return deps.privacy.resendCode(input.verificationId, ip);
+      return deps.privacy.resendCode(input.verificationId, ip, visitorId());
     });
 
     on(socket, VisitorEvent.privacyStatus, (input) => {

@@ -115,7 +115,8 @@ export class PrivacyService {
     return { status: 'code_sent', verificationId: verification.id, expiresAt: verification.expiresAt };
   }
 
-  async verifyCode(input: PrivacyVerifyInput, _ip: string): Promise<FiledRequest & { requestId: number }> {
+  async verifyCode(input: PrivacyVerifyInput, visitorId: number): Promise<FiledRequest & { requestId: number }> {
+    this.requireOwnCode(input.verificationId, visitorId);
     // Outside the transaction: a wrong try must stay counted even though it throws.
     const verification = this.d.verification.confirm(input.verificationId, 'code', input.code);
     const filed = this.tx(() => this.markVerified(this.require(verification.requestId), 'requester (e-mail code)'));
@@ -123,7 +124,8 @@ export class PrivacyService {
     return filed;
   }
 
-  async resendCode(verificationId: string, ip: string): Promise<{ expiresAt: number }> {
+  async resendCode(verificationId: string, ip: string, visitorId: number): Promise<{ expiresAt: number }> {
+    this.requireOwnCode(verificationId, visitorId);
     const { request, secret, expiresAt } = this.tx(() => {
       const { verification, secret, expiresAt } = this.d.verification.reissue(verificationId, ip);
       const request = this.require(verification.requestId);
@@ -132,6 +134,16 @@ export class PrivacyService {
     });
     this.sendMail({ to: request.email!, ...mailTemplates.verificationCode(request.lang, request.type, secret) });
     return { expiresAt };
+  }
+
+  /**
+   * A chat code is entered (or resent) only in the chat that asked for it: another visitor holding the id
+   * can neither burn its tries nor void it, and is told exactly what an unknown id gets.
+   */
+  private requireOwnCode(verificationId: string, visitorId: number): void {
+    const requestId = this.d.verification.requestOf(verificationId);
+    const request = requestId === null ? null : this.d.requests.byId(requestId);
+    if (!request || request.source !== 'chat' || request.visitorId !== visitorId) throw new AppError('invalid_code', 'That code is not right.');
   }
 
   /** Follows the verification link an operator-filed or API-filed request was mailed. */

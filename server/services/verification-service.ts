@@ -81,6 +81,11 @@ export class VerificationService {
     return verification;
   }
 
+  /** The request a verification belongs to, or null when there is no such verification. */
+  requestOf(id: string): number | null {
+    return this.repo.byId(id)?.requestId ?? null;
+  }
+
   /** Voids every open verification of a request (it was verified another way, or closed). */
   voidAll(requestId: number): void {
     this.repo.consumeAllFor(requestId, this.clock.now());

@@ -256,6 +256,8 @@ export function createApp(parts: AppParts) {
   return {
     server,
     io,
+    /** The Express app, for tests that read its routes. */
+    web,
     services: { retention, auth, visitors, chat, privacy, admin, webhooks, mail, team, presence, inbox, notes, canned },
     secrets,
     log,

@@ -1,5 +1,6 @@
 /** Entry point: builds the browser bundles, opens the database, starts the server. */
 import { createApp } from './app';
+import { attachBenchProbe } from './bench-probe';
 import { buildBundles } from './bundles';
 import { loadConfig } from './config';
 import { openDatabase } from './db/open';
@@ -10,6 +11,8 @@ const db = openDatabase(config.databasePath);
 const app = createApp({ config, db });
 const firstAdmin = await app.services.auth.ensureFirstAdmin(config.adminEmail, config.adminPassword);
 const port = await app.listen();
+// `npm run bench` only: memory and event-loop figures over the IPC channel it opened (never the network).
+attachBenchProbe();
 const base = config.publicUrl.includes(`:${config.port}`) ? config.publicUrl.replace(`:${config.port}`, `:${port}`) : config.publicUrl;
 
 const lines = [

@@ -1,0 +1,61 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/** What the benchmark asks the server over its IPC channel. */
+export type ProbeRequest = { id: number; kind: 'stats'; gc?: boolean; reset?: boolean };
+
+/** The server's own view of itself during a benchmark phase. */
+export interface ProbeStats {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  /** Event-loop delay since the last reset, in milliseconds. */
+  loopDelay: { p50: number; p99: number; max: number; mean: number };
+  /** CPU time used since the last reset, in milliseconds, and the wall time it was measured over. */
+  cpuMs: { user: number; system: number; wallMs: number };
+}
+
+/**
+ * Benchmark-only: answers `npm run bench` with memory and event-loop figures over the IPC channel the
+ * bench opened when it spawned this process. Attached only when CW_BENCH_PROBE=1 *and* the process has an
+ * IPC channel (a parent that spawned it with one), so there is nothing to reach over the network and
+ * nothing in a normal start.
+ */
+export function attachBenchProbe(): boolean {
+  if (process.env.CW_BENCH_PROBE !== '1' || typeof process.send !== 'function') return false;
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  let cpuFrom = process.cpuUsage();
+  let wallFrom = performance.now();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  process.on('message', (raw) => {
+    const request = raw as ProbeRequest;
+    if (request?.kind !== 'stats') return;
+    if (request.gc && gc) {
+      gc();
+      gc();
+    }
+    const memory = process.memoryUsage();
+    const cpu = process.cpuUsage(cpuFrom);
+    const ms = (ns: number) => ns / 1e6;
+    const stats: ProbeStats = {
+      rss: memory.rss,
+      heapUsed: memory.heapUsed,
+      heapTotal: memory.heapTotal,
+      external: memory.external,
+      arrayBuffers: memory.arrayBuffers,
+      loopDelay: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max), mean: ms(delay.mean) },
+      cpuMs: { user: cpu.user / 1000, system: cpu.system / 1000, wallMs: performance.now() - wallFrom },
+    };
+    if (request.reset) {
+      delay.reset();
+      cpuFrom = process.cpuUsage();
+      wallFrom = performance.now();
+    }
+    process.send!({ id: request.id, stats });
+  });
+  // The channel must not keep a stopping server alive.
+  process.channel?.unref();
+  return true;
+}

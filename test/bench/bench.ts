@@ -1,0 +1,517 @@
+/**
+ * `npm run bench`: the production build of the server on loopback with a fresh database
+ * (WAL, synchronous=FULL), driven by load-generator processes with socket.io-client. Phases:
+ *   connect  — N visitors connect and say hello; server RSS and heap per connection;
+ *   steady   — R messages/s from visitors for T s with operators connected, receiving and replying;
+ *   privacy  — 200 requesters through e-mail verification while the chat runs at R;
+ *   ramp     — rising rates until acknowledgement p99 passes 50 ms;
+ *   soak     — opt-in (`--soak`): 10 minutes at R, server memory sampled.
+ * Then the server is stopped and the database checked: every acknowledged message stored, exactly once.
+ * Prints a table and writes JSON (`--out`, default test/bench/results.json). Stops by itself.
+ *
+ *   npm run bench                                   # the full run (about 4 minutes)
+ *   npm run bench -- --visitors 500 --rate 200 --duration 5 --out /tmp/bench.json   # a quick look
+ *   npm run bench -- --soak                         # connect + the 10-minute soak only
+ *   npm run bench -- --profile                      # also write a CPU profile of the server (dist/bench-profiles/)
+ *
+ * Not part of `npm test`: speed is measured here, never in timed tests.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { io, type Socket } from 'socket.io-client';
+import type { Ack } from '../../shared/errors';
+import { OPERATOR_NAMESPACE, OperatorEvent, VISITOR_NAMESPACE, VisitorEvent } from '../../shared/protocol';
+import type { ProbeStats } from '../../server/bench-probe';
+import { TestSmtp, codeIn } from '../helpers/smtp';
+import { Histogram } from './histogram';
+import type { GeneratorHealth, WorkerReply } from './messages';
+import { ROOT, buildServer, startServer, startWorker, type ServerHandle, type WorkerHandle } from './processes';
+import { printReport, type BenchResults, type ChatPhase } from './report';
+
+// ---------------------------------------------------------------- options
+
+function parseOptions(argv: string[]) {
+  const options = {
+    visitors: 10_000,
+    rate: 2000,
+    duration: 30,
+    operators: 20,
+    replyRate: 200,
+    workers: 2,
+    ramp: true,
+    rampStart: 1000,
+    rampStep: 500,
+    rampMax: 10_000,
+    rampSeconds: 10,
+    privacy: true,
+    requesters: 200,
+    soak: false,
+    soakMinutes: 10,
+    profile: false,
+    out: path.join(ROOT, 'test/bench/results.json'),
+  };
+  const numeric: Record<string, keyof typeof options> = {
+    '--visitors': 'visitors',
+    '--rate': 'rate',
+    '--duration': 'duration',
+    '--operators': 'operators',
+    '--reply-rate': 'replyRate',
+    '--workers': 'workers',
+    '--ramp-start': 'rampStart',
+    '--ramp-step': 'rampStep',
+    '--ramp-max': 'rampMax',
+    '--ramp-seconds': 'rampSeconds',
+    '--requesters': 'requesters',
+    '--soak-minutes': 'soakMinutes',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg in numeric) {
+      const value = Number(argv[++i]);
+      if (!Number.isFinite(value) || value < 0) throw new Error(`${arg} needs a number`);
+      (options as Record<string, unknown>)[numeric[arg]] = value;
+    } else if (arg === '--no-ramp') options.ramp = false;
+    else if (arg === '--no-privacy') options.privacy = false;
+    else if (arg === '--soak') options.soak = true;
+    else if (arg === '--profile') options.profile = true;
+    else if (arg === '--out') options.out = path.resolve(argv[++i]);
+    else throw new Error(`unknown option ${arg} (see the top of test/bench/bench.ts)`);
+  }
+  if (options.operators < 1 || options.operators > 30) throw new Error('--operators must be 1–30');
+  if (options.workers < 1) throw new Error('--workers must be at least 1');
+  return options;
+}
+
+export type BenchOptions = ReturnType<typeof parseOptions>;
+
+// ---------------------------------------------------------------- helpers
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+const ADMIN = { email: 'bench-admin@bench.test', password: 'bench admin password' };
+const OPERATOR_PASSWORD = 'bench operator password';
+
+function machine() {
+  const cpus = os.cpus();
+  let busy = 'unknown';
+  try {
+    busy = String(execFileSync('sh', ['-c', "pgrep -fa 'vitest|chromium' | grep -v pgrep | wc -l"]).toString().trim());
+  } catch {
+    // pgrep missing: leave it unknown.
+  }
+  return {
+    cores: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    memoryGb: Math.round((os.totalmem() / 1073741824) * 10) / 10,
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    loadAverageAtStart: os.loadavg().map((n) => Math.round(n * 100) / 100),
+    otherTestProcessesAtStart: Number(busy),
+  };
+}
+
+function call(socket: Socket, event: string, payload: unknown, timeoutMs = 30_000): Promise<Ack<unknown>> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve({ ok: false, error: { code: 'internal', message: 'no answer in time' } }), timeoutMs);
+    (socket as unknown as { emit: (...a: unknown[]) => void }).emit(event, payload, (ack: Ack<unknown>) => {
+      clearTimeout(timer);
+      resolve(ack);
+    });
+  });
+}
+
+function connectSocket(url: string, headers: Record<string, string>): Promise<Socket> {
+  const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: headers });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (error) => reject(error));
+  });
+}
+
+async function signIn(url: string, email: string, password: string): Promise<string> {
+  const res = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  if (res.status !== 200) throw new Error(`sign-in of ${email} failed: ${res.status}`);
+  return res.headers.get('set-cookie')!.split(';')[0];
+}
+
+/** The admin plus `count - 1` operators, each signed in: their session cookies. */
+async function operatorCookies(url: string, count: number): Promise<string[]> {
+  const adminCookie = await signIn(url, ADMIN.email, ADMIN.password);
+  const admin = await connectSocket(`${url}${OPERATOR_NAMESPACE}`, { cookie: adminCookie });
+  const cookies = [adminCookie];
+  for (let i = 1; i < count; i++) {
+    const email = `operator${i}@bench.test`;
+    const created = await call(admin, OperatorEvent.operatorCreate, { email, name: `Operator ${i}`, role: 'operator', password: OPERATOR_PASSWORD });
+    if (!created.ok) throw new Error(`creating ${email} failed: ${created.error.code}`);
+    cookies.push(await signIn(url, email, OPERATOR_PASSWORD));
+  }
+  admin.close();
+  return cookies;
+}
+
+function addErrors(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [code, n] of Object.entries(from)) into[code] = (into[code] ?? 0) + n;
+}
+
+function worstHealth(healths: GeneratorHealth[]): GeneratorHealth {
+  return {
+    cpuCore: Math.round(healths.reduce((sum, h) => sum + h.cpuCore, 0) * 100) / 100,
+    loopP99: Math.max(...healths.map((h) => h.loopP99)),
+    rssMb: healths.reduce((sum, h) => sum + h.rssMb, 0),
+  };
+}
+
+function serverFigures(stats: ProbeStats) {
+  const wall = stats.cpuMs.wallMs || 1;
+  return {
+    loopDelayP50: Math.round(stats.loopDelay.p50 * 10) / 10,
+    loopDelayP99: Math.round(stats.loopDelay.p99 * 10) / 10,
+    loopDelayMax: Math.round(stats.loopDelay.max * 10) / 10,
+    cpuCore: Math.round(((stats.cpuMs.user + stats.cpuMs.system) / wall) * 100) / 100,
+    rssMb: mb(stats.rss),
+    heapUsedMb: mb(stats.heapUsed),
+  };
+}
+
+// ---------------------------------------------------------------- phases
+
+class Bench {
+  private server!: ServerHandle;
+  private smtp!: TestSmtp;
+  private visitorWorkers: WorkerHandle[] = [];
+  private operatorWorker!: WorkerHandle;
+  private dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-bench-'));
+  private phaseNo = 0;
+
+  constructor(private readonly options: BenchOptions) {}
+
+  async start(): Promise<void> {
+    const o = this.options;
+    this.smtp = await new TestSmtp().start();
+    const profileDir = path.join(ROOT, 'dist/bench-profiles');
+    if (o.profile) fs.mkdirSync(profileDir, { recursive: true });
+    this.server = await startServer(
+      {
+        DATABASE_PATH: path.join(this.dir, 'chat.db'),
+        BUNDLE_DIR: path.join(this.dir, 'public'),
+        SMTP_URL: this.smtp.url,
+        ADMIN_EMAIL: ADMIN.email,
+        ADMIN_PASSWORD: ADMIN.password,
+        // The generators stand in for visitors on many networks behind a reverse proxy on loopback: each
+        // visitor's address comes in X-Forwarded-For, so per-network limits apply per visitor as in production.
+        TRUST_PROXY: 'loopback',
+        // A site's own per-visitor message limits (see README): the ramp makes each visitor send more than
+        // the defaults allow an hour. Nothing else is relaxed.
+        VISITOR_MESSAGE_LIMITS: '100,100000',
+      },
+      o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    );
+    const perWorker = Math.ceil(o.visitors / o.workers);
+    for (let w = 0; w < o.workers; w++) {
+      const worker = startWorker();
+      const count = Math.min(perWorker, o.visitors - w * perWorker);
+      await worker.ask({ role: 'visitors', url: this.server.url, count, workerIndex: w, connectConcurrency: 64 }, 'ready');
+      this.visitorWorkers.push(worker);
+    }
+    this.operatorWorker = startWorker();
+    const cookies = await operatorCookies(this.server.url, o.operators);
+    await this.operatorWorker.ask({ role: 'operators', url: this.server.url, cookies }, 'ready');
+    const ops = await this.operatorWorker.ask({ cmd: 'connect' }, 'connected');
+    if (ops.connected !== o.operators) throw new Error(`only ${ops.connected} of ${o.operators} operators connected: ${JSON.stringify(ops.errors)}`);
+  }
+
+  /** Phase 1: connect and greet every visitor; memory per connection, after a full GC before and after. */
+  async connect() {
+    await sleep(500);
+    const before = await this.server.probe({ gc: true, reset: true });
+    const started = performance.now();
+    const replies = await Promise.all(this.visitorWorkers.map((w) => w.ask({ cmd: 'connect' }, 'connected')));
+    const ms = performance.now() - started;
+    const connected = replies.reduce((sum, r) => sum + r.connected, 0);
+    const errors: Record<string, number> = {};
+    for (const r of replies) addErrors(errors, r.errors);
+    // Let the connection burst's garbage and socket buffers settle before measuring.
+    await sleep(2000);
+    const during = await this.server.probe({ reset: true });
+    const after = await this.server.probe({ gc: true });
+    return {
+      visitors: connected,
+      failed: replies.reduce((sum, r) => sum + r.failed, 0),
+      errors,
+      seconds: Math.round(ms / 100) / 10,
+      perSecond: Math.round(connected / (ms / 1000)),
+      server: {
+        before: { rssMb: mb(before.rss), heapUsedMb: mb(before.heapUsed) },
+        after: { rssMb: mb(after.rss), heapUsedMb: mb(after.heapUsed), externalMb: mb(after.external) },
+        loopDelayP99DuringConnect: Math.round(during.loopDelay.p99 * 10) / 10,
+      },
+      rssPerConnectionKb: Math.round(((after.rss - before.rss) / Math.max(1, connected) / 1024) * 10) / 10,
+      heapPerConnectionKb: Math.round(((after.heapUsed - before.heapUsed) / Math.max(1, connected) / 1024) * 10) / 10,
+    };
+  }
+
+  /** Runs chat traffic at `rate` for `seconds` (visitors send, operators reply) and gathers every figure. */
+  async chat(rate: number, seconds: number, replyRate: number, alongside?: () => Promise<unknown>): Promise<ChatPhase> {
+    const phase = `p${++this.phaseNo}x`;
+    const durationMs = seconds * 1000;
+    const settleMs = 10_000;
+    await this.server.probe({ reset: true });
+    const share = rate / this.visitorWorkers.length;
+    const [operators, side, ...visitors] = await Promise.all([
+      this.operatorWorker.ask({ cmd: 'run', phase, rate: replyRate, durationMs, settleMs }, 'ran'),
+      alongside ? alongside() : Promise.resolve(null),
+      ...this.visitorWorkers.map((w) => w.ask({ cmd: 'run', phase, rate: share, durationMs, settleMs }, 'ran')),
+    ]);
+    void side;
+    const stats = await this.server.probe({ reset: true });
+    return this.summarise(rate, seconds, visitors, operators, stats);
+  }
+
+  private summarise(rate: number, seconds: number, visitors: Array<Extract<WorkerReply, { type: 'ran' }>>, operators: Extract<WorkerReply, { type: 'ran' }>, stats: ProbeStats): ChatPhase {
+    const ack = new Histogram();
+    const o2v = new Histogram();
+    const errors: Record<string, number> = {};
+    let sent = 0;
+    let acked = 0;
+    let unanswered = 0;
+    let disconnects = operators.disconnects;
+    for (const v of visitors) {
+      ack.merge(v.ack);
+      o2v.merge(v.delivery);
+      addErrors(errors, v.errors);
+      sent += v.sent;
+      acked += v.acked;
+      unanswered += v.unanswered;
+      disconnects += v.disconnects;
+    }
+    const seen = operators.seen!;
+    return {
+      targetRate: rate,
+      seconds,
+      sent,
+      acked,
+      achievedRate: Math.round(acked / seconds),
+      errors,
+      unanswered,
+      disconnects,
+      ack: ack.summary(),
+      visitorToOperator: Histogram.from(operators.delivery).summary(),
+      operatorToVisitor: o2v.summary(),
+      operatorReplies: { sent: operators.sent, acked: operators.acked, errors: operators.errors, ack: Histogram.from(operators.ack).summary() },
+      // Every operator should have received every acknowledged visitor message of the phase, once.
+      deliveredToEveryOperator: seen.minPerOperator,
+      missedByAnOperator: Math.max(0, acked - seen.minPerOperator),
+      repeatedDeliveries: seen.repeats,
+      server: serverFigures(stats),
+      generators: { visitors: worstHealth(visitors.map((v) => v.health)), operators: operators.health },
+    };
+  }
+
+  /** 200 requesters start a privacy request, read their code from the (loopback SMTP) mail and verify it. */
+  async privacy(count: number) {
+    const started = performance.now();
+    const total = new Histogram();
+    const errors: Record<string, number> = {};
+    let verified = 0;
+    const one = async (i: number) => {
+      const email = `requester${i}@bench.test`;
+      const t0 = performance.now();
+      const socket = await connectSocket(`${this.server.url}${VISITOR_NAMESPACE}`, { 'x-forwarded-for': `10.200.${i >> 8}.${i & 255}` });
+      try {
+        const hello = await call(socket, VisitorEvent.hello, { lang: 'en' });
+        if (!hello.ok) throw new Error(hello.error.code);
+        const started = await call(socket, VisitorEvent.privacyStart, { type: 'access', email });
+        if (!started.ok) throw new Error(started.error.code);
+        const { verificationId } = started.data as { verificationId: string };
+        const code = codeIn(await this.smtp.waitFor(email, (m) => /\b\d{6}\b/.test(m.body), 60_000));
+        const done = await call(socket, VisitorEvent.privacyVerify, { verificationId, code });
+        if (!done.ok) throw new Error(done.error.code);
+        verified++;
+        total.record(performance.now() - t0);
+      } catch (error) {
+        const key = error instanceof Error ? error.message.slice(0, 60) : String(error);
+        errors[key] = (errors[key] ?? 0) + 1;
+      } finally {
+        socket.close();
+      }
+    };
+    // All at once, a second into the chat traffic.
+    await sleep(1000);
+    await Promise.all(Array.from({ length: count }, (_x, i) => one(i)));
+    return {
+      requesters: count,
+      verified,
+      errors,
+      mailsReceived: this.smtp.mails.filter((m) => m.to.some((to) => to.endsWith('@bench.test'))).length,
+      startToVerifiedMs: total.summary(),
+      seconds: Math.round((performance.now() - started) / 100) / 10,
+    };
+  }
+
+  /** Raises the rate step by step until acknowledgement p99 passes 50 ms (or the rate is not reached). */
+  async ramp() {
+    const o = this.options;
+    const steps: Array<{ rate: number; achievedRate: number; ackP99: number; deliveryP99: number; loopP99: number; serverCpu: number; errors: number; passed: boolean }> = [];
+    let best = 0;
+    for (let rate = o.rampStart; rate <= o.rampMax; rate += o.rampStep) {
+      const phase = await this.chat(rate, o.rampSeconds, Math.round((rate * o.replyRate) / o.rate));
+      const errors = [phase.errors, phase.operatorReplies.errors].flatMap(Object.values).reduce((a, b) => a + b, 0) + phase.unanswered;
+      const passed = phase.ack.p99 <= 50 && phase.achievedRate >= rate * 0.97 && errors === 0;
+      steps.push({
+        rate,
+        achievedRate: phase.achievedRate,
+        ackP99: phase.ack.p99,
+        deliveryP99: phase.visitorToOperator.p99,
+        loopP99: phase.server.loopDelayP99,
+        serverCpu: phase.server.cpuCore,
+        errors,
+        passed,
+      });
+      console.log(`  ramp ${rate} msg/s: achieved ${phase.achievedRate}, ack p99 ${phase.ack.p99} ms, v→o p99 ${phase.visitorToOperator.p99} ms, loop p99 ${phase.server.loopDelayP99} ms, server CPU ${phase.server.cpuCore} — ${passed ? 'ok' : 'over'}`);
+      if (!passed) break;
+      best = rate;
+    }
+    return { stepSeconds: o.rampSeconds, highestRateWithAckP99Under50ms: best, steps };
+  }
+
+  /** Memory over a long run at the default rate, sampled every 10 s. */
+  async soak(minutes: number) {
+    const samples: Array<{ atSeconds: number; rssMb: number; heapUsedMb: number }> = [];
+    const started = performance.now();
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const stats = await this.server.probe();
+        samples.push({ atSeconds: Math.round((performance.now() - started) / 1000), rssMb: mb(stats.rss), heapUsedMb: mb(stats.heapUsed) });
+        await sleep(10_000);
+      }
+    })();
+    const phase = await this.chat(this.options.rate, minutes * 60, this.options.replyRate);
+    sampling = false;
+    await sampler;
+    const afterGc = await this.server.probe({ gc: true });
+    // Growth after warm-up: least-squares slope over the samples after the first fifth of the run.
+    const warm = samples.filter((s) => s.atSeconds >= (minutes * 60) / 5);
+    const slope = (key: 'rssMb' | 'heapUsedMb') => {
+      const n = warm.length;
+      if (n < 2) return 0;
+      const mx = warm.reduce((a, s) => a + s.atSeconds, 0) / n;
+      const my = warm.reduce((a, s) => a + s[key], 0) / n;
+      const num = warm.reduce((a, s) => a + (s.atSeconds - mx) * (s[key] - my), 0);
+      const den = warm.reduce((a, s) => a + (s.atSeconds - mx) ** 2, 0);
+      return Math.round((num / den) * 60 * 100) / 100;
+    };
+    return {
+      minutes,
+      chat: phase,
+      samples,
+      afterWarmUp: {
+        rssMbPerMinute: slope('rssMb'),
+        heapUsedMbPerMinute: slope('heapUsedMb'),
+        rssMbRange: [Math.min(...warm.map((s) => s.rssMb)), Math.max(...warm.map((s) => s.rssMb))],
+        heapUsedMbRange: [Math.min(...warm.map((s) => s.heapUsedMb)), Math.max(...warm.map((s) => s.heapUsedMb))],
+      },
+      heapUsedMbAfterGc: mb(afterGc.heapUsed),
+    };
+  }
+
+  /** Stops everything and checks the database: every acknowledged visitor message stored exactly once. */
+  async finish() {
+    const idFiles = this.visitorWorkers.map((_w, i) => path.join(this.dir, `acked-${i}.txt`));
+    await Promise.all(this.visitorWorkers.map((w, i) => w.ask({ cmd: 'ids', file: idFiles[i] }, 'ids-written')));
+    for (const w of [...this.visitorWorkers, this.operatorWorker]) w.child.send({ cmd: 'close' });
+    const exit = await this.server.stop();
+    const db = new Database(path.join(this.dir, 'chat.db'), { readonly: true });
+    try {
+      const stored = new Map<string, number>();
+      for (const row of db.prepare(`SELECT client_id AS id, count(*) AS n FROM messages WHERE author = 'visitor' GROUP BY client_id`).iterate() as Iterable<{ id: string; n: number }>) {
+        stored.set(row.id, row.n);
+      }
+      let acked = 0;
+      let lost = 0;
+      for (const file of idFiles) {
+        for (const id of fs.readFileSync(file, 'utf8').split('\n')) {
+          if (!id) continue;
+          acked++;
+          if (!stored.has(id)) lost++;
+        }
+      }
+      let duplicated = 0;
+      for (const n of stored.values()) if (n > 1) duplicated += n - 1;
+      const tickets = db.prepare(`SELECT count(*) FROM privacy_requests WHERE state = 'verified'`).pluck().get() as number;
+      return { serverExit: exit, acknowledged: acked, storedVisitorMessages: stored.size, lost, duplicated, verifiedTickets: tickets };
+    } finally {
+      db.close();
+    }
+  }
+
+  async cleanup(): Promise<void> {
+    for (const w of [...this.visitorWorkers, this.operatorWorker]) w?.kill();
+    if (this.server?.child.exitCode === null) await this.server.stop();
+    await this.smtp?.stop().catch(() => {});
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv.slice(2));
+  const started = new Date();
+  const host = machine();
+  console.log(`bench: ${o.visitors} visitors, ${o.rate} msg/s for ${o.duration} s, ${o.operators} operators on ${host.cores} cores; load average ${host.loadAverageAtStart.join(' ')}`);
+  // Bounded: however the server or a generator behaves, the run ends.
+  const budgetMs = (5 * 60 + o.duration * 3 + (o.ramp ? ((o.rampMax - o.rampStart) / o.rampStep + 1) * (o.rampSeconds + 15) : 0) + (o.soak ? o.soakMinutes * 60 : 0)) * 1000;
+  const bench = new Bench(o);
+  const watchdog = setTimeout(() => {
+    console.error(`bench: still running after ${Math.round(budgetMs / 1000)} s; stopping`);
+    void bench.cleanup().finally(() => process.exit(2));
+  }, budgetMs);
+  watchdog.unref();
+
+  try {
+    console.log('building the server (esbuild → dist/server/index.js)…');
+    await buildServer();
+    await bench.start();
+    console.log(`connecting ${o.visitors} visitors…`);
+    const connect = await bench.connect();
+    console.log(`  ${connect.visitors} connected in ${connect.seconds} s; ${connect.rssPerConnectionKb} KB RSS, ${connect.heapPerConnectionKb} KB heap each`);
+    const results: BenchResults = { kind: o.soak ? 'soak' : 'main', startedAt: started.toISOString(), machine: host, options: o, connect };
+    if (o.soak) {
+      console.log(`soak: ${o.rate} msg/s for ${o.soakMinutes} minutes…`);
+      results.soak = await bench.soak(o.soakMinutes);
+    } else {
+      console.log(`steady: ${o.rate} msg/s for ${o.duration} s…`);
+      results.steady = await bench.chat(o.rate, o.duration, o.replyRate);
+      if (o.privacy) {
+        console.log(`privacy: ${o.requesters} requesters through verification while chat runs at ${o.rate} msg/s…`);
+        let flow: Awaited<ReturnType<Bench['privacy']>> | null = null;
+        const chat = await bench.chat(o.rate, Math.max(20, o.duration / 2), o.replyRate, async () => (flow = await bench.privacy(o.requesters)));
+        results.privacy = { flow: flow!, chat };
+      }
+      if (o.ramp) {
+        console.log('ramp:');
+        results.ramp = await bench.ramp();
+      }
+    }
+    results.integrity = await bench.finish();
+    results.finishedAt = new Date().toISOString();
+    printReport(results);
+    const previous = fs.existsSync(o.out) ? (JSON.parse(fs.readFileSync(o.out, 'utf8')) as Record<string, unknown>) : {};
+    fs.writeFileSync(o.out, JSON.stringify({ ...previous, [results.kind]: results }, null, 2) + '\n');
+    console.log(`\nresults written to ${path.relative(process.cwd(), o.out)} (${results.kind})`);
+  } finally {
+    await bench.cleanup();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

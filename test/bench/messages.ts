@@ -1,0 +1,59 @@
+/** What the bench orchestrator and its load-generator processes say to each other over IPC. */
+import type { HistogramData } from './histogram';
+
+export type WorkerInit =
+  | { role: 'visitors'; url: string; count: number; workerIndex: number; connectConcurrency: number }
+  | { role: 'operators'; url: string; cookies: string[] };
+
+export type WorkerCommand =
+  | { cmd: 'connect' }
+  /** Visitors: send `rate` messages/s in total for `durationMs`; operators: reply at `rate`. Then listen `settleMs` more and report. */
+  | { cmd: 'run'; phase: string; rate: number; durationMs: number; settleMs: number }
+  | { cmd: 'ids'; file: string }
+  | { cmd: 'close' };
+
+export interface GeneratorHealth {
+  /** CPU this process used during the phase, as a share of one core. */
+  cpuCore: number;
+  /** This process's own event-loop delay p99 (ms): when high, its latency figures include its own lateness. */
+  loopP99: number;
+  rssMb: number;
+}
+
+export type WorkerReply =
+  | { type: 'ready' }
+  | { type: 'connected'; connected: number; failed: number; ms: number; errors: Record<string, number> }
+  | {
+      type: 'ran';
+      phase: string;
+      /** Messages this process sent, acknowledged ok, refused (by error code), and never answered. */
+      sent: number;
+      acked: number;
+      errors: Record<string, number>;
+      unanswered: number;
+      /** Acknowledgement latency of what this process sent. */
+      ack: HistogramData;
+      /** Delivery latency of messages from the other side (visitors: operator replies; operators: visitor messages). */
+      delivery: HistogramData;
+      /** Operators only: visitor messages of this phase seen by every operator, by the one that saw fewest, and repeats. */
+      seen?: { distinct: number; minPerOperator: number; maxPerOperator: number; repeats: number };
+      disconnects: number;
+      health: GeneratorHealth;
+    }
+  | { type: 'ids-written'; count: number }
+  | { type: 'error'; message: string };
+
+/** A message body carries its send time (ms since the epoch, sub-ms) so the receiving process can time delivery. */
+export function benchText(sentAt: number): string {
+  return `bench ${sentAt.toFixed(3)} — hello, I have a question about my order and the delivery date`;
+}
+
+export function sentAtOf(text: string): number | null {
+  const match = /^bench (\d+\.\d+) /.exec(text);
+  return match ? Number(match[1]) : null;
+}
+
+/** A clock shared by processes on one machine, with sub-millisecond resolution. */
+export function wallNow(): number {
+  return performance.timeOrigin + performance.now();
+}

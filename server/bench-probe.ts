@@ -1,7 +1,13 @@
+import fs from 'node:fs';
+import { Session } from 'node:inspector';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 /** What the benchmark asks the server over its IPC channel. */
-export type ProbeRequest = { id: number; kind: 'stats'; gc?: boolean; reset?: boolean };
+export type ProbeRequest =
+  | { id: number; kind: 'stats'; gc?: boolean; reset?: boolean }
+  /** A CPU profile of one phase: start, then stop writing it to `file`. */
+  | { id: number; kind: 'profile-start' }
+  | { id: number; kind: 'profile-stop'; file: string };
 
 /** The server's own view of itself during a benchmark phase. */
 export interface ProbeStats {
@@ -29,8 +35,29 @@ export function attachBenchProbe(): boolean {
   let cpuFrom = process.cpuUsage();
   let wallFrom = performance.now();
   const gc = (globalThis as { gc?: () => void }).gc;
+  let inspector: Session | null = null;
+  const profiler = (method: string, done: (result?: { profile: object }) => void) =>
+    inspector!.post(method, (error, result) => {
+      if (error) throw error;
+      done(result as { profile: object } | undefined);
+    });
   process.on('message', (raw) => {
     const request = raw as ProbeRequest;
+    if (request?.kind === 'profile-start') {
+      inspector = new Session();
+      inspector.connect();
+      profiler('Profiler.enable', () => profiler('Profiler.start', () => process.send!({ id: request.id })));
+      return;
+    }
+    if (request?.kind === 'profile-stop' && inspector) {
+      profiler('Profiler.stop', (result) => {
+        fs.writeFileSync(request.file, JSON.stringify(result!.profile));
+        inspector!.disconnect();
+        inspector = null;
+        process.send!({ id: request.id });
+      });
+      return;
+    }
     if (request?.kind !== 'stats') return;
     if (request.gc && gc) {
       gc();

@@ -12,7 +12,7 @@
  *   npm run bench                                   # the full run (about 4 minutes)
  *   npm run bench -- --visitors 500 --rate 200 --duration 5 --out /tmp/bench.json   # a quick look
  *   npm run bench -- --soak                         # connect + the 10-minute soak only
- *   npm run bench -- --profile                      # also write a CPU profile of the server (dist/bench-profiles/)
+ *   npm run bench -- --profile                      # also a CPU profile of the server during steady (dist/bench-profiles/)
  *
  * Not part of `npm test`: speed is measured here, never in timed tests.
  */
@@ -191,24 +191,19 @@ class Bench {
   async start(): Promise<void> {
     const o = this.options;
     this.smtp = await new TestSmtp().start();
-    const profileDir = path.join(ROOT, 'dist/bench-profiles');
-    if (o.profile) fs.mkdirSync(profileDir, { recursive: true });
-    this.server = await startServer(
-      {
-        DATABASE_PATH: path.join(this.dir, 'chat.db'),
-        BUNDLE_DIR: path.join(this.dir, 'public'),
-        SMTP_URL: this.smtp.url,
-        ADMIN_EMAIL: ADMIN.email,
-        ADMIN_PASSWORD: ADMIN.password,
-        // The generators stand in for visitors on many networks behind a reverse proxy on loopback: each
-        // visitor's address comes in X-Forwarded-For, so per-network limits apply per visitor as in production.
-        TRUST_PROXY: 'loopback',
-        // A site's own per-visitor message limits (see README): the ramp makes each visitor send more than
-        // the defaults allow an hour. Nothing else is relaxed.
-        VISITOR_MESSAGE_LIMITS: '100,100000',
-      },
-      o.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
-    );
+    this.server = await startServer({
+      DATABASE_PATH: path.join(this.dir, 'chat.db'),
+      BUNDLE_DIR: path.join(this.dir, 'public'),
+      SMTP_URL: this.smtp.url,
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      // The generators stand in for visitors on many networks behind a reverse proxy on loopback: each
+      // visitor's address comes in X-Forwarded-For, so per-network limits apply per visitor as in production.
+      TRUST_PROXY: 'loopback',
+      // A site's own per-visitor message limits (see README): the ramp makes each visitor send more than
+      // the defaults allow an hour. Nothing else is relaxed.
+      VISITOR_MESSAGE_LIMITS: '100,100000',
+    });
     const perWorker = Math.ceil(o.visitors / o.workers);
     for (let w = 0; w < o.workers; w++) {
       const worker = startWorker();
@@ -254,8 +249,9 @@ class Bench {
   }
 
   /** Runs chat traffic at `rate` for `seconds` (visitors send, operators reply) and gathers every figure. */
-  async chat(rate: number, seconds: number, replyRate: number, alongside?: () => Promise<unknown>): Promise<ChatPhase> {
+  async chat(rate: number, seconds: number, replyRate: number, alongside?: () => Promise<unknown>, profileAs?: string): Promise<ChatPhase> {
     const phase = `p${++this.phaseNo}x`;
+    if (profileAs) await this.server.profileStart();
     const durationMs = seconds * 1000;
     const settleMs = 10_000;
     await this.server.probe({ reset: true });
@@ -267,6 +263,13 @@ class Bench {
     ]);
     void side;
     const stats = await this.server.probe({ reset: true });
+    if (profileAs) {
+      const dir = path.join(ROOT, 'dist/bench-profiles');
+      fs.mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, `${profileAs}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
+      await this.server.profileStop(file);
+      console.log(`  CPU profile of the server: ${path.relative(process.cwd(), file)} (summary: npx tsx test/bench/profile-summary.ts <file>)`);
+    }
     return this.summarise(rate, seconds, visitors, operators, stats);
   }
 
@@ -485,7 +488,7 @@ async function main(): Promise<void> {
       results.soak = await bench.soak(o.soakMinutes);
     } else {
       console.log(`steady: ${o.rate} msg/s for ${o.duration} s…`);
-      results.steady = await bench.chat(o.rate, o.duration, o.replyRate);
+      results.steady = await bench.chat(o.rate, o.duration, o.replyRate, undefined, o.profile ? 'steady' : undefined);
       if (o.privacy) {
         console.log(`privacy: ${o.requesters} requesters through verification while chat runs at ${o.rate} msg/s…`);
         let flow: Awaited<ReturnType<Bench['privacy']>> | null = null;

@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import type { ProbeStats } from '../../server/bench-probe';
+import type { ProbeRequest, ProbeStats } from '../../server/bench-probe';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 import type { WorkerCommand, WorkerInit, WorkerReply } from './messages';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -42,11 +44,14 @@ export interface ServerHandle {
   url: string;
   output(): string;
   probe(options?: { gc?: boolean; reset?: boolean }): Promise<ProbeStats>;
+  /** Starts a CPU profile of the server; `profileStop(file)` writes it. */
+  profileStart(): Promise<void>;
+  profileStop(file: string): Promise<void>;
   stop(): Promise<number | string>;
 }
 
-export function startServer(env: Record<string, string>, nodeFlags: string[] = []): Promise<ServerHandle> {
-  const child = withFileLimit([process.execPath, '--expose-gc', ...nodeFlags, SERVER_BUNDLE], {
+export function startServer(env: Record<string, string>): Promise<ServerHandle> {
+  const child = withFileLimit([process.execPath, '--expose-gc', SERVER_BUNDLE], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', BUILD_BUNDLES: 'false', CW_BENCH_PROBE: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -60,6 +65,16 @@ export function startServer(env: Record<string, string>, nodeFlags: string[] = [
     waiting.get(id)?.(stats);
     waiting.delete(id);
   });
+  const ask = (request: DistributiveOmit<ProbeRequest, 'id'>) =>
+    new Promise<ProbeStats>((answer, fail) => {
+      const id = nextId++;
+      const guard = setTimeout(() => fail(new Error(`the server did not answer ${request.kind} within 30 s`)), 30_000);
+      waiting.set(id, (stats) => {
+        clearTimeout(guard);
+        answer(stats);
+      });
+      child.send({ id, ...request });
+    });
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? -1)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -77,16 +92,9 @@ export function startServer(env: Record<string, string>, nodeFlags: string[] = [
         child,
         url: `http://127.0.0.1:${match[1]}`,
         output: () => text,
-        probe: (options = {}) =>
-          new Promise((answer, fail) => {
-            const id = nextId++;
-            const guard = setTimeout(() => fail(new Error('the server did not answer the probe within 30 s')), 30_000);
-            waiting.set(id, (stats) => {
-              clearTimeout(guard);
-              answer(stats);
-            });
-            child.send({ id, kind: 'stats', ...options });
-          }),
+        probe: (options = {}) => ask({ kind: 'stats', ...options }),
+        profileStart: async () => void (await ask({ kind: 'profile-start' })),
+        profileStop: async (file) => void (await ask({ kind: 'profile-stop', file })),
         async stop() {
           child.kill('SIGTERM');
           const force = setTimeout(() => child.kill('SIGKILL'), 10_000);

@@ -451,6 +451,25 @@ describe('authorization matrix', () => {
   /** Routes whose allowed calls write by design (a session, a logout, an audit entry of the download). */
   const WRITES_WHEN_ALLOWED = new Set(['POST /api/auth/login', 'POST /api/auth/logout', 'GET /api/admin/privacy-register.csv', 'GET /api/admin/privacy-requests/:id/record.json']);
 
+  test('no route that changes anything acts on a session cookie sent from another site', async () => {
+    const failures: string[] = [];
+    for (const route of appRoutes(t).filter((r) => !r.startsWith('GET '))) {
+      const make = routeRequest[route];
+      if (!make) continue; // reported by the matrix test below
+      // The admin's own, valid session, riding on a request another site's page made.
+      const { path, init } = await make('admin');
+      const headers = new Headers(init.headers);
+      headers.set('cookie', route === 'POST /api/auth/logout' ? headers.get('cookie') ?? cookies.admin : cookies.admin);
+      headers.set('origin', 'https://evil.example.test');
+      const before = snapshot(t.db);
+      const res = await fetch(`${t.url}${path}`, { ...init, headers, redirect: 'manual' });
+      await res.arrayBuffer();
+      if (res.status < 400) failures.push(`${route} answered ${res.status} to another site`);
+      if (snapshot(t.db) !== before) failures.push(`${route} changed stored data for another site`);
+    }
+    expect(failures).toEqual([]);
+  });
+
   test('every HTTP route, for every actor', async () => {
     const failures: string[] = [];
     for (const route of appRoutes(t)) {

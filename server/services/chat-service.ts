@@ -20,6 +20,8 @@ const CONTACT_NOTE: Record<Lang, string> = { en: 'E-mail for a reply:', ru: 'П�
 export const MESSAGE_BURST = { limit: 10, windowMs: 10_000 };
 /** …and this many in an hour (a long, busy chat, but not a bot at one a second). Resends do not count. */
 export const MESSAGE_SUSTAINED = { limit: 200, windowMs: 60 * 60 * 1000 };
+/** Typing notices forwarded per conversation and side. */
+export const TYPING_LIMIT = { limit: 20, windowMs: 10_000 };
 
 export function toConversationDto(row: ConversationRow): ConversationDto {
   const { rowId: _rowId, visitorId: _visitorId, ...dto } = row;
@@ -33,6 +35,7 @@ export function toConversationDto(row: ConversationRow): ConversationDto {
 export class ChatService {
   private readonly burst: RateLimiter;
   private readonly sustained: RateLimiter;
+  private readonly typingLimit: RateLimiter;
 
   constructor(
     private readonly conversations: ConversationRepository,
@@ -45,6 +48,7 @@ export class ChatService {
   ) {
     this.burst = new RateLimiter(clock, limits.burst.limit, limits.burst.windowMs);
     this.sustained = new RateLimiter(clock, limits.sustained.limit, limits.sustained.windowMs);
+    this.typingLimit = new RateLimiter(clock, TYPING_LIMIT.limit, TYPING_LIMIT.windowMs);
   }
 
   visitorConversation(visitorId: number): ConversationRow | null {
@@ -147,6 +151,9 @@ export class ChatService {
 
   typing(conversationId: string, from: 'visitor' | 'operator', typing: boolean, name: string | null): void {
     const conversation = this.requireConversation(conversationId);
+    // Each typing event is pushed to every operator: past a generous rate (a widget sends two per pause)
+    // the rest are dropped quietly, so one visitor cannot turn the console into a firehose.
+    if (!this.typingLimit.hit(`${conversationId}:${from}`)) return;
     this.bus.emit('typing:changed', { conversationId, visitorId: conversation.visitorId, from, typing, name });
   }
 

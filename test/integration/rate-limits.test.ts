@@ -2,13 +2,14 @@ import crypto from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, test } from 'vitest';
-import { OperatorEvent, VISITOR_NAMESPACE, VisitorEvent } from '../../shared/protocol';
+import { OperatorEvent, OperatorPush, VISITOR_NAMESPACE, VisitorEvent } from '../../shared/protocol';
 import { API_CALLS_PER_KEY_PER_MINUTE } from '../../server/http/privacy-routes';
-import { MESSAGE_BURST, MESSAGE_SUSTAINED } from '../../server/services/chat-service';
+import { MESSAGE_BURST, MESSAGE_SUSTAINED, TYPING_LIMIT } from '../../server/services/chat-service';
 import {
   ADMIN,
   call,
   connected,
+  next,
   ok,
   operatorClient,
   signIn,
@@ -114,6 +115,30 @@ describe('messages per visitor', () => {
     for (let i = 0; i < MESSAGE_BURST.limit; i++) await sendCode(noisy);
     expect(await sendCode(noisy)).toBe('rate_limited');
     expect(await sendCode(quiet)).toBe('ok');
+  });
+});
+
+describe('typing notices', () => {
+  test(`a visitor hammering typing:set reaches operators at most ${TYPING_LIMIT.limit} times per ${TYPING_LIMIT.windowMs / 1000} s; every call is still answered`, async () => {
+    const clock = new TestClock();
+    t = await startTestApp({ clock });
+    const operator = track(operatorClient(t.url, await signIn(t.url)));
+    await connected(operator);
+    const visitor = await helloVisitor();
+    expect(await sendCode(visitor)).toBe('ok');
+    let pushes = 0;
+    operator.on(OperatorPush.typing, () => pushes++);
+    for (let i = 0; i < 100; i++) expect((await call(visitor, VisitorEvent.typingSet, { typing: i % 2 === 0 })).ok).toBe(true);
+    // A message pushed after them arrives after every typing notice that was forwarded.
+    const arrived = next(operator, OperatorPush.messageNew);
+    expect(await sendCode(visitor)).toBe('ok');
+    await arrived;
+    expect(pushes).toBe(TYPING_LIMIT.limit);
+
+    clock.advance(TYPING_LIMIT.windowMs);
+    const again = next(operator, OperatorPush.typing);
+    expect((await call(visitor, VisitorEvent.typingSet, { typing: false })).ok).toBe(true);
+    expect(await again).toMatchObject({ typing: false });
   });
 });
 

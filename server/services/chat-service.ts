@@ -136,6 +136,8 @@ export class ChatService {
    * the operator sees it in the thread and the visitor's other tabs see it too.
    */
   async contactNote(visitorId: number, email: string, lang: Lang | null): Promise<MessageDto> {
+    // A note is a message the visitor caused: it counts against the same limits, or it would be a way round them.
+    this.countMessage(visitorId);
     const outcome = await this.writer.write(() => {
       const now = this.clock.now();
       const conversation = this.conversations.byVisitor(visitorId) ?? this.conversations.create(randomToken(12), visitorId, null, now);

@@ -108,6 +108,15 @@ describe('messages per visitor', () => {
     expect(await sendCode(visitor)).toBe('ok');
   });
 
+  test('leaving a contact e-mail writes a note into the thread, so it counts against the same limit', async () => {
+    t = await startTestApp({ clock: new TestClock() });
+    const visitor = await helloVisitor();
+    for (let i = 0; i < MESSAGE_BURST.limit; i++) expect((await call(visitor, VisitorEvent.contactLeave, { email: `me${i}@example.test` })).ok).toBe(true);
+    expect(await call(visitor, VisitorEvent.contactLeave, { email: 'again@example.test' })).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+    expect(await sendCode(visitor)).toBe('rate_limited');
+    expect(t.db.prepare(`SELECT count(*) FROM messages WHERE author = 'system'`).pluck().get()).toBe(MESSAGE_BURST.limit);
+  });
+
   test('the limit is per visitor: a limited visitor does not slow anyone else down', async () => {
     t = await startTestApp({ clock: new TestClock() });
     const noisy = await helloVisitor();

@@ -21,6 +21,7 @@ import { IntegrationRepository } from './db/repositories/integration-repository'
 import { MailRepository } from './db/repositories/mail-repository';
 import { MessageRepository } from './db/repositories/message-repository';
 import { NoteRepository } from './db/repositories/note-repository';
+import { OfflineReplyService } from './services/offline-reply-service';
 import { OperatorRepository } from './db/repositories/operator-repository';
 import { PrivacyRepository } from './db/repositories/privacy-repository';
 import { SettingsRepository } from './db/repositories/settings-repository';
@@ -220,6 +221,18 @@ export function createApp(parts: AppParts) {
     });
   };
   attachVisitorNamespace(visitorNsp, { visitors, chat, privacy, operatorsOnline, clientIp, log });
+  const offlineReplies = new OfflineReplyService({
+    bus,
+    visitors: repos.visitors,
+    conversations: repos.conversations,
+    messages: repos.messages,
+    mail,
+    isVisitorOnline: (visitorId) => (visitorNsp.adapter.rooms.get(rooms.visitor(visitorId))?.size ?? 0) > 0,
+    delayMs: config.offlineReplyDelayMs,
+    publicUrl: () => config.publicUrl,
+    log,
+  });
+  offlineReplies.start();
   const operatorRealtime = attachOperatorNamespace(operatorNsp, { auth, chat, privacy, admin, team, presence, inbox, notes, canned, log });
   server.on('close', () => operatorRealtime.stop());
   bus.on('team:changed', () => {
@@ -287,6 +300,7 @@ export function createApp(parts: AppParts) {
         Promise.race([work.catch(() => {}), new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref())]);
       clearInterval(housekeeping);
       retention.stop();
+      offlineReplies.stop();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       // Writes queued now commit; later ones are refused with a retryable answer.
       writer.close();

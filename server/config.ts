@@ -29,6 +29,8 @@ export interface Config {
   sessionTtlMs: number;
   /** Resolved conversations (and visitors with nothing left) are deleted this many days after their last activity. */
   retentionDays: number;
+  /** How long an operator reply waits for an away visitor before it goes out by e-mail (OFFLINE_REPLY_DELAY_SECONDS). */
+  offlineReplyDelayMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -70,5 +72,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     sessionTtlMs: 12 * 60 * 60 * 1000,
     retentionDays,
+    offlineReplyDelayMs: Number(env.OFFLINE_REPLY_DELAY_SECONDS ?? 60) * 1000,
   };
 }

@@ -59,6 +59,13 @@ export const mailTemplates = {
       : { subject: `Request ${reference} declined`, text: `We cannot carry out request ${reference}.\nReason: ${reason}\n\nYou have the right to lodge a complaint with a data protection supervisory authority and to seek a judicial remedy.${SIGNATURE.en}` };
   },
 
+  offlineReply(lang: Lang, replies: Array<{ from: string; text: string }>, chatUrl: string): MailText {
+    const body = replies.map((r) => `${r.from}:\n${r.text}`).join('\n\n');
+    return lang === 'ru'
+      ? { subject: 'Ответ на ваше сообщение в чате', text: `Вы оставили этот адрес в чате, чтобы получить ответ.\n\n${body}\n\nПродолжить разговор можно в чате: ${chatUrl}\n\n— Служба поддержки` }
+      : { subject: 'A reply to your chat message', text: `You left this address in our chat for a reply.\n\n${body}\n\nYou can carry on the conversation in the chat: ${chatUrl}\n\n— Support team` };
+  },
+
   exportReady(lang: Lang, reference: string, url: string, expiresAt: number): MailText {
     return lang === 'ru'
       ? { subject: `Ваши данные готовы (${reference})`, text: `Копия ваших данных по запросу ${reference} готова. Скачать её можно один раз по ссылке до ${date(expiresAt, 'ru')}:\n\n${url}${SIGNATURE.ru}` }

@@ -71,9 +71,11 @@ export class TestSmtp {
 }
 
 function decodeHeader(value: string): string {
-  return value.replace(/\r?\n[ \t]/g, ' ').replace(/=\?utf-8\?([BQ])\?([^?]*)\?=/gi, (_m, enc: string, text: string) =>
+  // Whitespace between two adjacent encoded-words is not part of the text (RFC 2047 §6.2).
+  const unfolded = value.replace(/\r?\n[ \t]/g, ' ').replace(/\?=\s+=\?/g, '?==?');
+  return unfolded.replace(/=\?utf-8\?([BQ])\?([^?]*)\?=/gi, (_m, enc: string, text: string) =>
     enc.toUpperCase() === 'B' ? Buffer.from(text, 'base64').toString('utf8') : decodeQP(text.replace(/_/g, ' ')),
-  ).replace(/\?=\s+=\?/g, '');
+  );
 }
 
 function decodeQP(text: string): string {

@@ -202,10 +202,16 @@ export function createApp(parts: AppParts) {
   });
   const visitorNsp = io.of(VISITOR_NAMESPACE) as VisitorNamespace;
   const operatorNsp = io.of(OPERATOR_NAMESPACE) as OperatorNamespace;
+  const trustedHop = web.get('trust proxy fn') as (address: string, hop: number) => boolean;
   const clientIp = (socket: Socket): string => {
-    const forwarded = config.trustProxy ? String(socket.handshake.headers['x-forwarded-for'] ?? '').split(',')[0].trim() : '';
+    // As Express finds req.ip: from the connection back through X-Forwarded-For while each hop is a
+    // trusted proxy. (The leftmost entry is whatever the client wrote; trusting it let anyone dodge limits.)
+    const forwarded = String(socket.handshake.headers['x-forwarded-for'] ?? '').split(',').map((hop) => hop.trim()).filter(Boolean).reverse();
+    const chain = [socket.handshake.address, ...forwarded];
+    let hop = 0;
+    while (hop < chain.length - 1 && trustedHop(chain[hop], hop)) hop++;
     // Only the abuse unit (an IPv4 address or an IPv6 /64) goes further, and only into in-memory limits.
-    return abuseKey(forwarded || socket.handshake.address);
+    return abuseKey(chain[hop]);
   };
   // Offline mode for the widget when no operator is online (connected and not away).
   const operatorsOnline = () => presence.anyOnline();

@@ -229,6 +229,20 @@ describe('new visitors per network', () => {
     expect((await call(socket, VisitorEvent.hello, {})).ok).toBe(true);
   });
 
+  test('behind a proxy, what the client wrote into X-Forwarded-For itself is not believed', async () => {
+    t = await startTestApp({ clock: new TestClock(), env: { TRUST_PROXY: 'loopback' } });
+    // The client invents a first hop each time; the (trusted, loopback) proxy appends the address it saw.
+    for (let i = 0; i < 60; i++) expect((await call(visitorFrom(`10.9.8.${i}, 203.0.113.7`), VisitorEvent.hello, {})).ok).toBe(true);
+    expect(await call(visitorFrom('10.9.9.9, 203.0.113.7'), VisitorEvent.hello, {})).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+    expect((await call(visitorFrom('10.9.9.9, 203.0.113.8'), VisitorEvent.hello, {})).ok).toBe(true);
+  });
+
+  test('without TRUST_PROXY a forwarded address on the socket is ignored', async () => {
+    t = await startTestApp({ clock: new TestClock() });
+    for (let i = 0; i < 60; i++) expect((await call(visitorFrom(`198.51.100.${i}`), VisitorEvent.hello, {})).ok).toBe(true);
+    expect(await call(visitorFrom('198.51.100.200'), VisitorEvent.hello, {})).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+  });
+
   test('IPv6 visitors count per /64', async () => {
     t = await startTestApp({ clock: new TestClock(), env: { TRUST_PROXY: 'loopback' } });
     for (let i = 0; i < 60; i++) expect((await call(visitorFrom(`2001:db8:9:1::${(i + 1).toString(16)}`), VisitorEvent.hello, {})).ok).toBe(true);

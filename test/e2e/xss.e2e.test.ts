@@ -116,6 +116,8 @@ describe('hostile text renders as text', () => {
       if (!ack.ok) throw new Error(`send failed: ${ack.error.code}`);
       conversationId = ack.data.message.conversationId;
     }
+    // A privacy request whose name and details are payloads too, for the console's request desk.
+    expect((await call(visitor, VisitorEvent.privacyStart, { type: 'erasure', email: 'mallory@example.test', name: NAME, details: CORPUS.join(' ') })).ok).toBe(true);
     const operator = operatorClient(app.url, await signIn(app.url));
     await connected(operator);
     for (const [i, text] of CORPUS.entries()) {
@@ -179,6 +181,15 @@ describe('hostile text renders as text', () => {
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     const links = (await linksIn(page)).filter((l) => l.href.startsWith('https://example.com'));
     expect(links).toEqual([{ href: SAFE_LINK, text: SAFE_LINK, rel: 'noopener noreferrer nofollow', target: '_blank' }]);
+
+    // The request desk shows the requester's name and details, as text.
+    const reference = app.db.prepare('SELECT reference FROM privacy_requests').pluck().get() as string;
+    await page.getByRole('tab', { name: 'Privacy requests' }).click();
+    await page.getByRole('button', { name: reference }).click();
+    await page.getByText(NAME, { exact: false }).first().waitFor();
+    await page.getByText(CORPUS[0], { exact: false }).first().waitFor();
+    expect(await injected(page)).toEqual([]);
+    expect(dialogs).toEqual([]);
     await context.close();
   });
 });

@@ -38,6 +38,7 @@ import { MailQueue, createOutboxMailer, createSmtpMailer, type Mailer } from './
 import { attachOperatorNamespace, type OperatorNamespace } from './realtime/operator-namespace';
 import { rooms } from './realtime/rooms';
 import { attachVisitorNamespace, type VisitorNamespace } from './realtime/visitor-namespace';
+import { tuneEngine } from './realtime/engine-tuning';
 import { loadSecrets } from './secrets';
 import { AdminService } from './services/admin-service';
 import { AuthService } from './services/auth-service';
@@ -200,6 +201,7 @@ export function createApp(parts: AppParts) {
       callback(null, !origin || origin === own || config.allowedOrigins.includes(origin));
     },
   });
+  tuneEngine(io);
   const visitorNsp = io.of(VISITOR_NAMESPACE) as VisitorNamespace;
   const operatorNsp = io.of(OPERATOR_NAMESPACE) as OperatorNamespace;
   const trustedHop = web.get('trust proxy fn') as (address: string, hop: number) => boolean;

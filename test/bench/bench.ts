@@ -308,7 +308,7 @@ class Bench {
       deliveredToEveryOperator: seen.minPerOperator,
       missedByAnOperator: Math.max(0, acked - seen.minPerOperator),
       repeatedDeliveries: seen.repeats,
-      server: serverFigures(stats),
+      server: { ...serverFigures(stats), cpuMsPerMessage: Math.round(((stats.cpuMs.user + stats.cpuMs.system) / Math.max(1, acked + operators.acked)) * 1000) / 1000 },
       generators: { visitors: worstHealth(visitors.map((v) => v.health)), operators: operators.health },
     };
   }

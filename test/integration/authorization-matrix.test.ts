@@ -16,6 +16,7 @@ import type { Ack, ErrorCode } from '../../shared/errors';
 import { OPERATOR_NAMESPACE, OperatorEvent, VISITOR_NAMESPACE, VisitorEvent } from '../../shared/protocol';
 import type { Db } from '../../server/db/open';
 import { identitySignature } from '../../server/services/visitor-service';
+import { appRoutes } from '../helpers/app-routes';
 import { codeIn } from '../helpers/smtp';
 import { ADMIN, ok, signIn, startTestApp, type TestApp } from '../helpers/test-app';
 
@@ -118,29 +119,6 @@ const ROUTE_MATRIX: Record<string, Row<number>> = {
 };
 
 // ---------------------------------------------------------------------------------------------------
-
-/** Every route of the Express app, from its router stack: "<METHOD> <mount path><route path>". */
-function appRoutes(t: TestApp): string[] {
-  const web = t.app.web as unknown as { router: { stack: Layer[] } };
-  interface Layer {
-    route?: { path: string | string[]; methods: Record<string, boolean> };
-    handle: { stack?: Layer[] };
-    rawPath?: unknown;
-  }
-  const found: string[] = [];
-  const walk = (stack: Layer[], prefix: string) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-        for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') for (const p of paths) found.push(`${method.toUpperCase()} ${prefix}${p}`);
-      } else if (layer.handle.stack) {
-        walk(layer.handle.stack, prefix + (typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : ''));
-      }
-    }
-  };
-  walk(web.router.stack, '');
-  return [...new Set(found)].sort();
-}
 
 /** Every row of every table, to prove a refusal changed nothing. */
 function snapshot(db: Db): string {
@@ -270,7 +248,7 @@ describe('authorization matrix', () => {
       ...Object.values(OperatorEvent).map((e) => `${OPERATOR_NAMESPACE} ${e}`),
     ].sort();
     expect(Object.keys(SOCKET_MATRIX).sort()).toEqual(events);
-    expect(Object.keys(ROUTE_MATRIX).sort()).toEqual(appRoutes(t));
+    expect(Object.keys(ROUTE_MATRIX).sort()).toEqual(appRoutes(t.app));
   });
 
   // ---- the visitor namespace ----
@@ -453,7 +431,7 @@ describe('authorization matrix', () => {
 
   test('no route that changes anything acts on a session cookie sent from another site', async () => {
     const failures: string[] = [];
-    for (const route of appRoutes(t).filter((r) => !r.startsWith('GET '))) {
+    for (const route of appRoutes(t.app).filter((r) => !r.startsWith('GET '))) {
       const make = routeRequest[route];
       if (!make) continue; // reported by the matrix test below
       // The admin's own, valid session, riding on a request another site's page made.
@@ -472,7 +450,7 @@ describe('authorization matrix', () => {
 
   test('every HTTP route, for every actor', async () => {
     const failures: string[] = [];
-    for (const route of appRoutes(t)) {
+    for (const route of appRoutes(t.app)) {
       const expected = ROUTE_MATRIX[route];
       const make = routeRequest[route];
       if (!expected || !make) {

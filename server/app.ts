@@ -99,7 +99,7 @@ export function createApp(parts: AppParts) {
   const webhooks = new WebhookService(repos.integrations, clock, log);
 
   const auth = new AuthService(repos.operators, clock, config.sessionTtlMs);
-  const visitors = new VisitorService(repos.visitors, clock, secrets.identitySecret);
+  const visitors = new VisitorService(repos.visitors, writer, clock, secrets.identitySecret);
   const chat = new ChatService(repos.conversations, repos.messages, writer, bus, clock, config.visitorMessageLimits);
   const admin = new AdminService(repos.integrations, repos.mail, clock);
   const presence = new PresenceService(repos.operators, bus);

@@ -48,8 +48,10 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
       return socket.data.visitorId;
     };
 
-    on(socket, VisitorEvent.hello, (input) => {
-      const { visitor, token } = deps.visitors.resume(input, ip);
+    on(socket, VisitorEvent.hello, async (input) => {
+      const { visitor, token } = await deps.visitors.resume(input, ip);
+      // The socket may have gone while the hello's write was committed; rooms joined now would never be left.
+      if (socket.disconnected) throw new AppError('unauthorized', 'This connection has closed.');
       if (socket.data.visitorId !== null && socket.data.visitorId !== visitor.id) socket.leave(rooms.visitor(socket.data.visitorId));
       socket.data.visitorId = visitor.id;
       socket.data.lang = input.lang ?? visitor.lang;

@@ -72,10 +72,10 @@ export class ChatService {
       const now = this.clock.now();
       let conversation = this.conversations.byVisitor(visitorId);
       if (!conversation) conversation = this.conversations.create(randomToken(12), visitorId, page, now);
-      else if (page) this.conversations.setPage(conversation.rowId, page);
-      return this.store(conversation, { clientId: input.clientId, text: input.text, author: 'visitor', operatorId: null, now });
+      else if (page && pageChanged(conversation, page)) this.conversations.setPage(conversation.rowId, page);
+      return this.store(conversation, { clientId: input.clientId, text: input.text, author: 'visitor', operatorId: null, operatorName: null, now });
     });
-    if (outcome.created) this.publish(outcome.message);
+    if (outcome.created) this.publish(outcome.message, outcome.conversation);
     return outcome.message;
   }
 
@@ -84,7 +84,7 @@ export class ChatService {
     const conversation = this.conversations.byVisitor(visitorId);
     if (!conversation) return;
     const page = cleanContext(raw);
-    if (conversation.pageUrl === page.url && conversation.pageTitle === page.title && (!page.timezone || conversation.timezone === page.timezone)) return;
+    if (!pageChanged(conversation, page)) return;
     this.conversations.setPage(conversation.rowId, page);
     this.changed(conversation.rowId);
   }
@@ -95,9 +95,9 @@ export class ChatService {
       const conversation = this.requireConversation(input.conversationId);
       // Answering an unassigned conversation takes it, as in every shared inbox.
       if (conversation.assignedOperatorId === null) this.conversations.claim(conversation.rowId, operator.id, now);
-      return this.store(conversation, { clientId: input.clientId, text: input.text, author: 'operator', operatorId: operator.id, now });
+      return this.store(conversation, { clientId: input.clientId, text: input.text, author: 'operator', operatorId: operator.id, operatorName: operator.name, now });
     });
-    if (outcome.created) this.publish(outcome.message);
+    if (outcome.created) this.publish(outcome.message, outcome.conversation);
     return outcome.message;
   }
 
@@ -145,9 +145,9 @@ export class ChatService {
       const clientId = randomToken(12);
       const text = `${CONTACT_NOTE[lang ?? 'en']} ${email}`;
       this.messages.insert({ conversationRowId: conversation.rowId, seq, clientId, author: 'system', operatorId: null, text, at: now });
-      return { message: this.messages.byClientId(conversation.rowId, conversation.id, clientId)!, created: true };
+      return { message: this.messages.byClientId(conversation.rowId, conversation.id, clientId)!, conversation };
     });
-    this.publish(outcome.message);
+    this.publish(outcome.message, outcome.conversation);
     return outcome.message;
   }
 
@@ -188,25 +188,25 @@ export class ChatService {
 
   private store(
     conversation: ConversationRow,
-    m: { clientId: string; text: string; author: 'visitor' | 'operator'; operatorId: number | null; now: number },
-  ): { message: MessageDto; created: boolean } {
+    m: { clientId: string; text: string; author: 'visitor' | 'operator'; operatorId: number | null; operatorName: string | null; now: number },
+  ): { message: MessageDto; created: boolean; conversation: ConversationRow } {
     const existing = this.messages.byClientId(conversation.rowId, conversation.id, m.clientId);
     if (existing) {
       // A resend: same answer as the first time. A different body under the same id is a client bug.
       if (existing.text !== m.text || existing.author !== m.author) {
         throw new AppError('conflict', 'This message id was already used for a different message.');
       }
-      return { message: existing, created: false };
+      return { message: existing, created: false, conversation };
     }
     const seq = this.conversations.nextSeq(conversation.rowId);
-    this.messages.insert({ conversationRowId: conversation.rowId, seq, clientId: m.clientId, author: m.author, operatorId: m.operatorId, text: m.text, at: m.now });
+    const id = this.messages.insert({ conversationRowId: conversation.rowId, seq, clientId: m.clientId, author: m.author, operatorId: m.operatorId, text: m.text, at: m.now });
     this.conversations.recordMessage(conversation.rowId, m.author, m.text, m.now);
-    return { message: this.messages.byClientId(conversation.rowId, conversation.id, m.clientId)!, created: true };
+    // Everything the stored row holds is known here; reading it back cost a query per message.
+    const message: MessageDto = { id, seq, clientId: m.clientId, author: m.author, operatorName: m.operatorName, text: m.text, createdAt: m.now, conversationId: conversation.id };
+    return { message, created: true, conversation };
   }
 
-  private publish(message: MessageDto): void {
-    const conversation = this.conversations.byPublicId(message.conversationId);
-    if (!conversation) return;
+  private publish(message: MessageDto, conversation: ConversationRow): void {
     this.bus.emit('message:created', { message, visitorId: conversation.visitorId });
     // Read again: a listener (auto-assignment) may have changed it in the meantime.
     const now = this.conversations.byRowId(conversation.rowId) ?? conversation;
@@ -225,6 +225,11 @@ export class ChatService {
     if (!conversation) throw new AppError('not_found', 'No such conversation.');
     return conversation;
   }
+}
+
+/** Whether the visitor's page differs from what the conversation shows (only then is it written). */
+function pageChanged(conversation: ConversationRow, page: VisitorContext): boolean {
+  return conversation.pageUrl !== page.url || conversation.pageTitle !== page.title || Boolean(page.timezone && conversation.timezone !== page.timezone);
 }
 
 function cleanContext(raw: VisitorContext): VisitorContext {

@@ -282,6 +282,8 @@ export function createApp(parts: AppParts) {
     services: { retention, auth, visitors, chat, privacy, admin, webhooks, mail, team, presence, inbox, notes, canned },
     secrets,
     log,
+    /** The group-commit writer's counters (read by the benchmark). */
+    writerStats: writer.stats,
     /** Starts listening; resolves with the bound port. */
     listen(port = config.port, host = config.host): Promise<number> {
       privacy.expireUnverified();

@@ -20,7 +20,11 @@ export interface ProbeStats {
   loopDelay: { p50: number; p99: number; max: number; mean: number };
   /** CPU time used since the last reset, in milliseconds, and the wall time it was measured over. */
   cpuMs: { user: number; system: number; wallMs: number };
+  /** Group commit since the last reset: batches, writes, and the time the loop spent in them (ms). */
+  writer: { batches: number; writes: number; busyMs: number; maxBatchMs: number };
 }
+
+type WriterStats = ProbeStats['writer'];
 
 /**
  * Benchmark-only: answers `npm run bench` with memory and event-loop figures over the IPC channel the
@@ -28,12 +32,13 @@ export interface ProbeStats {
  * IPC channel (a parent that spawned it with one), so there is nothing to reach over the network and
  * nothing in a normal start.
  */
-export function attachBenchProbe(): boolean {
+export function attachBenchProbe(writer: Readonly<WriterStats>): boolean {
   if (process.env.CW_BENCH_PROBE !== '1' || typeof process.send !== 'function') return false;
   const delay = monitorEventLoopDelay({ resolution: 5 });
   delay.enable();
   let cpuFrom = process.cpuUsage();
   let wallFrom = performance.now();
+  let writerFrom = { ...writer };
   const gc = (globalThis as { gc?: () => void }).gc;
   let inspector: Session | null = null;
   const profiler = (method: string, done: (result?: { profile: object }) => void) =>
@@ -74,11 +79,19 @@ export function attachBenchProbe(): boolean {
       arrayBuffers: memory.arrayBuffers,
       loopDelay: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max), mean: ms(delay.mean) },
       cpuMs: { user: cpu.user / 1000, system: cpu.system / 1000, wallMs: performance.now() - wallFrom },
+      writer: {
+        batches: writer.batches - writerFrom.batches,
+        writes: writer.writes - writerFrom.writes,
+        busyMs: writer.busyMs - writerFrom.busyMs,
+        // The largest batch time since the start (not reset: a high-water mark).
+        maxBatchMs: writer.maxBatchMs,
+      },
     };
     if (request.reset) {
       delay.reset();
       cpuFrom = process.cpuUsage();
       wallFrom = performance.now();
+      writerFrom = { ...writer };
     }
     process.send!({ id: request.id, stats });
   });

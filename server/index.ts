@@ -12,7 +12,7 @@ const app = createApp({ config, db });
 const firstAdmin = await app.services.auth.ensureFirstAdmin(config.adminEmail, config.adminPassword);
 const port = await app.listen();
 // `npm run bench` only: memory and event-loop figures over the IPC channel it opened (never the network).
-attachBenchProbe();
+attachBenchProbe(app.writerStats);
 const base = config.publicUrl.includes(`:${config.port}`) ? config.publicUrl.replace(`:${config.port}`, `:${port}`) : config.publicUrl;
 
 const lines = [

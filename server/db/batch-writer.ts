@@ -16,6 +16,8 @@ export class BatchWriter {
   private queue: Job<unknown>[] = [];
   private scheduled = false;
   private closed = false;
+  /** Batches committed, writes in them, and the time spent running and committing them (event loop blocked). */
+  readonly stats = { batches: 0, writes: 0, busyMs: 0, maxBatchMs: 0 };
 
   constructor(private readonly db: Db) {}
 
@@ -39,6 +41,7 @@ export class BatchWriter {
     this.queue = [];
     if (jobs.length === 0) return;
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    const started = performance.now();
     try {
       this.db.transaction(() => {
         for (const job of jobs) {
@@ -53,6 +56,11 @@ export class BatchWriter {
       for (const job of jobs) job.reject(error);
       return;
     }
+    const ms = performance.now() - started;
+    this.stats.batches++;
+    this.stats.writes += jobs.length;
+    this.stats.busyMs += ms;
+    if (ms > this.stats.maxBatchMs) this.stats.maxBatchMs = ms;
     jobs.forEach((job, i) => {
       const outcome = outcomes[i];
       if (outcome.ok) job.resolve(outcome.value);

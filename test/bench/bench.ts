@@ -171,6 +171,11 @@ function serverFigures(stats: ProbeStats) {
     loopDelayP99: Math.round(stats.loopDelay.p99 * 10) / 10,
     loopDelayMax: Math.round(stats.loopDelay.max * 10) / 10,
     cpuCore: Math.round(((stats.cpuMs.user + stats.cpuMs.system) / wall) * 100) / 100,
+    // Group commit: the share of wall time the event loop spent running and committing batches (fsync included).
+    commitBatches: stats.writer.batches,
+    writesPerBatch: Math.round((stats.writer.writes / Math.max(1, stats.writer.batches)) * 10) / 10,
+    commitBusyShare: Math.round((stats.writer.busyMs / wall) * 1000) / 1000,
+    commitMsPerBatch: Math.round((stats.writer.busyMs / Math.max(1, stats.writer.batches)) * 100) / 100,
     rssMb: mb(stats.rss),
     heapUsedMb: mb(stats.heapUsed),
   };

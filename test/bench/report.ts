@@ -18,7 +18,7 @@ export interface ChatPhase {
   deliveredToEveryOperator: number;
   missedByAnOperator: number;
   repeatedDeliveries: number;
-  server: { loopDelayP50: number; loopDelayP99: number; loopDelayMax: number; cpuCore: number; cpuMsPerMessage: number; rssMb: number; heapUsedMb: number };
+  server: { loopDelayP50: number; loopDelayP99: number; loopDelayMax: number; cpuCore: number; cpuMsPerMessage: number; commitBatches: number; writesPerBatch: number; commitBusyShare: number; commitMsPerBatch: number; rssMb: number; heapUsedMb: number };
   generators: { visitors: GeneratorHealth; operators: GeneratorHealth };
 }
 
@@ -97,6 +97,7 @@ function chatTable(title: string, c: ChatPhase): string[] {
     latencyRow('operator reply ack (ms)', c.operatorReplies.ack),
     `  operator replies: ${c.operatorReplies.acked} acked of ${c.operatorReplies.sent}; errors ${JSON.stringify(c.operatorReplies.errors)}`,
     `  server: loop delay p50 ${c.server.loopDelayP50} p99 ${c.server.loopDelayP99} max ${c.server.loopDelayMax} ms; CPU ${c.server.cpuCore} cores (${c.server.cpuMsPerMessage} ms per message); RSS ${c.server.rssMb} MB, heap ${c.server.heapUsedMb} MB`,
+    `  group commit: ${c.server.commitBatches} batches, ${c.server.writesPerBatch} writes each, ${c.server.commitMsPerBatch} ms each; loop blocked in commits ${Math.round(c.server.commitBusyShare * 1000) / 10} % of the time`,
     `  generators: visitors ${c.generators.visitors.cpuCore} cores (loop p99 ${c.generators.visitors.loopP99} ms), operators ${c.generators.operators.cpuCore} cores (loop p99 ${c.generators.operators.loopP99} ms)`,
     `  every operator got ${c.deliveredToEveryOperator} visitor messages (${c.missedByAnOperator} missed, ${c.repeatedDeliveries} repeated)`,
   ];
@@ -112,7 +113,7 @@ export function printReport(r: BenchResults): void {
   if (r.steady) lines.push(...chatTable('steady', r.steady));
   if (r.privacy) {
     const f = r.privacy.flow;
-    lines.push(`privacy: ${f.verified}/${f.requesters} verified, ${f.mailsReceived} mails, errors ${JSON.stringify(f.errors)}, start→verified p50 ${f.startToVerifiedMs.p50} p99 ${f.startToVerifiedMs.p99} ms`);
+    lines.push(`privacy: ${f.verified}/${f.requesters} verified, ${f.mailsReceived} mails to requesters (codes and confirmations), errors ${JSON.stringify(f.errors)}, start→verified p50 ${f.startToVerifiedMs.p50} p99 ${f.startToVerifiedMs.p99} ms`);
     lines.push(...chatTable('  chat meanwhile', r.privacy.chat));
   }
   if (r.ramp) {

@@ -23,15 +23,15 @@ export class CwAccount extends LitElement {
   }
 
   override render() {
-    return html`<dialog aria-labelledby="account-title" style="border-radius:12px;padding:18px 22px;max-width:380px">
+    return html`<dialog class="u-dialog" aria-labelledby="account-title">
       <form @submit=${this.submit}>
         <h2 id="account-title">Change your password</h2>
-        <p><label for="current">Current password</label><br /><input id="current" name="current" type="password" autocomplete="current-password" required style="width:100%" /></p>
-        <p><label for="next">New password (at least 10 characters)</label><br /><input id="next" name="next" type="password" autocomplete="new-password" minlength="10" required style="width:100%" /></p>
-        <p><label for="repeat">New password again</label><br /><input id="repeat" name="repeat" type="password" autocomplete="new-password" minlength="10" required style="width:100%" /></p>
+        <p><label for="current">Current password</label><br /><input class="u-full" id="current" name="current" type="password" autocomplete="current-password" required /></p>
+        <p><label for="next">New password (at least 10 characters)</label><br /><input class="u-full" id="next" name="next" type="password" autocomplete="new-password" minlength="10" required /></p>
+        <p><label for="repeat">New password again</label><br /><input class="u-full" id="repeat" name="repeat" type="password" autocomplete="new-password" minlength="10" required /></p>
         ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
         ${this.done ? html`<p class="ok" role="status">Password changed. Your other sessions have been signed out.</p>` : nothing}
-        <div style="display:flex;gap:8px;justify-content:flex-end">
+        <div class="u-row u-right">
           <button type="button" @click=${() => this.renderRoot.querySelector('dialog')!.close()}>Close</button>
           <button class="primary" type="submit">Change password</button>
         </div>

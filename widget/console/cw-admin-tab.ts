@@ -56,7 +56,7 @@ export class CwAdminTab extends LitElement {
       </section>
       <section class="card" aria-label="API keys">
         <h2>API keys</h2>
-        <form @submit=${this.createKey} style="display:flex;gap:8px;align-items:end">
+        <form class="u-row" @submit=${this.createKey}>
           <div><label for="key-label">Label</label><br /><input id="key-label" name="label" required maxlength="100" /></div>
           <button type="submit">Create key</button>
         </form>
@@ -65,8 +65,8 @@ export class CwAdminTab extends LitElement {
       </section>
       <section class="card" aria-label="Webhooks">
         <h2>Webhooks</h2>
-        <form @submit=${this.createHook} style="display:flex;gap:8px;align-items:end">
-          <div style="flex:1"><label for="hook-url">Endpoint URL</label><br /><input id="hook-url" name="url" type="url" required style="width:100%" /></div>
+        <form class="u-row" @submit=${this.createHook}>
+          <div class="u-grow"><label for="hook-url">Endpoint URL</label><br /><input class="u-full" id="hook-url" name="url" type="url" required /></div>
           <button type="submit">Add webhook</button>
         </form>
         ${this.hooks.map((h) => html`<h3>${h.url} <button type="button" class="danger" aria-label=${`Delete webhook ${h.url}`} @click=${() => this.deleteHook(h.id)}>Delete</button></h3>

@@ -97,7 +97,7 @@ export class CwConsole extends LitElement {
     return html`<header>
         <h1>Operator console</h1>
         <div role="tablist" aria-label="Sections">
-          ${tabs.map(([id, label]) => html`<button role="tab" type="button" aria-selected=${String(this.tab === id)} @click=${() => (this.tab = id)}>${label}${id === 'inbox' && unread ? ` (${unread})` : nothing}${id === 'privacy' && overdue ? html` <span class="overdue" style="color:#ffb4ab">(${overdue} overdue)</span>` : nothing}</button>`)}
+          ${tabs.map(([id, label]) => html`<button role="tab" type="button" aria-selected=${String(this.tab === id)} @click=${() => (this.tab = id)}>${label}${id === 'inbox' && unread ? ` (${unread})` : nothing}${id === 'privacy' && overdue ? html` <span class="overdue u-alert-on-dark">(${overdue} overdue)</span>` : nothing}</button>`)}
         </div>
         <label>My status
           <select aria-label="My status" .value=${presence} @change=${(e: Event) => this.setPresence((e.target as HTMLSelectElement).value as 'online' | 'away')}>

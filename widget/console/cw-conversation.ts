@@ -104,12 +104,12 @@ export class CwConversation extends LitElement {
     const time = localTime(c.timezone);
     return html`<section class="thread" aria-label="Conversation">
         <div class="toolbar">
-          <h2 style="margin:0">${c.visitorLabel}</h2>
+          <h2 class="u-m0">${c.visitorLabel}</h2>
           <span class="muted">${c.status === 'resolved' ? 'Resolved' : c.assignedOperatorName ? `Assigned to ${c.assignedOperatorName}` : 'Unassigned'}</span>
-          <span style="flex:1"></span>
+          <span class="u-grow"></span>
           ${c.assignedOperatorId === null && c.status === 'open' ? html`<button type="button" @click=${this.claim}>Claim</button>` : nothing}
           ${canTransfer
-            ? html`<label for="transfer" class="muted" style="font-weight:400">Transfer to</label>
+            ? html`<label for="transfer" class="muted u-plain">Transfer to</label>
                 <select id="transfer" @change=${this.transfer}>
                   <option value="">—</option>
                   ${colleagues.filter((m) => m.id !== c.assignedOperatorId).map((m) => html`<option value=${m.id}>${m.name} (${m.presence})</option>`)}
@@ -121,8 +121,8 @@ export class CwConversation extends LitElement {
         ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
         <div class="messages" role="log" aria-label="Messages" @scroll=${this.onScroll}>
           ${this.store.complete.has(c.id)
-            ? html`<p class="muted" style="text-align:center">Start of the conversation</p>`
-            : html`<button type="button" style="align-self:center" ?disabled=${this.loadingOlder} @click=${this.older}>Load earlier messages</button>`}
+            ? html`<p class="muted u-center">Start of the conversation</p>`
+            : html`<button class="u-self-center" type="button" ?disabled=${this.loadingOlder} @click=${this.older}>Load earlier messages</button>`}
           ${this.items().map((item) =>
             item.kind === 'message'
               ? html`<div class="msg ${item.m.author}" data-seq=${item.m.seq}><span class="text">${linkify(item.m.text)}</span>
@@ -162,7 +162,7 @@ export class CwConversation extends LitElement {
         </form>
       </section>
       <aside class="card" aria-label="Visitor">
-        <h3 style="margin-top:0">Visitor</h3>
+        <h3 class="u-mt0">Visitor</h3>
         <dl>
           <dt>Current page</dt><dd>${c.pageTitle ?? '—'}${c.pageUrl ? html`<br /><span class="muted">${c.pageUrl}</span>` : nothing}</dd>
           <dt>Came from</dt><dd>${c.referrer ?? 'Direct or unknown'}</dd>

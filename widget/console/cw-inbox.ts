@@ -123,7 +123,7 @@ export class CwInbox extends LitElement {
             })}
           </div>`}
       </section>
-      <section class="card" style="min-height:0;display:flex;flex-direction:column">${this.selected && this.store.conversations.has(this.selected)
+      <section class="card u-column">${this.selected && this.store.conversations.has(this.selected)
         ? html`<cw-conversation .store=${this.store} .conversationId=${this.selected}></cw-conversation>`
         : html`<p class="muted">Pick a conversation. Press ? for keyboard shortcuts.</p>`}</section>`;
   }

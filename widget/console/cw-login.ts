@@ -14,11 +14,11 @@ export class CwLogin extends LitElement {
   @state() private busy = false;
 
   override render() {
-    return html`<main style="max-width:360px;margin:12vh auto;padding:0 16px">
+    return html`<main class="u-login">
       <form class="card" @submit=${this.submit}>
-        <h1 style="font-size:20px;margin:0 0 14px">Operator console</h1>
-        <p><label for="email">E-mail</label><br /><input id="email" name="email" type="email" autocomplete="username" required style="width:100%" /></p>
-        <p><label for="password">Password</label><br /><input id="password" name="password" type="password" autocomplete="current-password" required style="width:100%" /></p>
+        <h1 class="u-title">Operator console</h1>
+        <p><label for="email">E-mail</label><br /><input class="u-full" id="email" name="email" type="email" autocomplete="username" required /></p>
+        <p><label for="password">Password</label><br /><input class="u-full" id="password" name="password" type="password" autocomplete="current-password" required /></p>
         ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
         <button class="primary" type="submit" ?disabled=${this.busy}>Sign in</button>
       </form>

@@ -70,7 +70,7 @@ export class CwPrivacyTab extends LitElement {
             ${rows.map((r) => {
               const due = r.dueAt && isOpen(r.state) && r.state !== 'awaiting_verification' ? countdown(r.dueAt) : null;
               return html`<tr class="row" aria-selected=${String(r.id === this.selected)} @click=${() => this.open(r.id)}>
-                <td><button type="button" style="all:unset;cursor:pointer;text-decoration:underline" @click=${() => this.open(r.id)}>${r.reference}</button></td>
+                <td><button class="u-linklike" type="button" @click=${() => this.open(r.id)}>${r.reference}</button></td>
                 <td>${TYPE_LABEL[r.type]}</td>
                 <td data-state=${r.state}>${r.state.replace('_', ' ')}</td>
                 <td class=${due?.overdue ? 'overdue' : ''}>${due ? html`${formatTime(r.dueAt!)}<br />${due.text}` : '—'}</td>
@@ -132,8 +132,8 @@ export class CwPrivacyTab extends LitElement {
       <h2>File a request that came by e-mail</h2>
       <p class="muted">We mail the requester a link to confirm the address is theirs; the request counts as verified when they follow it.</p>
       <p><label for="f-type">Type</label><br /><select id="f-type" name="type">${REQUEST_TYPES.map((t) => html`<option value=${t}>${TYPE_LABEL[t]}</option>`)}</select></p>
-      <p><label for="f-email">Requester e-mail</label><br /><input id="f-email" name="email" type="email" required style="width:100%" /></p>
-      <p><label for="f-name">Name</label><br /><input id="f-name" name="name" style="width:100%" /></p>
+      <p><label for="f-email">Requester e-mail</label><br /><input class="u-full" id="f-email" name="email" type="email" required /></p>
+      <p><label for="f-name">Name</label><br /><input class="u-full" id="f-name" name="name" /></p>
       <p><label for="f-details">Details</label><br /><textarea id="f-details" name="details"></textarea></p>
       <p><label for="f-lang">Language of our mails</label><br /><select id="f-lang" name="lang"><option value="en">English</option><option value="ru">Русский</option></select></p>
       <button class="primary" type="submit">File and send the confirmation link</button>

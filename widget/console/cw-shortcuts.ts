@@ -45,7 +45,7 @@ export class CwShortcuts extends LitElement {
     return html`<dialog aria-labelledby="shortcuts-title">
       <h2 id="shortcuts-title">Keyboard shortcuts</h2>
       <table><tbody>${SHORTCUTS.map(([keys, what]) => html`<tr><td><kbd>${keys}</kbd></td><td>${what}</td></tr>`)}</tbody></table>
-      <form method="dialog" style="margin-top:12px;text-align:right"><button class="primary" autofocus>Close</button></form>
+      <form class="u-end-actions" method="dialog"><button class="primary" autofocus>Close</button></form>
     </dialog>`;
   }
 }

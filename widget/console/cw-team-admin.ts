@@ -35,7 +35,7 @@ export class CwTeamAdmin extends LitElement {
               <button type="button" class=${m.disabled ? '' : 'danger'} @click=${() => this.setDisabled(m.id, !m.disabled)} aria-label=${`${m.disabled ? 'Enable' : 'Disable'} ${m.name}`}>${m.disabled ? 'Enable' : 'Disable'}</button>
               <button type="button" @click=${() => this.reset(m.id, m.name)} aria-label=${`Reset the password of ${m.name}`}>Reset password</button>`}</td>
           </tr>`)}</tbody></table>
-        <form @submit=${this.add} style="display:flex;gap:8px;align-items:end;flex-wrap:wrap;margin-top:10px">
+        <form class="u-row u-wrap u-mt10" @submit=${this.add}>
           <div><label for="op-name">Name</label><br /><input id="op-name" name="name" required maxlength="100" /></div>
           <div><label for="op-email">E-mail</label><br /><input id="op-email" name="email" type="email" required /></div>
           <div><label for="op-role">Role</label><br /><select id="op-role" name="role"><option value="operator">Operator</option><option value="admin">Admin</option></select></div>
@@ -45,21 +45,21 @@ export class CwTeamAdmin extends LitElement {
       </section>
       <section class="card" aria-label="Inbox settings">
         <h2>Inbox settings</h2>
-        <form @submit=${this.saveSettings} style="display:flex;gap:12px;align-items:end;flex-wrap:wrap">
-          <label style="font-weight:400"><input type="checkbox" name="autoAssign" ?checked=${settings.autoAssign} /> Assign new conversations automatically (round robin among online operators)</label>
-          <div><label for="max-open">Open conversations per operator</label><br /><input id="max-open" name="max" type="number" min="1" max="100" .value=${String(settings.maxOpenPerOperator)} style="width:90px" /></div>
+        <form class="u-row u-wrap" @submit=${this.saveSettings}>
+          <label class="u-plain"><input type="checkbox" name="autoAssign" ?checked=${settings.autoAssign} /> Assign new conversations automatically (round robin among online operators)</label>
+          <div><label for="max-open">Open conversations per operator</label><br /><input class="u-w90" id="max-open" name="max" type="number" min="1" max="100" .value=${String(settings.maxOpenPerOperator)} /></div>
           <button type="submit">Save settings</button>
         </form>
       </section>
       <section class="card" aria-label="Canned replies">
         <h2>Canned replies</h2>
         <p class="muted">Operators insert these by typing "/" and the shortcut in the composer.</p>
-        <table><tbody>${canned.map((r) => html`<tr><td><code>/${r.shortcut}</code></td><td style="white-space:pre-wrap">${r.text}</td>
+        <table><tbody>${canned.map((r) => html`<tr><td><code>/${r.shortcut}</code></td><td class="u-pre">${r.text}</td>
           <td><button type="button" @click=${() => (this.editing = r)} aria-label=${`Edit /${r.shortcut}`}>Edit</button>
           <button type="button" class="danger" @click=${() => this.run(() => this.store.call(OperatorEvent.cannedDelete, { id: r.id }))} aria-label=${`Delete /${r.shortcut}`}>Delete</button></td></tr>`)}</tbody></table>
-        <form @submit=${this.saveCanned} style="display:grid;gap:6px;margin-top:10px">
+        <form class="u-stack" @submit=${this.saveCanned}>
           <div><label for="canned-shortcut">Shortcut</label><br /><input id="canned-shortcut" name="shortcut" required maxlength="32" pattern="[A-Za-z0-9][A-Za-z0-9_\\-]*" .value=${this.editing?.shortcut ?? ''} /></div>
-          <div><label for="canned-text">Text</label><br /><textarea id="canned-text" name="text" required maxlength="4000" style="width:100%;min-height:60px" .value=${this.editing?.text ?? ''}></textarea></div>
+          <div><label for="canned-text">Text</label><br /><textarea class="u-full u-tall" id="canned-text" name="text" required maxlength="4000" .value=${this.editing?.text ?? ''}></textarea></div>
           <div><button type="submit">${this.editing ? 'Save canned reply' : 'Add canned reply'}</button>
             ${this.editing ? html`<button type="button" @click=${() => (this.editing = null)}>Cancel</button>` : nothing}</div>
         </form>

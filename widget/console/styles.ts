@@ -21,6 +21,16 @@ export const consoleStyles = css`
   th, td { text-align: left; padding: 7px 8px; border-bottom: 1px solid var(--cw-border); vertical-align: top; }
   h2 { font-size: 18px; margin: 0 0 10px; }
   h3 { font-size: 15px; margin: 16px 0 6px; }
+  /* Small layout utilities: our CSP (style-src 'self') refuses style attributes, so layout lives here. */
+  .u-full { width: 100%; } .u-tall { min-height: 60px; } .u-w90 { width: 90px; } .u-grow { flex: 1; }
+  .u-plain { font-weight: 400; } .u-pre { white-space: pre-wrap; } .u-center { text-align: center; } .u-self-center { align-self: center; }
+  .u-row { display: flex; gap: 8px; align-items: end; } .u-wrap { flex-wrap: wrap; } .u-right { justify-content: flex-end; }
+  .u-stack { display: grid; gap: 6px; margin-top: 10px; } .u-column { min-height: 0; display: flex; flex-direction: column; }
+  .u-m0 { margin: 0; } .u-mt0 { margin-top: 0; } .u-mt10 { margin-top: 10px; } .u-end-actions { margin-top: 12px; text-align: right; }
+  .u-login { display: block; max-width: 360px; margin: 12vh auto; padding: 0 16px; } .u-title { font-size: 20px; margin: 0 0 14px; }
+  .u-dialog { border-radius: 12px; padding: 18px 22px; max-width: 380px; }
+  .u-linklike { all: unset; cursor: pointer; text-decoration: underline; } .u-linklike:focus-visible { outline: 3px solid var(--cw-accent); }
+  .u-alert-on-dark { color: #ffb4ab; }
 `;
 
 /** "in 3 days", "overdue by 2 days" — a countdown to a deadline. */

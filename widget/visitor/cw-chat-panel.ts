@@ -38,7 +38,7 @@ export class CwChatPanel extends LitElement {
   static override styles = [
     controls,
     css`
-    :host { display: block; }
+    :host { display: block; } cw-privacy-flow { flex: 1; min-height: 0; }
     .panel { box-sizing: border-box; width: 370px; height: min(580px, calc(100vh - 110px)); display: flex; flex-direction: column; background: var(--cw-bg); color: var(--cw-fg); border: 1px solid var(--cw-border); border-radius: 14px; box-shadow: 0 10px 40px rgba(0,0,0,.22); overflow: hidden; font: 15px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
     @media (max-width: 480px) { .panel { position: fixed; inset: 0; width: 100%; height: 100%; border-radius: 0; border: 0; } }
     header { background: var(--cw-accent); color: var(--cw-on-accent); padding: 10px 8px 10px 14px; display: flex; align-items: center; gap: 4px; }
@@ -128,7 +128,7 @@ export class CwChatPanel extends LitElement {
         <button type="button" part="close" aria-label=${t.closeChat} @click=${this.close}>×</button>
       </header>
       ${this.view === 'privacy'
-        ? html`<cw-privacy-flow tabindex="-1" style="flex:1" .connection=${c} .requests=${c.requests} .t=${t} locale=${this.config.lang} @cw-back=${this.showChat}></cw-privacy-flow>`
+        ? html`<cw-privacy-flow tabindex="-1" .connection=${c} .requests=${c.requests} .t=${t} locale=${this.config.lang} @cw-back=${this.showChat}></cw-privacy-flow>`
         : this.renderChat()}
       <div class="sr-only" aria-live="polite">${this.announcement}</div>
     </section>`;

@@ -25,7 +25,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { Ack } from '../../shared/errors';
 import { OPERATOR_NAMESPACE, OperatorEvent, VISITOR_NAMESPACE, VisitorEvent } from '../../shared/protocol';
 import type { ProbeStats } from '../../server/bench-probe';
-import { TestSmtp, codeIn } from '../helpers/smtp';
+import { BenchSmtp } from './bench-smtp';
 import { Histogram } from './histogram';
 import type { GeneratorHealth, WorkerReply } from './messages';
 import { ROOT, buildServer, startServer, startWorker, type ServerHandle, type WorkerHandle } from './processes';
@@ -185,7 +185,7 @@ function serverFigures(stats: ProbeStats) {
 
 class Bench {
   private server!: ServerHandle;
-  private smtp!: TestSmtp;
+  private smtp!: BenchSmtp;
   private visitorWorkers: WorkerHandle[] = [];
   private operatorWorker!: WorkerHandle;
   private dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-bench-'));
@@ -195,7 +195,7 @@ class Bench {
 
   async start(): Promise<void> {
     const o = this.options;
-    this.smtp = await new TestSmtp().start();
+    this.smtp = await new BenchSmtp().start();
     this.server = await startServer({
       DATABASE_PATH: path.join(this.dir, 'chat.db'),
       BUNDLE_DIR: path.join(this.dir, 'public'),
@@ -334,7 +334,7 @@ class Bench {
         const started = await call(socket, VisitorEvent.privacyStart, { type: 'access', email });
         if (!started.ok) throw new Error(started.error.code);
         const { verificationId } = started.data as { verificationId: string };
-        const code = codeIn(await this.smtp.waitFor(email, (m) => /\b\d{6}\b/.test(m.body), 60_000));
+        const code = await this.smtp.codeFor(email, 60_000);
         const done = await call(socket, VisitorEvent.privacyVerify, { verificationId, code });
         if (!done.ok) throw new Error(done.error.code);
         verified++;
@@ -354,6 +354,7 @@ class Bench {
       verified,
       errors,
       mailsReceived: this.smtp.mails.filter((m) => m.to.some((to) => to.endsWith('@bench.test'))).length,
+      smtpConnectionErrors: this.smtp.connectionErrors,
       startToVerifiedMs: total.summary(),
       seconds: Math.round((performance.now() - started) / 100) / 10,
     };

@@ -40,7 +40,7 @@ export interface BenchResults {
   };
   steady?: ChatPhase;
   privacy?: {
-    flow: { requesters: number; verified: number; mailsReceived: number; errors: Record<string, number>; startToVerifiedMs: LatencySummary; seconds: number };
+    flow: { requesters: number; verified: number; mailsReceived: number; smtpConnectionErrors: number; errors: Record<string, number>; startToVerifiedMs: LatencySummary; seconds: number };
     chat: ChatPhase;
   };
   ramp?: { stepSeconds: number; highestRateWithAckP99Under50ms: number; steps: Array<Record<string, unknown>> };
@@ -113,7 +113,7 @@ export function printReport(r: BenchResults): void {
   if (r.steady) lines.push(...chatTable('steady', r.steady));
   if (r.privacy) {
     const f = r.privacy.flow;
-    lines.push(`privacy: ${f.verified}/${f.requesters} verified, ${f.mailsReceived} mails to requesters (codes and confirmations), errors ${JSON.stringify(f.errors)}, start→verified p50 ${f.startToVerifiedMs.p50} p99 ${f.startToVerifiedMs.p99} ms`);
+    lines.push(`privacy: ${f.verified}/${f.requesters} verified, ${f.mailsReceived} mails to requesters (codes and confirmations), ${f.smtpConnectionErrors} SMTP connection errors, errors ${JSON.stringify(f.errors)}, start→verified p50 ${f.startToVerifiedMs.p50} p99 ${f.startToVerifiedMs.p99} ms`);
     lines.push(...chatTable('  chat meanwhile', r.privacy.chat));
   }
   if (r.ramp) {

@@ -38,7 +38,7 @@ describe('the widget on a host page with a strict CSP', () => {
     await new Promise((resolve) => host?.close(resolve));
   });
 
-  test('loads, styles itself, connects and chats both ways without a single CSP violation', async () => {
+  test('loads, styles itself, connects, chats both ways and opens the privacy view without a single CSP violation', async () => {
     const operator = operatorClient(app.url, await signIn(app.url));
     await connected(operator);
     const page = await browser.newPage();
@@ -65,6 +65,9 @@ describe('the widget on a host page with a strict CSP', () => {
     expect(message.text).toBe('Hello from a strict page');
     await ok(operator, OperatorEvent.messageSend, { conversationId: message.conversationId, clientId: 'strict-csp-reply-1', text: 'Hello back' });
     await page.getByRole('log', { name: 'Chat with us' }).getByText('Hello back').waitFor();
+    // The privacy-request view too.
+    await page.getByRole('button', { name: 'Privacy & my data' }).click();
+    await page.getByText('What would you like us to do with your data?').waitFor();
 
     expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([]);
     operator.close();

@@ -1,15 +1,14 @@
-import type { IncomingMessage } from 'node:http';
 import type { Socket as TcpSocket } from 'node:net';
 import type { Server } from 'socket.io';
 
 /** The parts of an Engine.IO connection this file touches. */
 interface EngineConnection {
-  request: IncomingMessage;
+  request: { socket: unknown };
   transport: { name: string; send(packets: unknown[]): void };
 }
 
 /**
- * Per-connection tuning of the Engine.IO layer under Socket.IO, each measured with `npm run bench`
+ * Per-connection tuning of the Engine.IO layer under Socket.IO, measured with `npm run bench`
  * (test/bench/RESULTS.md has the before/after figures):
  *
  * - **One write per batch.** While a WebSocket write is in flight Engine.IO queues further packets and then
@@ -17,16 +16,10 @@ interface EngineConnection {
  *   two packets for every visitor message in the inbox, so at 2,000 messages/s twenty consoles meant
  *   ~80,000 system calls a second, and `writev` was the largest item in the server's CPU profile. Corking
  *   the TCP socket around the queue's send turns each queue into one call.
- * - **The handshake request, slimmed.** Engine.IO keeps the upgrade's `IncomingMessage` for the whole
- *   connection; Socket.IO reads only its headers, URL, query and whether it was TLS when a namespace is
- *   joined (`socket.handshake`). Keeping just those lets the rest be collected — memory per idle
- *   connection is the budget that 10,000 visitors press on. (The Socket.IO docs' `request = null`
- *   would empty `socket.handshake`, which sign-in and the per-network limits read.)
  */
 export function tuneEngine(io: Server): void {
   io.engine.on('connection', (connection: EngineConnection) => {
-    const request = connection.request;
-    const tcp = request.socket as TcpSocket;
+    const tcp = connection.request.socket as TcpSocket;
     const transport = connection.transport;
     // Polling connections are left alone: their packets already leave in one HTTP response.
     if (transport.name === 'websocket') {
@@ -41,13 +34,5 @@ export function tuneEngine(io: Server): void {
         }
       };
     }
-    const slim = {
-      headers: request.headers,
-      url: request.url,
-      _query: (request as IncomingMessage & { _query?: unknown })._query,
-      connection: { encrypted: Boolean((request.socket as TcpSocket & { encrypted?: boolean }).encrypted) },
-      socket: { remoteAddress: request.socket.remoteAddress },
-    };
-    connection.request = slim as unknown as IncomingMessage;
   });
 }

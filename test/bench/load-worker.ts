@@ -41,6 +41,8 @@ class PhaseCounters {
   delivery = new Histogram();
   pending = new Map<string, number>();
   disconnects = 0;
+  /** Operators: how many were reconnected before the phase (dropped in an earlier one). */
+  reconnected = 0;
   private cpu = process.cpuUsage();
   private wall = performance.now();
 
@@ -102,6 +104,7 @@ function report(phase: string, c: PhaseCounters, extra: Partial<Extract<WorkerRe
     ack: c.ack.toJSON(),
     delivery: c.delivery.toJSON(),
     disconnects: c.disconnects,
+    reconnected: c.reconnected,
     health: c.health(),
     ...extra,
   });
@@ -218,46 +221,50 @@ function operatorRole(init: Extract<WorkerInit, { role: 'operators' }>) {
   const recent: string[] = [];
   let serial = 0;
 
+  /** Connects operator `index` (again, after a drop); false when refused. */
+  async function connectOne(index: number, errors: Record<string, number>): Promise<boolean> {
+    const cookie = init.cookies[index];
+    const socket: OperatorSocket = io(`${init.url}${OPERATOR_NAMESPACE}`, {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+      extraHeaders: { cookie },
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('connect_error', reject);
+      });
+    } catch (error) {
+      const key = error instanceof Error ? error.message : String(error);
+      errors[key] = (errors[key] ?? 0) + 1;
+      socket.close();
+      return false;
+    }
+    const bit = 1 << index;
+    socket.on(OperatorPush.messageNew, (message: MessageDto) => {
+      if (message.author !== 'visitor') return;
+      if (recent.length < 1000) recent.push(message.conversationId);
+      else recent[serial % 1000] = message.conversationId;
+      if (!message.clientId.startsWith(phasePrefix) || phasePrefix === '') return;
+      const mask = seenBy.get(message.clientId) ?? 0;
+      if (mask & bit) repeats++;
+      else {
+        seenBy.set(message.clientId, mask | bit);
+        perOperator[index]++;
+      }
+      const sentAt = sentAtOf(message.text);
+      if (sentAt !== null) counters.delivery.record(wallNow() - sentAt);
+    });
+    socket.on('disconnect', () => counters.disconnects++);
+    sockets[index] = socket;
+    return true;
+  }
+
   async function connect(): Promise<void> {
     const started = performance.now();
     const errors: Record<string, number> = {};
-    await Promise.all(
-      init.cookies.map(async (cookie, index) => {
-        const socket: OperatorSocket = io(`${init.url}${OPERATOR_NAMESPACE}`, {
-          transports: ['websocket'],
-          forceNew: true,
-          reconnection: false,
-          extraHeaders: { cookie },
-        });
-        try {
-          await new Promise<void>((resolve, reject) => {
-            socket.once('connect', resolve);
-            socket.once('connect_error', reject);
-          });
-        } catch (error) {
-          const key = error instanceof Error ? error.message : String(error);
-          errors[key] = (errors[key] ?? 0) + 1;
-          return;
-        }
-        const bit = 1 << index;
-        socket.on(OperatorPush.messageNew, (message: MessageDto) => {
-          if (message.author !== 'visitor') return;
-          if (recent.length < 1000) recent.push(message.conversationId);
-          else recent[serial % 1000] = message.conversationId;
-          if (!message.clientId.startsWith(phasePrefix) || phasePrefix === '') return;
-          const mask = seenBy.get(message.clientId) ?? 0;
-          if (mask & bit) repeats++;
-          else {
-            seenBy.set(message.clientId, mask | bit);
-            perOperator[index]++;
-          }
-          const sentAt = sentAtOf(message.text);
-          if (sentAt !== null) counters.delivery.record(wallNow() - sentAt);
-        });
-        socket.on('disconnect', () => counters.disconnects++);
-        sockets[index] = socket;
-      }),
-    );
+    await Promise.all(init.cookies.map((_cookie, index) => connectOne(index, errors)));
     const live = sockets.filter(Boolean);
     send({ type: 'connected', connected: live.length, failed: init.cookies.length - live.length, ms: Math.round(performance.now() - started), errors });
   }
@@ -284,7 +291,12 @@ function operatorRole(init: Extract<WorkerInit, { role: 'operators' }>) {
   return {
     connect,
     async run(cmd: Extract<WorkerCommand, { cmd: 'run' }>): Promise<void> {
+      // Operators cut off in an earlier phase (a ping timeout while the server was saturated) come back,
+      // as the console does, so every phase measures delivery to all of them.
+      const dropped = init.cookies.map((_c, i) => i).filter((i) => !sockets[i]?.connected);
+      await Promise.all(dropped.map((i) => connectOne(i, {})));
       counters = new PhaseCounters();
+      counters.reconnected = dropped.length;
       seenBy = new Map();
       perOperator = init.cookies.map(() => 0);
       repeats = 0;

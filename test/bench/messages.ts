@@ -38,6 +38,7 @@ export type WorkerReply =
       /** Operators only: visitor messages of this phase seen by every operator, by the one that saw fewest, and repeats. */
       seen?: { distinct: number; minPerOperator: number; maxPerOperator: number; repeats: number };
       disconnects: number;
+      reconnected: number;
       health: GeneratorHealth;
     }
   | { type: 'ids-written'; count: number }

@@ -11,6 +11,8 @@ export interface ChatPhase {
   errors: Record<string, number>;
   unanswered: number;
   disconnects: number;
+  /** Operators dropped in an earlier phase and connected again before this one. */
+  operatorsReconnectedBefore: number;
   ack: LatencySummary;
   visitorToOperator: LatencySummary;
   operatorToVisitor: LatencySummary;
@@ -90,7 +92,7 @@ function latencyRow(name: string, l: LatencySummary): string {
 
 function chatTable(title: string, c: ChatPhase): string[] {
   return [
-    `${title}: ${c.targetRate} msg/s target for ${c.seconds} s — achieved ${c.achievedRate}/s (${c.acked} acked of ${c.sent}; errors ${JSON.stringify(c.errors)}, unanswered ${c.unanswered}, disconnects ${c.disconnects})`,
+    `${title}: ${c.targetRate} msg/s target for ${c.seconds} s — achieved ${c.achievedRate}/s (${c.acked} acked of ${c.sent}; errors ${JSON.stringify(c.errors)}, unanswered ${c.unanswered}, disconnects ${c.disconnects}, operators reconnected before ${c.operatorsReconnectedBefore})`,
     latencyRow('ack (ms)', c.ack),
     latencyRow('visitor→operator (ms)', c.visitorToOperator),
     latencyRow('operator→visitor (ms)', c.operatorToVisitor),

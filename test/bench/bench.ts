@@ -328,8 +328,9 @@ class Bench {
     const one = async (i: number) => {
       const email = `requester${i}@bench.test`;
       const t0 = performance.now();
-      const socket = await connectSocket(`${this.server.url}${VISITOR_NAMESPACE}`, { 'x-forwarded-for': `10.200.${i >> 8}.${i & 255}` });
+      let socket: Socket | null = null;
       try {
+        socket = await connectSocket(`${this.server.url}${VISITOR_NAMESPACE}`, { 'x-forwarded-for': `10.200.${i >> 8}.${i & 255}` });
         const hello = await call(socket, VisitorEvent.hello, { lang: 'en' });
         if (!hello.ok) throw new Error(hello.error.code);
         const started = await call(socket, VisitorEvent.privacyStart, { type: 'access', email });
@@ -344,7 +345,7 @@ class Bench {
         const key = error instanceof Error ? error.message.slice(0, 60) : String(error);
         errors[key] = (errors[key] ?? 0) + 1;
       } finally {
-        socket.close();
+        socket?.close();
       }
     };
     // All at once, a second into the chat traffic.

@@ -14,6 +14,8 @@ const port = await app.listen();
 // `npm run bench` only: memory and event-loop figures over the IPC channel it opened (never the network).
 attachBenchProbe(app.writerStats);
 const base = config.publicUrl.includes(`:${config.port}`) ? config.publicUrl.replace(`:${config.port}`, `:${port}`) : config.publicUrl;
+// With PORT=0 the real port is known only now; links in mails must carry it.
+config.publicUrl = base;
 
 const lines = [
   '',

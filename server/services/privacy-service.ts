@@ -191,7 +191,7 @@ export class PrivacyService {
   }
 
   byReference(reference: string): PrivacyRequestDto | null {
-    const row = this.d.requests.all().find((r) => r.reference === reference);
+    const row = this.d.requests.byReference(reference);
     return row ? toPrivacyRequestDto(row) : null;
   }
 

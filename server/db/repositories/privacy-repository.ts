@@ -54,6 +54,7 @@ export class PrivacyRepository {
   private readonly suppressStmt;
   private readonly expireStmt;
   private readonly byEmailHashStmt;
+  private readonly byReferenceStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare(
@@ -90,6 +91,7 @@ export class PrivacyRepository {
     this.suppressStmt = db.prepare(
       `INSERT INTO marketing_suppressions (email_hash, request_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
     );
+    this.byReferenceStmt = db.prepare(`SELECT ${COLUMNS} FROM privacy_requests WHERE reference = ?`);
     this.byEmailHashStmt = db.prepare(`SELECT ${COLUMNS} FROM privacy_requests WHERE email_hash = ? ORDER BY id`);
     this.expireStmt = db.prepare(
       `SELECT ${COLUMNS} FROM privacy_requests WHERE state = 'awaiting_verification' AND received_at < ?`,
@@ -138,6 +140,10 @@ export class PrivacyRepository {
 
   suppressMarketing(emailHash: Buffer, requestId: number, now: number): void {
     this.suppressStmt.run(emailHash, requestId, now);
+  }
+
+  byReference(reference: string): PrivacyRequestRow | null {
+    return (this.byReferenceStmt.get(reference) as PrivacyRequestRow | undefined) ?? null;
   }
 
   byEmailHash(emailHash: Buffer): PrivacyRequestRow[] {

@@ -43,7 +43,7 @@ export class CwChatPanel extends LitElement {
     @media (max-width: 480px) { .panel { position: fixed; inset: 0; width: 100%; height: 100%; border-radius: 0; border: 0; } }
     header { background: var(--cw-accent); color: var(--cw-on-accent); padding: 10px 8px 10px 14px; display: flex; align-items: center; gap: 4px; }
     h2 { font-size: 16px; margin: 0; flex: 1; }
-    .presence { font-size: 13px; display: block; font-weight: 400; }
+    .presence { font-size: 13px; display: block; font-weight: 400; min-height: 1.4em; }
     header button { all: unset; cursor: pointer; width: 36px; height: 36px; text-align: center; border-radius: 8px; font-size: 20px; }
     .panel header button:focus-visible { outline: 2px solid var(--cw-on-accent); outline-offset: -2px; }
     .log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 6px; }

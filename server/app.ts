@@ -93,7 +93,7 @@ export function createApp(parts: AppParts) {
     integrations: new IntegrationRepository(db),
     notes: new NoteRepository(db),
   };
-  const mailer = parts.mailer ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createOutboxMailer(repos.mail, clock, log, () => config.publicUrl));
+  const mailer = parts.mailer ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createOutboxMailer(repos.mail, clock, log));
   const mail = new MailQueue(mailer, log);
   const writer = new BatchWriter(db);
   const webhooks = new WebhookService(repos.integrations, clock, log);

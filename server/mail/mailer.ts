@@ -28,12 +28,12 @@ export function createSmtpMailer(url: string, from: string): Mailer {
 }
 
 /** Keeps mails in the database for admins to read in the console; the log says one arrived (not to whom). */
-export function createOutboxMailer(repo: MailRepository, clock: Clock, log: Logger, publicUrl: () => string): Mailer {
+export function createOutboxMailer(repo: MailRepository, clock: Clock, log: Logger): Mailer {
   return {
     kind: 'outbox',
     async send(mail) {
       const id = repo.insert(mail.to, mail.subject, mail.text, clock.now());
-      log.info({ outboxId: id }, `mail #${id} is in the dev outbox: ${publicUrl()}/console#outbox`);
+      log.info({ outboxId: id }, `mail #${id} is in the dev outbox (console: Admin → Dev outbox)`);
     },
     close: () => {},
   };

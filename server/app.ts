@@ -47,6 +47,7 @@ import { ChatService } from './services/chat-service';
 import { InboxService } from './services/inbox-service';
 import { NoteService } from './services/note-service';
 import { PresenceService } from './services/presence-service';
+import { PrivacyRegister } from './services/privacy-register';
 import { PrivacyService } from './services/privacy-service';
 import { RetentionService } from './services/retention-service';
 import { RequestExecution } from './services/request-execution';
@@ -159,7 +160,7 @@ export function createApp(parts: AppParts) {
     }),
   );
   web.use(express.json({ limit: '32kb' }));
-  const routeDeps = { privacy, auth, admin, exports: repos.exports, audit: repos.audit, clock };
+  const routeDeps = { privacy, register: new PrivacyRegister(repos.requests, repos.audit, clock), auth, admin, exports: repos.exports, audit: repos.audit, clock };
   web.use('/api/auth', authRoutes(auth, secure));
   web.use('/api/v1', privacyApiRoutes(routeDeps));
   web.use('/api/admin', adminRoutes(routeDeps));

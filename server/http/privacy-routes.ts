@@ -8,6 +8,7 @@ import type { ExportRepository } from '../db/repositories/export-repository';
 import type { AuditRepository } from '../db/repositories/audit-repository';
 import type { AdminService } from '../services/admin-service';
 import type { AuthService } from '../services/auth-service';
+import type { PrivacyRegister } from '../services/privacy-register';
 import type { PrivacyService } from '../services/privacy-service';
 import { RateLimiter } from '../services/rate-limiter';
 import { requireOperator, sameOriginOnly } from './auth-routes';
@@ -28,6 +29,7 @@ function page(title: string, body: string): string {
 
 export interface PrivacyRouteDeps {
   privacy: PrivacyService;
+  register: PrivacyRegister;
   auth: AuthService;
   admin: AdminService;
   exports: ExportRepository;
@@ -130,12 +132,12 @@ export function adminRoutes(deps: PrivacyRouteDeps): Router {
   const router = Router();
   router.get('/privacy-register.csv', requireOperator(deps.auth, 'admin'), (req, res) => {
     res.setHeader('Content-Disposition', 'attachment; filename="privacy-register.csv"');
-    res.type('text/csv').send(deps.privacy.registerCsv(req.operator!));
+    res.type('text/csv').send(deps.register.registerCsv(req.operator!));
   });
   router.get('/privacy-requests/:id/record.json', requireOperator(deps.auth), (req, res) => {
     const id = v.safeParse(v.pipe(v.string(), v.regex(/^\d{1,12}$/), v.transform(Number)), req.params.id);
     if (!id.success) throw new AppError('invalid_payload', 'The request id is a number.');
-    const record = deps.privacy.closureRecord(req.operator!, id.output);
+    const record = deps.register.closureRecord(req.operator!, id.output);
     res.setHeader('Content-Disposition', `attachment; filename="${String(record.reference)}-record.json"`);
     res.json(record);
   });

@@ -67,13 +67,16 @@ export class ChatService {
 
   async visitorSend(visitorId: number, input: VisitorSendInput, raw: VisitorContext | null): Promise<MessageDto> {
     const page = raw && cleanContext(raw);
-    if (!this.isResend(visitorId, input.clientId)) this.countMessage(visitorId);
     const outcome = await this.writer.write(() => {
       const now = this.clock.now();
       let conversation = this.conversations.byVisitor(visitorId);
+      const existing = conversation && this.messages.byClientId(conversation.rowId, conversation.id, input.clientId);
+      // A resend of a stored message is answered as before and costs nothing against the limits.
+      if (!existing) this.countMessage(visitorId);
       if (!conversation) conversation = this.conversations.create(randomToken(12), visitorId, page, now);
       else if (page && pageChanged(conversation, page)) this.conversations.setPage(conversation.rowId, page);
-      return this.store(conversation, { clientId: input.clientId, text: input.text, author: 'visitor', operatorId: null, operatorName: null, now });
+      const message = { clientId: input.clientId, text: input.text, author: 'visitor' as const, operatorId: null, operatorName: null, now };
+      return this.store(conversation, message, existing);
     });
     if (outcome.created) this.publish(outcome.message, outcome.conversation);
     return outcome.message;
@@ -95,7 +98,8 @@ export class ChatService {
       const conversation = this.requireConversation(input.conversationId);
       // Answering an unassigned conversation takes it, as in every shared inbox.
       if (conversation.assignedOperatorId === null) this.conversations.claim(conversation.rowId, operator.id, now);
-      return this.store(conversation, { clientId: input.clientId, text: input.text, author: 'operator', operatorId: operator.id, operatorName: operator.name, now });
+      const existing = this.messages.byClientId(conversation.rowId, conversation.id, input.clientId);
+      return this.store(conversation, { clientId: input.clientId, text: input.text, author: 'operator', operatorId: operator.id, operatorName: operator.name, now }, existing);
     });
     if (outcome.created) this.publish(outcome.message, outcome.conversation);
     return outcome.message;
@@ -159,12 +163,6 @@ export class ChatService {
     this.bus.emit('typing:changed', { conversationId, visitorId: conversation.visitorId, from, typing, name });
   }
 
-  /** A resend of a stored message is answered as before and costs nothing against the limits. */
-  private isResend(visitorId: number, clientId: string): boolean {
-    const conversation = this.conversations.byVisitor(visitorId);
-    return conversation !== null && this.messages.byClientId(conversation.rowId, conversation.id, clientId) !== null;
-  }
-
   private countMessage(visitorId: number): void {
     const key = String(visitorId);
     // Both windows count every try, so hammering while limited keeps the visitor limited.
@@ -189,8 +187,9 @@ export class ChatService {
   private store(
     conversation: ConversationRow,
     m: { clientId: string; text: string; author: 'visitor' | 'operator'; operatorId: number | null; operatorName: string | null; now: number },
+    /** The message already stored under this client id in this conversation, if any (looked up by the caller). */
+    existing: MessageDto | null,
   ): { message: MessageDto; created: boolean; conversation: ConversationRow } {
-    const existing = this.messages.byClientId(conversation.rowId, conversation.id, m.clientId);
     if (existing) {
       // A resend: same answer as the first time. A different body under the same id is a client bug.
       if (existing.text !== m.text || existing.author !== m.author) {

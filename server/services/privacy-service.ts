@@ -222,49 +222,6 @@ export class PrivacyService {
     return stale.length;
   }
 
-  /**
-   * The record of one closed request for the file (Roskomnadzor order 179 wants proof of destruction:
-   * a record plus the event-log extract): what was done, when, by whom, how — without the address.
-   */
-  closureRecord(operator: OperatorRow, id: number): Record<string, unknown> {
-    const row = this.require(id);
-    if (isOpen(row.state)) throw new AppError('invalid_state', 'The record exists once the request is closed.');
-    const now = this.d.clock.now();
-    this.d.audit.append(row.id, now, actorOf(operator), 'record exported', null);
-    const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
-    return {
-      format: 'cw-privacy-record/1',
-      generatedAt: new Date(now).toISOString(),
-      reference: row.reference,
-      type: row.type,
-      state: row.state,
-      jurisdiction: row.jurisdiction,
-      requesterHash: row.emailHash.toString('hex'),
-      receivedAt: iso(row.receivedAt),
-      verifiedAt: iso(row.verifiedAt),
-      dueAt: iso(row.dueAt),
-      closedAt: iso(row.completedAt),
-      method: row.type === 'erasure' && row.state === 'completed' ? 'Rows deleted from the SQLite database in one transaction (DELETE); the ticket keeps only a keyed HMAC of the e-mail.' : null,
-      result: row.resultJson ? JSON.parse(row.resultJson) : null,
-      retained: row.retainedNote,
-      rejectionReason: row.rejectionReason,
-      events: this.d.audit.list(row.id).map((e) => ({ at: new Date(e.at).toISOString(), actor: e.actor, action: e.action, detail: e.detail })),
-    };
-  }
-
-  /** The register of requests as CSV, for record-keeping (no e-mail addresses: the keyed hash stands in). */
-  registerCsv(operator: OperatorRow): string {
-    this.d.audit.append(null, this.d.clock.now(), actorOf(operator), 'register exported', null);
-    const header = ['reference', 'type', 'state', 'jurisdiction', 'source', 'requester_hash', 'received_at', 'verified_at', 'due_at', 'extended', 'completed_at', 'rejection_reason', 'result'];
-    const iso = (t: number | null) => (t === null ? '' : new Date(t).toISOString());
-    const lines = this.d.requests.all().map((r) =>
-      [r.reference, r.type, r.state, r.jurisdiction, r.source, r.emailHash.toString('hex').slice(0, 16), iso(r.receivedAt), iso(r.verifiedAt), iso(r.dueAt), r.extended ? 'yes' : 'no', iso(r.completedAt), r.rejectionReason ?? '', r.resultJson ?? '']
-        .map(csvCell)
-        .join(','),
-    );
-    return [header.join(','), ...lines].join('\r\n') + '\r\n';
-  }
-
   // ---- internals; each runs inside a transaction ----
 
   private async fileWithLink(input: PrivacyFileInput, source: 'operator' | 'api', actor: string): Promise<PrivacyRequestDto> {
@@ -451,11 +408,6 @@ export class PrivacyService {
   }
 }
 
-function actorOf(operator: OperatorRow): string {
+export function actorOf(operator: OperatorRow): string {
   return `operator #${operator.id} (${operator.name})`;
-}
-
-function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

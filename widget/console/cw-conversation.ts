@@ -6,13 +6,10 @@ import { linkify } from '../common/linkify';
 import { RpcError } from '../common/rpc';
 import type { ConsoleStore } from './console-store';
 import { consoleStyles, formatTime } from './styles';
+import { newClientId } from '../common/client-id';
 
 type Mode = 'reply' | 'note';
 type Item = { kind: 'message'; m: MessageDto } | { kind: 'note'; n: NoteDto };
-
-export function newClientId(): string {
-  return crypto.getRandomValues(new Uint32Array(4)).reduce((s, n) => s + n.toString(36).padStart(7, '0'), '');
-}
 
 /** The visitor's local time now, or null when the zone is unknown. */
 function localTime(zone: string | null): string | null {

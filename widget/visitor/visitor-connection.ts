@@ -5,6 +5,7 @@ import type { PrivacyStartInput } from '../../shared/schemas';
 import type { Lang, MessageDto, VisitorRequestDto } from '../../shared/types';
 import { RpcError, rpc } from '../common/rpc';
 import { STORAGE, type IdentifyData } from '../common/widget-api';
+import { newClientId } from '../common/client-id';
 
 export interface PendingMessage {
   clientId: string;
@@ -35,11 +36,6 @@ export function save(key: string, value: unknown): void {
   } catch {
     /* storage full or blocked: the chat still works, it just won't survive a reload */
   }
-}
-
-function newClientId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 /**

@@ -254,9 +254,9 @@ export function createApp(parts: AppParts) {
   bus.on('canned:changed', () => operatorNsp.to(rooms.operators).emit(OperatorPush.canned, canned.list()));
   bus.on('settings:changed', ({ settings }) => operatorNsp.to(rooms.operators).emit(OperatorPush.settings, settings));
 
-  bus.on('message:created', ({ message, visitorId }) => {
+  bus.on('message:created', ({ message, conversation, visitorId }) => {
     visitorNsp.to(rooms.visitor(visitorId)).emit(VisitorPush.messageNew, message);
-    operatorNsp.to(rooms.operators).emit(OperatorPush.messageNew, message);
+    operatorNsp.to(rooms.operators).emit(OperatorPush.messageNew, { message, conversation });
   });
   bus.on('conversation:changed', ({ conversation }) => {
     operatorNsp.to(rooms.operators).emit(OperatorPush.conversationUpsert, conversation);

@@ -3,7 +3,8 @@ import type { ConversationDto, InboxSettingsDto, MessageDto, NoteDto, PrivacyReq
 
 /** Domain events services publish; the realtime layer turns them into socket pushes. */
 export interface DomainEvents {
-  'message:created': { message: MessageDto; visitorId: number };
+  /** A stored message and its conversation as read after the write (operators get both in one push). */
+  'message:created': { message: MessageDto; conversation: ConversationDto; visitorId: number };
   'conversation:changed': { conversation: ConversationDto; visitorId: number };
   'typing:changed': { conversationId: string; visitorId: number; from: 'visitor' | 'operator'; typing: boolean; name: string | null };
   'privacy:changed': { request: PrivacyRequestDto };

@@ -213,9 +213,18 @@ export interface VisitorServerToClient {
 }
 
 export type OperatorClientToServer = Handlers<OperatorRpc>;
+
+/**
+ * A new message together with its conversation as it stands after it: one push updates both the open
+ * thread and the inbox row (preview, sequence, waiting time), instead of a message and an upsert.
+ */
+export interface OperatorMessagePush {
+  message: MessageDto;
+  conversation: ConversationDto;
+}
 export interface OperatorServerToClient {
   [OperatorPush.conversationUpsert]: (conversation: ConversationDto) => void;
-  [OperatorPush.messageNew]: (message: MessageDto) => void;
+  [OperatorPush.messageNew]: (push: OperatorMessagePush) => void;
   [OperatorPush.typing]: (state: { conversationId: string; typing: boolean }) => void;
   [OperatorPush.privacyUpsert]: (request: PrivacyRequestDto) => void;
   [OperatorPush.noteNew]: (note: NoteDto) => void;

@@ -205,11 +205,13 @@ export class ChatService {
     return { message, created: true, conversation };
   }
 
+  /**
+   * One event per stored message, with the conversation read now: a claim or assignment committed since the
+   * write has already been pushed, so the state sent here is never older than one operators already hold.
+   */
   private publish(message: MessageDto, conversation: ConversationRow): void {
-    this.bus.emit('message:created', { message, visitorId: conversation.visitorId });
-    // Read again: a listener (auto-assignment) may have changed it in the meantime.
-    const now = this.conversations.byRowId(conversation.rowId) ?? conversation;
-    this.bus.emit('conversation:changed', { conversation: toConversationDto(now), visitorId: conversation.visitorId });
+    const current = this.conversations.byRowId(conversation.rowId) ?? conversation;
+    this.bus.emit('message:created', { message, conversation: toConversationDto(current), visitorId: conversation.visitorId });
   }
 
   private changed(rowId: number): ConversationDto {

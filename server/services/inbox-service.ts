@@ -48,7 +48,8 @@ export class InboxService {
   ) {
     this.settingsCache = { ...DEFAULT_SETTINGS, ...deps.settings.get<Partial<InboxSettingsDto>>(SETTINGS_KEY, {}) };
     deps.bus.on('message:created', ({ message }) => {
-      if (message.author === 'visitor' && this.settingsCache.autoAssign) this.autoAssign(message.conversationId);
+      // After the message's own push (a microtask later), so operators see the assignment as the newer state.
+      if (message.author === 'visitor' && this.settingsCache.autoAssign) queueMicrotask(() => this.autoAssign(message.conversationId));
     });
     deps.bus.on('conversation:changed', ({ conversation }) => {
       // A resolved conversation frees a slot: someone waiting may now be assigned.

@@ -242,7 +242,7 @@ function operatorRole(init: Extract<WorkerInit, { role: 'operators' }>) {
       return false;
     }
     const bit = 1 << index;
-    socket.on(OperatorPush.messageNew, (message: MessageDto) => {
+    socket.on(OperatorPush.messageNew, ({ message }: { message: MessageDto }) => {
       if (message.author !== 'visitor') return;
       if (recent.length < 1000) recent.push(message.conversationId);
       else recent[serial % 1000] = message.conversationId;

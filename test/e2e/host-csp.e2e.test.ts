@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { OperatorEvent } from '../../shared/protocol';
+import { OperatorEvent, OperatorPush, type OperatorMessagePush } from '../../shared/protocol';
 import { launchBrowser } from '../helpers/browser';
 import { connected, next, ok, operatorClient, signIn, startTestApp, type TestApp } from '../helpers/test-app';
 
@@ -58,10 +58,10 @@ describe('the widget on a host page with a strict CSP', () => {
 
     await launcher.click();
     const composer = page.getByLabel('Message');
-    const arrived = next<{ text: string; conversationId: string }>(operator, 'message:new');
+    const arrived = next<OperatorMessagePush>(operator, OperatorPush.messageNew);
     await composer.fill('Hello from a strict page');
     await composer.press('Enter');
-    const message = await arrived;
+    const { message } = await arrived;
     expect(message.text).toBe('Hello from a strict page');
     await ok(operator, OperatorEvent.messageSend, { conversationId: message.conversationId, clientId: 'strict-csp-reply-1', text: 'Hello back' });
     await page.getByRole('log', { name: 'Chat with us' }).getByText('Hello back').waitFor();

@@ -175,7 +175,8 @@ export class CatchingUpOperator {
       this.conversations.set(conversation.id, conversation);
       if (conversation.lastSeq > this.lastSeq(conversation.id)) void this.load(conversation.id);
     });
-    this.socket.on(OperatorPush.messageNew, (message) => {
+    this.socket.on(OperatorPush.messageNew, ({ message, conversation }) => {
+      this.conversations.set(conversation.id, conversation);
       if (message.seq > this.lastSeq(message.conversationId) + 1) void this.load(message.conversationId);
       else this.merge(message.conversationId, [message]);
     });

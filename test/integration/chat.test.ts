@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import type { Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { Ack } from '../../shared/errors';
-import { OperatorEvent, OperatorPush, VisitorEvent, VisitorPush, type HelloResult } from '../../shared/protocol';
+import { OperatorEvent, OperatorPush, VisitorEvent, VisitorPush, type HelloResult, type OperatorMessagePush } from '../../shared/protocol';
 import { MAX_MESSAGE_LENGTH } from '../../shared/schemas';
 import type { ConversationDto, MessageDto } from '../../shared/types';
 import type { Db } from '../../server/db/open';
@@ -135,8 +135,7 @@ describe('messages between visitor and operator', () => {
   test('a visitor message is acknowledged only once stored and reaches a signed-in operator live', async () => {
     const operator = await newOperator();
     const { socket: visitor } = await newVisitor();
-    const upsert = next<ConversationDto>(operator, OperatorPush.conversationUpsert);
-    const pushed = next<MessageDto>(operator, OperatorPush.messageNew);
+    const pushed = next<OperatorMessagePush>(operator, OperatorPush.messageNew);
 
     const clientId = newClientId();
     const message = await send(visitor, 'Hello, is anyone there?', clientId);
@@ -151,8 +150,9 @@ describe('messages between visitor and operator', () => {
     }
     expect(message).toMatchObject({ seq: 1, clientId, author: 'visitor', text: 'Hello, is anyone there?', operatorName: null });
 
-    expect(await pushed).toEqual(message);
-    const conversation = await upsert;
+    // One push carries the message and the inbox row it changed.
+    const { message: live, conversation } = await pushed;
+    expect(live).toEqual(message);
     expect(conversation).toMatchObject({ id: message.conversationId, lastSeq: 1, lastMessagePreview: 'Hello, is anyone there?', status: 'open' });
   });
 

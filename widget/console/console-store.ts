@@ -70,12 +70,13 @@ export class ConsoleStore implements ReactiveController {
       if (err.message === 'unauthorized') location.reload();
     });
     socket.on(OperatorPush.conversationUpsert, (c) => {
-      const known = this.conversations.get(c.id);
-      this.conversations.set(c.id, c);
-      if (c.lastSeq > 0 && (!known || known.lastSeq === 0)) this.listener?.arrived('conversation', c, c.lastMessagePreview ?? '');
+      this.upsert(c);
       this.changed();
     });
-    socket.on(OperatorPush.messageNew, (m) => this.onMessage(m));
+    socket.on(OperatorPush.messageNew, ({ message, conversation }) => {
+      this.upsert(conversation);
+      this.onMessage(message);
+    });
     socket.on(OperatorPush.noteNew, (n) => this.mergeNotes(n.conversationId, [n]));
     socket.on(OperatorPush.typing, ({ conversationId, typing }) => {
       if (typing) this.typing.add(conversationId);
@@ -167,6 +168,13 @@ export class ConsoleStore implements ReactiveController {
     void this.call(OperatorEvent.conversationRead, { conversationId, seq: conversation.lastSeq }).catch(() => {});
   }
 
+  /** A conversation's newer state; its first message announces it as a new conversation. */
+  private upsert(c: ConversationDto): void {
+    const known = this.conversations.get(c.id);
+    this.conversations.set(c.id, c);
+    if (c.lastSeq > 0 && (!known || known.lastSeq === 0)) this.listener?.arrived('conversation', c, c.lastMessagePreview ?? '');
+  }
+
   private onMessage(message: MessageDto): void {
     const id = message.conversationId;
     if (message.author === 'visitor') {
@@ -178,7 +186,7 @@ export class ConsoleStore implements ReactiveController {
       if (conversation && message.seq > 1) this.listener?.arrived('message', conversation, message.text);
     }
     const known = this.messages.get(id);
-    if (!known) return this.changed(); // not opened here; the list's preview comes with conversation:upsert
+    if (!known) return this.changed(); // not opened here; the list's row was updated from the same push
     const last = known.at(-1)?.seq ?? 0;
     if (message.seq > last + 1) void this.loadMessages(id);
     else this.merge(id, [message]);

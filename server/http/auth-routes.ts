@@ -41,7 +41,7 @@ export function authRoutes(auth: AuthService, secureCookies: boolean): Router {
   router.post('/login', sameOriginOnly, async (req, res) => {
     const input = parseBody(loginSchema, req);
     const session = await auth.signIn(input.email, input.password, abuseKey(req.ip ?? ''));
-    res.setHeader('Set-Cookie', sessionCookie(session.token, session.expiresAt, secureCookies));
+    res.setHeader('Set-Cookie', sessionCookie(session.token, session.lifetimeMs, secureCookies));
     res.json({ ok: true, data: { operator: session.operator } });
   });
 

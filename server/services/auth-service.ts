@@ -45,7 +45,7 @@ export class AuthService {
   }
 
   /** Checks the password; returns a new session token. Same error whether the account exists or not. */
-  async signIn(email: string, password: string, ip: string): Promise<{ token: string; operator: OperatorDto; expiresAt: number }> {
+  async signIn(email: string, password: string, ip: string): Promise<{ token: string; operator: OperatorDto; expiresAt: number; lifetimeMs: number }> {
     const accountKey = email.toLowerCase();
     if (!this.accountFailures.allowed(accountKey) || !this.ipFailures.allowed(ip)) {
       throw new AppError('rate_limited', 'Too many failed sign-ins. Try again in 15 minutes.');
@@ -64,7 +64,7 @@ export class AuthService {
     const expiresAt = now + this.sessionTtlMs;
     this.operators.purgeExpiredSessions(now);
     this.operators.createSession(sha256(token), row.id, now, expiresAt);
-    return { token, operator: toOperatorDto(row), expiresAt };
+    return { token, operator: toOperatorDto(row), expiresAt, lifetimeMs: this.sessionTtlMs };
   }
 
   /** The enabled operator behind a session token, or null. */

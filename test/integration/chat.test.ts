@@ -535,11 +535,14 @@ describe('HTTP sign-in', () => {
     expect(await me.json()).toEqual({ ok: true, data: { operator: { id: 1, email: ADMIN.email, name: 'Admin', role: 'admin' } } });
   });
 
-  test('the session cookie is httpOnly and SameSite=Strict', async () => {
+  test('the session cookie is httpOnly and SameSite=Strict, and lasts the session lifetime by Max-Age, whatever the browser clock says', async () => {
     const res = await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
     expect(res.status).toBe(200);
     const cookie = res.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Strict/i);
+    // An absolute Expires is judged by the browser's clock: one running ahead would drop the session at once.
+    expect(cookie).toContain(`Max-Age=${t.config.sessionTtlMs / 1000}`);
+    expect(cookie).not.toMatch(/Expires=/i);
   });
 });

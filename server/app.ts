@@ -9,8 +9,8 @@ import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 import { OPERATOR_NAMESPACE, OperatorPush, VISITOR_NAMESPACE, VisitorPush } from '../shared/protocol';
 import { systemClock, type Clock } from './clock';
+import { startChatWriter } from './chat-writer';
 import type { Config } from './config';
-import { BatchWriter } from './db/batch-writer';
 import type { Db } from './db/open';
 import { AuditRepository } from './db/repositories/audit-repository';
 import { CannedReplyRepository } from './db/repositories/canned-reply-repository';
@@ -96,12 +96,12 @@ export function createApp(parts: AppParts) {
   };
   const mailer = parts.mailer ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createOutboxMailer(repos.mail, clock, log));
   const mail = new MailQueue(mailer, log);
-  const writer = new BatchWriter(db);
+  const writer = startChatWriter(db, config.visitorMessageLimits, log);
   const webhooks = new WebhookService(repos.integrations, clock, log);
 
   const auth = new AuthService(repos.operators, clock, config.sessionTtlMs);
   const visitors = new VisitorService(repos.visitors, writer, clock, secrets.identitySecret);
-  const chat = new ChatService(repos.conversations, repos.messages, writer, bus, clock, config.visitorMessageLimits);
+  const chat = new ChatService(repos.conversations, repos.messages, writer, bus, clock);
   const admin = new AdminService(repos.integrations, repos.mail, clock);
   const presence = new PresenceService(repos.operators, bus);
   const team = new TeamService(repos.operators, auth, presence, bus, clock);
@@ -313,10 +313,10 @@ export function createApp(parts: AppParts) {
       retention.stop();
       offlineReplies.stop();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Writes queued now commit; later ones are refused with a retryable answer.
-      writer.close();
-      // The acknowledgements of those writes go out in this turn's continuations: let them be written
-      // before the transports close.
+      // Writes asked for so far commit; later ones are refused with a retryable answer.
+      await withinDeadline(writer.close());
+      // The acknowledgements of those writes went out in the continuations of their commits: let them be
+      // written before the transports close.
       await new Promise((resolve) => setImmediate(resolve));
       // Closes every transport without a Socket.IO "disconnect" packet, so clients treat it as a
       // dropped connection and reconnect (a server-side disconnect would tell them not to).

@@ -50,14 +50,15 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
 
     on(socket, VisitorEvent.hello, async (input) => {
       const { visitor, token } = await deps.visitors.resume(input, ip);
-      // The socket may have gone while the hello's write was committed; rooms joined now would never be left.
+      // Only a coarse device summary is kept of the user agent; the IP address is never stored.
+      const page = input.page ? { ...input.page, device: summariseUserAgent(socket.handshake.headers['user-agent']) } : null;
+      if (page) await deps.chat.visitorSeen(visitor.id, page);
+      // The socket may have gone while the hello's writes were committed; rooms joined now would never be left.
       if (socket.disconnected) throw new AppError('unauthorized', 'This connection has closed.');
       if (socket.data.visitorId !== null && socket.data.visitorId !== visitor.id) socket.leave(rooms.visitor(socket.data.visitorId));
       socket.data.visitorId = visitor.id;
       socket.data.lang = input.lang ?? visitor.lang;
-      // Only a coarse device summary is kept of the user agent; the IP address is never stored.
-      socket.data.page = input.page ? { ...input.page, device: summariseUserAgent(socket.handshake.headers['user-agent']) } : null;
-      if (socket.data.page) deps.chat.visitorSeen(visitor.id, socket.data.page);
+      socket.data.page = page;
       socket.join(rooms.visitor(visitor.id));
       if (input.requestTokens?.length) {
         for (const { requestId } of deps.privacy.trackedRequests(input.requestTokens)) socket.join(rooms.request(requestId));

@@ -2,24 +2,22 @@ import { AppError } from '../../shared/errors';
 import type { ConversationView, OperatorSendInput, VisitorSendInput } from '../../shared/schemas';
 import type { ConversationDto, Lang, MessageDto } from '../../shared/types';
 import type { Clock } from '../clock';
-import { randomToken } from '../crypto';
-import type { BatchWriter } from '../db/batch-writer';
+import type { ThreadWriter } from '../db/writer';
 import type { ConversationRepository, ConversationRow, VisitorContext } from '../db/repositories/conversation-repository';
 import type { MessageRepository } from '../db/repositories/message-repository';
 import type { OperatorRow } from '../db/repositories/operator-repository';
 import type { EventBus } from '../events';
+import type { ChatWrites, StoredMessage } from './chat-writes';
 import { checkTimezone, cleanReferrer } from './visitor-context';
 import { RateLimiter } from './rate-limiter';
+
+export { MESSAGE_BURST, MESSAGE_SUSTAINED } from './chat-writes';
 
 const DEFAULT_PAGE = 50;
 
 /** The system note a left contact e-mail becomes, in the visitor's language (both sides read it). */
 const CONTACT_NOTE: Record<Lang, string> = { en: 'E-mail for a reply:', ru: 'Почта для ответа:' };
 
-/** A visitor may send this many messages in a short window (someone typing fast)… */
-export const MESSAGE_BURST = { limit: 10, windowMs: 10_000 };
-/** …and this many in an hour (a long, busy chat, but not a bot at one a second). Resends do not count. */
-export const MESSAGE_SUSTAINED = { limit: 200, windowMs: 60 * 60 * 1000 };
 /** Typing notices forwarded per conversation and side. */
 export const TYPING_LIMIT = { limit: 20, windowMs: 10_000 };
 
@@ -30,24 +28,19 @@ export function toConversationDto(row: ConversationRow): ConversationDto {
 
 /**
  * Conversations and messages: who may write where, exactly-once storage by client id, sequence order.
- * Writes go through the batch writer, so a message is acknowledged only after its transaction commits.
+ * Messages are written by the writer thread's procedures (chat-writes.ts), so a message is acknowledged
+ * only after its transaction commits; reads and the pushes that follow happen here.
  */
 export class ChatService {
-  private readonly burst: RateLimiter;
-  private readonly sustained: RateLimiter;
   private readonly typingLimit: RateLimiter;
 
   constructor(
     private readonly conversations: ConversationRepository,
     private readonly messages: MessageRepository,
-    private readonly writer: BatchWriter,
+    private readonly writer: ThreadWriter<ChatWrites>,
     private readonly bus: EventBus,
     private readonly clock: Clock,
-    /** Per-visitor message limits; a site may change them (config `visitorMessageLimits`). */
-    limits: { burst: typeof MESSAGE_BURST; sustained: typeof MESSAGE_SUSTAINED } = { burst: MESSAGE_BURST, sustained: MESSAGE_SUSTAINED },
   ) {
-    this.burst = new RateLimiter(clock, limits.burst.limit, limits.burst.windowMs);
-    this.sustained = new RateLimiter(clock, limits.sustained.limit, limits.sustained.windowMs);
     this.typingLimit = new RateLimiter(clock, TYPING_LIMIT.limit, TYPING_LIMIT.windowMs);
   }
 
@@ -67,42 +60,28 @@ export class ChatService {
 
   async visitorSend(visitorId: number, input: VisitorSendInput, raw: VisitorContext | null): Promise<MessageDto> {
     const page = raw && cleanContext(raw);
-    const outcome = await this.writer.write(() => {
-      const now = this.clock.now();
-      let conversation = this.conversations.byVisitor(visitorId);
-      const existing = conversation && this.messages.byClientId(conversation.rowId, conversation.id, input.clientId);
-      // A resend of a stored message is answered as before and costs nothing against the limits.
-      if (!existing) this.countMessage(visitorId);
-      if (!conversation) conversation = this.conversations.create(randomToken(12), visitorId, page, now);
-      else if (page && pageChanged(conversation, page)) this.conversations.setPage(conversation.rowId, page);
-      const message = { clientId: input.clientId, text: input.text, author: 'visitor' as const, operatorId: null, operatorName: null, now };
-      return this.store(conversation, message, existing);
-    });
-    if (outcome.created) this.publish(outcome.message, outcome.conversation);
-    return outcome.message;
+    const stored = await this.writer.run('visitorMessage', { visitorId, clientId: input.clientId, text: input.text, page, now: this.clock.now() });
+    if (stored.created) this.publish(stored);
+    return stored.message;
   }
 
   /** A returning visitor's tab said hello from a page: operators see where they are now. */
-  visitorSeen(visitorId: number, raw: VisitorContext): void {
-    const conversation = this.conversations.byVisitor(visitorId);
-    if (!conversation) return;
-    const page = cleanContext(raw);
-    if (!pageChanged(conversation, page)) return;
-    this.conversations.setPage(conversation.rowId, page);
-    this.changed(conversation.rowId);
+  async visitorSeen(visitorId: number, raw: VisitorContext): Promise<void> {
+    const changed = await this.writer.run('pageSeen', { visitorId, page: cleanContext(raw) });
+    if (changed !== null) this.changed(changed);
   }
 
   async operatorSend(operator: OperatorRow, input: OperatorSendInput): Promise<MessageDto> {
-    const outcome = await this.writer.write(() => {
-      const now = this.clock.now();
-      const conversation = this.requireConversation(input.conversationId);
-      // Answering an unassigned conversation takes it, as in every shared inbox.
-      if (conversation.assignedOperatorId === null) this.conversations.claim(conversation.rowId, operator.id, now);
-      const existing = this.messages.byClientId(conversation.rowId, conversation.id, input.clientId);
-      return this.store(conversation, { clientId: input.clientId, text: input.text, author: 'operator', operatorId: operator.id, operatorName: operator.name, now }, existing);
+    const stored = await this.writer.run('operatorMessage', {
+      operatorId: operator.id,
+      operatorName: operator.name,
+      conversationId: input.conversationId,
+      clientId: input.clientId,
+      text: input.text,
+      now: this.clock.now(),
     });
-    if (outcome.created) this.publish(outcome.message, outcome.conversation);
-    return outcome.message;
+    if (stored.created) this.publish(stored);
+    return stored.message;
   }
 
   list(view: ConversationView, operatorId: number): ConversationDto[] {
@@ -140,19 +119,9 @@ export class ChatService {
    * the operator sees it in the thread and the visitor's other tabs see it too.
    */
   async contactNote(visitorId: number, email: string, lang: Lang | null): Promise<MessageDto> {
-    // A note is a message the visitor caused: it counts against the same limits, or it would be a way round them.
-    this.countMessage(visitorId);
-    const outcome = await this.writer.write(() => {
-      const now = this.clock.now();
-      const conversation = this.conversations.byVisitor(visitorId) ?? this.conversations.create(randomToken(12), visitorId, null, now);
-      const seq = this.conversations.nextSeq(conversation.rowId);
-      const clientId = randomToken(12);
-      const text = `${CONTACT_NOTE[lang ?? 'en']} ${email}`;
-      this.messages.insert({ conversationRowId: conversation.rowId, seq, clientId, author: 'system', operatorId: null, text, at: now });
-      return { message: this.messages.byClientId(conversation.rowId, conversation.id, clientId)!, conversation };
-    });
-    this.publish(outcome.message, outcome.conversation);
-    return outcome.message;
+    const stored = await this.writer.run('contactNote', { visitorId, text: `${CONTACT_NOTE[lang ?? 'en']} ${email}`, now: this.clock.now() });
+    this.publish(stored);
+    return stored.message;
   }
 
   typing(conversationId: string, from: 'visitor' | 'operator', typing: boolean, name: string | null): void {
@@ -163,55 +132,20 @@ export class ChatService {
     this.bus.emit('typing:changed', { conversationId, visitorId: conversation.visitorId, from, typing, name });
   }
 
-  private countMessage(visitorId: number): void {
-    const key = String(visitorId);
-    // Both windows count every try, so hammering while limited keeps the visitor limited.
-    const withinBurst = this.burst.hit(key);
-    const withinHour = this.sustained.hit(key);
-    if (!withinHour) {
-      throw new AppError('rate_limited', 'You have sent a great many messages in the last hour. Please wait a while before sending more.', {
-        retryAfterMs: this.sustained.retryAfterMs(key),
-      });
-    }
-    if (!withinBurst) {
-      throw new AppError('rate_limited', 'You are sending messages too quickly. Please wait a few seconds.', { retryAfterMs: this.burst.retryAfterMs(key) });
-    }
-  }
-
   private page(conversation: ConversationRow, afterSeq: number | undefined, limit: number): MessageDto[] {
     if (afterSeq === undefined) return this.messages.latest(conversation.rowId, conversation.id, limit);
     if (afterSeq > conversation.lastSeq) throw new AppError('invalid_payload', 'That sequence number is from the future.');
     return this.messages.after(conversation.rowId, conversation.id, afterSeq, limit);
   }
 
-  private store(
-    conversation: ConversationRow,
-    m: { clientId: string; text: string; author: 'visitor' | 'operator'; operatorId: number | null; operatorName: string | null; now: number },
-    /** The message already stored under this client id in this conversation, if any (looked up by the caller). */
-    existing: MessageDto | null,
-  ): { message: MessageDto; created: boolean; conversation: ConversationRow } {
-    if (existing) {
-      // A resend: same answer as the first time. A different body under the same id is a client bug.
-      if (existing.text !== m.text || existing.author !== m.author) {
-        throw new AppError('conflict', 'This message id was already used for a different message.');
-      }
-      return { message: existing, created: false, conversation };
-    }
-    const seq = this.conversations.nextSeq(conversation.rowId);
-    const id = this.messages.insert({ conversationRowId: conversation.rowId, seq, clientId: m.clientId, author: m.author, operatorId: m.operatorId, text: m.text, at: m.now });
-    this.conversations.recordMessage(conversation.rowId, m.author, m.text, m.now);
-    // Everything the stored row holds is known here; reading it back cost a query per message.
-    const message: MessageDto = { id, seq, clientId: m.clientId, author: m.author, operatorName: m.operatorName, text: m.text, createdAt: m.now, conversationId: conversation.id };
-    return { message, created: true, conversation };
-  }
-
   /**
    * One event per stored message, with the conversation read now: a claim or assignment committed since the
    * write has already been pushed, so the state sent here is never older than one operators already hold.
+   * A conversation erased in the meantime is not announced.
    */
-  private publish(message: MessageDto, conversation: ConversationRow): void {
-    const current = this.conversations.byRowId(conversation.rowId) ?? conversation;
-    this.bus.emit('message:created', { message, conversation: toConversationDto(current), visitorId: conversation.visitorId });
+  private publish(stored: StoredMessage): void {
+    const current = this.conversations.byRowId(stored.conversationRowId);
+    if (current) this.bus.emit('message:created', { message: stored.message, conversation: toConversationDto(current), visitorId: stored.visitorId });
   }
 
   private changed(rowId: number): ConversationDto {
@@ -226,11 +160,6 @@ export class ChatService {
     if (!conversation) throw new AppError('not_found', 'No such conversation.');
     return conversation;
   }
-}
-
-/** Whether the visitor's page differs from what the conversation shows (only then is it written). */
-function pageChanged(conversation: ConversationRow, page: VisitorContext): boolean {
-  return conversation.pageUrl !== page.url || conversation.pageTitle !== page.title || Boolean(page.timezone && conversation.timezone !== page.timezone);
 }
 
 function cleanContext(raw: VisitorContext): VisitorContext {

@@ -2,8 +2,9 @@ import { AppError } from '../../shared/errors';
 import type { ContactInput, IdentifyInput, VisitorHelloInput } from '../../shared/schemas';
 import type { Clock } from '../clock';
 import { hmac, randomToken, safeEqual, sha256 } from '../crypto';
-import type { BatchWriter } from '../db/batch-writer';
+import type { ThreadWriter } from '../db/writer';
 import type { VisitorRepository, VisitorRow } from '../db/repositories/visitor-repository';
+import type { ChatWrites } from './chat-writes';
 import { RateLimiter } from './rate-limiter';
 
 /** Visitor identity: issuing and recognising tokens, and host-site identification. */
@@ -12,8 +13,8 @@ export class VisitorService {
 
   constructor(
     private readonly visitors: VisitorRepository,
-    /** Hellos write (a new visitor, or last-seen): through the group commit, not one fsync each. */
-    private readonly writer: BatchWriter,
+    /** Hellos write (a new visitor, or last-seen): through the writer thread's group commit, not one fsync each. */
+    private readonly writer: ThreadWriter<ChatWrites>,
     private readonly clock: Clock,
     private readonly identitySecret: string,
   ) {
@@ -22,7 +23,7 @@ export class VisitorService {
 
   /**
    * Finds the visitor behind `input.token`, or creates one with a fresh token. The write goes through the
-   * batch writer: when thousands of widgets reconnect at once (a deploy, a network blip), their hellos share
+   * writer thread: when thousands of widgets reconnect at once (a deploy, a network blip), their hellos share
    * a few commits instead of taking one fsync each in turn with the event loop blocked.
    */
   async resume(input: VisitorHelloInput, ip: string): Promise<{ visitor: VisitorRow; token: string }> {
@@ -30,7 +31,7 @@ export class VisitorService {
     if (input.token) {
       const visitor = this.visitors.findByTokenHash(sha256(input.token));
       if (visitor) {
-        await this.writer.write(() => this.visitors.touch(visitor.id, input.lang ?? null, now));
+        await this.writer.run('visitorTouch', { visitorId: visitor.id, lang: input.lang ?? null, now });
         return { visitor, token: input.token };
       }
     }
@@ -39,7 +40,7 @@ export class VisitorService {
     }
     const token = randomToken(24);
     const label = `Visitor ${randomToken(3).toUpperCase().replace(/[-_]/g, 'X')}`;
-    const visitor = await this.writer.write(() => this.visitors.create(sha256(token), label, input.lang ?? null, now));
+    const visitor = await this.writer.run('visitorCreate', { tokenHash: sha256(token).toString('hex'), label, lang: input.lang ?? null, now });
     return { visitor, token };
   }
 

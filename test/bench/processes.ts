@@ -19,8 +19,9 @@ export const SERVER_BUNDLE = path.join(ROOT, 'dist/server/index.js');
 /** Bundles the server as it would be deployed: one ESM file, dependencies from node_modules. */
 export async function buildServer(): Promise<void> {
   await build({
-    entryPoints: [path.join(ROOT, 'server/index.ts')],
-    outfile: SERVER_BUNDLE,
+    // The writer thread's entry is bundled beside the server's; the server starts it from there.
+    entryPoints: [path.join(ROOT, 'server/index.ts'), path.join(ROOT, 'server/writer-thread.ts')],
+    outdir: path.dirname(SERVER_BUNDLE),
     bundle: true,
     platform: 'node',
     format: 'esm',

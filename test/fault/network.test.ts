@@ -70,6 +70,8 @@ describe('a network that drops every connection', () => {
     const sent = () => visitors.reduce((n, v) => n + v.sent.length, 0);
     for (const progress of [0.2, 0.6]) {
       await waitFor(() => acked() >= progress * visitors.length * perVisitor, `${progress * 100}% acknowledged`);
+      // Every client is back from the last cut (reconnects back off), so each one goes through this one.
+      await waitFor(() => [operator.socket as Socket, ...visitors.map((v) => v.socket as Socket)].every((s) => s.connected), 'everyone connected');
       proxy.cut();
       await new Promise((resolve) => setTimeout(resolve, 2000)); // the outage itself
       // Writing went on during the outage: messages wait for the network to come back.

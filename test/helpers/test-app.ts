@@ -53,7 +53,7 @@ export async function startTestApp(
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-test-'));
   const smtp = await new TestSmtp().start();
   const config = {
-    ...loadConfig({ PORT: '0', DATABASE_PATH: path.join(dir, 'chat.db'), SMTP_URL: smtp.url, LOG_LEVEL: 'silent', ...options.env }),
+    ...loadConfig({ PORT: '0', DATABASE_PATH: path.join(dir, 'chat.db'), SMTP_URL: smtp.url, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...options.env }),
     ...(options.bundleDir ? { bundleDir: options.bundleDir } : {}),
   };
   const db = openDatabase(config.databasePath);

@@ -1,0 +1,73 @@
+import { AppError } from '../../shared/errors';
+import type { Db } from './open';
+
+/**
+ * Named write procedures: each runs synchronously inside the batch's transaction, reads and writes through
+ * repositories, and returns a plain (structured-cloneable) result, so the same procedures run on the main
+ * thread or in the writer thread.
+ */
+export type Procedures<P> = { [K in keyof P]: (args: never) => unknown };
+export type ArgsOf<P, K extends keyof P> = P[K] extends (args: infer A) => unknown ? A : never;
+export type ResultOf<P, K extends keyof P> = P[K] extends (args: never) => infer R ? R : never;
+
+export interface WriteJob {
+  name: string;
+  args: unknown;
+}
+
+export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** Batches committed, writes in them, time spent running and committing them, and the longest batch. */
+export interface WriterStats {
+  batches: number;
+  writes: number;
+  busyMs: number;
+  maxBatchMs: number;
+}
+
+export function newWriterStats(): WriterStats {
+  return { batches: 0, writes: 0, busyMs: 0, maxBatchMs: 0 };
+}
+
+/**
+ * At most this many writes share a transaction. Under overload the queue is taken in slices, so each commit
+ * (and the wait of the first write in it) stays bounded instead of growing with the backlog.
+ */
+export const MAX_BATCH = 512;
+
+/**
+ * Group commit: runs `jobs` in one transaction, each in its own savepoint (one failing write does not undo
+ * the others), then commits — one fsync for the batch under synchronous=FULL. Returns each job's outcome;
+ * throws when the transaction as a whole fails (then none of them was stored).
+ */
+export function commitBatch<P extends Procedures<P>>(db: Db, procedures: P, jobs: readonly WriteJob[]): Outcome[] {
+  const outcomes: Outcome[] = [];
+  db.transaction(() => {
+    for (const job of jobs) {
+      const procedure = Object.hasOwn(procedures, job.name) ? (procedures[job.name as keyof P] as unknown as (args: unknown) => unknown) : undefined;
+      try {
+        if (!procedure) throw new Error(`No write procedure named ${job.name}`);
+        outcomes.push({ ok: true, value: db.transaction(() => procedure(job.args))() });
+      } catch (error) {
+        outcomes.push({ ok: false, error });
+      }
+    }
+  })();
+  return outcomes;
+}
+
+/** An error as it crosses from the writer thread: an AppError keeps its code and details. */
+export type WireError = { app: true; code: AppError['code']; message: string; details?: AppError['details'] } | { app: false; message: string; stack?: string };
+
+export function toWire(error: unknown): WireError {
+  if (error instanceof AppError) return { app: true, code: error.code, message: error.message, details: error.details };
+  const e = error instanceof Error ? error : new Error(String(error));
+  return { app: false, message: e.message, stack: e.stack };
+}
+
+export function fromWire(wire: WireError): Error {
+  if (wire.app) return new AppError(wire.code, wire.message, wire.details);
+  const error = new Error(wire.message);
+  if (wire.stack) error.stack = wire.stack;
+  return error;
+}

@@ -1,0 +1,137 @@
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { AppError } from '../../shared/errors';
+import { fromWire, newWriterStats, type ArgsOf, type Procedures, type ResultOf, type WireError, type WriterStats } from './group-commit';
+
+/** main → writer thread */
+export type ToWriter = { type: 'jobs'; jobs: Array<{ id: number; name: string; args: unknown }> } | { type: 'close' };
+/** writer thread → main: the outcomes of one committed (or failed) batch */
+export type FromWriter =
+  | { type: 'ready' }
+  | {
+      type: 'done';
+      results: Array<{ id: number; ok: true; value: unknown } | { id: number; ok: false; error: WireError }>;
+      ms: number;
+    };
+
+interface Pending {
+  resolve: (value: never) => void;
+  reject: (error: unknown) => void;
+}
+
+const RESTARTING = 'The server is restarting. Please try again.';
+
+/**
+ * The hot-path writes (messages, visitors' hellos) run in a worker thread with its own connection to the
+ * database. The event loop that serves every socket never waits for SQLite or for the commit's fsync
+ * (synchronous=FULL): it posts the writes of each turn as one message and resolves each write's promise
+ * when the thread reports its batch committed — so an acknowledgement still means "stored". Reads stay on
+ * the main connection (WAL lets them run beside the thread's writes) and see every reported commit.
+ */
+export class ThreadWriter<P extends Procedures<P>> {
+  readonly stats: WriterStats = newWriterStats();
+  private worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private outbox: Array<{ id: number; name: string; args: unknown }> = [];
+  private scheduled = false;
+  private closed = false;
+  private idle: (() => void) | null = null;
+  /** Set when a thread stopped before it could open the database: starting another would fail the same way. */
+  private broken = false;
+  private exited = false;
+
+  constructor(
+    private readonly spawn: () => Worker,
+    private readonly log: Logger,
+  ) {
+    this.worker = this.start();
+  }
+
+  /** Runs the procedure `name` in the next batch; resolves with its result once that batch has committed. */
+  run<K extends keyof P & string>(name: K, args: ArgsOf<P, K>): Promise<ResultOf<P, K>> {
+    // During shutdown: an answer clients treat as "try again" (they resend with the same client id).
+    if (this.closed || this.broken) return Promise.reject(new AppError('internal', RESTARTING));
+    return new Promise<ResultOf<P, K>>((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { resolve: resolve as (value: never) => void, reject });
+      this.outbox.push({ id, name, args });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.send());
+      }
+    });
+  }
+
+  /** Refuses new writes, waits for those already asked for, and stops the thread. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.send();
+    if (this.pending.size > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    if (this.exited) return;
+    const exited = once(this.worker, 'exit');
+    this.worker.postMessage({ type: 'close' } satisfies ToWriter);
+    await exited;
+  }
+
+  private send(): void {
+    this.scheduled = false;
+    if (this.outbox.length === 0) return;
+    const jobs = this.outbox;
+    this.outbox = [];
+    this.worker.postMessage({ type: 'jobs', jobs } satisfies ToWriter);
+  }
+
+  private start(): Worker {
+    const worker = this.spawn();
+    let ready = false;
+    this.exited = false;
+    // The server's listening socket keeps the process alive; the writer thread must not on its own.
+    worker.unref();
+    worker.on('message', (message: FromWriter) => {
+      if (message.type === 'ready') ready = true;
+      else this.settle(message);
+    });
+    worker.on('error', (error) => this.log.error({ err: error }, 'writer thread failed'));
+    worker.on('exit', (code) => {
+      this.exited = true;
+      if (this.closed && this.pending.size === 0) return;
+      // Writes it had not reported may or may not have committed: clients resend with the same client id,
+      // which the message procedures answer exactly once either way.
+      this.log.error({ code, ready }, 'writer thread stopped');
+      this.failPending();
+      if (!ready) this.broken = true;
+      else if (!this.closed) this.worker = this.start();
+    });
+    return worker;
+  }
+
+  private settle(message: Extract<FromWriter, { type: 'done' }>): void {
+    this.stats.batches++;
+    this.stats.writes += message.results.length;
+    this.stats.busyMs += message.ms;
+    if (message.ms > this.stats.maxBatchMs) this.stats.maxBatchMs = message.ms;
+    for (const result of message.results) {
+      const waiter = this.pending.get(result.id);
+      if (!waiter) continue;
+      this.pending.delete(result.id);
+      if (result.ok) waiter.resolve(result.value as never);
+      else waiter.reject(fromWire(result.error));
+    }
+    if (this.pending.size === 0 && this.idle) {
+      this.idle();
+      this.idle = null;
+    }
+  }
+
+  private failPending(): void {
+    for (const waiter of this.pending.values()) waiter.reject(new AppError('internal', RESTARTING));
+    this.pending.clear();
+    if (this.idle) {
+      this.idle();
+      this.idle = null;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Entry of the writer thread (see ThreadWriter in db/writer.ts): its own connection to the database, the
+ * chat's write procedures, and group commit — everything posted while a commit ran goes into the next one.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { commitBatch, MAX_BATCH, toWire } from './db/group-commit';
+import { connectDatabase } from './db/open';
+import { ConversationRepository } from './db/repositories/conversation-repository';
+import { MessageRepository } from './db/repositories/message-repository';
+import { VisitorRepository } from './db/repositories/visitor-repository';
+import type { FromWriter, ToWriter } from './db/writer';
+import { createChatWrites, type MessageLimits } from './services/chat-writes';
+
+export interface WriterThreadData {
+  databasePath: string;
+  limits: MessageLimits | undefined;
+}
+
+const port = parentPort!;
+const { databasePath, limits } = workerData as WriterThreadData;
+const db = connectDatabase(databasePath);
+const procedures = createChatWrites(
+  { visitors: new VisitorRepository(db), conversations: new ConversationRepository(db), messages: new MessageRepository(db) },
+  limits,
+);
+let queue: Array<{ id: number; name: string; args: unknown }> = [];
+let scheduled = false;
+port.postMessage({ type: 'ready' } satisfies FromWriter);
+
+port.on('message', (message: ToWriter) => {
+  if (message.type === 'jobs') {
+    for (const job of message.jobs) queue.push(job);
+    schedule();
+  } else {
+    while (queue.length > 0) commitNext();
+    db.close();
+    port.close();
+  }
+});
+
+function schedule(): void {
+  if (scheduled) return;
+  scheduled = true;
+  // After this turn's messages: every job posted while the last commit ran shares the next one.
+  setImmediate(() => {
+    scheduled = false;
+    commitNext();
+    if (queue.length > 0) schedule();
+  });
+}
+
+function commitNext(): void {
+  const jobs = queue.length <= MAX_BATCH ? queue : queue.slice(0, MAX_BATCH);
+  queue = queue.length <= MAX_BATCH ? [] : queue.slice(MAX_BATCH);
+  const started = performance.now();
+  let reply: FromWriter;
+  try {
+    const outcomes = commitBatch(db, procedures, jobs);
+    reply = {
+      type: 'done',
+      ms: performance.now() - started,
+      results: jobs.map((job, i) => {
+        const outcome = outcomes[i];
+        return outcome.ok ? { id: job.id, ok: true as const, value: outcome.value } : { id: job.id, ok: false as const, error: toWire(outcome.error) };
+      }),
+    };
+  } catch (error) {
+    // The transaction as a whole failed (disk full, I/O error): none of these writes is stored.
+    const wire = toWire(error);
+    reply = { type: 'done', ms: performance.now() - started, results: jobs.map((job) => ({ id: job.id, ok: false as const, error: wire })) };
+  }
+  port.postMessage(reply);
+}

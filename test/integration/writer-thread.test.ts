@@ -1,0 +1,130 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import pino from 'pino';
+import { afterEach, describe, expect, test } from 'vitest';
+import { writerThreadSpawner } from '../../server/chat-writer';
+import { MAX_BATCH } from '../../server/db/group-commit';
+import { openDatabase, type Db } from '../../server/db/open';
+import { VisitorRepository } from '../../server/db/repositories/visitor-repository';
+import { ThreadWriter } from '../../server/db/writer';
+import type { ChatWrites, StoredMessage } from '../../server/services/chat-writes';
+import { AppError } from '../../shared/errors';
+
+/** Limits far above what these tests send: they are about storage, not about limits. */
+const LIMITS = { burst: { limit: 100_000, windowMs: 10_000 }, sustained: { limit: 100_000, windowMs: 3_600_000 } };
+const NOW = Date.UTC(2026, 10, 30, 12, 0, 0);
+const silent = pino({ level: 'silent' });
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A migrated database in a temp dir, a writer thread on it, and the threads it started (newest last). */
+function setup(): { db: Db; writer: ThreadWriter<ChatWrites>; threads: Worker[]; visitors: number[] } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-writer-'));
+  const db = openDatabase(path.join(dir, 'chat.db'));
+  const spawn = writerThreadSpawner(db, LIMITS);
+  const threads: Worker[] = [];
+  const writer = new ThreadWriter<ChatWrites>(() => {
+    const worker = spawn();
+    threads.push(worker);
+    return worker;
+  }, silent);
+  cleanups.push(() => {
+    db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  cleanups.push(() => writer.close());
+  const repo = new VisitorRepository(db);
+  const visitors = Array.from({ length: 30 }, (_, i) => repo.create(Buffer.alloc(32, i + 1), `Visitor ${i}`, null, NOW).id);
+  return { db, writer, threads, visitors };
+}
+
+function storedRows(db: Db): Array<{ visitorId: number; seq: number; clientId: string }> {
+  return db
+    .prepare(
+      `SELECT c.visitor_id AS visitorId, m.seq, m.client_id AS clientId FROM messages m JOIN conversations c ON c.id = m.conversation_id
+        ORDER BY c.visitor_id, m.seq`,
+    )
+    .all() as Array<{ visitorId: number; seq: number; clientId: string }>;
+}
+
+describe('the writer thread', () => {
+  test(`more writes in one turn than fit a batch (${MAX_BATCH}) are committed in slices, each exactly once and in the order asked`, async () => {
+    const { db, writer, visitors } = setup();
+    const asked: Array<{ visitorId: number; clientId: string }> = [];
+    const writes: Array<Promise<StoredMessage>> = [];
+    for (let i = 0; i < 1500; i++) {
+      const visitorId = visitors[i % visitors.length];
+      const clientId = `m-${i}`;
+      asked.push({ visitorId, clientId });
+      writes.push(writer.run('visitorMessage', { visitorId, clientId, text: `message ${i}`, page: null, now: NOW }));
+    }
+    const results = await Promise.all(writes);
+    expect(results.every((r) => r.created)).toBe(true);
+    // Committed means readable from the main connection as soon as the promise resolved.
+    const rows = storedRows(db);
+    expect(rows).toHaveLength(1500);
+    for (const visitorId of visitors) {
+      const own = rows.filter((r) => r.visitorId === visitorId);
+      expect(own.map((r) => r.clientId)).toEqual(asked.filter((a) => a.visitorId === visitorId).map((a) => a.clientId));
+      expect(own.map((r) => r.seq)).toEqual(own.map((_, i) => i + 1));
+    }
+    expect(writer.stats.writes).toBe(1500);
+    expect(writer.stats.batches).toBeGreaterThanOrEqual(Math.ceil(1500 / MAX_BATCH));
+  });
+
+  test('one failing write in a batch is refused alone; the others of the batch are stored', async () => {
+    const { db, writer, visitors } = setup();
+    const first = await writer.run('visitorMessage', { visitorId: visitors[0], clientId: 'same', text: 'first text', page: null, now: NOW });
+    const [good, conflicting, unknown] = await Promise.allSettled([
+      writer.run('visitorMessage', { visitorId: visitors[1], clientId: 'other', text: 'fine', page: null, now: NOW }),
+      writer.run('visitorMessage', { visitorId: visitors[0], clientId: 'same', text: 'a different text', page: null, now: NOW }),
+      writer.run('operatorMessage', { operatorId: 1, operatorName: 'Ann', conversationId: 'no-such-conversation', clientId: 'x', text: 'hi', now: NOW }),
+    ]);
+    expect(good.status).toBe('fulfilled');
+    expect(conflicting).toMatchObject({ status: 'rejected', reason: { code: 'conflict' } });
+    expect((conflicting as PromiseRejectedResult).reason).toBeInstanceOf(AppError);
+    expect(unknown).toMatchObject({ status: 'rejected', reason: { code: 'not_found' } });
+    expect(storedRows(db).map((r) => r.clientId).sort()).toEqual(['other', 'same']);
+    expect(first.message.text).toBe('first text');
+  });
+
+  test('a thread that stops fails the writes it had not reported as retryable; a new thread takes over and a resend is stored once', async () => {
+    const { db, writer, threads, visitors } = setup();
+    await writer.run('visitorTouch', { visitorId: visitors[0], lang: null, now: NOW });
+    const inFlight = Array.from({ length: 200 }, (_, i) =>
+      writer.run('visitorMessage', { visitorId: visitors[i % 5], clientId: `f-${i}`, text: `text ${i}`, page: null, now: NOW }),
+    );
+    // The thread dies with the writes posted to it (as a crash would).
+    await threads[0].terminate();
+    const outcomes = await Promise.allSettled(inFlight);
+    const failed = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [i] : []));
+    expect(failed.length).toBeGreaterThan(0);
+    for (const i of failed) expect((outcomes[i] as PromiseRejectedResult).reason).toMatchObject({ code: 'internal' });
+    expect(threads).toHaveLength(2);
+
+    // Clients resend what was not acknowledged, with the same client ids: each is stored exactly once.
+    const resent = await Promise.all(
+      inFlight.map((_, i) => writer.run('visitorMessage', { visitorId: visitors[i % 5], clientId: `f-${i}`, text: `text ${i}`, page: null, now: NOW })),
+    );
+    expect(resent).toHaveLength(200);
+    const rows = storedRows(db);
+    expect(rows).toHaveLength(200);
+    expect(new Set(rows.map((r) => r.clientId)).size).toBe(200);
+  });
+
+  test('close waits for the writes already asked for, then refuses new ones with a retryable answer', async () => {
+    const { db, writer, visitors } = setup();
+    const before = Array.from({ length: 50 }, (_, i) =>
+      writer.run('visitorMessage', { visitorId: visitors[0], clientId: `c-${i}`, text: `text ${i}`, page: null, now: NOW }),
+    );
+    await writer.close();
+    expect((await Promise.all(before)).every((r) => r.created)).toBe(true);
+    await expect(writer.run('visitorTouch', { visitorId: visitors[0], lang: null, now: NOW })).rejects.toMatchObject({ code: 'internal' });
+    expect(storedRows(db)).toHaveLength(50);
+  });
+});

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Session } from 'node:inspector';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 /** What the benchmark asks the server over its IPC channel. */
 export type ProbeRequest =
@@ -20,7 +20,9 @@ export interface ProbeStats {
   loopDelay: { p50: number; p99: number; max: number; mean: number };
   /** CPU time used since the last reset, in milliseconds, and the wall time it was measured over. */
   cpuMs: { user: number; system: number; wallMs: number };
-  /** Group commit since the last reset: batches, writes, and the time the loop spent in them (ms). */
+  /** The main thread's event-loop utilisation since the last reset (0–1): how busy the thread serving sockets was. */
+  mainLoopUtilization: number;
+  /** Group commit since the last reset: batches, writes, and the time the writer thread spent in them (ms). */
   writer: { batches: number; writes: number; busyMs: number; maxBatchMs: number };
 }
 
@@ -37,6 +39,7 @@ export function attachBenchProbe(writer: Readonly<WriterStats>): boolean {
   const delay = monitorEventLoopDelay({ resolution: 5 });
   delay.enable();
   let cpuFrom = process.cpuUsage();
+  let eluFrom = performance.eventLoopUtilization();
   let wallFrom = performance.now();
   let writerFrom = { ...writer };
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -79,6 +82,7 @@ export function attachBenchProbe(writer: Readonly<WriterStats>): boolean {
       arrayBuffers: memory.arrayBuffers,
       loopDelay: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max), mean: ms(delay.mean) },
       cpuMs: { user: cpu.user / 1000, system: cpu.system / 1000, wallMs: performance.now() - wallFrom },
+      mainLoopUtilization: performance.eventLoopUtilization(eluFrom).utilization,
       writer: {
         batches: writer.batches - writerFrom.batches,
         writes: writer.writes - writerFrom.writes,
@@ -90,6 +94,7 @@ export function attachBenchProbe(writer: Readonly<WriterStats>): boolean {
     if (request.reset) {
       delay.reset();
       cpuFrom = process.cpuUsage();
+      eluFrom = performance.eventLoopUtilization();
       wallFrom = performance.now();
       writerFrom = { ...writer };
     }

@@ -171,7 +171,8 @@ function serverFigures(stats: ProbeStats) {
     loopDelayP99: Math.round(stats.loopDelay.p99 * 10) / 10,
     loopDelayMax: Math.round(stats.loopDelay.max * 10) / 10,
     cpuCore: Math.round(((stats.cpuMs.user + stats.cpuMs.system) / wall) * 100) / 100,
-    // Group commit: the share of wall time the event loop spent running and committing batches (fsync included).
+    mainLoopUtilization: Math.round(stats.mainLoopUtilization * 1000) / 1000,
+    // Group commit: the share of wall time the writer thread spent running and committing batches (fsync included).
     commitBatches: stats.writer.batches,
     writesPerBatch: Math.round((stats.writer.writes / Math.max(1, stats.writer.batches)) * 10) / 10,
     commitBusyShare: Math.round((stats.writer.busyMs / wall) * 1000) / 1000,

@@ -20,7 +20,7 @@ export interface ChatPhase {
   deliveredToEveryOperator: number;
   missedByAnOperator: number;
   repeatedDeliveries: number;
-  server: { loopDelayP50: number; loopDelayP99: number; loopDelayMax: number; cpuCore: number; cpuMsPerMessage: number; commitBatches: number; writesPerBatch: number; commitBusyShare: number; commitMsPerBatch: number; rssMb: number; heapUsedMb: number };
+  server: { loopDelayP50: number; loopDelayP99: number; loopDelayMax: number; cpuCore: number; mainLoopUtilization: number; cpuMsPerMessage: number; commitBatches: number; writesPerBatch: number; commitBusyShare: number; commitMsPerBatch: number; rssMb: number; heapUsedMb: number };
   generators: { visitors: GeneratorHealth; operators: GeneratorHealth };
 }
 
@@ -98,8 +98,8 @@ function chatTable(title: string, c: ChatPhase): string[] {
     latencyRow('operator→visitor (ms)', c.operatorToVisitor),
     latencyRow('operator reply ack (ms)', c.operatorReplies.ack),
     `  operator replies: ${c.operatorReplies.acked} acked of ${c.operatorReplies.sent}; errors ${JSON.stringify(c.operatorReplies.errors)}`,
-    `  server: loop delay p50 ${c.server.loopDelayP50} p99 ${c.server.loopDelayP99} max ${c.server.loopDelayMax} ms; CPU ${c.server.cpuCore} cores (${c.server.cpuMsPerMessage} ms per message); RSS ${c.server.rssMb} MB, heap ${c.server.heapUsedMb} MB`,
-    `  group commit: ${c.server.commitBatches} batches, ${c.server.writesPerBatch} writes each, ${c.server.commitMsPerBatch} ms each; loop blocked in commits ${Math.round(c.server.commitBusyShare * 1000) / 10} % of the time`,
+    `  server: loop delay p50 ${c.server.loopDelayP50} p99 ${c.server.loopDelayP99} max ${c.server.loopDelayMax} ms; CPU ${c.server.cpuCore} cores (${c.server.cpuMsPerMessage} ms per message, both threads), main thread busy ${Math.round(c.server.mainLoopUtilization * 1000) / 10} %; RSS ${c.server.rssMb} MB, heap ${c.server.heapUsedMb} MB`,
+    `  group commit: ${c.server.commitBatches} batches, ${c.server.writesPerBatch} writes each, ${c.server.commitMsPerBatch} ms each; writer thread busy committing ${Math.round(c.server.commitBusyShare * 1000) / 10} % of the time`,
     `  generators: visitors ${c.generators.visitors.cpuCore} cores (loop p99 ${c.generators.visitors.loopP99} ms), operators ${c.generators.operators.cpuCore} cores (loop p99 ${c.generators.operators.loopP99} ms)`,
     `  every operator got ${c.deliveredToEveryOperator} visitor messages (${c.missedByAnOperator} missed, ${c.repeatedDeliveries} repeated)`,
   ];

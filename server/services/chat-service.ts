@@ -162,6 +162,14 @@ export class ChatService {
   }
 }
 
+/** Each connection's page, cleaned once: the namespace passes the same object with every message of that tab. */
+const cleaned = new WeakMap<VisitorContext, VisitorContext>();
+
 function cleanContext(raw: VisitorContext): VisitorContext {
-  return { url: raw.url, title: raw.title, referrer: cleanReferrer(raw.referrer), timezone: checkTimezone(raw.timezone), device: raw.device ?? null };
+  let page = cleaned.get(raw);
+  if (!page) {
+    page = { url: raw.url, title: raw.title, referrer: cleanReferrer(raw.referrer), timezone: checkTimezone(raw.timezone), device: raw.device ?? null };
+    cleaned.set(raw, page);
+  }
+  return page;
 }

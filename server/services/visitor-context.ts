@@ -16,14 +16,23 @@ export function cleanReferrer(referrer: string | undefined | null): string | nul
   }
 }
 
+/** Zones already checked (there are about 600): building a DateTimeFormat costs more than the rest of a hello. */
+const zones = new Map<string, string | null>();
+
 /** The zone name if the runtime knows it, else null. */
 export function checkTimezone(zone: string | undefined | null): string | null {
   if (!zone) return null;
-  try {
-    return new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
-  } catch {
-    return null;
+  let known = zones.get(zone);
+  if (known === undefined) {
+    try {
+      known = new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
+    } catch {
+      known = null;
+    }
+    // Made-up names are not kept, so junk cannot grow the table.
+    if (known !== null && zones.size < 2000) zones.set(zone, known);
   }
+  return known;
 }
 
 const BROWSERS: Array<[RegExp, string]> = [

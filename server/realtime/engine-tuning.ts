@@ -1,38 +1,107 @@
+import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Socket as TcpSocket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import type { Server } from 'socket.io';
 
-/** The parts of an Engine.IO connection this file touches. */
-interface EngineConnection {
-  request: { socket: unknown };
-  transport: { name: string; send(packets: unknown[]): void };
+/** The parts of Engine.IO's WebSocket transport this file touches. */
+interface WebSocketTransport {
+  /** The `ws` WebSocket; `_socket` is its TCP socket. */
+  socket: { _socket?: TcpSocket | null };
+  send(packets: unknown[]): void;
+}
+
+/** The parts of the Engine.IO server and its connections this file touches. */
+interface EngineServer {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  middlewares?: unknown[];
+  on(event: 'connection', listener: (connection: { request: IncomingMessage | HandshakeRequest }) => void): unknown;
+}
+
+/** What Socket.IO reads of a connection's first request, once per namespace joined (`socket.handshake`). */
+interface HandshakeRequest {
+  headers: IncomingMessage['headers'];
+  url: string | undefined;
+  _query: unknown;
+  connection: { encrypted: boolean };
+}
+
+const CORKED = Symbol.for('chat-widget.engine-tuning.corked');
+
+/** Engine.IO's WebSocket transport class: the one the installed Socket.IO itself loads. */
+function webSocketTransport(): { prototype: WebSocketTransport & { [CORKED]?: true } } {
+  const fromSocketIo = createRequire(createRequire(import.meta.url).resolve('socket.io'));
+  return (fromSocketIo('engine.io') as { transports: { websocket: { prototype: WebSocketTransport } } }).transports.websocket;
 }
 
 /**
- * Per-connection tuning of the Engine.IO layer under Socket.IO, measured with `npm run bench`
- * (test/bench/RESULTS.md has the before/after figures):
- *
- * - **One write per batch.** While a WebSocket write is in flight Engine.IO queues further packets and then
- *   sends the queue frame by frame, and every frame became its own `writev` system call. An operator gets
- *   two packets for every visitor message in the inbox, so at 2,000 messages/s twenty consoles meant
- *   ~80,000 system calls a second, and `writev` was the largest item in the server's CPU profile. Corking
- *   the TCP socket around the queue's send turns each queue into one call.
+ * **One write per batch.** While a WebSocket write is in flight Engine.IO queues further packets and then
+ * sends the queue frame by frame, and every frame became its own `writev` system call. An operator gets a
+ * packet for every visitor message in the inbox, so at 2,000 messages/s twenty consoles meant tens of
+ * thousands of system calls a second, and `writev` was the largest item in the server's CPU profile.
+ * Corking the TCP socket around the queue's send turns each queue into one call. Done once, on the
+ * transport's prototype: a bound function and a closure per connection cost ~0.2 KB of each of 10,000
+ * visitors' memory. Covers connections upgraded from polling too; polling itself is untouched (its
+ * packets already leave in one HTTP response).
+ */
+function corkWebSocketBatches(): void {
+  const proto = webSocketTransport().prototype;
+  if (proto[CORKED]) return;
+  const send = proto.send;
+  proto.send = function (this: WebSocketTransport, packets: unknown[]): void {
+    const tcp = this.socket._socket;
+    if (packets.length < 2 || !tcp || tcp.destroyed) return send.call(this, packets);
+    tcp.cork();
+    try {
+      send.call(this, packets);
+    } finally {
+      tcp.uncork();
+    }
+  };
+  proto[CORKED] = true;
+}
+
+/**
+ * **The handshake request is let go.** Engine.IO keeps a connection's first HTTP request for its whole
+ * life — as `connection.request`, and, for a WebSocket, a second time through a relay of the TCP socket's
+ * `close` to the response object it made for Engine.IO middlewares (`WebSocketResponse`, which holds the
+ * request). Socket.IO reads only the headers, URL, query and TLS flag of it when a namespace is joined
+ * (`socket.handshake`, which sign-in and the per-network limits use), so the connection keeps just those,
+ * and the relay — which only Engine.IO middlewares listen to, and this server has none — is removed when
+ * the upgrade has been handled. The request, its parser state and raw headers, the response object and
+ * the relay were ~1.4 KB of each connection (10,000 visitors: 11.35 → 9.98 KB heap per connection). Slimming
+ * the request alone bought nothing: the relay still held it.
+ */
+function releaseHandshakeRequests(engine: EngineServer): void {
+  engine.on('connection', (connection) => {
+    const request = connection.request as IncomingMessage & { _query: unknown };
+    const slim: HandshakeRequest = {
+      headers: request.headers,
+      url: request.url,
+      _query: request._query,
+      connection: { encrypted: (request.socket as TLSSocket | null)?.encrypted === true },
+    };
+    connection.request = slim;
+  });
+  const handleUpgrade = engine.handleUpgrade;
+  engine.handleUpgrade = function (this: EngineServer, req, socket, head): void {
+    const before = socket.rawListeners('close');
+    handleUpgrade.call(this, req, socket, head);
+    if (this.middlewares?.length) return;
+    // The relay is the one `once('close')` listener the upgrade adds (a once-listener's wrapper carries
+    // the listener as `.listener`); ws's own `close` listener is a plain one and stays.
+    for (const listener of socket.rawListeners('close') as Array<(...args: unknown[]) => void>) {
+      if (!before.includes(listener) && 'listener' in listener) socket.removeListener('close', listener);
+    }
+  };
+}
+
+/**
+ * Tuning of the Engine.IO layer under Socket.IO, each part measured with `npm run bench` (the corking's
+ * figures are in test/bench/RESULTS.md; memory per connection with `npm run bench -- --connect-only`).
  */
 export function tuneEngine(io: Server): void {
-  io.engine.on('connection', (connection: EngineConnection) => {
-    const tcp = connection.request.socket as TcpSocket;
-    const transport = connection.transport;
-    // Polling connections are left alone: their packets already leave in one HTTP response.
-    if (transport.name === 'websocket') {
-      const send = transport.send.bind(transport);
-      transport.send = (packets) => {
-        if (packets.length < 2 || tcp.destroyed) return send(packets);
-        tcp.cork();
-        try {
-          send(packets);
-        } finally {
-          tcp.uncork();
-        }
-      };
-    }
-  });
+  corkWebSocketBatches();
+  releaseHandshakeRequests(io.engine as unknown as EngineServer);
 }

@@ -14,7 +14,7 @@ import type { ChatService } from '../services/chat-service';
 import { summariseUserAgent } from '../services/visitor-context';
 import type { PrivacyService } from '../services/privacy-service';
 import type { VisitorService } from '../services/visitor-service';
-import { createRegistrar } from './handle';
+import { createDispatcher } from './handle';
 import { rooms } from './rooms';
 
 export interface VisitorSocketData {
@@ -35,99 +35,112 @@ export interface VisitorDeps {
   log: Logger;
 }
 
-/** The /visitor namespace: a socket is anonymous until `visitor:hello` binds it to a visitor. */
+/**
+ * The /visitor namespace: a socket is anonymous until `visitor:hello` binds it to a visitor. The handlers
+ * are defined once for all sockets and take the socket as an argument: a socket holds only its `data`
+ * and the namespace's one shared listener (memory per connection is a budget: 10,000 visitors).
+ */
 export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps): void {
-  const on = createRegistrar<VisitorRpc>(visitorEventSchemas, deps.log);
+  const visitorId = (socket: VisitorSocket): number => {
+    if (socket.data.visitorId === null) throw new AppError('unauthorized', 'Say hello first.');
+    return socket.data.visitorId;
+  };
+
+  const listen = createDispatcher<VisitorRpc, VisitorSocket>(
+    visitorEventSchemas,
+    {
+      [VisitorEvent.hello]: async (input, socket) => {
+        const { visitor, token } = await deps.visitors.resume(input, deps.clientIp(socket));
+        // Only a coarse device summary is kept of the user agent; the IP address is never stored.
+        const page = input.page ? { ...input.page, device: summariseUserAgent(socket.handshake.headers['user-agent']) } : null;
+        if (page) await deps.chat.visitorSeen(visitor.id, page);
+        // The socket may have gone while the hello's writes were committed; rooms joined now would never be left.
+        if (socket.disconnected) throw new AppError('unauthorized', 'This connection has closed.');
+        if (socket.data.visitorId !== null && socket.data.visitorId !== visitor.id) socket.leave(rooms.visitor(socket.data.visitorId));
+        socket.data.visitorId = visitor.id;
+        socket.data.lang = input.lang ?? visitor.lang;
+        socket.data.page = page;
+        socket.join(rooms.visitor(visitor.id));
+        if (input.requestTokens?.length) {
+          for (const { requestId } of deps.privacy.trackedRequests(input.requestTokens)) socket.join(rooms.request(requestId));
+        }
+        const conversation = deps.chat.visitorConversation(visitor.id);
+        return {
+          token,
+          conversation: conversation && {
+            id: conversation.id,
+            status: conversation.status,
+            lastSeq: conversation.lastSeq,
+            assignedOperatorName: conversation.assignedOperatorName,
+          },
+          messages: deps.chat.visitorHistory(visitor.id, undefined).messages,
+          operatorsOnline: deps.operatorsOnline(),
+          contactEmail: visitor.email,
+        };
+      },
+
+      [VisitorEvent.identify]: (input, socket) => {
+        deps.visitors.identify(visitorId(socket), input);
+        return { identified: true as const };
+      },
+
+      [VisitorEvent.contactLeave]: async (input, socket) => {
+        const id = visitorId(socket);
+        deps.visitors.leaveContact(id, input);
+        await deps.chat.contactNote(id, input.email, socket.data.lang);
+        return { email: input.email };
+      },
+
+      [VisitorEvent.messageSend]: async (input, socket) => {
+        const message = await deps.chat.visitorSend(visitorId(socket), input, socket.data.page);
+        return { message };
+      },
+
+      [VisitorEvent.messageHistory]: (input, socket) => deps.chat.visitorHistory(visitorId(socket), input.afterSeq, input.limit),
+
+      [VisitorEvent.typingSet]: (input, socket) => {
+        const conversation = deps.chat.visitorConversation(visitorId(socket));
+        if (conversation) deps.chat.typing(conversation.id, 'visitor', input.typing, null);
+        return null;
+      },
+
+      [VisitorEvent.privacyStart]: async (input, socket) => {
+        const result = await deps.privacy.startFromChat(input, {
+          visitorId: visitorId(socket),
+          ip: deps.clientIp(socket),
+          lang: input.lang ?? socket.data.lang ?? 'en',
+        });
+        if (result.status === 'filed') socket.join(rooms.request(result.requestId));
+        if (result.status === 'filed') {
+          const { requestId: _id, ...rest } = result;
+          return rest;
+        }
+        return result;
+      },
+
+      [VisitorEvent.privacyVerify]: async (input, socket) => {
+        const { requestId, ...tracked } = await deps.privacy.verifyCode(input, visitorId(socket));
+        socket.join(rooms.request(requestId));
+        return tracked;
+      },
+
+      [VisitorEvent.privacyResend]: async (input, socket) => {
+        const id = visitorId(socket);
+        return deps.privacy.resendCode(input.verificationId, deps.clientIp(socket), id);
+      },
+
+      [VisitorEvent.privacyStatus]: (input, socket) => {
+        visitorId(socket);
+        const found = deps.privacy.trackedRequests(input.requestTokens);
+        for (const { requestId } of found) socket.join(rooms.request(requestId));
+        return { requests: found.map(({ requestId: _id, ...tracked }) => tracked) };
+      },
+    },
+    deps.log,
+  );
 
   nsp.on('connection', (socket: VisitorSocket) => {
     socket.data = { visitorId: null, lang: null, page: null };
-    const ip = deps.clientIp(socket);
-
-    const visitorId = (): number => {
-      if (socket.data.visitorId === null) throw new AppError('unauthorized', 'Say hello first.');
-      return socket.data.visitorId;
-    };
-
-    on(socket, VisitorEvent.hello, async (input) => {
-      const { visitor, token } = await deps.visitors.resume(input, ip);
-      // Only a coarse device summary is kept of the user agent; the IP address is never stored.
-      const page = input.page ? { ...input.page, device: summariseUserAgent(socket.handshake.headers['user-agent']) } : null;
-      if (page) await deps.chat.visitorSeen(visitor.id, page);
-      // The socket may have gone while the hello's writes were committed; rooms joined now would never be left.
-      if (socket.disconnected) throw new AppError('unauthorized', 'This connection has closed.');
-      if (socket.data.visitorId !== null && socket.data.visitorId !== visitor.id) socket.leave(rooms.visitor(socket.data.visitorId));
-      socket.data.visitorId = visitor.id;
-      socket.data.lang = input.lang ?? visitor.lang;
-      socket.data.page = page;
-      socket.join(rooms.visitor(visitor.id));
-      if (input.requestTokens?.length) {
-        for (const { requestId } of deps.privacy.trackedRequests(input.requestTokens)) socket.join(rooms.request(requestId));
-      }
-      const conversation = deps.chat.visitorConversation(visitor.id);
-      return {
-        token,
-        conversation: conversation && {
-          id: conversation.id,
-          status: conversation.status,
-          lastSeq: conversation.lastSeq,
-          assignedOperatorName: conversation.assignedOperatorName,
-        },
-        messages: deps.chat.visitorHistory(visitor.id, undefined).messages,
-        operatorsOnline: deps.operatorsOnline(),
-        contactEmail: visitor.email,
-      };
-    });
-
-    on(socket, VisitorEvent.identify, (input) => {
-      deps.visitors.identify(visitorId(), input);
-      return { identified: true as const };
-    });
-
-    on(socket, VisitorEvent.contactLeave, async (input) => {
-      const id = visitorId();
-      deps.visitors.leaveContact(id, input);
-      await deps.chat.contactNote(id, input.email, socket.data.lang);
-      return { email: input.email };
-    });
-
-    on(socket, VisitorEvent.messageSend, async (input) => {
-      const message = await deps.chat.visitorSend(visitorId(), input, socket.data.page);
-      return { message };
-    });
-
-    on(socket, VisitorEvent.messageHistory, (input) => deps.chat.visitorHistory(visitorId(), input.afterSeq, input.limit));
-
-    on(socket, VisitorEvent.typingSet, (input) => {
-      const conversation = deps.chat.visitorConversation(visitorId());
-      if (conversation) deps.chat.typing(conversation.id, 'visitor', input.typing, null);
-      return null;
-    });
-
-    on(socket, VisitorEvent.privacyStart, async (input) => {
-      const result = await deps.privacy.startFromChat(input, { visitorId: visitorId(), ip, lang: input.lang ?? socket.data.lang ?? 'en' });
-      if (result.status === 'filed') socket.join(rooms.request(result.requestId));
-      if (result.status === 'filed') {
-        const { requestId: _id, ...rest } = result;
-        return rest;
-      }
-      return result;
-    });
-
-    on(socket, VisitorEvent.privacyVerify, async (input) => {
-      const { requestId, ...tracked } = await deps.privacy.verifyCode(input, visitorId());
-      socket.join(rooms.request(requestId));
-      return tracked;
-    });
-
-    on(socket, VisitorEvent.privacyResend, async (input) => {
-      return deps.privacy.resendCode(input.verificationId, ip, visitorId());
-    });
-
-    on(socket, VisitorEvent.privacyStatus, (input) => {
-      visitorId();
-      const found = deps.privacy.trackedRequests(input.requestTokens);
-      for (const { requestId } of found) socket.join(rooms.request(requestId));
-      return { requests: found.map(({ requestId: _id, ...tracked }) => tracked) };
-    });
+    listen(socket);
   });
 }

@@ -12,6 +12,7 @@
  *   npm run bench                                   # the full run (about 4 minutes)
  *   npm run bench -- --visitors 500 --rate 200 --duration 5 --out /tmp/bench.json   # a quick look
  *   npm run bench -- --soak                         # connect + the 10-minute soak only
+ *   npm run bench -- --connect-only --visitors 2000  # the connect phase only (memory per connection); writes nothing
  *   npm run bench -- --profile                      # also a CPU profile of the server during steady (dist/bench-profiles/)
  *
  * Not part of `npm test`: speed is measured here, never in timed tests.
@@ -50,6 +51,7 @@ function parseOptions(argv: string[]) {
     requesters: 200,
     soak: false,
     soakMinutes: 10,
+    connectOnly: false,
     profile: false,
     out: path.join(ROOT, 'test/bench/results.json'),
   };
@@ -76,6 +78,7 @@ function parseOptions(argv: string[]) {
     } else if (arg === '--no-ramp') options.ramp = false;
     else if (arg === '--no-privacy') options.privacy = false;
     else if (arg === '--soak') options.soak = true;
+    else if (arg === '--connect-only') options.connectOnly = true;
     else if (arg === '--profile') options.profile = true;
     else if (arg === '--out') options.out = path.resolve(argv[++i]);
     else throw new Error(`unknown option ${arg} (see the top of test/bench/bench.ts)`);
@@ -491,6 +494,7 @@ async function main(): Promise<void> {
     console.log(`connecting ${o.visitors} visitors…`);
     const connect = await bench.connect();
     console.log(`  ${connect.visitors} connected in ${connect.seconds} s; ${connect.rssPerConnectionKb} KB RSS, ${connect.heapPerConnectionKb} KB heap each`);
+    if (o.connectOnly) return console.log(JSON.stringify(connect.server));
     const results: BenchResults = { kind: o.soak ? 'soak' : 'main', startedAt: started.toISOString(), machine: host, options: o, connect };
     if (o.soak) {
       console.log(`soak: ${o.rate} msg/s for ${o.soakMinutes} minutes…`);

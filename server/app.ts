@@ -286,7 +286,9 @@ export function createApp(parts: AppParts) {
     /** The group-commit writer's counters (read by the benchmark). */
     writerStats: writer.stats,
     /** Starts listening; resolves with the bound port. */
-    listen(port = config.port, host = config.host): Promise<number> {
+    async listen(port = config.port, host = config.host): Promise<number> {
+      // A server that cannot store messages must not take connections: fail the start instead.
+      await writer.ready;
       privacy.expireUnverified();
       webhooks.start();
       retention.start();

@@ -31,6 +31,9 @@ const RESTARTING = 'The server is restarting. Please try again.';
  */
 export class ThreadWriter<P extends Procedures<P>> {
   readonly stats: WriterStats = newWriterStats();
+  /** Settles when the first thread has opened the database, or fails with why it could not. */
+  readonly ready: Promise<void>;
+  private started!: { resolve: () => void; reject: (error: Error) => void };
   private worker: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -46,6 +49,9 @@ export class ThreadWriter<P extends Procedures<P>> {
     private readonly spawn: () => Worker,
     private readonly log: Logger,
   ) {
+    this.ready = new Promise<void>((resolve, reject) => (this.started = { resolve, reject }));
+    // Whoever awaits it gets the failure; no one awaiting must not turn it into an unhandled rejection.
+    this.ready.catch(() => {});
     this.worker = this.start();
   }
 
@@ -87,16 +93,23 @@ export class ThreadWriter<P extends Procedures<P>> {
   private start(): Worker {
     const worker = this.spawn();
     let ready = false;
+    let failure: Error | null = null;
     this.exited = false;
     // The server's listening socket keeps the process alive; the writer thread must not on its own.
     worker.unref();
     worker.on('message', (message: FromWriter) => {
-      if (message.type === 'ready') ready = true;
-      else this.settle(message);
+      if (message.type === 'ready') {
+        ready = true;
+        this.started.resolve();
+      } else this.settle(message);
     });
-    worker.on('error', (error) => this.log.error({ err: error }, 'writer thread failed'));
+    worker.on('error', (error) => {
+      failure = error;
+      this.log.error({ err: error }, 'writer thread failed');
+    });
     worker.on('exit', (code) => {
       this.exited = true;
+      if (!ready) this.started.reject(new Error(`The writer thread stopped before it opened the database (exit code ${code}): ${failure?.message ?? 'no error reported'}`));
       if (this.closed && this.pending.size === 0) return;
       // Writes it had not reported may or may not have committed: clients resend with the same client id,
       // which the message procedures answer exactly once either way.

@@ -117,6 +117,14 @@ describe('the writer thread', () => {
     expect(new Set(rows.map((r) => r.clientId)).size).toBe(200);
   });
 
+  test('a thread that cannot open the database fails `ready` with the reason (so the server does not start), and every write with a retryable answer', async () => {
+    const missing = { memory: false, name: path.join(os.tmpdir(), 'cw-no-such-dir', 'nested', 'chat.db') } as Db;
+    const writer = new ThreadWriter<ChatWrites>(writerThreadSpawner(missing, LIMITS), silent);
+    cleanups.push(() => writer.close());
+    await expect(writer.ready).rejects.toThrow(/writer thread stopped before it opened the database.*directory does not exist/);
+    await expect(writer.run('visitorTouch', { visitorId: 1, lang: null, now: NOW })).rejects.toMatchObject({ code: 'internal' });
+  });
+
   test('close waits for the writes already asked for, then refuses new ones with a retryable answer', async () => {
     const { db, writer, visitors } = setup();
     const before = Array.from({ length: 50 }, (_, i) =>

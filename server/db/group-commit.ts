@@ -42,6 +42,9 @@ export const MAX_BATCH = 512;
  */
 export function commitBatch<P extends Procedures<P>>(db: Db, procedures: P, jobs: readonly WriteJob[]): Outcome[] {
   const outcomes: Outcome[] = [];
+  // IMMEDIATE: the write lock is taken at BEGIN, waiting (busy_timeout) while another connection holds it.
+  // A deferred transaction reads first and must then upgrade, and SQLite answers an upgrade that meets
+  // another writer with SQLITE_BUSY at once, without waiting: the whole batch would fail.
   db.transaction(() => {
     for (const job of jobs) {
       const procedure = Object.hasOwn(procedures, job.name) ? (procedures[job.name as keyof P] as unknown as (args: unknown) => unknown) : undefined;
@@ -52,7 +55,7 @@ export function commitBatch<P extends Procedures<P>>(db: Db, procedures: P, jobs
         outcomes.push({ ok: false, error });
       }
     }
-  })();
+  }).immediate();
   return outcomes;
 }
 

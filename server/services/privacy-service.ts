@@ -399,7 +399,9 @@ export class PrivacyService {
     const outer = this.afterCommit === null;
     if (outer) this.afterCommit = [];
     try {
-      const result = this.d.db.transaction(fn)();
+      // IMMEDIATE: take the write lock up front (waiting for the writer thread's commit), as a read-then-write
+      // transaction that had to upgrade would fail at once if the thread held it.
+      const result = this.d.db.transaction(fn).immediate();
       if (outer) for (const effect of this.afterCommit!) effect();
       return result;
     } finally {

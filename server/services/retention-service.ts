@@ -48,7 +48,7 @@ export class RetentionService {
         exports: this.repo.deleteExportsExpiredBefore(now),
         sessions: this.repo.deleteSessionsExpiredBefore(now),
       };
-    })();
+    }).immediate();
     if (Object.values(counts).some((n) => n > 0)) this.log.info({ retention: counts, retentionDays: this.retentionDays }, 'retention: deleted expired data');
     return counts;
   }

@@ -93,6 +93,28 @@ describe('the writer thread', () => {
     expect(first.message.text).toBe('first text');
   });
 
+  test('while the main connection holds the write lock, the thread waits for it instead of failing its batch', async () => {
+    const { db, writer, visitors } = setup();
+    await writer.run('visitorMessage', { visitorId: visitors[0], clientId: 'warm-up', text: 'first', page: null, now: NOW });
+    const touch = db.prepare('UPDATE visitors SET last_seen_at = last_seen_at + 1 WHERE id = ?');
+    for (let round = 0; round < 3; round++) {
+      const writes = Array.from({ length: 50 }, (_, i) =>
+        writer.run('visitorMessage', { visitorId: visitors[i % visitors.length], clientId: `r-${round}-${i}`, text: `text ${i}`, page: null, now: NOW }),
+      );
+      // The writes are posted to the thread at the end of this turn; then the main connection takes the write
+      // lock and keeps it for a while (as a slow privacy transaction with its fsync would), mid-batch for the thread.
+      await new Promise((resolve) => setImmediate(resolve));
+      db.transaction(() => {
+        touch.run(visitors[0]);
+        const until = performance.now() + 150;
+        while (performance.now() < until) touch.run(visitors[1]);
+      }).immediate();
+      const outcomes = await Promise.allSettled(writes);
+      expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).toEqual([]);
+    }
+    expect(storedRows(db)).toHaveLength(151);
+  });
+
   test('a thread that stops fails the writes it had not reported as retryable; a new thread takes over and a resend is stored once', async () => {
     const { db, writer, threads, visitors } = setup();
     await writer.run('visitorTouch', { visitorId: visitors[0], lang: null, now: NOW });

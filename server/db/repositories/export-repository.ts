@@ -28,6 +28,7 @@ export class ExportRepository {
   }
 
   consume(tokenHash: Buffer, now: number): { requestId: number; payload: string } | null {
-    return this.consumeTx(tokenHash, now);
+    // IMMEDIATE: it reads then writes, and must wait for (not fail on) another connection's write lock.
+    return this.consumeTx.immediate(tokenHash, now);
   }
 }

@@ -36,6 +36,7 @@ import { abuseKey } from './ip';
 import { createLogger } from './logger';
 import { MailQueue, createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer';
 import { attachOperatorNamespace, type OperatorNamespace } from './realtime/operator-namespace';
+import { OperatorFanOut } from './realtime/operator-fanout';
 import { rooms } from './realtime/rooms';
 import { attachVisitorNamespace, type VisitorNamespace } from './realtime/visitor-namespace';
 import { tuneEngine } from './realtime/engine-tuning';
@@ -243,30 +244,31 @@ export function createApp(parts: AppParts) {
   });
   offlineReplies.start();
   const operatorRealtime = attachOperatorNamespace(operatorNsp, { auth, chat, privacy, admin, team, presence, inbox, notes, canned, log });
+  const toOperators = new OperatorFanOut(operatorNsp);
   server.on('close', () => operatorRealtime.stop());
   bus.on('team:changed', () => {
     onPresenceChange();
-    operatorNsp.to(rooms.operators).emit(OperatorPush.team, team.list());
+    toOperators.emit(OperatorPush.team, team.list());
   });
   bus.on('operator:sessions-revoked', ({ operatorId }) => void operatorRealtime.revalidate(operatorId));
   // Notes go to operators only: there is deliberately no visitor-side listener for them.
-  bus.on('note:created', ({ note }) => operatorNsp.to(rooms.operators).emit(OperatorPush.noteNew, note));
-  bus.on('canned:changed', () => operatorNsp.to(rooms.operators).emit(OperatorPush.canned, canned.list()));
-  bus.on('settings:changed', ({ settings }) => operatorNsp.to(rooms.operators).emit(OperatorPush.settings, settings));
+  bus.on('note:created', ({ note }) => toOperators.emit(OperatorPush.noteNew, note));
+  bus.on('canned:changed', () => toOperators.emit(OperatorPush.canned, canned.list()));
+  bus.on('settings:changed', ({ settings }) => toOperators.emit(OperatorPush.settings, settings));
 
   bus.on('message:created', ({ message, conversation, visitorId }) => {
     visitorNsp.to(rooms.visitor(visitorId)).emit(VisitorPush.messageNew, message);
-    operatorNsp.to(rooms.operators).emit(OperatorPush.messageNew, { message, conversation });
+    toOperators.message({ message, conversation });
   });
   bus.on('conversation:changed', ({ conversation }) => {
-    operatorNsp.to(rooms.operators).emit(OperatorPush.conversationUpsert, conversation);
+    toOperators.emit(OperatorPush.conversationUpsert, conversation);
   });
   bus.on('typing:changed', ({ conversationId, visitorId, from, typing, name }) => {
-    if (from === 'visitor') operatorNsp.to(rooms.operators).emit(OperatorPush.typing, { conversationId, typing });
+    if (from === 'visitor') toOperators.emit(OperatorPush.typing, { conversationId, typing });
     else visitorNsp.to(rooms.visitor(visitorId)).emit(VisitorPush.typing, { typing, name });
   });
   bus.on('privacy:changed', ({ request }) => {
-    operatorNsp.to(rooms.operators).emit(OperatorPush.privacyUpsert, request);
+    toOperators.emit(OperatorPush.privacyUpsert, request);
     const { id, reference, type, state, dueAt, createdAt, completedAt, rejectionReason, extended } = request;
     visitorNsp.to(rooms.request(id)).emit(VisitorPush.privacyUpdate, { reference, type, state, dueAt, createdAt, completedAt, rejectionReason, extended });
   });

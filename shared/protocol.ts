@@ -88,7 +88,8 @@ export const OperatorEvent = {
 /** Events the server pushes to operators. */
 export const OperatorPush = {
   conversationUpsert: 'conversation:upsert',
-  messageNew: 'message:new',
+  /** New messages, in order: those of one server turn arrive together. */
+  messages: 'messages:new',
   typing: 'typing:update',
   privacyUpsert: 'privacy:upsert',
   noteNew: 'note:new',
@@ -215,7 +216,7 @@ export interface VisitorServerToClient {
 export type OperatorClientToServer = Handlers<OperatorRpc>;
 
 /**
- * A new message together with its conversation as it stands after it: one push updates both the open
+ * A new message together with its conversation as it stands after it: one item updates both the open
  * thread and the inbox row (preview, sequence, waiting time), instead of a message and an upsert.
  */
 export interface OperatorMessagePush {
@@ -224,7 +225,7 @@ export interface OperatorMessagePush {
 }
 export interface OperatorServerToClient {
   [OperatorPush.conversationUpsert]: (conversation: ConversationDto) => void;
-  [OperatorPush.messageNew]: (push: OperatorMessagePush) => void;
+  [OperatorPush.messages]: (pushes: OperatorMessagePush[]) => void;
   [OperatorPush.typing]: (state: { conversationId: string; typing: boolean }) => void;
   [OperatorPush.privacyUpsert]: (request: PrivacyRequestDto) => void;
   [OperatorPush.noteNew]: (note: NoteDto) => void;

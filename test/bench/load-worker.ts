@@ -242,7 +242,7 @@ function operatorRole(init: Extract<WorkerInit, { role: 'operators' }>) {
       return false;
     }
     const bit = 1 << index;
-    socket.on(OperatorPush.messageNew, ({ message }: { message: MessageDto }) => {
+    const onMessage = (message: MessageDto) => {
       if (message.author !== 'visitor') return;
       if (recent.length < 1000) recent.push(message.conversationId);
       else recent[serial % 1000] = message.conversationId;
@@ -255,6 +255,9 @@ function operatorRole(init: Extract<WorkerInit, { role: 'operators' }>) {
       }
       const sentAt = sentAtOf(message.text);
       if (sentAt !== null) counters.delivery.record(wallNow() - sentAt);
+    };
+    socket.on(OperatorPush.messages, (pushes: Array<{ message: MessageDto }>) => {
+      for (const { message } of pushes) onMessage(message);
     });
     socket.on('disconnect', () => counters.disconnects++);
     sockets[index] = socket;

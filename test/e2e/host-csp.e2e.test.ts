@@ -58,10 +58,10 @@ describe('the widget on a host page with a strict CSP', () => {
 
     await launcher.click();
     const composer = page.getByLabel('Message');
-    const arrived = next<OperatorMessagePush>(operator, OperatorPush.messageNew);
+    const arrived = next<OperatorMessagePush[]>(operator, OperatorPush.messages);
     await composer.fill('Hello from a strict page');
     await composer.press('Enter');
-    const { message } = await arrived;
+    const [{ message }] = await arrived;
     expect(message.text).toBe('Hello from a strict page');
     await ok(operator, OperatorEvent.messageSend, { conversationId: message.conversationId, clientId: 'strict-csp-reply-1', text: 'Hello back' });
     await page.getByRole('log', { name: 'Chat with us' }).getByText('Hello back').waitFor();

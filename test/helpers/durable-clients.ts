@@ -175,10 +175,12 @@ export class CatchingUpOperator {
       this.conversations.set(conversation.id, conversation);
       if (conversation.lastSeq > this.lastSeq(conversation.id)) void this.load(conversation.id);
     });
-    this.socket.on(OperatorPush.messageNew, ({ message, conversation }) => {
-      this.conversations.set(conversation.id, conversation);
-      if (message.seq > this.lastSeq(message.conversationId) + 1) void this.load(message.conversationId);
-      else this.merge(message.conversationId, [message]);
+    this.socket.on(OperatorPush.messages, (pushes) => {
+      for (const { message, conversation } of pushes) {
+        this.conversations.set(conversation.id, conversation);
+        if (message.seq > this.lastSeq(message.conversationId) + 1) void this.load(message.conversationId);
+        else this.merge(message.conversationId, [message]);
+      }
     });
   }
 

@@ -135,7 +135,7 @@ describe('messages between visitor and operator', () => {
   test('a visitor message is acknowledged only once stored and reaches a signed-in operator live', async () => {
     const operator = await newOperator();
     const { socket: visitor } = await newVisitor();
-    const pushed = next<OperatorMessagePush>(operator, OperatorPush.messageNew);
+    const pushed = next<OperatorMessagePush[]>(operator, OperatorPush.messages);
 
     const clientId = newClientId();
     const message = await send(visitor, 'Hello, is anyone there?', clientId);
@@ -151,7 +151,7 @@ describe('messages between visitor and operator', () => {
     expect(message).toMatchObject({ seq: 1, clientId, author: 'visitor', text: 'Hello, is anyone there?', operatorName: null });
 
     // One push carries the message and the inbox row it changed.
-    const { message: live, conversation } = await pushed;
+    const [{ message: live, conversation }] = await pushed;
     expect(live).toEqual(message);
     expect(conversation).toMatchObject({ id: message.conversationId, lastSeq: 1, lastMessagePreview: 'Hello, is anyone there?', status: 'open' });
   });

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { io as connect } from 'socket.io-client';
 import { OperatorEvent, OperatorPush, VISITOR_NAMESPACE, VisitorEvent, VisitorPush } from '../../shared/protocol';
 import type { ConversationDto, NoteDto, TeamMemberDto } from '../../shared/types';
+import { waitFor } from '../helpers/durable-clients';
 import {
   ADMIN,
   TestClock,
@@ -322,7 +323,15 @@ describe('inbox', () => {
     await ok(admin, OperatorEvent.presenceSet, { status: 'online' });
     await ok(admin, OperatorEvent.settingsSave, { autoAssign: true, maxOpenPerOperator: 1 });
     const assignee = (id: string) => t.db.prepare('SELECT assigned_operator_id FROM conversations WHERE public_id = ?').pluck().get(id);
+    const seen: Array<{ event: string; conversationId: string; assigned: number | null }> = [];
+    admin.on(OperatorPush.messages, (pushes) => pushes.forEach(({ conversation }) => seen.push({ event: 'message', conversationId: conversation.id, assigned: conversation.assignedOperatorId })));
+    admin.on(OperatorPush.conversationUpsert, (c) => seen.push({ event: 'upsert', conversationId: c.id, assigned: c.assignedOperatorId }));
     const first = await say(await visitor(), 'first');
+    // The console's last word on the conversation is the assignment: the message it caused came before it.
+    await waitFor(() => seen.some((e) => e.conversationId === first && e.event === 'upsert' && e.assigned !== null), 'the assignment pushed');
+    const aboutFirst = seen.filter((e) => e.conversationId === first);
+    expect(aboutFirst[0].event).toBe('message');
+    expect(aboutFirst.at(-1)).toMatchObject({ event: 'upsert', assigned: assignee(first) });
     const second = await say(await visitor(), 'second');
     const third = await say(await visitor(), 'third');
     expect(new Set([assignee(first), assignee(second)])).toEqual(new Set([1, olgaId]));

@@ -139,7 +139,7 @@ describe('typing notices', () => {
     operator.on(OperatorPush.typing, () => pushes++);
     for (let i = 0; i < 100; i++) expect((await call(visitor, VisitorEvent.typingSet, { typing: i % 2 === 0 })).ok).toBe(true);
     // A message pushed after them arrives after every typing notice that was forwarded.
-    const arrived = next(operator, OperatorPush.messageNew);
+    const arrived = next(operator, OperatorPush.messages);
     expect(await sendCode(visitor)).toBe('ok');
     await arrived;
     expect(pushes).toBe(TYPING_LIMIT.limit);

@@ -73,9 +73,11 @@ export class ConsoleStore implements ReactiveController {
       this.upsert(c);
       this.changed();
     });
-    socket.on(OperatorPush.messageNew, ({ message, conversation }) => {
-      this.upsert(conversation);
-      this.onMessage(message);
+    socket.on(OperatorPush.messages, (pushes) => {
+      for (const { message, conversation } of pushes) {
+        this.upsert(conversation);
+        this.onMessage(message);
+      }
     });
     socket.on(OperatorPush.noteNew, (n) => this.mergeNotes(n.conversationId, [n]));
     socket.on(OperatorPush.typing, ({ conversationId, typing }) => {

@@ -1,0 +1,72 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from 'socket.io';
+import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
+import { afterEach, describe, expect, test } from 'vitest';
+import { OPERATOR_NAMESPACE, OperatorPush, type OperatorMessagePush } from '../../shared/protocol';
+import type { ConversationDto, MessageDto } from '../../shared/types';
+import { OperatorFanOut } from '../../server/realtime/operator-fanout';
+import type { OperatorNamespace } from '../../server/realtime/operator-namespace';
+import { rooms } from '../../server/realtime/rooms';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A real Socket.IO server whose operator namespace puts every socket in the operators' room, and one client. */
+async function setup(): Promise<{ fanOut: OperatorFanOut; frames: Array<[string, unknown]> }> {
+  const server = http.createServer();
+  const io = new Server(server);
+  const nsp = io.of(OPERATOR_NAMESPACE) as unknown as OperatorNamespace;
+  nsp.on('connection', (socket) => void socket.join(rooms.operators));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise<void>((resolve) => void io.close(() => resolve())));
+  const client: ClientSocket = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}${OPERATOR_NAMESPACE}`, { transports: ['websocket'], forceNew: true });
+  cleanups.push(() => void client.close());
+  const frames: Array<[string, unknown]> = [];
+  client.onAny((event: string, payload: unknown) => frames.push([event, payload]));
+  await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+  // The server has run its connection handler (joined the room) once it answers.
+  await new Promise<void>((resolve) => {
+    const check = () => (nsp.adapter.rooms.get(rooms.operators)?.size ? resolve() : setImmediate(check));
+    check();
+  });
+  return { fanOut: new OperatorFanOut(nsp), frames };
+}
+
+function push(seq: number): OperatorMessagePush {
+  const conversation = { id: 'c1', lastSeq: seq, assignedOperatorId: null } as ConversationDto;
+  const message = { id: seq, seq, clientId: `m${seq}`, author: 'visitor', operatorName: null, text: `text ${seq}`, createdAt: 0, conversationId: 'c1' } as MessageDto;
+  return { message, conversation };
+}
+
+async function until(frames: unknown[], count: number): Promise<void> {
+  while (frames.length < count) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+describe('pushes to operators', () => {
+  test('new messages of one turn leave as one frame, in order', async () => {
+    const { fanOut, frames } = await setup();
+    fanOut.message(push(1));
+    fanOut.message(push(2));
+    fanOut.message(push(3));
+    await until(frames, 1);
+    fanOut.message(push(4));
+    await until(frames, 2);
+    expect(frames.map(([event]) => event)).toEqual([OperatorPush.messages, OperatorPush.messages]);
+    expect((frames[0][1] as OperatorMessagePush[]).map((p) => p.message.seq)).toEqual([1, 2, 3]);
+    expect((frames[1][1] as OperatorMessagePush[]).map((p) => p.message.seq)).toEqual([4]);
+  });
+
+  test('any other push first sends the messages waiting, so nothing overtakes what happened before it', async () => {
+    const { fanOut, frames } = await setup();
+    fanOut.message(push(1));
+    // The assignment that the message caused, pushed in the same turn.
+    fanOut.emit(OperatorPush.conversationUpsert, { ...push(1).conversation, assignedOperatorId: 7 });
+    fanOut.message(push(2));
+    await until(frames, 3);
+    expect(frames.map(([event]) => event)).toEqual([OperatorPush.messages, OperatorPush.conversationUpsert, OperatorPush.messages]);
+    expect((frames[1][1] as ConversationDto).assignedOperatorId).toBe(7);
+  });
+});

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Session } from 'node:inspector';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 
 /** What the benchmark asks the server over its IPC channel. */
 export type ProbeRequest =
@@ -20,10 +20,12 @@ export interface ProbeStats {
   loopDelay: { p50: number; p99: number; max: number; mean: number };
   /** CPU time used since the last reset, in milliseconds, and the wall time it was measured over. */
   cpuMs: { user: number; system: number; wallMs: number };
+  /** Garbage-collection pauses of the main thread since the last reset: all, and the major (mark-compact) ones. */
+  gc: { count: number; totalMs: number; maxMs: number; major: number; majorMaxMs: number };
   /** The main thread's event-loop utilisation since the last reset (0–1): how busy the thread serving sockets was. */
   mainLoopUtilization: number;
   /** Group commit since the last reset: batches, writes, and the time the writer thread spent in them (ms). */
-  writer: { batches: number; writes: number; busyMs: number; maxBatchMs: number };
+  writer: { batches: number; writes: number; busyMs: number; maxBatchMs: number; slowBatches: number; slowWrites: number };
 }
 
 type WriterStats = ProbeStats['writer'];
@@ -42,6 +44,19 @@ export function attachBenchProbe(writer: Readonly<WriterStats>): boolean {
   let eluFrom = performance.eventLoopUtilization();
   let wallFrom = performance.now();
   let writerFrom = { ...writer };
+  let pauses = { count: 0, totalMs: 0, maxMs: 0, major: 0, majorMaxMs: 0 };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      pauses.count++;
+      pauses.totalMs += entry.duration;
+      pauses.maxMs = Math.max(pauses.maxMs, entry.duration);
+      // NODE_PERFORMANCE_GC_MAJOR = 4
+      if ((entry as unknown as { detail?: { kind?: number } }).detail?.kind === 4) {
+        pauses.major++;
+        pauses.majorMaxMs = Math.max(pauses.majorMaxMs, entry.duration);
+      }
+    }
+  }).observe({ entryTypes: ['gc'] });
   const gc = (globalThis as { gc?: () => void }).gc;
   let inspector: Session | null = null;
   const profiler = (method: string, done: (result?: { profile: object }) => void) =>
@@ -83,12 +98,15 @@ export function attachBenchProbe(writer: Readonly<WriterStats>): boolean {
       loopDelay: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max), mean: ms(delay.mean) },
       cpuMs: { user: cpu.user / 1000, system: cpu.system / 1000, wallMs: performance.now() - wallFrom },
       mainLoopUtilization: performance.eventLoopUtilization(eluFrom).utilization,
+      gc: { ...pauses },
       writer: {
         batches: writer.batches - writerFrom.batches,
         writes: writer.writes - writerFrom.writes,
         busyMs: writer.busyMs - writerFrom.busyMs,
         // The largest batch time since the start (not reset: a high-water mark).
         maxBatchMs: writer.maxBatchMs,
+        slowBatches: writer.slowBatches - writerFrom.slowBatches,
+        slowWrites: writer.slowWrites - writerFrom.slowWrites,
       },
     };
     if (request.reset) {
@@ -97,6 +115,7 @@ export function attachBenchProbe(writer: Readonly<WriterStats>): boolean {
       eluFrom = performance.eventLoopUtilization();
       wallFrom = performance.now();
       writerFrom = { ...writer };
+      pauses = { count: 0, totalMs: 0, maxMs: 0, major: 0, majorMaxMs: 0 };
     }
     process.send!({ id: request.id, stats });
   });

@@ -23,11 +23,16 @@ export interface WriterStats {
   writes: number;
   busyMs: number;
   maxBatchMs: number;
+  /** Batches whose transaction took over 20 ms, and writes that waited over 20 ms from asked to committed. */
+  slowBatches: number;
+  slowWrites: number;
 }
 
 export function newWriterStats(): WriterStats {
-  return { batches: 0, writes: 0, busyMs: 0, maxBatchMs: 0 };
+  return { batches: 0, writes: 0, busyMs: 0, maxBatchMs: 0, slowBatches: 0, slowWrites: 0 };
 }
+
+export const SLOW_MS = 20;
 
 /**
  * At most this many writes share a transaction. Under overload the queue is taken in slices, so each commit

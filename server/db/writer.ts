@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { AppError } from '../../shared/errors';
-import { fromWire, newWriterStats, type ArgsOf, type Procedures, type ResultOf, type WireError, type WriterStats } from './group-commit';
+import { fromWire, newWriterStats, SLOW_MS, type ArgsOf, type Procedures, type ResultOf, type WireError, type WriterStats } from './group-commit';
 
 /** main → writer thread */
 export type ToWriter = { type: 'jobs'; jobs: Array<{ id: number; name: string; args: unknown }> } | { type: 'close' };
@@ -18,6 +18,8 @@ export type FromWriter =
 interface Pending {
   resolve: (value: never) => void;
   reject: (error: unknown) => void;
+  /** When it was asked for (performance.now()). */
+  at: number;
 }
 
 const RESTARTING = 'The server is restarting. Please try again.';
@@ -61,7 +63,7 @@ export class ThreadWriter<P extends Procedures<P>> {
     if (this.closed || this.broken) return Promise.reject(new AppError('internal', RESTARTING));
     return new Promise<ResultOf<P, K>>((resolve, reject) => {
       const id = this.nextId++;
-      this.pending.set(id, { resolve: resolve as (value: never) => void, reject });
+      this.pending.set(id, { resolve: resolve as (value: never) => void, reject, at: performance.now() });
       this.outbox.push({ id, name, args });
       if (!this.scheduled) {
         this.scheduled = true;
@@ -126,9 +128,12 @@ export class ThreadWriter<P extends Procedures<P>> {
     this.stats.writes += message.results.length;
     this.stats.busyMs += message.ms;
     if (message.ms > this.stats.maxBatchMs) this.stats.maxBatchMs = message.ms;
+    if (message.ms > SLOW_MS) this.stats.slowBatches++;
+    const now = performance.now();
     for (const result of message.results) {
       const waiter = this.pending.get(result.id);
       if (!waiter) continue;
+      if (now - waiter.at > SLOW_MS) this.stats.slowWrites++;
       this.pending.delete(result.id);
       if (result.ok) waiter.resolve(result.value as never);
       else waiter.reject(fromWire(result.error));

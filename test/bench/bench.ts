@@ -175,8 +175,12 @@ function serverFigures(stats: ProbeStats) {
     loopDelayMax: Math.round(stats.loopDelay.max * 10) / 10,
     cpuCore: Math.round(((stats.cpuMs.user + stats.cpuMs.system) / wall) * 100) / 100,
     mainLoopUtilization: Math.round(stats.mainLoopUtilization * 1000) / 1000,
+    gcPauses: { count: stats.gc.count, totalMs: Math.round(stats.gc.totalMs), maxMs: Math.round(stats.gc.maxMs * 10) / 10, major: stats.gc.major, majorMaxMs: Math.round(stats.gc.majorMaxMs * 10) / 10 },
     // Group commit: the share of wall time the writer thread spent running and committing batches (fsync included).
     commitBatches: stats.writer.batches,
+    // Over 20 ms: batches whose transaction took that long; writes that waited that long from asked to committed.
+    slowCommits: stats.writer.slowBatches,
+    slowWrites: stats.writer.slowWrites,
     writesPerBatch: Math.round((stats.writer.writes / Math.max(1, stats.writer.batches)) * 10) / 10,
     commitBusyShare: Math.round((stats.writer.busyMs / wall) * 1000) / 1000,
     commitMsPerBatch: Math.round((stats.writer.busyMs / Math.max(1, stats.writer.batches)) * 100) / 100,

@@ -256,8 +256,10 @@ export function createApp(parts: AppParts) {
   bus.on('canned:changed', () => toOperators.emit(OperatorPush.canned, canned.list()));
   bus.on('settings:changed', ({ settings }) => toOperators.emit(OperatorPush.settings, settings));
 
-  bus.on('message:created', ({ message, conversation, visitorId }) => {
-    visitorNsp.to(rooms.visitor(visitorId)).emit(VisitorPush.messageNew, message);
+  bus.on('message:created', ({ message, conversation, visitorId, origin }) => {
+    // The visitor's other tabs; the sending one reads it in its acknowledgement (one frame fewer per message).
+    const tabs = visitorNsp.to(rooms.visitor(visitorId));
+    (origin ? tabs.except(origin) : tabs).emit(VisitorPush.messageNew, message);
     toOperators.message({ message, conversation });
   });
   bus.on('conversation:changed', ({ conversation }) => {

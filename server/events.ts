@@ -4,7 +4,13 @@ import type { ConversationDto, InboxSettingsDto, MessageDto, NoteDto, PrivacyReq
 /** Domain events services publish; the realtime layer turns them into socket pushes. */
 export interface DomainEvents {
   /** A stored message and its conversation as read after the write (operators get both in one push). */
-  'message:created': { message: MessageDto; conversation: ConversationDto; visitorId: number };
+  'message:created': {
+    message: MessageDto;
+    conversation: ConversationDto;
+    visitorId: number;
+    /** The visitor connection that sent it, if any: it has the message in its acknowledgement, so it gets no push. */
+    origin?: string;
+  };
   'conversation:changed': { conversation: ConversationDto; visitorId: number };
   'typing:changed': { conversationId: string; visitorId: number; from: 'visitor' | 'operator'; typing: boolean; name: string | null };
   'privacy:changed': { request: PrivacyRequestDto };

@@ -23,6 +23,8 @@ interface Pending {
 }
 
 const RESTARTING = 'The server is restarting. Please try again.';
+/** Writes posted to the thread at once when this many are waiting, instead of at the end of the turn. */
+const POST_AT = 8;
 
 /**
  * The hot-path writes (messages, visitors' hellos) run in a worker thread with its own connection to the
@@ -65,7 +67,10 @@ export class ThreadWriter<P extends Procedures<P>> {
       const id = this.nextId++;
       this.pending.set(id, { resolve: resolve as (value: never) => void, reject, at: performance.now() });
       this.outbox.push({ id, name, args });
-      if (!this.scheduled) {
+      // A long turn (a burst of sockets to read) need not hold its first writes back until it ends: the
+      // thread groups what arrives while it commits anyway.
+      if (this.outbox.length >= POST_AT) this.send();
+      else if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.send());
       }

@@ -92,7 +92,7 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
       },
 
       [VisitorEvent.messageSend]: async (input, socket) => {
-        const message = await deps.chat.visitorSend(visitorId(socket), input, socket.data.page);
+        const message = await deps.chat.visitorSend(visitorId(socket), input, socket.data.page, socket.id);
         return { message };
       },
 

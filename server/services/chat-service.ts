@@ -58,10 +58,11 @@ export class ChatService {
     return { messages: this.page(conversation, afterSeq, limit), lastSeq: conversation.lastSeq };
   }
 
-  async visitorSend(visitorId: number, input: VisitorSendInput, raw: VisitorContext | null): Promise<MessageDto> {
+  /** `origin`: the connection it came from, which learns of it from its acknowledgement rather than a push. */
+  async visitorSend(visitorId: number, input: VisitorSendInput, raw: VisitorContext | null, origin?: string): Promise<MessageDto> {
     const page = raw && cleanContext(raw);
     const stored = await this.writer.run('visitorMessage', { visitorId, clientId: input.clientId, text: input.text, page, now: this.clock.now() });
-    if (stored.created) this.publish(stored);
+    if (stored.created) this.publish(stored, origin);
     return stored.message;
   }
 
@@ -143,9 +144,9 @@ export class ChatService {
    * write has already been pushed, so the state sent here is never older than one operators already hold.
    * A conversation erased in the meantime is not announced.
    */
-  private publish(stored: StoredMessage): void {
+  private publish(stored: StoredMessage, origin?: string): void {
     const current = this.conversations.byRowId(stored.conversationRowId);
-    if (current) this.bus.emit('message:created', { message: stored.message, conversation: toConversationDto(current), visitorId: stored.visitorId });
+    if (current) this.bus.emit('message:created', { message: stored.message, conversation: toConversationDto(current), visitorId: stored.visitorId, origin });
   }
 
   private changed(rowId: number): ConversationDto {

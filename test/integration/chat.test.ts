@@ -285,27 +285,33 @@ describe('conversation isolation', () => {
   test("a visitor cannot read another visitor's conversation", async () => {
     const operator = await newOperator();
     const a = await newVisitor();
+    const aOtherTab = await newVisitor(a.hello.token);
     const b = await newVisitor();
     const seenByA: MessageDto[] = [];
+    const seenByOtherTab: MessageDto[] = [];
     a.socket.on(VisitorPush.messageNew, (m) => seenByA.push(m));
+    aOtherTab.socket.on(VisitorPush.messageNew, (m) => seenByOtherTab.push(m));
 
     const a1 = await send(a.socket, 'from A, first');
     const b1 = await send(b.socket, 'from B, private');
     expect(b1.conversationId).not.toBe(a1.conversationId);
     unwrap(await call(operator, OperatorEvent.messageSend, { conversationId: b1.conversationId, clientId: newClientId(), text: 'to B only' }));
-    // A's own next message is pushed after everything above; by then any leak would have arrived.
-    const ownPush = next<MessageDto>(a.socket, VisitorPush.messageNew, (m) => m.text === 'from A, second');
     await send(a.socket, 'from A, second');
-    await ownPush;
+    // An answer to A is pushed after everything above; by then any leak would have arrived.
+    const answered = Promise.all([a.socket, aOtherTab.socket].map((s) => next<MessageDto>(s, VisitorPush.messageNew, (m) => m.text === 'to A')));
+    unwrap(await call(operator, OperatorEvent.messageSend, { conversationId: a1.conversationId, clientId: newClientId(), text: 'to A' }));
+    await answered;
 
-    expect(seenByA.map((m) => m.text)).toEqual(['from A, first', 'from A, second']);
-    expect(seenByA.every((m) => m.conversationId === a1.conversationId)).toBe(true);
+    // The sending tab has its own messages from their acknowledgements; A's other tab gets them pushed.
+    expect(seenByA.map((m) => m.text)).toEqual(['to A']);
+    expect(seenByOtherTab.map((m) => m.text)).toEqual(['from A, first', 'from A, second', 'to A']);
+    expect([...seenByA, ...seenByOtherTab].every((m) => m.conversationId === a1.conversationId)).toBe(true);
 
     const history = await ok(a.socket, VisitorEvent.messageHistory, {});
-    expect(history.messages.map((m) => m.text)).toEqual(['from A, first', 'from A, second']);
+    expect(history.messages.map((m) => m.text)).toEqual(['from A, first', 'from A, second', 'to A']);
     const resumed = await newVisitor(a.hello.token);
     expect(resumed.hello.conversation?.id).toBe(a1.conversationId);
-    expect(resumed.hello.messages.map((m) => m.text)).toEqual(['from A, first', 'from A, second']);
+    expect(resumed.hello.messages.map((m) => m.text)).toEqual(['from A, first', 'from A, second', 'to A']);
   });
 
   test("a visitor cannot write into another visitor's conversation by naming it", async () => {

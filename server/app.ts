@@ -10,6 +10,7 @@ import { Server, type Socket } from 'socket.io';
 import { OPERATOR_NAMESPACE, OperatorPush, VISITOR_NAMESPACE, VisitorPush } from '../shared/protocol';
 import { systemClock, type Clock } from './clock';
 import { startChatWriter } from './chat-writer';
+import { announceWrites } from './db/write-turns';
 import type { Config } from './config';
 import type { Db } from './db/open';
 import { AuditRepository } from './db/repositories/audit-repository';
@@ -81,6 +82,8 @@ export function createApp(parts: AppParts) {
   const log = parts.log ?? createLogger(config.logLevel);
   const secrets = loadSecrets(config.databasePath, config.identitySecret);
   const bus = new EventBus();
+  // Before any statement is prepared: the main connection's writes go first, the writer thread yields to them.
+  announceWrites(db);
 
   const repos = {
     operators: new OperatorRepository(db),

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Db } from './db/open';
 import { ThreadWriter } from './db/writer';
+import { announceWrites } from './db/write-turns';
 import type { ChatWrites, MessageLimits } from './services/chat-writes';
 import type { WriterThreadData } from './writer-thread';
 
@@ -12,13 +13,13 @@ import type { WriterThreadData } from './writer-thread';
  * writer-thread.ts in the thread.
  */
 export function startChatWriter(db: Db, limits: MessageLimits | undefined, log: Logger): ThreadWriter<ChatWrites> {
-  return new ThreadWriter<ChatWrites>(writerThreadSpawner(db, limits), log);
+  if (db.memory) throw new Error('The writer thread needs a database file; an in-memory database cannot be shared with it.');
+  return new ThreadWriter<ChatWrites>(writerThreadSpawner(db.name, announceWrites(db), limits), log);
 }
 
-/** How to start one writer thread on `db`'s file (again, should one stop). */
-export function writerThreadSpawner(db: Db, limits: MessageLimits | undefined): () => Worker {
-  if (db.memory) throw new Error('The writer thread needs a database file; an in-memory database cannot be shared with it.');
-  const data: WriterThreadData = { databasePath: db.name, limits };
+/** How to start one writer thread on the database file (again, should one stop). */
+export function writerThreadSpawner(databasePath: string, writeTurns: SharedArrayBuffer, limits: MessageLimits | undefined): () => Worker {
+  const data: WriterThreadData = { databasePath, limits, writeTurns };
   const compiled = new URL('./writer-thread.js', import.meta.url);
   if (fs.existsSync(compiled)) return () => new Worker(compiled, { workerData: data });
   const loader = new URL('./writer-thread-loader.mjs', import.meta.url);

@@ -9,15 +9,18 @@ import { ConversationRepository } from './db/repositories/conversation-repositor
 import { MessageRepository } from './db/repositories/message-repository';
 import { VisitorRepository } from './db/repositories/visitor-repository';
 import type { FromWriter, ToWriter } from './db/writer';
+import { yieldToAnnouncedWrites } from './db/write-turns';
 import { createChatWrites, type MessageLimits } from './services/chat-writes';
 
 export interface WriterThreadData {
   databasePath: string;
   limits: MessageLimits | undefined;
+  /** The main connection's announced writes (db/write-turns.ts): a batch does not begin while one is. */
+  writeTurns: SharedArrayBuffer;
 }
 
 const port = parentPort!;
-const { databasePath, limits } = workerData as WriterThreadData;
+const { databasePath, limits, writeTurns } = workerData as WriterThreadData;
 const db = connectDatabase(databasePath);
 const procedures = createChatWrites(
   { visitors: new VisitorRepository(db), conversations: new ConversationRepository(db), messages: new MessageRepository(db) },
@@ -52,6 +55,7 @@ function schedule(): void {
 function commitNext(): void {
   const jobs = queue.length <= MAX_BATCH ? queue : queue.slice(0, MAX_BATCH);
   queue = queue.length <= MAX_BATCH ? [] : queue.slice(MAX_BATCH);
+  yieldToAnnouncedWrites(writeTurns);
   const started = performance.now();
   let reply: FromWriter;
   try {

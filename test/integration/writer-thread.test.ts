@@ -9,6 +9,7 @@ import { MAX_BATCH } from '../../server/db/group-commit';
 import { openDatabase, type Db } from '../../server/db/open';
 import { VisitorRepository } from '../../server/db/repositories/visitor-repository';
 import { ThreadWriter } from '../../server/db/writer';
+import { announceWrites } from '../../server/db/write-turns';
 import type { ChatWrites, StoredMessage } from '../../server/services/chat-writes';
 import { AppError } from '../../shared/errors';
 
@@ -26,7 +27,7 @@ afterEach(async () => {
 function setup(): { db: Db; writer: ThreadWriter<ChatWrites>; threads: Worker[]; visitors: number[] } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-writer-'));
   const db = openDatabase(path.join(dir, 'chat.db'));
-  const spawn = writerThreadSpawner(db, LIMITS);
+  const spawn = writerThreadSpawner(db.name, announceWrites(db), LIMITS);
   const threads: Worker[] = [];
   const writer = new ThreadWriter<ChatWrites>(() => {
     const worker = spawn();
@@ -115,6 +116,37 @@ describe('the writer thread', () => {
     expect(storedRows(db)).toHaveLength(151);
   });
 
+  test('main-connection writes are announced to the thread while they run (statements and transactions), reads are not', () => {
+    const { db } = setup();
+    const counter = new Int32Array(announceWrites(db));
+    db.function('announced', () => Atomics.load(counter, 0));
+    db.exec('CREATE TABLE probe (during INTEGER)');
+    db.prepare('INSERT INTO probe (during) SELECT announced()').run();
+    db.prepare('UPDATE probe SET during = during + announced() RETURNING during').pluck().get();
+    expect(db.prepare('SELECT during FROM probe').pluck().all()).toEqual([2]);
+    expect(db.prepare('SELECT announced()').pluck().get()).toBe(0);
+    let inside = -1;
+    db.transaction(() => {
+      inside = Atomics.load(counter, 0);
+    }).immediate();
+    expect(inside).toBe(1);
+    expect(Atomics.load(counter, 0)).toBe(0);
+  });
+
+  test('an announcement that never ends does not stop the thread: it yields a bounded time, then commits', async () => {
+    const { db, writer, visitors } = setup();
+    const counter = new Int32Array(announceWrites(db));
+    Atomics.add(counter, 0, 1);
+    try {
+      const stored = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => writer.run('visitorMessage', { visitorId: visitors[i], clientId: `y-${i}`, text: 'still stored', page: null, now: NOW })),
+      );
+      expect(stored.every((s) => s.created)).toBe(true);
+    } finally {
+      Atomics.sub(counter, 0, 1);
+    }
+  });
+
   test('a thread that stops fails the writes it had not reported as retryable; a new thread takes over and a resend is stored once', async () => {
     const { db, writer, threads, visitors } = setup();
     await writer.run('visitorTouch', { visitorId: visitors[0], lang: null, now: NOW });
@@ -140,8 +172,8 @@ describe('the writer thread', () => {
   });
 
   test('a thread that cannot open the database fails `ready` with the reason (so the server does not start), and every write with a retryable answer', async () => {
-    const missing = { memory: false, name: path.join(os.tmpdir(), 'cw-no-such-dir', 'nested', 'chat.db') } as Db;
-    const writer = new ThreadWriter<ChatWrites>(writerThreadSpawner(missing, LIMITS), silent);
+    const missing = path.join(os.tmpdir(), 'cw-no-such-dir', 'nested', 'chat.db');
+    const writer = new ThreadWriter<ChatWrites>(writerThreadSpawner(missing, new SharedArrayBuffer(4), LIMITS), silent);
     cleanups.push(() => writer.close());
     await expect(writer.ready).rejects.toThrow(/writer thread stopped before it opened the database.*directory does not exist/);
     await expect(writer.run('visitorTouch', { visitorId: 1, lang: null, now: NOW })).rejects.toMatchObject({ code: 'internal' });

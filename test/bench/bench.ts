@@ -42,6 +42,7 @@ function parseOptions(argv: string[]) {
     operators: 20,
     replyRate: 200,
     workers: 2,
+    operatorWorkers: 2,
     ramp: true,
     rampStart: 250,
     rampStep: 250,
@@ -62,6 +63,7 @@ function parseOptions(argv: string[]) {
     '--operators': 'operators',
     '--reply-rate': 'replyRate',
     '--workers': 'workers',
+    '--operator-workers': 'operatorWorkers',
     '--ramp-start': 'rampStart',
     '--ramp-step': 'rampStep',
     '--ramp-max': 'rampMax',
@@ -167,6 +169,40 @@ function worstHealth(healths: GeneratorHealth[]): GeneratorHealth {
   };
 }
 
+type Ran = Extract<WorkerReply, { type: 'ran' }>;
+
+/** The operator processes' figures of one phase as one: sums, merged histograms, the fewest seen by any operator. */
+function mergeOperatorRuns(parts: Ran[]): Ran {
+  const ack = new Histogram();
+  const delivery = new Histogram();
+  const errors: Record<string, number> = {};
+  for (const p of parts) {
+    ack.merge(p.ack);
+    delivery.merge(p.delivery);
+    addErrors(errors, p.errors);
+  }
+  const sum = (pick: (p: Ran) => number) => parts.reduce((n, p) => n + pick(p), 0);
+  return {
+    type: 'ran',
+    phase: parts[0].phase,
+    sent: sum((p) => p.sent),
+    acked: sum((p) => p.acked),
+    errors,
+    unanswered: sum((p) => p.unanswered),
+    ack: ack.toJSON(),
+    delivery: delivery.toJSON(),
+    seen: {
+      distinct: Math.max(...parts.map((p) => p.seen!.distinct)),
+      minPerOperator: Math.min(...parts.map((p) => p.seen!.minPerOperator)),
+      maxPerOperator: Math.max(...parts.map((p) => p.seen!.maxPerOperator)),
+      repeats: sum((p) => p.seen!.repeats),
+    },
+    disconnects: sum((p) => p.disconnects),
+    reconnected: sum((p) => p.reconnected),
+    health: worstHealth(parts.map((p) => p.health)),
+  };
+}
+
 function serverFigures(stats: ProbeStats) {
   const wall = stats.cpuMs.wallMs || 1;
   return {
@@ -195,7 +231,8 @@ class Bench {
   private server!: ServerHandle;
   private smtp!: BenchSmtp;
   private visitorWorkers: WorkerHandle[] = [];
-  private operatorWorker!: WorkerHandle;
+  /** The operators' consoles, split over processes as they would be over browsers. */
+  private operatorWorkers: WorkerHandle[] = [];
   private dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-bench-'));
   private phaseNo = 0;
 
@@ -224,11 +261,16 @@ class Bench {
       await worker.ask({ role: 'visitors', url: this.server.url, count, workerIndex: w, connectConcurrency: 64 }, 'ready');
       this.visitorWorkers.push(worker);
     }
-    this.operatorWorker = startWorker();
     const cookies = await operatorCookies(this.server.url, o.operators);
-    await this.operatorWorker.ask({ role: 'operators', url: this.server.url, cookies }, 'ready');
-    const ops = await this.operatorWorker.ask({ cmd: 'connect' }, 'connected');
-    if (ops.connected !== o.operators) throw new Error(`only ${ops.connected} of ${o.operators} operators connected: ${JSON.stringify(ops.errors)}`);
+    const perProcess = Math.ceil(cookies.length / Math.max(1, o.operatorWorkers));
+    for (let from = 0; from < cookies.length; from += perProcess) {
+      const worker = startWorker();
+      await worker.ask({ role: 'operators', url: this.server.url, cookies: cookies.slice(from, from + perProcess), workerIndex: this.operatorWorkers.length }, 'ready');
+      this.operatorWorkers.push(worker);
+    }
+    const ops = await Promise.all(this.operatorWorkers.map((w) => w.ask({ cmd: 'connect' }, 'connected')));
+    const connected = ops.reduce((sum, r) => sum + r.connected, 0);
+    if (connected !== o.operators) throw new Error(`only ${connected} of ${o.operators} operators connected: ${JSON.stringify(ops.map((r) => r.errors))}`);
   }
 
   /** Phase 1: connect and greet every visitor; memory per connection, after a full GC before and after. */
@@ -269,12 +311,14 @@ class Bench {
     const settleMs = 10_000;
     await this.server.probe({ reset: true });
     const share = rate / this.visitorWorkers.length;
-    const [operators, side, ...visitors] = await Promise.all([
-      this.operatorWorker.ask({ cmd: 'run', phase, rate: replyRate, durationMs, settleMs }, 'ran'),
+    const replyShare = replyRate / this.operatorWorkers.length;
+    const [operatorParts, side, ...visitors] = await Promise.all([
+      Promise.all(this.operatorWorkers.map((w) => w.ask({ cmd: 'run', phase, rate: replyShare, durationMs, settleMs }, 'ran'))),
       alongside ? alongside() : Promise.resolve(null),
       ...this.visitorWorkers.map((w) => w.ask({ cmd: 'run', phase, rate: share, durationMs, settleMs }, 'ran')),
     ]);
     void side;
+    const operators = mergeOperatorRuns(operatorParts);
     const stats = await this.server.probe({ reset: true });
     if (profileAs) {
       const dir = path.join(ROOT, 'dist/bench-profiles');
@@ -441,7 +485,7 @@ class Bench {
   async finish() {
     const idFiles = this.visitorWorkers.map((_w, i) => path.join(this.dir, `acked-${i}.txt`));
     await Promise.all(this.visitorWorkers.map((w, i) => w.ask({ cmd: 'ids', file: idFiles[i] }, 'ids-written')));
-    for (const w of [...this.visitorWorkers, this.operatorWorker]) w.child.send({ cmd: 'close' });
+    for (const w of [...this.visitorWorkers, ...this.operatorWorkers]) w.child.send({ cmd: 'close' });
     const exit = await this.server.stop();
     const db = new Database(path.join(this.dir, 'chat.db'), { readonly: true });
     try {
@@ -468,7 +512,7 @@ class Bench {
   }
 
   async cleanup(): Promise<void> {
-    for (const w of [...this.visitorWorkers, this.operatorWorker]) w?.kill();
+    for (const w of [...this.visitorWorkers, ...this.operatorWorkers]) w?.kill();
     if (this.server?.child.exitCode === null) await this.server.stop();
     await this.smtp?.stop().catch(() => {});
     fs.rmSync(this.dir, { recursive: true, force: true });

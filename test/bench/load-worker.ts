@@ -278,7 +278,8 @@ function operatorRole(init: Extract<WorkerInit, { role: 'operators' }>) {
     const socket = live[serial % live.length];
     const conversationId = recent[serial % recent.length];
     serial++;
-    const clientId = `${phase}op${String(serial).padStart(6, '0')}`;
+    // Unique across operator processes: two replying into one conversation must not reuse an id.
+    const clientId = `${phase}o${init.workerIndex}p${String(serial).padStart(6, '0')}`;
     const c = counters;
     const startedAt = performance.now();
     c.sent++;

@@ -3,7 +3,7 @@ import type { HistogramData } from './histogram';
 
 export type WorkerInit =
   | { role: 'visitors'; url: string; count: number; workerIndex: number; connectConcurrency: number }
-  | { role: 'operators'; url: string; cookies: string[] };
+  | { role: 'operators'; url: string; cookies: string[]; workerIndex: number };
 
 export type WorkerCommand =
   | { cmd: 'connect' }

@@ -8,27 +8,39 @@ import type { Db } from './open';
  * retries — so one privacy write could hold the main thread's event loop, and every socket, for hundreds of
  * milliseconds (seen in `npm run bench`: loop delay max 296 ms, chat ack p99 509 ms during the privacy phase).
  *
- * Instead the main thread announces each write in a counter shared with the writer thread, and the thread
- * does not begin a batch while one is announced: a main-thread write waits at most for the commit already
- * running. The thread waits at most `MAX_YIELD_MS` per batch, so a busy main thread cannot starve it.
+ * Instead the two take turns through two shared counters: the main thread announces each write (slot 0)
+ * and waits until the thread is not committing (slot 1); the thread marks its commits and does not begin
+ * one while a write is announced. A main-thread write so waits at most for the commit already running
+ * (about a millisecond), never in SQLite's sleeps. The thread yields at most `MAX_YIELD_MS` per batch, so a
+ * busy main thread cannot starve it, and the main thread waits at most `MAX_WAIT_MS` (then SQLite's busy
+ * handler takes over, as before).
  */
 const announced = new WeakMap<Db, SharedArrayBuffer>();
 const WRITE = /^\s*(INSERT|UPDATE|DELETE|REPLACE)\b/i;
+const ANNOUNCED = 0;
+const COMMITTING = 1;
 export const MAX_YIELD_MS = 50;
+const MAX_WAIT_MS = 1000;
+
+/** The shared counters of one database: [announced main-connection writes, writer thread committing (0/1)]. */
+export function newWriteTurns(): SharedArrayBuffer {
+  return new SharedArrayBuffer(8);
+}
 
 /** Makes every write through `db` (statements prepared from now on, and transactions) announce itself. */
 export function announceWrites(db: Db): SharedArrayBuffer {
   const existing = announced.get(db);
   if (existing) return existing;
-  const shared = new SharedArrayBuffer(4);
-  const counter = new Int32Array(shared);
+  const shared = newWriteTurns();
+  const turns = new Int32Array(shared);
   const during = <A extends unknown[], R>(fn: (...args: A) => R) =>
     function (this: unknown, ...args: A): R {
-      Atomics.add(counter, 0, 1);
+      // Nested (a statement inside an announced transaction): the turn is already ours.
+      if (Atomics.add(turns, ANNOUNCED, 1) === 0) waitWhileCommitting(turns);
       try {
         return fn.apply(this, args);
       } finally {
-        if (Atomics.sub(counter, 0, 1) === 1) Atomics.notify(counter, 0);
+        if (Atomics.sub(turns, ANNOUNCED, 1) === 1) Atomics.notify(turns, ANNOUNCED);
       }
     };
 
@@ -60,13 +72,36 @@ export function announceWrites(db: Db): SharedArrayBuffer {
   return shared;
 }
 
-/** In the writer thread, before a batch: lets announced main-thread writes go first (up to `maxMs`). */
-export function yieldToAnnouncedWrites(shared: SharedArrayBuffer, maxMs = MAX_YIELD_MS): void {
-  const counter = new Int32Array(shared);
-  const until = performance.now() + maxMs;
-  for (let waiting = Atomics.load(counter, 0); waiting > 0; waiting = Atomics.load(counter, 0)) {
+function waitWhileCommitting(turns: Int32Array): void {
+  const until = performance.now() + MAX_WAIT_MS;
+  while (Atomics.load(turns, COMMITTING) === 1) {
     const left = until - performance.now();
     if (left <= 0) return;
-    Atomics.wait(counter, 0, waiting, left);
+    Atomics.wait(turns, COMMITTING, 1, left);
+  }
+}
+
+/**
+ * In the writer thread, around each batch: lets announced main-thread writes go first (up to `maxMs`),
+ * marks the commit while it runs. Marking before looking (both sequentially consistent) means a write
+ * announced meanwhile either is seen here or sees the mark and waits for the commit.
+ */
+export function takeWriteTurn<T>(shared: SharedArrayBuffer, commit: () => T, maxMs = MAX_YIELD_MS): T {
+  const turns = new Int32Array(shared);
+  const until = performance.now() + maxMs;
+  for (;;) {
+    Atomics.store(turns, COMMITTING, 1);
+    const waiting = Atomics.load(turns, ANNOUNCED);
+    const left = until - performance.now();
+    if (waiting === 0 || left <= 0) break;
+    Atomics.store(turns, COMMITTING, 0);
+    Atomics.notify(turns, COMMITTING);
+    Atomics.wait(turns, ANNOUNCED, waiting, left);
+  }
+  try {
+    return commit();
+  } finally {
+    Atomics.store(turns, COMMITTING, 0);
+    Atomics.notify(turns, COMMITTING);
   }
 }

@@ -9,7 +9,7 @@ import { MAX_BATCH } from '../../server/db/group-commit';
 import { openDatabase, type Db } from '../../server/db/open';
 import { VisitorRepository } from '../../server/db/repositories/visitor-repository';
 import { ThreadWriter } from '../../server/db/writer';
-import { announceWrites } from '../../server/db/write-turns';
+import { announceWrites, newWriteTurns } from '../../server/db/write-turns';
 import type { ChatWrites, StoredMessage } from '../../server/services/chat-writes';
 import { AppError } from '../../shared/errors';
 
@@ -173,7 +173,7 @@ describe('the writer thread', () => {
 
   test('a thread that cannot open the database fails `ready` with the reason (so the server does not start), and every write with a retryable answer', async () => {
     const missing = path.join(os.tmpdir(), 'cw-no-such-dir', 'nested', 'chat.db');
-    const writer = new ThreadWriter<ChatWrites>(writerThreadSpawner(missing, new SharedArrayBuffer(4), LIMITS), silent);
+    const writer = new ThreadWriter<ChatWrites>(writerThreadSpawner(missing, newWriteTurns(), LIMITS), silent);
     cleanups.push(() => writer.close());
     await expect(writer.ready).rejects.toThrow(/writer thread stopped before it opened the database.*directory does not exist/);
     await expect(writer.run('visitorTouch', { visitorId: 1, lang: null, now: NOW })).rejects.toMatchObject({ code: 'internal' });

@@ -4,8 +4,13 @@ import type { Clock } from '../clock';
  * A fixed-window counter per key, in memory (one server process). Used for limits that need not
  * survive a restart: per-IP verification sends, sign-in failures.
  */
+const SWEEP_ABOVE = 10_000;
+const SWEEP_EVERY_MS = 60_000;
+
 export class RateLimiter {
   private readonly hits = new Map<string, { count: number; windowStart: number }>();
+  /** No sweep before this time: with more live keys than SWEEP_ABOVE, a sweep on every hit cost O(keys) each. */
+  private nextSweepAt = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -24,7 +29,7 @@ export class RateLimiter {
     const entry = this.current(key) ?? { count: 0, windowStart: this.clock.now() };
     entry.count++;
     this.hits.set(key, entry);
-    if (this.hits.size > 10_000) this.sweep();
+    if (this.hits.size > SWEEP_ABOVE && this.clock.now() >= this.nextSweepAt) this.sweep();
     return entry.count <= this.limit;
   }
 
@@ -47,8 +52,14 @@ export class RateLimiter {
     return entry;
   }
 
+  /**
+   * Drops expired keys, at most once per SWEEP_EVERY_MS (or window, if shorter): expired keys are kept at most
+   * that much longer. Sweeping on every hit once 10,000 keys were live (10,000 visitors chatting) walked all
+   * of them for every message and freed nothing.
+   */
   private sweep(): void {
     const now = this.clock.now();
+    this.nextSweepAt = now + Math.min(this.windowMs, SWEEP_EVERY_MS);
     for (const [key, entry] of this.hits) if (now - entry.windowStart >= this.windowMs) this.hits.delete(key);
   }
 }

@@ -553,7 +553,7 @@ async function main(): Promise<void> {
       if (o.privacy) {
         console.log(`privacy: ${o.requesters} requesters through verification while chat runs at ${o.rate} msg/s…`);
         let flow: Awaited<ReturnType<Bench['privacy']>> | null = null;
-        const chat = await bench.chat(o.rate, Math.max(20, o.duration / 2), o.replyRate, async () => (flow = await bench.privacy(o.requesters)));
+        const chat = await bench.chat(o.rate, Math.max(20, o.duration / 2), o.replyRate, async () => (flow = await bench.privacy(o.requesters)), o.profile ? 'privacy' : undefined);
         results.privacy = { flow: flow!, chat };
       }
       if (o.ramp) {

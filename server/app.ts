@@ -83,7 +83,7 @@ export function createApp(parts: AppParts) {
   const secrets = loadSecrets(config.databasePath, config.identitySecret);
   const bus = new EventBus();
   // Before any statement is prepared: the main connection's writes go first, the writer thread yields to them.
-  announceWrites(db);
+  const writeTurns = announceWrites(db);
 
   const repos = {
     operators: new OperatorRepository(db),
@@ -100,7 +100,7 @@ export function createApp(parts: AppParts) {
   };
   const mailer = parts.mailer ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createOutboxMailer(repos.mail, clock, log));
   const mail = new MailQueue(mailer, log);
-  const writer = startChatWriter(db, config.visitorMessageLimits, log);
+  const writer = startChatWriter(db, writeTurns, config.visitorMessageLimits, log);
   const webhooks = new WebhookService(repos.integrations, clock, log);
 
   const auth = new AuthService(repos.operators, clock, config.sessionTtlMs);

@@ -44,7 +44,8 @@ export function attachBenchProbe(writer: Readonly<WriterStats>): boolean {
   let eluFrom = performance.eventLoopUtilization();
   let wallFrom = performance.now();
   let writerFrom = { ...writer };
-  let pauses = { count: 0, totalMs: 0, maxMs: 0, major: 0, majorMaxMs: 0 };
+  const noPauses = (): ProbeStats['gc'] => ({ count: 0, totalMs: 0, maxMs: 0, major: 0, majorMaxMs: 0 });
+  let pauses = noPauses();
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       pauses.count++;
@@ -115,7 +116,7 @@ export function attachBenchProbe(writer: Readonly<WriterStats>): boolean {
       eluFrom = performance.eventLoopUtilization();
       wallFrom = performance.now();
       writerFrom = { ...writer };
-      pauses = { count: 0, totalMs: 0, maxMs: 0, major: 0, majorMaxMs: 0 };
+      pauses = noPauses();
     }
     process.send!({ id: request.id, stats });
   });

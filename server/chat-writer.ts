@@ -3,7 +3,6 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Db } from './db/open';
 import { ThreadWriter } from './db/writer';
-import { announceWrites } from './db/write-turns';
 import type { ChatWrites, MessageLimits } from './services/chat-writes';
 import type { WriterThreadData } from './writer-thread';
 
@@ -12,9 +11,9 @@ import type { WriterThreadData } from './writer-thread';
  * writer-thread.js beside it; from the TypeScript sources (npm start, tests) a small loader compiles
  * writer-thread.ts in the thread.
  */
-export function startChatWriter(db: Db, limits: MessageLimits | undefined, log: Logger): ThreadWriter<ChatWrites> {
+export function startChatWriter(db: Db, writeTurns: SharedArrayBuffer, limits: MessageLimits | undefined, log: Logger): ThreadWriter<ChatWrites> {
   if (db.memory) throw new Error('The writer thread needs a database file; an in-memory database cannot be shared with it.');
-  return new ThreadWriter<ChatWrites>(writerThreadSpawner(db.name, announceWrites(db), limits), log);
+  return new ThreadWriter<ChatWrites>(writerThreadSpawner(db.name, writeTurns, limits), log);
 }
 
 /** How to start one writer thread on the database file (again, should one stop). */

@@ -3,7 +3,7 @@
  * chat's write procedures, and group commit — everything posted while a commit ran goes into the next one.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { commitBatch, MAX_BATCH, toWire } from './db/group-commit';
+import { commitBatch, MAX_BATCH, toWire, type WriteJob } from './db/group-commit';
 import { connectDatabase } from './db/open';
 import { ConversationRepository } from './db/repositories/conversation-repository';
 import { MessageRepository } from './db/repositories/message-repository';
@@ -26,7 +26,7 @@ const procedures = createChatWrites(
   { visitors: new VisitorRepository(db), conversations: new ConversationRepository(db), messages: new MessageRepository(db) },
   limits,
 );
-let queue: Array<{ id: number; name: string; args: unknown }> = [];
+const queue: WriteJob[] = [];
 let scheduled = false;
 port.postMessage({ type: 'ready' } satisfies FromWriter);
 
@@ -53,8 +53,7 @@ function schedule(): void {
 }
 
 function commitNext(): void {
-  const jobs = queue.length <= MAX_BATCH ? queue : queue.slice(0, MAX_BATCH);
-  queue = queue.length <= MAX_BATCH ? [] : queue.slice(MAX_BATCH);
+  const jobs = queue.splice(0, MAX_BATCH);
   let started = performance.now();
   let reply: FromWriter;
   try {

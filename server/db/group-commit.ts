@@ -2,15 +2,17 @@ import { AppError } from '../../shared/errors';
 import type { Db } from './open';
 
 /**
- * Named write procedures: each runs synchronously inside the batch's transaction, reads and writes through
- * repositories, and returns a plain (structured-cloneable) result, so the same procedures run on the main
- * thread or in the writer thread.
+ * Named write procedures: each runs synchronously inside the batch's transaction in the writer thread,
+ * reads and writes through repositories, and returns a plain (structured-cloneable) result for the main
+ * thread.
  */
 export type Procedures<P> = { [K in keyof P]: (args: never) => unknown };
 export type ArgsOf<P, K extends keyof P> = P[K] extends (args: infer A) => unknown ? A : never;
 export type ResultOf<P, K extends keyof P> = P[K] extends (args: never) => infer R ? R : never;
 
+/** One write as it travels to the writer thread: which procedure, its arguments, and the id its reply carries. */
 export interface WriteJob {
+  id: number;
   name: string;
   args: unknown;
 }

@@ -19,7 +19,7 @@ const announced = new WeakMap<Db, SharedArrayBuffer>();
 const WRITE = /^\s*(INSERT|UPDATE|DELETE|REPLACE)\b/i;
 const ANNOUNCED = 0;
 const COMMITTING = 1;
-export const MAX_YIELD_MS = 50;
+const MAX_YIELD_MS = 50;
 const MAX_WAIT_MS = 1000;
 
 /** The shared counters of one database: [announced main-connection writes, writer thread committing (0/1)]. */

@@ -2,10 +2,10 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { AppError } from '../../shared/errors';
-import { fromWire, newWriterStats, SLOW_MS, type ArgsOf, type Procedures, type ResultOf, type WireError, type WriterStats } from './group-commit';
+import { fromWire, newWriterStats, SLOW_MS, type ArgsOf, type Procedures, type ResultOf, type WireError, type WriteJob, type WriterStats } from './group-commit';
 
 /** main → writer thread */
-export type ToWriter = { type: 'jobs'; jobs: Array<{ id: number; name: string; args: unknown }> } | { type: 'close' };
+export type ToWriter = { type: 'jobs'; jobs: WriteJob[] } | { type: 'close' };
 /** writer thread → main: the outcomes of one committed (or failed) batch */
 export type FromWriter =
   | { type: 'ready' }
@@ -41,7 +41,7 @@ export class ThreadWriter<P extends Procedures<P>> {
   private worker: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private outbox: Array<{ id: number; name: string; args: unknown }> = [];
+  private outbox: WriteJob[] = [];
   private scheduled = false;
   private closed = false;
   private idle: (() => void) | null = null;

@@ -31,7 +31,7 @@ export class OperatorFanOut {
     (this.nsp.to(rooms.operators).emit as (event: string, ...args: unknown[]) => boolean)(event, ...args);
   }
 
-  flush(): void {
+  private flush(): void {
     this.scheduled = false;
     if (this.waiting.length === 0) return;
     const pushes = this.waiting;

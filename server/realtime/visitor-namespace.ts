@@ -110,8 +110,8 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
           ip: deps.clientIp(socket),
           lang: input.lang ?? socket.data.lang ?? 'en',
         });
-        if (result.status === 'filed') socket.join(rooms.request(result.requestId));
         if (result.status === 'filed') {
+          socket.join(rooms.request(result.requestId));
           const { requestId: _id, ...rest } = result;
           return rest;
         }

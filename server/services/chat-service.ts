@@ -68,6 +68,8 @@ export class ChatService {
 
   /** A returning visitor's tab said hello from a page: operators see where they are now. */
   async visitorSeen(visitorId: number, raw: VisitorContext): Promise<void> {
+    // Most hellos are from visitors without a conversation (every new one): nothing to show, no write to ask for.
+    if (!this.conversations.byVisitor(visitorId)) return;
     const changed = await this.writer.run('pageSeen', { visitorId, page: cleanContext(raw) });
     if (changed !== null) this.changed(changed);
   }

@@ -9,7 +9,6 @@ import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 import { OPERATOR_NAMESPACE, OperatorPush, VISITOR_NAMESPACE, VisitorPush } from '../shared/protocol';
 import { systemClock, type Clock } from './clock';
-import { startChatWriter } from './chat-writer';
 import { announceWrites } from './db/write-turns';
 import type { Config } from './config';
 import type { Db } from './db/open';
@@ -50,13 +49,15 @@ import { InboxService } from './services/inbox-service';
 import { NoteService } from './services/note-service';
 import { PresenceService } from './services/presence-service';
 import { PrivacyRegister } from './services/privacy-register';
-import { PrivacyService } from './services/privacy-service';
+import { PrivacyIntake } from './services/privacy-intake';
+import { PrivacyService, privacyEffects } from './services/privacy-service';
 import { RetentionService } from './services/retention-service';
 import { RequestExecution } from './services/request-execution';
 import { TeamService } from './services/team-service';
 import { VerificationService } from './services/verification-service';
 import { VisitorService } from './services/visitor-service';
 import { WebhookService } from './services/webhook-service';
+import { startWriter } from './writer-spawn';
 
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
 const MAX_FRAME_BYTES = 64 * 1024;
@@ -100,7 +101,7 @@ export function createApp(parts: AppParts) {
   };
   const mailer = parts.mailer ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createOutboxMailer(repos.mail, clock, log));
   const mail = new MailQueue(mailer, log);
-  const writer = startChatWriter(db, writeTurns, config.visitorMessageLimits, log);
+  const writer = startWriter(db, { writeTurns, limits: config.visitorMessageLimits, privacy: { hmacKey: secrets.hmacKey, jurisdiction: config.jurisdiction } }, log);
   const webhooks = new WebhookService(repos.integrations, clock, log);
 
   const auth = new AuthService(repos.operators, clock, config.sessionTtlMs);
@@ -120,6 +121,7 @@ export function createApp(parts: AppParts) {
   });
   const notes = new NoteService(repos.conversations, repos.notes, bus, clock);
   const canned = new CannedReplyService(new CannedReplyRepository(db), bus, clock);
+  const carryOutPrivacyEffects = privacyEffects({ mail, bus, webhooks });
   const privacy = new PrivacyService({
     db,
     requests: repos.requests,
@@ -128,8 +130,7 @@ export function createApp(parts: AppParts) {
     verification: new VerificationService(repos.verifications, clock, secrets.hmacKey),
     execution: new RequestExecution(repos, clock),
     webhooks,
-    mail,
-    bus,
+    effects: carryOutPrivacyEffects,
     clock,
     hmacKey: secrets.hmacKey,
     jurisdiction: config.jurisdiction,
@@ -138,6 +139,7 @@ export function createApp(parts: AppParts) {
       return config.publicUrl;
     },
   });
+  const intake = new PrivacyIntake(writer, carryOutPrivacyEffects, clock, () => config.publicUrl);
 
   // ---- HTTP ----
   const web = express();
@@ -233,7 +235,7 @@ export function createApp(parts: AppParts) {
       }
     });
   };
-  attachVisitorNamespace(visitorNsp, { visitors, chat, privacy, operatorsOnline, clientIp, log });
+  attachVisitorNamespace(visitorNsp, { visitors, chat, privacy, intake, operatorsOnline, clientIp, log });
   const offlineReplies = new OfflineReplyService({
     bus,
     visitors: repos.visitors,

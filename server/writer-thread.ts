@@ -1,6 +1,7 @@
 /**
  * Entry of the writer thread (see ThreadWriter in db/writer.ts): its own connection to the database, the
- * chat's write procedures, and group commit — everything posted while a commit ran goes into the next one.
+ * chat's write procedures (messages, hellos, privacy intake), and group commit — everything posted while a
+ * commit ran goes into the next one.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { commitBatch, MAX_BATCH, toWire, type WriteJob } from './db/group-commit';
@@ -10,22 +11,22 @@ import { MessageRepository } from './db/repositories/message-repository';
 import { VisitorRepository } from './db/repositories/visitor-repository';
 import type { FromWriter, ToWriter } from './db/writer';
 import { takeWriteTurn } from './db/write-turns';
-import { createChatWrites, type MessageLimits } from './services/chat-writes';
+import { createChatWrites } from './services/chat-writes';
+import { createPrivacyWrites } from './services/privacy-writes';
+import type { WriterOptions } from './writer-spawn';
 
-export interface WriterThreadData {
+export interface WriterThreadData extends WriterOptions {
   databasePath: string;
-  limits: MessageLimits | undefined;
-  /** The main connection's announced writes (db/write-turns.ts): a batch does not begin while one is. */
-  writeTurns: SharedArrayBuffer;
 }
 
 const port = parentPort!;
-const { databasePath, limits, writeTurns } = workerData as WriterThreadData;
+const { databasePath, limits, writeTurns, privacy } = workerData as WriterThreadData;
 const db = connectDatabase(databasePath);
-const procedures = createChatWrites(
-  { visitors: new VisitorRepository(db), conversations: new ConversationRepository(db), messages: new MessageRepository(db) },
-  limits,
-);
+const procedures = {
+  ...createChatWrites({ visitors: new VisitorRepository(db), conversations: new ConversationRepository(db), messages: new MessageRepository(db) }, limits),
+  // The key arrives as a plain Uint8Array (structured clone); the HMACs want a Buffer.
+  ...createPrivacyWrites(db, { ...privacy, hmacKey: Buffer.from(privacy.hmacKey) }),
+};
 const queue: WriteJob[] = [];
 let scheduled = false;
 port.postMessage({ type: 'ready' } satisfies FromWriter);

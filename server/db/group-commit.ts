@@ -57,13 +57,33 @@ export function commitBatch<P extends Procedures<P>>(db: Db, procedures: P, jobs
       const procedure = Object.hasOwn(procedures, job.name) ? (procedures[job.name as keyof P] as unknown as (args: unknown) => unknown) : undefined;
       try {
         if (!procedure) throw new Error(`No write procedure named ${job.name}`);
-        outcomes.push({ ok: true, value: db.transaction(() => procedure(job.args))() });
+        let kept: KeepWrites | null = null;
+        const value = db.transaction(() => {
+          try {
+            return procedure(job.args);
+          } catch (error) {
+            if (!(error instanceof KeepWrites)) throw error;
+            kept = error;
+            return undefined;
+          }
+        })();
+        outcomes.push(kept ? { ok: false, error: (kept as KeepWrites).error } : { ok: true, value });
       } catch (error) {
         outcomes.push({ ok: false, error });
       }
     }
   }).immediate();
   return outcomes;
+}
+
+/**
+ * A procedure's refusal whose writes still stand: thrown with the error to answer, it keeps the savepoint
+ * that a plain throw rolls back (a wrong verification code stays counted).
+ */
+export class KeepWrites extends Error {
+  constructor(readonly error: unknown) {
+    super(error instanceof Error ? error.message : String(error));
+  }
 }
 
 /** An error as it crosses from the writer thread: an AppError keeps its code and details. */

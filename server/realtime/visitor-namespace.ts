@@ -12,6 +12,7 @@ import type { Lang } from '../../shared/types';
 import type { VisitorContext } from '../db/repositories/conversation-repository';
 import type { ChatService } from '../services/chat-service';
 import { summariseUserAgent } from '../services/visitor-context';
+import type { PrivacyIntake } from '../services/privacy-intake';
 import type { PrivacyService } from '../services/privacy-service';
 import type { VisitorService } from '../services/visitor-service';
 import { createDispatcher } from './handle';
@@ -30,6 +31,8 @@ export interface VisitorDeps {
   visitors: VisitorService;
   chat: ChatService;
   privacy: PrivacyService;
+  /** The chat's intake steps, run in the writer thread. */
+  intake: PrivacyIntake;
   operatorsOnline: () => boolean;
   clientIp: (socket: Socket) => string;
   log: Logger;
@@ -105,7 +108,7 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
       },
 
       [VisitorEvent.privacyStart]: async (input, socket) => {
-        const result = await deps.privacy.startFromChat(input, {
+        const result = await deps.intake.startFromChat(input, {
           visitorId: visitorId(socket),
           ip: deps.clientIp(socket),
           lang: input.lang ?? socket.data.lang ?? 'en',
@@ -119,14 +122,14 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
       },
 
       [VisitorEvent.privacyVerify]: async (input, socket) => {
-        const { requestId, ...tracked } = await deps.privacy.verifyCode(input, visitorId(socket));
+        const { requestId, ...tracked } = await deps.intake.verifyCode(input, visitorId(socket));
         socket.join(rooms.request(requestId));
         return tracked;
       },
 
       [VisitorEvent.privacyResend]: async (input, socket) => {
         const id = visitorId(socket);
-        return deps.privacy.resendCode(input.verificationId, deps.clientIp(socket), id);
+        return deps.intake.resendCode(input.verificationId, deps.clientIp(socket), id);
       },
 
       [VisitorEvent.privacyStatus]: (input, socket) => {

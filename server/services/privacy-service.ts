@@ -10,13 +10,14 @@ import type { AuditRepository } from '../db/repositories/audit-repository';
 import type { OperatorRow } from '../db/repositories/operator-repository';
 import type { PrivacyRepository, PrivacyRequestRow } from '../db/repositories/privacy-repository';
 import type { VisitorRepository } from '../db/repositories/visitor-repository';
+import { KeepWrites } from '../db/group-commit';
 import type { EventBus } from '../events';
-import type { MailQueue } from '../mail/mailer';
+import type { MailQueue, OutgoingMail } from '../mail/mailer';
 import { mailTemplates } from '../mail/templates';
 import { deadlineFor } from './deadlines';
 import type { RequestExecution } from './request-execution';
 import type { VerificationService } from './verification-service';
-import type { WebhookService } from './webhook-service';
+import type { WebhookQueue, WebhookService } from './webhook-service';
 
 /** Requests still awaiting verification after this long expire. */
 export const VERIFICATION_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
@@ -31,9 +32,9 @@ export interface PrivacyDeps {
   visitors: VisitorRepository;
   verification: VerificationService;
   execution: RequestExecution;
-  webhooks: WebhookService;
-  mail: MailQueue;
-  bus: EventBus;
+  webhooks: WebhookQueue;
+  /** Carries out what a committed change causes (see PrivacyEffect); never called for a rolled-back one. */
+  effects: (effects: PrivacyEffect[]) => void;
   clock: Clock;
   hmacKey: Buffer;
   jurisdiction: Jurisdiction;
@@ -72,13 +73,37 @@ export function toPrivacyRequestDto(row: PrivacyRequestRow): PrivacyRequestDto {
 }
 
 /**
+ * What a change to a request causes outside the database, as plain data: the service runs in both threads
+ * (the chat's intake in the writer thread, see privacy-writes.ts), and only the main thread sends mail,
+ * pushes to sockets and delivers webhooks.
+ */
+export type PrivacyEffect =
+  | { kind: 'mail'; mail: OutgoingMail }
+  | { kind: 'changed'; request: PrivacyRequestDto }
+  /** Webhook deliveries were queued: send them now rather than at the next timer tick. */
+  | { kind: 'webhooks' };
+
+/** The main thread's way of carrying out effects. */
+export function privacyEffects(to: { mail: MailQueue; bus: EventBus; webhooks: WebhookService }): (effects: PrivacyEffect[]) => void {
+  return (effects) => {
+    let tick = false;
+    for (const effect of effects) {
+      if (effect.kind === 'mail') to.mail.enqueue(effect.mail);
+      else if (effect.kind === 'changed') to.bus.emit('privacy:changed', { request: effect.request });
+      else tick = true;
+    }
+    if (tick) void to.webhooks.tick();
+  };
+}
+
+/**
  * Privacy requests from intake to completion: verification, deadlines, the state machine, execution,
  * the audit trail, and telling the requester and the site's other systems. Every change to a request
  * happens in one transaction with its audit entry.
  */
 export class PrivacyService {
   /** Mails and pushes wait for the transaction that caused them to commit; a rollback drops them. */
-  private afterCommit: Array<() => void> | null = null;
+  private afterCommit: PrivacyEffect[] | null = null;
 
   constructor(private readonly d: PrivacyDeps) {}
 
@@ -89,11 +114,13 @@ export class PrivacyService {
   /**
    * Intake from the chat. The answer does not depend on whether we hold anything for the address: we
    * always file, send a code in the background, and answer at once. A visitor the host site has
-   * identified for this very address skips the code.
+   * identified for this very address skips the code. The chat's three intake steps run in the writer
+   * thread (privacy-writes.ts), so a burst of requesters shares commits with the chat's messages.
    */
-  async startFromChat(input: PrivacyStartInput, ctx: { visitorId: number; ip: string; lang: Lang }): Promise<
-    { status: 'code_sent'; verificationId: string; expiresAt: number } | ({ status: 'filed'; requestId: number } & FiledRequest)
-  > {
+  startFromChat(
+    input: PrivacyStartInput,
+    ctx: { visitorId: number; ip: string; lang: Lang },
+  ): { status: 'code_sent'; verificationId: string; expiresAt: number } | ({ status: 'filed'; requestId: number } & FiledRequest) {
     const emailHash = this.emailHash(input.email);
     const visitor = this.d.visitors.findById(ctx.visitorId);
     const identified = visitor?.emailVerified === true && visitor.email?.toLowerCase() === input.email;
@@ -102,7 +129,6 @@ export class PrivacyService {
         const request = this.file({ ...input, lang: input.lang ?? ctx.lang, emailHash, source: 'chat', visitorId: ctx.visitorId }, 'requester');
         return this.markVerified(request, 'requester (identified by the site)');
       });
-      this.d.webhooks.tick();
       return { status: 'filed', ...filed };
     }
     this.d.verification.checkSendAllowed(emailHash, ctx.ip);
@@ -115,16 +141,19 @@ export class PrivacyService {
     return { status: 'code_sent', verificationId: verification.id, expiresAt: verification.expiresAt };
   }
 
-  async verifyCode(input: PrivacyVerifyInput, visitorId: number): Promise<FiledRequest & { requestId: number }> {
+  verifyCode(input: PrivacyVerifyInput, visitorId: number): FiledRequest & { requestId: number } {
     this.requireOwnCode(input.verificationId, visitorId);
-    // Outside the transaction: a wrong try must stay counted even though it throws.
-    const verification = this.d.verification.confirm(input.verificationId, 'code', input.code);
-    const filed = this.tx(() => this.markVerified(this.require(verification.requestId), 'requester (e-mail code)'));
-    this.d.webhooks.tick();
-    return filed;
+    let verification;
+    try {
+      verification = this.d.verification.confirm(input.verificationId, 'code', input.code);
+    } catch (error) {
+      // A wrong try must stay counted even though it is refused.
+      throw new KeepWrites(error);
+    }
+    return this.tx(() => this.markVerified(this.require(verification.requestId), 'requester (e-mail code)'));
   }
 
-  async resendCode(verificationId: string, ip: string, visitorId: number): Promise<{ expiresAt: number }> {
+  resendCode(verificationId: string, ip: string, visitorId: number): { expiresAt: number } {
     this.requireOwnCode(verificationId, visitorId);
     const { request, secret, expiresAt } = this.tx(() => {
       const { verification, secret, expiresAt } = this.d.verification.reissue(verificationId, ip);
@@ -150,7 +179,6 @@ export class PrivacyService {
   verifyLink(verificationId: string, secret: string): VisitorRequestDto {
     const verification = this.d.verification.confirm(verificationId, 'link', secret);
     const filed = this.tx(() => this.markVerified(this.require(verification.requestId), 'requester (e-mail link)'));
-    this.d.webhooks.tick();
     return filed.request;
   }
 
@@ -211,7 +239,6 @@ export class PrivacyService {
           return this.complete(request, actor, input.note ?? null);
       }
     });
-    this.d.webhooks.tick();
     return toPrivacyRequestDto(row);
   }
 
@@ -368,21 +395,21 @@ export class PrivacyService {
       reference: row.reference, type: row.type, state: row.state, dueAt: row.dueAt, email: row.email,
       requesterHash: row.emailHash.toString('hex'), result: row.resultJson ? JSON.parse(row.resultJson) : null,
     });
+    this.defer({ kind: 'webhooks' });
     this.publish(row);
   }
 
   private publish(row: PrivacyRequestRow): void {
-    const request = toPrivacyRequestDto(row);
-    this.defer(() => this.d.bus.emit('privacy:changed', { request }));
+    this.defer({ kind: 'changed', request: toPrivacyRequestDto(row) });
   }
 
-  private sendMail(mail: { to: string; subject: string; text: string }): void {
-    this.defer(() => this.d.mail.enqueue(mail));
+  private sendMail(mail: OutgoingMail): void {
+    this.defer({ kind: 'mail', mail });
   }
 
-  private defer(fn: () => void): void {
-    if (this.afterCommit) this.afterCommit.push(fn);
-    else fn();
+  private defer(effect: PrivacyEffect): void {
+    if (this.afterCommit) this.afterCommit.push(effect);
+    else this.d.effects([effect]);
   }
 
   private save(row: PrivacyRequestRow): void {
@@ -401,8 +428,10 @@ export class PrivacyService {
     try {
       // IMMEDIATE: take the write lock up front (waiting for the writer thread's commit), as a read-then-write
       // transaction that had to upgrade would fail at once if the thread held it.
+      // In the writer thread this is a savepoint in the batch's transaction: the effects go back with the
+      // procedure's result, and the main thread carries them out once the batch has committed.
       const result = this.d.db.transaction(fn).immediate();
-      if (outer) for (const effect of this.afterCommit!) effect();
+      if (outer && this.afterCommit!.length > 0) this.d.effects(this.afterCommit!);
       return result;
     } finally {
       if (outer) this.afterCommit = null;

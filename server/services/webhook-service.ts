@@ -12,11 +12,22 @@ export function signWebhook(secret: string, timestamp: number, body: string): st
   return `t=${timestamp},v1=${hmac(secret, `${timestamp}.${body}`).toString('hex')}`;
 }
 
+/** Where a change queues its webhook event (the writer thread's procedures queue theirs without a sender). */
+export interface WebhookQueue {
+  enqueue(event: string, data: Record<string, unknown>): void;
+}
+
+/** Stores `event` as one pending delivery per endpoint, in the caller's transaction. */
+export function queueWebhook(repo: IntegrationRepository, now: number, event: string, data: Record<string, unknown>): void {
+  const payload = JSON.stringify({ event, occurredAt: now, data });
+  for (const hook of repo.webhooks()) repo.enqueueDelivery(hook.id, event, payload, now);
+}
+
 /**
  * Webhooks out: each event becomes one stored delivery per endpoint, sent with an HMAC signature and
  * retried with backoff until it succeeds or runs out of tries. Deliveries survive a restart.
  */
-export class WebhookService {
+export class WebhookService implements WebhookQueue {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
 
@@ -28,9 +39,7 @@ export class WebhookService {
 
   /** Queues `event` for every endpoint; call inside the transaction that made the change. */
   enqueue(event: string, data: Record<string, unknown>): void {
-    const now = this.clock.now();
-    const payload = JSON.stringify({ event, occurredAt: now, data });
-    for (const hook of this.repo.webhooks()) this.repo.enqueueDelivery(hook.id, event, payload, now);
+    queueWebhook(this.repo, this.clock.now(), event, data);
   }
 
   start(intervalMs = 1000): void {

@@ -244,6 +244,22 @@ describe('verification codes', () => {
     expect(requestRow(1)).toMatchObject({ state: 'awaiting_verification', verified_at: null });
   });
 
+  test('the chat’s intake is written by the writer thread, sharing its commits: start, a wrong try and the right code are one write each there, the wrong try stays counted, and the console hears of the request once it is stored', async () => {
+    const { socket } = await newVisitor();
+    const console = await operator();
+    const before = t.app.writerStats.writes;
+    const received = next<PrivacyRequestDto>(console, OperatorPush.privacyUpsert, (r) => r.state === 'awaiting_verification');
+    const { verificationId, code } = await startWithCode(socket, 'access', 'carol@example.test');
+    const pushed = await received;
+    expect(rows(t.db, 'SELECT state FROM privacy_requests WHERE id = ?', pushed.id)).toEqual([{ state: 'awaiting_verification' }]);
+    expect(errorCode(await call(socket, VisitorEvent.privacyVerify, { verificationId, code: otherCode(code) }))).toBe('invalid_code');
+    expect(rows(t.db, 'SELECT attempts FROM verifications WHERE id = ?', verificationId)).toEqual([{ attempts: 1 }]);
+    const verified = next<PrivacyRequestDto>(console, OperatorPush.privacyUpsert, (r) => r.id === pushed.id && r.state === 'verified');
+    await ok(socket, VisitorEvent.privacyVerify, { verificationId, code });
+    await verified;
+    expect(t.app.writerStats.writes - before).toBe(3);
+  });
+
   test('an unknown verification id is refused like a wrong code', async () => {
     const { socket } = await newVisitor();
     const ack = await call(socket, VisitorEvent.privacyVerify, { verificationId: crypto.randomBytes(18).toString('base64url'), code: '123456' });

@@ -4,8 +4,8 @@ import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import pino from 'pino';
 import { afterEach, describe, expect, test } from 'vitest';
-import { writerThreadSpawner } from '../../server/chat-writer';
-import { MAX_BATCH } from '../../server/db/group-commit';
+import { writerThreadSpawner } from '../../server/writer-spawn';
+import { commitBatch, KeepWrites, MAX_BATCH } from '../../server/db/group-commit';
 import { openDatabase, type Db } from '../../server/db/open';
 import { VisitorRepository } from '../../server/db/repositories/visitor-repository';
 import { ThreadWriter } from '../../server/db/writer';
@@ -15,6 +15,7 @@ import { AppError } from '../../shared/errors';
 
 /** Limits far above what these tests send: they are about storage, not about limits. */
 const LIMITS = { burst: { limit: 100_000, windowMs: 10_000 }, sustained: { limit: 100_000, windowMs: 3_600_000 } };
+const PRIVACY = { hmacKey: Buffer.alloc(32, 7), jurisdiction: 'gdpr' as const };
 const NOW = Date.UTC(2026, 10, 30, 12, 0, 0);
 const silent = pino({ level: 'silent' });
 
@@ -27,7 +28,7 @@ afterEach(async () => {
 function setup(): { db: Db; writer: ThreadWriter<ChatWrites>; threads: Worker[]; visitors: number[] } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-writer-'));
   const db = openDatabase(path.join(dir, 'chat.db'));
-  const spawn = writerThreadSpawner(db.name, announceWrites(db), LIMITS);
+  const spawn = writerThreadSpawner(db.name, { writeTurns: announceWrites(db), limits: LIMITS, privacy: PRIVACY });
   const threads: Worker[] = [];
   const writer = new ThreadWriter<ChatWrites>(() => {
     const worker = spawn();
@@ -92,6 +93,27 @@ describe('the writer thread', () => {
     expect(unknown).toMatchObject({ status: 'rejected', reason: { code: 'not_found' } });
     expect(storedRows(db).map((r) => r.clientId).sort()).toEqual(['other', 'same']);
     expect(first.message.text).toBe('first text');
+  });
+
+  test('a refusal thrown as KeepWrites is answered with its error and keeps the writes before it; a plain throw undoes them', () => {
+    const { db } = setup();
+    const repo = new VisitorRepository(db);
+    const procedures = {
+      refuseKeeping: (args: { n: number }) => {
+        repo.create(Buffer.alloc(32, 100 + args.n), 'kept', null, NOW);
+        throw new KeepWrites(new AppError('invalid_code', 'That code is not right.'));
+      },
+      refuse: (args: { n: number }) => {
+        repo.create(Buffer.alloc(32, 100 + args.n), 'undone', null, NOW);
+        throw new AppError('invalid_code', 'That code is not right.');
+      },
+    };
+    const outcomes = commitBatch(db, procedures, [
+      { id: 1, name: 'refuseKeeping', args: { n: 1 } },
+      { id: 2, name: 'refuse', args: { n: 2 } },
+    ]);
+    expect(outcomes.map((o) => (o.ok ? 'ok' : (o.error as AppError).code))).toEqual(['invalid_code', 'invalid_code']);
+    expect(db.prepare("SELECT label FROM visitors WHERE label IN ('kept', 'undone')").pluck().all()).toEqual(['kept']);
   });
 
   test('while the main connection holds the write lock, the thread waits for it instead of failing its batch', async () => {
@@ -173,7 +195,7 @@ describe('the writer thread', () => {
 
   test('a thread that cannot open the database fails `ready` with the reason (so the server does not start), and every write with a retryable answer', async () => {
     const missing = path.join(os.tmpdir(), 'cw-no-such-dir', 'nested', 'chat.db');
-    const writer = new ThreadWriter<ChatWrites>(writerThreadSpawner(missing, newWriteTurns(), LIMITS), silent);
+    const writer = new ThreadWriter<ChatWrites>(writerThreadSpawner(missing, { writeTurns: newWriteTurns(), limits: LIMITS, privacy: PRIVACY }), silent);
     cleanups.push(() => writer.close());
     await expect(writer.ready).rejects.toThrow(/writer thread stopped before it opened the database.*directory does not exist/);
     await expect(writer.run('visitorTouch', { visitorId: 1, lang: null, now: NOW })).rejects.toMatchObject({ code: 'internal' });

@@ -4,21 +4,32 @@ import type { Logger } from 'pino';
 import type { Db } from './db/open';
 import { ThreadWriter } from './db/writer';
 import type { ChatWrites, MessageLimits } from './services/chat-writes';
+import type { PrivacySettings, PrivacyWrites } from './services/privacy-writes';
 import type { WriterThreadData } from './writer-thread';
 
+/** Every procedure the writer thread runs: the chat's messages and hellos, and the chat's privacy intake. */
+export type WriterProcedures = ChatWrites & PrivacyWrites;
+
+export interface WriterOptions {
+  /** The main connection's announced writes (db/write-turns.ts). */
+  writeTurns: SharedArrayBuffer;
+  limits: MessageLimits | undefined;
+  privacy: PrivacySettings;
+}
+
 /**
- * Starts the chat's writer thread on `db`'s file. From a production bundle the thread runs the compiled
+ * Starts the writer thread on `db`'s file. From a production bundle the thread runs the compiled
  * writer-thread.js beside it; from the TypeScript sources (npm start, tests) a small loader compiles
  * writer-thread.ts in the thread.
  */
-export function startChatWriter(db: Db, writeTurns: SharedArrayBuffer, limits: MessageLimits | undefined, log: Logger): ThreadWriter<ChatWrites> {
+export function startWriter(db: Db, options: WriterOptions, log: Logger): ThreadWriter<WriterProcedures> {
   if (db.memory) throw new Error('The writer thread needs a database file; an in-memory database cannot be shared with it.');
-  return new ThreadWriter<ChatWrites>(writerThreadSpawner(db.name, writeTurns, limits), log);
+  return new ThreadWriter<WriterProcedures>(writerThreadSpawner(db.name, options), log);
 }
 
 /** How to start one writer thread on the database file (again, should one stop). */
-export function writerThreadSpawner(databasePath: string, writeTurns: SharedArrayBuffer, limits: MessageLimits | undefined): () => Worker {
-  const data: WriterThreadData = { databasePath, limits, writeTurns };
+export function writerThreadSpawner(databasePath: string, options: WriterOptions): () => Worker {
+  const data: WriterThreadData = { databasePath, ...options };
   const compiled = new URL('./writer-thread.js', import.meta.url);
   if (fs.existsSync(compiled)) return () => new Worker(compiled, { workerData: data });
   const loader = new URL('./writer-thread-loader.mjs', import.meta.url);

@@ -54,8 +54,13 @@ export class PresenceService {
     return ids;
   }
 
+  /** Asked on every visitor's hello: stops at the first operator online (one lookup, not one per operator). */
   anyOnline(): boolean {
-    return this.onlineIds().length > 0;
+    for (const id of this.connections.keys()) {
+      const row = this.operators.findById(id);
+      if (row && this.presenceOf(row) === 'online') return true;
+    }
+    return false;
   }
 
   /** Tell listeners the team changed (presence, accounts). */

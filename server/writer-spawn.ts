@@ -1,10 +1,10 @@
-import fs from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Db } from './db/open';
 import { ThreadWriter } from './db/writer';
 import type { ChatWrites, MessageLimits } from './services/chat-writes';
 import type { PrivacySettings, PrivacyWrites } from './services/privacy-writes';
+import { threadSpawner } from './threads';
 import type { WriterThreadData } from './writer-thread';
 
 /** Every procedure the writer thread runs: the chat's messages and hellos, and the chat's privacy intake. */
@@ -17,11 +17,7 @@ export interface WriterOptions {
   privacy: PrivacySettings;
 }
 
-/**
- * Starts the writer thread on `db`'s file. From a production bundle the thread runs the compiled
- * writer-thread.js beside it; from the TypeScript sources (npm start, tests) a small loader compiles
- * writer-thread.ts in the thread.
- */
+/** Starts the writer thread on `db`'s file. */
 export function startWriter(db: Db, options: WriterOptions, log: Logger): ThreadWriter<WriterProcedures> {
   if (db.memory) throw new Error('The writer thread needs a database file; an in-memory database cannot be shared with it.');
   return new ThreadWriter<WriterProcedures>(writerThreadSpawner(db.name, options), log);
@@ -29,10 +25,5 @@ export function startWriter(db: Db, options: WriterOptions, log: Logger): Thread
 
 /** How to start one writer thread on the database file (again, should one stop). */
 export function writerThreadSpawner(databasePath: string, options: WriterOptions): () => Worker {
-  const data: WriterThreadData = { databasePath, ...options };
-  const compiled = new URL('./writer-thread.js', import.meta.url);
-  if (fs.existsSync(compiled)) return () => new Worker(compiled, { workerData: data });
-  const loader = new URL('./writer-thread-loader.mjs', import.meta.url);
-  const entry = new URL('./writer-thread.ts', import.meta.url).href;
-  return () => new Worker(loader, { workerData: { ...data, entry } });
+  return threadSpawner('writer-thread', { databasePath, ...options } satisfies WriterThreadData);
 }

@@ -1,7 +1,9 @@
-import nodemailer from 'nodemailer';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import type { MailRepository } from '../db/repositories/mail-repository';
+import type { FromMailThread, MailThreadData, ToMailThread } from '../mail-thread';
+import { threadSpawner } from '../threads';
 
 export interface OutgoingMail {
   to: string;
@@ -16,14 +18,56 @@ export interface Mailer {
   close(): void;
 }
 
+/**
+ * SMTP, sent from a worker thread (server/mail-thread.ts) started with the first mail: the main thread
+ * only posts the mail and hears how it went. A thread that stops fails the sends it had (the queue
+ * retries them) and the next send starts another.
+ */
 export function createSmtpMailer(url: string, from: string): Mailer {
-  const transport = nodemailer.createTransport(url);
+  const spawn = threadSpawner('mail-thread', { url, from } satisfies MailThreadData);
+  const pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  let worker: Worker | null = null;
+  let nextId = 1;
+
+  const failed = (code: string) => Object.assign(new Error('mail delivery failed'), { code });
+  const thread = (): Worker => {
+    if (worker) return worker;
+    const started = spawn();
+    started.on('message', (message: FromMailThread) => {
+      const waiter = pending.get(message.id);
+      if (!waiter) return;
+      pending.delete(message.id);
+      if (message.type === 'sent') waiter.resolve();
+      else waiter.reject(failed(message.code));
+      // Only mail still to send keeps the process alive (a shutdown waits for it); an idle pool does not.
+      if (pending.size === 0) started.unref();
+    });
+    // An uncaught error in the thread ends it; the exit below fails what it had.
+    started.on('error', () => {});
+    started.on('exit', () => {
+      if (worker === started) worker = null;
+      for (const waiter of pending.values()) waiter.reject(failed('ETHREADEXIT'));
+      pending.clear();
+    });
+    return (worker = started);
+  };
+
   return {
     kind: 'smtp',
-    async send(mail) {
-      await transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text });
+    send(mail) {
+      return new Promise<void>((resolve, reject) => {
+        const id = nextId++;
+        const target = thread();
+        if (pending.size === 0) target.ref();
+        pending.set(id, { resolve, reject });
+        target.postMessage({ type: 'send', id, mail } satisfies ToMailThread);
+      });
     },
-    close: () => transport.close(),
+    close() {
+      worker?.postMessage({ type: 'close' } satisfies ToMailThread);
+      worker?.unref();
+      worker = null;
+    },
   };
 }
 

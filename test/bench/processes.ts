@@ -19,8 +19,8 @@ export const SERVER_BUNDLE = path.join(ROOT, 'dist/server/index.js');
 /** Bundles the server as it would be deployed: one ESM file, dependencies from node_modules. */
 export async function buildServer(): Promise<void> {
   await build({
-    // The writer thread's entry is bundled beside the server's; the server starts it from there.
-    entryPoints: [path.join(ROOT, 'server/index.ts'), path.join(ROOT, 'server/writer-thread.ts')],
+    // The worker threads' entries are bundled beside the server's; the server starts them from there.
+    entryPoints: ['index.ts', 'writer-thread.ts', 'mail-thread.ts'].map((entry) => path.join(ROOT, 'server', entry)),
     outdir: path.dirname(SERVER_BUNDLE),
     bundle: true,
     platform: 'node',

@@ -10,6 +10,9 @@ export interface ReceivedMail {
 /** A real SMTP server on loopback that keeps what it receives, for reading codes and links. */
 export class TestSmtp {
   readonly mails: ReceivedMail[] = [];
+  /** SMTP connections opened to it so far, and how many are open now. */
+  connections = 0;
+  open = 0;
   private waiters: Array<() => void> = [];
   private server: SMTPServer;
   port = 0;
@@ -19,6 +22,14 @@ export class TestSmtp {
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
+      onConnect: (_session, callback) => {
+        this.connections++;
+        this.open++;
+        callback();
+      },
+      onClose: () => {
+        this.open--;
+      },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));

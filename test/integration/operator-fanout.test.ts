@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 /** A real Socket.IO server whose operator namespace puts every socket in the operators' room, and one client. */
-async function setup(): Promise<{ fanOut: OperatorFanOut; frames: Array<[string, unknown]> }> {
+async function setup(everyMs?: number): Promise<{ fanOut: OperatorFanOut; frames: Array<[string, unknown]> }> {
   const server = http.createServer();
   const io = new Server(server);
   const nsp = io.of(OPERATOR_NAMESPACE) as unknown as OperatorNamespace;
@@ -32,7 +32,7 @@ async function setup(): Promise<{ fanOut: OperatorFanOut; frames: Array<[string,
     const check = () => (nsp.adapter.rooms.get(rooms.operators)?.size ? resolve() : setImmediate(check));
     check();
   });
-  return { fanOut: new OperatorFanOut(nsp), frames };
+  return { fanOut: new OperatorFanOut(nsp, everyMs), frames };
 }
 
 function push(seq: number): OperatorMessagePush {
@@ -57,6 +57,17 @@ describe('pushes to operators', () => {
     expect(frames.map(([event]) => event)).toEqual([OperatorPush.messages, OperatorPush.messages]);
     expect((frames[0][1] as OperatorMessagePush[]).map((p) => p.message.seq)).toEqual([1, 2, 3]);
     expect((frames[1][1] as OperatorMessagePush[]).map((p) => p.message.seq)).toEqual([4]);
+  });
+
+  test('messages of later turns that come within the interval of the last frame wait for it and share the next frame', async () => {
+    const { fanOut, frames } = await setup(300);
+    fanOut.message(push(1));
+    await until(frames, 1);
+    fanOut.message(push(2));
+    await new Promise((resolve) => setImmediate(resolve));
+    fanOut.message(push(3));
+    await until(frames, 2);
+    expect((frames[1][1] as OperatorMessagePush[]).map((p) => p.message.seq)).toEqual([2, 3]);
   });
 
   test('any other push first sends the messages waiting, so nothing overtakes what happened before it', async () => {

@@ -14,6 +14,7 @@
  *   npm run bench -- --soak                         # connect + the 10-minute soak only
  *   npm run bench -- --connect-only --visitors 2000  # the connect phase only (memory per connection); writes nothing
  *   npm run bench -- --profile                      # also a CPU profile of the server during steady (dist/bench-profiles/)
+ *   npm run bench -- --node-flags "--max-semi-space-size=32"   # the server under other Node/V8 options
  *
  * Not part of `npm test`: speed is measured here, never in timed tests.
  */
@@ -54,6 +55,8 @@ function parseOptions(argv: string[]) {
     soakMinutes: 10,
     connectOnly: false,
     profile: false,
+    /** Node/V8 options for the server process, e.g. "--max-semi-space-size=32". */
+    nodeFlags: '',
     out: path.join(ROOT, 'test/bench/results.json'),
   };
   const numeric: Record<string, keyof typeof options> = {
@@ -83,6 +86,7 @@ function parseOptions(argv: string[]) {
     else if (arg === '--connect-only') options.connectOnly = true;
     else if (arg === '--profile') options.profile = true;
     else if (arg === '--out') options.out = path.resolve(argv[++i]);
+    else if (arg === '--node-flags') options.nodeFlags = argv[++i] ?? '';
     else throw new Error(`unknown option ${arg} (see the top of test/bench/bench.ts)`);
   }
   if (options.operators < 1 || options.operators > 30) throw new Error('--operators must be 1–30');
@@ -253,7 +257,7 @@ class Bench {
       // A site's own per-visitor message limits (see README): the ramp makes each visitor send more than
       // the defaults allow an hour. Nothing else is relaxed.
       VISITOR_MESSAGE_LIMITS: '100,100000',
-    });
+    }, o.nodeFlags.split(/\s+/).filter(Boolean));
     const perWorker = Math.ceil(o.visitors / o.workers);
     for (let w = 0; w < o.workers; w++) {
       const worker = startWorker();
@@ -525,7 +529,7 @@ async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   const started = new Date();
   const host = machine();
-  console.log(`bench: ${o.visitors} visitors, ${o.rate} msg/s for ${o.duration} s, ${o.operators} operators on ${host.cores} cores; load average ${host.loadAverageAtStart.join(' ')}`);
+  console.log(`bench: ${o.visitors} visitors, ${o.rate} msg/s for ${o.duration} s, ${o.operators} operators on ${host.cores} cores; load average ${host.loadAverageAtStart.join(' ')}${o.nodeFlags ? `; server node flags ${o.nodeFlags}` : ''}`);
   // Bounded: however the server or a generator behaves, the run ends.
   const budgetMs = (5 * 60 + o.duration * 3 + (o.ramp ? ((o.rampMax - o.rampStart) / o.rampStep + 1) * (o.rampSeconds + 15) : 0) + (o.soak ? o.soakMinutes * 60 : 0)) * 1000;
   const bench = new Bench(o);

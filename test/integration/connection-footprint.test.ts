@@ -72,6 +72,8 @@ describe('what a connection keeps', () => {
     expect(socket.handshake).toMatchObject({ address: '127.0.0.1', secure: false, xdomain: false, query: { EIO: '4', transport: 'websocket' } });
     expect(socket.handshake.url).toMatch(/^\/socket\.io\/\?EIO=4&transport=websocket/);
     expect(socket.data.page).toMatchObject({ url: 'https://shop.example/cart', device: expect.stringContaining('Firefox') });
+    // Of the headers only those read later stay (the WebSocket key, accept-*, host… go with the request).
+    expect(Object.keys(socket.handshake.headers).sort()).toEqual(['user-agent', 'x-forwarded-for']);
 
     // Let the turn that handled the upgrade end, then collect: nothing may still hold the request.
     for (let i = 0; i < 3 && requests[0].deref() !== undefined; i++) {

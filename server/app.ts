@@ -275,7 +275,7 @@ export function createApp(parts: AppParts) {
     else visitorNsp.to(rooms.visitor(visitorId)).emit(VisitorPush.typing, { typing, name });
   });
   bus.on('privacy:changed', ({ request }) => {
-    toOperators.emit(OperatorPush.privacyUpsert, request);
+    toOperators.privacyRequest(request);
     const { id, reference, type, state, dueAt, createdAt, completedAt, rejectionReason, extended } = request;
     visitorNsp.to(rooms.request(id)).emit(VisitorPush.privacyUpdate, { reference, type, state, dueAt, createdAt, completedAt, rejectionReason, extended });
   });

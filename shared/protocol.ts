@@ -91,7 +91,8 @@ export const OperatorPush = {
   /** New messages, in order: those of one server turn arrive together. */
   messages: 'messages:new',
   typing: 'typing:update',
-  privacyUpsert: 'privacy:upsert',
+  /** Privacy requests that changed, each as it is now: those of a few milliseconds arrive together. */
+  privacyUpserts: 'privacy:upserts',
   noteNew: 'note:new',
   team: 'team:update',
   canned: 'canned:update',
@@ -227,7 +228,7 @@ export interface OperatorServerToClient {
   [OperatorPush.conversationUpsert]: (conversation: ConversationDto) => void;
   [OperatorPush.messages]: (pushes: OperatorMessagePush[]) => void;
   [OperatorPush.typing]: (state: { conversationId: string; typing: boolean }) => void;
-  [OperatorPush.privacyUpsert]: (request: PrivacyRequestDto) => void;
+  [OperatorPush.privacyUpserts]: (requests: PrivacyRequestDto[]) => void;
   [OperatorPush.noteNew]: (note: NoteDto) => void;
   [OperatorPush.team]: (team: TeamMemberDto[]) => void;
   [OperatorPush.canned]: (replies: CannedReplyDto[]) => void;

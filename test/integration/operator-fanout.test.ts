@@ -4,7 +4,7 @@ import { Server } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { afterEach, describe, expect, test } from 'vitest';
 import { OPERATOR_NAMESPACE, OperatorPush, type OperatorMessagePush } from '../../shared/protocol';
-import type { ConversationDto, MessageDto } from '../../shared/types';
+import type { ConversationDto, MessageDto, PrivacyRequestDto } from '../../shared/types';
 import { OperatorFanOut } from '../../server/realtime/operator-fanout';
 import type { OperatorNamespace } from '../../server/realtime/operator-namespace';
 import { rooms } from '../../server/realtime/rooms';
@@ -68,6 +68,18 @@ describe('pushes to operators', () => {
     fanOut.message(push(3));
     await until(frames, 2);
     expect((frames[1][1] as OperatorMessagePush[]).map((p) => p.message.seq)).toEqual([2, 3]);
+  });
+
+  test('changed privacy requests leave together in one frame after the messages waiting, each request once, as it is now', async () => {
+    const { fanOut, frames } = await setup();
+    const request = (id: number, state: PrivacyRequestDto['state']) => ({ id, state }) as PrivacyRequestDto;
+    fanOut.message(push(1));
+    fanOut.privacyRequest(request(1, 'awaiting_verification'));
+    fanOut.privacyRequest(request(2, 'awaiting_verification'));
+    fanOut.privacyRequest(request(1, 'verified'));
+    await until(frames, 2);
+    expect(frames.map(([event]) => event)).toEqual([OperatorPush.messages, OperatorPush.privacyUpserts]);
+    expect(frames[1][1]).toEqual([request(2, 'awaiting_verification'), request(1, 'verified')]);
   });
 
   test('any other push first sends the messages waiting, so nothing overtakes what happened before it', async () => {

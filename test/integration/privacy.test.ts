@@ -118,6 +118,12 @@ async function fileVerified(socket: VisitorClient, type: RequestType, email: str
   return { ...filed, id };
 }
 
+/** The next request pushed to the console (in a `privacy:upserts` batch) that matches `match`. */
+async function pushedRequest(console: OperatorClient, match: (request: PrivacyRequestDto) => boolean): Promise<PrivacyRequestDto> {
+  const batch = await next<PrivacyRequestDto[]>(console, OperatorPush.privacyUpserts, (requests) => requests.some(match));
+  return batch.find(match)!;
+}
+
 function requestIdOf(reference: string): number {
   return t.db.prepare('SELECT id FROM privacy_requests WHERE reference = ?').pluck().get(reference) as number;
 }
@@ -248,13 +254,13 @@ describe('verification codes', () => {
     const { socket } = await newVisitor();
     const console = await operator();
     const before = t.app.writerStats.writes;
-    const received = next<PrivacyRequestDto>(console, OperatorPush.privacyUpsert, (r) => r.state === 'awaiting_verification');
+    const received = pushedRequest(console, (r) => r.state === 'awaiting_verification');
     const { verificationId, code } = await startWithCode(socket, 'access', 'carol@example.test');
     const pushed = await received;
     expect(rows(t.db, 'SELECT state FROM privacy_requests WHERE id = ?', pushed.id)).toEqual([{ state: 'awaiting_verification' }]);
     expect(errorCode(await call(socket, VisitorEvent.privacyVerify, { verificationId, code: otherCode(code) }))).toBe('invalid_code');
     expect(rows(t.db, 'SELECT attempts FROM verifications WHERE id = ?', verificationId)).toEqual([{ attempts: 1 }]);
-    const verified = next<PrivacyRequestDto>(console, OperatorPush.privacyUpsert, (r) => r.id === pushed.id && r.state === 'verified');
+    const verified = pushedRequest(console, (r) => r.id === pushed.id && r.state === 'verified');
     await ok(socket, VisitorEvent.privacyVerify, { verificationId, code });
     await verified;
     expect(t.app.writerStats.writes - before).toBe(3);
@@ -749,7 +755,7 @@ describe('requests filed by an operator', () => {
     expect(await page.text()).toContain('<form method="post">');
     expect(requestRow(filed.id).state).toBe('awaiting_verification');
 
-    const upsert = next<PrivacyRequestDto>(op, OperatorPush.privacyUpsert, (r) => r.id === filed.id && r.state === 'verified');
+    const upsert = pushedRequest(op, (r) => r.id === filed.id && r.state === 'verified');
     const confirm = await fetch(`${link.origin}${link.pathname}`, { method: 'POST', body: new URLSearchParams({ t: secret }) });
     expect(confirm.status).toBe(200);
     expect(await confirm.text()).toContain(filed.reference);

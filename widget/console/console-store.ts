@@ -85,8 +85,8 @@ export class ConsoleStore implements ReactiveController {
       else this.typing.delete(conversationId);
       this.changed();
     });
-    socket.on(OperatorPush.privacyUpsert, (r) => {
-      this.requests.set(r.id, r);
+    socket.on(OperatorPush.privacyUpserts, (requests) => {
+      for (const r of requests) this.requests.set(r.id, r);
       this.changed();
     });
     socket.on(OperatorPush.team, (team) => {

@@ -99,7 +99,7 @@ export function createApp(parts: AppParts) {
     integrations: new IntegrationRepository(db),
     notes: new NoteRepository(db),
   };
-  const mailer = parts.mailer ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom) : createOutboxMailer(repos.mail, clock, log));
+  const mailer = parts.mailer ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom, log) : createOutboxMailer(repos.mail, clock, log));
   const mail = new MailQueue(mailer, log);
   const writer = startWriter(db, { writeTurns, limits: config.visitorMessageLimits, privacy: { hmacKey: secrets.hmacKey, jurisdiction: config.jurisdiction } }, log);
   const webhooks = new WebhookService(repos.integrations, clock, log);
@@ -121,7 +121,7 @@ export function createApp(parts: AppParts) {
   });
   const notes = new NoteService(repos.conversations, repos.notes, bus, clock);
   const canned = new CannedReplyService(new CannedReplyRepository(db), bus, clock);
-  const carryOutPrivacyEffects = privacyEffects({ mail, bus, webhooks });
+  const carryOutPrivacyEffects = privacyEffects({ mail, bus, webhooks, requests: repos.requests });
   const privacy = new PrivacyService({
     db,
     requests: repos.requests,

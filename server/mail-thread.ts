@@ -24,15 +24,22 @@ const { url, from } = workerData as MailThreadData;
 // with its greeting and EHLO, per mail.
 const transport = nodemailer.createTransport({ url, pool: true, maxConnections: 5 });
 
+const inFlight = new Set<Promise<void>>();
+
 port.on('message', (message: ToMailThread) => {
   if (message.type === 'close') {
-    transport.close();
-    port.close();
+    // The sends already started are reported first; then the pool's connections and this thread end.
+    void Promise.allSettled([...inFlight]).then(() => {
+      transport.close();
+      port.close();
+    });
     return;
   }
   const { id, mail } = message;
-  transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text }).then(
+  const sending: Promise<void> = transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text }).then(
     () => port.postMessage({ type: 'sent', id } satisfies FromMailThread),
     (error: { code?: unknown; name?: unknown }) => port.postMessage({ type: 'failed', id, code: String(error?.code ?? error?.name ?? 'unknown') } satisfies FromMailThread),
   );
+  inFlight.add(sending);
+  void sending.finally(() => inFlight.delete(sending));
 });

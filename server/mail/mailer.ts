@@ -18,16 +18,20 @@ export interface Mailer {
   close(): void;
 }
 
+/** The code of a send refused because the mailer was closed (shutdown): not worth a retry. */
+export const CLOSED = 'EMAILERCLOSED';
+
 /**
  * SMTP, sent from a worker thread (server/mail-thread.ts) started with the first mail: the main thread
  * only posts the mail and hears how it went. A thread that stops fails the sends it had (the queue
  * retries them) and the next send starts another.
  */
-export function createSmtpMailer(url: string, from: string): Mailer {
+export function createSmtpMailer(url: string, from: string, log: Logger): Mailer {
   const spawn = threadSpawner('mail-thread', { url, from } satisfies MailThreadData);
   const pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   let worker: Worker | null = null;
   let nextId = 1;
+  let closed = false;
 
   const failed = (code: string) => Object.assign(new Error('mail delivery failed'), { code });
   const thread = (): Worker => {
@@ -42,8 +46,9 @@ export function createSmtpMailer(url: string, from: string): Mailer {
       // Only mail still to send keeps the process alive (a shutdown waits for it); an idle pool does not.
       if (pending.size === 0) started.unref();
     });
-    // An uncaught error in the thread ends it; the exit below fails what it had.
-    started.on('error', () => {});
+    // An uncaught error in the thread ends it; the exit below fails what it had. Name and code only: the
+    // message can quote the SMTP URL, credentials and all.
+    started.on('error', (error: Error & { code?: string }) => log.error({ name: error.name, code: error.code }, 'mail thread failed'));
     started.on('exit', () => {
       if (worker === started) worker = null;
       for (const waiter of pending.values()) waiter.reject(failed('ETHREADEXIT'));
@@ -55,6 +60,8 @@ export function createSmtpMailer(url: string, from: string): Mailer {
   return {
     kind: 'smtp',
     send(mail) {
+      // After close no thread is started again: the queue gives up on this mail instead of retrying.
+      if (closed) return Promise.reject(failed(CLOSED));
       return new Promise<void>((resolve, reject) => {
         const id = nextId++;
         const target = thread();
@@ -64,9 +71,10 @@ export function createSmtpMailer(url: string, from: string): Mailer {
       });
     },
     close() {
+      closed = true;
+      // The thread reports the sends it has before it ends; until then they keep the process alive.
       worker?.postMessage({ type: 'close' } satisfies ToMailThread);
-      worker?.unref();
-      worker = null;
+      if (pending.size === 0) worker?.unref();
     },
   };
 }
@@ -114,10 +122,12 @@ export class MailQueue {
         await this.mailer.send(mail);
         return;
       } catch (error) {
-        this.log.warn({ attempt, code: (error as { code?: string }).code }, 'mail delivery failed');
+        const code = (error as { code?: string }).code;
+        this.log.warn({ attempt, code }, 'mail delivery failed');
+        if (code === CLOSED) break;
         if (attempt < 3) await new Promise((r) => setTimeout(r, 500 * attempt));
       }
     }
-    this.log.error('mail dropped after 3 attempts');
+    this.log.error('mail dropped');
   }
 }

@@ -78,8 +78,7 @@ function corkWebSocketBatches(): void {
  * The request headers anything reads after the handshake: the widget's device summary (user-agent), the
  * console's session (cookie), the client address behind a proxy (x-forwarded-for), and Socket.IO's
  * cross-origin flag (origin). A browser sends a dozen more — the WebSocket key, accepted encodings and
- * languages, the site's other cookies on a visitor's connection — which each connection used to hold for
- * its whole life.
+ * languages, caching hints — which each connection used to hold for its whole life.
  */
 const KEPT_HEADERS = ['user-agent', 'cookie', 'x-forwarded-for', 'origin'] as const;
 

@@ -20,15 +20,16 @@ export const FLUSH_EVERY_MS = 4;
  * the end of the turn — or, when the last batch left less than `FLUSH_EVERY_MS` ago, once that much time has
  * passed. At 2,000 messages a second and twenty consoles that is the difference between 40,000 frames a
  * second, each encoded, written and decoded, and a few thousand; 200 requesters verifying at once no longer
- * add two frames per console each. Any other push first sends what is waiting, so operators see events in
- * the order the server made them (a message before the assignment that followed it).
+ * add two frames per console each. Any other push first sends what is waiting, so it never overtakes what
+ * happened before it (a message before the assignment that followed it). Messages and privacy requests are
+ * unrelated, so within one batch the messages simply go first.
  */
 export class OperatorFanOut {
   private messages: OperatorMessagePush[] = [];
   /** By request id: a request changed twice within the interval is sent once, as it is now. */
   private requests = new Map<number, PrivacyRequestDto>();
   private scheduled = false;
-  private lastFlush = 0;
+  private lastFlush = -Infinity;
 
   constructor(
     private readonly nsp: OperatorNamespace,

@@ -54,7 +54,7 @@ export class PresenceService {
     return ids;
   }
 
-  /** Asked on every visitor's hello: stops at the first operator online (one lookup, not one per operator). */
+  /** Asked on every visitor's hello: stops at the first operator online instead of looking up every one. */
   anyOnline(): boolean {
     for (const id of this.connections.keys()) {
       const row = this.operators.findById(id);

@@ -79,18 +79,28 @@ export function toPrivacyRequestDto(row: PrivacyRequestRow): PrivacyRequestDto {
  */
 export type PrivacyEffect =
   | { kind: 'mail'; mail: OutgoingMail }
-  | { kind: 'changed'; request: PrivacyRequestDto }
+  /** Pushed as it is when the push goes out, not as it was then: a later change must not be overtaken. */
+  | { kind: 'changed'; requestId: number }
   /** Webhook deliveries were queued: send them now rather than at the next timer tick. */
   | { kind: 'webhooks' };
 
-/** The main thread's way of carrying out effects. */
-export function privacyEffects(to: { mail: MailQueue; bus: EventBus; webhooks: WebhookService }): (effects: PrivacyEffect[]) => void {
+/**
+ * The main thread's way of carrying out effects. A changed request is read when it is pushed: the writer
+ * thread's report of a change can reach the main thread after an operator changed the same request again
+ * there, and pushing the copy the thread made would show consoles (and the requester) the older state.
+ */
+export function privacyEffects(to: { mail: MailQueue; bus: EventBus; webhooks: WebhookService; requests: PrivacyRepository }): (effects: PrivacyEffect[]) => void {
   return (effects) => {
     let tick = false;
+    const changed = new Set<number>();
     for (const effect of effects) {
       if (effect.kind === 'mail') to.mail.enqueue(effect.mail);
-      else if (effect.kind === 'changed') to.bus.emit('privacy:changed', { request: effect.request });
+      else if (effect.kind === 'changed') changed.add(effect.requestId);
       else tick = true;
+    }
+    for (const id of changed) {
+      const row = to.requests.byId(id);
+      if (row) to.bus.emit('privacy:changed', { request: toPrivacyRequestDto(row) });
     }
     if (tick) void to.webhooks.tick();
   };
@@ -141,6 +151,10 @@ export class PrivacyService {
     return { status: 'code_sent', verificationId: verification.id, expiresAt: verification.expiresAt };
   }
 
+  /**
+   * Runs in the writer thread (privacy-writes.ts): a refusal of the code is thrown as KeepWrites, which only
+   * the thread's batch understands — it keeps the counted try that a plain throw would roll back.
+   */
   verifyCode(input: PrivacyVerifyInput, visitorId: number): FiledRequest & { requestId: number } {
     this.requireOwnCode(input.verificationId, visitorId);
     let verification;
@@ -400,7 +414,7 @@ export class PrivacyService {
   }
 
   private publish(row: PrivacyRequestRow): void {
-    this.defer({ kind: 'changed', request: toPrivacyRequestDto(row) });
+    this.defer({ kind: 'changed', requestId: row.id });
   }
 
   private sendMail(mail: OutgoingMail): void {

@@ -1,8 +1,9 @@
 import type { Clock } from '../clock';
 
 /**
- * A fixed-window counter per key, in memory (one server process). Used for limits that need not
- * survive a restart: per-IP verification sends, sign-in failures.
+ * A fixed-window counter per key, in memory of the thread that counts (per-IP verification sends: the
+ * writer thread, which runs every send that has an IP; sign-in failures: the main thread). Used for limits
+ * that need not survive a restart.
  */
 const SWEEP_ABOVE = 10_000;
 const SWEEP_EVERY_MS = 60_000;

@@ -88,7 +88,6 @@ describe('a network that drops every connection', () => {
     const rows = stored(t.db);
     expect(visitors.flatMap((v) => v.problems)).toEqual([]);
     expect(rows).toHaveLength(sent());
-    expect(sent()).toBeGreaterThan(240);
     expect(new Set(rows.map((r) => r.clientId)).size).toBe(rows.length);
     for (const visitor of visitors) {
       const own = rows.filter((r) => r.conversationId === visitor.conversationId);

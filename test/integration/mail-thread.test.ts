@@ -1,6 +1,7 @@
 import net from 'node:net';
+import pino from 'pino';
 import { afterEach, describe, expect, test } from 'vitest';
-import { createSmtpMailer, type Mailer } from '../../server/mail/mailer';
+import { CLOSED, createSmtpMailer, type Mailer } from '../../server/mail/mailer';
 import { waitFor } from '../helpers/durable-clients';
 import { TestSmtp } from '../helpers/smtp';
 
@@ -17,7 +18,7 @@ async function smtpServer(): Promise<TestSmtp> {
 }
 
 function mailer(url: string): Mailer {
-  const created = createSmtpMailer(url, FROM);
+  const created = createSmtpMailer(url, FROM, pino({ level: 'silent' }));
   cleanups.push(() => created.close());
   return created;
 }
@@ -55,6 +56,18 @@ describe('the mail thread', () => {
     smtpMailer.close();
     await waitFor(() => smtp.open === 0, 'the pooled SMTP connections to close', 15_000);
     expect(smtp.open).toBe(0);
+  });
+
+  test('close lets the sends already asked for finish and be reported, then refuses new ones without starting a thread again', async () => {
+    const smtp = await smtpServer();
+    const smtpMailer = mailer(smtp.url);
+    const sends = Array.from({ length: 5 }, (_x, i) => smtpMailer.send({ to: `late${i}@example.test`, subject: `Late ${i}`, text: 'Body' }));
+    smtpMailer.close();
+    await Promise.all(sends);
+    expect(smtp.mails.map((m) => m.subject).sort()).toEqual(['Late 0', 'Late 1', 'Late 2', 'Late 3', 'Late 4']);
+    await expect(smtpMailer.send({ to: 'after@example.test', subject: 'After', text: 'Body' })).rejects.toMatchObject({ code: CLOSED });
+    await waitFor(() => smtp.open === 0, 'the pooled SMTP connections to close', 15_000);
+    expect(smtp.connections).toBeLessThanOrEqual(5);
   });
 
   test('a mail server that refuses connections fails each send with its error code (for the queue to log and retry), and the thread goes on answering', async () => {

@@ -60,13 +60,15 @@ describe('pushes to operators', () => {
   });
 
   test('messages of later turns that come within the interval of the last frame wait for it and share the next frame', async () => {
-    const { fanOut, frames } = await setup(300);
+    const { fanOut, frames } = await setup(1000);
     fanOut.message(push(1));
-    await until(frames, 1);
+    // The first batch leaves at the end of this turn; the next two come in later turns, well within 1 s.
+    await new Promise((resolve) => setImmediate(resolve));
     fanOut.message(push(2));
     await new Promise((resolve) => setImmediate(resolve));
     fanOut.message(push(3));
     await until(frames, 2);
+    expect((frames[0][1] as OperatorMessagePush[]).map((p) => p.message.seq)).toEqual([1]);
     expect((frames[1][1] as OperatorMessagePush[]).map((p) => p.message.seq)).toEqual([2, 3]);
   });
 

@@ -12,21 +12,11 @@ import { systemClock, type Clock } from './clock';
 import { announceWrites } from './db/write-turns';
 import type { Config } from './config';
 import type { Db } from './db/open';
-import { AuditRepository } from './db/repositories/audit-repository';
+import { createRepositories } from './db/repositories/index';
 import { CannedReplyRepository } from './db/repositories/canned-reply-repository';
-import { ConversationRepository } from './db/repositories/conversation-repository';
-import { ExportRepository } from './db/repositories/export-repository';
 import { InboxRepository } from './db/repositories/inbox-repository';
-import { IntegrationRepository } from './db/repositories/integration-repository';
-import { MailRepository } from './db/repositories/mail-repository';
-import { MessageRepository } from './db/repositories/message-repository';
-import { NoteRepository } from './db/repositories/note-repository';
 import { OfflineReplyService } from './services/offline-reply-service';
-import { OperatorRepository } from './db/repositories/operator-repository';
-import { PrivacyRepository } from './db/repositories/privacy-repository';
 import { SettingsRepository } from './db/repositories/settings-repository';
-import { VerificationRepository } from './db/repositories/verification-repository';
-import { VisitorRepository } from './db/repositories/visitor-repository';
 import { EventBus } from './events';
 import { authRoutes } from './http/auth-routes';
 import { adminRoutes, privacyApiRoutes, privacyPublicRoutes } from './http/privacy-routes';
@@ -50,7 +40,8 @@ import { NoteService } from './services/note-service';
 import { PresenceService } from './services/presence-service';
 import { PrivacyRegister } from './services/privacy-register';
 import { PrivacyIntake } from './services/privacy-intake';
-import { PrivacyService, privacyEffects } from './services/privacy-service';
+import { privacyEffects } from './services/privacy-effects';
+import { PrivacyService } from './services/privacy-service';
 import { RetentionService } from './services/retention-service';
 import { RequestExecution } from './services/request-execution';
 import { TeamService } from './services/team-service';
@@ -86,19 +77,7 @@ export function createApp(parts: AppParts) {
   // Before any statement is prepared: the main connection's writes go first, the writer thread yields to them.
   const writeTurns = announceWrites(db);
 
-  const repos = {
-    operators: new OperatorRepository(db),
-    visitors: new VisitorRepository(db),
-    conversations: new ConversationRepository(db),
-    messages: new MessageRepository(db),
-    requests: new PrivacyRepository(db),
-    verifications: new VerificationRepository(db),
-    audit: new AuditRepository(db),
-    mail: new MailRepository(db),
-    exports: new ExportRepository(db),
-    integrations: new IntegrationRepository(db),
-    notes: new NoteRepository(db),
-  };
+  const repos = createRepositories(db);
   const mailer = parts.mailer ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom, log) : createOutboxMailer(repos.mail, clock, log));
   const mail = new MailQueue(mailer, log);
   const writer = startWriter(db, { writeTurns, limits: config.visitorMessageLimits, privacy: { hmacKey: secrets.hmacKey, jurisdiction: config.jurisdiction } }, log);

@@ -6,9 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { commitBatch, MAX_BATCH, toWire, type WriteJob } from './db/group-commit';
 import { connectDatabase } from './db/open';
-import { ConversationRepository } from './db/repositories/conversation-repository';
-import { MessageRepository } from './db/repositories/message-repository';
-import { VisitorRepository } from './db/repositories/visitor-repository';
+import { createRepositories } from './db/repositories/index';
 import type { FromWriter, ToWriter } from './db/writer';
 import { takeWriteTurn } from './db/write-turns';
 import { createChatWrites } from './services/chat-writes';
@@ -22,10 +20,11 @@ export interface WriterThreadData extends WriterOptions {
 const port = parentPort!;
 const { databasePath, limits, writeTurns, privacy } = workerData as WriterThreadData;
 const db = connectDatabase(databasePath);
+const repos = createRepositories(db);
 const procedures = {
-  ...createChatWrites({ visitors: new VisitorRepository(db), conversations: new ConversationRepository(db), messages: new MessageRepository(db) }, limits),
+  ...createChatWrites(repos, limits),
   // The key arrives as a plain Uint8Array (structured clone); the HMACs want a Buffer.
-  ...createPrivacyWrites(db, { ...privacy, hmacKey: Buffer.from(privacy.hmacKey) }),
+  ...createPrivacyWrites(db, repos, { ...privacy, hmacKey: Buffer.from(privacy.hmacKey) }),
 };
 const queue: WriteJob[] = [];
 let scheduled = false;

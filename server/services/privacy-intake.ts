@@ -2,7 +2,7 @@ import type { PrivacyStartInput, PrivacyVerifyInput } from '../../shared/schemas
 import type { Lang } from '../../shared/types';
 import type { Clock } from '../clock';
 import type { ThreadWriter } from '../db/writer';
-import type { PrivacyEffect } from './privacy-service';
+import type { PrivacyEffect } from './privacy-effects';
 import type { PrivacyWrites, WithEffects, WriteContext } from './privacy-writes';
 
 /**

@@ -11,13 +11,14 @@ import type { OperatorRow } from '../db/repositories/operator-repository';
 import type { PrivacyRepository, PrivacyRequestRow } from '../db/repositories/privacy-repository';
 import type { VisitorRepository } from '../db/repositories/visitor-repository';
 import { KeepWrites } from '../db/group-commit';
-import type { EventBus } from '../events';
-import type { MailQueue, OutgoingMail } from '../mail/mailer';
+import type { OutgoingMail } from '../mail/mailer';
 import { mailTemplates } from '../mail/templates';
 import { deadlineFor } from './deadlines';
 import type { RequestExecution } from './request-execution';
 import type { VerificationService } from './verification-service';
-import type { WebhookQueue, WebhookService } from './webhook-service';
+import { toPrivacyRequestDto, toVisitorRequestDto } from './privacy-dto';
+import type { PrivacyEffect } from './privacy-effects';
+import type { WebhookQueue } from './webhook-service';
 
 /** Requests still awaiting verification after this long expire. */
 export const VERIFICATION_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
@@ -39,71 +40,6 @@ export interface PrivacyDeps {
   hmacKey: Buffer;
   jurisdiction: Jurisdiction;
   publicUrl: string;
-}
-
-export function toVisitorRequestDto(row: PrivacyRequestRow): VisitorRequestDto {
-  return {
-    reference: row.reference,
-    type: row.type,
-    state: row.state,
-    dueAt: row.dueAt,
-    createdAt: row.receivedAt,
-    completedAt: row.completedAt,
-    rejectionReason: row.rejectionReason,
-    extended: row.extended === 1,
-  };
-}
-
-export function toPrivacyRequestDto(row: PrivacyRequestRow): PrivacyRequestDto {
-  return {
-    ...toVisitorRequestDto(row),
-    id: row.id,
-    jurisdiction: row.jurisdiction,
-    source: row.source,
-    email: row.email,
-    name: row.name,
-    details: row.details,
-    lang: row.lang,
-    verifiedAt: row.verifiedAt,
-    ackDueAt: row.ackDueAt,
-    extensionReason: row.extensionReason,
-    retainedNote: row.retainedNote,
-    result: row.resultJson ? (JSON.parse(row.resultJson) as Record<string, number>) : null,
-  };
-}
-
-/**
- * What a change to a request causes outside the database, as plain data: the service runs in both threads
- * (the chat's intake in the writer thread, see privacy-writes.ts), and only the main thread sends mail,
- * pushes to sockets and delivers webhooks.
- */
-export type PrivacyEffect =
-  | { kind: 'mail'; mail: OutgoingMail }
-  /** Pushed as it is when the push goes out, not as it was then: a later change must not be overtaken. */
-  | { kind: 'changed'; requestId: number }
-  /** Webhook deliveries were queued: send them now rather than at the next timer tick. */
-  | { kind: 'webhooks' };
-
-/**
- * The main thread's way of carrying out effects. A changed request is read when it is pushed: the writer
- * thread's report of a change can reach the main thread after an operator changed the same request again
- * there, and pushing the copy the thread made would show consoles (and the requester) the older state.
- */
-export function privacyEffects(to: { mail: MailQueue; bus: EventBus; webhooks: WebhookService; requests: PrivacyRepository }): (effects: PrivacyEffect[]) => void {
-  return (effects) => {
-    let tick = false;
-    const changed = new Set<number>();
-    for (const effect of effects) {
-      if (effect.kind === 'mail') to.mail.enqueue(effect.mail);
-      else if (effect.kind === 'changed') changed.add(effect.requestId);
-      else tick = true;
-    }
-    for (const id of changed) {
-      const row = to.requests.byId(id);
-      if (row) to.bus.emit('privacy:changed', { request: toPrivacyRequestDto(row) });
-    }
-    if (tick) void to.webhooks.tick();
-  };
 }
 
 /**

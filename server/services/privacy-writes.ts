@@ -2,17 +2,9 @@ import type { Jurisdiction } from '../../shared/privacy';
 import type { PrivacyStartInput, PrivacyVerifyInput } from '../../shared/schemas';
 import type { Lang } from '../../shared/types';
 import type { Db } from '../db/open';
-import { AuditRepository } from '../db/repositories/audit-repository';
-import { ConversationRepository } from '../db/repositories/conversation-repository';
-import { ExportRepository } from '../db/repositories/export-repository';
-import { IntegrationRepository } from '../db/repositories/integration-repository';
-import { MailRepository } from '../db/repositories/mail-repository';
-import { MessageRepository } from '../db/repositories/message-repository';
-import { NoteRepository } from '../db/repositories/note-repository';
-import { PrivacyRepository } from '../db/repositories/privacy-repository';
-import { VerificationRepository } from '../db/repositories/verification-repository';
-import { VisitorRepository } from '../db/repositories/visitor-repository';
-import { PrivacyService, type PrivacyEffect } from './privacy-service';
+import type { Repositories } from '../db/repositories/index';
+import type { PrivacyEffect } from './privacy-effects';
+import { PrivacyService } from './privacy-service';
 import { RequestExecution } from './request-execution';
 import { VerificationService } from './verification-service';
 import { queueWebhook } from './webhook-service';
@@ -42,26 +34,16 @@ export interface WithEffects<T> {
  * Here they share the chat's group commits. The rules stay in PrivacyService, the same class the main
  * thread uses for operators' moves; this only runs it on the thread's connection and clock.
  */
-export function createPrivacyWrites(db: Db, settings: PrivacySettings) {
+export function createPrivacyWrites(db: Db, repos: Repositories, settings: PrivacySettings) {
   let context: WriteContext = { now: 0, publicUrl: '' };
   const clock = { now: () => context.now };
   let effects: PrivacyEffect[] = [];
-  const repos = {
-    requests: new PrivacyRepository(db),
-    visitors: new VisitorRepository(db),
-    conversations: new ConversationRepository(db),
-    messages: new MessageRepository(db),
-    mail: new MailRepository(db),
-    exports: new ExportRepository(db),
-    integrations: new IntegrationRepository(db),
-    notes: new NoteRepository(db),
-  };
   const privacy = new PrivacyService({
     db,
     requests: repos.requests,
-    audit: new AuditRepository(db),
+    audit: repos.audit,
     visitors: repos.visitors,
-    verification: new VerificationService(new VerificationRepository(db), clock, settings.hmacKey),
+    verification: new VerificationService(repos.verifications, clock, settings.hmacKey),
     execution: new RequestExecution(repos, clock),
     webhooks: { enqueue: (event, data) => queueWebhook(repos.integrations, context.now, event, data) },
     effects: (caused) => effects.push(...caused),

@@ -15,65 +15,101 @@ type Pushes = Omit<OperatorServerToClient, typeof OperatorPush.messages | typeof
 export const FLUSH_EVERY_MS = 4;
 
 /**
+ * Changed privacy requests go out at most this often. A ticket list is read by people, for whom a tenth of
+ * a second is instant; sent on the messages' interval instead, 200 requesters verifying at once meant a
+ * second frame to every console every 4 ms for a second, and in `npm run bench` the main thread's largest
+ * extra cost of that burst.
+ */
+export const PRIVACY_FLUSH_EVERY_MS = 100;
+
+/**
  * Everything the server pushes to every signed-in operator goes through here, in order. New messages leave
- * as one `messages:new` frame per operator, and changed privacy requests as one `privacy:upserts` frame, at
- * the end of the turn — or, when the last batch left less than `FLUSH_EVERY_MS` ago, once that much time has
- * passed. At 2,000 messages a second and twenty consoles that is the difference between 40,000 frames a
- * second, each encoded, written and decoded, and a few thousand; 200 requesters verifying at once no longer
- * add two frames per console each. Any other push first sends what is waiting, so it never overtakes what
- * happened before it (a message before the assignment that followed it). Messages and privacy requests are
- * unrelated, so within one batch the messages simply go first.
+ * as one `messages:new` frame per operator at the end of the turn — or, when the last batch left less than
+ * `FLUSH_EVERY_MS` ago, once that much time has passed. At 2,000 messages a second and twenty consoles that
+ * is the difference between 40,000 frames a second, each encoded, written and decoded, and a few thousand.
+ * Changed privacy requests collect the same way, on their own longer interval, as one `privacy:upserts`
+ * frame with each request once, as it is now. Any other push first sends everything waiting, so it never
+ * overtakes what happened before it (a message before the assignment that followed it). Messages and
+ * privacy requests are unrelated, so either may leave first.
  */
 export class OperatorFanOut {
   private messages: OperatorMessagePush[] = [];
   /** By request id: a request changed twice within the interval is sent once, as it is now. */
   private requests = new Map<number, PrivacyRequestDto>();
-  private scheduled = false;
-  private lastFlush = -Infinity;
+  private readonly messageBatch: Batch;
+  private readonly requestBatch: Batch;
 
   constructor(
     private readonly nsp: OperatorNamespace,
-    private readonly everyMs = FLUSH_EVERY_MS,
-  ) {}
+    everyMs = FLUSH_EVERY_MS,
+    requestsEveryMs = PRIVACY_FLUSH_EVERY_MS,
+  ) {
+    this.messageBatch = new Batch(everyMs, () => this.sendMessages());
+    this.requestBatch = new Batch(requestsEveryMs, () => this.sendRequests());
+  }
 
   message(push: OperatorMessagePush): void {
     this.messages.push(push);
-    this.schedule();
+    this.messageBatch.schedule();
   }
 
   privacyRequest(request: PrivacyRequestDto): void {
     this.requests.delete(request.id);
     this.requests.set(request.id, request);
-    this.schedule();
+    this.requestBatch.schedule();
   }
 
   emit<E extends keyof Pushes>(event: E, ...args: Parameters<Pushes[E]>): void {
-    this.flush();
+    this.messageBatch.flush();
+    this.requestBatch.flush();
     (this.nsp.to(rooms.operators).emit as (event: string, ...args: unknown[]) => boolean)(event, ...args);
   }
 
-  private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    const wait = this.lastFlush + this.everyMs - performance.now();
-    if (wait <= 0) setImmediate(() => this.flush());
-    else setTimeout(() => this.flush(), wait);
+  private sendMessages(): boolean {
+    if (this.messages.length === 0) return false;
+    const pushes = this.messages;
+    this.messages = [];
+    this.nsp.to(rooms.operators).emit(OperatorPush.messages, pushes);
+    return true;
   }
 
-  private flush(): void {
+  private sendRequests(): boolean {
+    if (this.requests.size === 0) return false;
+    const requests = [...this.requests.values()];
+    this.requests.clear();
+    this.nsp.to(rooms.operators).emit(OperatorPush.privacyUpserts, requests);
+    return true;
+  }
+}
+
+/**
+ * One kind of push's pacing: `send` runs at the end of the turn in which something was scheduled, or, when
+ * the last send was less than `everyMs` ago, once that much time has passed.
+ */
+class Batch {
+  private scheduled = false;
+  private last = -Infinity;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  /** `send` returns whether it sent anything (only a send starts a new interval). */
+  constructor(
+    private readonly everyMs: number,
+    private readonly send: () => boolean,
+  ) {}
+
+  schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    const wait = this.last + this.everyMs - performance.now();
+    if (wait <= 0) setImmediate(() => this.flush());
+    else this.timer = setTimeout(() => this.flush(), wait);
+  }
+
+  /** Sends now (a timer still waiting is dropped). */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     this.scheduled = false;
-    if (this.messages.length === 0 && this.requests.size === 0) return;
-    this.lastFlush = performance.now();
-    const operators = this.nsp.to(rooms.operators);
-    if (this.messages.length > 0) {
-      const pushes = this.messages;
-      this.messages = [];
-      operators.emit(OperatorPush.messages, pushes);
-    }
-    if (this.requests.size > 0) {
-      const requests = [...this.requests.values()];
-      this.requests.clear();
-      operators.emit(OperatorPush.privacyUpserts, requests);
-    }
+    if (this.send()) this.last = performance.now();
   }
 }

@@ -3,7 +3,8 @@
  * (WAL, synchronous=FULL), driven by load-generator processes with socket.io-client. Phases:
  *   connect  — N visitors connect and say hello; server RSS and heap per connection;
  *   steady   — R messages/s from visitors for T s with operators connected, receiving and replying;
- *   privacy  — 200 requesters through e-mail verification while the chat runs at R;
+ *   privacy  — 200 requesters through e-mail verification while the chat runs at R (their own process,
+ *              with the loopback SMTP server the server mails them through);
  *   ramp     — rising rates until acknowledgement p99 passes 50 ms;
  *   soak     — opt-in (`--soak`): 10 minutes at R, server memory sampled.
  * Then the server is stopped and the database checked: every acknowledged message stored, exactly once.
@@ -23,13 +24,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { io, type Socket } from 'socket.io-client';
-import type { Ack } from '../../shared/errors';
-import { OPERATOR_NAMESPACE, OperatorEvent, VISITOR_NAMESPACE, VisitorEvent } from '../../shared/protocol';
+import { OPERATOR_NAMESPACE, OperatorEvent } from '../../shared/protocol';
 import type { ProbeStats } from '../../server/bench-probe';
-import { BenchSmtp } from './bench-smtp';
+import { call, connectSocket } from './client';
 import { Histogram } from './histogram';
-import type { GeneratorHealth, WorkerReply } from './messages';
+import type { GeneratorHealth, PrivacyFlow, WorkerReply } from './messages';
 import { ROOT, buildServer, startServer, startWorker, type ServerHandle, type WorkerHandle } from './processes';
 import { printReport, type BenchResults, type ChatPhase } from './report';
 
@@ -120,24 +119,6 @@ function machine() {
     loadAverageAtStart: os.loadavg().map((n) => Math.round(n * 100) / 100),
     otherTestProcessesAtStart: Number(busy),
   };
-}
-
-function call(socket: Socket, event: string, payload: unknown, timeoutMs = 30_000): Promise<Ack<unknown>> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve({ ok: false, error: { code: 'internal', message: 'no answer in time' } }), timeoutMs);
-    (socket as unknown as { emit: (...a: unknown[]) => void }).emit(event, payload, (ack: Ack<unknown>) => {
-      clearTimeout(timer);
-      resolve(ack);
-    });
-  });
-}
-
-function connectSocket(url: string, headers: Record<string, string>): Promise<Socket> {
-  const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: headers });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', (error) => reject(error));
-  });
 }
 
 async function signIn(url: string, email: string, password: string): Promise<string> {
@@ -233,7 +214,8 @@ function serverFigures(stats: ProbeStats) {
 
 class Bench {
   private server!: ServerHandle;
-  private smtp!: BenchSmtp;
+  /** The privacy requesters and the SMTP server the server sends its mail to. */
+  private privacyWorker!: WorkerHandle;
   private visitorWorkers: WorkerHandle[] = [];
   /** The operators' consoles, split over processes as they would be over browsers. */
   private operatorWorkers: WorkerHandle[] = [];
@@ -244,11 +226,12 @@ class Bench {
 
   async start(): Promise<void> {
     const o = this.options;
-    this.smtp = await new BenchSmtp().start();
+    this.privacyWorker = startWorker();
+    const { smtpUrl } = await this.privacyWorker.ask({ role: 'privacy' }, 'ready');
     this.server = await startServer({
       DATABASE_PATH: path.join(this.dir, 'chat.db'),
       BUNDLE_DIR: path.join(this.dir, 'public'),
-      SMTP_URL: this.smtp.url,
+      SMTP_URL: smtpUrl!,
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,
       // The generators stand in for visitors on many networks behind a reverse proxy on loopback: each
@@ -375,47 +358,10 @@ class Bench {
     };
   }
 
-  /** 200 requesters start a privacy request, read their code from the (loopback SMTP) mail and verify it. */
-  async privacy(count: number) {
-    const started = performance.now();
-    const total = new Histogram();
-    const errors: Record<string, number> = {};
-    let verified = 0;
-    const one = async (i: number) => {
-      const email = `requester${i}@bench.test`;
-      const t0 = performance.now();
-      let socket: Socket | null = null;
-      try {
-        socket = await connectSocket(`${this.server.url}${VISITOR_NAMESPACE}`, { 'x-forwarded-for': `10.200.${i >> 8}.${i & 255}` });
-        const hello = await call(socket, VisitorEvent.hello, { lang: 'en' });
-        if (!hello.ok) throw new Error(hello.error.code);
-        const started = await call(socket, VisitorEvent.privacyStart, { type: 'access', email });
-        if (!started.ok) throw new Error(started.error.code);
-        const { verificationId } = started.data as { verificationId: string };
-        const code = await this.smtp.codeFor(email, 60_000);
-        const done = await call(socket, VisitorEvent.privacyVerify, { verificationId, code });
-        if (!done.ok) throw new Error(done.error.code);
-        verified++;
-        total.record(performance.now() - t0);
-      } catch (error) {
-        const key = error instanceof Error ? error.message.slice(0, 60) : String(error);
-        errors[key] = (errors[key] ?? 0) + 1;
-      } finally {
-        socket?.close();
-      }
-    };
-    // All at once, a second into the chat traffic.
-    await sleep(1000);
-    await Promise.all(Array.from({ length: count }, (_x, i) => one(i)));
-    return {
-      requesters: count,
-      verified,
-      errors,
-      mailsReceived: this.smtp.mails.filter((m) => m.to.some((to) => to.endsWith('@bench.test'))).length,
-      smtpConnectionErrors: this.smtp.connectionErrors,
-      startToVerifiedMs: total.summary(),
-      seconds: Math.round((performance.now() - started) / 100) / 10,
-    };
+  /** The privacy requesters (their own process, with the SMTP server): all at once, a second into the chat traffic. */
+  async privacy(count: number): Promise<PrivacyFlow> {
+    const { type: _type, ...flow } = await this.privacyWorker.ask({ cmd: 'privacy', url: this.server.url, count, delayMs: 1000 }, 'privacy-done');
+    return flow;
   }
 
   /** Raises the rate step by step until acknowledgement p99 passes 50 ms (or the rate is not reached). */
@@ -489,7 +435,7 @@ class Bench {
   async finish() {
     const idFiles = this.visitorWorkers.map((_w, i) => path.join(this.dir, `acked-${i}.txt`));
     await Promise.all(this.visitorWorkers.map((w, i) => w.ask({ cmd: 'ids', file: idFiles[i] }, 'ids-written')));
-    for (const w of [...this.visitorWorkers, ...this.operatorWorkers]) w.child.send({ cmd: 'close' });
+    for (const w of [...this.visitorWorkers, ...this.operatorWorkers, this.privacyWorker]) w.child.send({ cmd: 'close' });
     const exit = await this.server.stop();
     const db = new Database(path.join(this.dir, 'chat.db'), { readonly: true });
     try {
@@ -516,9 +462,8 @@ class Bench {
   }
 
   async cleanup(): Promise<void> {
-    for (const w of [...this.visitorWorkers, ...this.operatorWorkers]) w?.kill();
     if (this.server?.child.exitCode === null) await this.server.stop();
-    await this.smtp?.stop().catch(() => {});
+    for (const w of [...this.visitorWorkers, ...this.operatorWorkers, this.privacyWorker]) w?.kill();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,7 +1,8 @@
 /**
- * A load-generator process for `npm run bench`, driven by the orchestrator over IPC: either a share of the
- * visitors (connect, say hello, send messages at a given rate, time acknowledgements and operator replies)
- * or the operators (receive every visitor message, time its delivery, reply at a given rate).
+ * A load-generator process for `npm run bench`, driven by the orchestrator over IPC: a share of the
+ * visitors (connect, say hello, send messages at a given rate, time acknowledgements and operator replies),
+ * the operators (receive every visitor message, time its delivery, reply at a given rate), or the privacy
+ * requesters with the loopback SMTP server that receives their codes.
  */
 import fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -20,6 +21,8 @@ import {
   type VisitorServerToClient,
 } from '../../shared/protocol';
 import type { MessageDto } from '../../shared/types';
+import { BenchSmtp } from './bench-smtp';
+import { call, connectSocket } from './client';
 import { Histogram } from './histogram';
 import { benchText, sentAtOf, wallNow, type WorkerCommand, type WorkerInit, type WorkerReply } from './messages';
 
@@ -323,16 +326,78 @@ function operatorRole(init: Extract<WorkerInit, { role: 'operators' }>) {
   };
 }
 
+// ---------------------------------------------------------------- privacy requesters
+
+/** Each requester: connect, hello, start an access request, read the code from the mail, verify. */
+async function privacyRequesters(smtp: BenchSmtp, cmd: Extract<WorkerCommand, { cmd: 'privacy' }>): Promise<void> {
+  await sleep(cmd.delayMs);
+  const counters = new PhaseCounters();
+  const started = performance.now();
+  const total = new Histogram();
+  let verified = 0;
+  const one = async (i: number) => {
+    const email = `requester${i}@bench.test`;
+    const t0 = performance.now();
+    let socket: Awaited<ReturnType<typeof connectSocket>> | null = null;
+    try {
+      socket = await connectSocket(`${cmd.url}${VISITOR_NAMESPACE}`, { 'x-forwarded-for': `10.200.${i >> 8}.${i & 255}` });
+      const hello = await call(socket, VisitorEvent.hello, { lang: 'en' });
+      if (!hello.ok) throw new Error(hello.error.code);
+      const begun = await call(socket, VisitorEvent.privacyStart, { type: 'access', email });
+      if (!begun.ok) throw new Error(begun.error.code);
+      const { verificationId } = begun.data as { verificationId: string };
+      const code = await smtp.codeFor(email, 60_000);
+      const done = await call(socket, VisitorEvent.privacyVerify, { verificationId, code });
+      if (!done.ok) throw new Error(done.error.code);
+      verified++;
+      total.record(performance.now() - t0);
+    } catch (error) {
+      counters.error(error instanceof Error ? error.message.slice(0, 60) : String(error));
+    } finally {
+      socket?.close();
+    }
+  };
+  // All at once: the harshest arrival for the chat running beside them.
+  await Promise.all(Array.from({ length: cmd.count }, (_x, i) => one(i)));
+  send({
+    type: 'privacy-done',
+    requesters: cmd.count,
+    verified,
+    errors: counters.errors,
+    mailsReceived: smtp.mails.filter((m) => m.to.some((to) => to.endsWith('@bench.test'))).length,
+    smtpConnectionErrors: smtp.connectionErrors,
+    startToVerifiedMs: total.summary(),
+    seconds: Math.round((performance.now() - started) / 100) / 10,
+    health: counters.health(),
+  });
+}
+
 // ---------------------------------------------------------------- wiring
 
 let role: ReturnType<typeof visitorRole> | ReturnType<typeof operatorRole> | null = null;
+let smtp: BenchSmtp | null = null;
 process.on('message', (raw) => {
   const message = raw as WorkerInit | WorkerCommand;
   const handle = async () => {
     if ('role' in message) {
+      if (message.role === 'privacy') {
+        smtp = await new BenchSmtp().start();
+        send({ type: 'ready', smtpUrl: smtp.url });
+        return;
+      }
       role = message.role === 'visitors' ? visitorRole(message) : operatorRole(message);
       send({ type: 'ready' });
       return;
+    }
+    if (message.cmd === 'privacy') {
+      if (!smtp) throw new Error('not the privacy process');
+      return privacyRequesters(smtp, message);
+    }
+    if (message.cmd === 'close') {
+      role?.close();
+      // The server's pooled SMTP connections may still be open: do not wait for them.
+      if (smtp) await Promise.race([smtp.stop().catch(() => {}), sleep(1000)]);
+      process.exit(0);
     }
     if (!role) throw new Error('not initialised');
     switch (message.cmd) {
@@ -342,9 +407,6 @@ process.on('message', (raw) => {
         return role.run(message);
       case 'ids':
         return role.ids(message.file);
-      case 'close':
-        role.close();
-        process.exit(0);
     }
   };
   handle().catch((error: unknown) => send({ type: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) }));

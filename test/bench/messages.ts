@@ -1,16 +1,33 @@
 /** What the bench orchestrator and its load-generator processes say to each other over IPC. */
-import type { HistogramData } from './histogram';
+import type { HistogramData, LatencySummary } from './histogram';
 
 export type WorkerInit =
   | { role: 'visitors'; url: string; count: number; workerIndex: number; connectConcurrency: number }
-  | { role: 'operators'; url: string; cookies: string[]; workerIndex: number };
+  | { role: 'operators'; url: string; cookies: string[]; workerIndex: number }
+  /** The privacy requesters and the loopback SMTP server that receives the server's mail. */
+  | { role: 'privacy' };
 
 export type WorkerCommand =
   | { cmd: 'connect' }
   /** Visitors: send `rate` messages/s in total for `durationMs`; operators: reply at `rate`. Then listen `settleMs` more and report. */
   | { cmd: 'run'; phase: string; rate: number; durationMs: number; settleMs: number }
   | { cmd: 'ids'; file: string }
+  /** Privacy: after `delayMs`, `count` requesters at once start a request, read their code from the mail and verify it. */
+  | { cmd: 'privacy'; url: string; count: number; delayMs: number }
   | { cmd: 'close' };
+
+/** The privacy phase as the requesters saw it. */
+export interface PrivacyFlow {
+  requesters: number;
+  verified: number;
+  errors: Record<string, number>;
+  /** Mails the SMTP server received for the requesters (codes and confirmations). */
+  mailsReceived: number;
+  smtpConnectionErrors: number;
+  startToVerifiedMs: LatencySummary;
+  seconds: number;
+  health: GeneratorHealth;
+}
 
 export interface GeneratorHealth {
   /** CPU this process used during the phase, as a share of one core. */
@@ -21,7 +38,8 @@ export interface GeneratorHealth {
 }
 
 export type WorkerReply =
-  | { type: 'ready' }
+  /** `smtpUrl`: the privacy process's SMTP server, for the server's SMTP_URL. */
+  | { type: 'ready'; smtpUrl?: string }
   | { type: 'connected'; connected: number; failed: number; ms: number; errors: Record<string, number> }
   | {
       type: 'ran';
@@ -42,6 +60,7 @@ export type WorkerReply =
       health: GeneratorHealth;
     }
   | { type: 'ids-written'; count: number }
+  | ({ type: 'privacy-done' } & PrivacyFlow)
   | { type: 'error'; message: string };
 
 /** A message body carries its send time (ms since the epoch, sub-ms) so the receiving process can time delivery. */

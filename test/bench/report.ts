@@ -1,6 +1,6 @@
 /** The shape of a bench run's results, the budgets they are held to, and the table printed at the end. */
 import type { LatencySummary } from './histogram';
-import type { GeneratorHealth } from './messages';
+import type { GeneratorHealth, PrivacyFlow } from './messages';
 
 export interface ChatPhase {
   targetRate: number;
@@ -42,7 +42,7 @@ export interface BenchResults {
   };
   steady?: ChatPhase;
   privacy?: {
-    flow: { requesters: number; verified: number; mailsReceived: number; smtpConnectionErrors: number; errors: Record<string, number>; startToVerifiedMs: LatencySummary; seconds: number };
+    flow: PrivacyFlow;
     chat: ChatPhase;
   };
   ramp?: { stepSeconds: number; highestRateWithAckP99Under50ms: number; steps: Array<Record<string, unknown>> };
@@ -116,7 +116,7 @@ export function printReport(r: BenchResults): void {
   if (r.steady) lines.push(...chatTable('steady', r.steady));
   if (r.privacy) {
     const f = r.privacy.flow;
-    lines.push(`privacy: ${f.verified}/${f.requesters} verified, ${f.mailsReceived} mails to requesters (codes and confirmations), ${f.smtpConnectionErrors} SMTP connection errors, errors ${JSON.stringify(f.errors)}, start→verified p50 ${f.startToVerifiedMs.p50} p99 ${f.startToVerifiedMs.p99} ms`);
+    lines.push(`privacy: ${f.verified}/${f.requesters} verified, ${f.mailsReceived} mails to requesters (codes and confirmations), ${f.smtpConnectionErrors} SMTP connection errors, errors ${JSON.stringify(f.errors)}, start→verified p50 ${f.startToVerifiedMs.p50} p99 ${f.startToVerifiedMs.p99} ms; requesters' process ${f.health.cpuCore} cores`);
     lines.push(...chatTable('  chat meanwhile', r.privacy.chat));
   }
   if (r.ramp) {

@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import net from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, test } from 'vitest';
 import { CLOSED, createSmtpMailer, type Mailer } from '../../server/mail/mailer';
+import { BACKGROUND_NICE } from '../../server/thread-priority';
 import { waitFor } from '../helpers/durable-clients';
 import { TestSmtp } from '../helpers/smtp';
 
@@ -21,6 +23,21 @@ function mailer(url: string): Mailer {
   const created = createSmtpMailer(url, FROM, pino({ level: 'silent' }));
   cleanups.push(() => created.close());
   return created;
+}
+
+/** The nice value of each thread of this process, by thread id (Linux). */
+function threadNices(): Map<number, number> {
+  const nices = new Map<number, number>();
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    try {
+      // Field 19 of stat, counted after the command name in parentheses (which may hold spaces).
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      nices.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+    } catch {
+      // The thread ended while we listed them.
+    }
+  }
+  return nices;
 }
 
 /** A loopback port nothing listens on. */
@@ -68,6 +85,21 @@ describe('the mail thread', () => {
     await expect(smtpMailer.send({ to: 'after@example.test', subject: 'After', text: 'Body' })).rejects.toMatchObject({ code: CLOSED });
     await waitFor(() => smtp.open === 0, 'the pooled SMTP connections to close', 15_000);
     expect(smtp.connections).toBeLessThanOrEqual(5);
+  });
+
+  test('the mail thread runs at a lower CPU priority, and the event loop keeps its own', async () => {
+    const before = threadNices();
+    const mainNice = before.get(process.pid)!;
+    const smtp = await smtpServer();
+    const smtpMailer = mailer(smtp.url);
+    await smtpMailer.send({ to: 'someone@example.test', subject: 'Hello', text: 'Body' });
+    const after = threadNices();
+    // Threads started by the mailer: its worker thread among them, niced; a process already at a lower
+    // priority than that cannot be raised to it and keeps its own.
+    const started = [...after].filter(([tid]) => !before.has(tid));
+    expect(started.map(([, nice]) => nice)).toContain(Math.max(BACKGROUND_NICE, mainNice));
+    expect(after.get(process.pid)).toBe(mainNice);
+    expect([...after].filter(([tid]) => before.has(tid)).every(([tid, nice]) => nice === before.get(tid))).toBe(true);
   });
 
   test('a mail server that refuses connections fails each send with its error code (for the queue to log and retry), and the thread goes on answering', async () => {

@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 /** A real Socket.IO server whose operator namespace puts every socket in the operators' room, and one client. */
-async function setup(everyMs?: number): Promise<{ fanOut: OperatorFanOut; frames: Array<[string, unknown]> }> {
+async function setup(everyMs?: number, requestsEveryMs?: number): Promise<{ fanOut: OperatorFanOut; frames: Array<[string, unknown]> }> {
   const server = http.createServer();
   const io = new Server(server);
   const nsp = io.of(OPERATOR_NAMESPACE) as unknown as OperatorNamespace;
@@ -32,7 +32,7 @@ async function setup(everyMs?: number): Promise<{ fanOut: OperatorFanOut; frames
     const check = () => (nsp.adapter.rooms.get(rooms.operators)?.size ? resolve() : setImmediate(check));
     check();
   });
-  return { fanOut: new OperatorFanOut(nsp, everyMs), frames };
+  return { fanOut: new OperatorFanOut(nsp, everyMs, requestsEveryMs), frames };
 }
 
 function push(seq: number): OperatorMessagePush {
@@ -82,6 +82,22 @@ describe('pushes to operators', () => {
     await until(frames, 2);
     expect(frames.map(([event]) => event)).toEqual([OperatorPush.messages, OperatorPush.privacyUpserts]);
     expect(frames[1][1]).toEqual([request(2, 'awaiting_verification'), request(1, 'verified')]);
+  });
+
+  test('changed requests of later turns wait for their own, longer interval without holding messages back; another push sends them first', async () => {
+    const { fanOut, frames } = await setup(undefined, 60_000);
+    const request = (id: number) => ({ id, state: 'awaiting_verification' }) as PrivacyRequestDto;
+    fanOut.privacyRequest(request(1));
+    await until(frames, 1);
+    // Within the minute: request 2 waits, the message after it does not.
+    fanOut.privacyRequest(request(2));
+    fanOut.message(push(1));
+    await until(frames, 2);
+    expect(frames.map(([event]) => event)).toEqual([OperatorPush.privacyUpserts, OperatorPush.messages]);
+    fanOut.emit(OperatorPush.conversationUpsert, push(1).conversation);
+    await until(frames, 4);
+    expect(frames.slice(2).map(([event]) => event)).toEqual([OperatorPush.privacyUpserts, OperatorPush.conversationUpsert]);
+    expect(frames[2][1]).toEqual([request(2)]);
   });
 
   test('any other push first sends the messages waiting, so nothing overtakes what happened before it', async () => {

@@ -308,6 +308,8 @@ export function createApp(parts: AppParts) {
       // The acknowledgements of those writes went out in the continuations of their commits: let them be
       // written before the transports close.
       await new Promise((resolve) => setImmediate(resolve));
+      // Pushes still waiting for their interval go out now.
+      toOperators.flush();
       // Closes every transport without a Socket.IO "disconnect" packet, so clients treat it as a
       // dropped connection and reconnect (a server-side disconnect would tell them not to).
       await io.close();

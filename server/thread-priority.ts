@@ -23,3 +23,15 @@ export function lowerThreadPriority(nice: number): boolean {
     return false;
   }
 }
+
+/**
+ * Starts libuv's thread pool from the calling thread, if it has not started yet. A new thread inherits the
+ * nice value of the thread that creates it, and the pool is created by whichever thread first needs it (a
+ * DNS lookup, an async file read, crypto): were that a lowered thread, the whole process's pool — the event
+ * loop's file, DNS and crypto work among it — would run at the lowered priority. Call from the main thread
+ * before starting a thread that lowers itself.
+ */
+export function startThreadPool(): void {
+  // Any request to the pool creates it, synchronously, in the thread that makes the request.
+  fs.access('.', () => {});
+}

@@ -91,7 +91,7 @@ export const OperatorPush = {
   /** New messages, in order: those of one server turn arrive together. */
   messages: 'messages:new',
   typing: 'typing:update',
-  /** Privacy requests that changed, each as it is now: those of a few milliseconds arrive together. */
+  /** Privacy requests that changed, each as it is now: those of up to a tenth of a second arrive together. */
   privacyUpserts: 'privacy:upserts',
   noteNew: 'note:new',
   team: 'team:update',

@@ -4,6 +4,7 @@ import type { Clock } from '../clock';
 import type { MailRepository } from '../db/repositories/mail-repository';
 import type { FromMailThread, MailThreadData, ToMailThread } from '../mail-thread';
 import { threadSpawner } from '../threads';
+import { startThreadPool } from '../thread-priority';
 
 export interface OutgoingMail {
   to: string;
@@ -36,6 +37,8 @@ export function createSmtpMailer(url: string, from: string, log: Logger): Mailer
   const failed = (code: string) => Object.assign(new Error('mail delivery failed'), { code });
   const thread = (): Worker => {
     if (worker) return worker;
+    // The mail thread lowers its own priority; the process's thread pool must not be born in it.
+    startThreadPool();
     const started = spawn();
     started.on('message', (message: FromMailThread) => {
       const waiter = pending.get(message.id);

@@ -17,8 +17,8 @@ export const FLUSH_EVERY_MS = 4;
 /**
  * Changed privacy requests go out at most this often. A ticket list is read by people, for whom a tenth of
  * a second is instant; sent on the messages' interval instead, 200 requesters verifying at once meant a
- * second frame to every console every 4 ms for a second, and in `npm run bench` the main thread's largest
- * extra cost of that burst.
+ * second frame to every console every 4 ms for a second, in `npm run bench` the main thread's largest extra
+ * cost of that burst. No other push is about privacy requests, so none has to send them early.
  */
 export const PRIVACY_FLUSH_EVERY_MS = 100;
 
@@ -27,10 +27,10 @@ export const PRIVACY_FLUSH_EVERY_MS = 100;
  * as one `messages:new` frame per operator at the end of the turn — or, when the last batch left less than
  * `FLUSH_EVERY_MS` ago, once that much time has passed. At 2,000 messages a second and twenty consoles that
  * is the difference between 40,000 frames a second, each encoded, written and decoded, and a few thousand.
- * Changed privacy requests collect the same way, on their own longer interval, as one `privacy:upserts`
- * frame with each request once, as it is now. Any other push first sends everything waiting, so it never
- * overtakes what happened before it (a message before the assignment that followed it). Messages and
- * privacy requests are unrelated, so either may leave first.
+ * Any other push first sends the messages waiting, so it never overtakes what happened before it (a message
+ * before the assignment that followed it). Changed privacy requests collect the same way on their own,
+ * longer interval, as one `privacy:upserts` frame with each request once, as it is now; nothing else pushed
+ * to operators is about them, so they keep their interval whatever else is sent.
  */
 export class OperatorFanOut {
   private messages: OperatorMessagePush[] = [];
@@ -61,8 +61,13 @@ export class OperatorFanOut {
 
   emit<E extends keyof Pushes>(event: E, ...args: Parameters<Pushes[E]>): void {
     this.messageBatch.flush();
-    this.requestBatch.flush();
     (this.nsp.to(rooms.operators).emit as (event: string, ...args: unknown[]) => boolean)(event, ...args);
+  }
+
+  /** Sends everything waiting now and leaves no timer behind (on shutdown, before the transports close). */
+  flush(): void {
+    this.messageBatch.flush();
+    this.requestBatch.flush();
   }
 
   private sendMessages(): boolean {
@@ -87,9 +92,9 @@ export class OperatorFanOut {
  * the last send was less than `everyMs` ago, once that much time has passed.
  */
 class Batch {
-  private scheduled = false;
   private last = -Infinity;
-  private timer: ReturnType<typeof setTimeout> | null = null;
+  /** The pending send, if any: at the end of this turn, or after a timer. */
+  private pending: { immediate: ReturnType<typeof setImmediate> } | { timer: ReturnType<typeof setTimeout> } | null = null;
 
   /** `send` returns whether it sent anything (only a send starts a new interval). */
   constructor(
@@ -98,18 +103,18 @@ class Batch {
   ) {}
 
   schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
+    if (this.pending) return;
     const wait = this.last + this.everyMs - performance.now();
-    if (wait <= 0) setImmediate(() => this.flush());
-    else this.timer = setTimeout(() => this.flush(), wait);
+    this.pending = wait <= 0 ? { immediate: setImmediate(() => this.flush()) } : { timer: setTimeout(() => this.flush(), wait) };
   }
 
-  /** Sends now (a timer still waiting is dropped). */
+  /** Sends now; the pending send, if any, is called off. */
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.scheduled = false;
+    if (this.pending) {
+      if ('immediate' in this.pending) clearImmediate(this.pending.immediate);
+      else clearTimeout(this.pending.timer);
+      this.pending = null;
+    }
     if (this.send()) this.last = performance.now();
   }
 }

@@ -435,8 +435,10 @@ class Bench {
   async finish() {
     const idFiles = this.visitorWorkers.map((_w, i) => path.join(this.dir, `acked-${i}.txt`));
     await Promise.all(this.visitorWorkers.map((w, i) => w.ask({ cmd: 'ids', file: idFiles[i] }, 'ids-written')));
-    for (const w of [...this.visitorWorkers, ...this.operatorWorkers, this.privacyWorker]) w.child.send({ cmd: 'close' });
+    for (const w of [...this.visitorWorkers, ...this.operatorWorkers]) w.child.send({ cmd: 'close' });
     const exit = await this.server.stop();
+    // The privacy process holds the SMTP server the stopping server may still be sending mail to.
+    this.privacyWorker.child.send({ cmd: 'close' });
     const db = new Database(path.join(this.dir, 'chat.db'), { readonly: true });
     try {
       const stored = new Map<string, number>();

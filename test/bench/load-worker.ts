@@ -359,15 +359,20 @@ async function privacyRequesters(smtp: BenchSmtp, cmd: Extract<WorkerCommand, { 
   };
   // All at once: the harshest arrival for the chat running beside them.
   await Promise.all(Array.from({ length: cmd.count }, (_x, i) => one(i)));
+  const seconds = Math.round((performance.now() - started) / 100) / 10;
+  // Each verified requester is owed a code and a confirmation; the confirmations are still on their way.
+  const toRequesters = () => smtp.mails.filter((m) => m.to.some((to) => to.endsWith('@bench.test'))).length;
+  const until = performance.now() + 15_000;
+  while (toRequesters() < 2 * verified && performance.now() < until) await sleep(50);
   send({
     type: 'privacy-done',
     requesters: cmd.count,
     verified,
     errors: counters.errors,
-    mailsReceived: smtp.mails.filter((m) => m.to.some((to) => to.endsWith('@bench.test'))).length,
+    mailsReceived: toRequesters(),
     smtpConnectionErrors: smtp.connectionErrors,
     startToVerifiedMs: total.summary(),
-    seconds: Math.round((performance.now() - started) / 100) / 10,
+    seconds,
     health: counters.health(),
   });
 }

@@ -21,7 +21,7 @@ export interface PrivacyFlow {
   requesters: number;
   verified: number;
   errors: Record<string, number>;
-  /** Mails the SMTP server received for the requesters (codes and confirmations). */
+  /** Mails the SMTP server received for the requesters: a code and a confirmation each (waited for up to 15 s). */
   mailsReceived: number;
   smtpConnectionErrors: number;
   startToVerifiedMs: LatencySummary;

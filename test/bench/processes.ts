@@ -121,9 +121,9 @@ export interface WorkerHandle {
 }
 
 export function startWorker(): WorkerHandle {
-  // BENCH_GENERATOR_NICE=N: the generators (visitors, operators, privacy requesters) run at nice N and
-  // yield the CPU to the server, standing in for clients on other machines; the default run leaves them at
-  // the server's priority.
+  // BENCH_GENERATOR_NICE=N: the generators (visitors, operators, and the privacy process with its
+  // requesters and SMTP server) run at nice N and yield the CPU to the server, standing in for clients and a
+  // mail server on other machines; the default run leaves them at the server's priority.
   const nice = Number(process.env.BENCH_GENERATOR_NICE ?? 0);
   const argv = [process.execPath, '--import', 'tsx', path.join(ROOT, 'test/bench/load-worker.ts')];
   const child = withFileLimit(nice > 0 ? ['nice', '-n', String(nice), ...argv] : argv, {

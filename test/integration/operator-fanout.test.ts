@@ -72,7 +72,7 @@ describe('pushes to operators', () => {
     expect((frames[1][1] as OperatorMessagePush[]).map((p) => p.message.seq)).toEqual([2, 3]);
   });
 
-  test('changed privacy requests leave together in one frame after the messages waiting, each request once, as it is now', async () => {
+  test('changed privacy requests leave together in one frame, each request once, as it is now', async () => {
     const { fanOut, frames } = await setup();
     const request = (id: number, state: PrivacyRequestDto['state']) => ({ id, state }) as PrivacyRequestDto;
     fanOut.message(push(1));
@@ -84,20 +84,37 @@ describe('pushes to operators', () => {
     expect(frames[1][1]).toEqual([request(2, 'awaiting_verification'), request(1, 'verified')]);
   });
 
-  test('changed requests of later turns wait for their own, longer interval without holding messages back; another push sends them first', async () => {
+  test('changed requests of later turns wait for their own, longer interval: messages and other pushes do not send them early, flush() does', async () => {
     const { fanOut, frames } = await setup(undefined, 60_000);
     const request = (id: number) => ({ id, state: 'awaiting_verification' }) as PrivacyRequestDto;
     fanOut.privacyRequest(request(1));
     await until(frames, 1);
-    // Within the minute: request 2 waits, the message after it does not.
+    // Within the minute: request 2 waits, the message after it does not, nor does an unrelated push.
     fanOut.privacyRequest(request(2));
     fanOut.message(push(1));
     await until(frames, 2);
-    expect(frames.map(([event]) => event)).toEqual([OperatorPush.privacyUpserts, OperatorPush.messages]);
     fanOut.emit(OperatorPush.conversationUpsert, push(1).conversation);
+    await until(frames, 3);
+    expect(frames.map(([event]) => event)).toEqual([OperatorPush.privacyUpserts, OperatorPush.messages, OperatorPush.conversationUpsert]);
+    fanOut.flush();
     await until(frames, 4);
-    expect(frames.slice(2).map(([event]) => event)).toEqual([OperatorPush.privacyUpserts, OperatorPush.conversationUpsert]);
-    expect(frames[2][1]).toEqual([request(2)]);
+    expect(frames[3]).toEqual([OperatorPush.privacyUpserts, [request(2)]]);
+  });
+
+  test('messages sent early by another push start their interval again: one arriving in the same turn waits for it', async () => {
+    const { fanOut, frames } = await setup(60_000, 0);
+    fanOut.message(push(1));
+    fanOut.emit(OperatorPush.conversationUpsert, push(1).conversation);
+    fanOut.message(push(2));
+    // A later turn's request frame comes next on the wire: message 2 was not sent at the end of the first turn.
+    await new Promise((resolve) => setImmediate(resolve));
+    fanOut.privacyRequest({ id: 1, state: 'verified' } as PrivacyRequestDto);
+    await until(frames, 3);
+    expect(frames.map(([event]) => event)).toEqual([OperatorPush.messages, OperatorPush.conversationUpsert, OperatorPush.privacyUpserts]);
+    fanOut.flush();
+    await until(frames, 4);
+    expect(frames[3][0]).toBe(OperatorPush.messages);
+    expect((frames[3][1] as OperatorMessagePush[]).map((p) => p.message.seq)).toEqual([2]);
   });
 
   test('any other push first sends the messages waiting, so nothing overtakes what happened before it', async () => {

@@ -4,19 +4,30 @@ import os from 'node:os';
 /** The nice value of threads whose work can wait (mail). */
 export const BACKGROUND_NICE = 10;
 
-/**
- * Lowers the CPU priority of the calling thread only, to `nice` (0–19; higher yields more), never raising
- * it: a process started at a lower priority keeps its own. Linux applies a nice value per thread, and
- * `/proc/thread-self` names the caller's thread id; elsewhere, or when the system refuses, nothing changes.
- * For background threads whose work can wait a few milliseconds (mail), so that on a busy machine the
- * event loop serving the chats and the writer thread committing them run first. Returns whether it lowered.
- */
-export function lowerThreadPriority(nice: number): boolean {
-  if (process.platform !== 'linux') return false;
+/** The calling thread's id (Linux, from `/proc/thread-self`), or null where there is none to read. */
+export function currentThreadId(): number | null {
+  if (process.platform !== 'linux') return null;
   try {
     const link = fs.readlinkSync('/proc/thread-self');
     const tid = Number(link.slice(link.lastIndexOf('/') + 1));
-    if (!Number.isInteger(tid) || tid <= 0 || os.getPriority(tid) >= nice) return false;
+    return Number.isInteger(tid) && tid > 0 ? tid : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Lowers the CPU priority of the calling thread only, to `nice` (0–19; higher yields more), never raising
+ * it: a process started at a lower priority keeps its own. Linux applies a nice value per thread; elsewhere,
+ * or when the system refuses, nothing changes. For background threads whose work can wait a few
+ * milliseconds (mail), so that on a busy machine the event loop serving the chats and the writer thread
+ * committing them run first. Returns whether it lowered.
+ */
+export function lowerThreadPriority(nice: number): boolean {
+  const tid = currentThreadId();
+  if (tid === null) return false;
+  try {
+    if (os.getPriority(tid) >= nice) return false;
     os.setPriority(tid, nice);
     return true;
   } catch {

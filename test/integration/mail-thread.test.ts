@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import net from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -6,6 +5,7 @@ import { CLOSED, createSmtpMailer, type Mailer } from '../../server/mail/mailer'
 import { BACKGROUND_NICE } from '../../server/thread-priority';
 import { waitFor } from '../helpers/durable-clients';
 import { TestSmtp } from '../helpers/smtp';
+import { threadNices } from '../helpers/thread-nices';
 
 const FROM = 'Privacy desk <privacy@example.test>';
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -23,21 +23,6 @@ function mailer(url: string): Mailer {
   const created = createSmtpMailer(url, FROM, pino({ level: 'silent' }));
   cleanups.push(() => created.close());
   return created;
-}
-
-/** The nice value of each thread of this process, by thread id (Linux). */
-function threadNices(): Map<number, number> {
-  const nices = new Map<number, number>();
-  for (const tid of fs.readdirSync('/proc/self/task')) {
-    try {
-      // Field 19 of stat, counted after the command name in parentheses (which may hold spaces).
-      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      nices.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
-    } catch {
-      // The thread ended while we listed them.
-    }
-  }
-  return nices;
 }
 
 /** A loopback port nothing listens on. */

@@ -1,6 +1,8 @@
 /** Configuration from environment variables, all optional on a developer's machine (design.md). */
 import path from 'node:path';
+import * as v from 'valibot';
 import { JURISDICTIONS, type Jurisdiction } from '../shared/privacy';
+import { operatorEmailSchema } from '../shared/schemas';
 
 export interface Config {
   port: number;
@@ -45,6 +47,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const [burst, sustained] = (env.VISITOR_MESSAGE_LIMITS ?? '').split(',').map((n) => Number(n.trim()));
   if (env.VISITOR_MESSAGE_LIMITS && ![burst, sustained].every((n) => Number.isInteger(n) && n >= 1)) {
     throw new Error(`VISITOR_MESSAGE_LIMITS must be two whole numbers "<per 10 s>,<per hour>", got "${env.VISITOR_MESSAGE_LIMITS}"`);
+  }
+  if (env.ADMIN_EMAIL && !v.is(operatorEmailSchema, env.ADMIN_EMAIL)) {
+    throw new Error(`ADMIN_EMAIL must be an e-mail address the console's sign-in accepts (name@domain.tld), got "${env.ADMIN_EMAIL}"`);
   }
   if (Boolean(env.TLS_CERT) !== Boolean(env.TLS_KEY)) throw new Error('TLS_CERT and TLS_KEY go together: set both to serve HTTPS, or neither');
   // Serving TLS directly, our own address is https.

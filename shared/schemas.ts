@@ -21,6 +21,11 @@ const messageText = v.pipe(
 );
 const lang = v.picklist(LANGS);
 export const emailSchema = v.pipe(v.string(), v.trim(), v.toLowerCase(), v.maxLength(254), v.email('not an e-mail address'));
+/**
+ * What an operator's sign-in e-mail is: the one rule for account creation (console, CLI, ADMIN_EMAIL, the
+ * generated first admin) and for sign-in, so no account can exist that the sign-in form refuses.
+ */
+export const operatorEmailSchema = emailSchema;
 const personName = v.pipe(v.string(), v.trim(), v.maxLength(200));
 const reason = v.pipe(v.string(), v.trim(), v.minLength(1, 'a reason is required'), v.maxLength(2000));
 const requestId = v.pipe(v.number(), v.integer(), v.minValue(1));
@@ -114,7 +119,7 @@ export const cannedSaveSchema = v.strictObject({
 });
 export const presenceSetSchema = v.strictObject({ status: v.picklist(['online', 'away']) });
 export const operatorCreateSchema = v.strictObject({
-  email: emailSchema,
+  email: operatorEmailSchema,
   name: v.pipe(v.string(), v.trim(), v.minLength(1, 'a name is required'), v.maxLength(100)),
   role: v.picklist(['admin', 'operator']),
   /** Omitted: one is generated and shown once. */
@@ -135,7 +140,7 @@ export const webhookCreateSchema = v.strictObject({
 
 // ---- HTTP ----
 export const loginSchema = v.strictObject({
-  email: emailSchema,
+  email: operatorEmailSchema,
   password: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
 });
 export const apiCreateRequestSchema = v.strictObject({

@@ -1,4 +1,6 @@
+import * as v from 'valibot';
 import { AppError } from '../../shared/errors';
+import { operatorEmailSchema } from '../../shared/schemas';
 import type { OperatorDto, OperatorRole } from '../../shared/types';
 import type { Clock } from '../clock';
 import { generatePassword, hashPassword, randomToken, sha256, verifyPassword } from '../crypto';
@@ -6,6 +8,8 @@ import type { OperatorRepository, OperatorRow } from '../db/repositories/operato
 import { RateLimiter } from './rate-limiter';
 
 const LOCKOUT_WINDOW_MS = 15 * 60 * 1000;
+/** The first admin's address when ADMIN_EMAIL is unset: a valid address (RFC 2606), so it signs in as printed. */
+export const DEFAULT_ADMIN_EMAIL = 'admin@example.com';
 
 export function toOperatorDto(row: OperatorRow): OperatorDto {
   return { id: row.id, email: row.email, name: row.name, role: row.role };
@@ -27,6 +31,10 @@ export class AuthService {
   }
 
   async createOperator(input: { email: string; name: string; role: OperatorRole; password: string }): Promise<OperatorDto> {
+    // Every path that creates an account passes here; the e-mail rule is the sign-in form's own.
+    const email = v.safeParse(operatorEmailSchema, input.email);
+    if (!email.success) throw new AppError('invalid_payload', 'That is not an e-mail address an operator can sign in with (name@domain.tld).');
+    input = { ...input, email: email.output };
     if (input.password.length < 10) throw new AppError('invalid_payload', 'Passwords need at least 10 characters.');
     if (this.operators.findByEmail(input.email)) throw new AppError('conflict', 'An operator with this e-mail exists.');
     const passwordHash = await hashPassword(input.password);
@@ -39,7 +47,7 @@ export class AuthService {
    */
   async ensureFirstAdmin(email: string | null, password: string | null): Promise<{ email: string; password: string; generated: boolean } | null> {
     if (this.operators.count() > 0) return null;
-    const account = { email: email ?? 'admin@localhost', password: password ?? generatePassword() };
+    const account = { email: email ?? DEFAULT_ADMIN_EMAIL, password: password ?? generatePassword() };
     await this.createOperator({ ...account, name: 'Admin', role: 'admin' });
     return { ...account, generated: password === null };
   }

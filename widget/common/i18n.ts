@@ -42,7 +42,7 @@ const en = {
   type_rectification: 'Correct my data',
   type_objection: 'Stop marketing',
   explain_erasure:
-    'We will delete your chats, messages and contact details (e-mail, name, phone) held for this address. The law makes us keep order and payment records and data needed for legal claims; those are kept apart and you will be told what remains.',
+    'We will delete your chats, messages and contact details (e-mail, name) held for this address. The law makes us keep order and payment records and data needed for legal claims; those are kept apart and you will be told what remains.',
   explain_access: 'We will send you a machine-readable copy (JSON) of everything we hold about this address, through a one-time link.',
   explain_rectification: 'Tell us what is wrong and what it should be; an operator corrects it and tells you.',
   explain_objection: 'We stop sending you marketing and promotions at once. Messages about your orders still reach you.',
@@ -118,7 +118,7 @@ const ru: Catalogue = {
   type_rectification: 'Исправить мои данные',
   type_objection: 'Не присылать рекламу',
   explain_erasure:
-    'Мы удалим ваши переписки, сообщения и контактные данные (почту, имя, телефон), связанные с этим адресом. Закон обязывает нас хранить сведения о заказах и оплатах и данные, нужные для защиты в суде; мы сообщим, что осталось и почему.',
+    'Мы удалим ваши переписки, сообщения и контактные данные (почту и имя), связанные с этим адресом. Закон обязывает нас хранить сведения о заказах и оплатах и данные, нужные для защиты в суде; мы сообщим, что осталось и почему.',
   explain_access: 'Мы пришлём машиночитаемую копию (JSON) всех данных, связанных с этим адресом, по одноразовой ссылке.',
   explain_rectification: 'Напишите, что неверно и как должно быть; оператор исправит и сообщит вам.',
   explain_objection: 'Мы сразу перестанем присылать рекламу и акции. Сообщения о ваших заказах продолжат приходить.',

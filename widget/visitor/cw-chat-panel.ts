@@ -1,4 +1,4 @@
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, css, html, nothing, svg } from 'lit';
 import type { MessageDto } from '../../shared/types';
 import { catalogue, looksLikePrivacyRequest, type Strings } from '../common/i18n';
 import { linkify } from '../common/linkify';
@@ -8,6 +8,9 @@ import { controls } from './styles';
 import './cw-privacy-flow';
 import type { CwPrivacyFlow } from './cw-privacy-flow';
 import { VisitorConnection, load, save, type PendingMessage } from './visitor-connection';
+
+/** An inline stroke icon (system fonts may lack symbol glyphs); its button carries the accessible name. */
+const icon = (d: string) => svg`<svg viewBox="0 0 24 24" aria-hidden="true"><path d=${d} /></svg>`;
 
 /**
  * The chat panel: messages with their state and time, composer, presence and the offline form, typing,
@@ -38,13 +41,14 @@ export class CwChatPanel extends LitElement {
   static override styles = [
     controls,
     css`
-    :host { display: block; } cw-privacy-flow { flex: 1; min-height: 0; }
+    :host { display: block; } :host([hidden]) { display: none; } cw-privacy-flow { flex: 1; min-height: 0; }
     .panel { box-sizing: border-box; width: 370px; height: min(580px, calc(100vh - 110px)); display: flex; flex-direction: column; background: var(--cw-bg); color: var(--cw-fg); border: 1px solid var(--cw-border); border-radius: 14px; box-shadow: 0 10px 40px rgba(0,0,0,.22); overflow: hidden; font: 15px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
     @media (max-width: 480px) { .panel { position: fixed; inset: 0; width: 100%; height: 100%; border-radius: 0; border: 0; } }
     header { background: var(--cw-accent); color: var(--cw-on-accent); padding: 10px 8px 10px 14px; display: flex; align-items: center; gap: 4px; }
     h2 { font-size: 16px; margin: 0; flex: 1; }
     .presence { font-size: 13px; display: block; font-weight: 400; min-height: 1.4em; }
-    header button { all: unset; cursor: pointer; width: 36px; height: 36px; text-align: center; border-radius: 8px; font-size: 20px; }
+    header button { all: unset; cursor: pointer; width: 36px; height: 36px; display: grid; place-items: center; border-radius: 8px; }
+    header svg { width: 20px; height: 20px; fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: round; stroke-linejoin: round; }
     .panel header button:focus-visible { outline: 2px solid var(--cw-on-accent); outline-offset: -2px; }
     .log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 6px; }
     .msg { max-width: 80%; padding: 8px 11px; border-radius: 12px; overflow-wrap: anywhere; }
@@ -123,9 +127,9 @@ export class CwChatPanel extends LitElement {
         <h2>${t.title}<span class="presence">${presence}</span></h2>
         ${this.config.sound
           ? html`<button type="button" aria-pressed=${String(this.soundOn)} aria-label=${this.soundOn ? t.soundOn : t.soundOff} @click=${this.toggleSound}>
-<span aria-hidden="true">${this.soundOn ? '🔔' : '🔕'}</span></button>`
+${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'}`)}</button>`
           : nothing}
-        <button type="button" part="close" aria-label=${t.closeChat} @click=${this.close}>×</button>
+        <button type="button" part="close" aria-label=${t.closeChat} @click=${this.close}>${icon('M6 6l12 12M18 6 6 18')}</button>
       </header>
       ${this.view === 'privacy'
         ? html`<cw-privacy-flow tabindex="-1" .connection=${c} .requests=${c.requests} .t=${t} locale=${this.config.lang} @cw-back=${this.showChat}></cw-privacy-flow>`
@@ -169,7 +173,7 @@ export class CwChatPanel extends LitElement {
     const t = this.t;
     const email = this.connection.contactEmail;
     return html`<div class="card" part="away" role="group" aria-label=${t.awayTitle}>
-      <strong>${t.awayTitle}</strong>${t.awayBody}
+      ${t.awayBody}
       ${email
         ? html`<p>${t.contactSaved} <b>${email}</b>. <button class="link" type="button" @click=${() => this.connection.changeContact()}>${t.contactChange}</button></p>`
         : html`<form @submit=${this.saveContact}>

@@ -253,6 +253,10 @@ export function createApp(parts: AppParts) {
     if (from === 'visitor') toOperators.emit(OperatorPush.typing, { conversationId, typing });
     else visitorNsp.to(rooms.visitor(visitorId)).emit(VisitorPush.typing, { typing, name });
   });
+  bus.on('chats:erased', ({ visitorIds, conversationIds }) => {
+    if (conversationIds.length) toOperators.emit(OperatorPush.conversationsRemoved, { conversationIds });
+    for (const id of visitorIds) visitorNsp.to(rooms.visitor(id)).emit(VisitorPush.erased);
+  });
   bus.on('privacy:changed', ({ request }) => {
     toOperators.privacyRequest(request);
     const { id, reference, type, state, dueAt, createdAt, completedAt, rejectionReason, extended } = request;

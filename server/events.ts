@@ -14,6 +14,8 @@ export interface DomainEvents {
   'conversation:changed': { conversation: ConversationDto; visitorId: number };
   'typing:changed': { conversationId: string; visitorId: number; from: 'visitor' | 'operator'; typing: boolean; name: string | null };
   'privacy:changed': { request: PrivacyRequestDto };
+  /** An erasure deleted these visitors and their conversations (conversations by public id). */
+  'chats:erased': { visitorIds: number[]; conversationIds: string[] };
   'note:created': { note: NoteDto };
   /** Someone joined, left, went away, was added, disabled or enabled: the team list changed. */
   'team:changed': Record<string, never>;

@@ -44,6 +44,8 @@ export const VisitorPush = {
   typing: 'typing:update',
   privacyUpdate: 'privacy:update',
   presence: 'presence:update',
+  /** This visitor's data was erased at their request: the token is void, the history gone. */
+  erased: 'visitor:erased',
 } as const;
 
 /** Events the operator console sends; each takes an acknowledgement. */
@@ -97,6 +99,8 @@ export const OperatorPush = {
   team: 'team:update',
   canned: 'canned:update',
   settings: 'settings:update',
+  /** Conversations deleted by an erasure: every list and open view drops them. */
+  conversationsRemoved: 'conversations:removed',
 } as const;
 
 export interface VisitorConversationDto {
@@ -212,6 +216,7 @@ export interface VisitorServerToClient {
   [VisitorPush.typing]: (state: { typing: boolean; name: string | null }) => void;
   [VisitorPush.privacyUpdate]: (request: VisitorRequestDto) => void;
   [VisitorPush.presence]: (state: { operatorsOnline: boolean }) => void;
+  [VisitorPush.erased]: () => void;
 }
 
 export type OperatorClientToServer = Handlers<OperatorRpc>;
@@ -233,6 +238,7 @@ export interface OperatorServerToClient {
   [OperatorPush.team]: (team: TeamMemberDto[]) => void;
   [OperatorPush.canned]: (replies: CannedReplyDto[]) => void;
   [OperatorPush.settings]: (settings: InboxSettingsDto) => void;
+  [OperatorPush.conversationsRemoved]: (removed: { conversationIds: string[] }) => void;
 }
 
 export type { OperatorDto };

@@ -3,9 +3,28 @@ import m001 from './migrations/001-chat';
 import m002 from './migrations/002-privacy';
 import m003 from './migrations/003-console';
 import m004 from './migrations/004-retention';
+import m005 from './migrations/005-no-id-reuse';
+
+/** A migration: SQL to run, or a function for a change SQL alone cannot say (rebuilding a table). */
+export type Migration = string | ((db: Database) => void);
 
 /** Numbered migrations, applied in order; `user_version` records the last one applied. */
-export const MIGRATIONS: readonly string[] = [m001, m002, m003, m004];
+export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005];
+
+/**
+ * Applies migration `version` (1-based) in one transaction, foreign keys checked before it commits.
+ * Call with foreign keys off (a table rebuild drops the old table, which must not cascade).
+ */
+export function applyMigration(db: Database, version: number): void {
+  db.transaction(() => {
+    const migration = MIGRATIONS[version - 1];
+    if (typeof migration === 'string') db.exec(migration);
+    else migration(db);
+    const broken = db.pragma('foreign_key_check') as unknown[];
+    if (broken.length) throw new Error(`migration ${version} would break ${broken.length} foreign key(s)`);
+    db.pragma(`user_version = ${version}`);
+  })();
+}
 
 /** Brings the schema up to date; each migration runs in its own transaction. Returns the new version. */
 export function migrate(db: Database): number {
@@ -13,11 +32,14 @@ export function migrate(db: Database): number {
   if (current > MIGRATIONS.length) {
     throw new Error(`database schema version ${current} is newer than this server (${MIGRATIONS.length})`);
   }
-  for (let version = current + 1; version <= MIGRATIONS.length; version++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[version - 1]);
-      db.pragma(`user_version = ${version}`);
-    })();
+  if (current === MIGRATIONS.length) return current;
+  // Foreign keys can only be switched outside a transaction; each migration checks them itself.
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    for (let version = current + 1; version <= MIGRATIONS.length; version++) applyMigration(db, version);
+  } finally {
+    db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
   }
   return MIGRATIONS.length;
 }

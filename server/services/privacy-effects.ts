@@ -2,6 +2,7 @@ import type { PrivacyRepository } from '../db/repositories/privacy-repository';
 import type { EventBus } from '../events';
 import type { MailQueue, OutgoingMail } from '../mail/mailer';
 import { toPrivacyRequestDto } from './privacy-dto';
+import type { ErasedChats } from './request-execution';
 import type { WebhookService } from './webhook-service';
 
 /**
@@ -14,7 +15,9 @@ export type PrivacyEffect =
   /** Pushed as it is when the push goes out, not as it was then: a later change must not be overtaken. */
   | { kind: 'changed'; requestId: number }
   /** Webhook deliveries were queued: send them now rather than at the next timer tick. */
-  | { kind: 'webhooks' };
+  | { kind: 'webhooks' }
+  /** An erasure removed these chats: screens showing them must drop them. */
+  | ({ kind: 'erased' } & ErasedChats);
 
 /**
  * The main thread's way of carrying out effects. A changed request is read when it is pushed: the writer
@@ -28,6 +31,7 @@ export function privacyEffects(to: { mail: MailQueue; bus: EventBus; webhooks: W
     for (const effect of effects) {
       if (effect.kind === 'mail') to.mail.enqueue(effect.mail);
       else if (effect.kind === 'changed') changed.add(effect.requestId);
+      else if (effect.kind === 'erased') to.bus.emit('chats:erased', { visitorIds: effect.visitorIds, conversationIds: effect.conversationIds });
       else tick = true;
     }
     for (const id of changed) {

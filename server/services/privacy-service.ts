@@ -14,7 +14,7 @@ import { KeepWrites } from '../db/group-commit';
 import type { OutgoingMail } from '../mail/mailer';
 import { mailTemplates } from '../mail/templates';
 import { deadlineFor } from './deadlines';
-import type { RequestExecution } from './request-execution';
+import type { ErasedChats, RequestExecution } from './request-execution';
 import type { VerificationService } from './verification-service';
 import { toPrivacyRequestDto, toVisitorRequestDto } from './privacy-dto';
 import type { PrivacyEffect } from './privacy-effects';
@@ -291,9 +291,10 @@ export class PrivacyService {
     let result: Record<string, number>;
     let mailNote: string | null = note;
     let retainedNote: string | null = null;
+    let erased: ErasedChats | null = null;
     switch (request.type) {
       case 'erasure':
-        result = this.d.execution.erase(request);
+        ({ counts: result, erased } = this.d.execution.erase(request));
         // The erased visitor rows are gone and the schema nulled visitor_id; writing the stale id back fails the foreign key.
         request = { ...request, visitorId: this.require(request.id).visitorId };
         retainedNote = note || DEFAULT_RETAINED_NOTE;
@@ -314,6 +315,7 @@ export class PrivacyService {
     }
     const row = this.transition({ ...request, resultJson: JSON.stringify(result), retainedNote }, 'completed', actor, 'completed', { result, note: retainedNote ?? note });
     if (email) this.sendMail({ to: email, ...mailTemplates.completed(row.lang, row.type, row.reference, mailNote) });
+    if (erased && erased.visitorIds.length) this.defer({ kind: 'erased', ...erased });
     return row;
   }
 

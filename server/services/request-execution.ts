@@ -11,6 +11,12 @@ import type { VisitorRepository } from '../db/repositories/visitor-repository';
 
 export const EXPORT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
+/** The chats an erasure removed: visitor row ids and conversations' public ids. */
+export interface ErasedChats {
+  visitorIds: number[];
+  conversationIds: string[];
+}
+
 export interface ExecutionRepos {
   requests: PrivacyRepository;
   visitors: VisitorRepository;
@@ -42,12 +48,17 @@ export class RequestExecution {
     return [...ids].sort((a, b) => a - b);
   }
 
-  /** Deletes the requester's visitors, conversations, messages and mail copies. Call inside a transaction. */
-  erase(request: PrivacyRequestRow): Record<string, number> {
+  /**
+   * Deletes the requester's visitors, conversations, messages and mail copies. Call inside a transaction.
+   * Returns the counts for the record, and which visitors and conversations are gone (open screens drop them).
+   */
+  erase(request: PrivacyRequestRow): { counts: Record<string, number>; erased: ErasedChats } {
     const counts: Record<string, number> = { visitors: 0, conversations: 0, messages: 0, notes: 0, mails: 0 };
-    for (const visitorId of this.subjectVisitorIds(request)) {
+    const erased: ErasedChats = { visitorIds: this.subjectVisitorIds(request), conversationIds: [] };
+    for (const visitorId of erased.visitorIds) {
       const conversation = this.repos.conversations.byVisitor(visitorId);
       if (conversation) {
+        erased.conversationIds.push(conversation.id);
         counts.messages += this.repos.messages.deleteByConversation(conversation.rowId);
         counts.notes += this.repos.notes.deleteByConversation(conversation.rowId);
         counts.conversations += this.repos.conversations.deleteByVisitor(visitorId);
@@ -58,7 +69,7 @@ export class RequestExecution {
       counts.mails += this.repos.mail.deleteTo(request.email);
       counts.webhookCopies = this.repos.integrations.scrubEmail(request.email);
     }
-    return counts;
+    return { counts, erased };
   }
 
   /** Builds the machine-readable copy of everything held, stores it behind a one-time token. */

@@ -49,6 +49,13 @@ describe('erasure request from the chat', () => {
       app.db
         .prepare('SELECT c.id AS conversationId, c.visitor_id AS visitorId FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.body = ?')
         .get(text) as { conversationId: number; visitorId: number };
+    // A second console has the requester's conversation open when the erasure completes elsewhere.
+    const watcher = await (await browser.newContext({ viewport })).newPage();
+    await signInOperator(watcher, app.url, ADMIN.email, ADMIN.password);
+    const subjectRow = watcher.getByRole('button', { name: /^Conversation with/ }).filter({ hasText: visitorText });
+    await subjectRow.click();
+    await watcher.getByRole('log').getByText(visitorText).waitFor();
+
     const subject = conversationOf(visitorText);
     const other = conversationOf(bystanderText);
     expect(subject.visitorId).not.toBe(other.visitorId);
@@ -82,6 +89,17 @@ describe('erasure request from the chat', () => {
     // The visitor's widget follows the ticket live.
     await filed.getByText('Completed', { exact: true }).waitFor();
     await visitor.screenshot({ path: path.join(OUTPUT_DIR, 'widget-privacy-completed-desktop.png') });
+
+    // Every open screen drops the erased chat at once, without a reload: the watching console's list and
+    // open conversation, and the requester's own panel, which says why its history is gone.
+    await watcher.getByRole('status').getByText('This conversation was erased').waitFor();
+    expect(await subjectRow.count()).toBe(0);
+    expect(await watcher.getByText(visitorText).count()).toBe(0);
+    await watcher.getByRole('button', { name: /^Conversation with/ }).filter({ hasText: bystanderText }).waitFor();
+    await visitor.getByRole('button', { name: 'Back to chat' }).click();
+    await visitor.getByText('Your chat history was deleted at your request.').waitFor();
+    expect(await visitor.getByText(visitorText).count()).toBe(0);
+    await watcher.context().close();
 
     const count = (sql: string, ...params: unknown[]) => (app.db.prepare(sql).get(...params) as { n: number }).n;
     expect(count('SELECT count(*) AS n FROM messages WHERE conversation_id = ?', subject.conversationId)).toBe(0);

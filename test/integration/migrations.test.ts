@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
-import { MIGRATIONS, migrate } from '../../server/db/migrate';
+import { MIGRATIONS, applyMigration, migrate } from '../../server/db/migrate';
 import { openDatabase, type Db } from '../../server/db/open';
 import { ConversationRepository } from '../../server/db/repositories/conversation-repository';
 import { MessageRepository } from '../../server/db/repositories/message-repository';
@@ -27,13 +27,8 @@ function tempFile(): string {
 function databaseAt(version: number): Db {
   const db = new Database(tempFile());
   db.pragma('journal_mode = WAL');
+  for (let v = 1; v <= version; v++) applyMigration(db, v);
   db.pragma('foreign_keys = ON');
-  for (let v = 1; v <= version; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v - 1]);
-      db.pragma(`user_version = ${v}`);
-    })();
-  }
   return db;
 }
 
@@ -123,6 +118,30 @@ describe('migrations', () => {
     // A full-text index added later covers the messages written before it.
     const hasSearch = db.prepare(`SELECT count(*) FROM sqlite_master WHERE name = 'messages_fts'`).pluck().get() === 1;
     if (hasSearch) expect(db.prepare(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'refund'`).pluck().all()).toHaveLength(1);
+    db.close();
+  });
+
+  test('ids are never reused: after the newest visitor, conversation, message, note and mail are deleted, new rows get new ids', () => {
+    const db = databaseAt(LATEST - 1);
+    seed(db, LATEST - 1);
+    db.prepare(`INSERT INTO conversation_notes (conversation_id, operator_id, client_id, after_seq, body, created_at) VALUES (2, 1, 'note-1', 1, 'x', ?)`).run(T0);
+    expect(migrate(db)).toBe(LATEST);
+    expectHealthy(db);
+    const newest = () => Object.fromEntries(['visitors', 'conversations', 'messages', 'conversation_notes', 'mail_outbox'].map((t) => [t, db.prepare(`SELECT max(id) FROM ${t}`).pluck().get()]));
+    const before = newest();
+    // An erasure of visitor 2: its conversation, messages and notes go with it (foreign keys still cascade).
+    db.prepare(`DELETE FROM visitors WHERE id = 2`).run();
+    expect(db.prepare(`SELECT count(*) FROM conversations WHERE visitor_id = 2`).pluck().get()).toBe(0);
+    db.prepare(`DELETE FROM mail_outbox`).run();
+    db.prepare(`INSERT INTO visitors (token_hash, label, created_at, last_seen_at) VALUES (?, 'Visitor 8', ?, ?)`).run(crypto.randomBytes(32), T0, T0);
+    db.prepare(`INSERT INTO conversations (public_id, visitor_id, status, created_at, updated_at) VALUES ('conv-cccccccc', last_insert_rowid(), 'open', ?, ?)`).run(T0, T0);
+    db.prepare(`INSERT INTO messages (conversation_id, seq, client_id, author, body, created_at) VALUES (last_insert_rowid(), 1, 'client-0005', 'visitor', 'new', ?)`).run(T0);
+    db.prepare(`INSERT INTO conversation_notes (conversation_id, operator_id, client_id, after_seq, body, created_at) VALUES (1, 1, 'note-2', 1, 'y', ?)`).run(T0);
+    db.prepare(`INSERT INTO mail_outbox (to_address, subject, body, created_at) VALUES ('new@example.test', 's', 'b', ?)`).run(T0);
+    const after = newest();
+    for (const table of Object.keys(before)) expect(after[table], table).toBe((before[table] as number) + 1);
+    // The search index still follows the rebuilt messages table.
+    expect(db.prepare(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'refund'`).pluck().all()).toHaveLength(1);
     db.close();
   });
 

@@ -2,7 +2,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { io, type Socket } from 'socket.io-client';
 import { OPERATOR_NAMESPACE, OperatorEvent, OperatorPush, type OperatorClientToServer, type OperatorRpc, type OperatorServerToClient } from '../../shared/protocol';
 import type { CannedReplyDto, ConversationDto, InboxSettingsDto, MessageDto, NoteDto, OperatorDto, PrivacyRequestDto, TeamMemberDto } from '../../shared/types';
-import { rpc } from '../common/rpc';
+import { RpcError, rpc } from '../common/rpc';
 
 type OperatorSocket = Socket<OperatorServerToClient, OperatorClientToServer>;
 
@@ -25,6 +25,8 @@ export class ConsoleStore implements ReactiveController {
   /** Conversations whose history is loaded back to the first message. */
   complete = new Set<string>();
   unread = new Map<string, number>();
+  /** Conversations an erasure deleted while this console was open (their screens say so). */
+  erased = new Set<string>();
   requests = new Map<number, PrivacyRequestDto>();
   typing = new Set<string>();
   team: TeamMemberDto[] = [];
@@ -101,6 +103,18 @@ export class ConsoleStore implements ReactiveController {
       this.settings = settings;
       this.changed();
     });
+    socket.on(OperatorPush.conversationsRemoved, ({ conversationIds }) => this.remove(conversationIds));
+  }
+
+  /** Drops conversations an erasure deleted: lists, history, notes, unread counts, typing. */
+  private remove(conversationIds: string[]): void {
+    for (const id of conversationIds) {
+      for (const held of [this.conversations, this.messages, this.notes, this.unread]) held.delete(id);
+      this.complete.delete(id);
+      this.typing.delete(id);
+      this.erased.add(id);
+    }
+    this.changed();
   }
 
   disconnect(): void {
@@ -122,13 +136,22 @@ export class ConsoleStore implements ReactiveController {
       this.call(OperatorEvent.cannedList, {}),
       this.call(OperatorEvent.settingsGet, {}),
     ]);
-    for (const c of [...open.conversations, ...resolved.conversations]) this.conversations.set(c.id, c);
+    // The lists as they are now: what was erased or purged while this console was away is gone from them.
+    const listed = new Map([...open.conversations, ...resolved.conversations].map((c) => [c.id, c]));
+    for (const [id, c] of this.conversations) if (!listed.has(id) && this.messages.has(id)) listed.set(id, c);
+    this.conversations = listed;
     this.requests = new Map(privacy.requests.map((r) => [r.id, r]));
     this.unread = new Map(Object.entries(unread.unread));
     this.team = team.team;
     this.canned = canned.replies;
     this.settings = settings.settings;
-    for (const id of this.messages.keys()) await this.loadMessages(id);
+    for (const id of [...this.messages.keys()]) {
+      // An opened conversation that no longer exists was erased (or purged) meanwhile.
+      await this.loadMessages(id).catch((error: unknown) => {
+        if (error instanceof RpcError && error.error.code === 'not_found') this.remove([id]);
+        else throw error;
+      });
+    }
     this.changed();
   }
 

@@ -97,7 +97,7 @@ export class CwInbox extends LitElement {
           <input id="search" type="search" aria-label="Search conversations" placeholder="Search messages…" maxlength="200" @input=${this.clearIfEmpty} />
           <button type="submit">Search</button>
         </form>
-        ${this.hits ? this.renderHits(this.hits) : html`
+        ${this.hits ? this.renderHits(this.hits.filter((h) => !this.store.erased.has(h.conversationId))) : html`
           <div class="views" role="group" aria-label="Views">
             ${CONVERSATION_VIEWS.map((v) => {
               const list = this.inView(v);
@@ -125,7 +125,9 @@ export class CwInbox extends LitElement {
       </section>
       <section class="card u-column">${this.selected && this.store.conversations.has(this.selected)
         ? html`<cw-conversation .store=${this.store} .conversationId=${this.selected}></cw-conversation>`
-        : html`<p class="muted">Pick a conversation. Press ? for keyboard shortcuts.</p>`}</section>`;
+        : this.selected && this.store.erased.has(this.selected)
+          ? html`<p class="muted" role="status">This conversation was erased: the visitor's privacy request to delete their data was completed.</p>`
+          : html`<p class="muted">Pick a conversation. Press ? for keyboard shortcuts.</p>`}</section>`;
   }
 
   private renderHits(hits: SearchHitDto[]) {

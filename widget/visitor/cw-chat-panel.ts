@@ -143,6 +143,7 @@ ${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'
     const c = this.connection;
     return html`<div class="log" part="log" role="log" aria-live="off" aria-label=${t.title}>
         <div class="msg system">${this.config.greeting ?? t.greeting}</div>
+        ${c.erased ? html`<div class="msg system" role="status">${t.erased}</div>` : nothing}
         ${c.loaded && !c.operatorsOnline ? this.renderAway() : nothing}
         ${c.messages.map(
           (m) => html`<div class="msg ${m.author}" part="message message-${m.author}" data-seq=${m.seq}>

@@ -54,6 +54,8 @@ export class VisitorConnection implements ReactiveController {
   operatorsOnline = true;
   operatorTyping: string | null = null;
   contactEmail: string | null = null;
+  /** This visitor's chat was erased at their request while the page was open. */
+  erased = false;
   /** The highest sequence the visitor has seen in any tab. */
   readSeq = Number(load<number>(STORAGE.read, 0)) || 0;
   private lastSeq = 0;
@@ -98,6 +100,15 @@ export class VisitorConnection implements ReactiveController {
     });
     socket.on(VisitorPush.typing, ({ typing, name }) => this.setOperatorTyping(typing ? name ?? '' : null));
     socket.on(VisitorPush.privacyUpdate, (request) => this.updateRequest(request));
+    // The token is void and the history gone: start afresh, still following the requests filed here.
+    socket.on(VisitorPush.erased, () => {
+      const tokens = load<string[]>(STORAGE.requests, []);
+      const requests = this.requests;
+      this.reset();
+      save(STORAGE.requests, tokens.length ? tokens : null);
+      this.requests = requests;
+      this.erased = true;
+    });
     addEventListener('storage', this.onStorage);
   }
 

@@ -150,6 +150,8 @@ export function createApp(parts: AppParts) {
   web.use('/api/v1', privacyApiRoutes(routeDeps));
   web.use('/api/admin', adminRoutes(routeDeps));
   web.use('/privacy', privacyPublicRoutes(routeDeps));
+  // Browsers ask for /favicon.ico on every page that names no icon (the API's error pages, say).
+  web.get('/favicon.ico', (_req, res) => res.type('image/svg+xml').sendFile(path.join(STATIC_DIR, 'favicon.svg')));
   web.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });

@@ -10,6 +10,8 @@ const sizes = config.buildBundles ? await buildBundles(config.bundleDir) : null;
 const db = openDatabase(config.databasePath);
 const app = createApp({ config, db });
 const firstAdmin = await app.services.auth.ensureFirstAdmin(config.adminEmail, config.adminPassword);
+// A new installation (its first admin was just made) starts with example canned replies.
+if (firstAdmin) app.services.canned.addExamples();
 const port = await app.listen();
 // `npm run bench` only: memory and event-loop figures over the IPC channel it opened (never the network).
 attachBenchProbe(app.writerStats);

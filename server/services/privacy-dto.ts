@@ -33,3 +33,11 @@ export function toPrivacyRequestDto(row: PrivacyRequestRow): PrivacyRequestDto {
     result: row.resultJson ? (JSON.parse(row.resultJson) as Record<string, number>) : null,
   };
 }
+
+/**
+ * How a requester appears in the register, the destruction record and webhooks alike: the keyed hash of
+ * their address, in full (a shortened one in one place and a full one in another matched nothing).
+ */
+export function requesterHash(row: Pick<PrivacyRequestRow, 'emailHash'>): string {
+  return row.emailHash.toString('hex');
+}

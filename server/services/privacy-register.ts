@@ -1,3 +1,4 @@
+import { requesterHash } from './privacy-dto';
 import { AppError } from '../../shared/errors';
 import { isOpen } from '../../shared/privacy';
 import type { Clock } from '../clock';
@@ -35,7 +36,7 @@ export class PrivacyRegister {
       type: row.type,
       state: row.state,
       jurisdiction: row.jurisdiction,
-      requesterHash: row.emailHash.toString('hex'),
+      requesterHash: requesterHash(row),
       receivedAt: iso(row.receivedAt),
       verifiedAt: iso(row.verifiedAt),
       dueAt: iso(row.dueAt),
@@ -54,7 +55,7 @@ export class PrivacyRegister {
     const header = ['reference', 'type', 'state', 'jurisdiction', 'source', 'requester_hash', 'received_at', 'verified_at', 'due_at', 'extended', 'completed_at', 'rejection_reason', 'result'];
     const iso = (t: number | null) => (t === null ? '' : new Date(t).toISOString());
     const lines = this.requests.all().map((r) =>
-      [r.reference, r.type, r.state, r.jurisdiction, r.source, r.emailHash.toString('hex').slice(0, 16), iso(r.receivedAt), iso(r.verifiedAt), iso(r.dueAt), r.extended ? 'yes' : 'no', iso(r.completedAt), r.rejectionReason ?? '', r.resultJson ?? '']
+      [r.reference, r.type, r.state, r.jurisdiction, r.source, requesterHash(r), iso(r.receivedAt), iso(r.verifiedAt), iso(r.dueAt), r.extended ? 'yes' : 'no', iso(r.completedAt), r.rejectionReason ?? '', r.resultJson ?? '']
         .map(csvCell)
         .join(','),
     );

@@ -16,7 +16,7 @@ import { mailTemplates } from '../mail/templates';
 import { deadlineFor } from './deadlines';
 import type { ErasedChats, RequestExecution } from './request-execution';
 import type { VerificationService } from './verification-service';
-import { toPrivacyRequestDto, toVisitorRequestDto } from './privacy-dto';
+import { requesterHash, toPrivacyRequestDto, toVisitorRequestDto } from './privacy-dto';
 import type { PrivacyEffect } from './privacy-effects';
 import type { WebhookQueue } from './webhook-service';
 
@@ -345,7 +345,7 @@ export class PrivacyService {
   private afterChange(row: PrivacyRequestRow, event: string): void {
     this.d.webhooks.enqueue(`privacy_request.${event}`, {
       reference: row.reference, type: row.type, state: row.state, dueAt: row.dueAt, email: row.email,
-      requesterHash: row.emailHash.toString('hex'), result: row.resultJson ? JSON.parse(row.resultJson) : null,
+      requesterHash: requesterHash(row), result: row.resultJson ? JSON.parse(row.resultJson) : null,
     });
     this.defer({ kind: 'webhooks' });
     this.publish(row);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchBrowser, signInOperator } from '../helpers/browser';
@@ -56,6 +57,31 @@ describe('a newcomer with nothing configured', () => {
     await page.getByRole('searchbox', { name: 'Search conversations' }).waitFor();
     expect(await page.getByRole('alert').count()).toBe(0);
     await page.context().close();
+  });
+
+  test('the demo site answers every request its pages make (the favicon too), and its language switch gives the Russian widget', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
+    const failed: string[] = [];
+    page.on('response', (response) => {
+      if (response.status() >= 400) failed.push(`${response.status()} ${new URL(response.url()).pathname}`);
+    });
+    await page.goto(`${server.url}/`);
+    await page.getByRole('button', { name: 'Open chat' }).waitFor();
+    expect((await page.request.get(`${server.url}/favicon.ico`)).headers()['content-type']).toMatch(/^image\/svg\+xml/);
+    await page.getByRole('navigation', { name: 'Language' }).getByRole('link', { name: 'Русский' }).click();
+    await page.getByRole('button', { name: 'Открыть чат' }).click();
+    await page.getByLabel('Сообщение').waitFor();
+    await page.getByRole('navigation', { name: 'Язык' }).getByRole('link', { name: 'English' }).click();
+    await page.getByRole('button', { name: 'Open chat' }).waitFor();
+    expect(failed).toEqual([]);
+    await page.context().close();
+  });
+
+  test('a new installation comes with example canned replies an operator can use at once', async () => {
+    const db = new Database(path.join(dir, 'data', 'chat.db'), { readonly: true });
+    const shortcuts = db.prepare('SELECT shortcut FROM canned_replies ORDER BY shortcut').pluck().all();
+    db.close();
+    expect(shortcuts).toEqual(expect.arrayContaining(['hello', 'privacy', 'bye']));
   });
 
   test('npm run admin -- add-operator prints credentials that sign in to the console', async () => {

@@ -113,6 +113,7 @@ const ROUTE_MATRIX: Record<string, Row<number>> = {
   'POST /privacy/verify/:id': row(410, 410, 410, 410, 410, 410),
   'GET /privacy/export/:token': row(410, 410, 410, 410, 410, 410),
   'GET /healthz': row(200, 200, 200, 200, 200, 200),
+  'GET /favicon.ico': row(200, 200, 200, 200, 200, 200),
   // The console's shell is public; everything in it comes over the authenticated socket.
   'GET /console': row(200, 200, 200, 200, 200, 200),
   'GET /console/': row(200, 200, 200, 200, 200, 200),
@@ -422,6 +423,7 @@ describe('authorization matrix', () => {
     }),
     'GET /privacy/export/:token': async () => ({ path: `/privacy/export/${crypto.randomBytes(32).toString('base64url')}`, init: {} }),
     'GET /healthz': async () => ({ path: '/healthz', init: {} }),
+    'GET /favicon.ico': async () => ({ path: '/favicon.ico', init: {} }),
     'GET /console': async () => ({ path: '/console', init: {} }),
     'GET /console/': async () => ({ path: '/console/', init: {} }),
   };

@@ -959,5 +959,10 @@ describe('request register export', () => {
     expect(record.events.find((e) => e.action === 'completed')!.actor).toMatch(/^operator #1/);
     expect(text).not.toContain('alice@example.test');
     expect(rows(t.db, `SELECT action FROM audit_log WHERE request_id = ? AND action = 'record exported'`, id)).toHaveLength(1);
+    // The record and the register name the requester by the same hash, so an auditor can match them.
+    const csv = await (await fetch(`${t.url}/api/admin/privacy-register.csv`, { headers: { cookie } })).text();
+    const [header, ...lines] = csv.trim().split(/\r\n/).map((line) => line.split(','));
+    const line = lines.find((cells) => cells[0] === request.reference)!;
+    expect(line[header.indexOf('requester_hash')]).toBe((JSON.parse(text) as { requesterHash: string }).requesterHash);
   });
 });

@@ -6,18 +6,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import nodemailer from 'nodemailer';
-import type { OutgoingMail } from './mail/mailer';
+import type { FromMailThread, MailThreadData, ToMailThread } from './mail/mail-protocol';
 import { BACKGROUND_NICE, lowerThreadPriority } from './thread-priority';
-
-export interface MailThreadData {
-  url: string;
-  from: string;
-}
-
-/** main → mail thread */
-export type ToMailThread = { type: 'send'; id: number; mail: OutgoingMail } | { type: 'close' };
-/** mail thread → main: how one send ended */
-export type FromMailThread = { type: 'sent'; id: number } | { type: 'failed'; id: number; code: string };
 
 const port = parentPort!;
 const { url, from } = workerData as MailThreadData;

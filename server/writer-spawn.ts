@@ -2,20 +2,13 @@ import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Db } from './db/open';
 import { ThreadWriter } from './db/writer';
-import type { ChatWrites, MessageLimits } from './services/chat-writes';
-import type { PrivacySettings, PrivacyWrites } from './services/privacy-writes';
+import type { WriterOptions, WriterThreadData } from './writer/protocol';
+import type { ChatWrites } from './services/chat-writes';
+import type { PrivacyWrites } from './services/privacy-writes';
 import { threadSpawner } from './threads';
-import type { WriterThreadData } from './writer-thread';
 
 /** Every procedure the writer thread runs: the chat's messages and hellos, and the chat's privacy intake. */
 export type WriterProcedures = ChatWrites & PrivacyWrites;
-
-export interface WriterOptions {
-  /** The main connection's announced writes (db/write-turns.ts). */
-  writeTurns: SharedArrayBuffer;
-  limits: MessageLimits | undefined;
-  privacy: PrivacySettings;
-}
 
 /** Starts the writer thread on `db`'s file. */
 export function startWriter(db: Db, options: WriterOptions, log: Logger): ThreadWriter<WriterProcedures> {

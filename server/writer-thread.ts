@@ -11,11 +11,7 @@ import type { FromWriter, ToWriter } from './db/writer';
 import { takeWriteTurn } from './db/write-turns';
 import { createChatWrites } from './services/chat-writes';
 import { createPrivacyWrites } from './services/privacy-writes';
-import type { WriterOptions } from './writer-spawn';
-
-export interface WriterThreadData extends WriterOptions {
-  databasePath: string;
-}
+import type { WriterThreadData } from './writer/protocol';
 
 const port = parentPort!;
 const { databasePath, limits, writeTurns, privacy } = workerData as WriterThreadData;

@@ -2,15 +2,11 @@ import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import type { MailRepository } from '../db/repositories/mail-repository';
-import type { FromMailThread, MailThreadData, ToMailThread } from '../mail-thread';
+import type { FromMailThread, MailThreadData, OutgoingMail, ToMailThread } from './mail-protocol';
 import { threadSpawner } from '../threads';
 import { startThreadPool } from '../thread-priority';
 
-export interface OutgoingMail {
-  to: string;
-  subject: string;
-  text: string;
-}
+export type { OutgoingMail };
 
 /** Where mail goes: SMTP in production, the dev outbox on a developer's machine. */
 export interface Mailer {

@@ -4,10 +4,8 @@ import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
-import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { Server, type Socket } from 'socket.io';
-import { OPERATOR_NAMESPACE, OperatorPush, VISITOR_NAMESPACE, VisitorPush } from '../shared/protocol';
+import { OPERATOR_NAMESPACE, VISITOR_NAMESPACE } from '../shared/protocol';
 import { systemClock, type Clock } from './clock';
 import { announceWrites } from './db/write-turns';
 import type { Config } from './config';
@@ -20,16 +18,18 @@ import { SettingsRepository } from './db/repositories/settings-repository';
 import { EventBus } from './events';
 import { authRoutes } from './http/auth-routes';
 import { adminRoutes, privacyApiRoutes, privacyPublicRoutes } from './http/privacy-routes';
+import { securityHeaders } from './http/security-headers';
 import { errorHandler } from './http/validate';
 import { RetentionRepository } from './db/repositories/retention-repository';
-import { abuseKey } from './ip';
 import { createLogger } from './logger';
 import { MailQueue, createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer';
 import { attachOperatorNamespace, type OperatorNamespace } from './realtime/operator-namespace';
 import { OperatorFanOut } from './realtime/operator-fanout';
 import { rooms } from './realtime/rooms';
+import { clientIpOf } from './realtime/client-ip';
+import { connectPushes } from './realtime/pushes';
+import { createSocketServer } from './realtime/socket-server';
 import { attachVisitorNamespace, type VisitorNamespace } from './realtime/visitor-namespace';
-import { tuneEngine } from './realtime/engine-tuning';
 import { loadSecrets } from './secrets';
 import { AdminService } from './services/admin-service';
 import { AuthService } from './services/auth-service';
@@ -51,7 +51,6 @@ import { WebhookService } from './services/webhook-service';
 import { startWriter } from './writer-spawn';
 
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
-const MAX_FRAME_BYTES = 64 * 1024;
 
 export interface AppParts {
   config: Config;
@@ -126,24 +125,7 @@ export function createApp(parts: AppParts) {
   if (config.trustProxy) web.set('trust proxy', config.trustProxy);
   // HTTPS here or at a proxy in front: cookies are Secure, HSTS is on, plain-HTTP subresources are upgraded.
   const secure = config.publicUrl.startsWith('https://') || Boolean(config.tlsCert && config.tlsKey);
-  web.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          connectSrc: ["'self'", ...config.allowedOrigins],
-          imgSrc: ["'self'", 'data:'],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          upgradeInsecureRequests: secure ? [] : null,
-        },
-      },
-      hsts: secure,
-      crossOriginResourcePolicy: { policy: 'cross-origin' },
-    }),
-  );
+  web.use(securityHeaders({ secure, allowedOrigins: config.allowedOrigins }));
   web.use(express.json({ limit: '32kb' }));
   const routeDeps = { privacy, register: new PrivacyRegister(repos.requests, repos.audit, clock), auth, admin, exports: repos.exports, audit: repos.audit, clock };
   web.use('/api/auth', authRoutes(auth, secure));
@@ -179,43 +161,22 @@ export function createApp(parts: AppParts) {
       : http.createServer(web);
 
   // ---- Socket.IO ----
-  const io = new Server(server, {
-    maxHttpBufferSize: MAX_FRAME_BYTES,
-    cors: config.allowedOrigins.length ? { origin: config.allowedOrigins, credentials: false } : undefined,
-    allowRequest: (req, callback) => {
-      // Widget connections come from our own origin or a site listed in ALLOWED_ORIGINS.
-      const origin = req.headers.origin;
-      const own = `${secure ? 'https' : 'http'}://${req.headers.host}`;
-      callback(null, !origin || origin === own || config.allowedOrigins.includes(origin));
-    },
-  });
-  tuneEngine(io);
+  const io = createSocketServer(server, { secure, allowedOrigins: config.allowedOrigins });
   const visitorNsp = io.of(VISITOR_NAMESPACE) as VisitorNamespace;
   const operatorNsp = io.of(OPERATOR_NAMESPACE) as OperatorNamespace;
-  const trustedHop = web.get('trust proxy fn') as (address: string, hop: number) => boolean;
-  const clientIp = (socket: Socket): string => {
-    // As Express finds req.ip: from the connection back through X-Forwarded-For while each hop is a
-    // trusted proxy. (The leftmost entry is whatever the client wrote; trusting it let anyone dodge limits.)
-    const forwarded = String(socket.handshake.headers['x-forwarded-for'] ?? '').split(',').map((hop) => hop.trim()).filter(Boolean).reverse();
-    const chain = [socket.handshake.address, ...forwarded];
-    let hop = 0;
-    while (hop < chain.length - 1 && trustedHop(chain[hop], hop)) hop++;
-    // Only the abuse unit (an IPv4 address or an IPv6 /64) goes further, and only into in-memory limits.
-    return abuseKey(chain[hop]);
-  };
-  // Offline mode for the widget when no operator is online (connected and not away).
-  const operatorsOnline = () => presence.anyOnline();
-  let lastPresence = false;
-  const onPresenceChange = () => {
-    // Disconnect handlers run before the socket leaves the map; look again on the next turn.
-    setImmediate(() => {
-      const online = operatorsOnline();
-      if (online !== lastPresence) {
-        lastPresence = online;
-        visitorNsp.emit(VisitorPush.presence, { operatorsOnline: online });
-      }
-    });
-  };
+  const clientIp = clientIpOf(web.get('trust proxy fn') as (address: string, hop: number) => boolean);
+  const operatorRealtime = attachOperatorNamespace(operatorNsp, { auth, chat, privacy, admin, team, presence, inbox, notes, canned, log });
+  const toOperators = new OperatorFanOut(operatorNsp);
+  server.on('close', () => operatorRealtime.stop());
+  const { operatorsOnline } = connectPushes({
+    bus,
+    visitors: visitorNsp,
+    operators: toOperators,
+    team,
+    canned,
+    presence,
+    revalidate: (operatorId) => void operatorRealtime.revalidate(operatorId),
+  });
   attachVisitorNamespace(visitorNsp, { visitors, chat, privacy, intake, operatorsOnline, clientIp, log });
   const offlineReplies = new OfflineReplyService({
     bus,
@@ -229,41 +190,6 @@ export function createApp(parts: AppParts) {
     log,
   });
   offlineReplies.start();
-  const operatorRealtime = attachOperatorNamespace(operatorNsp, { auth, chat, privacy, admin, team, presence, inbox, notes, canned, log });
-  const toOperators = new OperatorFanOut(operatorNsp);
-  server.on('close', () => operatorRealtime.stop());
-  bus.on('team:changed', () => {
-    onPresenceChange();
-    toOperators.emit(OperatorPush.team, team.list());
-  });
-  bus.on('operator:sessions-revoked', ({ operatorId }) => void operatorRealtime.revalidate(operatorId));
-  // Notes go to operators only: there is deliberately no visitor-side listener for them.
-  bus.on('note:created', ({ note }) => toOperators.emit(OperatorPush.noteNew, note));
-  bus.on('canned:changed', () => toOperators.emit(OperatorPush.canned, canned.list()));
-  bus.on('settings:changed', ({ settings }) => toOperators.emit(OperatorPush.settings, settings));
-
-  bus.on('message:created', ({ message, conversation, visitorId, origin }) => {
-    // The visitor's other tabs; the sending one reads it in its acknowledgement (one frame fewer per message).
-    const tabs = visitorNsp.to(rooms.visitor(visitorId));
-    (origin ? tabs.except(origin) : tabs).emit(VisitorPush.messageNew, message);
-    toOperators.message({ message, conversation });
-  });
-  bus.on('conversation:changed', ({ conversation }) => {
-    toOperators.emit(OperatorPush.conversationUpsert, conversation);
-  });
-  bus.on('typing:changed', ({ conversationId, visitorId, from, typing, name }) => {
-    if (from === 'visitor') toOperators.emit(OperatorPush.typing, { conversationId, typing });
-    else visitorNsp.to(rooms.visitor(visitorId)).emit(VisitorPush.typing, { typing, name });
-  });
-  bus.on('chats:erased', ({ visitorIds, conversationIds }) => {
-    if (conversationIds.length) toOperators.emit(OperatorPush.conversationsRemoved, { conversationIds });
-    for (const id of visitorIds) visitorNsp.to(rooms.visitor(id)).emit(VisitorPush.erased);
-  });
-  bus.on('privacy:changed', ({ request }) => {
-    toOperators.privacyRequest(request);
-    const { id, reference, type, state, dueAt, createdAt, completedAt, rejectionReason, extended } = request;
-    visitorNsp.to(rooms.request(id)).emit(VisitorPush.privacyUpdate, { reference, type, state, dueAt, createdAt, completedAt, rejectionReason, extended });
-  });
 
   const retention = new RetentionService(db, new RetentionRepository(db), clock, config.retentionDays, log);
   const housekeeping = setInterval(() => privacy.expireUnverified(), 60 * 60 * 1000);

@@ -1,0 +1,74 @@
+import { OperatorPush, VisitorPush } from '../../shared/protocol';
+import type { CannedReplyService } from '../services/canned-reply-service';
+import type { PresenceService } from '../services/presence-service';
+import type { TeamService } from '../services/team-service';
+import type { EventBus } from '../events';
+import type { OperatorFanOut } from './operator-fanout';
+import { rooms } from './rooms';
+import type { VisitorNamespace } from './visitor-namespace';
+
+export interface PushTargets {
+  bus: EventBus;
+  visitors: VisitorNamespace;
+  operators: OperatorFanOut;
+  team: TeamService;
+  canned: CannedReplyService;
+  presence: PresenceService;
+  /** Cuts the live consoles of an operator whose sessions ended. */
+  revalidate(operatorId: number): void;
+}
+
+/**
+ * Domain events → socket pushes, in one place: which event reaches whom, and in what shape. Services
+ * publish on the bus and never touch a socket; handlers answer the socket that asked and push nothing.
+ * Returns the widget's offline-mode check (an operator connected and not away).
+ */
+export function connectPushes(to: PushTargets): { operatorsOnline: () => boolean } {
+  const { bus } = to;
+  const operatorsOnline = () => to.presence.anyOnline();
+  let lastPresence = false;
+  const presenceChanged = () => {
+    // Disconnect handlers run before the socket leaves the map; look again on the next turn.
+    setImmediate(() => {
+      const online = operatorsOnline();
+      if (online !== lastPresence) {
+        lastPresence = online;
+        to.visitors.emit(VisitorPush.presence, { operatorsOnline: online });
+      }
+    });
+  };
+
+  bus.on('team:changed', () => {
+    presenceChanged();
+    to.operators.emit(OperatorPush.team, to.team.list());
+  });
+  bus.on('operator:sessions-revoked', ({ operatorId }) => to.revalidate(operatorId));
+  // Notes go to operators only: there is deliberately no visitor-side listener for them.
+  bus.on('note:created', ({ note }) => to.operators.emit(OperatorPush.noteNew, note));
+  bus.on('canned:changed', () => to.operators.emit(OperatorPush.canned, to.canned.list()));
+  bus.on('settings:changed', ({ settings }) => to.operators.emit(OperatorPush.settings, settings));
+
+  bus.on('message:created', ({ message, conversation, visitorId, origin }) => {
+    // The visitor's other tabs; the sending one reads it in its acknowledgement (one frame fewer per message).
+    const tabs = to.visitors.to(rooms.visitor(visitorId));
+    (origin ? tabs.except(origin) : tabs).emit(VisitorPush.messageNew, message);
+    to.operators.message({ message, conversation });
+  });
+  bus.on('conversation:changed', ({ conversation }) => {
+    to.operators.emit(OperatorPush.conversationUpsert, conversation);
+  });
+  bus.on('typing:changed', ({ conversationId, visitorId, from, typing, name }) => {
+    if (from === 'visitor') to.operators.emit(OperatorPush.typing, { conversationId, typing });
+    else to.visitors.to(rooms.visitor(visitorId)).emit(VisitorPush.typing, { typing, name });
+  });
+  bus.on('chats:erased', ({ visitorIds, conversationIds }) => {
+    if (conversationIds.length) to.operators.emit(OperatorPush.conversationsRemoved, { conversationIds });
+    for (const id of visitorIds) to.visitors.to(rooms.visitor(id)).emit(VisitorPush.erased);
+  });
+  bus.on('privacy:changed', ({ request }) => {
+    to.operators.privacyRequest(request);
+    const { id, reference, type, state, dueAt, createdAt, completedAt, rejectionReason, extended } = request;
+    to.visitors.to(rooms.request(id)).emit(VisitorPush.privacyUpdate, { reference, type, state, dueAt, createdAt, completedAt, rejectionReason, extended });
+  });
+  return { operatorsOnline };
+}

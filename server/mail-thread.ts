@@ -7,12 +7,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import nodemailer from 'nodemailer';
 import type { FromMailThread, MailThreadData, ToMailThread } from './mail/mail-protocol';
-import { BACKGROUND_NICE, lowerThreadPriority } from './thread-priority';
 
 const port = parentPort!;
 const { url, from } = workerData as MailThreadData;
-// Mail can wait a few milliseconds; the chat's event loop and the writer thread come first on a busy machine.
-lowerThreadPriority(BACKGROUND_NICE);
 // A burst (200 requesters at once in `npm run bench`) reuses five connections instead of opening one,
 // with its greeting and EHLO, per mail.
 const transport = nodemailer.createTransport({ url, pool: true, maxConnections: 5 });

@@ -4,7 +4,6 @@ import type { Clock } from '../clock';
 import type { MailRepository } from '../db/repositories/mail-repository';
 import type { FromMailThread, MailThreadData, OutgoingMail, ToMailThread } from './mail-protocol';
 import { threadSpawner } from '../threads';
-import { startThreadPool } from '../thread-priority';
 
 export type { OutgoingMail };
 
@@ -33,8 +32,6 @@ export function createSmtpMailer(url: string, from: string, log: Logger): Mailer
   const failed = (code: string) => Object.assign(new Error('mail delivery failed'), { code });
   const thread = (): Worker => {
     if (worker) return worker;
-    // The mail thread lowers its own priority; the process's thread pool must not be born in it.
-    startThreadPool();
     const started = spawn();
     started.on('message', (message: FromMailThread) => {
       const waiter = pending.get(message.id);

@@ -2,10 +2,8 @@ import net from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, test } from 'vitest';
 import { CLOSED, createSmtpMailer, type Mailer } from '../../server/mail/mailer';
-import { BACKGROUND_NICE } from '../../server/thread-priority';
 import { waitFor } from '../helpers/durable-clients';
 import { TestSmtp } from '../helpers/smtp';
-import { threadNices } from '../helpers/thread-nices';
 
 const FROM = 'Privacy desk <privacy@example.test>';
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -70,21 +68,6 @@ describe('the mail thread', () => {
     await expect(smtpMailer.send({ to: 'after@example.test', subject: 'After', text: 'Body' })).rejects.toMatchObject({ code: CLOSED });
     await waitFor(() => smtp.open === 0, 'the pooled SMTP connections to close', 15_000);
     expect(smtp.connections).toBeLessThanOrEqual(5);
-  });
-
-  test('the mail thread runs at a lower CPU priority, and the event loop keeps its own', async () => {
-    const before = threadNices();
-    const mainNice = before.get(process.pid)!;
-    const smtp = await smtpServer();
-    const smtpMailer = mailer(smtp.url);
-    await smtpMailer.send({ to: 'someone@example.test', subject: 'Hello', text: 'Body' });
-    const after = threadNices();
-    // Threads started by the mailer: its worker thread among them, niced; a process already at a lower
-    // priority than that cannot be raised to it and keeps its own.
-    const started = [...after].filter(([tid]) => !before.has(tid));
-    expect(started.map(([, nice]) => nice)).toContain(Math.max(BACKGROUND_NICE, mainNice));
-    expect(after.get(process.pid)).toBe(mainNice);
-    expect([...after].filter(([tid]) => before.has(tid)).every(([tid, nice]) => nice === before.get(tid))).toBe(true);
   });
 
   test('a mail server that refuses connections fails each send with its error code (for the queue to log and retry), and the thread goes on answering', async () => {

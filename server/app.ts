@@ -45,7 +45,7 @@ import { PrivacyService } from './services/privacy-service';
 import { RetentionService } from './services/retention-service';
 import { RequestExecution } from './services/request-execution';
 import { TeamService } from './services/team-service';
-import { VerificationService } from './services/verification-service';
+import { VerificationSendLimit, VerificationService } from './services/verification-service';
 import { VisitorService } from './services/visitor-service';
 import { WebhookService } from './services/webhook-service';
 import { startWriter } from './writer-spawn';
@@ -99,13 +99,15 @@ export function createApp(parts: AppParts) {
   });
   const notes = new NoteService(repos.conversations, repos.notes, bus, clock);
   const canned = new CannedReplyService(new CannedReplyRepository(db), bus, clock);
+  // Built once: the chat's intake (in the writer thread) and the routes (here) share one per-network count.
+  const verificationSends = new VerificationSendLimit(clock);
   const carryOutPrivacyEffects = privacyEffects({ mail, bus, webhooks, requests: repos.requests });
   const privacy = new PrivacyService({
     db,
     requests: repos.requests,
     audit: repos.audit,
     visitors: repos.visitors,
-    verification: new VerificationService(repos.verifications, clock, secrets.hmacKey),
+    verification: new VerificationService(repos.verifications, clock, secrets.hmacKey, verificationSends),
     execution: new RequestExecution(repos, clock),
     webhooks,
     effects: carryOutPrivacyEffects,
@@ -117,7 +119,7 @@ export function createApp(parts: AppParts) {
       return config.publicUrl;
     },
   });
-  const intake = new PrivacyIntake(writer, carryOutPrivacyEffects, clock, () => config.publicUrl);
+  const intake = new PrivacyIntake(writer, carryOutPrivacyEffects, clock, () => config.publicUrl, verificationSends);
 
   // ---- HTTP ----
   const web = express();

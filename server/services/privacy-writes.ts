@@ -43,7 +43,8 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
     requests: repos.requests,
     audit: repos.audit,
     visitors: repos.visitors,
-    verification: new VerificationService(repos.verifications, clock, settings.hmacKey),
+    // The per-network limit is the main thread's (PrivacyIntake counts it before asking for this step).
+    verification: new VerificationService(repos.verifications, clock, settings.hmacKey, null),
     execution: new RequestExecution(repos, clock),
     webhooks: { enqueue: (event, data) => queueWebhook(repos.integrations, context.now, event, data) },
     effects: (caused) => effects.push(...caused),

@@ -13,26 +13,39 @@ export const MAX_SENDS_PER_IP_PER_HOUR = 10;
 const HOUR = 60 * 60 * 1000;
 
 /**
+ * Verification sends per network (an IPv4 address or IPv6 /64), counted in memory on the main thread:
+ * one instance per app, shared by the chat's intake (before it asks the writer thread) and the routes.
+ */
+export class VerificationSendLimit {
+  private readonly perNetwork: RateLimiter;
+
+  constructor(clock: Clock) {
+    this.perNetwork = new RateLimiter(clock, MAX_SENDS_PER_IP_PER_HOUR, HOUR);
+  }
+
+  /** Counts a send from `ip`; refuses it when the network has had its share this hour. */
+  hit(ip: string): void {
+    if (!this.perNetwork.hit(ip)) throw new AppError('rate_limited', 'Too many verification requests from your network. Please try again in an hour.');
+  }
+}
+
+/**
  * Proof that a requester holds an e-mail address (OWASP ASVS 5 §6.5–6.6): secrets from crypto
  * randomness, stored only as a keyed HMAC bound to their verification id, compared in constant time,
  * single use, short-lived, with limited tries and limited sends per address and per IP.
  */
 export class VerificationService {
-  private readonly perIp: RateLimiter;
-
   constructor(
     private readonly repo: VerificationRepository,
     private readonly clock: Clock,
     private readonly key: Buffer,
-  ) {
-    this.perIp = new RateLimiter(clock, MAX_SENDS_PER_IP_PER_HOUR, HOUR);
-  }
+    /** The app's one per-network limit; null in the writer thread, whose caller checked it already. */
+    private readonly sendLimit: VerificationSendLimit | null,
+  ) {}
 
   /** Refuses a send when the address or the IP has had its share this hour. Counts the IP's try. */
   checkSendAllowed(emailHash: Buffer, ip: string | null): void {
-    if (ip !== null && !this.perIp.hit(ip)) {
-      throw new AppError('rate_limited', 'Too many verification requests from your network. Please try again in an hour.');
-    }
+    if (ip !== null) this.sendLimit?.hit(ip);
     if (this.repo.sendsSince(emailHash, this.clock.now() - HOUR) >= MAX_SENDS_PER_EMAIL_PER_HOUR) {
       throw new AppError('rate_limited', 'We have sent this address several codes in the last hour. Please wait before asking again.');
     }

@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { MessageDto } from '../../shared/types';
-import { catalogue, looksLikePrivacyRequest, type Strings } from '../common/i18n';
+import { catalogue, errorText, looksLikePrivacyRequest, type Strings } from '../common/i18n';
 import { linkify } from '../common/linkify';
 import { STORAGE, type IdentifyData, type WidgetConfig } from '../common/widget-api';
 import { chime } from './chime';
@@ -137,6 +137,9 @@ export class CwChatPanel extends LitElement {
   private renderChat() {
     const t = this.t;
     const c = this.connection;
+    // Offline, the header says "Reconnecting…"; with messages kept, a line says they will be sent. It is the
+    // log's last item: the log fills from the top, so it moves nothing as it comes and goes (between log and
+    // composer it shrank the log).
     return html`<div class="log" part="log" role="log" aria-live="off" aria-label=${t.title}>
         <div class="msg system">${this.config.greeting ?? t.greeting}</div>
         ${c.loaded && !c.operatorsOnline ? this.renderAway() : nothing}
@@ -148,12 +151,12 @@ export class CwChatPanel extends LitElement {
           </div>`,
         )}
         ${c.pending.map((p) => this.renderPending(p))}
+        ${!c.connected && c.pending.length ? html`<div class="status" role="status">${t.waitingForNetwork}</div>` : nothing}
         ${this.offerPrivacy
           ? html`<div class="card">${t.offerPrivacy}<br /><button class="btn" type="button" @click=${this.showPrivacy}>${t.offerButton}</button></div>`
           : nothing}
       </div>
       ${c.operatorTyping !== null ? html`<div class="typing" role="status">${c.operatorTyping || t.operator} ${t.typing}</div>` : nothing}
-      ${c.loaded && !c.connected && c.pending.length ? html`<div class="status" role="status">${t.waitingForNetwork}</div>` : nothing}
       <form class="composer" part="composer" @submit=${this.submit}>
         <textarea part="input" aria-label=${t.message} placeholder=${t.message} rows="1" maxlength="4000" @keydown=${this.onComposerKey} @input=${this.onInput}></textarea>
         <button class="btn" part="send" type="submit">${t.send}</button>
@@ -183,12 +186,16 @@ export class CwChatPanel extends LitElement {
     </div>`;
   }
 
+  /** "Sending…" until acknowledged; "Not sent" (with the reason, retry and remove) when refused or long offline. */
   private renderPending(p: PendingMessage) {
     const t = this.t;
-    return html`<div class="msg visitor ${p.failed ? 'failed' : ''}" part="message message-visitor" data-pending=${p.clientId}>
+    const c = this.connection;
+    const notSent = c.notSent(p);
+    const why = p.refused && (p.refused.code === 'rate_limited' ? t.tooFast : errorText(t, p.refused.code, p.refused.message));
+    return html`<div class="msg visitor ${notSent ? 'failed' : ''}" part="message message-visitor" data-pending=${p.clientId}>
       <span class="text">${p.text}</span>
-      <div class="meta">${this.time(p.createdAt)} · ${p.failed ? t.failed : t.sending}${p.failed
-          ? html`<button class="btn retry" type="button" @click=${() => this.connection.retry(p.clientId)}>${t.retry}</button>`
+      <div class="meta">${this.time(p.createdAt)} · ${notSent ? t.failed : t.sending}${why ? ` · ${why}` : ''}${notSent
+          ? html`<button class="btn retry" type="button" @click=${() => c.retry(p.clientId)}>${t.retry}</button><button class="btn retry" type="button" @click=${() => c.remove(p.clientId)}>${t.remove}</button>`
           : nothing}</div>
     </div>`;
   }

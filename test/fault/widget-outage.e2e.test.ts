@@ -170,7 +170,7 @@ describe('messages typed while the server is down arrive by themselves', () => {
     await type(page, during);
     const log = page.getByRole('log', { name: 'Chat with us' });
     await log.getByText('during 4', { exact: true }).locator('..').getByText('Sending…').waitFor();
-    await log.getByRole('status').getByText('Waiting for the connection').waitFor();
+    await page.getByRole('status').getByText('Waiting for the connection').waitFor();
     proxy.restore();
     await type(page, after);
     await allSent(page);
@@ -237,7 +237,7 @@ describe('messages typed while the server is down arrive by themselves', () => {
     await page.clock.fastForward('02:00');
     const takenBack = log.getByText('taken back', { exact: true }).locator('..');
     await takenBack.getByText('Not sent').waitFor();
-    await log.getByRole('status').getByText('Waiting for the connection — your messages are kept and will be sent.').waitFor();
+    await page.getByRole('status').getByText('Waiting for the connection — your messages are kept and will be sent.').waitFor();
     await takenBack.getByRole('button', { name: 'Remove' }).click();
     await expect.poll(() => log.getByText('taken back', { exact: true }).count()).toBe(0);
     expect(await log.getByRole('button', { name: 'Retry' }).count()).toBeGreaterThan(0);

@@ -137,9 +137,8 @@ export class CwChatPanel extends LitElement {
   private renderChat() {
     const t = this.t;
     const c = this.connection;
-    // Offline, the header says "Reconnecting…"; with messages kept, a line says they will be sent. It is the
-    // log's last item: the log fills from the top, so it moves nothing as it comes and goes (between log and
-    // composer it shrank the log).
+    // Offline, the header says "Reconnecting…" (its line keeps its height); with messages kept, a line above
+    // the composer says they will be sent.
     return html`<div class="log" part="log" role="log" aria-live="off" aria-label=${t.title}>
         <div class="msg system">${this.config.greeting ?? t.greeting}</div>
         ${c.loaded && !c.operatorsOnline ? this.renderAway() : nothing}
@@ -151,12 +150,12 @@ export class CwChatPanel extends LitElement {
           </div>`,
         )}
         ${c.pending.map((p) => this.renderPending(p))}
-        ${!c.connected && c.pending.length ? html`<div class="status" role="status">${t.waitingForNetwork}</div>` : nothing}
         ${this.offerPrivacy
           ? html`<div class="card">${t.offerPrivacy}<br /><button class="btn" type="button" @click=${this.showPrivacy}>${t.offerButton}</button></div>`
           : nothing}
       </div>
       ${c.operatorTyping !== null ? html`<div class="typing" role="status">${c.operatorTyping || t.operator} ${t.typing}</div>` : nothing}
+      ${!c.connected && c.pending.length ? html`<div class="status" role="status">${t.waitingForNetwork}</div>` : nothing}
       <form class="composer" part="composer" @submit=${this.submit}>
         <textarea part="input" aria-label=${t.message} placeholder=${t.message} rows="1" maxlength="4000" @keydown=${this.onComposerKey} @input=${this.onInput}></textarea>
         <button class="btn" part="send" type="submit">${t.send}</button>

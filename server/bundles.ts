@@ -48,6 +48,19 @@ const slimSocketIo: Plugin = {
         .replace(expected[3], 'polling: Fetch,');
       return { contents, loader: 'js', resolveDir: path.dirname(args.path) };
     });
+    // Socket.IO's binary attachments: neither side of our protocol ever sends a Buffer, Blob or ArrayBuffer
+    // (every payload is JSON, checked by a schema), so the parser's binary detection and (de)construction
+    // are replaced by "never binary". About 0.35 KB gzip.
+    build.onLoad({ filter: /socket\.io-parser[\\/]build[\\/]esm[\\/](is-binary|binary)\.js$/ }, async (args) => {
+      const source = await fs.promises.readFile(args.path, 'utf8');
+      const binary = path.basename(args.path) === 'binary.js';
+      const exports = binary ? ['export function deconstructPacket(', 'export function reconstructPacket('] : ['export function isBinary(', 'export function hasBinary('];
+      if (!exports.every((line) => source.includes(line))) throw new Error('socket.io-parser changed shape; update slimSocketIo in server/bundles.ts');
+      const contents = binary
+        ? 'const unused = () => { throw new Error("binary packets are not part of this protocol"); };\nexport const deconstructPacket = unused, reconstructPacket = unused;'
+        : 'export const isBinary = () => false, hasBinary = () => false;';
+      return { contents, loader: 'js' };
+    });
     // The entries re-export every transport, and the XMLHttpRequest ones run feature checks on load, which
     // would keep them in the bundle although nothing uses them: declare those modules free of side effects.
     build.onResolve({ filter: /[\\/](polling-xhr(\.node)?|webtransport)\.js$/ }, async (args) => {

@@ -4,13 +4,16 @@ interface Pair {
   client: net.Socket;
   upstream: net.Socket | null;
   muted: boolean;
+  stalled: boolean;
 }
 
 /**
  * A loopback TCP proxy between clients and the server, to break the network on purpose: `cut()` drops
  * every open connection and refuses new ones (all, or only those whose first bytes match) until
  * `restore()`; `muteAnswers()` lets requests through but loses the server's answers on connections
- * open now, like a link that dies right after a message left.
+ * open now, like a link that dies right after a message left; `stall()` makes the connections open now
+ * carry nothing either way and stay open for the client even when the server's side closes (a NAT or a
+ * proxy in front of a server that died), so only the client's own timeouts can notice.
  */
 export class TcpProxy {
   private readonly server = net.createServer((client) => this.accept(client));
@@ -49,13 +52,17 @@ export class TcpProxy {
     for (const pair of this.pairs) pair.muted = true;
   }
 
+  stall(): void {
+    for (const pair of this.pairs) pair.stalled = true;
+  }
+
   async close(): Promise<void> {
     for (const pair of [...this.pairs]) this.drop(pair);
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   private accept(client: net.Socket): void {
-    const pair: Pair = { client, upstream: null, muted: false };
+    const pair: Pair = { client, upstream: null, muted: false, stalled: false };
     this.pairs.add(pair);
     client.on('error', () => this.drop(pair));
     client.on('close', () => this.drop(pair));
@@ -63,12 +70,13 @@ export class TcpProxy {
       if (this.refuse?.(head.toString('latin1'))) return this.drop(pair);
       const upstream = net.connect(this.targetPort, '127.0.0.1');
       pair.upstream = upstream;
-      upstream.on('error', () => this.drop(pair));
-      upstream.on('close', () => this.drop(pair));
+      // A stalled connection stays open for the client after the server's side is gone.
+      upstream.on('error', () => pair.stalled || this.drop(pair));
+      upstream.on('close', () => pair.stalled || this.drop(pair));
       upstream.write(head);
-      client.on('data', (chunk: Buffer) => upstream.write(chunk));
+      client.on('data', (chunk: Buffer) => pair.stalled || upstream.write(chunk));
       upstream.on('data', (chunk: Buffer) => {
-        if (!pair.muted) client.write(chunk);
+        if (!pair.muted && !pair.stalled) client.write(chunk);
       });
     });
   }

@@ -2,6 +2,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { io, type Socket } from 'socket.io-client';
 import { OPERATOR_NAMESPACE, OperatorEvent, OperatorPush, type OperatorClientToServer, type OperatorRpc, type OperatorServerToClient } from '../../shared/protocol';
 import type { CannedReplyDto, ConversationDto, InboxSettingsDto, MessageDto, NoteDto, OperatorDto, PrivacyRequestDto, TeamMemberDto } from '../../shared/types';
+import { newClientId } from '../common/client-id';
 import { RpcError, rpc } from '../common/rpc';
 
 type OperatorSocket = Socket<OperatorServerToClient, OperatorClientToServer>;
@@ -12,6 +13,24 @@ export interface StoreListener {
 }
 
 const PAGE = 50;
+/** A reply kept this long without a connection is shown as not sent (it still goes once the connection is back). */
+export const OFFLINE_MS = 60_000;
+/** After a send the open connection did not answer (or a server error), the connection starts again after this long. */
+const RESTART_MS = 2000;
+/** How long "Connected again" shows after a reconnect. */
+const BACK_MS = 4000;
+
+/** A reply or internal note the operator sent that the server has not acknowledged yet. */
+export interface OutgoingItem {
+  conversationId: string;
+  kind: 'reply' | 'note';
+  /** Sent with every try: the server stores it once (the same rule as the visitor's messages). */
+  clientId: string;
+  text: string;
+  createdAt: number;
+  /** The server refused it (its words): shown as not sent, with Retry and Remove. */
+  refused?: string;
+}
 
 /**
  * The console's connection and live state, owned by the app element and handed down: conversations with
@@ -35,7 +54,17 @@ export class ConsoleStore implements ReactiveController {
   /** The conversation the operator is looking at (its messages count as read while the tab is visible). */
   viewing: string | null = null;
   connected = false;
+  /** Connected again after a drop, for a few seconds (the composer says so). */
+  back = false;
+  /**
+   * Replies and notes not acknowledged yet, in the order written. They are sent one at a time, by
+   * themselves whenever the console is connected, each with its client id until the server answers.
+   */
+  outbox: OutgoingItem[] = [];
   listener: StoreListener | null = null;
+  private flushing = false;
+  private everConnected = false;
+  private backTimer: ReturnType<typeof setTimeout> | undefined;
   private socket: OperatorSocket | null = null;
   private readonly hosts = new Set<ReactiveControllerHost>();
 
@@ -60,10 +89,25 @@ export class ConsoleStore implements ReactiveController {
     this.socket = socket;
     socket.on('connect', () => {
       this.connected = true;
-      void this.resync();
+      if (this.everConnected) {
+        this.back = true;
+        clearTimeout(this.backTimer);
+        this.backTimer = setTimeout(() => {
+          this.back = false;
+          this.changed();
+        }, BACK_MS);
+      }
+      this.everConnected = true;
+      // Caught up first, so what is sent lands after what arrived meanwhile; sent even if the catch-up failed.
+      void this.resync()
+        .catch(() => undefined)
+        .then(() => this.flush());
     });
+    // Offline, a kept reply turns "not sent" once it is OFFLINE_MS old: look again at every attempt (≤ 5 s apart).
+    socket.io.on('reconnect_attempt', () => this.changed());
     socket.on('disconnect', (reason) => {
       this.connected = false;
+      this.back = false;
       // The server ended this session (signed out elsewhere, disabled, password reset): back to sign-in.
       if (reason === 'io server disconnect') location.reload();
       this.changed();
@@ -103,11 +147,13 @@ export class ConsoleStore implements ReactiveController {
       this.settings = settings;
       this.changed();
     });
-    socket.on(OperatorPush.conversationsRemoved, ({ conversationIds }) => this.remove(conversationIds));
+    socket.on(OperatorPush.conversationsRemoved, ({ conversationIds }) => this.dropConversations(conversationIds));
   }
 
-  /** Drops conversations an erasure deleted: lists, history, notes, unread counts, typing. */
-  private remove(conversationIds: string[]): void {
+  /** Drops conversations an erasure deleted: lists, history, notes, unread counts, typing, unsent replies. */
+  private dropConversations(conversationIds: string[]): void {
+    const gone = new Set(conversationIds);
+    this.outbox = this.outbox.filter((item) => !gone.has(item.conversationId));
     for (const id of conversationIds) {
       for (const held of [this.conversations, this.messages, this.notes, this.unread]) held.delete(id);
       this.complete.delete(id);
@@ -123,6 +169,73 @@ export class ConsoleStore implements ReactiveController {
 
   call<K extends keyof OperatorRpc & string>(event: K, payload: OperatorRpc[K]['in']): Promise<OperatorRpc[K]['out']> {
     return rpc(this.socket, event, payload);
+  }
+
+  /** Queues a reply or a note; it goes now if connected, else by itself once the console is back. */
+  send(conversationId: string, kind: OutgoingItem['kind'], text: string): void {
+    this.outbox = [...this.outbox, { conversationId, kind, clientId: newClientId(), text, createdAt: Date.now() }];
+    this.changed();
+    void this.flush();
+  }
+
+  /** Shown as not sent: refused, or kept a long time without a connection. */
+  notSent(item: OutgoingItem): boolean {
+    return item.refused !== undefined || (!this.connected && Date.now() - item.createdAt > OFFLINE_MS);
+  }
+
+  retry(clientId: string): void {
+    const item = this.outbox.find((o) => o.clientId === clientId);
+    if (item) delete item.refused;
+    this.changed();
+    void this.flush();
+  }
+
+  /** Forgets a kept reply: acknowledged, or taken back by the operator. */
+  remove(clientId: string): void {
+    this.outbox = this.outbox.filter((o) => o.clientId !== clientId);
+    this.changed();
+  }
+
+  /** One at a time in the order written (items written meanwhile join the end), so none overtakes another. */
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      for (let next; this.socket?.connected && (next = this.outbox.find((o) => o.refused === undefined)); ) {
+        if (!(await this.deliver(next))) break;
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** False when it could not be sent for now (it stays "Sending…"); true when the server answered. */
+  private async deliver(item: OutgoingItem): Promise<boolean> {
+    const { conversationId, clientId, text } = item;
+    try {
+      if (item.kind === 'reply') {
+        const { message } = await this.call(OperatorEvent.messageSend, { conversationId, clientId, text });
+        if (this.messages.has(conversationId)) this.merge(conversationId, [message]);
+      } else {
+        const { note } = await this.call(OperatorEvent.noteAdd, { conversationId, clientId, text });
+        this.mergeNotes(conversationId, [note]);
+      }
+      this.remove(clientId);
+      return true;
+    } catch (error) {
+      if (error instanceof RpcError && error.error.code !== 'internal') {
+        item.refused = error.message;
+        this.changed();
+        return true;
+      }
+      // The connection dropped (the next connect sends it), or it is open but did not answer or the server
+      // failed: a connection that does not work is started again. The resend has the same client id.
+      if (this.socket?.connected) {
+        this.socket.disconnect();
+        setTimeout(() => this.socket?.connect(), RESTART_MS);
+      }
+      return false;
+    }
   }
 
   /** After every (re)connect: reload the lists, catch up every opened conversation from its last sequence. */
@@ -148,7 +261,7 @@ export class ConsoleStore implements ReactiveController {
     for (const id of [...this.messages.keys()]) {
       // An opened conversation that no longer exists was erased (or purged) meanwhile.
       await this.loadMessages(id).catch((error: unknown) => {
-        if (error instanceof RpcError && error.error.code === 'not_found') this.remove([id]);
+        if (error instanceof RpcError && error.error.code === 'not_found') this.dropConversations([id]);
         else throw error;
       });
     }

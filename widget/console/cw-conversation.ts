@@ -4,9 +4,8 @@ import { OperatorEvent } from '../../shared/protocol';
 import type { CannedReplyDto, ConversationDto, MessageDto, NoteDto } from '../../shared/types';
 import { linkify } from '../common/linkify';
 import { RpcError } from '../common/rpc';
-import type { ConsoleStore } from './console-store';
+import type { ConsoleStore, OutgoingItem } from './console-store';
 import { consoleStyles, formatTime } from './styles';
-import { newClientId } from '../common/client-id';
 
 type Mode = 'reply' | 'note';
 type Item = { kind: 'message'; m: MessageDto } | { kind: 'note'; n: NoteDto };
@@ -42,6 +41,9 @@ export class CwConversation extends LitElement {
       .msg.system { align-self: center; background: transparent; color: var(--cw-muted); font-style: italic; }
       .msg.note { align-self: flex-end; background: #fff4c2; color: #3d3200; border: 1px dashed #b39200; }
       .meta { font-size: 12px; opacity: .8; }
+      .msg.not-sent { outline: 2px solid var(--cw-danger); outline-offset: 1px; }
+      .meta button { padding: 0 6px; margin-left: 6px; font-size: 12px; }
+      .connection { min-height: 1.4em; margin: 0; font-size: 13px; }
       form { position: relative; display: grid; gap: 6px; }
       .modes { display: flex; gap: 4px; }
       .row { display: flex; gap: 8px; }
@@ -127,9 +129,13 @@ export class CwConversation extends LitElement {
               : html`<div class="msg note" data-note=${item.n.id}><span class="text">${item.n.text}</span>
                   <div class="meta">Internal note · ${item.n.operatorName ?? 'former operator'} · ${formatTime(item.n.createdAt)}</div></div>`,
           )}
+          ${this.outgoing(c.id).map((o) => this.renderOutgoing(o))}
           ${this.store.typing.has(c.id) ? html`<p class="muted">Visitor is typing…</p>` : nothing}
         </div>
         <form @submit=${this.submit}>
+          <p class="connection muted" role="status">${this.store.connected
+            ? this.store.back ? 'Connected again.' : ''
+            : 'Reconnecting… Replies and notes you send now are kept and go out once the connection is back.'}</p>
           ${this.suggestions.length
             ? html`<ul role="listbox" id="canned" aria-label="Canned replies">
                 ${this.suggestions.map((r, i) => html`<li role="option" id=${`canned-${r.id}`} aria-selected=${String(i === this.active)} @mousedown=${(e: Event) => (e.preventDefault(), this.insert(r))}><strong>/${r.shortcut}</strong> <span class="muted">${r.text.slice(0, 80)}</span></li>`)}
@@ -169,6 +175,21 @@ export class CwConversation extends LitElement {
           <dt>First contact</dt><dd>${formatTime(c.createdAt)}</dd>
         </dl>
       </aside>`;
+  }
+
+  /** This conversation's replies and notes not acknowledged yet (one already shown from a push is not repeated). */
+  private outgoing(conversationId: string): OutgoingItem[] {
+    const shown = new Set([...(this.store.messages.get(conversationId) ?? []), ...(this.store.notes.get(conversationId) ?? [])].map((x) => x.clientId));
+    return this.store.outbox.filter((o) => o.conversationId === conversationId && !shown.has(o.clientId));
+  }
+
+  private renderOutgoing(o: OutgoingItem) {
+    const notSent = this.store.notSent(o);
+    return html`<div class="msg ${o.kind === 'reply' ? 'operator' : 'note'} ${notSent ? 'not-sent' : ''}" data-outgoing=${o.clientId}><span class="text">${o.text}</span>
+      <div class="meta">${o.kind === 'note' ? 'Internal note · ' : ''}${notSent
+        ? html`Not sent${o.refused ? `: ${o.refused}` : ' yet: no connection for over a minute; it goes once the connection is back.'}
+            <button type="button" @click=${() => this.store.retry(o.clientId)}>Retry</button><button type="button" @click=${() => this.store.remove(o.clientId)}>Remove</button>`
+        : 'Sending…'}</div></div>`;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -299,28 +320,17 @@ export class CwConversation extends LitElement {
     }
   };
 
-  private submit = async (event: SubmitEvent) => {
+  /** The store keeps what is sent until the server acknowledges it: offline too, it is shown as sending. */
+  private submit = (event: SubmitEvent) => {
     event.preventDefault();
     const textarea = (event.target as HTMLFormElement).querySelector('textarea')!;
     const text = textarea.value.trim();
     if (!text) return;
-    this.error = null;
-    const conversationId = this.conversationId;
-    const clientId = newClientId();
-    try {
-      // The same client id on a retry stores it once (the server answers a resend with the first result).
-      if (this.mode === 'reply') {
-        await this.store.call(OperatorEvent.messageSend, { conversationId, clientId, text });
-        this.sendTyping(false);
-      } else {
-        await this.store.call(OperatorEvent.noteAdd, { conversationId, clientId, text });
-      }
-      textarea.value = '';
-      this.stickToBottom = true;
-      this.store.markRead(conversationId);
-    } catch (e) {
-      this.error = e instanceof RpcError ? e.message : 'Not sent: no answer from the server. Try again.';
-    }
+    this.store.send(this.conversationId, this.mode, text);
+    if (this.mode === 'reply' && this.store.connected) this.sendTyping(false);
+    textarea.value = '';
+    this.stickToBottom = true;
+    this.store.markRead(this.conversationId);
   };
 }
 

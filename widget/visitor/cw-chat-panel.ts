@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing, svg } from 'lit';
 import type { MessageDto } from '../../shared/types';
-import { catalogue, looksLikePrivacyRequest, type Strings } from '../common/i18n';
+import { catalogue, errorText, looksLikePrivacyRequest, type Strings } from '../common/i18n';
 import { linkify } from '../common/linkify';
 import { STORAGE, type IdentifyData, type WidgetConfig } from '../common/widget-api';
 import { chime } from './chime';
@@ -141,6 +141,8 @@ ${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'
   private renderChat() {
     const t = this.t;
     const c = this.connection;
+    // Offline, the header says "Reconnecting…" (its line keeps its height); with messages kept, a line above
+    // the composer says they will be sent.
     return html`<div class="log" part="log" role="log" aria-live="off" aria-label=${t.title}>
         <div class="msg system">${this.config.greeting ?? t.greeting}</div>
         ${c.erased ? html`<div class="msg system" role="status">${t.erased}</div>` : nothing}
@@ -158,7 +160,7 @@ ${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'
           : nothing}
       </div>
       ${c.operatorTyping !== null ? html`<div class="typing" role="status">${c.operatorTyping || t.operator} ${t.typing}</div>` : nothing}
-      ${c.loaded && !c.connected && c.pending.length ? html`<div class="status" role="status">${t.waitingForNetwork}</div>` : nothing}
+      ${!c.connected && c.pending.length ? html`<div class="status" role="status">${t.waitingForNetwork}</div>` : nothing}
       <form class="composer" part="composer" @submit=${this.submit}>
         <textarea part="input" aria-label=${t.message} placeholder=${t.message} rows="1" maxlength="4000" @keydown=${this.onComposerKey} @input=${this.onInput}></textarea>
         <button class="btn" part="send" type="submit">${t.send}</button>
@@ -188,12 +190,16 @@ ${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'
     </div>`;
   }
 
+  /** "Sending…" until acknowledged; "Not sent" (with the reason, retry and remove) when refused or long offline. */
   private renderPending(p: PendingMessage) {
     const t = this.t;
-    return html`<div class="msg visitor ${p.failed ? 'failed' : ''}" part="message message-visitor" data-pending=${p.clientId}>
+    const c = this.connection;
+    const notSent = c.notSent(p);
+    const why = p.refused && (p.refused.code === 'rate_limited' ? t.tooFast : errorText(t, p.refused.code, p.refused.message));
+    return html`<div class="msg visitor ${notSent ? 'failed' : ''}" part="message message-visitor" data-pending=${p.clientId}>
       <span class="text">${p.text}</span>
-      <div class="meta">${this.time(p.createdAt)} · ${p.failed ? t.failed : t.sending}${p.failed
-          ? html`<button class="btn retry" type="button" @click=${() => this.connection.retry(p.clientId)}>${t.retry}</button>`
+      <div class="meta">${this.time(p.createdAt)} · ${notSent ? t.failed : t.sending}${why ? ` · ${why}` : ''}${notSent
+          ? html`<button class="btn retry" type="button" @click=${() => c.retry(p.clientId)}>${t.retry}</button><button class="btn retry" type="button" @click=${() => c.remove(p.clientId)}>${t.remove}</button>`
           : nothing}</div>
     </div>`;
   }

@@ -3,6 +3,7 @@ import { Manager, type Socket } from 'socket.io-client';
 import { VISITOR_NAMESPACE, VisitorEvent, VisitorPush, type FiledRequest, type HelloResult, type PrivacyStartResult, type TrackedRequest, type VisitorClientToServer, type VisitorServerToClient } from '../../shared/protocol';
 import type { PrivacyStartInput } from '../../shared/schemas';
 import type { Lang, MessageDto, VisitorRequestDto } from '../../shared/types';
+import type { AckError } from '../../shared/errors';
 import { RpcError, rpc } from '../common/rpc';
 import { STORAGE, type IdentifyData } from '../common/widget-api';
 import { newClientId } from '../common/client-id';
@@ -11,14 +12,22 @@ export interface PendingMessage {
   clientId: string;
   text: string;
   createdAt: number;
-  /** The server refused it for good (or did not answer in time): shown with a retry button. */
-  failed: boolean;
+  /**
+   * The server refused it (too long, too many, a conflicting id): shown as not sent, with the reason, a
+   * retry and a remove button. Every reconnect tries it again. Anything else (no connection, no answer, a
+   * server error) is not a refusal: the message stays "Sending…" and goes out by itself.
+   */
+  refused?: AckError;
 }
 
 type VisitorSocket = Socket<VisitorServerToClient, VisitorClientToServer>;
 
 /** An operator who stops typing without saying so (closed their tab) stops showing after this long. */
 const TYPING_TTL_MS = 8000;
+/** A message kept this long without a connection is shown as not sent (it still goes once the connection is back). */
+export const OFFLINE_MS = 60_000;
+/** After a failed hello, or a send the server did not answer, the connection starts again after this long. */
+const RESTART_MS = 2000;
 
 export function load<T>(key: string, fallback: T): T {
   try {
@@ -46,7 +55,8 @@ export function save(key: string, value: unknown): void {
  */
 export class VisitorConnection implements ReactiveController {
   messages: MessageDto[] = [];
-  pending: PendingMessage[] = load<PendingMessage[]>(STORAGE.pending, []).map((p) => ({ ...p, failed: false }));
+  // A reload is a retry: what was refused before is tried again.
+  pending: PendingMessage[] = load<PendingMessage[]>(STORAGE.pending, []).map(({ refused: _, ...p }) => p);
   requests: TrackedRequest[] = [];
   /** Said hello at least once: the conversation is loaded. */
   loaded = false;
@@ -89,6 +99,8 @@ export class VisitorConnection implements ReactiveController {
     const socket: VisitorSocket = new Manager(this.server, { transports: ['websocket', 'polling'] }).socket(VISITOR_NAMESPACE);
     this.socket = socket;
     socket.on('connect', () => void this.sync());
+    // Offline, a kept message turns "not sent" once it is OFFLINE_MS old: look again at every attempt (≤ 5 s apart).
+    socket.io.on('reconnect_attempt', () => this.host.requestUpdate());
     socket.on('disconnect', () => {
       this.connected = false;
       this.host.requestUpdate();
@@ -118,22 +130,24 @@ export class VisitorConnection implements ReactiveController {
     this.socket = null;
   }
 
-  /** Queues a message; it is kept until the server acknowledges it. */
+  /** Queues a message; it is kept until the server acknowledges it, and sent after those before it. */
   send(text: string): void {
-    const message: PendingMessage = { clientId: newClientId(), text, createdAt: Date.now(), failed: false };
-    this.pending = [...this.pending, message];
+    this.pending = [...this.pending, { clientId: newClientId(), text, createdAt: Date.now() }];
     this.persistPending();
     this.host.requestUpdate();
-    // While older messages are being resent, this one waits its turn: it must not overtake them.
-    if (!this.flushing) void this.deliver(message);
+    void this.flushPending();
+  }
+
+  /** Shown as not sent: refused, or kept a long time without a connection. */
+  notSent(p: PendingMessage): boolean {
+    return !!p.refused || (!this.connected && Date.now() - p.createdAt > OFFLINE_MS);
   }
 
   retry(clientId: string): void {
     const message = this.pending.find((p) => p.clientId === clientId);
-    if (!message) return;
-    message.failed = false;
+    if (message) delete message.refused;
     this.host.requestUpdate();
-    void this.deliver(message);
+    void this.flushPending();
   }
 
   setTyping(typing: boolean): void {
@@ -241,13 +255,14 @@ export class VisitorConnection implements ReactiveController {
         }
         this.loaded = true;
         this.connected = true;
+        // Every reconnect is a retry, for refused messages too: the same client id is stored only once.
+        for (const p of this.pending) delete p.refused;
         for (const resolve of this.waiters.splice(0)) resolve();
         this.host.requestUpdate();
         await this.flushPending();
       } catch {
         // The server refused or did not answer: try again on the next connect.
-        this.socket?.disconnect();
-        setTimeout(() => this.socket?.connect(), 2000);
+        this.restart();
       } finally {
         this.syncing = null;
       }
@@ -263,38 +278,47 @@ export class VisitorConnection implements ReactiveController {
     }
   }
 
+  /**
+   * Sends what is kept, one at a time in the order written (messages written meanwhile join the end), so
+   * none overtakes another. Offline it does nothing: the next connect calls it.
+   */
   private async flushPending(): Promise<void> {
     if (this.flushing) return;
     this.flushing = true;
     try {
-      // Every reconnect is a retry, for failed messages too: the same client id is stored only once.
-      // One at a time in the order written, including messages written meanwhile, so order is kept.
-      const tried = new Set<string>();
-      for (let message: PendingMessage | undefined = this.pending[0]; message; message = this.pending.find((p) => !tried.has(p.clientId))) {
-        tried.add(message.clientId);
-        message.failed = false;
-        await this.deliver(message);
+      for (let next; this.connected && (next = this.pending.find((p) => !p.refused)); ) {
+        if (!(await this.deliver(next))) break;
       }
     } finally {
       this.flushing = false;
     }
   }
 
-  private async deliver(pending: PendingMessage): Promise<void> {
-    if (!this.connected) return; // sent by flushPending once the connection is back
+  /** False when the message could not be sent for now (it stays "Sending…"); true when answered. */
+  private async deliver(pending: PendingMessage): Promise<boolean> {
     try {
       const { message } = await rpc<{ message: MessageDto }>(this.socket, VisitorEvent.messageSend, { clientId: pending.clientId, text: pending.text });
-      this.acknowledge(pending.clientId);
+      this.remove(pending.clientId);
       this.append(message);
+      return true;
     } catch (error) {
-      // Refused (too long, too many, conflicting id) or no answer in time: show it as failed, with a retry.
-      // It stays stored either way; a dropped connection resends it on reconnect.
-      if (!(error instanceof RpcError) || (error.error.code !== 'internal' && error.error.code !== 'unauthorized')) {
-        if (this.socket?.connected) pending.failed = true;
+      if (error instanceof RpcError && error.error.code !== 'internal' && error.error.code !== 'unauthorized') {
+        // A refusal (too long, too many, a conflicting id): shown with its reason; the rest go on.
+        pending.refused = error.error;
+        this.persistPending();
+        this.host.requestUpdate();
+        return true;
       }
-      this.persistPending();
-      this.host.requestUpdate();
+      // The connection dropped (the next connect resends it), or it is open but did not answer or the server
+      // failed: a connection that does not work is started again. The resend has the same client id.
+      if (this.socket?.connected) this.restart();
+      return false;
     }
+  }
+
+  private restart(): void {
+    this.socket?.disconnect();
+    setTimeout(() => this.socket?.connect(), RESTART_MS);
   }
 
   private receive(message: MessageDto): void {
@@ -302,7 +326,7 @@ export class VisitorConnection implements ReactiveController {
       void this.catchUp().then(() => this.host.requestUpdate());
       return;
     }
-    this.acknowledge(message.clientId);
+    this.remove(message.clientId);
     this.append(message);
   }
 
@@ -322,7 +346,8 @@ export class VisitorConnection implements ReactiveController {
     this.host.requestUpdate();
   }
 
-  private acknowledge(clientId: string): void {
+  /** Forgets a kept message: acknowledged, or taken back by the visitor (the remove button of a message not sent). */
+  remove(clientId: string): void {
     if (!this.pending.some((p) => p.clientId === clientId)) return;
     this.pending = this.pending.filter((p) => p.clientId !== clientId);
     this.persistPending();

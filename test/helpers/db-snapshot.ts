@@ -35,6 +35,23 @@ export function tableRows(db: Db, tables: string[]): Record<string, unknown[]> {
   return Object.fromEntries(tables.map((table) => [table, db.prepare(`SELECT * FROM "${table}" ORDER BY 1`).all()]));
 }
 
+/** Every stored chat row (visitors, conversations, messages), for before/after comparisons. */
+export function chatSnapshot(db: Db) {
+  return {
+    visitors: rows(db, 'SELECT * FROM visitors ORDER BY id'),
+    conversations: rows(db, 'SELECT * FROM conversations ORDER BY id'),
+    messages: rows(db, 'SELECT * FROM messages ORDER BY id'),
+  };
+}
+
+/** Every message and each conversation's sequence counter and list state, for before/after comparisons. */
+export function sequenceSnapshot(db: Db) {
+  return {
+    conversations: db.prepare('SELECT id, public_id, last_seq, assigned_operator_id, status, last_message_preview FROM conversations ORDER BY id').all(),
+    messages: db.prepare('SELECT * FROM messages ORDER BY id').all(),
+  };
+}
+
 /** A stored chat message as the delivery tests compare it. */
 export interface StoredMessage {
   conversationId: string;

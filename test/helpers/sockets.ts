@@ -1,7 +1,7 @@
-import crypto from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import type { Ack } from '../../shared/errors';
 import { VisitorEvent } from '../../shared/protocol';
+import { newClientId } from './durable-clients';
 import { call, connected, operatorClient, signIn, type OperatorClient, type VisitorClient } from './test-app';
 
 /** The sockets one suite opened, so that a single `afterEach(sockets.closeAll)` closes them. */
@@ -37,14 +37,9 @@ export function errorCode(ack: Ack<unknown>): string | null {
   return ack.ok ? null : ack.error.code;
 }
 
-/** A fresh message client id of the shape the widget uses. */
-export function clientId(): string {
-  return `c${crypto.randomBytes(9).toString('base64url')}`;
-}
-
 /** Sends a visitor message (expecting success); returns its conversation's id. */
 export async function say(socket: VisitorClient, text: string): Promise<string> {
-  return unwrap(await call(socket, VisitorEvent.messageSend, { clientId: clientId(), text })).message.conversationId;
+  return unwrap(await call(socket, VisitorEvent.messageSend, { clientId: newClientId(), text })).message.conversationId;
 }
 
 /** A connected operator socket, tracked for closing; signs in as the first admin unless given a cookie. */

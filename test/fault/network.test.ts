@@ -1,23 +1,15 @@
 import type { Socket } from 'socket.io-client';
 import { afterEach, describe, expect, test } from 'vitest';
 import { OperatorEvent } from '../../shared/protocol';
-import type { Db } from '../../server/db/open';
+import { cleanupStack } from '../helpers/cleanup';
+import { storedMessages, type StoredMessage } from '../helpers/db-snapshot';
 import { CatchingUpOperator, RetryingVisitor, newClientId, waitFor } from '../helpers/durable-clients';
 import { TcpProxy } from '../helpers/tcp-proxy';
 import { connected, ok, operatorClient, signIn, startTestApp, type TestApp } from '../helpers/test-app';
 
-interface StoredRow {
-  conversationId: string;
-  seq: number;
-  clientId: string;
-  text: string;
-}
+const cleanup = cleanupStack();
 
-const cleanup: Array<() => unknown> = [];
-
-afterEach(async () => {
-  for (const fn of cleanup.splice(0).reverse()) await fn();
-});
+afterEach(cleanup.runAll);
 
 async function app(): Promise<TestApp> {
   // Clients here write faster than people; the spam limits are not what these tests are about.
@@ -26,23 +18,14 @@ async function app(): Promise<TestApp> {
   return t;
 }
 
-function stored(db: Db): StoredRow[] {
-  return db
-    .prepare(
-      `SELECT c.public_id AS conversationId, m.seq, m.client_id AS clientId, m.body AS text
-         FROM messages m JOIN conversations c ON c.id = m.conversation_id ORDER BY c.id, m.seq`,
-    )
-    .all() as StoredRow[];
-}
-
-function byConversation(rows: StoredRow[]): Map<string, StoredRow[]> {
-  const map = new Map<string, StoredRow[]>();
+function byConversation(rows: StoredMessage[]): Map<string, StoredMessage[]> {
+  const map = new Map<string, StoredMessage[]>();
   for (const row of rows) map.set(row.conversationId, [...(map.get(row.conversationId) ?? []), row]);
   return map;
 }
 
 /** The operator's copy of every stored conversation, as (seq, clientId, text). */
-function operatorView(operator: CatchingUpOperator, conversations: Map<string, StoredRow[]>) {
+function operatorView(operator: CatchingUpOperator, conversations: Map<string, StoredMessage[]>) {
   return new Map([...conversations.keys()].map((id) => [id, (operator.messages.get(id) ?? []).map((m) => ({ conversationId: id, seq: m.seq, clientId: m.clientId, text: m.text }))]));
 }
 
@@ -85,7 +68,7 @@ describe('a network that drops every connection', () => {
     await waitFor(() => visitors.every((v) => v.unacknowledged === 0), 'every message acknowledged');
     expect(disconnects).toBeGreaterThanOrEqual(2 * 11);
 
-    const rows = stored(t.db);
+    const rows = storedMessages(t.db);
     expect(visitors.flatMap((v) => v.problems)).toEqual([]);
     expect(rows).toHaveLength(sent());
     expect(new Set(rows.map((r) => r.clientId)).size).toBe(rows.length);
@@ -131,7 +114,7 @@ describe('an operator who was offline', () => {
 
     operator.socket.connect();
     await waitFor(() => operator.resyncs > resyncs, 'the operator to resync');
-    const conversations = byConversation(stored(t.db));
+    const conversations = byConversation(storedMessages(t.db));
     expect(conversations.size).toBe(3);
     expect(operatorView(operator, conversations)).toEqual(conversations);
     const texts = (id: string) => operator.messages.get(id)!.map((m) => m.text);

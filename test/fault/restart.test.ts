@@ -1,48 +1,14 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
+import { cleanupStack } from '../helpers/cleanup';
+import { storedMessagesIn, type StoredMessage } from '../helpers/db-snapshot';
 import { RetryingVisitor, waitFor } from '../helpers/durable-clients';
-import { startServerProcess, type ServerProcess } from '../helpers/server-process';
+import { startServerProcess } from '../helpers/server-process';
 
-interface StoredRow {
-  conversationId: string;
-  seq: number;
-  clientId: string;
-  text: string;
-}
+const cleanup = cleanupStack('cw-fault-');
+const { tempDir, track } = cleanup;
 
-const cleanup: Array<() => void> = [];
-
-afterEach(() => {
-  for (const fn of cleanup.splice(0).reverse()) fn();
-});
-
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-fault-'));
-  cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function track(server: ServerProcess): ServerProcess {
-  cleanup.push(() => server.child.exitCode === null && server.child.signalCode === null && server.child.kill('SIGKILL'));
-  return server;
-}
-
-function storedMessages(databasePath: string): StoredRow[] {
-  const db = new Database(databasePath, { readonly: true });
-  try {
-    return db
-      .prepare(
-        `SELECT c.public_id AS conversationId, m.seq, m.client_id AS clientId, m.body AS text
-           FROM messages m JOIN conversations c ON c.id = m.conversation_id ORDER BY c.id, m.seq`,
-      )
-      .all() as StoredRow[];
-  } finally {
-    db.close();
-  }
-}
+afterEach(cleanup.runAll);
 
 /**
  * `visitors` clients write `perVisitor` messages each, one every few milliseconds, to a server child
@@ -79,10 +45,10 @@ async function streamThroughRestart(signal: 'SIGKILL' | 'SIGTERM', visitors: num
   await waitFor(() => clients.every((c) => c.unacknowledged === 0), 'every message acknowledged', 60_000);
   server.child.kill('SIGTERM');
   const finalExit = await server.exited;
-  return { clients, exit, finalExit, ackedBeforeStop, disconnectReasons, stored: storedMessages(databasePath), output: server.output() };
+  return { clients, exit, finalExit, ackedBeforeStop, disconnectReasons, stored: storedMessagesIn(databasePath), output: server.output() };
 }
 
-function expectExactlyOnceInOrder(clients: RetryingVisitor[], stored: StoredRow[], total: number): void {
+function expectExactlyOnceInOrder(clients: RetryingVisitor[], stored: StoredMessage[], total: number): void {
   expect(clients.flatMap((c) => c.problems)).toEqual([]);
   // Every message written was stored, once.
   expect(stored).toHaveLength(total);

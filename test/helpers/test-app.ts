@@ -79,8 +79,9 @@ export async function startTestApp(
   };
 }
 
-export function visitorClient(url: string): VisitorClient {
-  return connect(`${url}${VISITOR_NAMESPACE}`, { transports: ['websocket'], forceNew: true, reconnection: false });
+/** A visitor socket (not yet connected), sending `extraHeaders` with its handshake. */
+export function visitorClient(url: string, extraHeaders: Record<string, string> = {}): VisitorClient {
+  return connect(`${url}${VISITOR_NAMESPACE}`, { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders });
 }
 
 /** Signs in over HTTP and returns the session cookie. */
@@ -90,6 +91,7 @@ export async function signIn(url: string, email = ADMIN.email, password = ADMIN.
   return res.headers.get('set-cookie')!.split(';')[0];
 }
 
+/** An operator socket (not yet connected), with the session `cookie` if any. */
 export function operatorClient(url: string, cookie: string | null): OperatorClient {
   return connect(`${url}${OPERATOR_NAMESPACE}`, {
     transports: ['websocket'],
@@ -99,6 +101,7 @@ export function operatorClient(url: string, cookie: string | null): OperatorClie
   });
 }
 
+/** Resolves once `socket` is connected; rejects on a refused handshake. */
 export function connected(socket: Socket): Promise<void> {
   return new Promise((resolve, reject) => {
     if (socket.connected) return resolve();

@@ -14,10 +14,12 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Ack, ErrorCode } from '../../shared/errors';
 import { OPERATOR_NAMESPACE, OperatorEvent, VISITOR_NAMESPACE, VisitorEvent } from '../../shared/protocol';
-import type { Db } from '../../server/db/open';
 import { identitySignature } from '../../server/services/visitor-service';
 import { appRoutes } from '../helpers/app-routes';
+import { databaseDigest } from '../helpers/db-snapshot';
+import { newClientId } from '../helpers/durable-clients';
 import { codeIn } from '../helpers/smtp';
+import { socketTracker } from '../helpers/sockets';
 import { ADMIN, ok, signIn, startTestApp, type TestApp } from '../helpers/test-app';
 
 const ACTORS = ['nobody', 'visitorA', 'visitorB', 'operator', 'disabled', 'admin'] as const;
@@ -121,16 +123,6 @@ const ROUTE_MATRIX: Record<string, Row<number>> = {
 
 // ---------------------------------------------------------------------------------------------------
 
-/** Every row of every table, to prove a refusal changed nothing. */
-function snapshot(db: Db): string {
-  const hash = crypto.createHash('sha256');
-  for (const table of db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all() as string[]) {
-    hash.update(`#${table}`);
-    for (const r of db.prepare(`SELECT * FROM "${table}"`).raw().all()) hash.update(JSON.stringify(r, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v)));
-  }
-  return hash.digest('hex');
-}
-
 function emit(socket: Socket, event: string, payload: unknown): Promise<Ack<unknown>> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no answer to ${event}`)), 10_000);
@@ -153,11 +145,10 @@ function open(url: string, namespace: string, cookie: string | null): Promise<So
 }
 
 const unique = () => crypto.randomBytes(6).toString('hex');
-const clientId = () => `m${crypto.randomBytes(9).toString('base64url')}`;
 
 describe('authorization matrix', () => {
   let t: TestApp;
-  const sockets: Socket[] = [];
+  const sockets = socketTracker();
   const cookies = {} as Record<'operator' | 'disabled' | 'admin', string>;
   const passwords = { operator: 'operator password 1', admin: ADMIN.password };
   let adminSocket: Socket;
@@ -169,14 +160,14 @@ describe('authorization matrix', () => {
   /** Every answer given on the visitor side to someone other than A. */
   const answersToOthers: unknown[] = [];
 
-  const track = (socket: Socket) => (sockets.push(socket), socket);
+  const { track } = sockets;
   const mailCode = async (email: string, skip: number) => codeIn(await t.smtp.waitFor(email, (m) => t.smtp.mailsTo(email).indexOf(m) >= skip && /code/i.test(m.subject)));
 
   /** A new visitor with one message; returns its conversation id. */
   async function freshConversation(): Promise<string> {
     const socket = track((await open(t.url, VISITOR_NAMESPACE, null))!);
     await emit(socket, VisitorEvent.hello, {});
-    const ack = await emit(socket, VisitorEvent.messageSend, { clientId: clientId(), text: `hello ${unique()}` });
+    const ack = await emit(socket, VisitorEvent.messageSend, { clientId: newClientId(), text: `hello ${unique()}` });
     if (!ack.ok) throw new Error('fresh conversation failed');
     return (ack.data as { message: { conversationId: string } }).message.conversationId;
   }
@@ -239,7 +230,7 @@ describe('authorization matrix', () => {
   });
 
   afterAll(async () => {
-    for (const socket of sockets) socket.close();
+    sockets.closeAll();
     await t?.close();
   });
 
@@ -263,7 +254,7 @@ describe('authorization matrix', () => {
       signature: actor === 'visitorA' ? identitySignature(t.app.secrets.identitySecret, a.email) : crypto.randomBytes(32).toString('hex'),
     }),
     [VisitorEvent.contactLeave]: (actor) => ({ email: actor === 'visitorA' ? a.email : `contact.${unique()}@example.test` }),
-    [VisitorEvent.messageSend]: (actor) => ({ clientId: actor === 'visitorB' ? 'alice-first-message' : clientId(), text: `from ${actor}` }),
+    [VisitorEvent.messageSend]: (actor) => ({ clientId: actor === 'visitorB' ? 'alice-first-message' : newClientId(), text: `from ${actor}` }),
     [VisitorEvent.messageHistory]: () => ({}),
     [VisitorEvent.typingSet]: () => ({ typing: true }),
     [VisitorEvent.privacyStart]: (actor) => ({ type: 'objection', email: `${actor}.${unique()}@example.test` }),
@@ -289,11 +280,11 @@ describe('authorization matrix', () => {
       for (const actor of ACTORS) {
         const socket = await visitorSocket(actor);
         const payload = await visitorPayload[event](actor, socket);
-        const before = snapshot(t.db);
+        const before = databaseDigest(t.db);
         const ack = await emit(socket, event, payload);
         got[actor] = ack.ok ? 'ok' : ack.error.code;
         if (!ack.ok && (ack.error.code === 'unauthorized' || ack.error.code === 'forbidden' || ack.error.code === 'invalid_code')) {
-          expect(snapshot(t.db), `${actor} ${event} was refused but changed something`).toBe(before);
+          expect(databaseDigest(t.db), `${actor} ${event} was refused but changed something`).toBe(before);
         }
         if (actor !== 'visitorA') answersToOthers.push(ack);
         socket.close();
@@ -319,7 +310,7 @@ describe('authorization matrix', () => {
     [OperatorEvent.conversationClaim]: async () => ({ conversationId: await freshConversation() }),
     [OperatorEvent.conversationResolve]: async () => ({ conversationId: await freshConversation() }),
     [OperatorEvent.conversationReopen]: async () => ({ conversationId: await freshConversation() }),
-    [OperatorEvent.messageSend]: () => ({ conversationId: a.conversationId, clientId: clientId(), text: 'An answer from the team' }),
+    [OperatorEvent.messageSend]: () => ({ conversationId: a.conversationId, clientId: newClientId(), text: 'An answer from the team' }),
     [OperatorEvent.typingSet]: () => ({ conversationId: a.conversationId, typing: true }),
     [OperatorEvent.privacyList]: () => ({}),
     [OperatorEvent.privacyGet]: () => ({ id: a.requestId }),
@@ -347,7 +338,7 @@ describe('authorization matrix', () => {
     [OperatorEvent.conversationUnread]: () => ({}),
     [OperatorEvent.conversationSearch]: () => ({ query: 'Alice' }),
     [OperatorEvent.noteList]: () => ({ conversationId: a.conversationId }),
-    [OperatorEvent.noteAdd]: () => ({ conversationId: a.conversationId, clientId: clientId(), text: 'Internal: check the order' }),
+    [OperatorEvent.noteAdd]: () => ({ conversationId: a.conversationId, clientId: newClientId(), text: 'Internal: check the order' }),
     [OperatorEvent.cannedList]: () => ({}),
     [OperatorEvent.cannedSave]: () => ({ shortcut: `s${unique()}`, text: 'Thanks for waiting!' }),
     [OperatorEvent.cannedDelete]: async () => ({ id: (await adminCall<{ reply: { id: number } }>(OperatorEvent.cannedSave, { shortcut: `d${unique()}`, text: 'Spare reply' })).reply.id }),
@@ -372,7 +363,7 @@ describe('authorization matrix', () => {
       const got: Partial<Row<Outcome>> = {};
       for (const actor of ACTORS) {
         const payload = await operatorPayload[event](actor);
-        const before = snapshot(t.db);
+        const before = databaseDigest(t.db);
         // Visitors hold no session: the best they can offer is their visitor token as one.
         const cookie = actor === 'operator' || actor === 'disabled' || actor === 'admin' ? cookies[actor] : actor === 'visitorA' ? `cw_session=${a.token}` : actor === 'visitorB' ? `cw_session=${b.token}` : null;
         const socket = await open(t.url, OPERATOR_NAMESPACE, cookie);
@@ -384,7 +375,7 @@ describe('authorization matrix', () => {
           socket.close();
           if (ack.ok && event === OperatorEvent.passwordChange) passwords[actor as 'operator' | 'admin'] = (payload as { newPassword: string }).newPassword;
         }
-        if (got[actor] !== 'ok') expect(snapshot(t.db), `${actor} ${event} was refused but changed something`).toBe(before);
+        if (got[actor] !== 'ok') expect(databaseDigest(t.db), `${actor} ${event} was refused but changed something`).toBe(before);
       }
       expect(got).toEqual(expected);
     });
@@ -441,11 +432,11 @@ describe('authorization matrix', () => {
       const headers = new Headers(init.headers);
       headers.set('cookie', route === 'POST /api/auth/logout' ? headers.get('cookie') ?? cookies.admin : cookies.admin);
       headers.set('origin', 'https://evil.example.test');
-      const before = snapshot(t.db);
+      const before = databaseDigest(t.db);
       const res = await fetch(`${t.url}${path}`, { ...init, headers, redirect: 'manual' });
       await res.arrayBuffer();
       if (res.status < 400) failures.push(`${route} answered ${res.status} to another site`);
-      if (snapshot(t.db) !== before) failures.push(`${route} changed stored data for another site`);
+      if (databaseDigest(t.db) !== before) failures.push(`${route} changed stored data for another site`);
     }
     expect(failures).toEqual([]);
   });
@@ -465,12 +456,12 @@ describe('authorization matrix', () => {
         const sessionCookie = actor === 'operator' || actor === 'disabled' || actor === 'admin' ? cookies[actor] : undefined;
         const headers = new Headers(init.headers);
         if (sessionCookie && !headers.has('cookie')) headers.set('cookie', sessionCookie);
-        const before = snapshot(t.db);
+        const before = databaseDigest(t.db);
         const res = await fetch(`${t.url}${path}`, { ...init, headers, redirect: 'manual' });
         await res.arrayBuffer();
         got[actor] = res.status;
         const allowedWrite = res.status < 300 && WRITES_WHEN_ALLOWED.has(route);
-        if (!allowedWrite && snapshot(t.db) !== before) failures.push(`${route} by ${actor} (${res.status}) changed stored data`);
+        if (!allowedWrite && databaseDigest(t.db) !== before) failures.push(`${route} by ${actor} (${res.status}) changed stored data`);
       }
       if (JSON.stringify(got) !== JSON.stringify(expected)) failures.push(`${route}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`);
     }

@@ -1,31 +1,19 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
+import { cleanupStack } from '../helpers/cleanup';
 import { CatchingUpOperator, RetryingVisitor, waitFor } from '../helpers/durable-clients';
-import { startServerProcess, type ServerProcess } from '../helpers/server-process';
+import { startServerProcess } from '../helpers/server-process';
 import { ADMIN, signIn } from '../helpers/test-app';
 
 const run = promisify(execFile);
-const cleanup: Array<() => void> = [];
+const cleanup = cleanupStack('cw-backup-');
+const { tempDir, track } = cleanup;
 
-afterEach(() => {
-  for (const fn of cleanup.splice(0).reverse()) fn();
-});
-
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-backup-'));
-  cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function track(server: ServerProcess): ServerProcess {
-  cleanup.push(() => server.child.exitCode === null && server.child.signalCode === null && server.child.kill('SIGKILL'));
-  return server;
-}
+afterEach(cleanup.runAll);
 
 function npmBackup(databasePath: string, file: string) {
   return run('npm', ['run', '--silent', 'backup', '--', file], { env: { ...process.env, DATABASE_PATH: databasePath }, timeout: 60_000 });

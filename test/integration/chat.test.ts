@@ -5,8 +5,10 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { Ack } from '../../shared/errors';
 import { OperatorEvent, OperatorPush, VisitorEvent, VisitorPush, type HelloResult, type OperatorMessagePush } from '../../shared/protocol';
 import { MAX_MESSAGE_LENGTH } from '../../shared/schemas';
-import type { ConversationDto, MessageDto } from '../../shared/types';
-import type { Db } from '../../server/db/open';
+import type { MessageDto } from '../../shared/types';
+import { allStoredValues, chatSnapshot, rows } from '../helpers/db-snapshot';
+import { newClientId } from '../helpers/durable-clients';
+import { signedInOperator, socketTracker, unwrap } from '../helpers/sockets';
 import {
   ADMIN,
   call,
@@ -23,32 +25,18 @@ import {
 } from '../helpers/test-app';
 
 let t: TestApp;
-const sockets: Socket[] = [];
+const sockets = socketTracker();
 
 beforeEach(async () => {
   t = await startTestApp();
 });
 
 afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.close();
+  sockets.closeAll();
   await t.close();
 });
 
 // ---- helpers local to these tests ----
-
-function track<S extends Socket>(socket: S): S {
-  sockets.push(socket);
-  return socket;
-}
-
-function unwrap<T>(ack: Ack<T>): T {
-  if (!ack.ok) throw new Error(`expected ok, got ${ack.error.code}: ${ack.error.message}`);
-  return ack.data;
-}
-
-function newClientId(): string {
-  return `c${crypto.randomBytes(9).toString('base64url')}`;
-}
 
 /** Emits with any arguments (wrong shapes included) and resolves with the ack passed last. */
 function rawCall(socket: Socket, event: string, ...args: unknown[]): Promise<Ack<unknown>> {
@@ -61,7 +49,7 @@ function rawEmit(socket: Socket, event: string, ...args: unknown[]): void {
 }
 
 async function newVisitor(token?: string): Promise<{ socket: VisitorClient; hello: HelloResult }> {
-  const socket = track(visitorClient(t.url));
+  const socket = sockets.track(visitorClient(t.url));
   const hello = await ok(socket, VisitorEvent.hello, token ? { token } : {});
   return { socket, hello };
 }
@@ -70,29 +58,8 @@ async function send(socket: VisitorClient, text: string, clientId = newClientId(
   return unwrap(await call(socket, VisitorEvent.messageSend, { clientId, text })).message;
 }
 
-async function newOperator(cookie?: string): Promise<OperatorClient> {
-  const socket = track(operatorClient(t.url, cookie ?? (await signIn(t.url))));
-  await connected(socket);
-  return socket;
-}
-
-function rows(db: Db, sql: string, ...params: unknown[]): Record<string, unknown>[] {
-  return db.prepare(sql).all(...params) as Record<string, unknown>[];
-}
-
-/** Every stored chat row, for before/after comparisons. */
-function chatSnapshot(db: Db) {
-  return {
-    visitors: rows(db, 'SELECT * FROM visitors ORDER BY id'),
-    conversations: rows(db, 'SELECT * FROM conversations ORDER BY id'),
-    messages: rows(db, 'SELECT * FROM messages ORDER BY id'),
-  };
-}
-
-/** Every value in every table of the database. */
-function allStoredValues(db: Db): unknown[] {
-  const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).pluck().all() as string[];
-  return tables.flatMap((table) => rows(db, `SELECT * FROM "${table}"`).flatMap((row) => Object.values(row)));
+function newOperator(cookie?: string): Promise<OperatorClient> {
+  return signedInOperator(t.url, sockets, cookie);
 }
 
 function containsText(value: unknown, text: string): boolean {
@@ -248,13 +215,13 @@ describe('messages between visitor and operator', () => {
 
 describe('operator sessions', () => {
   test('an operator connection without a session cookie is refused', async () => {
-    const socket = track(operatorClient(t.url, null));
+    const socket = sockets.track(operatorClient(t.url, null));
     await expect(connected(socket)).rejects.toThrow('unauthorized');
     expect(socket.connected).toBe(false);
   });
 
   test('an operator connection with a bogus session cookie is refused', async () => {
-    const socket = track(operatorClient(t.url, `cw_session=${crypto.randomBytes(32).toString('base64url')}`));
+    const socket = sockets.track(operatorClient(t.url, `cw_session=${crypto.randomBytes(32).toString('base64url')}`));
     await expect(connected(socket)).rejects.toThrow('unauthorized');
   });
 
@@ -274,7 +241,7 @@ describe('operator sessions', () => {
     // The answer travels on the same connection before the close, so it is in by now.
     expect(answer).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
 
-    const retry = track(operatorClient(t.url, cookie));
+    const retry = sockets.track(operatorClient(t.url, cookie));
     await expect(connected(retry)).rejects.toThrow('unauthorized');
     const me = await fetch(`${t.url}/api/auth/me`, { headers: { cookie } });
     expect(me.status).toBe(401);
@@ -442,7 +409,7 @@ describe('malformed input', () => {
   });
 
   test('events before hello are refused with unauthorized', async () => {
-    const socket = track(visitorClient(t.url));
+    const socket = sockets.track(visitorClient(t.url));
     await connected(socket);
     const attempts: Array<[string, unknown]> = [
       [VisitorEvent.messageSend, { clientId: newClientId(), text: 'who am I?' }],

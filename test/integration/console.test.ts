@@ -1,13 +1,12 @@
 import { execFile } from 'node:child_process';
-import crypto from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Socket } from 'socket.io-client';
 import { afterEach, describe, expect, test } from 'vitest';
-import { io as connect } from 'socket.io-client';
-import { OperatorEvent, OperatorPush, VISITOR_NAMESPACE, VisitorEvent, VisitorPush } from '../../shared/protocol';
+import { OperatorEvent, OperatorPush, VisitorEvent, VisitorPush } from '../../shared/protocol';
 import type { ConversationDto, NoteDto, TeamMemberDto } from '../../shared/types';
-import { waitFor } from '../helpers/durable-clients';
+import { newClientId, waitFor } from '../helpers/durable-clients';
+import { say, socketTracker } from '../helpers/sockets';
 import {
   ADMIN,
   TestClock,
@@ -25,26 +24,19 @@ import {
 } from '../helpers/test-app';
 
 let t: TestApp;
-const sockets: Socket[] = [];
+const sockets = socketTracker();
 
 afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.close();
+  sockets.closeAll();
   await t?.close();
 });
 
 const OP = { email: 'olga@example.test', name: 'Olga', password: 'operator password 1' };
 const OP2 = { email: 'petr@example.test', name: 'Petr', password: 'operator password 2' };
 
-function track<S extends Socket>(socket: S): S {
-  sockets.push(socket);
-  return socket;
-}
-
-const clientId = () => `c${crypto.randomBytes(9).toString('base64url')}`;
-
 async function operator(email = ADMIN.email, password = ADMIN.password): Promise<{ socket: OperatorClient; cookie: string }> {
   const cookie = await signIn(t.url, email, password);
-  const socket = track(operatorClient(t.url, cookie));
+  const socket = sockets.track(operatorClient(t.url, cookie));
   await connected(socket);
   return { socket, cookie };
 }
@@ -54,19 +46,9 @@ async function addOperator(account: { email: string; name: string; password: str
 }
 
 async function visitor(page?: Record<string, string>, headers: Record<string, string> = {}): Promise<VisitorClient> {
-  const socket = track(
-    Object.keys(headers).length
-      ? (connect(`${t.url}${VISITOR_NAMESPACE}`, { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: headers }) as VisitorClient)
-      : visitorClient(t.url),
-  );
+  const socket = sockets.track(visitorClient(t.url, headers));
   await ok(socket, VisitorEvent.hello, page ? { page: page as { url: string; title: string } } : {});
   return socket;
-}
-
-async function say(socket: VisitorClient, text: string): Promise<string> {
-  const ack = await call(socket, VisitorEvent.messageSend, { clientId: clientId(), text });
-  if (!ack.ok) throw new Error(`not sent: ${ack.error.code}`);
-  return ack.data.message.conversationId;
 }
 
 function login(email: string, password: string) {
@@ -260,12 +242,12 @@ describe('inbox', () => {
     const conversationId = await say(v, 'I want a refund');
     const secret = 'Internal: customer is on the legacy plan, check billing';
     const pushed = next<NoteDto>(other, OperatorPush.noteNew);
-    const { note } = await ok(admin, OperatorEvent.noteAdd, { conversationId, clientId: clientId(), text: secret });
+    const { note } = await ok(admin, OperatorEvent.noteAdd, { conversationId, clientId: newClientId(), text: secret });
     expect(note).toMatchObject({ conversationId, afterSeq: 1, operatorName: 'Admin', text: secret });
     expect(await pushed).toEqual(note);
     // A later operator reply does reach the visitor: had the note gone out, it would have come first.
     const reply = next(v, VisitorPush.messageNew, (m: { text: string }) => m.text === 'Looking into it');
-    await ok(admin, OperatorEvent.messageSend, { conversationId, clientId: clientId(), text: 'Looking into it' });
+    await ok(admin, OperatorEvent.messageSend, { conversationId, clientId: newClientId(), text: 'Looking into it' });
     await reply;
     const history = await ok(v, VisitorEvent.messageHistory, { afterSeq: 0 });
     expect(history.messages.map((m) => m.text)).toEqual(['I want a refund', 'Looking into it']);

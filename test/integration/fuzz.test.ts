@@ -1,11 +1,10 @@
-import crypto from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { operatorEventSchemas, visitorEventSchemas } from '../../shared/event-schemas';
 import type { Ack } from '../../shared/errors';
 import { OperatorEvent, VisitorEvent } from '../../shared/protocol';
-import type { Db } from '../../server/db/open';
 import { appRoutes } from '../helpers/app-routes';
+import { databaseDigest } from '../helpers/db-snapshot';
 import { fieldsOf, junk, poisoned, prng, randomString } from '../helpers/fuzz-payloads';
 import { call, connected, ok, operatorClient, signIn, startTestApp, TestClock, visitorClient, type TestApp } from '../helpers/test-app';
 
@@ -14,19 +13,6 @@ const TOTAL = 10_000;
 const HTTP_SHARE = 0.15;
 const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
 const IN_FLIGHT = 64;
-
-/** Every row of every table, to compare before and after. */
-function snapshot(db: Db): string {
-  const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all() as string[];
-  const hash = crypto.createHash('sha256');
-  for (const table of tables) {
-    hash.update(`\n#${table}\n`);
-    for (const row of db.prepare(`SELECT * FROM "${table}"`).raw().all() as unknown[][]) {
-      hash.update(JSON.stringify(row, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : typeof v === 'bigint' ? String(v) : v)));
-    }
-  }
-  return hash.digest('hex');
-}
 
 /** Emits with any arguments and resolves with the ack, or rejects when none comes. */
 function rawCall(socket: Socket, event: string, args: unknown[]): Promise<Ack<unknown>> {
@@ -84,7 +70,7 @@ describe('fuzzing every event and a set of routes', () => {
 
   test(`${TOTAL} malformed payloads: every one is answered with an error, nothing stored changes, the server stays up`, async () => {
     const r = prng(SEED);
-    const before = snapshot(t.db);
+    const before = databaseDigest(t.db);
     const greeted = visitorClient(t.url);
     const anonymous = visitorClient(t.url);
     const admin = operatorClient(t.url, cookie);
@@ -93,7 +79,7 @@ describe('fuzzing every event and a set of routes', () => {
     await Promise.all([connected(anonymous), connected(admin)]);
     const dropped: string[] = [];
     for (const [name, socket] of Object.entries({ greeted, anonymous, admin }) as Array<[string, Socket]>) socket.on('disconnect', (reason: string) => dropped.push(`${name}: ${reason}`));
-    const afterHello = snapshot(t.db);
+    const afterHello = databaseDigest(t.db);
 
     type Shot = { kind: 'socket'; socket: Socket; event: string; args: unknown[] } | { kind: 'http'; route: string; method: string; path: string; headers: Record<string, string>; body?: string };
     const targets: Array<{ socket: Socket; event: string; fields: string[] }> = [
@@ -162,7 +148,7 @@ describe('fuzzing every event and a set of routes', () => {
 
     expect(failures.slice(0, 20)).toEqual([]);
     expect(answered).toBe(TOTAL);
-    expect(snapshot(t.db)).toBe(afterHello);
+    expect(databaseDigest(t.db)).toBe(afterHello);
     // The snapshot does notice changes: hello touched the visitor's last-seen time.
     expect(afterHello).not.toBe(before);
 
@@ -177,12 +163,12 @@ describe('fuzzing every event and a set of routes', () => {
     const socket = visitorClient(t.url);
     sockets.push(socket);
     await ok(socket, VisitorEvent.hello, {});
-    const before = snapshot(t.db);
+    const before = databaseDigest(t.db);
     const r = prng(SEED + 1);
     for (let i = 0; i < 200; i++) (socket as unknown as { emit: (...a: unknown[]) => void }).emit(r.pick(Object.values(VisitorEvent)), poisoned(r, ['text', 'clientId']));
     // Answered in order after all of the above: the server read them all and is still answering.
     expect((await call(socket, VisitorEvent.messageHistory, {})).ok).toBe(true);
-    expect(snapshot(t.db)).toBe(before);
+    expect(databaseDigest(t.db)).toBe(before);
   });
 
   test('a frame over 64 KB closes only that connection; nothing is stored and everyone else carries on', async () => {
@@ -191,11 +177,11 @@ describe('fuzzing every event and a set of routes', () => {
     sockets.push(big, bystander);
     await ok(big, VisitorEvent.hello, {});
     await ok(bystander, VisitorEvent.hello, {});
-    const before = snapshot(t.db);
+    const before = databaseDigest(t.db);
     const dropped = new Promise<string>((resolve) => big.once('disconnect', (reason) => resolve(reason)));
     (big as unknown as { emit: (...a: unknown[]) => void }).emit(VisitorEvent.messageSend, { clientId: 'too-big-frame', text: 'x'.repeat(70_000) }, () => {});
     expect(await dropped).toMatch(/transport/);
-    expect(snapshot(t.db)).toBe(before);
+    expect(databaseDigest(t.db)).toBe(before);
     expect((await call(bystander, VisitorEvent.messageHistory, {})).ok).toBe(true);
   });
 

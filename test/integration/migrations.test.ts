@@ -8,6 +8,7 @@ import { MIGRATIONS, applyMigration, migrate } from '../../server/db/migrate';
 import { openDatabase, type Db } from '../../server/db/open';
 import { ConversationRepository } from '../../server/db/repositories/conversation-repository';
 import { MessageRepository } from '../../server/db/repositories/message-repository';
+import { tableRows } from '../helpers/db-snapshot';
 
 const LATEST = MIGRATIONS.length;
 const T0 = Date.UTC(2026, 0, 15, 9, 0, 0);
@@ -62,10 +63,6 @@ function seed(db: Db, version: number): string[] {
   return tables;
 }
 
-function snapshot(db: Db, tables: string[]): Record<string, unknown[]> {
-  return Object.fromEntries(tables.map((table) => [table, db.prepare(`SELECT * FROM "${table}" ORDER BY 1`).all()]));
-}
-
 /** Each row as it was, looking only at the columns it had (later migrations may add columns). */
 function projected(after: Record<string, unknown[]>, before: Record<string, unknown[]>): Record<string, unknown[]> {
   return Object.fromEntries(
@@ -98,11 +95,11 @@ describe('migrations', () => {
   test.each(Array.from({ length: LATEST - 1 }, (_, i) => i + 1))('a database at version %i is migrated to the latest with every row intact', (version) => {
     const db = databaseAt(version);
     const tables = seed(db, version);
-    const before = snapshot(db, tables);
+    const before = tableRows(db, tables);
 
     expect(migrate(db)).toBe(LATEST);
     expectHealthy(db);
-    expect(projected(snapshot(db, tables), before)).toEqual(before);
+    expect(projected(tableRows(db, tables), before)).toEqual(before);
 
     // Today's code reads the old rows.
     const conversations = new ConversationRepository(db);

@@ -1,27 +1,25 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { OperatorEvent, VISITOR_NAMESPACE, VisitorEvent, VisitorPush } from '../../shared/protocol';
 import type { MessageDto } from '../../shared/types';
-import { call, connected, next, ok, operatorClient, signIn, startTestApp, visitorClient, type OperatorClient, type TestApp, type VisitorClient } from '../helpers/test-app';
+import { signedInOperator, socketTracker } from '../helpers/sockets';
+import { call, next, ok, startTestApp, visitorClient, type OperatorClient, type TestApp, type VisitorClient } from '../helpers/test-app';
 
 let t: TestApp;
 let op: OperatorClient;
-const sockets: Array<VisitorClient | OperatorClient> = [];
+const sockets = socketTracker();
 
 beforeEach(async () => {
   t = await startTestApp({ env: { OFFLINE_REPLY_DELAY_SECONDS: '0.2' } });
-  op = operatorClient(t.url, await signIn(t.url));
-  sockets.push(op);
-  await connected(op);
+  op = await signedInOperator(t.url, sockets);
 });
 
 afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.close();
+  sockets.closeAll();
   await t.close();
 });
 
 async function visitorWithContact(email: string | null, lang: 'en' | 'ru' = 'en'): Promise<{ socket: VisitorClient; conversationId: string }> {
-  const socket = visitorClient(t.url);
-  sockets.push(socket);
+  const socket = sockets.track(visitorClient(t.url));
   await ok(socket, VisitorEvent.hello, { lang });
   const ack = await call(socket, VisitorEvent.messageSend, { clientId: `first-${Math.random().toString(36).slice(2, 10)}`, text: 'Is anyone there?' });
   if (!ack.ok) throw new Error(ack.error.message);

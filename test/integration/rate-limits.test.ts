@@ -1,10 +1,9 @@
-import crypto from 'node:crypto';
-import type { Socket } from 'socket.io-client';
-import { io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, test } from 'vitest';
-import { OperatorEvent, OperatorPush, VISITOR_NAMESPACE, VisitorEvent } from '../../shared/protocol';
+import { OperatorEvent, OperatorPush, VisitorEvent } from '../../shared/protocol';
 import { API_CALLS_PER_KEY_PER_MINUTE } from '../../server/http/privacy-routes';
 import { MESSAGE_BURST, MESSAGE_SUSTAINED, TYPING_LIMIT } from '../../server/services/chat-service';
+import { newClientId } from '../helpers/durable-clients';
+import { socketTracker } from '../helpers/sockets';
 import {
   ADMIN,
   call,
@@ -21,34 +20,25 @@ import {
 } from '../helpers/test-app';
 
 let t: TestApp;
-const sockets: Socket[] = [];
+const sockets = socketTracker();
 
 afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.close();
+  sockets.closeAll();
   await t?.close();
 });
 
-function track<S extends Socket>(socket: S): S {
-  sockets.push(socket);
-  return socket;
-}
-
-const clientId = () => `c${crypto.randomBytes(9).toString('base64url')}`;
-
 /** A visitor socket that appears to come from `ip` (the app trusts the loopback proxy in these tests). */
 function visitorFrom(ip: string): VisitorClient {
-  return track(
-    connect(`${t.url}${VISITOR_NAMESPACE}`, { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: { 'x-forwarded-for': ip } }),
-  ) as VisitorClient;
+  return sockets.track(visitorClient(t.url, { 'x-forwarded-for': ip }));
 }
 
 async function helloVisitor(): Promise<VisitorClient> {
-  const socket = track(visitorClient(t.url));
+  const socket = sockets.track(visitorClient(t.url));
   await ok(socket, VisitorEvent.hello, {});
   return socket;
 }
 
-async function sendCode(socket: VisitorClient, id = clientId()): Promise<string> {
+async function sendCode(socket: VisitorClient, id = newClientId()): Promise<string> {
   const ack = await call(socket, VisitorEvent.messageSend, { clientId: id, text: `message ${id}` });
   return ack.ok ? 'ok' : ack.error.code;
 }
@@ -73,7 +63,7 @@ describe('messages per visitor', () => {
     t = await startTestApp({ clock });
     const visitor = await helloVisitor();
     for (let i = 0; i < MESSAGE_BURST.limit; i++) expect(await sendCode(visitor)).toBe('ok');
-    const refused = await call(visitor, VisitorEvent.messageSend, { clientId: clientId(), text: 'one too many' });
+    const refused = await call(visitor, VisitorEvent.messageSend, { clientId: newClientId(), text: 'one too many' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'rate_limited', message: expect.stringMatching(/too quickly/) } });
     expect(t.db.prepare('SELECT count(*) FROM messages').pluck().get()).toBe(MESSAGE_BURST.limit);
 
@@ -84,7 +74,7 @@ describe('messages per visitor', () => {
   test('resending an already stored message costs nothing against the limit', async () => {
     t = await startTestApp({ clock: new TestClock() });
     const visitor = await helloVisitor();
-    const ids = Array.from({ length: MESSAGE_BURST.limit }, clientId);
+    const ids = Array.from({ length: MESSAGE_BURST.limit }, newClientId);
     for (const id of ids) expect(await sendCode(visitor, id)).toBe('ok');
     // A widget retrying after a reconnect sends the same ids again: answered as before.
     for (const id of ids) expect(await sendCode(visitor, id)).toBe('ok');
@@ -101,7 +91,7 @@ describe('messages per visitor', () => {
       expect(await sendCode(visitor)).toBe('ok');
     }
     clock.advance(MESSAGE_BURST.windowMs);
-    const refused = await call(visitor, VisitorEvent.messageSend, { clientId: clientId(), text: 'still here' });
+    const refused = await call(visitor, VisitorEvent.messageSend, { clientId: newClientId(), text: 'still here' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'rate_limited', message: expect.stringMatching(/last hour/) } });
 
     clock.advance(MESSAGE_SUSTAINED.windowMs);
@@ -131,7 +121,7 @@ describe('typing notices', () => {
   test(`a visitor hammering typing:set reaches operators at most ${TYPING_LIMIT.limit} times per ${TYPING_LIMIT.windowMs / 1000} s; every call is still answered`, async () => {
     const clock = new TestClock();
     t = await startTestApp({ clock });
-    const operator = track(operatorClient(t.url, await signIn(t.url)));
+    const operator = sockets.track(operatorClient(t.url, await signIn(t.url)));
     await connected(operator);
     const visitor = await helloVisitor();
     expect(await sendCode(visitor)).toBe('ok');
@@ -155,7 +145,7 @@ describe('API calls per key', () => {
   test(`an API key may make ${API_CALLS_PER_KEY_PER_MINUTE} calls a minute; the next is 429 rate_limited with Retry-After, another key is unaffected`, async () => {
     const clock = new TestClock();
     t = await startTestApp({ clock });
-    const admin = track(operatorClient(t.url, await signIn(t.url)));
+    const admin = sockets.track(operatorClient(t.url, await signIn(t.url)));
     await connected(admin);
     const first = (await ok(admin, OperatorEvent.apiKeyCreate, { label: 'crm' })).secret;
     const second = (await ok(admin, OperatorEvent.apiKeyCreate, { label: 'erp' })).secret;

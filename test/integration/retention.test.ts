@@ -1,16 +1,11 @@
-import crypto from 'node:crypto';
-import type { Socket } from 'socket.io-client';
 import { afterEach, describe, expect, test } from 'vitest';
 import { OperatorEvent, VisitorEvent } from '../../shared/protocol';
 import { EXPORT_TTL_MS } from '../../server/services/request-execution';
 import { OUTBOX_RETENTION_MS, VERIFICATION_GRACE_MS } from '../../server/services/retention-service';
 import { CODE_TTL_MS } from '../../server/services/verification-service';
+import { say, signedInOperator, socketTracker } from '../helpers/sockets';
 import {
-  call,
-  connected,
   ok,
-  operatorClient,
-  signIn,
   startTestApp,
   TestClock,
   visitorClient,
@@ -23,17 +18,12 @@ const DAY = 24 * 60 * 60 * 1000;
 
 let t: TestApp;
 let clock: TestClock;
-const sockets: Socket[] = [];
+const sockets = socketTracker();
 
 afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.close();
+  sockets.closeAll();
   await t?.close();
 });
-
-function track<S extends Socket>(socket: S): S {
-  sockets.push(socket);
-  return socket;
-}
 
 /** The app with mail going to the dev outbox, on a clock the test moves. */
 async function start(env: Record<string, string> = {}): Promise<void> {
@@ -45,24 +35,15 @@ function count(sql: string, ...params: unknown[]): number {
   return t.db.prepare(sql).pluck().get(...params) as number;
 }
 
-/** Sends a visitor message; returns its conversation's id. */
-async function say(socket: VisitorClient, text: string): Promise<string> {
-  const ack = await call(socket, VisitorEvent.messageSend, { clientId: `c${crypto.randomBytes(9).toString('base64url')}`, text });
-  if (!ack.ok) throw new Error(`message:send failed: ${ack.error.code}`);
-  return ack.data.message.conversationId;
-}
-
 async function visitorWithMessage(): Promise<{ socket: VisitorClient; token: string; conversationId: string }> {
-  const socket = track(visitorClient(t.url));
+  const socket = sockets.track(visitorClient(t.url));
   const { token } = await ok(socket, VisitorEvent.hello, {});
   const conversationId = await say(socket, 'hello there');
   return { socket, token, conversationId };
 }
 
-async function operator(): Promise<OperatorClient> {
-  const socket = track(operatorClient(t.url, await signIn(t.url)));
-  await connected(socket);
-  return socket;
+function operator(): Promise<OperatorClient> {
+  return signedInOperator(t.url, sockets);
 }
 
 function visitorExists(conversationId: string): { conversation: boolean; messages: number } {
@@ -127,7 +108,7 @@ describe('retention', () => {
     const op = await operator();
     const gone = await visitorWithMessage();
     const returning = await visitorWithMessage();
-    const silent = track(visitorClient(t.url));
+    const silent = sockets.track(visitorClient(t.url));
     await ok(silent, VisitorEvent.hello, {});
     for (const v of [gone, returning]) await ok(op, OperatorEvent.conversationResolve, { conversationId: v.conversationId });
     expect(count('SELECT count(*) FROM visitors')).toBe(3);
@@ -144,7 +125,7 @@ describe('retention', () => {
 
   test('an expired verification is deleted a day after it expired, and the send log after a day', async () => {
     await start();
-    const visitor = track(visitorClient(t.url));
+    const visitor = sockets.track(visitorClient(t.url));
     await ok(visitor, VisitorEvent.hello, {});
     await ok(visitor, VisitorEvent.privacyStart, { type: 'erasure', email: 'vera@example.test' });
     expect(count('SELECT count(*) FROM verifications')).toBe(1);
@@ -162,7 +143,7 @@ describe('retention', () => {
 
   test('dev outbox mail is deleted after 7 days', async () => {
     await start();
-    const visitor = track(visitorClient(t.url));
+    const visitor = sockets.track(visitorClient(t.url));
     await ok(visitor, VisitorEvent.hello, {});
     await ok(visitor, VisitorEvent.privacyStart, { type: 'access', email: 'olga@example.test' });
     await t.app.services.mail.idle();
@@ -178,7 +159,7 @@ describe('retention', () => {
   test('an access export is deleted once its link has expired', async () => {
     await start();
     const op = await operator();
-    const visitor = track(visitorClient(t.url));
+    const visitor = sockets.track(visitorClient(t.url));
     await ok(visitor, VisitorEvent.hello, {});
     const started = await ok(visitor, VisitorEvent.privacyStart, { type: 'access', email: 'ada@example.test' });
     if (started.status !== 'code_sent') throw new Error('expected a code');
@@ -197,7 +178,7 @@ describe('retention', () => {
 
   test('the job runs when the server starts listening', async () => {
     await start();
-    const visitor = track(visitorClient(t.url));
+    const visitor = sockets.track(visitorClient(t.url));
     await ok(visitor, VisitorEvent.hello, {});
     await ok(visitor, VisitorEvent.privacyStart, { type: 'access', email: 'sam@example.test' });
     await t.app.services.mail.idle();

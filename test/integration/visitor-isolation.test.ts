@@ -1,24 +1,23 @@
-import type { Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { VisitorEvent } from '../../shared/protocol';
 import { codeIn } from '../helpers/smtp';
+import { socketTracker } from '../helpers/sockets';
 import { call, ok, startTestApp, visitorClient, type TestApp, type VisitorClient } from '../helpers/test-app';
 
 let t: TestApp;
-const sockets: Socket[] = [];
+const sockets = socketTracker();
 
 beforeEach(async () => {
   t = await startTestApp();
 });
 
 afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.close();
+  sockets.closeAll();
   await t.close();
 });
 
 async function visitor(): Promise<VisitorClient> {
-  const socket = visitorClient(t.url);
-  sockets.push(socket);
+  const socket = sockets.track(visitorClient(t.url));
   await ok(socket, VisitorEvent.hello, {});
   return socket;
 }

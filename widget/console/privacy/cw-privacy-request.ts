@@ -28,11 +28,13 @@ export class CwPrivacyRequest extends LitElement {
       dd { margin: 0; overflow-wrap: anywhere; }
       .actions { display: grid; gap: 16px; }
       .action { display: grid; gap: 8px; }
-      .action + .action, details { border-top: 1px solid var(--cw-border); padding-top: 14px; }
-      .action button, details button { justify-self: end; }
-      summary { cursor: pointer; font-weight: 600; }
-      details[open] summary { margin-bottom: 10px; }
-      details .action { border: 0; padding: 0; }
+      .action + .action, .fold { border-top: 1px solid var(--cw-border); padding-top: 10px; }
+      .action button:not(.fold-toggle) { justify-self: end; }
+      .fold { display: grid; gap: 10px; }
+      .fold-toggle { justify-self: start; margin-left: -10px; color: var(--cw-fg); font-weight: 600; }
+      .chev { display: inline-grid; transform: rotate(-90deg); transition: transform .1s; }
+      .chev.open { transform: none; }
+      [hidden] { display: none !important; }
       ol.history { list-style: none; margin: 0; padding: 0; display: grid; gap: 0; }
       ol.history li { display: grid; grid-template-columns: 12px minmax(0, 1fr); gap: 2px 12px; padding: 10px 0; border-bottom: 1px solid var(--cw-border); }
       ol.history li:last-child { border-bottom: 0; }
@@ -56,6 +58,8 @@ export class CwPrivacyRequest extends LitElement {
   @state() private missing = false;
   @state() private preview: ErasurePreviewDto | null = null;
   @state() private busy = false;
+  /** Which folded move (extend, reject) is open. */
+  @state() private unfolded: 'extend' | 'reject' | null = null;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -67,6 +71,7 @@ export class CwPrivacyRequest extends LitElement {
       this.error = this.notice = null;
       this.missing = false;
       this.audit = [];
+      this.unfolded = null;
       void this.refresh();
     }
   }
@@ -142,14 +147,24 @@ export class CwPrivacyRequest extends LitElement {
             ? html`<button class="danger" type="button" ?disabled=${this.busy} @click=${this.askErase}>${icon('trash', 16)}Complete: erase the data</button>`
             : html`<button class="primary" type="button" ?disabled=${this.busy} @click=${() => this.act(r, 'complete')}>${r.type === 'access' ? 'Complete: send the export' : 'Complete'}</button>`}
         </div>` : nothing}
-        ${canExtend ? html`<details><summary>Extend the deadline</summary><div class="action">
+        ${canExtend ? this.disclosure('extend', 'Extend the deadline…', html`
           <label for="extend-reason">Reason for an extension (sent to the requester)</label><textarea id="extend-reason"></textarea>
-          <button type="button" ?disabled=${this.busy} @click=${() => this.act(r, 'extend')}>Extend the deadline</button></div></details>` : nothing}
-        <details><summary>Reject the request</summary><div class="action">
+          <button type="button" ?disabled=${this.busy} @click=${() => this.act(r, 'extend')}>Extend the deadline</button>`) : nothing}
+        ${this.disclosure('reject', 'Reject the request…', html`
           <label for="reject-reason">Reason for rejecting (sent to the requester)</label><textarea id="reject-reason"></textarea>
-          <button type="button" ?disabled=${this.busy} @click=${() => this.act(r, 'reject')}>Reject</button></div></details>
+          <button type="button" ?disabled=${this.busy} @click=${() => this.act(r, 'reject')}>Reject</button>`)}
       </div>
     </section>`;
+  }
+
+  /** A less common move, folded away until asked for (a disclosure button, not <details>: same for every reader). */
+  private disclosure(id: 'extend' | 'reject', label: string, body: unknown) {
+    const open = this.unfolded === id;
+    return html`<div class="fold">
+      <button type="button" class="quiet fold-toggle" aria-expanded=${String(open)} aria-controls=${`fold-${id}`} @click=${() => (this.unfolded = open ? null : id)}>
+        <span class=${open ? 'chev open' : 'chev'}>${icon('chevronDown', 16)}</span>${label}</button>
+      <div class="action" id=${`fold-${id}`} ?hidden=${!open}>${body}</div>
+    </div>`;
   }
 
   private renderEraseDialog(r: PrivacyRequestDto) {

@@ -202,7 +202,9 @@ export class CwInbox extends LitElement {
           ? html`<cw-conversation .store=${this.store} .conversationId=${this.selected}></cw-conversation>`
           : this.selected && this.missing === this.selected
             ? emptyState('inbox', 'Conversation not found', 'It may have been erased on request, or removed by retention.')
-            : emptyState('chat', 'Pick a conversation', html`<p>Use <kbd>j</kbd> and <kbd>k</kbd> to move through the list; press <kbd>?</kbd> for every keyboard shortcut.</p>`)}
+            : !any
+              ? emptyState('chat', 'Waiting for the first visitor', 'Keep this tab open: new conversations arrive live, with a sound, and with a desktop notification once you turn them on in the account menu.')
+              : emptyState('chat', 'Pick a conversation', html`<p>Use <kbd>j</kbd> and <kbd>k</kbd> to move through the list; press <kbd>?</kbd> for every keyboard shortcut.</p>`)}
       </section>`;
   }
 

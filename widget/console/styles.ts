@@ -57,6 +57,8 @@ export const consoleStyles = css`
 
   /* Forms: labels above controls in a grid; controls share one height, so they sit on one baseline. */
   .form-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 14px 16px; align-items: end; }
+  .form-grid.two { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+  @media (max-width: 640px) { .form-grid.two { grid-template-columns: minmax(0, 1fr); } }
   .field { display: grid; gap: 6px; align-content: start; }
   .field.wide { grid-column: 1 / -1; }
   .hint { font-size: 13px; color: var(--cw-muted); margin: 0; font-weight: 400; }

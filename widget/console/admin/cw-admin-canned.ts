@@ -34,7 +34,7 @@ export class CwAdminCanned extends AdminPage {
       <section class="card" aria-labelledby="canned-form-title">
         <h2 id="canned-form-title">${this.editing ? `Edit /${this.editing.shortcut}` : 'Add a canned reply'}</h2>
         <form @submit=${this.save}>
-          <div class="form-grid">
+          <div class="form-grid two">
             <div class="field"><label for="canned-shortcut">Shortcut</label>
               <input id="canned-shortcut" name="shortcut" required maxlength="32" pattern="[A-Za-z0-9][A-Za-z0-9_\\-]*" aria-describedby="shortcut-hint" .value=${this.editing?.shortcut ?? ''} />
               <p class="hint" id="shortcut-hint">Letters, digits, - and _; typed after "/".</p></div>

@@ -27,7 +27,7 @@ export class CwPrivacyFile extends LitElement {
       ${this.error ? html`<p class="callout error" role="alert">${this.error}</p>` : nothing}
       <section class="card" aria-label="Request">
         <form @submit=${this.file}>
-          <div class="form-grid">
+          <div class="form-grid two">
             <div class="field"><label for="f-type">Type</label><select id="f-type" name="type">${REQUEST_TYPES.map((t) => html`<option value=${t}>${TYPE_LABEL[t]}</option>`)}</select></div>
             <div class="field"><label for="f-lang">Language of our mails</label><select id="f-lang" name="lang"><option value="en">English</option><option value="ru">Русский</option></select></div>
             <div class="field"><label for="f-email">Requester e-mail</label><input id="f-email" name="email" type="email" required autocomplete="off" /></div>

@@ -150,7 +150,9 @@ export function createApp(parts: AppParts) {
       },
     }),
   );
-  web.get(['/console', '/console/'], (_req, res) => res.sendFile(path.join(STATIC_DIR, 'console.html')));
+  // The console routes in the browser (History API): every page under /console/ is the same shell, so a
+  // reload or a shared link opens that page; what it shows comes over the authenticated socket.
+  web.get(['/console', '/console/', '/console/*page'], (_req, res) => res.sendFile(path.join(STATIC_DIR, 'console.html')));
   web.use(express.static(STATIC_DIR, { extensions: ['html'] }));
   web.use('/api', (_req, res) => {
     res.status(404).json({ ok: false, error: { code: 'not_found', message: 'No such endpoint.' } });

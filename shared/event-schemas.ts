@@ -33,6 +33,7 @@ export const operatorEventSchemas: SchemaTable<OperatorRpc> = {
   [OperatorEvent.privacyGet]: S.privacyGetSchema,
   [OperatorEvent.privacyAct]: S.privacyActionSchema,
   [OperatorEvent.privacyFile]: S.privacyFileSchema,
+  [OperatorEvent.privacyPreview]: S.privacyGetSchema,
   [OperatorEvent.outboxList]: S.emptySchema,
   [OperatorEvent.apiKeyList]: S.emptySchema,
   [OperatorEvent.apiKeyCreate]: S.apiKeyCreateSchema,

@@ -7,6 +7,7 @@ import type { AckFn } from './errors';
 import type * as S from './schemas';
 import type {
   AuditEntryDto,
+  ErasurePreviewDto,
   CannedReplyDto,
   ConversationDto,
   InboxSettingsDto,
@@ -61,6 +62,8 @@ export const OperatorEvent = {
   privacyGet: 'privacy:get',
   privacyAct: 'privacy:act',
   privacyFile: 'privacy:file',
+  /** What completing an erasure request would delete, counted; deletes nothing. */
+  privacyPreview: 'privacy:preview',
   outboxList: 'outbox:list',
   apiKeyList: 'apikey:list',
   apiKeyCreate: 'apikey:create',
@@ -180,6 +183,7 @@ export interface OperatorRpc {
   [OperatorEvent.privacyGet]: { in: S.PrivacyGetInput; out: { request: PrivacyRequestDto; audit: AuditEntryDto[] } };
   [OperatorEvent.privacyAct]: { in: S.PrivacyActionInput; out: { request: PrivacyRequestDto } };
   [OperatorEvent.privacyFile]: { in: S.PrivacyFileInput; out: { request: PrivacyRequestDto } };
+  [OperatorEvent.privacyPreview]: { in: S.PrivacyGetInput; out: { preview: ErasurePreviewDto } };
   [OperatorEvent.outboxList]: { in: S.EmptyInput; out: { mails: OutboxMailDto[] } };
   [OperatorEvent.apiKeyList]: { in: S.EmptyInput; out: { keys: ApiKeyDto[] } };
   [OperatorEvent.apiKeyCreate]: { in: S.ApiKeyCreateInput; out: { key: ApiKeyDto; secret: string } };

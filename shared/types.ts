@@ -121,6 +121,19 @@ export interface PrivacyRequestDto extends VisitorRequestDto {
   result: Record<string, number> | null;
 }
 
+/**
+ * What completing an erasure request would delete now, counted the way the erasure itself finds it
+ * (RequestExecution): the console names these in its confirmation before anything is deleted.
+ */
+export interface ErasurePreviewDto {
+  visitors: number;
+  conversations: number;
+  messages: number;
+  notes: number;
+  mails: number;
+  webhookCopies: number;
+}
+
 export interface AuditEntryDto {
   id: number;
   at: number;

@@ -106,6 +106,10 @@ export function attachOperatorNamespace(nsp: OperatorNamespace, deps: OperatorDe
     on(socket, OperatorEvent.privacyList, (input) => ({ requests: deps.privacy.list(me(), input) }));
     on(socket, OperatorEvent.privacyGet, (input) => deps.privacy.get(me(), input.id));
     on(socket, OperatorEvent.privacyAct, async (input) => ({ request: await deps.privacy.act(me(), input) }));
+    on(socket, OperatorEvent.privacyPreview, (input) => {
+      me();
+      return { preview: deps.privacy.erasurePreview(input.id) };
+    });
     on(socket, OperatorEvent.privacyFile, async (input) => ({ request: await deps.privacy.fileByOperator(me(), input) }));
 
     on(socket, OperatorEvent.outboxList, () => {

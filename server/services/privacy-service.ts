@@ -2,7 +2,7 @@ import { AppError } from '../../shared/errors';
 import { canTransition, formatReference, isOpen, type Jurisdiction, type RequestState } from '../../shared/privacy';
 import type { FiledRequest, TrackedRequest } from '../../shared/protocol';
 import type { ApiCreateRequestInput, PrivacyActionInput, PrivacyFileInput, PrivacyListInput, PrivacyStartInput, PrivacyVerifyInput } from '../../shared/schemas';
-import type { AuditEntryDto, Lang, PrivacyRequestDto, VisitorRequestDto } from '../../shared/types';
+import type { AuditEntryDto, ErasurePreviewDto, Lang, PrivacyRequestDto, VisitorRequestDto } from '../../shared/types';
 import type { Clock } from '../clock';
 import { hmac, randomToken, sha256 } from '../crypto';
 import type { Db } from '../db/open';
@@ -157,6 +157,17 @@ export class PrivacyService {
     const row = this.require(id);
     this.d.audit.append(row.id, this.d.clock.now(), actorOf(operator), 'viewed', null);
     return { request: toPrivacyRequestDto(row), audit: this.d.audit.list(row.id) };
+  }
+
+  /**
+   * What completing an erasure would delete now, for the operator to confirm. Only an open erasure has
+   * anything to preview: a closed request no longer holds the address the erasure finds data by.
+   */
+  erasurePreview(id: number): ErasurePreviewDto {
+    const row = this.require(id);
+    if (row.type !== 'erasure') throw new AppError('invalid_state', 'Only an erasure request deletes data.');
+    if (!isOpen(row.state)) throw new AppError('invalid_state', 'This request is closed; there is nothing left to erase.');
+    return this.d.execution.previewErasure(row);
   }
 
   /** An operator files a request that came by e-mail; the requester confirms through a mailed link. */

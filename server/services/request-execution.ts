@@ -1,3 +1,4 @@
+import type { ErasurePreviewDto } from '../../shared/types';
 import type { Clock } from '../clock';
 import { randomToken, sha256 } from '../crypto';
 import type { ConversationRepository } from '../db/repositories/conversation-repository';
@@ -70,6 +71,25 @@ export class RequestExecution {
       counts.webhookCopies = this.repos.integrations.scrubEmail(request.email);
     }
     return { counts, erased };
+  }
+
+  /** Counts what erase() would delete now, found the same way; changes nothing. */
+  previewErasure(request: PrivacyRequestRow): ErasurePreviewDto {
+    const counts: ErasurePreviewDto = { visitors: 0, conversations: 0, messages: 0, notes: 0, mails: 0, webhookCopies: 0 };
+    for (const visitorId of this.subjectVisitorIds(request)) {
+      counts.visitors++;
+      const conversation = this.repos.conversations.byVisitor(visitorId);
+      if (conversation) {
+        counts.conversations++;
+        counts.messages += this.repos.messages.count(conversation.rowId);
+        counts.notes += this.repos.notes.countByConversation(conversation.rowId);
+      }
+    }
+    if (request.email) {
+      counts.mails = this.repos.mail.countTo(request.email);
+      counts.webhookCopies = this.repos.integrations.countEmail(request.email);
+    }
+    return counts;
   }
 
   /** Builds the machine-readable copy of everything held, stores it behind a one-time token. */

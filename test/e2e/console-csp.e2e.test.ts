@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { VisitorEvent } from '../../shared/protocol';
-import { launchBrowser, signInOperator } from '../helpers/browser';
+import { iconButtonProblems, launchBrowser, signInOperator } from '../helpers/browser';
 import { ADMIN, call, connected, startTestApp, visitorClient, type TestApp } from '../helpers/test-app';
 
 /**
@@ -43,12 +43,32 @@ describe('our pages under our own Content-Security-Policy', () => {
     await signInOperator(page, app.url, ADMIN.email, ADMIN.password);
     await page.getByRole('button', { name: /Conversation with/ }).first().click();
     await page.getByLabel('Reply').waitFor();
-    await page.getByRole('tab', { name: /Privacy requests/ }).click();
-    await page.getByRole('button', { name: 'File a request from an e-mail' }).click();
+    expect(await iconButtonProblems(page)).toEqual([]);
+    const nav = page.getByRole('navigation', { name: 'Console' });
+    await nav.getByRole('link', { name: /^Privacy requests/ }).click();
+    await page.getByRole('link', { name: 'File a request from an e-mail' }).click();
     await page.getByLabel('Requester e-mail').waitFor();
-    await page.getByRole('tab', { name: /Admin/ }).click();
+    // Every admin page, each at its own address.
+    const adminPages: Array<[string, string, RegExp]> = [
+      ['Operators', 'operators', /Add an operator/],
+      ['Inbox settings', 'settings', /Assign new conversations automatically/],
+      ['Canned replies', 'canned', /No canned replies yet/],
+      ['Register of requests', 'register', /Download the register/],
+      ['Dev outbox', 'outbox', /No mail yet|To /],
+      ['API keys', 'api-keys', /No API keys yet/],
+      ['Webhooks', 'webhooks', /No webhooks yet/],
+    ];
+    for (const [label, path, content] of adminPages) {
+      await nav.getByRole('link', { name: label }).click();
+      await page.getByRole('heading', { level: 1, name: label }).waitFor();
+      await page.getByText(content).first().waitFor();
+      expect(new URL(page.url()).pathname).toBe(`/console/admin/${path}`);
+      expect(await iconButtonProblems(page), label).toEqual([]);
+    }
     await page.getByLabel('Endpoint URL').waitFor();
-    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('button', { name: 'Account menu' }).click();
+    expect(await iconButtonProblems(page)).toEqual([]);
+    await page.getByRole('menuitem', { name: 'Change password' }).click();
     await page.getByLabel('Current password').waitFor();
     // The layout rules really apply: the account dialog's inputs span its width.
     const input = (await page.getByLabel('Current password').boundingBox())!;

@@ -31,6 +31,18 @@ async function setBackground(page: Page, hidden: boolean): Promise<void> {
   }, hidden);
 }
 
+/** Sets the operator's status from the account menu and waits until the server has it. */
+async function setStatus(page: Page, status: 'Online' | 'Away'): Promise<void> {
+  await page.getByRole('button', { name: 'Account menu' }).click();
+  await page.getByRole('menuitemradio', { name: status }).click();
+  await page.getByRole('menuitemradio', { name: status, checked: true }).waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByRole('menu').waitFor({ state: 'hidden' });
+}
+
+/** How far the page is wider than the window (0: nothing overflows horizontally). */
+const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+
 describe('the operator console with two operators and a visitor', () => {
   let app: TestApp;
   let browser: Browser;
@@ -66,7 +78,7 @@ describe('the operator console with two operators and a visitor', () => {
   });
 
   test('a new conversation arrives live in both consoles and notifies a background tab with a desktop notification and a title count', async () => {
-    await admin.getByText('No conversations here.').waitFor();
+    await admin.getByText(/^No conversations yet\. When a visitor writes in the chat bubble/).waitFor();
     await setBackground(admin, true);
 
     await visitor.goto(`${app.url}/`);
@@ -79,6 +91,10 @@ describe('the operator console with two operators and a visitor', () => {
     for (const page of [admin, petra]) {
       await page.getByRole('button', { name: /^Conversation with Visitor/ }).getByText('My invoice total looks doubled').waitFor();
     }
+    // A wait under a minute is "just now", and quiet (only long waits are loud).
+    const fresh = petra.getByRole('button', { name: /^Conversation with Visitor/ }).getByText('just now');
+    await fresh.waitFor();
+    expect(await fresh.getAttribute('class')).not.toMatch(/loud|warn/);
     await admin.waitForFunction(() => (window as unknown as { __notifications: unknown[] }).__notifications.length > 0);
     const notifications = await admin.evaluate(() => (window as unknown as { __notifications: Array<{ title: string; body: string }> }).__notifications);
     expect(notifications[0].title).toMatch(/^New conversation: Visitor /);
@@ -163,11 +179,89 @@ describe('the operator console with two operators and a visitor', () => {
   test('when every operator is away the widget shows its offline mode, and comes back online with them', async () => {
     const online = visitor.getByText('We are online');
     await online.waitFor();
-    await admin.getByLabel('My status').selectOption('away');
-    await petra.getByLabel('My status').selectOption('away');
+    await setStatus(admin, 'Away');
+    await setStatus(petra, 'Away');
     await online.waitFor({ state: 'hidden' });
-    await petra.getByLabel('My status').selectOption('online');
+    await setStatus(petra, 'Online');
     await online.waitFor();
+  });
+
+  test('every page has its own address: a reload stays on it, back and forward move between pages', async () => {
+    const nav = admin.getByRole('navigation', { name: 'Console' });
+    await nav.getByRole('link', { name: /^Inbox( \d+ unread)?$/ }).click();
+    await admin.getByRole('button', { name: /^Conversation with Visitor/ }).click();
+    await admin.waitForURL(/\/console\/inbox\/[^/]+$/);
+    const conversationUrl = admin.url();
+    await nav.getByRole('link', { name: 'Dev outbox' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Dev outbox' }).waitFor();
+    expect(new URL(admin.url()).pathname).toBe('/console/admin/outbox');
+    // The toolbar sits beside the heading, not inside it.
+    expect(await admin.getByRole('heading', { level: 1, name: 'Dev outbox' }).getByRole('button').count()).toBe(0);
+    await admin.getByRole('button', { name: 'Refresh' }).waitFor();
+    await nav.getByRole('link', { name: 'API keys' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'API keys' }).waitFor();
+
+    await admin.reload();
+    await admin.getByRole('heading', { level: 1, name: 'API keys' }).waitFor();
+    await admin.goBack();
+    await admin.getByRole('heading', { level: 1, name: 'Dev outbox' }).waitFor();
+    await admin.goBack();
+    await admin.getByRole('log', { name: 'Messages' }).getByText('My invoice total looks doubled').waitFor();
+    expect(admin.url()).toBe(conversationUrl);
+    await admin.goForward();
+    await admin.getByRole('heading', { level: 1, name: 'Dev outbox' }).waitFor();
+    expect(await nav.getByRole('link', { name: 'Dev outbox' }).getAttribute('aria-current')).toBe('page');
+
+    // A reload on a conversation's address opens that conversation.
+    await admin.goto(conversationUrl);
+    await admin.getByRole('log', { name: 'Messages' }).getByText('My invoice total looks doubled').waitFor();
+    // An operator who is not an admin has no admin pages.
+    expect(await petra.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Dev outbox' }).count()).toBe(0);
+    await petra.goto(`${app.url}/console/admin/outbox`);
+    await petra.getByText('Only admins can open this page.').waitFor();
+    await petra.goto(`${app.url}/console/inbox`);
+    await petra.getByRole('status').getByText('Connected', { exact: true }).waitFor();
+  });
+
+  test('at 1280×720 nothing wraps and the console fills the window; at 390 px nothing overflows and the navigation is a menu', async () => {
+    await admin.setViewportSize({ width: 1280, height: 720 });
+    try {
+      await admin.goto(`${app.url}/console/inbox`);
+      const header = admin.locator('cw-console header');
+      await admin.getByRole('status').getByText('Connected', { exact: true }).waitFor();
+      const bar = (await header.boundingBox())!;
+      expect(bar.height).toBeLessThanOrEqual(56);
+      for (const part of [admin.getByRole('link', { name: 'Operator console' }), admin.getByRole('status').getByText('Connected'), admin.getByRole('button', { name: 'Account menu' })]) {
+        const box = (await part.boundingBox())!;
+        expect(box.y + box.height).toBeLessThanOrEqual(bar.y + bar.height);
+      }
+      const app_ = (await admin.locator('cw-console').boundingBox())!;
+      expect(app_.height).toBe(720);
+      const nav = (await admin.getByRole('navigation', { name: 'Console' }).boundingBox())!;
+      expect(nav.y + nav.height).toBe(720);
+      expect(await overflow(admin)).toBe(0);
+
+      await admin.setViewportSize({ width: 390, height: 844 });
+      for (const path of ['/console/inbox', '/console/privacy', '/console/privacy/new', '/console/admin/operators', '/console/admin/webhooks', '/console/admin/outbox']) {
+        await admin.goto(`${app.url}${path}`);
+        await admin.getByRole('status').first().waitFor();
+        await admin.getByRole('heading', { level: 1 }).or(admin.getByRole('region', { name: 'Conversations' })).first().waitFor();
+        expect(await overflow(admin), path).toBe(0);
+      }
+      const links = admin.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: /^Inbox( \d+ unread)?$/ });
+      expect(await links.isVisible()).toBe(false);
+      await admin.getByRole('button', { name: 'Navigation' }).click();
+      await links.click();
+      await admin.getByRole('region', { name: 'Conversations' }).waitFor();
+      await admin.getByRole('button', { name: /^Conversation with Visitor/ }).click();
+      await admin.getByRole('log', { name: 'Messages' }).getByText('My invoice total looks doubled').waitFor();
+      expect(await overflow(admin)).toBe(0);
+      await admin.screenshot({ path: path.join(OUTPUT_DIR, 'console-conversation-390.png') });
+    } finally {
+      await admin.setViewportSize(viewport);
+      await admin.goto(`${app.url}/console/inbox`);
+      await admin.getByRole('status').getByText('Connected', { exact: true }).waitFor();
+    }
   });
 
   test('the ? key opens an accessible list of keyboard shortcuts', async () => {

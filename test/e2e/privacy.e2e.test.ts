@@ -56,6 +56,7 @@ describe('erasure request from the chat', () => {
     await subjectRow.click();
     await watcher.getByRole('log').getByText(visitorText).waitFor();
 
+    const count = (sql: string, ...params: unknown[]) => (app.db.prepare(sql).get(...params) as { n: number }).n;
     const subject = conversationOf(visitorText);
     const other = conversationOf(bystanderText);
     expect(subject.visitorId).not.toBe(other.visitorId);
@@ -79,12 +80,24 @@ describe('erasure request from the chat', () => {
     await visitor.screenshot({ path: path.join(OUTPUT_DIR, 'widget-privacy-received-desktop.png') });
 
     // The operator works the ticket in the console.
-    await operator.getByRole('tab', { name: 'Privacy requests' }).click();
-    await operator.getByRole('button', { name: reference }).click();
+    await operator.getByRole('link', { name: /^Privacy requests/ }).click();
+    await operator.getByRole('link', { name: reference }).click();
     await operator.getByRole('heading', { name: new RegExp(`^${reference}`) }).waitFor();
     await operator.getByRole('button', { name: 'Start work' }).click();
     await operator.getByRole('button', { name: 'Complete: erase the data' }).click();
+    // Nothing is erased before the operator confirms, in a dialog that names what will go, with counts.
+    const confirm = operator.getByRole('dialog', { name: `Erase the data of ${reference}?` });
+    await confirm.getByText('1 conversation with 1 message').waitFor();
+    await confirm.getByText(/^1 visitor record/).waitFor();
+    expect(count('SELECT count(*) AS n FROM messages WHERE body = ?', visitorText)).toBe(1);
+    await operator.screenshot({ path: path.join(OUTPUT_DIR, 'console-erase-confirmation.png') });
+    await confirm.getByRole('button', { name: 'Erase the data' }).click();
     await operator.getByText(`${reference} is now completed.`).waitFor();
+    // The history reads as sentences.
+    const history = operator.getByRole('list', { name: 'History' });
+    await history.getByText('Verified by the requester (e-mail code)').waitFor();
+    await history.getByText(/^Completed by /).waitFor();
+    expect(await history.textContent()).not.toContain('{');
 
     // The visitor's widget follows the ticket live.
     await filed.getByText('Completed', { exact: true }).waitFor();
@@ -101,7 +114,6 @@ describe('erasure request from the chat', () => {
     expect(await visitor.getByText(visitorText).count()).toBe(0);
     await watcher.context().close();
 
-    const count = (sql: string, ...params: unknown[]) => (app.db.prepare(sql).get(...params) as { n: number }).n;
     expect(count('SELECT count(*) AS n FROM messages WHERE conversation_id = ?', subject.conversationId)).toBe(0);
     expect(count('SELECT count(*) AS n FROM messages WHERE body = ?', visitorText)).toBe(0);
     expect(count('SELECT count(*) AS n FROM conversations WHERE id = ?', subject.conversationId)).toBe(0);

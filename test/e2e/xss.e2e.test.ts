@@ -184,8 +184,8 @@ describe('hostile text renders as text', () => {
 
     // The request desk shows the requester's name and details, as text.
     const reference = app.db.prepare('SELECT reference FROM privacy_requests').pluck().get() as string;
-    await page.getByRole('tab', { name: 'Privacy requests' }).click();
-    await page.getByRole('button', { name: reference }).click();
+    await page.getByRole('link', { name: /^Privacy requests/ }).click();
+    await page.getByRole('link', { name: reference }).click();
     await page.getByText(NAME, { exact: false }).first().waitFor();
     await page.getByText(CORPUS[0], { exact: false }).first().waitFor();
     expect(await injected(page)).toEqual([]);

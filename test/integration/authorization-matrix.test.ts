@@ -71,6 +71,8 @@ const SOCKET_MATRIX: Record<string, Row<Outcome>> = {
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.privacyGet}`]: operators,
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.privacyAct}`]: operators,
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.privacyFile}`]: operators,
+  // Counts only (nothing personal): any operator who may complete the request may see what it would erase.
+  [`${OPERATOR_NAMESPACE} ${OperatorEvent.privacyPreview}`]: operators,
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.outboxList}`]: admins,
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.apiKeyList}`]: admins,
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.apiKeyCreate}`]: admins,
@@ -119,6 +121,7 @@ const ROUTE_MATRIX: Record<string, Row<number>> = {
   // The console's shell is public; everything in it comes over the authenticated socket.
   'GET /console': row(200, 200, 200, 200, 200, 200),
   'GET /console/': row(200, 200, 200, 200, 200, 200),
+  'GET /console/*page': row(200, 200, 200, 200, 200, 200),
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -153,7 +156,7 @@ describe('authorization matrix', () => {
   const passwords = { operator: 'operator password 1', admin: ADMIN.password };
   let adminSocket: Socket;
   /** A's things, which nobody else may read or change. */
-  const a = { token: '', email: 'alice.matrix@example.test', conversationId: '', requestToken: '', reference: '', requestId: 0, verificationId: '', code: '', secrets: [] as string[] };
+  const a = { token: '', email: 'alice.matrix@example.test', conversationId: '', requestToken: '', reference: '', requestId: 0, erasureId: 0, verificationId: '', code: '', secrets: [] as string[] };
   let b = { token: '' };
   let closedRequestId = 0;
   let linkId = '';
@@ -224,6 +227,8 @@ describe('authorization matrix', () => {
     const closed = await adminCall<{ request: { id: number } }>(OperatorEvent.privacyFile, { type: 'erasure', email: `closed.${unique()}@example.test`, lang: 'en' });
     await adminCall(OperatorEvent.privacyAct, { id: closed.request.id, action: 'reject', reason: 'Not a request we can act on.' });
     closedRequestId = closed.request.id;
+    // An open erasure of A's address, for its preview.
+    a.erasureId = (await adminCall<{ request: { id: number } }>(OperatorEvent.privacyFile, { type: 'erasure', email: a.email, lang: 'en' })).request.id;
     const linkEmail = `link.${unique()}@example.test`;
     await adminCall(OperatorEvent.privacyFile, { type: 'access', email: linkEmail, lang: 'en' });
     linkId = /\/privacy\/verify\/([A-Za-z0-9_-]+)/.exec((await t.smtp.waitFor(linkEmail, () => true)).body)![1];
@@ -320,6 +325,7 @@ describe('authorization matrix', () => {
       reason: 'We hold nothing under this address.',
     }),
     [OperatorEvent.privacyFile]: () => ({ type: 'access', email: `file.${unique()}@example.test`, lang: 'en' }),
+    [OperatorEvent.privacyPreview]: () => ({ id: a.erasureId }),
     [OperatorEvent.outboxList]: () => ({}),
     [OperatorEvent.apiKeyList]: () => ({}),
     [OperatorEvent.apiKeyCreate]: () => ({ label: `key ${unique()}` }),
@@ -417,6 +423,7 @@ describe('authorization matrix', () => {
     'GET /favicon.ico': async () => ({ path: '/favicon.ico', init: {} }),
     'GET /console': async () => ({ path: '/console', init: {} }),
     'GET /console/': async () => ({ path: '/console/', init: {} }),
+    'GET /console/*page': async () => ({ path: '/console/admin/webhooks', init: {} }),
   };
 
   /** Routes whose allowed calls write by design (a session, a logout, an audit entry of the download). */

@@ -26,7 +26,7 @@ function rawCall(socket: Socket, event: string, args: unknown[]): Promise<Ack<un
 }
 
 /** Routes that read no input at all: nothing to fuzz (and a logout is always a success). */
-const NO_INPUT = new Set(['POST /api/auth/logout', 'GET /api/auth/me', 'GET /api/admin/privacy-register.csv', 'GET /healthz', 'GET /favicon.ico', 'GET /console', 'GET /console/']);
+const NO_INPUT = new Set(['POST /api/auth/logout', 'GET /api/auth/me', 'GET /api/admin/privacy-register.csv', 'GET /healthz', 'GET /favicon.ico', 'GET /console', 'GET /console/', 'GET /console/*page']);
 /** The fields a route's body schema names, so the junk lands on them. */
 const BODY_FIELDS: Record<string, string[]> = {
   'POST /api/auth/login': ['email', 'password'],

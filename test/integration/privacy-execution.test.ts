@@ -4,8 +4,8 @@ import type { VisitorRequestDto } from '../../shared/types';
 import { allStoredValues, rows } from '../helpers/db-snapshot';
 import { privacyHelpers } from '../helpers/privacy';
 import { linkIn } from '../helpers/smtp';
-import { say, socketTracker, unwrap } from '../helpers/sockets';
-import { next, ok, startTestApp, TestClock, type TestApp } from '../helpers/test-app';
+import { errorCode, say, socketTracker, unwrap } from '../helpers/sockets';
+import { call, next, ok, startTestApp, TestClock, type TestApp } from '../helpers/test-app';
 
 // Carrying a privacy request out: erasure, access, objection to marketing.
 
@@ -53,8 +53,15 @@ describe('erasure', () => {
     expect((await ok(op, OperatorEvent.conversationSearch, { query: 'forget' })).hits).toHaveLength(1);
     const completedPush = next<VisitorRequestDto>(a.socket, VisitorPush.privacyUpdate, (r) => r.state === 'completed');
     await ok(op, OperatorEvent.privacyAct, { id, action: 'start' });
+    // The console's confirmation names what will go; counting it deletes nothing.
+    const stored = allStoredValues(t.db).length;
+    const { preview } = await ok(op, OperatorEvent.privacyPreview, { id });
+    expect(preview).toEqual({ visitors: 1, conversations: 1, messages: 3, notes: 1, mails: 0, webhookCopies: 0 });
+    expect(allStoredValues(t.db)).toHaveLength(stored);
+    expect(bRows()).toEqual(bBefore);
     const done = unwrap(await act(id, 'complete')).request;
     expect(done).toMatchObject({ state: 'completed', email: null, name: null, result: { visitors: 1, conversations: 1, messages: 3 } });
+    expect(done.result).toEqual(preview);
     expect(done.retainedNote).toBeTruthy();
     expect(await completedPush).toMatchObject({ state: 'completed' });
 
@@ -127,10 +134,22 @@ describe('erasure', () => {
     const payloads = () => rows(t.db, 'SELECT payload FROM webhook_deliveries').map((r) => String(r.payload));
     expect(payloads().some((p) => p.includes('alice@example.test'))).toBe(true);
 
+    expect((await ok(op, OperatorEvent.privacyPreview, { id })).preview).toMatchObject({ webhookCopies: 2 });
     const done = unwrap(await act(id, 'complete')).request;
     expect(done.result).toMatchObject({ webhookCopies: 2 });
     expect(payloads().length).toBeGreaterThan(2);
     expect(payloads().some((p) => p.includes('alice@example.test'))).toBe(false);
+  });
+
+  test('only an open erasure request has an erasure preview', async () => {
+    const op = await operator();
+    const { socket } = await newVisitor();
+    const access = await fileVerified(socket, 'access', 'alice@example.test');
+    expect(errorCode(await call(op, OperatorEvent.privacyPreview, { id: access.id }))).toBe('invalid_state');
+    const erasure = await fileVerified(socket, 'erasure', 'alice@example.test');
+    await act(erasure.id, 'reject', { reason: 'We could not match the address to an account.' });
+    expect(errorCode(await call(op, OperatorEvent.privacyPreview, { id: erasure.id }))).toBe('invalid_state');
+    expect(errorCode(await call(op, OperatorEvent.privacyPreview, { id: 999_999 }))).toBe('not_found');
   });
 
   test('the audit log refuses UPDATE and DELETE', async () => {

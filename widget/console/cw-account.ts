@@ -1,4 +1,4 @@
-import { LitElement, html, nothing } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { OperatorEvent } from '../../shared/protocol';
 import { RpcError } from '../common/rpc';
@@ -8,7 +8,7 @@ import { consoleStyles } from './styles';
 /** The operator's own account: change password (other sessions end; this one stays). */
 @customElement('cw-account')
 export class CwAccount extends LitElement {
-  static override styles = [consoleStyles];
+  static override styles = [consoleStyles, css`.fields { display: grid; gap: 14px; }`];
 
   @property({ attribute: false }) store!: ConsoleStore;
   @state() private error: string | null = null;
@@ -23,15 +23,18 @@ export class CwAccount extends LitElement {
   }
 
   override render() {
-    return html`<dialog class="u-dialog" aria-labelledby="account-title">
+    return html`<dialog aria-labelledby="account-title">
       <form @submit=${this.submit}>
         <h2 id="account-title">Change your password</h2>
-        <p><label for="current">Current password</label><br /><input class="u-full" id="current" name="current" type="password" autocomplete="current-password" required /></p>
-        <p><label for="next">New password (at least 10 characters)</label><br /><input class="u-full" id="next" name="next" type="password" autocomplete="new-password" minlength="10" required /></p>
-        <p><label for="repeat">New password again</label><br /><input class="u-full" id="repeat" name="repeat" type="password" autocomplete="new-password" minlength="10" required /></p>
-        ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
-        ${this.done ? html`<p class="ok" role="status">Password changed. Your other sessions have been signed out.</p>` : nothing}
-        <div class="u-row u-right">
+        <div class="fields">
+          <div class="field"><label for="current">Current password</label><input id="current" name="current" type="password" autocomplete="current-password" required /></div>
+          <div class="field"><label for="next">New password</label><input id="next" name="next" type="password" autocomplete="new-password" minlength="10" required aria-describedby="next-hint" />
+            <p class="hint" id="next-hint">At least 10 characters.</p></div>
+          <div class="field"><label for="repeat">New password again</label><input id="repeat" name="repeat" type="password" autocomplete="new-password" minlength="10" required /></div>
+          ${this.error ? html`<p class="callout error" role="alert">${this.error}</p>` : nothing}
+          ${this.done ? html`<p class="callout ok" role="status">Password changed. Your other sessions have been signed out.</p>` : nothing}
+        </div>
+        <div class="form-actions">
           <button type="button" @click=${() => this.renderRoot.querySelector('dialog')!.close()}>Close</button>
           <button class="primary" type="submit">Change password</button>
         </div>

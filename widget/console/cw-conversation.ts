@@ -30,9 +30,15 @@ export class CwConversation extends LitElement {
   static override styles = [
     consoleStyles,
     css`
-      :host { display: grid; grid-template-columns: 1fr 240px; gap: 12px; min-height: 0; flex: 1; }
-      .thread { display: flex; flex-direction: column; min-height: 0; }
-      .toolbar { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
+      :host { display: grid; grid-template-columns: minmax(0, 1fr) 232px; gap: 16px; min-height: 0; flex: 1; }
+      /* The visitor's details give way to the thread when the pane is narrow. */
+      @container (max-width: 640px) { :host { grid-template-columns: minmax(0, 1fr); } aside { display: none; } }
+      .thread { display: flex; flex-direction: column; min-height: 0; min-width: 0; }
+      .toolbar { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; padding-bottom: 10px; border-bottom: 1px solid var(--cw-border); }
+      .who { flex: 1 1 110px; min-width: 0; display: grid; }
+      .who h2 { font-size: 17px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+      .who span { font-size: 13px; }
+      .toolbar select { width: 130px; }
       .messages { flex: 1; overflow-y: auto; display: flex; flex-direction: column; gap: 6px; padding: 10px 0; min-height: 0; }
       .msg { max-width: 70%; padding: 7px 10px; border-radius: 10px; overflow-wrap: anywhere; }
       .text { white-space: pre-wrap; }
@@ -46,12 +52,13 @@ export class CwConversation extends LitElement {
       .connection { min-height: 1.4em; margin: 0; font-size: 13px; }
       form { position: relative; display: grid; gap: 6px; }
       .modes { display: flex; gap: 4px; }
-      .row { display: flex; gap: 8px; }
+      .row { display: flex; gap: 8px; align-items: flex-end; }
       textarea { flex: 1; min-height: 44px; resize: vertical; }
       textarea.note { background: #fffbe6; color: #3d3200; }
       [role='listbox'] { position: absolute; bottom: 100%; left: 0; right: 0; max-height: 220px; overflow-y: auto; background: var(--cw-bg); border: 1px solid var(--cw-border); border-radius: 8px; margin: 0 0 4px; padding: 4px; list-style: none; box-shadow: 0 4px 16px #0002; }
       [role='option'] { padding: 6px 8px; border-radius: 6px; cursor: pointer; }
       [role='option'][aria-selected='true'] { background: var(--cw-accent); color: #fff; }
+      aside { align-self: start; overflow-y: auto; max-height: 100%; }
       aside dl { display: grid; gap: 2px; margin: 0; }
       aside dt { font-weight: 600; margin-top: 8px; }
       aside dd { margin: 0; overflow-wrap: anywhere; }
@@ -103,14 +110,13 @@ export class CwConversation extends LitElement {
     const time = localTime(c.timezone);
     return html`<section class="thread" aria-label="Conversation">
         <div class="toolbar">
-          <h2 class="u-m0">${c.visitorLabel}</h2>
-          <span class="muted">${c.status === 'resolved' ? 'Resolved' : c.assignedOperatorName ? `Assigned to ${c.assignedOperatorName}` : 'Unassigned'}</span>
-          <span class="u-grow"></span>
-          ${c.assignedOperatorId === null && c.status === 'open' ? html`<button type="button" @click=${this.claim}>Claim</button>` : nothing}
+          <div class="who"><h2 class="u-m0">${c.visitorLabel}</h2>
+            <span class="muted">${c.status === 'resolved' ? 'Resolved' : c.assignedOperatorName ? `Assigned to ${c.assignedOperatorName}` : 'Unassigned'}</span></div>
+          ${c.assignedOperatorId === null && c.status === 'open' ? html`<button class="primary" type="button" @click=${this.claim}>Claim</button>` : nothing}
           ${canTransfer
-            ? html`<label for="transfer" class="muted u-plain">Transfer to</label>
+            ? html`<label for="transfer" class="sr-only">Transfer to</label>
                 <select id="transfer" @change=${this.transfer}>
-                  <option value="">—</option>
+                  <option value="">Transfer to…</option>
                   ${colleagues.filter((m) => m.id !== c.assignedOperatorId).map((m) => html`<option value=${m.id}>${m.name} (${m.presence})</option>`)}
                   ${c.assignedOperatorId !== null ? html`<option value="none">Nobody (unassign)</option>` : nothing}
                 </select>`

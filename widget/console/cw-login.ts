@@ -1,6 +1,7 @@
-import { LitElement, html } from 'lit';
+import { LitElement, css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import type { OperatorDto } from '../../shared/types';
+import { icon } from './icons';
 import { consoleStyles } from './styles';
 
 /**
@@ -9,18 +10,30 @@ import { consoleStyles } from './styles';
  */
 @customElement('cw-login')
 export class CwLogin extends LitElement {
-  static override styles = [consoleStyles];
+  static override styles = [
+    consoleStyles,
+    css`
+      :host { display: grid; place-items: center; min-height: 100%; padding: 16px; background: var(--cw-surface); }
+      main { width: min(380px, 100%); }
+      .card { padding: 28px; }
+      .brand { display: flex; align-items: center; gap: 10px; color: var(--cw-accent); margin-bottom: 20px; }
+      h1 { font-size: 20px; margin: 0; color: var(--cw-fg); }
+      .fields { display: grid; gap: 14px; }
+    `,
+  ];
   @state() private error: string | null = null;
   @state() private busy = false;
 
   override render() {
-    return html`<main class="u-login">
+    return html`<main>
       <form class="card" @submit=${this.submit}>
-        <h1 class="u-title">Operator console</h1>
-        <p><label for="email">E-mail</label><br /><input class="u-full" id="email" name="email" type="email" autocomplete="username" required /></p>
-        <p><label for="password">Password</label><br /><input class="u-full" id="password" name="password" type="password" autocomplete="current-password" required /></p>
-        ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
-        <button class="primary" type="submit" ?disabled=${this.busy}>Sign in</button>
+        <div class="brand">${icon('chat', 22)}<h1>Operator console</h1></div>
+        <div class="fields">
+          <div class="field"><label for="email">E-mail</label><input id="email" name="email" type="email" autocomplete="username" required /></div>
+          <div class="field"><label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required /></div>
+          ${this.error ? html`<p class="callout error" role="alert">${this.error}</p>` : ''}
+          <button class="primary" type="submit" ?disabled=${this.busy}>Sign in</button>
+        </div>
       </form>
     </main>`;
   }

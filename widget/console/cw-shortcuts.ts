@@ -25,8 +25,7 @@ export class CwShortcuts extends LitElement {
   static override styles = [
     consoleStyles,
     css`
-      dialog { border: 1px solid var(--cw-border); border-radius: 12px; padding: 18px 22px; max-width: 520px; background: var(--cw-bg); color: var(--cw-fg); }
-      dialog::backdrop { background: #0006; }
+      dialog { width: min(520px, calc(100vw - 32px)); }
       kbd { font: 13px ui-monospace, monospace; border: 1px solid var(--cw-border); border-radius: 4px; padding: 1px 6px; white-space: nowrap; }
       td:first-child { width: 40%; }
     `,
@@ -45,7 +44,7 @@ export class CwShortcuts extends LitElement {
     return html`<dialog aria-labelledby="shortcuts-title">
       <h2 id="shortcuts-title">Keyboard shortcuts</h2>
       <table><tbody>${SHORTCUTS.map(([keys, what]) => html`<tr><td><kbd>${keys}</kbd></td><td>${what}</td></tr>`)}</tbody></table>
-      <form class="u-end-actions" method="dialog"><button class="primary" autofocus>Close</button></form>
+      <form class="form-actions" method="dialog"><button class="primary" autofocus>Close</button></form>
     </dialog>`;
   }
 }

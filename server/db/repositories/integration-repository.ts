@@ -38,6 +38,7 @@ export class IntegrationRepository {
   private readonly deliveriesOfStmt;
   private readonly hookByIdStmt;
   private readonly scrubStmt;
+  private readonly countEmailStmt;
 
   constructor(db: Db) {
     this.insertKeyStmt = db.prepare(`INSERT INTO api_keys (label, prefix, key_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?)`);
@@ -59,6 +60,7 @@ export class IntegrationRepository {
               last_error = @lastError, updated_at = @updatedAt WHERE id = @id`,
     );
     this.scrubStmt = db.prepare(`UPDATE webhook_deliveries SET payload = replace(payload, @needle, '"[erased]"') WHERE instr(payload, @needle) > 0`);
+    this.countEmailStmt = db.prepare(`SELECT count(*) FROM webhook_deliveries WHERE instr(payload, @needle) > 0`).pluck();
     this.deliveriesOfStmt = db.prepare(`SELECT ${DELIVERY} FROM webhook_deliveries WHERE webhook_id = ? ORDER BY id DESC LIMIT 50`);
   }
 
@@ -110,6 +112,11 @@ export class IntegrationRepository {
   /** Removes an e-mail address from stored delivery payloads (erasure reaches our own copies too). */
   scrubEmail(email: string): number {
     return this.scrubStmt.run({ needle: JSON.stringify(email) }).changes;
+  }
+
+  /** Stored delivery payloads that carry the address (what scrubEmail would change). */
+  countEmail(email: string): number {
+    return this.countEmailStmt.get({ needle: JSON.stringify(email) }) as number;
   }
 
   deliveriesOf(webhookId: number): DeliveryRow[] {

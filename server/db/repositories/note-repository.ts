@@ -13,6 +13,7 @@ export class NoteRepository {
   private readonly byClientIdStmt;
   private readonly listStmt;
   private readonly deleteStmt;
+  private readonly countStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare(
@@ -21,6 +22,7 @@ export class NoteRepository {
     this.byClientIdStmt = db.prepare(`${SELECT} WHERE n.conversation_id = ? AND n.client_id = ?`);
     this.listStmt = db.prepare(`${SELECT} WHERE n.conversation_id = ? ORDER BY n.after_seq, n.id LIMIT 1000`);
     this.deleteStmt = db.prepare(`DELETE FROM conversation_notes WHERE conversation_id = ?`);
+    this.countStmt = db.prepare(`SELECT count(*) FROM conversation_notes WHERE conversation_id = ?`).pluck();
   }
 
   insert(row: { conversationRowId: number; operatorId: number; clientId: string; afterSeq: number; text: string; at: number }): void {
@@ -34,6 +36,10 @@ export class NoteRepository {
 
   list(conversationRowId: number, publicId: string): NoteDto[] {
     return (this.listStmt.all(conversationRowId) as Raw[]).map((r) => ({ ...r, conversationId: publicId }));
+  }
+
+  countByConversation(conversationRowId: number): number {
+    return this.countStmt.get(conversationRowId) as number;
   }
 
   deleteByConversation(conversationRowId: number): number {

@@ -292,8 +292,9 @@ describe('messages typed while the server is down arrive by themselves', () => {
     await thread.getByText('Let me look').waitFor();
 
     await kill(server);
-    const status = console.getByRole('status').filter({ hasText: 'Reconnecting…' });
-    await status.waitFor();
+    // Both the header and the line above the composer say so; the composer's says what happens to replies.
+    await console.getByRole('banner').getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor();
+    await console.getByRole('status').filter({ hasText: 'Replies and notes you send now are kept' }).waitFor();
     await reply.fill('Found it in the depot');
     await reply.press('Enter');
     await console.getByRole('button', { name: 'Internal note' }).click();

@@ -1,6 +1,6 @@
 /** Entry point: builds the browser bundles, opens the database, starts the server. */
 import { createApp } from './app';
-import { attachBenchProbe } from './bench-probe';
+import { attachBenchProbe } from './platform/bench-probe';
 import { buildBundles } from './bundles';
 import { loadConfig } from './config';
 import { openDatabase } from './db/open';

@@ -2,8 +2,8 @@ import type { NextFunction, Request, Response } from 'express';
 import * as v from 'valibot';
 import type { Logger } from 'pino';
 import { AppError, type ErrorCode } from '../../shared/errors';
-import { malformedInput } from '../input-guard';
-import { truncateIp } from '../ip';
+import { malformedInput } from '../platform/input-guard';
+import { truncateIp } from '../platform/ip';
 import { describeIssues } from '../realtime/handle';
 
 const STATUS: Record<ErrorCode, number> = {

@@ -1,4 +1,4 @@
-/** What the main thread and the mail thread (server/mail-thread.ts) say to each other, and a mail. */
+/** What the main thread and the mail thread (mail/mail-thread.ts) say to each other, and a mail. */
 
 export interface OutgoingMail {
   to: string;

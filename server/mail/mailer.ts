@@ -1,9 +1,9 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock';
+import type { Clock } from '../platform/clock';
 import type { MailRepository } from '../db/repositories/mail-repository';
 import type { FromMailThread, MailThreadData, OutgoingMail, ToMailThread } from './mail-protocol';
-import { threadSpawner } from '../threads';
+import { threadSpawner } from '../platform/threads';
 
 export type { OutgoingMail };
 
@@ -18,12 +18,12 @@ export interface Mailer {
 export const CLOSED = 'EMAILERCLOSED';
 
 /**
- * SMTP, sent from a worker thread (server/mail-thread.ts) started with the first mail: the main thread
+ * SMTP, sent from a worker thread (mail/mail-thread.ts) started with the first mail: the main thread
  * only posts the mail and hears how it went. A thread that stops fails the sends it had (the queue
  * retries them) and the next send starts another.
  */
 export function createSmtpMailer(url: string, from: string, log: Logger): Mailer {
-  const spawn = threadSpawner('mail-thread', { url, from } satisfies MailThreadData);
+  const spawn = threadSpawner('mail/mail-thread', { url, from } satisfies MailThreadData);
   const pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   let worker: Worker | null = null;
   let nextId = 1;

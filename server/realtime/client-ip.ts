@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io';
-import { abuseKey } from '../ip';
+import { abuseKey } from '../platform/ip';
 
 /**
  * A socket's client address as Express finds req.ip: from the connection back through X-Forwarded-For

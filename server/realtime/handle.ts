@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import type { Logger } from 'pino';
 import { AppError, type Ack, type AckError } from '../../shared/errors';
-import { malformedInput } from '../input-guard';
+import { malformedInput } from '../platform/input-guard';
 
 type SchemaTable<R> = { [K in keyof R]: R[K] extends { in: infer I } ? v.GenericSchema<unknown, I> : never };
 type In<R, K extends keyof R> = R[K] extends { in: infer I } ? I : never;

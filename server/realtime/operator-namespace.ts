@@ -1,5 +1,3 @@
-import type { Logger } from 'pino';
-import type { Namespace, Socket } from 'socket.io';
 import { AppError } from '../../shared/errors';
 import { operatorEventSchemas } from '../../shared/event-schemas';
 import {
@@ -10,39 +8,12 @@ import {
 } from '../../shared/protocol';
 import type { OperatorRow } from '../db/repositories/operator-repository';
 import { readSessionToken } from '../http/session-cookie';
-import type { AdminService } from '../services/admin-service';
-import type { AuthService } from '../services/auth-service';
-import type { CannedReplyService } from '../services/canned-reply-service';
-import type { ChatService } from '../services/chat-service';
-import type { InboxService } from '../services/inbox-service';
-import type { NoteService } from '../services/note-service';
-import type { PresenceService } from '../services/presence-service';
-import type { PrivacyService } from '../services/privacy-service';
-import type { TeamService } from '../services/team-service';
-import { registerConsoleHandlers } from './console-handlers';
+import { registerConsoleHandlers } from '../console/console-handlers';
 import { createRegistrar } from './handle';
+import type { OperatorDeps, OperatorNamespace, OperatorSocket } from './operator-socket';
 import { rooms } from './rooms';
 
-export interface OperatorSocketData {
-  sessionToken: string;
-  operatorId: number;
-}
-
-export type OperatorNamespace = Namespace<OperatorClientToServer, OperatorServerToClient, Record<string, never>, OperatorSocketData>;
-export type OperatorSocket = Socket<OperatorClientToServer, OperatorServerToClient, Record<string, never>, OperatorSocketData>;
-
-export interface OperatorDeps {
-  auth: AuthService;
-  chat: ChatService;
-  privacy: PrivacyService;
-  admin: AdminService;
-  team: TeamService;
-  presence: PresenceService;
-  inbox: InboxService;
-  notes: NoteService;
-  canned: CannedReplyService;
-  log: Logger;
-}
+export type { OperatorNamespace };
 
 /** How often live connections are checked against their sessions (catches changes made from the command line). */
 const SESSION_SWEEP_MS = 30_000;

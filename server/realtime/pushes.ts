@@ -1,8 +1,8 @@
 import { OperatorPush, VisitorPush } from '../../shared/protocol';
-import type { CannedReplyService } from '../services/canned-reply-service';
-import type { PresenceService } from '../services/presence-service';
-import type { TeamService } from '../services/team-service';
-import type { EventBus } from '../events';
+import type { CannedReplyService } from '../console/canned-reply-service';
+import type { PresenceService } from '../console/presence-service';
+import type { TeamService } from '../console/team-service';
+import type { EventBus } from '../platform/events';
 import type { OperatorFanOut } from './operator-fanout';
 import { rooms } from './rooms';
 import type { VisitorNamespace } from './visitor-namespace';

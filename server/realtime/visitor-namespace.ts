@@ -10,11 +10,11 @@ import {
 } from '../../shared/protocol';
 import type { Lang } from '../../shared/types';
 import type { VisitorContext } from '../db/repositories/conversation-repository';
-import type { ChatService } from '../services/chat-service';
-import { summariseUserAgent } from '../services/visitor-context';
-import type { PrivacyIntake } from '../services/privacy-intake';
-import type { PrivacyService } from '../services/privacy-service';
-import type { VisitorService } from '../services/visitor-service';
+import type { ChatService } from '../chat/chat-service';
+import { summariseUserAgent } from '../chat/visitor-context';
+import type { PrivacyIntake } from '../privacy/privacy-intake';
+import type { PrivacyService } from '../privacy/privacy-service';
+import type { VisitorService } from '../chat/visitor-service';
 import { createDispatcher } from './handle';
 import { rooms } from './rooms';
 

@@ -1,7 +1,7 @@
-import type { MessageLimits } from '../services/chat-writes';
-import type { PrivacySettings } from '../services/privacy-writes';
+import type { MessageLimits } from '../chat/chat-writes';
+import type { PrivacySettings } from '../privacy/privacy-writes';
 
-/** What the writer thread is started with (server/writer-spawn.ts starts it, server/writer-thread.ts is it). */
+/** What the writer thread is started with (spawn.ts starts it, writer-thread.ts is it). */
 export interface WriterOptions {
   /** The main connection's announced writes (db/write-turns.ts). */
   writeTurns: SharedArrayBuffer;

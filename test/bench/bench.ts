@@ -25,7 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { OPERATOR_NAMESPACE, OperatorEvent } from '../../shared/protocol';
-import type { ProbeStats } from '../../server/bench-probe';
+import type { ProbeStats } from '../../server/platform/bench-probe';
 import { call, connectSocket } from './client';
 import { Histogram } from './histogram';
 import type { GeneratorHealth, PrivacyFlow, WorkerReply } from './messages';

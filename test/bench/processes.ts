@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import type { ProbeRequest, ProbeStats } from '../../server/bench-probe';
+import type { ProbeRequest, ProbeStats } from '../../server/platform/bench-probe';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 import type { WorkerCommand, WorkerInit, WorkerReply } from './messages';
@@ -20,8 +20,9 @@ export const SERVER_BUNDLE = path.join(ROOT, 'dist/server/index.js');
 export async function buildServer(): Promise<void> {
   await build({
     // The worker threads' entries are bundled beside the server's; the server starts them from there.
-    entryPoints: ['index.ts', 'writer-thread.ts', 'mail-thread.ts'].map((entry) => path.join(ROOT, 'server', entry)),
+    entryPoints: ['index.ts', 'writer/writer-thread.ts', 'mail/mail-thread.ts'].map((entry) => path.join(ROOT, 'server', entry)),
     outdir: path.dirname(SERVER_BUNDLE),
+    outbase: path.join(ROOT, 'server'),
     bundle: true,
     platform: 'node',
     format: 'esm',

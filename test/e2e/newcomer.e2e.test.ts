@@ -85,7 +85,7 @@ describe('a newcomer with nothing configured', () => {
   });
 
   test('npm run admin -- add-operator prints credentials that sign in to the console', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'server/admin-cli.ts', 'add-operator', '--email', 'Olga@Example.com', '--name', 'Olga'], {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'server/cli/admin-cli.ts', 'add-operator', '--email', 'Olga@Example.com', '--name', 'Olga'], {
       env: { ...process.env, DATABASE_PATH: path.join(dir, 'data', 'chat.db') },
     });
     const printedEmail = /<([^>]+)>/.exec(stdout)?.[1];
@@ -100,7 +100,7 @@ describe('a newcomer with nothing configured', () => {
   });
 
   test('an address the sign-in form would refuse cannot become an account, from the CLI or ADMIN_EMAIL', async () => {
-    const cli = await run(process.execPath, ['--import', 'tsx', 'server/admin-cli.ts', 'add-operator', '--email', 'root@localhost', '--name', 'Root'], {
+    const cli = await run(process.execPath, ['--import', 'tsx', 'server/cli/admin-cli.ts', 'add-operator', '--email', 'root@localhost', '--name', 'Root'], {
       env: { ...process.env, DATABASE_PATH: path.join(dir, 'data', 'chat.db') },
     }).catch((error: { code: number; stderr: string }) => error);
     expect('code' in cli && cli.code).toBe(2);

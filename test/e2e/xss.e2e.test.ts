@@ -4,8 +4,8 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { OperatorEvent, VisitorEvent } from '../../shared/protocol';
-import { identitySignature } from '../../server/services/visitor-service';
-import { MESSAGE_BURST } from '../../server/services/chat-service';
+import { identitySignature } from '../../server/chat/visitor-service';
+import { MESSAGE_BURST } from '../../server/chat/chat-service';
 import { launchBrowser, signInOperator } from '../helpers/browser';
 import { ADMIN, call, connected, ok, operatorClient, signIn, startTestApp, TestClock, visitorClient, type TestApp } from '../helpers/test-app';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
 import { createApp, type App } from '../../server/app';
-import type { Clock } from '../../server/clock';
+import type { Clock } from '../../server/platform/clock';
 import { loadConfig, type Config } from '../../server/config';
 import { openDatabase, type Db } from '../../server/db/open';
 import {

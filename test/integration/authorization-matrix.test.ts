@@ -14,7 +14,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Ack, ErrorCode } from '../../shared/errors';
 import { OPERATOR_NAMESPACE, OperatorEvent, VISITOR_NAMESPACE, VisitorEvent } from '../../shared/protocol';
-import { identitySignature } from '../../server/services/visitor-service';
+import { identitySignature } from '../../server/chat/visitor-service';
 import { appRoutes } from '../helpers/app-routes';
 import { databaseDigest } from '../helpers/db-snapshot';
 import { newClientId } from '../helpers/durable-clients';

@@ -164,7 +164,7 @@ describe('accounts', () => {
   test('the admin command line adds, lists, disables and re-enables operators in the same database', async () => {
     t = await startTestApp();
     const run = (...args: string[]) =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', path.resolve('server/admin-cli.ts'), ...args], {
+      promisify(execFile)(process.execPath, ['--import', 'tsx', path.resolve('server/cli/admin-cli.ts'), ...args], {
         env: { ...process.env, DATABASE_PATH: t.config.databasePath },
       });
     const added = await run('add-operator', '--email', OP.email, '--name', OP.name, '--role', 'operator');

@@ -3,8 +3,8 @@ import { Writable } from 'node:stream';
 import type { Socket } from 'socket.io-client';
 import { afterEach, describe, expect, test } from 'vitest';
 import { OperatorEvent, VisitorEvent } from '../../shared/protocol';
-import { createLogger } from '../../server/logger';
-import { identitySignature } from '../../server/services/visitor-service';
+import { createLogger } from '../../server/platform/logger';
+import { identitySignature } from '../../server/chat/visitor-service';
 import {
   ADMIN,
   call,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { OperatorEvent, OperatorPush, VisitorEvent } from '../../shared/protocol';
-import { API_CALLS_PER_KEY_PER_MINUTE } from '../../server/http/privacy-routes';
-import { MESSAGE_BURST, MESSAGE_SUSTAINED, TYPING_LIMIT } from '../../server/services/chat-service';
+import { API_CALLS_PER_KEY_PER_MINUTE } from '../../server/privacy/privacy-routes';
+import { MESSAGE_BURST, MESSAGE_SUSTAINED, TYPING_LIMIT } from '../../server/chat/chat-service';
 import { newClientId } from '../helpers/durable-clients';
 import { socketTracker } from '../helpers/sockets';
 import {

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { OperatorEvent, VisitorEvent } from '../../shared/protocol';
-import { EXPORT_TTL_MS } from '../../server/services/request-execution';
-import { OUTBOX_RETENTION_MS, VERIFICATION_GRACE_MS } from '../../server/services/retention-service';
-import { CODE_TTL_MS } from '../../server/services/verification-service';
+import { EXPORT_TTL_MS } from '../../server/privacy/request-execution';
+import { OUTBOX_RETENTION_MS, VERIFICATION_GRACE_MS } from '../../server/retention/retention-service';
+import { CODE_TTL_MS } from '../../server/privacy/verification-service';
 import { say, signedInOperator, socketTracker } from '../helpers/sockets';
 import {
   ok,

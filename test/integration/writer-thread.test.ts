@@ -4,13 +4,13 @@ import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import pino from 'pino';
 import { afterEach, describe, expect, test } from 'vitest';
-import { writerThreadSpawner } from '../../server/writer-spawn';
-import { commitBatch, KeepWrites, MAX_BATCH } from '../../server/db/group-commit';
+import { writerThreadSpawner } from '../../server/writer/spawn';
+import { commitBatch, KeepWrites, MAX_BATCH } from '../../server/writer/group-commit';
 import { openDatabase, type Db } from '../../server/db/open';
 import { VisitorRepository } from '../../server/db/repositories/visitor-repository';
-import { ThreadWriter } from '../../server/db/writer';
-import { announceWrites, newWriteTurns } from '../../server/db/write-turns';
-import type { ChatWrites, StoredMessage } from '../../server/services/chat-writes';
+import { ThreadWriter } from '../../server/writer/client';
+import { announceWrites, newWriteTurns } from '../../server/writer/write-turns';
+import type { ChatWrites, StoredMessage } from '../../server/chat/chat-writes';
 import { AppError } from '../../shared/errors';
 
 /** Limits far above what these tests send: they are about storage, not about limits. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { deadlineFor, isRussianWorkingDay } from '../../server/services/deadlines';
+import { deadlineFor, isRussianWorkingDay } from '../../server/privacy/deadlines';
 import { OPEN_STATES, REQUEST_STATES, REQUEST_TYPES, canTransition, isOpen, type RequestState } from '../../shared/privacy';
 
 /** A receipt time: the given UTC date at 10:00. */

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { describe, expect, test } from 'vitest';
 import { AppError, type Ack } from '../../shared/errors';
 import { createDispatcher, createRegistrar } from '../../server/realtime/handle';
-import { createLogger } from '../../server/logger';
+import { createLogger } from '../../server/platform/logger';
 
 /** A namespace of two events, as shared/protocol.ts declares them. */
 interface Rpc {

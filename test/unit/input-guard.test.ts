@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { malformedInput } from '../../server/input-guard';
+import { malformedInput } from '../../server/platform/input-guard';
 
 describe('the check every payload passes before its schema', () => {
   test('an ordinary object passes', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { abuseKey, truncateIp } from '../../server/ip';
+import { abuseKey, truncateIp } from '../../server/platform/ip';
 
 describe('IP addresses kept only truncated', () => {
   test('an IPv4 address is kept as its /24', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { RateLimiter } from '../../server/services/rate-limiter';
+import { RateLimiter } from '../../server/platform/rate-limiter';
 
 class Clock {
   t = Date.UTC(2026, 10, 30, 12, 0, 0);

@@ -1,5 +1,5 @@
 /**
- * Indexes for the hourly retention job (services/retention-service.ts): each of its deletes finds its
+ * Indexes for the hourly retention job (retention/retention-service.ts): each of its deletes finds its
  * rows by age without scanning the table.
  */
 export default /* sql */ `

@@ -1,0 +1,178 @@
+import { AppError } from '../../shared/errors';
+import type { ConversationView, OperatorSendInput, VisitorSendInput } from '../../shared/schemas';
+import type { ConversationDto, Lang, MessageDto } from '../../shared/types';
+import type { Clock } from '../platform/clock';
+import type { ThreadWriter } from '../writer/client';
+import type { ConversationRepository, ConversationRow, VisitorContext } from '../db/repositories/conversation-repository';
+import type { MessageRepository } from '../db/repositories/message-repository';
+import type { OperatorRow } from '../db/repositories/operator-repository';
+import type { EventBus } from '../platform/events';
+import type { ChatWrites, StoredMessage } from './chat-writes';
+import { checkTimezone, cleanReferrer } from './visitor-context';
+import { RateLimiter } from '../platform/rate-limiter';
+
+export { MESSAGE_BURST, MESSAGE_SUSTAINED } from './chat-writes';
+
+const DEFAULT_PAGE = 50;
+
+/** The system note a left contact e-mail becomes, in the visitor's language (both sides read it). */
+const CONTACT_NOTE: Record<Lang, string> = { en: 'E-mail for a reply:', ru: 'Почта для ответа:' };
+
+/** Typing notices forwarded per conversation and side. */
+export const TYPING_LIMIT = { limit: 20, windowMs: 10_000 };
+
+export function toConversationDto(row: ConversationRow): ConversationDto {
+  const { rowId: _rowId, visitorId: _visitorId, ...dto } = row;
+  return dto;
+}
+
+/**
+ * Conversations and messages: who may write where, exactly-once storage by client id, sequence order.
+ * Messages are written by the writer thread's procedures (chat-writes.ts), so a message is acknowledged
+ * only after its transaction commits; reads and the pushes that follow happen here.
+ */
+export class ChatService {
+  private readonly typingLimit: RateLimiter;
+
+  constructor(
+    private readonly conversations: ConversationRepository,
+    private readonly messages: MessageRepository,
+    private readonly writer: ThreadWriter<ChatWrites>,
+    private readonly bus: EventBus,
+    private readonly clock: Clock,
+  ) {
+    this.typingLimit = new RateLimiter(clock, TYPING_LIMIT.limit, TYPING_LIMIT.windowMs);
+  }
+
+  visitorConversation(visitorId: number): ConversationRow | null {
+    return this.conversations.byVisitor(visitorId);
+  }
+
+  /** The visitor's messages after `afterSeq`, or the latest page when `afterSeq` is absent. */
+  visitorHistory(visitorId: number, afterSeq: number | undefined, limit = DEFAULT_PAGE): { messages: MessageDto[]; lastSeq: number } {
+    const conversation = this.conversations.byVisitor(visitorId);
+    if (!conversation) {
+      if (afterSeq) throw new AppError('invalid_payload', 'That sequence number is from the future.');
+      return { messages: [], lastSeq: 0 };
+    }
+    return { messages: this.page(conversation, afterSeq, limit), lastSeq: conversation.lastSeq };
+  }
+
+  /** `origin`: the connection it came from, which learns of it from its acknowledgement rather than a push. */
+  async visitorSend(visitorId: number, input: VisitorSendInput, raw: VisitorContext | null, origin?: string): Promise<MessageDto> {
+    const page = raw && cleanContext(raw);
+    const stored = await this.writer.run('visitorMessage', { visitorId, clientId: input.clientId, text: input.text, page, now: this.clock.now() });
+    if (stored.created) this.publish(stored, origin);
+    return stored.message;
+  }
+
+  /** A returning visitor's tab said hello from a page: operators see where they are now. */
+  async visitorSeen(visitorId: number, raw: VisitorContext): Promise<void> {
+    // Most hellos are from visitors without a conversation (every new one): nothing to show, no write to ask for.
+    if (!this.conversations.byVisitor(visitorId)) return;
+    const changed = await this.writer.run('pageSeen', { visitorId, page: cleanContext(raw) });
+    if (changed !== null) this.changed(changed);
+  }
+
+  async operatorSend(operator: OperatorRow, input: OperatorSendInput): Promise<MessageDto> {
+    const stored = await this.writer.run('operatorMessage', {
+      operatorId: operator.id,
+      operatorName: operator.name,
+      conversationId: input.conversationId,
+      clientId: input.clientId,
+      text: input.text,
+      now: this.clock.now(),
+    });
+    if (stored.created) this.publish(stored);
+    return stored.message;
+  }
+
+  list(view: ConversationView, operatorId: number): ConversationDto[] {
+    return this.conversations.list(view, operatorId).map(toConversationDto);
+  }
+
+  /** The conversation and a page of its messages: after `afterSeq`, before `beforeSeq` (scrolling back), or the latest. */
+  open(conversationId: string, afterSeq: number | undefined, limit = DEFAULT_PAGE, beforeSeq?: number): { conversation: ConversationDto; messages: MessageDto[] } {
+    const conversation = this.requireConversation(conversationId);
+    if (beforeSeq !== undefined) {
+      if (afterSeq !== undefined) throw new AppError('invalid_payload', 'Ask for messages after or before a sequence, not both.');
+      return { conversation: toConversationDto(conversation), messages: this.messages.before(conversation.rowId, conversation.id, beforeSeq, limit) };
+    }
+    return { conversation: toConversationDto(conversation), messages: this.page(conversation, afterSeq, limit) };
+  }
+
+  /** Exactly one of several simultaneous claims wins; the others get `conflict`. */
+  claim(operator: OperatorRow, conversationId: string): ConversationDto {
+    const conversation = this.requireConversation(conversationId);
+    if (conversation.assignedOperatorId === operator.id) return toConversationDto(conversation);
+    if (!this.conversations.claim(conversation.rowId, operator.id, this.clock.now())) {
+      throw new AppError('conflict', `${conversation.assignedOperatorName ?? 'Another operator'} already took this conversation.`);
+    }
+    return this.changed(conversation.rowId);
+  }
+
+  setStatus(conversationId: string, status: 'open' | 'resolved'): ConversationDto {
+    const conversation = this.requireConversation(conversationId);
+    this.conversations.setStatus(conversation.rowId, status, this.clock.now());
+    return this.changed(conversation.rowId);
+  }
+
+  /**
+   * Records in the conversation (opening it if need be) that the visitor left an e-mail for a reply, so
+   * the operator sees it in the thread and the visitor's other tabs see it too.
+   */
+  async contactNote(visitorId: number, email: string, lang: Lang | null): Promise<MessageDto> {
+    const stored = await this.writer.run('contactNote', { visitorId, text: `${CONTACT_NOTE[lang ?? 'en']} ${email}`, now: this.clock.now() });
+    this.publish(stored);
+    return stored.message;
+  }
+
+  typing(conversationId: string, from: 'visitor' | 'operator', typing: boolean, name: string | null): void {
+    const conversation = this.requireConversation(conversationId);
+    // Each typing event is pushed to every operator: past a generous rate (a widget sends two per pause)
+    // the rest are dropped quietly, so one visitor cannot turn the console into a firehose.
+    if (!this.typingLimit.hit(`${conversationId}:${from}`)) return;
+    this.bus.emit('typing:changed', { conversationId, visitorId: conversation.visitorId, from, typing, name });
+  }
+
+  private page(conversation: ConversationRow, afterSeq: number | undefined, limit: number): MessageDto[] {
+    if (afterSeq === undefined) return this.messages.latest(conversation.rowId, conversation.id, limit);
+    if (afterSeq > conversation.lastSeq) throw new AppError('invalid_payload', 'That sequence number is from the future.');
+    return this.messages.after(conversation.rowId, conversation.id, afterSeq, limit);
+  }
+
+  /**
+   * One event per stored message, with the conversation read now: a claim or assignment committed since the
+   * write has already been pushed, so the state sent here is never older than one operators already hold.
+   * A conversation erased in the meantime is not announced.
+   */
+  private publish(stored: StoredMessage, origin?: string): void {
+    const current = this.conversations.byRowId(stored.conversationRowId);
+    if (current) this.bus.emit('message:created', { message: stored.message, conversation: toConversationDto(current), visitorId: stored.visitorId, origin });
+  }
+
+  private changed(rowId: number): ConversationDto {
+    const row = this.conversations.byRowId(rowId)!;
+    const dto = toConversationDto(row);
+    this.bus.emit('conversation:changed', { conversation: dto, visitorId: row.visitorId });
+    return dto;
+  }
+
+  private requireConversation(conversationId: string): ConversationRow {
+    const conversation = this.conversations.byPublicId(conversationId);
+    if (!conversation) throw new AppError('not_found', 'No such conversation.');
+    return conversation;
+  }
+}
+
+/** Each connection's page, cleaned once: the namespace passes the same object with every message of that tab. */
+const cleaned = new WeakMap<VisitorContext, VisitorContext>();
+
+function cleanContext(raw: VisitorContext): VisitorContext {
+  let page = cleaned.get(raw);
+  if (!page) {
+    page = { url: raw.url, title: raw.title, referrer: cleanReferrer(raw.referrer), timezone: checkTimezone(raw.timezone), device: raw.device ?? null };
+    cleaned.set(raw, page);
+  }
+  return page;
+}

@@ -1,0 +1,140 @@
+import { AppError } from '../../shared/errors';
+import type { Lang, MessageDto } from '../../shared/types';
+import { randomToken } from '../platform/crypto';
+import type { ConversationRepository, ConversationRow, VisitorContext } from '../db/repositories/conversation-repository';
+import type { MessageRepository } from '../db/repositories/message-repository';
+import type { VisitorRepository, VisitorRow } from '../db/repositories/visitor-repository';
+import { RateLimiter } from '../platform/rate-limiter';
+
+/** A visitor may send this many messages in a short window (someone typing fast)… */
+export const MESSAGE_BURST = { limit: 10, windowMs: 10_000 };
+/** …and this many in an hour (a long, busy chat, but not a bot at one a second). Resends do not count. */
+export const MESSAGE_SUSTAINED = { limit: 200, windowMs: 60 * 60 * 1000 };
+
+export interface MessageLimits {
+  burst: { limit: number; windowMs: number };
+  sustained: { limit: number; windowMs: number };
+}
+
+/** What a message write reports: the message, whether this call stored it (false: a resend), and where. */
+export interface StoredMessage {
+  message: MessageDto;
+  created: boolean;
+  conversationRowId: number;
+  visitorId: number;
+}
+
+/**
+ * The chat's hot-path writes: storing messages exactly once by client id in sequence order, a visitor's
+ * message limits, visitors' hellos. Each runs inside a group-commit transaction in the writer thread
+ * (writer/writer-thread.ts); every argument is plain data, `now` read from the app's clock by the caller.
+ * The message limits are counted here, in the one place that knows whether a message is new or a resend.
+ */
+export function createChatWrites(
+  repos: { visitors: VisitorRepository; conversations: ConversationRepository; messages: MessageRepository },
+  limits: MessageLimits = { burst: MESSAGE_BURST, sustained: MESSAGE_SUSTAINED },
+) {
+  const { visitors, conversations, messages } = repos;
+  // The limiters count in the time of the write being run (the caller's clock), not the thread's.
+  let now = 0;
+  const clock = { now: () => now };
+  const burst = new RateLimiter(clock, limits.burst.limit, limits.burst.windowMs);
+  const sustained = new RateLimiter(clock, limits.sustained.limit, limits.sustained.windowMs);
+
+  function countMessage(visitorId: number): void {
+    const key = String(visitorId);
+    // Both windows count every try, so hammering while limited keeps the visitor limited.
+    const withinBurst = burst.hit(key);
+    const withinHour = sustained.hit(key);
+    if (!withinHour) {
+      throw new AppError('rate_limited', 'You have sent a great many messages in the last hour. Please wait a while before sending more.', {
+        retryAfterMs: sustained.retryAfterMs(key),
+      });
+    }
+    if (!withinBurst) {
+      throw new AppError('rate_limited', 'You are sending messages too quickly. Please wait a few seconds.', { retryAfterMs: burst.retryAfterMs(key) });
+    }
+  }
+
+  function store(
+    conversation: ConversationRow,
+    m: { clientId: string; text: string; author: 'visitor' | 'operator' | 'system'; operatorId: number | null; operatorName: string | null },
+    /** The message already stored under this client id in this conversation, if any. */
+    existing: MessageDto | null,
+  ): StoredMessage {
+    const where = { conversationRowId: conversation.rowId, visitorId: conversation.visitorId };
+    if (existing) {
+      // A resend: same answer as the first time. A different body under the same id is a client bug.
+      if (existing.text !== m.text || existing.author !== m.author) {
+        throw new AppError('conflict', 'This message id was already used for a different message.');
+      }
+      return { message: existing, created: false, ...where };
+    }
+    const seq = conversations.nextSeq(conversation.rowId);
+    const id = messages.insert({ conversationRowId: conversation.rowId, seq, clientId: m.clientId, author: m.author, operatorId: m.operatorId, text: m.text, at: now });
+    if (m.author !== 'system') conversations.recordMessage(conversation.rowId, m.author, m.text, now);
+    // Everything the stored row holds is known here; reading it back would cost a query per message.
+    const message: MessageDto = { id, seq, clientId: m.clientId, author: m.author, operatorName: m.operatorName, text: m.text, createdAt: now, conversationId: conversation.id };
+    return { message, created: true, ...where };
+  }
+
+  return {
+    visitorCreate(args: { tokenHash: string; label: string; lang: Lang | null; now: number }): VisitorRow {
+      return visitors.create(Buffer.from(args.tokenHash, 'hex'), args.label, args.lang, args.now);
+    },
+
+    visitorTouch(args: { visitorId: number; lang: Lang | null; now: number }): null {
+      visitors.touch(args.visitorId, args.lang, args.now);
+      return null;
+    },
+
+    /** A returning visitor's page, shown to operators; returns the conversation's row id when it changed. */
+    pageSeen(args: { visitorId: number; page: VisitorContext }): number | null {
+      const conversation = conversations.byVisitor(args.visitorId);
+      if (!conversation || !pageChanged(conversation, args.page)) return null;
+      conversations.setPage(conversation.rowId, args.page);
+      return conversation.rowId;
+    },
+
+    visitorMessage(args: { visitorId: number; clientId: string; text: string; page: VisitorContext | null; now: number }): StoredMessage {
+      now = args.now;
+      let conversation = conversations.byVisitor(args.visitorId);
+      const existing = conversation && messages.byClientId(conversation.rowId, conversation.id, args.clientId);
+      // A resend of a stored message is answered as before and costs nothing against the limits.
+      if (!existing) countMessage(args.visitorId);
+      if (!conversation) conversation = conversations.create(randomToken(12), args.visitorId, args.page, now);
+      else if (args.page && pageChanged(conversation, args.page)) conversations.setPage(conversation.rowId, args.page);
+      return store(conversation, { clientId: args.clientId, text: args.text, author: 'visitor', operatorId: null, operatorName: null }, existing);
+    },
+
+    operatorMessage(args: { operatorId: number; operatorName: string; conversationId: string; clientId: string; text: string; now: number }): StoredMessage {
+      now = args.now;
+      const conversation = conversations.byPublicId(args.conversationId);
+      if (!conversation) throw new AppError('not_found', 'No such conversation.');
+      // Answering an unassigned conversation takes it, as in every shared inbox.
+      if (conversation.assignedOperatorId === null) conversations.claim(conversation.rowId, args.operatorId, now);
+      const existing = messages.byClientId(conversation.rowId, conversation.id, args.clientId);
+      const m = { clientId: args.clientId, text: args.text, author: 'operator' as const, operatorId: args.operatorId, operatorName: args.operatorName };
+      return store(conversation, m, existing);
+    },
+
+    /**
+     * A system line recording that the visitor left an e-mail for a reply (opening the conversation if need
+     * be). It is a message the visitor caused, so it counts against the same limits.
+     */
+    contactNote(args: { visitorId: number; text: string; now: number }): StoredMessage {
+      now = args.now;
+      countMessage(args.visitorId);
+      const conversation = conversations.byVisitor(args.visitorId) ?? conversations.create(randomToken(12), args.visitorId, null, now);
+      const m = { clientId: randomToken(12), text: args.text, author: 'system' as const, operatorId: null, operatorName: null };
+      return store(conversation, m, null);
+    },
+  };
+}
+
+export type ChatWrites = ReturnType<typeof createChatWrites>;
+
+/** Whether the visitor's page differs from what the conversation shows (only then is it written). */
+function pageChanged(conversation: ConversationRow, page: VisitorContext): boolean {
+  return conversation.pageUrl !== page.url || conversation.pageTitle !== page.title || Boolean(page.timezone && conversation.timezone !== page.timezone);
+}

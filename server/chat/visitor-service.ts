@@ -1,0 +1,78 @@
+import { AppError } from '../../shared/errors';
+import type { ContactInput, IdentifyInput, VisitorHelloInput } from '../../shared/schemas';
+import type { Clock } from '../platform/clock';
+import { hmac, randomToken, safeEqual, sha256 } from '../platform/crypto';
+import type { ThreadWriter } from '../writer/client';
+import type { VisitorRepository, VisitorRow } from '../db/repositories/visitor-repository';
+import type { ChatWrites } from './chat-writes';
+import { RateLimiter } from '../platform/rate-limiter';
+
+/** Visitor identity: issuing and recognising tokens, and host-site identification. */
+export class VisitorService {
+  private readonly newVisitorsPerIp: RateLimiter;
+
+  constructor(
+    private readonly visitors: VisitorRepository,
+    /** Hellos write (a new visitor, or last-seen): through the writer thread's group commit, not one fsync each. */
+    private readonly writer: ThreadWriter<ChatWrites>,
+    private readonly clock: Clock,
+    private readonly identitySecret: string,
+  ) {
+    this.newVisitorsPerIp = new RateLimiter(clock, 60, 60 * 60 * 1000);
+  }
+
+  /**
+   * Finds the visitor behind `input.token`, or creates one with a fresh token. The write goes through the
+   * writer thread: when thousands of widgets reconnect at once (a deploy, a network blip), their hellos share
+   * a few commits instead of taking one fsync each in turn with the event loop blocked.
+   */
+  async resume(input: VisitorHelloInput, ip: string): Promise<{ visitor: VisitorRow; token: string }> {
+    const now = this.clock.now();
+    if (input.token) {
+      const visitor = this.visitors.findByTokenHash(sha256(input.token));
+      if (visitor) {
+        await this.writer.run('visitorTouch', { visitorId: visitor.id, lang: input.lang ?? null, now });
+        return { visitor, token: input.token };
+      }
+    }
+    if (!this.newVisitorsPerIp.hit(ip)) {
+      throw new AppError('rate_limited', 'Too many new chats from this network. Please try again later.');
+    }
+    const token = randomToken(24);
+    const label = `Visitor ${randomToken(3).toUpperCase().replace(/[-_]/g, 'X')}`;
+    const visitor = await this.writer.run('visitorCreate', { tokenHash: sha256(token).toString('hex'), label, lang: input.lang ?? null, now });
+    return { visitor, token };
+  }
+
+  byId(id: number): VisitorRow | null {
+    return this.visitors.findById(id);
+  }
+
+  /** Host-site identification: the signature is HMAC-SHA256(email, site secret), hex. */
+  identify(visitorId: number, input: IdentifyInput): void {
+    const expected = hmac(this.identitySecret, input.email);
+    if (!safeEqual(Buffer.from(input.signature, 'hex'), expected)) {
+      throw new AppError('forbidden', 'The identity signature does not match.');
+    }
+    this.visitors.setIdentity(visitorId, input.email, input.name ?? null, true);
+  }
+
+  /**
+   * Keeps an e-mail the visitor left for a reply (unverified). An address the host site vouched for
+   * through `identify` is not replaced by an unverified one.
+   */
+  leaveContact(visitorId: number, input: ContactInput): void {
+    const visitor = this.visitors.findById(visitorId);
+    if (!visitor) throw new AppError('unauthorized', 'Say hello first.');
+    if (visitor.emailVerified) {
+      if (visitor.email?.toLowerCase() === input.email) return;
+      throw new AppError('forbidden', 'This chat is already linked to your confirmed e-mail address.');
+    }
+    this.visitors.setIdentity(visitorId, input.email, input.name ?? null, false);
+  }
+}
+
+/** What a host site computes server-side to identify its signed-in user to the widget. */
+export function identitySignature(secret: string, email: string): string {
+  return hmac(secret, email.trim().toLowerCase()).toString('hex');
+}

@@ -1,0 +1,102 @@
+/**
+ * `npm run admin -- <command> [options]`: manage operator accounts from the command line, through the
+ * same services as the console, on the database at DATABASE_PATH (default ./data/chat.db). Safe while
+ * the server runs (WAL); a running server cuts a disabled or reset operator's live connections within
+ * 30 seconds (at once when done in the console).
+ */
+import { parseArgs } from 'node:util';
+import * as v from 'valibot';
+import { AppError } from '../../shared/errors';
+import { operatorCreateSchema } from '../../shared/schemas';
+import { systemClock } from '../platform/clock';
+import { loadConfig } from '../config';
+import { openDatabase } from '../db/open';
+import { OperatorRepository } from '../db/repositories/operator-repository';
+import { EventBus } from '../platform/events';
+import { AuthService } from '../console/auth-service';
+import { PresenceService } from '../console/presence-service';
+import { TeamService } from '../console/team-service';
+
+const USAGE = `Usage: npm run admin -- <command> [options]
+
+Commands:
+  add-operator   --email <e-mail> --name <name> [--role operator|admin] [--password <pw>]
+                 Without --password a password is generated and printed once.
+  list-operators
+  disable        --email <e-mail>    Disable the account and end its sessions.
+  enable         --email <e-mail>    Re-enable a disabled account.
+  reset-password --email <e-mail> [--password <pw>]
+                 Set a new password (generated when omitted) and end the account's sessions.
+
+The database is DATABASE_PATH (default ./data/chat.db).`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<string> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') return USAGE;
+  const { values } = parseArgs({
+    args: rest,
+    options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' } },
+    strict: true,
+  });
+  const need = (key: 'email' | 'name'): string => {
+    if (!values[key]) throw new UsageError(`--${key} is required for ${command}`);
+    return values[key]!;
+  };
+
+  const db = openDatabase(loadConfig().databasePath);
+  try {
+    const operators = new OperatorRepository(db);
+    const auth = new AuthService(operators, systemClock, loadConfig().sessionTtlMs);
+    const bus = new EventBus();
+    const team = new TeamService(operators, auth, new PresenceService(operators, bus), bus, systemClock);
+
+    switch (command) {
+      case 'add-operator': {
+        const parsed = v.safeParse(operatorCreateSchema, {
+          email: need('email'), name: need('name'), role: values.role ?? 'operator', ...(values.password ? { password: values.password } : {}),
+        });
+        if (!parsed.success) throw new UsageError(parsed.issues.map((i) => `${i.path?.map((p) => String(p.key)).join('.') ?? ''}: ${i.message}`).join('\n'));
+        const { operator, password } = await team.create(parsed.output);
+        return `Added ${operator.role} ${operator.name} <${operator.email}> (id ${operator.id}).${password ? `\nPassword (shown once): ${password}` : ''}`;
+      }
+      case 'list-operators': {
+        const rows = team.list();
+        if (rows.length === 0) return 'No operators.';
+        return rows.map((m) => `${String(m.id).padStart(4)}  ${m.role.padEnd(8)} ${m.disabled ? 'disabled' : 'enabled '}  ${m.name} <${m.email}>`).join('\n');
+      }
+      case 'disable':
+      case 'enable': {
+        const row = team.byEmail(need('email'));
+        const member = team.setDisabled(null, row.id, command === 'disable');
+        return `${member.name} <${member.email}> is ${member.disabled ? 'disabled; their sessions have ended' : 'enabled'}.`;
+      }
+      case 'reset-password': {
+        const row = team.byEmail(need('email'));
+        if (values.password !== undefined && values.password.length < 10) throw new UsageError('passwords need at least 10 characters');
+        const { password } = await team.resetPassword(row.id, values.password);
+        return `Password of ${row.name} <${row.email}> reset; their sessions have ended.${password ? `\nNew password (shown once): ${password}` : ''}`;
+      }
+      default:
+        throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+try {
+  console.log(await main(process.argv.slice(2)));
+} catch (error) {
+  if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) {
+    console.error(error.message);
+    process.exitCode = 2;
+  } else if (error instanceof AppError) {
+    console.error(error.message);
+    process.exitCode = 1;
+  } else {
+    console.error('Failed:', (error as Error).message);
+    process.exitCode = 1;
+  }
+}

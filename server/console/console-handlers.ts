@@ -1,0 +1,78 @@
+import { OperatorEvent, type OperatorRpc } from '../../shared/protocol';
+import type { OperatorRow } from '../db/repositories/operator-repository';
+import type { createRegistrar } from '../realtime/handle';
+import type { OperatorDeps, OperatorSocket } from '../realtime/operator-socket';
+
+type Registrar = ReturnType<typeof createRegistrar<OperatorRpc>>;
+
+/** Handlers of the console's team, inbox, notes, canned replies and settings events. They translate; services decide. */
+export function registerConsoleHandlers(
+  on: Registrar,
+  socket: OperatorSocket,
+  who: { me: () => OperatorRow; admin: () => OperatorRow },
+  deps: OperatorDeps,
+): void {
+  const { me, admin } = who;
+
+  on(socket, OperatorEvent.conversationAssign, (input) => ({ conversation: deps.inbox.assign(me(), input.conversationId, input.operatorId) }));
+  on(socket, OperatorEvent.conversationRead, (input) => {
+    deps.inbox.markRead(me().id, input.conversationId, input.seq);
+    return null;
+  });
+  on(socket, OperatorEvent.conversationUnread, () => ({ unread: deps.inbox.unread(me().id) }));
+  on(socket, OperatorEvent.conversationSearch, (input) => {
+    me();
+    return { hits: deps.inbox.search(input.query, input.limit) };
+  });
+
+  on(socket, OperatorEvent.noteList, (input) => {
+    me();
+    return { notes: deps.notes.list(input.conversationId) };
+  });
+  on(socket, OperatorEvent.noteAdd, (input) => ({ note: deps.notes.add(me(), input) }));
+
+  on(socket, OperatorEvent.cannedList, () => {
+    me();
+    return { replies: deps.canned.list() };
+  });
+  on(socket, OperatorEvent.cannedSave, (input) => {
+    admin();
+    return { reply: deps.canned.save(input) };
+  });
+  on(socket, OperatorEvent.cannedDelete, (input) => {
+    admin();
+    deps.canned.delete(input.id);
+    return null;
+  });
+
+  on(socket, OperatorEvent.teamList, () => {
+    me();
+    return { team: deps.team.list() };
+  });
+  on(socket, OperatorEvent.presenceSet, (input) => {
+    deps.presence.setAway(me().id, input.status === 'away');
+    return { team: deps.team.list() };
+  });
+  on(socket, OperatorEvent.operatorCreate, async (input) => {
+    admin();
+    return deps.team.create(input);
+  });
+  on(socket, OperatorEvent.operatorDisable, (input) => ({ operator: deps.team.setDisabled(admin(), input.id, input.disabled) }));
+  on(socket, OperatorEvent.operatorResetPassword, async (input) => {
+    admin();
+    return deps.team.resetPassword(input.id, input.password);
+  });
+  on(socket, OperatorEvent.passwordChange, async (input) => {
+    await deps.team.changeOwnPassword(me(), socket.data.sessionToken, input.currentPassword, input.newPassword);
+    return null;
+  });
+
+  on(socket, OperatorEvent.settingsGet, () => {
+    me();
+    return { settings: deps.inbox.settings() };
+  });
+  on(socket, OperatorEvent.settingsSave, (input) => {
+    admin();
+    return { settings: deps.inbox.saveSettings(input) };
+  });
+}

@@ -1,0 +1,44 @@
+import { AppError } from '../../shared/errors';
+import type { NoteAddInput } from '../../shared/schemas';
+import type { NoteDto } from '../../shared/types';
+import type { Clock } from '../platform/clock';
+import type { ConversationRepository } from '../db/repositories/conversation-repository';
+import type { NoteRepository } from '../db/repositories/note-repository';
+import type { OperatorRow } from '../db/repositories/operator-repository';
+import type { EventBus } from '../platform/events';
+
+/**
+ * Internal notes: operators only. They live in their own table and travel only as `note:created`,
+ * which the realtime layer sends to the operators' room and nowhere else.
+ */
+export class NoteService {
+  constructor(
+    private readonly conversations: ConversationRepository,
+    private readonly notes: NoteRepository,
+    private readonly bus: EventBus,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Adds a note after the conversation's latest message; a resend with the same client id is stored once. */
+  add(operator: OperatorRow, input: NoteAddInput): NoteDto {
+    const conversation = this.conversations.byPublicId(input.conversationId);
+    if (!conversation) throw new AppError('not_found', 'No such conversation.');
+    const existing = this.notes.byClientId(conversation.rowId, conversation.id, input.clientId);
+    if (existing) {
+      if (existing.text !== input.text) throw new AppError('conflict', 'This note id was already used for a different note.');
+      return existing;
+    }
+    this.notes.insert({
+      conversationRowId: conversation.rowId, operatorId: operator.id, clientId: input.clientId, afterSeq: conversation.lastSeq, text: input.text, at: this.clock.now(),
+    });
+    const note = this.notes.byClientId(conversation.rowId, conversation.id, input.clientId)!;
+    this.bus.emit('note:created', { note });
+    return note;
+  }
+
+  list(conversationId: string): NoteDto[] {
+    const conversation = this.conversations.byPublicId(conversationId);
+    if (!conversation) throw new AppError('not_found', 'No such conversation.');
+    return this.notes.list(conversation.rowId, conversation.id);
+  }
+}

@@ -1,0 +1,45 @@
+import type { PrivacyStartInput, PrivacyVerifyInput } from '../../shared/schemas';
+import type { Lang } from '../../shared/types';
+import type { Clock } from '../platform/clock';
+import type { ThreadWriter } from '../writer/client';
+import type { PrivacyEffect } from './privacy-effects';
+import type { PrivacyWrites, WithEffects, WriteContext } from './privacy-writes';
+import type { VerificationSendLimit } from './verification-service';
+
+/**
+ * The chat's privacy intake on the main thread: each step runs in the writer thread (privacy-writes.ts)
+ * and, once its batch has committed, the mails, pushes and webhooks it caused go out from here.
+ */
+export class PrivacyIntake {
+  constructor(
+    private readonly writer: ThreadWriter<PrivacyWrites>,
+    private readonly effects: (effects: PrivacyEffect[]) => void,
+    private readonly clock: Clock,
+    private readonly publicUrl: () => string,
+    private readonly sendLimit: VerificationSendLimit,
+  ) {}
+
+  startFromChat(input: PrivacyStartInput, ctx: { visitorId: number; ip: string; lang: Lang }) {
+    this.sendLimit.hit(ctx.ip);
+    return this.settle(this.writer.run('privacyStart', { ...this.context(), input, ...ctx }));
+  }
+
+  verifyCode(input: PrivacyVerifyInput, visitorId: number) {
+    return this.settle(this.writer.run('privacyVerify', { ...this.context(), input, visitorId }));
+  }
+
+  resendCode(verificationId: string, ip: string, visitorId: number) {
+    this.sendLimit.hit(ip);
+    return this.settle(this.writer.run('privacyResend', { ...this.context(), verificationId, ip, visitorId }));
+  }
+
+  private context(): WriteContext {
+    return { now: this.clock.now(), publicUrl: this.publicUrl() };
+  }
+
+  private async settle<T>(step: Promise<WithEffects<T>>): Promise<T> {
+    const { value, effects } = await step;
+    if (effects.length > 0) this.effects(effects);
+    return value;
+  }
+}

@@ -1,0 +1,69 @@
+import { requesterHash } from './privacy-dto';
+import { AppError } from '../../shared/errors';
+import { isOpen } from '../../shared/privacy';
+import type { Clock } from '../platform/clock';
+import type { AuditRepository } from '../db/repositories/audit-repository';
+import type { OperatorRow } from '../db/repositories/operator-repository';
+import type { PrivacyRepository } from '../db/repositories/privacy-repository';
+import { actorOf } from './privacy-service';
+
+/**
+ * The register of privacy requests for record-keeping: the CSV of every request and the record of one
+ * closed request. Both leave out e-mail addresses (the keyed hash stands in) and are themselves audited.
+ */
+export class PrivacyRegister {
+  constructor(
+    private readonly requests: PrivacyRepository,
+    private readonly audit: AuditRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * The record of one closed request for the file (Roskomnadzor order 179 wants proof of destruction:
+   * a record plus the event-log extract): what was done, when, by whom, how — without the address.
+   */
+  closureRecord(operator: OperatorRow, id: number): Record<string, unknown> {
+    const row = this.requests.byId(id);
+    if (!row) throw new AppError('not_found', 'No such request.');
+    if (isOpen(row.state)) throw new AppError('invalid_state', 'The record exists once the request is closed.');
+    const now = this.clock.now();
+    this.audit.append(row.id, now, actorOf(operator), 'record exported', null);
+    const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+    return {
+      format: 'cw-privacy-record/1',
+      generatedAt: new Date(now).toISOString(),
+      reference: row.reference,
+      type: row.type,
+      state: row.state,
+      jurisdiction: row.jurisdiction,
+      requesterHash: requesterHash(row),
+      receivedAt: iso(row.receivedAt),
+      verifiedAt: iso(row.verifiedAt),
+      dueAt: iso(row.dueAt),
+      closedAt: iso(row.completedAt),
+      method: row.type === 'erasure' && row.state === 'completed' ? 'Rows deleted from the SQLite database in one transaction (DELETE); the ticket keeps only a keyed HMAC of the e-mail.' : null,
+      result: row.resultJson ? JSON.parse(row.resultJson) : null,
+      retained: row.retainedNote,
+      rejectionReason: row.rejectionReason,
+      events: this.audit.list(row.id).map((e) => ({ at: new Date(e.at).toISOString(), actor: e.actor, action: e.action, detail: e.detail })),
+    };
+  }
+
+  /** The register of requests as CSV, for record-keeping (no e-mail addresses: the keyed hash stands in). */
+  registerCsv(operator: OperatorRow): string {
+    this.audit.append(null, this.clock.now(), actorOf(operator), 'register exported', null);
+    const header = ['reference', 'type', 'state', 'jurisdiction', 'source', 'requester_hash', 'received_at', 'verified_at', 'due_at', 'extended', 'completed_at', 'rejection_reason', 'result'];
+    const iso = (t: number | null) => (t === null ? '' : new Date(t).toISOString());
+    const lines = this.requests.all().map((r) =>
+      [r.reference, r.type, r.state, r.jurisdiction, r.source, requesterHash(r), iso(r.receivedAt), iso(r.verifiedAt), iso(r.dueAt), r.extended ? 'yes' : 'no', iso(r.completedAt), r.rejectionReason ?? '', r.resultJson ?? '']
+        .map(csvCell)
+        .join(','),
+    );
+    return [header.join(','), ...lines].join('\r\n') + '\r\n';
+  }
+}
+
+function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}

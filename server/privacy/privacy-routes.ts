@@ -1,0 +1,146 @@
+import express, { Router, type Request } from 'express';
+import * as v from 'valibot';
+import { AppError } from '../../shared/errors';
+import { apiCreateRequestSchema } from '../../shared/schemas';
+import type { Clock } from '../platform/clock';
+import { sha256 } from '../platform/crypto';
+import type { ExportRepository } from '../db/repositories/export-repository';
+import type { AuditRepository } from '../db/repositories/audit-repository';
+import type { AdminService } from '../console/admin-service';
+import type { AuthService } from '../console/auth-service';
+import type { PrivacyRegister } from './privacy-register';
+import type { PrivacyService } from './privacy-service';
+import { RateLimiter } from '../platform/rate-limiter';
+import { requireOperator, sameOriginOnly } from '../console/auth-routes';
+import { parseBody } from '../http/validate';
+
+const tokenParam = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{22,64}$/));
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A plain page for requesters following a mailed link; no script, our stylesheet only. */
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escapeHtml(title)}</title><link rel="stylesheet" href="/site.css"></head>
+<body><main class="notice"><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
+}
+
+export interface PrivacyRouteDeps {
+  privacy: PrivacyService;
+  register: PrivacyRegister;
+  auth: AuthService;
+  admin: AdminService;
+  exports: ExportRepository;
+  audit: AuditRepository;
+  clock: Clock;
+}
+
+/** Pages a requester reaches from a mail: confirm a request, download an export. */
+export function privacyPublicRoutes(deps: PrivacyRouteDeps): Router {
+  const router = Router();
+
+  // A GET only shows the button: mail scanners that prefetch links must not verify anything.
+  router.get('/verify/:id', (req, res) => {
+    const id = v.safeParse(tokenParam, req.params.id);
+    const secret = v.safeParse(tokenParam, req.query.t);
+    if (!id.success || !secret.success) {
+      res.status(400).send(page('Link not valid', '<p>This confirmation link is incomplete. Please use the link from the mail as it is.</p>'));
+      return;
+    }
+    res.send(
+      page(
+        'Confirm your privacy request',
+        `<p>Press the button to confirm that this e-mail address is yours and that you made this request.</p>
+<form method="post"><input type="hidden" name="t" value="${escapeHtml(secret.output)}"><button type="submit">Confirm my request</button></form>`,
+      ),
+    );
+  });
+
+  router.post('/verify/:id', express.urlencoded({ extended: false, limit: '2kb' }), (req, res) => {
+    const id = v.safeParse(tokenParam, req.params.id);
+    const secret = v.safeParse(tokenParam, (req.body as Record<string, unknown> | undefined)?.t);
+    if (!id.success || !secret.success) {
+      res.status(400).send(page('Link not valid', '<p>This confirmation link is incomplete.</p>'));
+      return;
+    }
+    try {
+      const request = deps.privacy.verifyLink(id.output, secret.output);
+      res.send(page('Request confirmed', `<p>Thank you. Your request <strong>${escapeHtml(request.reference)}</strong> is confirmed. We will answer by ${new Date(request.dueAt ?? 0).toUTCString().slice(0, 16)}.</p>`));
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      res.status(410).send(page('Link no longer valid', `<p>${escapeHtml(error.message)}</p>`));
+    }
+  });
+
+  router.get('/export/:token', (req, res) => {
+    const token = v.safeParse(tokenParam, req.params.token);
+    const found = token.success ? deps.exports.consume(sha256(token.output), deps.clock.now()) : null;
+    if (!found) {
+      res.status(410).send(page('Link no longer valid', '<p>This download link was already used or has expired. Ask us again through the chat or by e-mail.</p>'));
+      return;
+    }
+    deps.audit.append(found.requestId, deps.clock.now(), 'requester', 'export downloaded', null);
+    res.setHeader('Content-Disposition', 'attachment; filename="my-data.json"');
+    res.type('application/json').send(found.payload);
+  });
+
+  return router;
+}
+
+/** Calls one API key may make per minute; more are answered 429 `rate_limited` with Retry-After. */
+export const API_CALLS_PER_KEY_PER_MINUTE = 60;
+
+/** The REST API for automation, with admin-issued keys. */
+export function privacyApiRoutes(deps: PrivacyRouteDeps): Router {
+  const router = Router();
+  const perKey = new RateLimiter(deps.clock, API_CALLS_PER_KEY_PER_MINUTE, 60_000);
+
+  const apiKeyOf = (req: Request): { id: number; label: string } => {
+    const header = req.headers.authorization ?? '';
+    const key = deps.admin.keyFor(header.startsWith('Bearer ') ? header.slice(7).trim() : undefined);
+    if (!key) throw new AppError('unauthorized', 'A valid API key is required (Authorization: Bearer <key>).');
+    if (!perKey.hit(String(key.id))) {
+      throw new AppError('rate_limited', `This API key made more than ${API_CALLS_PER_KEY_PER_MINUTE} calls in a minute. Please slow down.`, {
+        retryAfterMs: perKey.retryAfterMs(String(key.id)),
+      });
+    }
+    return key;
+  };
+
+  router.post('/privacy-requests', async (req, res) => {
+    const key = apiKeyOf(req);
+    const input = parseBody(apiCreateRequestSchema, req);
+    const request = await deps.privacy.fileViaApi(input, key.label);
+    res.status(201).json({ ok: true, data: { request: { reference: request.reference, type: request.type, state: request.state, createdAt: request.createdAt } } });
+  });
+
+  router.get('/privacy-requests/:reference', (req, res) => {
+    apiKeyOf(req);
+    const request = deps.privacy.byReference(String(req.params.reference));
+    if (!request) throw new AppError('not_found', 'No such request.');
+    const { email: _email, name: _name, details: _details, ...status } = request;
+    res.json({ ok: true, data: { request: status } });
+  });
+
+  return router;
+}
+
+/** Admin downloads that are files rather than socket answers. */
+export function adminRoutes(deps: PrivacyRouteDeps): Router {
+  const router = Router();
+  router.get('/privacy-register.csv', requireOperator(deps.auth, 'admin'), (req, res) => {
+    res.setHeader('Content-Disposition', 'attachment; filename="privacy-register.csv"');
+    res.type('text/csv').send(deps.register.registerCsv(req.operator!));
+  });
+  router.get('/privacy-requests/:id/record.json', requireOperator(deps.auth), (req, res) => {
+    const id = v.safeParse(v.pipe(v.string(), v.regex(/^\d{1,12}$/), v.transform(Number)), req.params.id);
+    if (!id.success) throw new AppError('invalid_payload', 'The request id is a number.');
+    const record = deps.register.closureRecord(req.operator!, id.output);
+    res.setHeader('Content-Disposition', `attachment; filename="${String(record.reference)}-record.json"`);
+    res.json(record);
+  });
+  router.use(sameOriginOnly);
+  return router;
+}

@@ -1,0 +1,407 @@
+import { AppError } from '../../shared/errors';
+import { canTransition, formatReference, isOpen, type Jurisdiction, type RequestState } from '../../shared/privacy';
+import type { FiledRequest, TrackedRequest } from '../../shared/protocol';
+import type { ApiCreateRequestInput, PrivacyActionInput, PrivacyFileInput, PrivacyListInput, PrivacyStartInput, PrivacyVerifyInput } from '../../shared/schemas';
+import type { AuditEntryDto, ErasurePreviewDto, Lang, PrivacyRequestDto, VisitorRequestDto } from '../../shared/types';
+import type { Clock } from '../platform/clock';
+import { hmac, randomToken, sha256 } from '../platform/crypto';
+import type { Db } from '../db/open';
+import type { AuditRepository } from '../db/repositories/audit-repository';
+import type { OperatorRow } from '../db/repositories/operator-repository';
+import type { PrivacyRepository, PrivacyRequestRow } from '../db/repositories/privacy-repository';
+import type { VisitorRepository } from '../db/repositories/visitor-repository';
+import { KeepWrites } from '../writer/group-commit';
+import type { OutgoingMail } from '../mail/mailer';
+import { mailTemplates } from '../mail/templates';
+import { deadlineFor } from './deadlines';
+import type { ErasedChats, RequestExecution } from './request-execution';
+import type { VerificationService } from './verification-service';
+import { requesterHash, toPrivacyRequestDto, toVisitorRequestDto } from './privacy-dto';
+import type { PrivacyEffect } from './privacy-effects';
+import type { WebhookQueue } from './webhook-service';
+
+/** Requests still awaiting verification after this long expire. */
+export const VERIFICATION_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
+
+const DEFAULT_RETAINED_NOTE =
+  'Order and payment records, and data needed for legal claims, are kept as the law requires; they are not held in the chat.';
+
+export interface PrivacyDeps {
+  db: Db;
+  requests: PrivacyRepository;
+  audit: AuditRepository;
+  visitors: VisitorRepository;
+  verification: VerificationService;
+  execution: RequestExecution;
+  webhooks: WebhookQueue;
+  /** Carries out what a committed change causes (see PrivacyEffect); never called for a rolled-back one. */
+  effects: (effects: PrivacyEffect[]) => void;
+  clock: Clock;
+  hmacKey: Buffer;
+  jurisdiction: Jurisdiction;
+  publicUrl: string;
+}
+
+/**
+ * Privacy requests from intake to completion: verification, deadlines, the state machine, execution,
+ * the audit trail, and telling the requester and the site's other systems. Every change to a request
+ * happens in one transaction with its audit entry.
+ */
+export class PrivacyService {
+  /** Mails and pushes wait for the transaction that caused them to commit; a rollback drops them. */
+  private afterCommit: PrivacyEffect[] | null = null;
+
+  constructor(private readonly d: PrivacyDeps) {}
+
+  emailHash(email: string): Buffer {
+    return hmac(this.d.hmacKey, `email:${email.trim().toLowerCase()}`);
+  }
+
+  /**
+   * Intake from the chat. The answer does not depend on whether we hold anything for the address: we
+   * always file, send a code in the background, and answer at once. A visitor the host site has
+   * identified for this very address skips the code. The chat's three intake steps run in the writer
+   * thread (privacy-writes.ts), so a burst of requesters shares commits with the chat's messages.
+   */
+  startFromChat(
+    input: PrivacyStartInput,
+    ctx: { visitorId: number; ip: string; lang: Lang },
+  ): { status: 'code_sent'; verificationId: string; expiresAt: number } | ({ status: 'filed'; requestId: number } & FiledRequest) {
+    const emailHash = this.emailHash(input.email);
+    const visitor = this.d.visitors.findById(ctx.visitorId);
+    const identified = visitor?.emailVerified === true && visitor.email?.toLowerCase() === input.email;
+    if (identified) {
+      const filed = this.tx(() => {
+        const request = this.file({ ...input, lang: input.lang ?? ctx.lang, emailHash, source: 'chat', visitorId: ctx.visitorId }, 'requester');
+        return this.markVerified(request, 'requester (identified by the site)');
+      });
+      return { status: 'filed', ...filed };
+    }
+    this.d.verification.checkSendAllowed(emailHash, ctx.ip);
+    const lang = input.lang ?? ctx.lang;
+    const { request, verification } = this.tx(() => {
+      const request = this.file({ ...input, lang, emailHash, source: 'chat', visitorId: ctx.visitorId }, 'requester');
+      return { request, verification: this.d.verification.issue('code', request.id, emailHash) };
+    });
+    this.sendMail({ to: input.email, ...mailTemplates.verificationCode(lang, request.type, verification.secret) });
+    return { status: 'code_sent', verificationId: verification.id, expiresAt: verification.expiresAt };
+  }
+
+  /**
+   * Runs in the writer thread (privacy-writes.ts): a refusal of the code is thrown as KeepWrites, which only
+   * the thread's batch understands — it keeps the counted try that a plain throw would roll back.
+   */
+  verifyCode(input: PrivacyVerifyInput, visitorId: number): FiledRequest & { requestId: number } {
+    this.requireOwnCode(input.verificationId, visitorId);
+    let verification;
+    try {
+      verification = this.d.verification.confirm(input.verificationId, 'code', input.code);
+    } catch (error) {
+      // A wrong try must stay counted even though it is refused.
+      throw new KeepWrites(error);
+    }
+    return this.tx(() => this.markVerified(this.require(verification.requestId), 'requester (e-mail code)'));
+  }
+
+  resendCode(verificationId: string, ip: string, visitorId: number): { expiresAt: number } {
+    this.requireOwnCode(verificationId, visitorId);
+    const { request, secret, expiresAt } = this.tx(() => {
+      const { verification, secret, expiresAt } = this.d.verification.reissue(verificationId, ip);
+      const request = this.require(verification.requestId);
+      if (request.state !== 'awaiting_verification' || !request.email) throw new AppError('invalid_state', 'This request no longer needs a code.');
+      return { request, secret, expiresAt };
+    });
+    this.sendMail({ to: request.email!, ...mailTemplates.verificationCode(request.lang, request.type, secret) });
+    return { expiresAt };
+  }
+
+  /**
+   * A chat code is entered (or resent) only in the chat that asked for it: another visitor holding the id
+   * can neither burn its tries nor void it, and is told exactly what an unknown id gets.
+   */
+  private requireOwnCode(verificationId: string, visitorId: number): void {
+    const requestId = this.d.verification.requestOf(verificationId);
+    const request = requestId === null ? null : this.d.requests.byId(requestId);
+    if (!request || request.source !== 'chat' || request.visitorId !== visitorId) throw new AppError('invalid_code', 'That code is not right.');
+  }
+
+  /** Follows the verification link an operator-filed or API-filed request was mailed. */
+  verifyLink(verificationId: string, secret: string): VisitorRequestDto {
+    const verification = this.d.verification.confirm(verificationId, 'link', secret);
+    const filed = this.tx(() => this.markVerified(this.require(verification.requestId), 'requester (e-mail link)'));
+    return filed.request;
+  }
+
+  /** Requests followed by the given status tokens ("My requests"), duplicates resolved to what they repeat. */
+  trackedRequests(tokens: string[]): Array<TrackedRequest & { requestId: number }> {
+    const found: Array<TrackedRequest & { requestId: number }> = [];
+    for (const requestToken of new Set(tokens)) {
+      const row = this.d.requests.byWatcher(sha256(requestToken));
+      if (row) found.push({ requestToken, request: toVisitorRequestDto(row), requestId: row.id });
+    }
+    return found;
+  }
+
+  /**
+   * The requests matching `filter`, with their requesters' contact data: the listing is recorded (once,
+   * not per request) so the log shows who saw which addresses when.
+   */
+  list(operator: OperatorRow, filter: PrivacyListInput): PrivacyRequestDto[] {
+    const rows = this.d.requests.list(filter);
+    this.d.audit.append(null, this.d.clock.now(), actorOf(operator), 'listed requests', { count: rows.length, ...filter });
+    return rows.map(toPrivacyRequestDto);
+  }
+
+  /** One request with its history; the view itself is recorded, since it shows personal data. */
+  get(operator: OperatorRow, id: number): { request: PrivacyRequestDto; audit: AuditEntryDto[] } {
+    const row = this.require(id);
+    this.d.audit.append(row.id, this.d.clock.now(), actorOf(operator), 'viewed', null);
+    return { request: toPrivacyRequestDto(row), audit: this.d.audit.list(row.id) };
+  }
+
+  /**
+   * What completing an erasure would delete now, for the operator to confirm. Only an open erasure has
+   * anything to preview: a closed request no longer holds the address the erasure finds data by.
+   */
+  erasurePreview(id: number): ErasurePreviewDto {
+    const row = this.require(id);
+    if (row.type !== 'erasure') throw new AppError('invalid_state', 'Only an erasure request deletes data.');
+    if (!isOpen(row.state)) throw new AppError('invalid_state', 'This request is closed; there is nothing left to erase.');
+    return this.d.execution.previewErasure(row);
+  }
+
+  /** An operator files a request that came by e-mail; the requester confirms through a mailed link. */
+  async fileByOperator(operator: OperatorRow, input: PrivacyFileInput): Promise<PrivacyRequestDto> {
+    return this.fileWithLink(input, 'operator', actorOf(operator));
+  }
+
+  async fileViaApi(input: ApiCreateRequestInput, keyLabel: string): Promise<PrivacyRequestDto> {
+    return this.fileWithLink({ ...input, lang: input.lang ?? 'en' }, 'api', `api key "${keyLabel}"`);
+  }
+
+  byReference(reference: string): PrivacyRequestDto | null {
+    const row = this.d.requests.byReference(reference);
+    return row ? toPrivacyRequestDto(row) : null;
+  }
+
+  /** The operator's moves on a ticket: start, extend (once, with a reason), complete, reject (with a reason). */
+  async act(operator: OperatorRow, input: PrivacyActionInput): Promise<PrivacyRequestDto> {
+    const actor = actorOf(operator);
+    const row = this.tx(() => {
+      const request = this.require(input.id);
+      switch (input.action) {
+        case 'start':
+          return this.transition(request, 'in_progress', actor, 'started', null);
+        case 'extend':
+          return this.extend(request, actor, input.reason);
+        case 'reject':
+          return this.reject(request, actor, input.reason);
+        case 'complete':
+          return this.complete(request, actor, input.note ?? null);
+      }
+    });
+    return toPrivacyRequestDto(row);
+  }
+
+  /** Requests nobody verified within the window expire, and their contact data goes with them. */
+  expireUnverified(): number {
+    const stale = this.d.requests.awaitingSince(this.d.clock.now() - VERIFICATION_WINDOW_MS);
+    for (const request of stale) this.tx(() => this.transition(request, 'expired', 'system', 'expired unverified', null));
+    return stale.length;
+  }
+
+  // ---- internals; each runs inside a transaction ----
+
+  private async fileWithLink(input: PrivacyFileInput, source: 'operator' | 'api', actor: string): Promise<PrivacyRequestDto> {
+    const emailHash = this.emailHash(input.email);
+    const { request, link } = this.tx(() => {
+      this.d.verification.checkSendAllowed(emailHash, null);
+      const request = this.file({ ...input, emailHash, source, visitorId: null }, actor);
+      return { request, link: this.d.verification.issue('link', request.id, emailHash) };
+    });
+    const url = `${this.d.publicUrl}/privacy/verify/${link.id}?t=${link.secret}`;
+    this.sendMail({ to: input.email, ...mailTemplates.verificationLink(request.lang, request.type, url) });
+    return toPrivacyRequestDto(request);
+  }
+
+  private file(
+    input: { type: PrivacyRequestRow['type']; email: string; name?: string; details?: string; lang?: Lang; emailHash: Buffer; source: PrivacyRequestRow['source']; visitorId: number | null },
+    actor: string,
+  ): PrivacyRequestRow {
+    const now = this.d.clock.now();
+    const year = new Date(now).getUTCFullYear();
+    const row = this.d.requests.insert(
+      {
+        type: input.type, jurisdiction: this.d.jurisdiction, source: input.source, email: input.email, emailHash: input.emailHash,
+        name: input.name || null, details: input.details || null, lang: input.lang ?? 'en', visitorId: input.visitorId, receivedAt: now,
+      },
+      (id) => formatReference(year, id),
+    );
+    this.d.audit.append(row.id, now, actor, 'received', { type: row.type, source: row.source });
+    this.publish(row);
+    return row;
+  }
+
+  /** Verified: deadlines start to show, the requester gets a token to follow it; duplicates fold into the open one. */
+  private markVerified(request: PrivacyRequestRow, actor: string): FiledRequest & { requestId: number } {
+    if (request.state !== 'awaiting_verification') throw new AppError('invalid_state', 'This request is already verified.');
+    this.d.verification.voidAll(request.id);
+    const requestToken = randomToken(24);
+    const existing = this.d.requests.openDuplicate(request.emailHash, request.type, request.id);
+    if (existing) {
+      const now = this.d.clock.now();
+      // verifiedAt: this requester proved the address too, so an erasure of the open request reaches their chat.
+      this.save({ ...request, state: 'rejected', duplicateOf: existing.id, rejectionReason: `Duplicate of ${existing.reference}`, email: null, name: null, details: null, verifiedAt: now, completedAt: now, updatedAt: now });
+      this.d.audit.append(request.id, now, actor, 'duplicate', { of: existing.reference });
+      this.publish(this.require(request.id));
+      this.d.requests.addWatcher(sha256(requestToken), existing.id);
+      return { requestToken, request: toVisitorRequestDto(existing), requestId: existing.id, alreadyOpen: true };
+    }
+    const deadline = deadlineFor(request.jurisdiction, request.type, request.receivedAt);
+    let row = this.transition({ ...request, dueAt: deadline.dueAt, ackDueAt: deadline.ackDueAt }, 'verified', actor, 'verified', { dueAt: deadline.dueAt, basis: deadline.basis });
+    this.d.requests.addWatcher(sha256(requestToken), row.id);
+    if (row.type === 'objection') {
+      // Stop marketing at once; nothing is left for an operator to do.
+      row = this.transition(row, 'in_progress', 'system', 'started', null);
+      row = this.complete(row, 'system', null);
+    } else if (row.email) {
+      this.sendMail({ to: row.email, ...mailTemplates.received(row.lang, row.type, row.reference, row.dueAt!) });
+    }
+    return { requestToken, request: toVisitorRequestDto(row), requestId: row.id, alreadyOpen: false };
+  }
+
+  private extend(request: PrivacyRequestRow, actor: string, reason: string | undefined): PrivacyRequestRow {
+    if (!reason) throw new AppError('invalid_payload', 'Say why more time is needed; the requester is told.');
+    if (!isOpen(request.state) || request.state === 'awaiting_verification') throw new AppError('invalid_state', 'Only a verified, open request can be extended.');
+    if (request.extended) throw new AppError('invalid_state', 'This request was already extended once.');
+    const deadline = deadlineFor(request.jurisdiction, request.type, request.receivedAt);
+    if (deadline.extendedDueAt === null) throw new AppError('invalid_state', 'The law allows no extension for this kind of request.');
+    if (this.d.clock.now() > (request.dueAt ?? deadline.dueAt)) throw new AppError('invalid_state', 'An extension must be decided before the original deadline.');
+    const now = this.d.clock.now();
+    const row = { ...request, extended: 1, extensionReason: reason, dueAt: deadline.extendedDueAt, updatedAt: now };
+    this.save(row);
+    this.d.audit.append(row.id, now, actor, 'extended', { reason, dueAt: row.dueAt });
+    if (row.email) this.sendMail({ to: row.email, ...mailTemplates.extended(row.lang, row.reference, row.dueAt!, reason) });
+    this.afterChange(row, 'extended');
+    return row;
+  }
+
+  private reject(request: PrivacyRequestRow, actor: string, reason: string | undefined): PrivacyRequestRow {
+    if (!reason) throw new AppError('invalid_payload', 'A rejection needs a reason; the requester is told it.');
+    const email = request.email;
+    const row = this.transition({ ...request, rejectionReason: reason }, 'rejected', actor, 'rejected', { reason });
+    if (email) this.sendMail({ to: email, ...mailTemplates.rejected(row.lang, row.reference, reason) });
+    return row;
+  }
+
+  /** Carries out the request — erasure, export, correction or objection — and closes it. */
+  private complete(request: PrivacyRequestRow, actor: string, note: string | null): PrivacyRequestRow {
+    if (!canTransition(request.state, 'completed')) throw new AppError('invalid_state', 'Start the request before completing it.');
+    if (request.type === 'rectification' && !note) throw new AppError('invalid_payload', 'Describe what was corrected; the requester is told.');
+    const email = request.email;
+    let result: Record<string, number>;
+    let mailNote: string | null = note;
+    let retainedNote: string | null = null;
+    let erased: ErasedChats | null = null;
+    switch (request.type) {
+      case 'erasure':
+        ({ counts: result, erased } = this.d.execution.erase(request));
+        // The erased visitor rows are gone and the schema nulled visitor_id; writing the stale id back fails the foreign key.
+        request = { ...request, visitorId: this.require(request.id).visitorId };
+        retainedNote = note || DEFAULT_RETAINED_NOTE;
+        mailNote = retainedNote;
+        break;
+      case 'access': {
+        const exported = this.d.execution.exportData(request);
+        result = exported.counts;
+        if (email) this.sendMail({ to: email, ...mailTemplates.exportReady(request.lang, request.reference, `${this.d.publicUrl}/privacy/export/${exported.token}`, exported.expiresAt) });
+        break;
+      }
+      case 'objection':
+        result = this.d.execution.objectToMarketing(request);
+        break;
+      case 'rectification':
+        result = { corrected: 1 };
+        break;
+    }
+    const row = this.transition({ ...request, resultJson: JSON.stringify(result), retainedNote }, 'completed', actor, 'completed', { result, note: retainedNote ?? note });
+    if (email) this.sendMail({ to: email, ...mailTemplates.completed(row.lang, row.type, row.reference, mailNote) });
+    if (erased && erased.visitorIds.length) this.defer({ kind: 'erased', ...erased });
+    return row;
+  }
+
+  /** The one way a state changes: checked against the machine, saved, audited, published. */
+  private transition(request: PrivacyRequestRow, to: RequestState, actor: string, action: string, detail: Record<string, unknown> | null): PrivacyRequestRow {
+    if (!canTransition(request.state, to)) throw new AppError('invalid_state', `A request that is ${request.state.replace('_', ' ')} cannot become ${to.replace('_', ' ')}.`);
+    const now = this.d.clock.now();
+    const closing = !isOpen(to);
+    const row: PrivacyRequestRow = {
+      ...request,
+      state: to,
+      verifiedAt: to === 'verified' ? now : request.verifiedAt,
+      completedAt: closing ? now : request.completedAt,
+      // A closed request keeps only the keyed hash of the address (the register is kept for years).
+      email: closing ? null : request.email,
+      name: closing ? null : request.name,
+      details: closing ? null : request.details,
+      updatedAt: now,
+    };
+    this.save(row);
+    this.d.audit.append(row.id, now, actor, action, detail);
+    if (closing) this.d.verification.voidAll(row.id);
+    this.afterChange(row, to);
+    return row;
+  }
+
+  private afterChange(row: PrivacyRequestRow, event: string): void {
+    this.d.webhooks.enqueue(`privacy_request.${event}`, {
+      reference: row.reference, type: row.type, state: row.state, dueAt: row.dueAt, email: row.email,
+      requesterHash: requesterHash(row), result: row.resultJson ? JSON.parse(row.resultJson) : null,
+    });
+    this.defer({ kind: 'webhooks' });
+    this.publish(row);
+  }
+
+  private publish(row: PrivacyRequestRow): void {
+    this.defer({ kind: 'changed', requestId: row.id });
+  }
+
+  private sendMail(mail: OutgoingMail): void {
+    this.defer({ kind: 'mail', mail });
+  }
+
+  private defer(effect: PrivacyEffect): void {
+    if (this.afterCommit) this.afterCommit.push(effect);
+    else this.d.effects([effect]);
+  }
+
+  private save(row: PrivacyRequestRow): void {
+    this.d.requests.save(row);
+  }
+
+  private require(id: number): PrivacyRequestRow {
+    const row = this.d.requests.byId(id);
+    if (!row) throw new AppError('not_found', 'No such request.');
+    return row;
+  }
+
+  private tx<T>(fn: () => T): T {
+    const outer = this.afterCommit === null;
+    if (outer) this.afterCommit = [];
+    try {
+      // IMMEDIATE: take the write lock up front (waiting for the writer thread's commit), as a read-then-write
+      // transaction that had to upgrade would fail at once if the thread held it.
+      // In the writer thread this is a savepoint in the batch's transaction: the effects go back with the
+      // procedure's result, and the main thread carries them out once the batch has committed.
+      const result = this.d.db.transaction(fn).immediate();
+      if (outer && this.afterCommit!.length > 0) this.d.effects(this.afterCommit!);
+      return result;
+    } finally {
+      if (outer) this.afterCommit = null;
+    }
+  }
+}
+
+export function actorOf(operator: OperatorRow): string {
+  return `operator #${operator.id} (${operator.name})`;
+}

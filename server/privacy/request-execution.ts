@@ -1,0 +1,159 @@
+import type { ErasurePreviewDto } from '../../shared/types';
+import type { Clock } from '../platform/clock';
+import { randomToken, sha256 } from '../platform/crypto';
+import type { ConversationRepository } from '../db/repositories/conversation-repository';
+import type { ExportRepository } from '../db/repositories/export-repository';
+import type { IntegrationRepository } from '../db/repositories/integration-repository';
+import type { MailRepository } from '../db/repositories/mail-repository';
+import type { MessageRepository } from '../db/repositories/message-repository';
+import type { NoteRepository } from '../db/repositories/note-repository';
+import type { PrivacyRepository, PrivacyRequestRow } from '../db/repositories/privacy-repository';
+import type { VisitorRepository } from '../db/repositories/visitor-repository';
+
+export const EXPORT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** The chats an erasure removed: visitor row ids and conversations' public ids. */
+export interface ErasedChats {
+  visitorIds: number[];
+  conversationIds: string[];
+}
+
+export interface ExecutionRepos {
+  requests: PrivacyRepository;
+  visitors: VisitorRepository;
+  conversations: ConversationRepository;
+  messages: MessageRepository;
+  mail: MailRepository;
+  exports: ExportRepository;
+  integrations: IntegrationRepository;
+  notes: NoteRepository;
+}
+
+/**
+ * What "everything we hold about the requester" means, in one place: visitors whose stored contact
+ * e-mail is theirs, and visitors who proved they hold the address by verifying a request for it.
+ * Nothing is matched by anything weaker (name, IP, page) — an erasure never reaches anyone else.
+ */
+export class RequestExecution {
+  constructor(
+    private readonly repos: ExecutionRepos,
+    private readonly clock: Clock,
+  ) {}
+
+  subjectVisitorIds(request: PrivacyRequestRow): number[] {
+    const ids = new Set<number>();
+    if (request.email) for (const id of this.repos.visitors.idsByEmail(request.email)) ids.add(id);
+    for (const other of this.repos.requests.byEmailHash(request.emailHash)) {
+      if (other.visitorId !== null && other.verifiedAt !== null) ids.add(other.visitorId);
+    }
+    return [...ids].sort((a, b) => a - b);
+  }
+
+  /**
+   * Deletes the requester's visitors, conversations, messages and mail copies. Call inside a transaction.
+   * Returns the counts for the record, and which visitors and conversations are gone (open screens drop them).
+   */
+  erase(request: PrivacyRequestRow): { counts: Record<string, number>; erased: ErasedChats } {
+    const counts: Record<string, number> = { visitors: 0, conversations: 0, messages: 0, notes: 0, mails: 0 };
+    const erased: ErasedChats = { visitorIds: this.subjectVisitorIds(request), conversationIds: [] };
+    for (const visitorId of erased.visitorIds) {
+      const conversation = this.repos.conversations.byVisitor(visitorId);
+      if (conversation) {
+        erased.conversationIds.push(conversation.id);
+        counts.messages += this.repos.messages.deleteByConversation(conversation.rowId);
+        counts.notes += this.repos.notes.deleteByConversation(conversation.rowId);
+        counts.conversations += this.repos.conversations.deleteByVisitor(visitorId);
+      }
+      counts.visitors += this.repos.visitors.delete(visitorId);
+    }
+    if (request.email) {
+      counts.mails += this.repos.mail.deleteTo(request.email);
+      counts.webhookCopies = this.repos.integrations.scrubEmail(request.email);
+    }
+    return { counts, erased };
+  }
+
+  /** Counts what erase() would delete now, found the same way; changes nothing. */
+  previewErasure(request: PrivacyRequestRow): ErasurePreviewDto {
+    const counts: ErasurePreviewDto = { visitors: 0, conversations: 0, messages: 0, notes: 0, mails: 0, webhookCopies: 0 };
+    for (const visitorId of this.subjectVisitorIds(request)) {
+      counts.visitors++;
+      const conversation = this.repos.conversations.byVisitor(visitorId);
+      if (conversation) {
+        counts.conversations++;
+        counts.messages += this.repos.messages.count(conversation.rowId);
+        counts.notes += this.repos.notes.countByConversation(conversation.rowId);
+      }
+    }
+    if (request.email) {
+      counts.mails = this.repos.mail.countTo(request.email);
+      counts.webhookCopies = this.repos.integrations.countEmail(request.email);
+    }
+    return counts;
+  }
+
+  /** Builds the machine-readable copy of everything held, stores it behind a one-time token. */
+  exportData(request: PrivacyRequestRow): { token: string; expiresAt: number; counts: Record<string, number> } {
+    const now = this.clock.now();
+    const visitors = this.subjectVisitorIds(request).map((id) => {
+      const visitor = this.repos.visitors.findById(id)!;
+      const conversation = this.repos.conversations.byVisitor(id);
+      return {
+        label: visitor.label,
+        email: visitor.email,
+        name: visitor.name,
+        language: visitor.lang,
+        marketingConsent: visitor.marketingConsent,
+        firstSeen: new Date(visitor.createdAt).toISOString(),
+        lastSeen: new Date(visitor.lastSeenAt).toISOString(),
+        conversation: conversation && {
+          startedAt: new Date(conversation.createdAt).toISOString(),
+          status: conversation.status,
+          lastPage: conversation.pageUrl,
+          messages: this.repos.messages.all(conversation.rowId, conversation.id).map((m) => ({
+            at: new Date(m.createdAt).toISOString(),
+            from: m.author === 'operator' ? `operator ${m.operatorName ?? ''}`.trim() : m.author,
+            text: m.text,
+          })),
+          // Operators' internal notes about the requester are their personal data too (GDPR Art. 15).
+          operatorNotes: this.repos.notes.list(conversation.rowId, conversation.id).map((n) => ({
+            at: new Date(n.createdAt).toISOString(),
+            by: n.operatorName,
+            text: n.text,
+          })),
+        },
+      };
+    });
+    const requests = this.repos.requests.byEmailHash(request.emailHash).filter((r) => r.duplicateOf === null).map((r) => ({
+      reference: r.reference,
+      type: r.type,
+      state: r.state,
+      receivedAt: new Date(r.receivedAt).toISOString(),
+      completedAt: r.completedAt && new Date(r.completedAt).toISOString(),
+    }));
+    const mails = request.email
+      ? this.repos.mail.list().filter((m) => m.to.toLowerCase() === request.email).map((m) => ({ at: new Date(m.createdAt).toISOString(), subject: m.subject, text: m.text }))
+      : [];
+    const payload = {
+      format: 'cw-privacy-export/1',
+      generatedAt: new Date(now).toISOString(),
+      request: request.reference,
+      subject: { email: request.email, name: request.name },
+      visitors,
+      privacyRequests: requests,
+      mails,
+    };
+    const token = randomToken(32);
+    const expiresAt = now + EXPORT_TTL_MS;
+    this.repos.exports.insert(sha256(token), request.id, JSON.stringify(payload, null, 2), now, expiresAt);
+    const messages = visitors.reduce((n, v) => n + (v.conversation?.messages.length ?? 0), 0);
+    return { token, expiresAt, counts: { visitors: visitors.length, messages, requests: requests.length, mails: mails.length } };
+  }
+
+  /** Stops marketing at once: the suppression outlives any later erasure. */
+  objectToMarketing(request: PrivacyRequestRow): Record<string, number> {
+    this.repos.requests.suppressMarketing(request.emailHash, request.id, this.clock.now());
+    const visitorsUpdated = request.email ? this.repos.visitors.withdrawMarketingConsent(request.email) : 0;
+    return { suppressed: 1, visitorsUpdated };
+  }
+}

@@ -1,0 +1,122 @@
+import { AppError } from '../../shared/errors';
+import { CODE_LENGTH } from '../../shared/privacy';
+import type { Clock } from '../platform/clock';
+import { hmac, randomDigits, randomToken, safeEqual } from '../platform/crypto';
+import type { VerificationRepository, VerificationRow } from '../db/repositories/verification-repository';
+import { RateLimiter } from '../platform/rate-limiter';
+
+export const CODE_TTL_MS = 10 * 60 * 1000;
+export const LINK_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+export const MAX_ATTEMPTS = 5;
+export const MAX_SENDS_PER_EMAIL_PER_HOUR = 3;
+export const MAX_SENDS_PER_IP_PER_HOUR = 10;
+const HOUR = 60 * 60 * 1000;
+
+/**
+ * Verification sends per network (an IPv4 address or IPv6 /64), counted in memory on the main thread:
+ * one instance per app, shared by the chat's intake (before it asks the writer thread) and the routes.
+ */
+export class VerificationSendLimit {
+  private readonly perNetwork: RateLimiter;
+
+  constructor(clock: Clock) {
+    this.perNetwork = new RateLimiter(clock, MAX_SENDS_PER_IP_PER_HOUR, HOUR);
+  }
+
+  /** Counts a send from `ip`; refuses it when the network has had its share this hour. */
+  hit(ip: string): void {
+    if (!this.perNetwork.hit(ip)) throw new AppError('rate_limited', 'Too many verification requests from your network. Please try again in an hour.');
+  }
+}
+
+/**
+ * Proof that a requester holds an e-mail address (OWASP ASVS 5 §6.5–6.6): secrets from crypto
+ * randomness, stored only as a keyed HMAC bound to their verification id, compared in constant time,
+ * single use, short-lived, with limited tries and limited sends per address and per IP.
+ */
+export class VerificationService {
+  constructor(
+    private readonly repo: VerificationRepository,
+    private readonly clock: Clock,
+    private readonly key: Buffer,
+    /** The app's one per-network limit; null in the writer thread, whose caller checked it already. */
+    private readonly sendLimit: VerificationSendLimit | null,
+  ) {}
+
+  /** Refuses a send when the address or the IP has had its share this hour. Counts the IP's try. */
+  checkSendAllowed(emailHash: Buffer, ip: string | null): void {
+    if (ip !== null) this.sendLimit?.hit(ip);
+    if (this.repo.sendsSince(emailHash, this.clock.now() - HOUR) >= MAX_SENDS_PER_EMAIL_PER_HOUR) {
+      throw new AppError('rate_limited', 'We have sent this address several codes in the last hour. Please wait before asking again.');
+    }
+  }
+
+  /** Creates a code (or link secret) for `requestId`; returns the id and the secret to mail. */
+  issue(kind: 'code' | 'link', requestId: number, emailHash: Buffer): { id: string; secret: string; expiresAt: number } {
+    const now = this.clock.now();
+    const id = randomToken(18);
+    const secret = kind === 'code' ? randomDigits(CODE_LENGTH) : randomToken(24);
+    const expiresAt = now + (kind === 'code' ? CODE_TTL_MS : LINK_TTL_MS);
+    this.repo.insert({ id, requestId, kind, secretHash: this.hash(id, secret), emailHash, createdAt: now, expiresAt });
+    this.repo.logSend(emailHash, now);
+    return { id, secret, expiresAt };
+  }
+
+  /** A fresh code for the same verification; the previous code stops working. */
+  reissue(id: string, ip: string): { verification: VerificationRow; secret: string; expiresAt: number } {
+    // An expired code may be replaced (the expiry message tells the requester to ask for a new one); a used or void one may not.
+    const verification = this.usable(id, 'code', true);
+    this.checkSendAllowed(verification.emailHash, ip);
+    const secret = randomDigits(CODE_LENGTH);
+    const now = this.clock.now();
+    const expiresAt = now + CODE_TTL_MS;
+    this.repo.renew(id, this.hash(id, secret), expiresAt);
+    this.repo.logSend(verification.emailHash, now);
+    return { verification, secret, expiresAt };
+  }
+
+  /**
+   * Checks `secret` against verification `id` and consumes it on success. Wrong tries are counted;
+   * the fifth voids the verification. Returns the request it belongs to.
+   */
+  confirm(id: string, kind: 'code' | 'link', secret: string): VerificationRow {
+    const verification = this.usable(id, kind);
+    if (!safeEqual(this.hash(id, secret), verification.secretHash)) {
+      const attempts = this.repo.countAttempt(id);
+      if (attempts >= MAX_ATTEMPTS) {
+        this.repo.consume(id, this.clock.now());
+        throw new AppError('too_many_attempts', 'Too many wrong codes. This code no longer works; please start again.');
+      }
+      const left = MAX_ATTEMPTS - attempts;
+      throw new AppError('invalid_code', `That code is not right. ${left} ${left === 1 ? 'try' : 'tries'} left.`, { triesLeft: left });
+    }
+    if (!this.repo.consume(id, this.clock.now())) throw new AppError('code_expired', 'This code was already used.');
+    return verification;
+  }
+
+  /** The request a verification belongs to, or null when there is no such verification. */
+  requestOf(id: string): number | null {
+    return this.repo.byId(id)?.requestId ?? null;
+  }
+
+  /** Voids every open verification of a request (it was verified another way, or closed). */
+  voidAll(requestId: number): void {
+    this.repo.consumeAllFor(requestId, this.clock.now());
+  }
+
+  private usable(id: string, kind: 'code' | 'link', allowExpired = false): VerificationRow {
+    const verification = this.repo.byId(id);
+    if (!verification || verification.kind !== kind) throw new AppError('invalid_code', 'That code is not right.');
+    if (verification.consumedAt !== null) {
+      throw verification.attempts >= MAX_ATTEMPTS
+        ? new AppError('too_many_attempts', 'Too many wrong codes. This code no longer works; please start again.')
+        : new AppError('code_expired', 'This code was already used or replaced.');
+    }
+    if (!allowExpired && verification.expiresAt <= this.clock.now()) throw new AppError('code_expired', 'This code has expired. Ask for a new one.');
+    return verification;
+  }
+
+  private hash(id: string, secret: string): Buffer {
+    return hmac(this.key, `verification:${id}:${secret}`);
+  }
+}

@@ -1,0 +1,104 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../platform/clock';
+import { hmac } from '../platform/crypto';
+import type { IntegrationRepository } from '../db/repositories/integration-repository';
+
+/** Seconds to wait before each retry; after the last one a delivery is marked failed. */
+const BACKOFF_MS = [5_000, 30_000, 120_000, 600_000, 3_600_000];
+const TIMEOUT_MS = 10_000;
+
+/** The signature header value: `t=<unix ms>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. */
+export function signWebhook(secret: string, timestamp: number, body: string): string {
+  return `t=${timestamp},v1=${hmac(secret, `${timestamp}.${body}`).toString('hex')}`;
+}
+
+/** Where a change queues its webhook event (the writer thread's procedures queue theirs without a sender). */
+export interface WebhookQueue {
+  enqueue(event: string, data: Record<string, unknown>): void;
+}
+
+/** Stores `event` as one pending delivery per endpoint, in the caller's transaction. */
+export function queueWebhook(repo: IntegrationRepository, now: number, event: string, data: Record<string, unknown>): void {
+  const payload = JSON.stringify({ event, occurredAt: now, data });
+  for (const hook of repo.webhooks()) repo.enqueueDelivery(hook.id, event, payload, now);
+}
+
+/**
+ * Webhooks out: each event becomes one stored delivery per endpoint, sent with an HMAC signature and
+ * retried with backoff until it succeeds or runs out of tries. Deliveries survive a restart.
+ */
+export class WebhookService implements WebhookQueue {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly repo: IntegrationRepository,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  /** Queues `event` for every endpoint; call inside the transaction that made the change. */
+  enqueue(event: string, data: Record<string, unknown>): void {
+    queueWebhook(this.repo, this.clock.now(), event, data);
+  }
+
+  start(intervalMs = 1000): void {
+    this.timer ??= setInterval(() => void this.tick(), intervalMs);
+    this.timer.unref();
+  }
+
+  /** Sends whatever is due now; concurrent calls share one pass. */
+  tick(): Promise<void> {
+    this.running ??= this.deliverDue().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  private async deliverDue(): Promise<void> {
+    for (const delivery of this.repo.dueDeliveries(this.clock.now())) {
+      const hook = this.repo.webhook(delivery.webhookId);
+      if (!hook) continue;
+      const timestamp = this.clock.now();
+      let error: string | null = null;
+      try {
+        const response = await fetch(hook.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-cw-event': delivery.event,
+            'x-cw-delivery': String(delivery.id),
+            'x-cw-signature': signWebhook(hook.secret, timestamp, delivery.payload),
+          },
+          body: delivery.payload,
+          signal: AbortSignal.timeout(TIMEOUT_MS),
+          redirect: 'manual',
+        });
+        if (response.status < 200 || response.status >= 300) error = `HTTP ${response.status}`;
+        await response.body?.cancel();
+      } catch (e) {
+        error = (e as Error).name === 'TimeoutError' ? 'timed out' : 'connection failed';
+      }
+      const attempts = delivery.attempts + 1;
+      const now = this.clock.now();
+      if (!error) {
+        this.repo.updateDelivery({ id: delivery.id, status: 'delivered', attempts, nextAttemptAt: null, lastError: null, updatedAt: now });
+      } else {
+        const wait = BACKOFF_MS[attempts - 1];
+        this.log.warn({ webhookId: hook.id, deliveryId: delivery.id, attempts, error }, 'webhook delivery failed');
+        this.repo.updateDelivery({
+          id: delivery.id,
+          status: wait === undefined ? 'failed' : 'pending',
+          attempts,
+          nextAttemptAt: wait === undefined ? null : now + wait,
+          lastError: error,
+          updatedAt: now,
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import type { Logger } from 'pino';
+import type { Namespace, Socket } from 'socket.io';
+import type { OperatorClientToServer, OperatorServerToClient } from '../../shared/protocol';
+import type { ChatService } from '../chat/chat-service';
+import type { AdminService } from '../console/admin-service';
+import type { AuthService } from '../console/auth-service';
+import type { CannedReplyService } from '../console/canned-reply-service';
+import type { InboxService } from '../console/inbox-service';
+import type { NoteService } from '../console/note-service';
+import type { PresenceService } from '../console/presence-service';
+import type { TeamService } from '../console/team-service';
+import type { PrivacyService } from '../privacy/privacy-service';
+
+/** The /operator namespace's socket types and what its handlers are given: shared by the namespace and the console's handlers. */
+export interface OperatorSocketData {
+  sessionToken: string;
+  operatorId: number;
+}
+
+export type OperatorNamespace = Namespace<OperatorClientToServer, OperatorServerToClient, Record<string, never>, OperatorSocketData>;
+export type OperatorSocket = Socket<OperatorClientToServer, OperatorServerToClient, Record<string, never>, OperatorSocketData>;
+
+export interface OperatorDeps {
+  auth: AuthService;
+  chat: ChatService;
+  privacy: PrivacyService;
+  admin: AdminService;
+  team: TeamService;
+  presence: PresenceService;
+  inbox: InboxService;
+  notes: NoteService;
+  canned: CannedReplyService;
+  log: Logger;
+}

@@ -1,0 +1,103 @@
+import { AppError } from '../../shared/errors';
+import type { Db } from '../db/open';
+
+/**
+ * Named write procedures: each runs synchronously inside the batch's transaction in the writer thread,
+ * reads and writes through repositories, and returns a plain (structured-cloneable) result for the main
+ * thread.
+ */
+export type Procedures<P> = { [K in keyof P]: (args: never) => unknown };
+export type ArgsOf<P, K extends keyof P> = P[K] extends (args: infer A) => unknown ? A : never;
+export type ResultOf<P, K extends keyof P> = P[K] extends (args: never) => infer R ? R : never;
+
+/** One write as it travels to the writer thread: which procedure, its arguments, and the id its reply carries. */
+export interface WriteJob {
+  id: number;
+  name: string;
+  args: unknown;
+}
+
+export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** Batches committed, writes in them, time spent running and committing them, and the longest batch. */
+export interface WriterStats {
+  batches: number;
+  writes: number;
+  busyMs: number;
+  maxBatchMs: number;
+  /** Batches whose transaction took over 20 ms, and writes that waited over 20 ms from asked to committed. */
+  slowBatches: number;
+  slowWrites: number;
+}
+
+export function newWriterStats(): WriterStats {
+  return { batches: 0, writes: 0, busyMs: 0, maxBatchMs: 0, slowBatches: 0, slowWrites: 0 };
+}
+
+export const SLOW_MS = 20;
+
+/**
+ * At most this many writes share a transaction. Under overload the queue is taken in slices, so each commit
+ * (and the wait of the first write in it) stays bounded instead of growing with the backlog.
+ */
+export const MAX_BATCH = 512;
+
+/**
+ * Group commit: runs `jobs` in one transaction, each in its own savepoint (one failing write does not undo
+ * the others), then commits — one fsync for the batch under synchronous=FULL. Returns each job's outcome;
+ * throws when the transaction as a whole fails (then none of them was stored).
+ */
+export function commitBatch<P extends Procedures<P>>(db: Db, procedures: P, jobs: readonly WriteJob[]): Outcome[] {
+  const outcomes: Outcome[] = [];
+  // IMMEDIATE: the write lock is taken at BEGIN, waiting (busy_timeout) while another connection holds it.
+  // A deferred transaction reads first and must then upgrade, and SQLite answers an upgrade that meets
+  // another writer with SQLITE_BUSY at once, without waiting: the whole batch would fail.
+  db.transaction(() => {
+    for (const job of jobs) {
+      const procedure = Object.hasOwn(procedures, job.name) ? (procedures[job.name as keyof P] as unknown as (args: unknown) => unknown) : undefined;
+      try {
+        if (!procedure) throw new Error(`No write procedure named ${job.name}`);
+        let kept: KeepWrites | null = null;
+        const value = db.transaction(() => {
+          try {
+            return procedure(job.args);
+          } catch (error) {
+            if (!(error instanceof KeepWrites)) throw error;
+            kept = error;
+            return undefined;
+          }
+        })();
+        outcomes.push(kept ? { ok: false, error: (kept as KeepWrites).error } : { ok: true, value });
+      } catch (error) {
+        outcomes.push({ ok: false, error });
+      }
+    }
+  }).immediate();
+  return outcomes;
+}
+
+/**
+ * A procedure's refusal whose writes still stand: thrown with the error to answer, it keeps the savepoint
+ * that a plain throw rolls back (a wrong verification code stays counted).
+ */
+export class KeepWrites extends Error {
+  constructor(readonly error: unknown) {
+    super(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** An error as it crosses from the writer thread: an AppError keeps its code and details. */
+export type WireError = { app: true; code: AppError['code']; message: string; details?: AppError['details'] } | { app: false; message: string; stack?: string };
+
+export function toWire(error: unknown): WireError {
+  if (error instanceof AppError) return { app: true, code: error.code, message: error.message, details: error.details };
+  const e = error instanceof Error ? error : new Error(String(error));
+  return { app: false, message: e.message, stack: e.stack };
+}
+
+export function fromWire(wire: WireError): Error {
+  if (wire.app) return new AppError(wire.code, wire.message, wire.details);
+  const error = new Error(wire.message);
+  if (wire.stack) error.stack = wire.stack;
+  return error;
+}

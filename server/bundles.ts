@@ -82,7 +82,7 @@ const compactCss: Plugin = {
     build.onLoad({ filter: /[\\/]widget[\\/].*\.ts$/ }, async (args) => {
       const source = await fs.promises.readFile(args.path, 'utf8');
       const contents = source.replace(/\bcss`([^`$]*)`/g, (_m, text: string) =>
-        `css\`${text.replace(/\/\*[^]*?\*\//g, '').replace(/\s+/g, ' ').replace(/\s*([{};,>])\s*/g, '$1').replace(/:\s+/g, ':').replace(/;}/g, '}').trim()}\``,
+        `css\`${text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\s+/g, ' ').replace(/\s*([{};,>])\s*/g, '$1').replace(/:\s+/g, ':').replace(/;}/g, '}').trim()}\``,
       );
       return { contents: contents.replace(/\n[ \t]+/g, '\n'), loader: 'ts' };
     });

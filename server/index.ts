@@ -30,7 +30,7 @@ const lines = [
 if (firstAdmin) {
   lines.push('', '  First admin account (shown once; change it after signing in):', `    e-mail:   ${firstAdmin.email}`, `    password: ${firstAdmin.password}`);
 }
-console.log(lines.join('\n') + '\n');
+console.log(`${lines.join('\n')}\n`);
 
 /** The whole stop, signal to exit, stays within this (issue #6): orchestrators kill after ~10 s. */
 const SHUTDOWN_MS = 5000;

@@ -38,7 +38,7 @@ export class AdminService {
 
   /** The key behind a bearer token, or null. */
   keyFor(secret: string | undefined): { id: number; label: string } | null {
-    if (!secret || !secret.startsWith(KEY_PREFIX)) return null;
+    if (!secret?.startsWith(KEY_PREFIX)) return null;
     return this.integrations.activeKey(sha256(secret));
   }
 

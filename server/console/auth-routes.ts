@@ -18,10 +18,12 @@ declare module 'express-serve-static-core' {
 export function requireOperator(auth: AuthService, role?: 'admin') {
   return (req: Request, _res: Response, next: NextFunction): void => {
     const operator = auth.operatorForSession(readSessionToken(req.headers.cookie));
-    if (!operator) return next(new AppError('unauthorized', 'Please sign in.'));
-    if (role && operator.role !== role) return next(new AppError('forbidden', 'Only admins can do this.'));
-    req.operator = operator;
-    next();
+    if (!operator) next(new AppError('unauthorized', 'Please sign in.'));
+    else if (role && operator.role !== role) next(new AppError('forbidden', 'Only admins can do this.'));
+    else {
+      req.operator = operator;
+      next();
+    }
   };
 }
 
@@ -31,8 +33,7 @@ export function requireOperator(auth: AuthService, role?: 'admin') {
  */
 export function sameOriginOnly(req: Request, _res: Response, next: NextFunction): void {
   const origin = req.headers.origin;
-  if (origin && origin !== `${req.protocol}://${req.headers.host}`) return next(new AppError('forbidden', 'Cross-site request refused.'));
-  next();
+  next(origin && origin !== `${req.protocol}://${req.headers.host}` ? new AppError('forbidden', 'Cross-site request refused.') : undefined);
 }
 
 export function authRoutes(auth: AuthService, secureCookies: boolean): Router {

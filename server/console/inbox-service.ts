@@ -112,7 +112,7 @@ export class InboxService {
   autoAssign(conversationId: string): boolean {
     if (!this.settingsCache.autoAssign) return false;
     const conversation = this.deps.conversations.byPublicId(conversationId);
-    if (!conversation || conversation.status !== 'open' || conversation.assignedOperatorId !== null) return false;
+    if (conversation?.status !== 'open' || conversation.assignedOperatorId !== null) return false;
     const counts = this.deps.conversations.openCounts();
     const candidates = this.deps.presence.onlineIds().filter((id) => (counts.get(id) ?? 0) < this.settingsCache.maxOpenPerOperator);
     if (candidates.length === 0) return false;

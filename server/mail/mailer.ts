@@ -50,7 +50,8 @@ export function createSmtpMailer(url: string, from: string, log: Logger): Mailer
       for (const waiter of pending.values()) waiter.reject(failed('ETHREADEXIT'));
       pending.clear();
     });
-    return (worker = started);
+    worker = started;
+    return started;
   };
 
   return {

@@ -59,7 +59,7 @@ export class PrivacyRegister {
         .map(csvCell)
         .join(','),
     );
-    return [header.join(','), ...lines].join('\r\n') + '\r\n';
+    return `${[header.join(','), ...lines].join('\r\n')}\r\n`;
   }
 }
 

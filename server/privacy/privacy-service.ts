@@ -93,7 +93,7 @@ export class PrivacyService {
    */
   verifyCode(input: PrivacyVerifyInput, visitorId: number): FiledRequest & { requestId: number } {
     this.requireOwnCode(input.verificationId, visitorId);
-    let verification;
+    let verification: { requestId: number };
     try {
       verification = this.d.verification.confirm(input.verificationId, 'code', input.code);
     } catch (error) {
@@ -122,7 +122,7 @@ export class PrivacyService {
   private requireOwnCode(verificationId: string, visitorId: number): void {
     const requestId = this.d.verification.requestOf(verificationId);
     const request = requestId === null ? null : this.d.requests.byId(requestId);
-    if (!request || request.source !== 'chat' || request.visitorId !== visitorId) throw new AppError('invalid_code', 'That code is not right.');
+    if (request?.source !== 'chat' || request.visitorId !== visitorId) throw new AppError('invalid_code', 'That code is not right.');
   }
 
   /** Follows the verification link an operator-filed or API-filed request was mailed. */
@@ -326,7 +326,7 @@ export class PrivacyService {
     }
     const row = this.transition({ ...request, resultJson: JSON.stringify(result), retainedNote }, 'completed', actor, 'completed', { result, note: retainedNote ?? note });
     if (email) this.sendMail({ to: email, ...mailTemplates.completed(row.lang, row.type, row.reference, mailNote) });
-    if (erased && erased.visitorIds.length) this.defer({ kind: 'erased', ...erased });
+    if (erased?.visitorIds.length) this.defer({ kind: 'erased', ...erased });
     return row;
   }
 

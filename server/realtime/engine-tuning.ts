@@ -51,7 +51,10 @@ function corkWebSocketBatches(): void {
   const send = proto.send;
   proto.send = function (this: WebSocketTransport, packets: unknown[]): void {
     const tcp = this.socket._socket;
-    if (packets.length < 2 || !tcp || tcp.destroyed) return send.call(this, packets);
+    if (packets.length < 2 || !tcp || tcp.destroyed) {
+      send.call(this, packets);
+      return;
+    }
     tcp.cork();
     try {
       send.call(this, packets);

@@ -2,9 +2,7 @@ import { AppError } from '../../shared/errors';
 import { operatorEventSchemas } from '../../shared/event-schemas';
 import {
   OperatorEvent,
-  type OperatorClientToServer,
   type OperatorRpc,
-  type OperatorServerToClient,
 } from '../../shared/protocol';
 import type { OperatorRow } from '../db/repositories/operator-repository';
 import { readSessionToken } from '../http/session-cookie';

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { AppError } from '../../shared/errors';
 import { fromWire, newWriterStats, SLOW_MS, type ArgsOf, type Procedures, type ResultOf, type WireError, type WriteJob, type WriterStats } from './group-commit';

@@ -516,7 +516,7 @@ async function main(): Promise<void> {
     results.finishedAt = new Date().toISOString();
     printReport(results);
     const previous = fs.existsSync(o.out) ? (JSON.parse(fs.readFileSync(o.out, 'utf8')) as Record<string, unknown>) : {};
-    fs.writeFileSync(o.out, JSON.stringify({ ...previous, [results.kind]: results }, null, 2) + '\n');
+    fs.writeFileSync(o.out, `${JSON.stringify({ ...previous, [results.kind]: results }, null, 2)}\n`);
     console.log(`\nresults written to ${path.relative(process.cwd(), o.out)} (${results.kind})`);
   } finally {
     await bench.cleanup();

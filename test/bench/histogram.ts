@@ -39,7 +39,9 @@ export class Histogram {
   }
 
   merge(other: HistogramData): this {
-    other.counts.forEach((n, i) => (this.counts[i] += n));
+    other.counts.forEach((n, i) => {
+      this.counts[i] += n;
+    });
     this.count += other.count;
     this.sum += other.sum;
     this.max = Math.max(this.max, other.max);

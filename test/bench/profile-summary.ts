@@ -23,7 +23,9 @@ const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as { nodes: ProfileNod
 
 // Self time per node from the samples and their time deltas (µs).
 const selfUs = new Map<number, number>();
-profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+profile.samples.forEach((id, i) => {
+  selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));

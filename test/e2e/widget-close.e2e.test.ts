@@ -81,7 +81,7 @@ describe('closing the chat panel', () => {
         const root = roots.pop()!;
         for (const el of root.querySelectorAll('*')) {
           if (el.shadowRoot) roots.push(el.shadowRoot);
-          if (el instanceof HTMLButtonElement && el.getBoundingClientRect().width > 0 && !el.innerText.trim()) buttons.push(el);
+          if (el instanceof HTMLButtonElement && el.getBoundingClientRect().width > 0 && !el.textContent.trim()) buttons.push(el);
         }
       }
       return buttons.map((b) => {

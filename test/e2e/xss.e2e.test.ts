@@ -23,6 +23,7 @@ const CORPUS = [
   `data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==`,
   `<details open ontoggle="${RUN}">x</details>`,
   `<style>*{display:none!important}</style>`,
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection payload, on purpose
   '${alert(1)} {{constructor.constructor("alert(1)")()}}',
 ];
 const SAFE_LINK = 'https://example.com/docs';

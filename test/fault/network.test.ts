@@ -36,7 +36,9 @@ describe('a network that drops every connection', () => {
     cleanup.push(() => proxy.close());
     const operator = new CatchingUpOperator(proxy.url, await signIn(t.url));
     const visitors = Array.from({ length: 10 }, () => new RetryingVisitor(proxy.url));
-    cleanup.push(() => [operator, ...visitors].forEach((c) => c.close()));
+    cleanup.push(() => {
+      for (const c of [operator, ...visitors]) c.close();
+    });
     let disconnects = 0;
     for (const socket of [operator.socket as Socket, ...visitors.map((v) => v.socket as Socket)]) socket.on('disconnect', () => disconnects++);
     await waitFor(() => operator.resyncs > 0 && visitors.every((v) => v.token !== null), 'everyone connected');
@@ -90,7 +92,9 @@ describe('an operator who was offline', () => {
     const operator = new CatchingUpOperator(t.url, cookie);
     const a = new RetryingVisitor(t.url);
     const b = new RetryingVisitor(t.url);
-    cleanup.push(() => [operator, a, b].forEach((c) => c.close()));
+    cleanup.push(() => {
+      for (const c of [operator, a, b]) c.close();
+    });
     for (let i = 0; i < 3; i++) a.send(`a before ${i}`);
     b.send('b before');
     await waitFor(() => a.acked.size === 3 && b.acked.size === 1, 'the first messages');

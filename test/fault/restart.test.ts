@@ -22,7 +22,9 @@ async function streamThroughRestart(signal: 'SIGKILL' | 'SIGTERM', visitors: num
   const env = { VISITOR_MESSAGE_LIMITS: '1000,10000' };
   let server = track(await startServerProcess({ databasePath, env }));
   const clients = Array.from({ length: visitors }, () => new RetryingVisitor(server.url));
-  cleanup.push(() => clients.forEach((c) => c.close()));
+  cleanup.push(() => {
+    for (const c of clients) c.close();
+  });
   const disconnectReasons = new Set<string>();
   for (const c of clients) c.socket.on('disconnect', (reason) => disconnectReasons.add(reason));
 

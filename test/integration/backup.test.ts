@@ -26,7 +26,9 @@ describe('online backup and restore', () => {
     const env = { VISITOR_MESSAGE_LIMITS: '1000,10000', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password };
     const server = track(await startServerProcess({ databasePath, env }));
     const visitors = Array.from({ length: 4 }, () => new RetryingVisitor(server.url));
-    cleanup.push(() => visitors.forEach((v) => v.close()));
+    cleanup.push(() => {
+      for (const v of visitors) v.close();
+    });
 
     // Keep writing the whole time the backup runs.
     let writing = true;

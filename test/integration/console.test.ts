@@ -306,7 +306,9 @@ describe('inbox', () => {
     await ok(admin, OperatorEvent.settingsSave, { autoAssign: true, maxOpenPerOperator: 1 });
     const assignee = (id: string) => t.db.prepare('SELECT assigned_operator_id FROM conversations WHERE public_id = ?').pluck().get(id);
     const seen: Array<{ event: string; conversationId: string; assigned: number | null }> = [];
-    admin.on(OperatorPush.messages, (pushes) => pushes.forEach(({ conversation }) => seen.push({ event: 'message', conversationId: conversation.id, assigned: conversation.assignedOperatorId })));
+    admin.on(OperatorPush.messages, (pushes) => {
+      for (const { conversation } of pushes) seen.push({ event: 'message', conversationId: conversation.id, assigned: conversation.assignedOperatorId });
+    });
     admin.on(OperatorPush.conversationUpsert, (c) => seen.push({ event: 'upsert', conversationId: c.id, assigned: c.assignedOperatorId }));
     const first = await say(await visitor(), 'first');
     // The console's last word on the conversation is the assignment: the message it caused came before it.

@@ -29,8 +29,12 @@ function handshake(url: string, origin: string | null): Promise<'connected' | 'r
     extraHeaders: origin ? { origin } : {},
   });
   return new Promise((resolve) => {
-    socket.once('connect', () => (socket.close(), resolve('connected')));
-    socket.once('connect_error', () => (socket.close(), resolve('refused')));
+    const settle = (how: 'connected' | 'refused') => {
+      socket.close();
+      resolve(how);
+    };
+    socket.once('connect', () => settle('connected'));
+    socket.once('connect_error', () => settle('refused'));
   });
 }
 

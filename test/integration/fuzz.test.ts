@@ -87,10 +87,10 @@ describe('fuzzing every event and a set of routes', () => {
       ...Object.values(OperatorEvent).map((event) => ({ socket: admin as Socket, event, fields: fieldsOf(operatorEventSchemas[event as keyof typeof operatorEventSchemas]) })),
     ];
     const json = { 'content-type': 'application/json' };
-    const junkPath = () => encodeURIComponent(String(r.pick([randomString(r, 40), '..%2F..%2Fetc%2Fpasswd', '%00', 'PR-2026-' + 'x'.repeat(500), '\uD800'.normalize()])).replace(/\uD800/g, '')) || 'x';
+    const junkPath = () => encodeURIComponent(String(r.pick([randomString(r, 40), '..%2F..%2Fetc%2Fpasswd', '%00', `PR-2026-${'x'.repeat(500)}`, '\uD800'.normalize()])).replace(/\uD800/g, '')) || 'x';
     const bodyOf = (fields: string[]) => {
       const roll = r.int(10);
-      if (roll === 0) return r.pick(['{', '{"a":', 'null', '[]', '"text"', '{"__proto__":{"x":1}}', 'x'.repeat(40_000), '{"a":' + '['.repeat(5000)]);
+      if (roll === 0) return r.pick(['{', '{"a":', 'null', '[]', '"text"', '{"__proto__":{"x":1}}', 'x'.repeat(40_000), `{"a":${'['.repeat(5000)}`]);
       return JSON.stringify(poisoned(r, fields));
     };
     // Every route that reads input (from the router, so new ones are fuzzed too), with junk in each

@@ -63,7 +63,10 @@ describe('structured logs', () => {
     t = await startTestApp({ clock, env: { SMTP_URL: '', TRUST_PROXY: 'loopback' }, log: createLogger('trace', stream) });
     const app = t;
     const secrets: string[] = [];
-    const track = <S extends Socket>(s: S): S => (sockets.push(s), s);
+    const track = <S extends Socket>(s: S): S => {
+      sockets.push(s);
+      return s;
+    };
     const outboxMail = async (to: string, subject: RegExp): Promise<string> => {
       await app.app.services.mail.idle();
       const rows = app.db.prepare('SELECT subject, body FROM mail_outbox WHERE to_address = ? ORDER BY id DESC').all(to) as Array<{ subject: string; body: string }>;

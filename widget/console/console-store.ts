@@ -201,8 +201,9 @@ export class ConsoleStore implements ReactiveController {
     if (this.flushing) return;
     this.flushing = true;
     try {
-      for (let next; this.socket?.connected && (next = this.outbox.find((o) => o.refused === undefined)); ) {
-        if (!(await this.deliver(next))) break;
+      while (this.socket?.connected) {
+        const next = this.outbox.find((o) => o.refused === undefined);
+        if (!next || !(await this.deliver(next))) break;
       }
     } finally {
       this.flushing = false;
@@ -324,7 +325,10 @@ export class ConsoleStore implements ReactiveController {
       if (conversation && message.seq > 1) this.listener?.arrived('message', conversation, message.text);
     }
     const known = this.messages.get(id);
-    if (!known) return this.changed(); // not opened here; the list's row was updated from the same push
+    if (!known) {
+      this.changed(); // not opened here; the list's row was updated from the same push
+      return;
+    }
     const last = known.at(-1)?.seq ?? 0;
     if (message.seq > last + 1) void this.loadMessages(id);
     else this.merge(id, [message]);

@@ -1,7 +1,7 @@
 import { LitElement, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { OperatorEvent } from '../../shared/protocol';
-import { CONVERSATION_VIEWS } from '../../shared/schemas';
+import type { CONVERSATION_VIEWS } from '../../shared/schemas';
 import type { OperatorDto } from '../../shared/types';
 import './admin/cw-admin-api-keys';
 import './admin/cw-admin-canned';

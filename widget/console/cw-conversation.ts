@@ -144,7 +144,10 @@ export class CwConversation extends LitElement {
             : 'Reconnecting… Replies and notes you send now are kept and go out once the connection is back.'}</p>
           ${this.suggestions.length
             ? html`<ul role="listbox" id="canned" aria-label="Canned replies">
-                ${this.suggestions.map((r, i) => html`<li role="option" id=${`canned-${r.id}`} aria-selected=${String(i === this.active)} @mousedown=${(e: Event) => (e.preventDefault(), this.insert(r))}><strong>/${r.shortcut}</strong> <span class="muted">${r.text.slice(0, 80)}</span></li>`)}
+                ${this.suggestions.map((r, i) => html`<li role="option" id=${`canned-${r.id}`} aria-selected=${String(i === this.active)} @mousedown=${(e: Event) => {
+                  e.preventDefault();
+                  this.insert(r);
+                }}><strong>/${r.shortcut}</strong> <span class="muted">${r.text.slice(0, 80)}</span></li>`)}
               </ul>`
             : nothing}
           <div class="modes" role="group" aria-label="Write">

@@ -286,8 +286,9 @@ export class VisitorConnection implements ReactiveController {
     if (this.flushing) return;
     this.flushing = true;
     try {
-      for (let next; this.connected && (next = this.pending.find((p) => !p.refused)); ) {
-        if (!(await this.deliver(next))) break;
+      while (this.connected) {
+        const next = this.pending.find((p) => !p.refused);
+        if (!next || !(await this.deliver(next))) break;
       }
     } finally {
       this.flushing = false;

@@ -77,9 +77,14 @@ export function createApp(parts: AppParts) {
   const writeTurns = announceWrites(db);
 
   const repos = createRepositories(db);
-  const mailer = parts.mailer ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom, log) : createOutboxMailer(repos.mail, clock, log));
+  const mailer =
+    parts.mailer ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom, log) : createOutboxMailer(repos.mail, clock, log));
   const mail = new MailQueue(mailer, log);
-  const writer = startWriter(db, { writeTurns, limits: config.visitorMessageLimits, privacy: { hmacKey: secrets.hmacKey, jurisdiction: config.jurisdiction } }, log);
+  const writer = startWriter(
+    db,
+    { writeTurns, limits: config.visitorMessageLimits, privacy: { hmacKey: secrets.hmacKey, jurisdiction: config.jurisdiction } },
+    log,
+  );
   const webhooks = new WebhookService(repos.integrations, clock, log);
 
   const auth = new AuthService(repos.operators, clock, config.sessionTtlMs);
@@ -129,7 +134,15 @@ export function createApp(parts: AppParts) {
   const secure = config.publicUrl.startsWith('https://') || Boolean(config.tlsCert && config.tlsKey);
   web.use(securityHeaders({ secure, allowedOrigins: config.allowedOrigins }));
   web.use(express.json({ limit: '32kb' }));
-  const routeDeps = { privacy, register: new PrivacyRegister(repos.requests, repos.audit, clock), auth, admin, exports: repos.exports, audit: repos.audit, clock };
+  const routeDeps = {
+    privacy,
+    register: new PrivacyRegister(repos.requests, repos.audit, clock),
+    auth,
+    admin,
+    exports: repos.exports,
+    audit: repos.audit,
+    clock,
+  };
   web.use('/api/auth', authRoutes(auth, secure));
   web.use('/api/v1', privacyApiRoutes(routeDeps));
   web.use('/api/admin', adminRoutes(routeDeps));
@@ -234,7 +247,10 @@ export function createApp(parts: AppParts) {
     async close(deadlineMs = 4000): Promise<void> {
       const deadline = Date.now() + deadlineMs;
       const withinDeadline = (work: Promise<unknown>) =>
-        Promise.race([work.catch(() => {}), new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref())]);
+        Promise.race([
+          work.catch(() => {}),
+          new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref()),
+        ]);
       clearInterval(housekeeping);
       retention.stop();
       offlineReplies.stop();

@@ -22,7 +22,12 @@ interface Bundle {
  */
 export const BUNDLES: readonly Bundle[] = [
   { entry: 'widget/embed.ts', out: 'widget.js', format: 'iife' },
-  ...LANGS.map((lang) => ({ entry: 'widget/visitor/panel-entry.ts', out: panelFile(lang), format: 'esm' as const, define: { CW_PANEL_LANG: JSON.stringify(lang) } })),
+  ...LANGS.map((lang) => ({
+    entry: 'widget/visitor/panel-entry.ts',
+    out: panelFile(lang),
+    format: 'esm' as const,
+    define: { CW_PANEL_LANG: JSON.stringify(lang) },
+  })),
   { entry: 'widget/console/main.ts', out: 'console.js', format: 'esm' },
 ];
 
@@ -37,7 +42,12 @@ const slimSocketIo: Plugin = {
   setup(build) {
     build.onLoad({ filter: /engine\.io-client[\\/]build[\\/]esm[\\/]transports[\\/]index\.js$/ }, async (args) => {
       const source = await fs.promises.readFile(args.path, 'utf8');
-      const expected = ['import { XHR } from "./polling-xhr.node.js";', 'import { WT } from "./webtransport.js";', 'webtransport: WT,', 'polling: XHR,'];
+      const expected = [
+        'import { XHR } from "./polling-xhr.node.js";',
+        'import { WT } from "./webtransport.js";',
+        'webtransport: WT,',
+        'polling: XHR,',
+      ];
       if (!expected.every((line) => source.includes(line))) {
         throw new Error('engine.io-client transports/index.js changed shape; update slimSocketIo in server/bundles.ts');
       }
@@ -54,8 +64,11 @@ const slimSocketIo: Plugin = {
     build.onLoad({ filter: /socket\.io-parser[\\/]build[\\/]esm[\\/](is-binary|binary)\.js$/ }, async (args) => {
       const source = await fs.promises.readFile(args.path, 'utf8');
       const binary = path.basename(args.path) === 'binary.js';
-      const exports = binary ? ['export function deconstructPacket(', 'export function reconstructPacket('] : ['export function isBinary(', 'export function hasBinary('];
-      if (!exports.every((line) => source.includes(line))) throw new Error('socket.io-parser changed shape; update slimSocketIo in server/bundles.ts');
+      const exports = binary
+        ? ['export function deconstructPacket(', 'export function reconstructPacket(']
+        : ['export function isBinary(', 'export function hasBinary('];
+      if (!exports.every((line) => source.includes(line)))
+        throw new Error('socket.io-parser changed shape; update slimSocketIo in server/bundles.ts');
       const contents = binary
         ? 'const unused = () => { throw new Error("binary packets are not part of this protocol"); };\nexport const deconstructPacket = unused, reconstructPacket = unused;'
         : 'export const isBinary = () => false, hasBinary = () => false;';
@@ -65,7 +78,12 @@ const slimSocketIo: Plugin = {
     // would keep them in the bundle although nothing uses them: declare those modules free of side effects.
     build.onResolve({ filter: /[\\/](polling-xhr(\.node)?|webtransport)\.js$/ }, async (args) => {
       if (args.pluginData === 'slim') return undefined;
-      const resolved = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'slim' });
+      const resolved = await build.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'slim',
+      });
       return resolved.errors.length ? { errors: resolved.errors } : { path: resolved.path, sideEffects: false };
     });
   },
@@ -81,8 +99,16 @@ const compactCss: Plugin = {
   setup(build) {
     build.onLoad({ filter: /[\\/]widget[\\/].*\.ts$/ }, async (args) => {
       const source = await fs.promises.readFile(args.path, 'utf8');
-      const contents = source.replace(/\bcss`([^`$]*)`/g, (_m, text: string) =>
-        `css\`${text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\s+/g, ' ').replace(/\s*([{};,>])\s*/g, '$1').replace(/:\s+/g, ':').replace(/;}/g, '}').trim()}\``,
+      const contents = source.replace(
+        /\bcss`([^`$]*)`/g,
+        (_m, text: string) =>
+          `css\`${text
+            .replace(/\/\*[\s\S]*?\*\//g, '')
+            .replace(/\s+/g, ' ')
+            .replace(/\s*([{};,>])\s*/g, '$1')
+            .replace(/:\s+/g, ':')
+            .replace(/;}/g, '}')
+            .trim()}\``,
       );
       return { contents: contents.replace(/\n[ \t]+/g, '\n'), loader: 'ts' };
     });

@@ -43,7 +43,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`PRIVACY_JURISDICTION must be one of ${JURISDICTIONS.join(', ')}`);
   }
   const retentionDays = Number(env.RETENTION_DAYS ?? 365);
-  if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new Error(`RETENTION_DAYS must be a whole number of days (1 or more), got "${env.RETENTION_DAYS}"`);
+  if (!Number.isInteger(retentionDays) || retentionDays < 1)
+    throw new Error(`RETENTION_DAYS must be a whole number of days (1 or more), got "${env.RETENTION_DAYS}"`);
   const [burst, sustained] = (env.VISITOR_MESSAGE_LIMITS ?? '').split(',').map((n) => Number(n.trim()));
   if (env.VISITOR_MESSAGE_LIMITS && ![burst, sustained].every((n) => Number.isInteger(n) && n >= 1)) {
     throw new Error(`VISITOR_MESSAGE_LIMITS must be two whole numbers "<per 10 s>,<per hour>", got "${env.VISITOR_MESSAGE_LIMITS}"`);
@@ -51,7 +52,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (env.ADMIN_EMAIL && !v.is(operatorEmailSchema, env.ADMIN_EMAIL)) {
     throw new Error(`ADMIN_EMAIL must be an e-mail address the console's sign-in accepts (name@domain.tld), got "${env.ADMIN_EMAIL}"`);
   }
-  if (Boolean(env.TLS_CERT) !== Boolean(env.TLS_KEY)) throw new Error('TLS_CERT and TLS_KEY go together: set both to serve HTTPS, or neither');
+  if (Boolean(env.TLS_CERT) !== Boolean(env.TLS_KEY))
+    throw new Error('TLS_CERT and TLS_KEY go together: set both to serve HTTPS, or neither');
   // Serving TLS directly, our own address is https.
   const publicUrl = (env.PUBLIC_URL ?? `${env.TLS_CERT ? 'https' : 'http'}://localhost:${port}`).replace(/\/$/, '');
   return {
@@ -61,7 +63,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     smtpUrl: env.SMTP_URL || null,
     mailFrom: env.MAIL_FROM ?? 'Privacy desk <privacy@localhost>',
-    allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    allowedOrigins: (env.ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     adminEmail: env.ADMIN_EMAIL || null,
     adminPassword: env.ADMIN_PASSWORD || null,
     tlsCert: env.TLS_CERT || null,

@@ -28,7 +28,12 @@ const lines = [
   `  Widget:     ${sizes ? sizes.map((s) => `${s.file} ${(s.gzip / 1024).toFixed(1)} KB gzip`).join(', ') : `prebuilt, served from ${config.bundleDir}`}`,
 ];
 if (firstAdmin) {
-  lines.push('', '  First admin account (shown once; change it after signing in):', `    e-mail:   ${firstAdmin.email}`, `    password: ${firstAdmin.password}`);
+  lines.push(
+    '',
+    '  First admin account (shown once; change it after signing in):',
+    `    e-mail:   ${firstAdmin.email}`,
+    `    password: ${firstAdmin.password}`,
+  );
 }
 console.log(`${lines.join('\n')}\n`);
 

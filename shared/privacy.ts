@@ -2,14 +2,7 @@
 export const REQUEST_TYPES = ['erasure', 'access', 'rectification', 'objection'] as const;
 export type RequestType = (typeof REQUEST_TYPES)[number];
 
-export const REQUEST_STATES = [
-  'awaiting_verification',
-  'verified',
-  'in_progress',
-  'completed',
-  'rejected',
-  'expired',
-] as const;
+export const REQUEST_STATES = ['awaiting_verification', 'verified', 'in_progress', 'completed', 'rejected', 'expired'] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];
 
 export const OPEN_STATES: readonly RequestState[] = ['awaiting_verification', 'verified', 'in_progress'];

@@ -134,9 +134,7 @@ export interface FiledRequest extends TrackedRequest {
   alreadyOpen: boolean;
 }
 
-export type PrivacyStartResult =
-  | { status: 'code_sent'; verificationId: string; expiresAt: number }
-  | ({ status: 'filed' } & FiledRequest);
+export type PrivacyStartResult = { status: 'code_sent'; verificationId: string; expiresAt: number } | ({ status: 'filed' } & FiledRequest);
 
 export interface ApiKeyDto {
   id: number;
@@ -150,7 +148,14 @@ export interface WebhookDto {
   id: number;
   url: string;
   createdAt: number;
-  deliveries: Array<{ id: number; event: string; status: 'pending' | 'delivered' | 'failed'; attempts: number; lastError: string | null; updatedAt: number }>;
+  deliveries: Array<{
+    id: number;
+    event: string;
+    status: 'pending' | 'delivered' | 'failed';
+    attempts: number;
+    lastError: string | null;
+    updatedAt: number;
+  }>;
 }
 
 /** Request/response pairs of the visitor namespace, by event. */

@@ -25,7 +25,8 @@ declare global {
 // shadow root an !important declaration beats the page's, even its !important ones. Whatever we set on
 // the host ourselves must then be !important too. Custom properties are not reset by `all`, so `--cw-*`
 // set by the page still reach us (ours are plain, so the page's win). Offsets are custom properties too.
-const DARK = '--cw-bg:#1e1f22;--cw-fg:#eceef1;--cw-muted:#aab0b9;--cw-border:#4a4e55;--cw-bubble-operator:#2e3035;--cw-danger:#f2b8b5;--cw-link:#a9bdff;--cw-focus:#eceef1;color-scheme:dark!important';
+const DARK =
+  '--cw-bg:#1e1f22;--cw-fg:#eceef1;--cw-muted:#aab0b9;--cw-border:#4a4e55;--cw-bubble-operator:#2e3035;--cw-danger:#f2b8b5;--cw-link:#a9bdff;--cw-focus:#eceef1;color-scheme:dark!important';
 const CSS = `
 :host{all:initial!important;display:block!important;position:fixed!important;z-index:2147483000!important;bottom:var(--cw-offset-bottom,20px)!important;right:var(--cw-offset-side,20px)!important;font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif!important;color-scheme:light!important;
 --cw-accent:#2f5bea;--cw-on-accent:#fff;--cw-bg:#fff;--cw-fg:#1c1e21;--cw-muted:#5a606b;--cw-border:#c9cdd4;--cw-bubble-visitor:var(--cw-accent);--cw-on-bubble-visitor:var(--cw-on-accent);--cw-bubble-operator:#eef0f3;--cw-danger:#b3261e;--cw-link:#2448c9;--cw-focus:#1c1e21}
@@ -42,8 +43,10 @@ const CSS = `
 @media (max-width:480px){:host([open]) .launcher{display:none}}
 `;
 
-const CHAT_ICON = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8l-5 4V5a2 2 0 0 1 1-2z"/></svg>';
-const CLOSE_ICON = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M18.3 5.7 12 12l6.3 6.3-1.4 1.4L10.6 13.4 4.3 19.7 2.9 18.3 9.2 12 2.9 5.7 4.3 4.3l6.3 6.3 6.3-6.3z"/></svg>';
+const CHAT_ICON =
+  '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8l-5 4V5a2 2 0 0 1 1-2z"/></svg>';
+const CLOSE_ICON =
+  '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M18.3 5.7 12 12l6.3 6.3-1.4 1.4L10.6 13.4 4.3 19.7 2.9 18.3 9.2 12 2.9 5.7 4.3 4.3l6.3 6.3 6.3-6.3z"/></svg>';
 
 /** Black or white, whichever reads better on `hex` (WCAG relative luminance); null for non-hex colours. */
 function textOn(hex: string): string | null {
@@ -136,7 +139,10 @@ function install(): void {
     launcher.append(badge);
     badge.hidden = unread === 0;
     badge.textContent = unread > 9 ? '9+' : String(unread);
-    launcher.setAttribute('aria-label', isOpen ? labels.closeChat : unread ? `${labels.openChat} (${unread} ${labels.unread})` : labels.openChat);
+    launcher.setAttribute(
+      'aria-label',
+      isOpen ? labels.closeChat : unread ? `${labels.openChat} (${unread} ${labels.unread})` : labels.openChat,
+    );
   };
   paintLauncher();
 

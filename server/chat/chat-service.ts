@@ -61,7 +61,13 @@ export class ChatService {
   /** `origin`: the connection it came from, which learns of it from its acknowledgement rather than a push. */
   async visitorSend(visitorId: number, input: VisitorSendInput, raw: VisitorContext | null, origin?: string): Promise<MessageDto> {
     const page = raw && cleanContext(raw);
-    const stored = await this.writer.run('visitorMessage', { visitorId, clientId: input.clientId, text: input.text, page, now: this.clock.now() });
+    const stored = await this.writer.run('visitorMessage', {
+      visitorId,
+      clientId: input.clientId,
+      text: input.text,
+      page,
+      now: this.clock.now(),
+    });
     if (stored.created) this.publish(stored, origin);
     return stored.message;
   }
@@ -92,11 +98,19 @@ export class ChatService {
   }
 
   /** The conversation and a page of its messages: after `afterSeq`, before `beforeSeq` (scrolling back), or the latest. */
-  open(conversationId: string, afterSeq: number | undefined, limit = DEFAULT_PAGE, beforeSeq?: number): { conversation: ConversationDto; messages: MessageDto[] } {
+  open(
+    conversationId: string,
+    afterSeq: number | undefined,
+    limit = DEFAULT_PAGE,
+    beforeSeq?: number,
+  ): { conversation: ConversationDto; messages: MessageDto[] } {
     const conversation = this.requireConversation(conversationId);
     if (beforeSeq !== undefined) {
       if (afterSeq !== undefined) throw new AppError('invalid_payload', 'Ask for messages after or before a sequence, not both.');
-      return { conversation: toConversationDto(conversation), messages: this.messages.before(conversation.rowId, conversation.id, beforeSeq, limit) };
+      return {
+        conversation: toConversationDto(conversation),
+        messages: this.messages.before(conversation.rowId, conversation.id, beforeSeq, limit),
+      };
     }
     return { conversation: toConversationDto(conversation), messages: this.page(conversation, afterSeq, limit) };
   }
@@ -122,7 +136,11 @@ export class ChatService {
    * the operator sees it in the thread and the visitor's other tabs see it too.
    */
   async contactNote(visitorId: number, email: string, lang: Lang | null): Promise<MessageDto> {
-    const stored = await this.writer.run('contactNote', { visitorId, text: `${CONTACT_NOTE[lang ?? 'en']} ${email}`, now: this.clock.now() });
+    const stored = await this.writer.run('contactNote', {
+      visitorId,
+      text: `${CONTACT_NOTE[lang ?? 'en']} ${email}`,
+      now: this.clock.now(),
+    });
     this.publish(stored);
     return stored.message;
   }
@@ -148,7 +166,13 @@ export class ChatService {
    */
   private publish(stored: StoredMessage, origin?: string): void {
     const current = this.conversations.byRowId(stored.conversationRowId);
-    if (current) this.bus.emit('message:created', { message: stored.message, conversation: toConversationDto(current), visitorId: stored.visitorId, origin });
+    if (current)
+      this.bus.emit('message:created', {
+        message: stored.message,
+        conversation: toConversationDto(current),
+        visitorId: stored.visitorId,
+        origin,
+      });
   }
 
   private changed(rowId: number): ConversationDto {
@@ -171,7 +195,13 @@ const cleaned = new WeakMap<VisitorContext, VisitorContext>();
 function cleanContext(raw: VisitorContext): VisitorContext {
   let page = cleaned.get(raw);
   if (!page) {
-    page = { url: raw.url, title: raw.title, referrer: cleanReferrer(raw.referrer), timezone: checkTimezone(raw.timezone), device: raw.device ?? null };
+    page = {
+      url: raw.url,
+      title: raw.title,
+      referrer: cleanReferrer(raw.referrer),
+      timezone: checkTimezone(raw.timezone),
+      device: raw.device ?? null,
+    };
     cleaned.set(raw, page);
   }
   return page;

@@ -52,13 +52,21 @@ export function createChatWrites(
       });
     }
     if (!withinBurst) {
-      throw new AppError('rate_limited', 'You are sending messages too quickly. Please wait a few seconds.', { retryAfterMs: burst.retryAfterMs(key) });
+      throw new AppError('rate_limited', 'You are sending messages too quickly. Please wait a few seconds.', {
+        retryAfterMs: burst.retryAfterMs(key),
+      });
     }
   }
 
   function store(
     conversation: ConversationRow,
-    m: { clientId: string; text: string; author: 'visitor' | 'operator' | 'system'; operatorId: number | null; operatorName: string | null },
+    m: {
+      clientId: string;
+      text: string;
+      author: 'visitor' | 'operator' | 'system';
+      operatorId: number | null;
+      operatorName: string | null;
+    },
     /** The message already stored under this client id in this conversation, if any. */
     existing: MessageDto | null,
   ): StoredMessage {
@@ -71,10 +79,27 @@ export function createChatWrites(
       return { message: existing, created: false, ...where };
     }
     const seq = conversations.nextSeq(conversation.rowId);
-    const id = messages.insert({ conversationRowId: conversation.rowId, seq, clientId: m.clientId, author: m.author, operatorId: m.operatorId, text: m.text, at: now });
+    const id = messages.insert({
+      conversationRowId: conversation.rowId,
+      seq,
+      clientId: m.clientId,
+      author: m.author,
+      operatorId: m.operatorId,
+      text: m.text,
+      at: now,
+    });
     if (m.author !== 'system') conversations.recordMessage(conversation.rowId, m.author, m.text, now);
     // Everything the stored row holds is known here; reading it back would cost a query per message.
-    const message: MessageDto = { id, seq, clientId: m.clientId, author: m.author, operatorName: m.operatorName, text: m.text, createdAt: now, conversationId: conversation.id };
+    const message: MessageDto = {
+      id,
+      seq,
+      clientId: m.clientId,
+      author: m.author,
+      operatorName: m.operatorName,
+      text: m.text,
+      createdAt: now,
+      conversationId: conversation.id,
+    };
     return { message, created: true, ...where };
   }
 
@@ -104,17 +129,34 @@ export function createChatWrites(
       if (!existing) countMessage(args.visitorId);
       if (!conversation) conversation = conversations.create(randomToken(12), args.visitorId, args.page, now);
       else if (args.page && pageChanged(conversation, args.page)) conversations.setPage(conversation.rowId, args.page);
-      return store(conversation, { clientId: args.clientId, text: args.text, author: 'visitor', operatorId: null, operatorName: null }, existing);
+      return store(
+        conversation,
+        { clientId: args.clientId, text: args.text, author: 'visitor', operatorId: null, operatorName: null },
+        existing,
+      );
     },
 
-    operatorMessage(args: { operatorId: number; operatorName: string; conversationId: string; clientId: string; text: string; now: number }): StoredMessage {
+    operatorMessage(args: {
+      operatorId: number;
+      operatorName: string;
+      conversationId: string;
+      clientId: string;
+      text: string;
+      now: number;
+    }): StoredMessage {
       now = args.now;
       const conversation = conversations.byPublicId(args.conversationId);
       if (!conversation) throw new AppError('not_found', 'No such conversation.');
       // Answering an unassigned conversation takes it, as in every shared inbox.
       if (conversation.assignedOperatorId === null) conversations.claim(conversation.rowId, args.operatorId, now);
       const existing = messages.byClientId(conversation.rowId, conversation.id, args.clientId);
-      const m = { clientId: args.clientId, text: args.text, author: 'operator' as const, operatorId: args.operatorId, operatorName: args.operatorName };
+      const m = {
+        clientId: args.clientId,
+        text: args.text,
+        author: 'operator' as const,
+        operatorId: args.operatorId,
+        operatorName: args.operatorName,
+      };
       return store(conversation, m, existing);
     },
 
@@ -136,5 +178,9 @@ export type ChatWrites = ReturnType<typeof createChatWrites>;
 
 /** Whether the visitor's page differs from what the conversation shows (only then is it written). */
 function pageChanged(conversation: ConversationRow, page: VisitorContext): boolean {
-  return conversation.pageUrl !== page.url || conversation.pageTitle !== page.title || Boolean(page.timezone && conversation.timezone !== page.timezone);
+  return (
+    conversation.pageUrl !== page.url ||
+    conversation.pageTitle !== page.title ||
+    Boolean(page.timezone && conversation.timezone !== page.timezone)
+  );
 }

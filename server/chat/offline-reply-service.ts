@@ -60,7 +60,10 @@ export class OfflineReplyService {
       .map((m) => ({ from: m.operatorName ?? 'Operator', text: m.text }));
     if (replies.length === 0) return;
     const lang = visitor.lang ?? 'en';
-    this.d.mail.enqueue({ to: visitor.email, ...mailTemplates.offlineReply(lang, replies, conversation.pageUrl ?? `${this.d.publicUrl()}/`) });
+    this.d.mail.enqueue({
+      to: visitor.email,
+      ...mailTemplates.offlineReply(lang, replies, conversation.pageUrl ?? `${this.d.publicUrl()}/`),
+    });
     this.d.log.info({ conversationId: conversation.id, replies: replies.length }, 'offline reply mailed');
   }
 }

@@ -40,7 +40,12 @@ export class VisitorService {
     }
     const token = randomToken(24);
     const label = `Visitor ${randomToken(3).toUpperCase().replace(/[-_]/g, 'X')}`;
-    const visitor = await this.writer.run('visitorCreate', { tokenHash: sha256(token).toString('hex'), label, lang: input.lang ?? null, now });
+    const visitor = await this.writer.run('visitorCreate', {
+      tokenHash: sha256(token).toString('hex'),
+      label,
+      lang: input.lang ?? null,
+      now,
+    });
     return { visitor, token };
   }
 

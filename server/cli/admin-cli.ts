@@ -55,16 +55,22 @@ async function main(argv: string[]): Promise<string> {
     switch (command) {
       case 'add-operator': {
         const parsed = v.safeParse(operatorCreateSchema, {
-          email: need('email'), name: need('name'), role: values.role ?? 'operator', ...(values.password ? { password: values.password } : {}),
+          email: need('email'),
+          name: need('name'),
+          role: values.role ?? 'operator',
+          ...(values.password ? { password: values.password } : {}),
         });
-        if (!parsed.success) throw new UsageError(parsed.issues.map((i) => `${i.path?.map((p) => String(p.key)).join('.') ?? ''}: ${i.message}`).join('\n'));
+        if (!parsed.success)
+          throw new UsageError(parsed.issues.map((i) => `${i.path?.map((p) => String(p.key)).join('.') ?? ''}: ${i.message}`).join('\n'));
         const { operator, password } = await team.create(parsed.output);
         return `Added ${operator.role} ${operator.name} <${operator.email}> (id ${operator.id}).${password ? `\nPassword (shown once): ${password}` : ''}`;
       }
       case 'list-operators': {
         const rows = team.list();
         if (rows.length === 0) return 'No operators.';
-        return rows.map((m) => `${String(m.id).padStart(4)}  ${m.role.padEnd(8)} ${m.disabled ? 'disabled' : 'enabled '}  ${m.name} <${m.email}>`).join('\n');
+        return rows
+          .map((m) => `${String(m.id).padStart(4)}  ${m.role.padEnd(8)} ${m.disabled ? 'disabled' : 'enabled '}  ${m.name} <${m.email}>`)
+          .join('\n');
       }
       case 'disable':
       case 'enable': {

@@ -62,7 +62,12 @@ export class AdminService {
       url: hook.url,
       createdAt: hook.createdAt,
       deliveries: this.integrations.deliveriesOf(hook.id).map((d) => ({
-        id: d.id, event: d.event, status: d.status, attempts: d.attempts, lastError: d.lastError, updatedAt: d.updatedAt,
+        id: d.id,
+        event: d.event,
+        status: d.status,
+        attempts: d.attempts,
+        lastError: d.lastError,
+        updatedAt: d.updatedAt,
       })),
     };
   }

@@ -33,7 +33,8 @@ export class AuthService {
   async createOperator(input: { email: string; name: string; role: OperatorRole; password: string }): Promise<OperatorDto> {
     // Every path that creates an account passes here; the e-mail rule is the sign-in form's own.
     const email = v.safeParse(operatorEmailSchema, input.email);
-    if (!email.success) throw new AppError('invalid_payload', 'That is not an e-mail address an operator can sign in with (name@domain.tld).');
+    if (!email.success)
+      throw new AppError('invalid_payload', 'That is not an e-mail address an operator can sign in with (name@domain.tld).');
     input = { ...input, email: email.output };
     if (input.password.length < 10) throw new AppError('invalid_payload', 'Passwords need at least 10 characters.');
     if (this.operators.findByEmail(input.email)) throw new AppError('conflict', 'An operator with this e-mail exists.');
@@ -45,7 +46,10 @@ export class AuthService {
    * On an empty database, creates the first admin from ADMIN_EMAIL/ADMIN_PASSWORD or with a generated
    * password. Returns the credentials to print once, or null when operators already exist.
    */
-  async ensureFirstAdmin(email: string | null, password: string | null): Promise<{ email: string; password: string; generated: boolean } | null> {
+  async ensureFirstAdmin(
+    email: string | null,
+    password: string | null,
+  ): Promise<{ email: string; password: string; generated: boolean } | null> {
     if (this.operators.count() > 0) return null;
     const account = { email: email ?? DEFAULT_ADMIN_EMAIL, password: password ?? generatePassword() };
     await this.createOperator({ ...account, name: 'Admin', role: 'admin' });
@@ -53,7 +57,11 @@ export class AuthService {
   }
 
   /** Checks the password; returns a new session token. Same error whether the account exists or not. */
-  async signIn(email: string, password: string, ip: string): Promise<{ token: string; operator: OperatorDto; expiresAt: number; lifetimeMs: number }> {
+  async signIn(
+    email: string,
+    password: string,
+    ip: string,
+  ): Promise<{ token: string; operator: OperatorDto; expiresAt: number; lifetimeMs: number }> {
     const accountKey = email.toLowerCase();
     if (!this.accountFailures.allowed(accountKey) || !this.ipFailures.allowed(ip)) {
       throw new AppError('rate_limited', 'Too many failed sign-ins. Try again in 15 minutes.');

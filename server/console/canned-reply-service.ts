@@ -9,7 +9,10 @@ const EXAMPLE_REPLIES: ReadonlyArray<[string, string]> = [
   ['hello', 'Hello! Thanks for writing to us. How can I help?'],
   ['moment', 'Thank you, one moment please: I am checking this for you.'],
   ['email', 'Could you leave your e-mail address? Then we can answer you there if you have to go.'],
-  ['privacy', 'You can ask us to delete your data, send you a copy or stop marketing mails: open "Privacy & my data" below the chat, or write to our privacy address. We confirm your e-mail with a code and answer within the legal deadline.'],
+  [
+    'privacy',
+    'You can ask us to delete your data, send you a copy or stop marketing mails: open "Privacy & my data" below the chat, or write to our privacy address. We confirm your e-mail with a code and answer within the legal deadline.',
+  ],
   ['bye', 'Thank you for contacting us. Have a good day!'],
 ];
 
@@ -30,7 +33,8 @@ export class CannedReplyService {
     if (clash && clash.id !== input.id) throw new AppError('conflict', `The shortcut /${input.shortcut} is taken.`);
     let id = input.id;
     if (id === undefined) id = this.replies.insert(input.shortcut, input.text, this.clock.now());
-    else if (!this.replies.update(id, input.shortcut, input.text, this.clock.now())) throw new AppError('not_found', 'No such canned reply.');
+    else if (!this.replies.update(id, input.shortcut, input.text, this.clock.now()))
+      throw new AppError('not_found', 'No such canned reply.');
     this.bus.emit('canned:changed', {});
     return this.replies.byId(id)!;
   }

@@ -14,7 +14,9 @@ export function registerConsoleHandlers(
 ): void {
   const { me, admin } = who;
 
-  on(socket, OperatorEvent.conversationAssign, (input) => ({ conversation: deps.inbox.assign(me(), input.conversationId, input.operatorId) }));
+  on(socket, OperatorEvent.conversationAssign, (input) => ({
+    conversation: deps.inbox.assign(me(), input.conversationId, input.operatorId),
+  }));
   on(socket, OperatorEvent.conversationRead, (input) => {
     deps.inbox.markRead(me().id, input.conversationId, input.seq);
     return null;

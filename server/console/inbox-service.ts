@@ -19,7 +19,11 @@ const SEARCH_LIMIT = 50;
  * FTS5 and nothing typed can make the query fail), all words must occur, the last one as a prefix.
  */
 export function ftsQuery(typed: string): string | null {
-  const words = typed.split(/\s+/).map((w) => w.replace(/"/g, '')).filter(Boolean).slice(0, 12);
+  const words = typed
+    .split(/\s+/)
+    .map((w) => w.replace(/"/g, ''))
+    .filter(Boolean)
+    .slice(0, 12);
   if (words.length === 0) return null;
   return words.map((w, i) => `"${w}"${i === words.length - 1 ? '*' : ''}`).join(' ');
 }
@@ -81,7 +85,10 @@ export class InboxService {
     if (conversation.status !== 'open') throw new AppError('invalid_state', 'Reopen the conversation before assigning it.');
     const holder = conversation.assignedOperatorId;
     if (actor.role !== 'admin' && holder !== null && holder !== actor.id) {
-      throw new AppError('forbidden', `Only ${conversation.assignedOperatorName ?? 'its operator'} or an admin can transfer this conversation.`);
+      throw new AppError(
+        'forbidden',
+        `Only ${conversation.assignedOperatorName ?? 'its operator'} or an admin can transfer this conversation.`,
+      );
     }
     if (operatorId !== null) {
       const target = this.deps.operators.findById(operatorId);

@@ -29,7 +29,12 @@ export class NoteService {
       return existing;
     }
     this.notes.insert({
-      conversationRowId: conversation.rowId, operatorId: operator.id, clientId: input.clientId, afterSeq: conversation.lastSeq, text: input.text, at: this.clock.now(),
+      conversationRowId: conversation.rowId,
+      operatorId: operator.id,
+      clientId: input.clientId,
+      afterSeq: conversation.lastSeq,
+      text: input.text,
+      at: this.clock.now(),
     });
     const note = this.notes.byClientId(conversation.rowId, conversation.id, input.clientId)!;
     this.bus.emit('note:created', { note });

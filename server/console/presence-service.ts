@@ -40,7 +40,12 @@ export class PresenceService {
 
   team(): TeamMemberDto[] {
     return this.operators.list().map((row) => ({
-      id: row.id, email: row.email, name: row.name, role: row.role, disabled: row.disabled, presence: this.presenceOf(row),
+      id: row.id,
+      email: row.email,
+      name: row.name,
+      role: row.role,
+      disabled: row.disabled,
+      presence: this.presenceOf(row),
     }));
   }
 

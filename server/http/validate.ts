@@ -37,8 +37,10 @@ export function errorHandler(log: Logger) {
     const route = typeof req.route?.path === 'string' ? req.route.path : null;
     let appError: AppError;
     if (error instanceof AppError) appError = error;
-    else if ((error as { type?: string }).type === 'entity.too.large') appError = new AppError('invalid_payload', 'The request body is too large.');
-    else if ((error as { type?: string }).type === 'entity.parse.failed') appError = new AppError('invalid_payload', 'The request body is not valid JSON.');
+    else if ((error as { type?: string }).type === 'entity.too.large')
+      appError = new AppError('invalid_payload', 'The request body is too large.');
+    else if ((error as { type?: string }).type === 'entity.parse.failed')
+      appError = new AppError('invalid_payload', 'The request body is not valid JSON.');
     else {
       log.error({ err: error, method: req.method, route }, 'route failed');
       appError = new AppError('internal', 'Something went wrong on our side. Please try again.');

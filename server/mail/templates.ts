@@ -9,7 +9,12 @@ export interface MailText {
 
 const TYPE_NAMES: Record<Lang, Record<RequestType, string>> = {
   en: { erasure: 'delete your data', access: 'a copy of your data', rectification: 'correct your data', objection: 'stop marketing' },
-  ru: { erasure: 'удаление ваших данных', access: 'копия ваших данных', rectification: 'исправление ваших данных', objection: 'прекращение рассылок' },
+  ru: {
+    erasure: 'удаление ваших данных',
+    access: 'копия ваших данных',
+    rectification: 'исправление ваших данных',
+    objection: 'прекращение рассылок',
+  },
 };
 
 /**
@@ -33,51 +38,99 @@ const SIGNATURE: Record<Lang, string> = {
 export const mailTemplates = {
   verificationCode(lang: Lang, type: RequestType, code: string): MailText {
     return lang === 'ru'
-      ? { subject: `Код подтверждения: ${code}`, text: `Ваш код подтверждения запроса («${TYPE_NAMES.ru[type]}»): ${code}\n\nКод действует 10 минут. Введите его в окне чата.${SIGNATURE.ru}` }
-      : { subject: `Your verification code: ${code}`, text: `Your code to confirm your request (${TYPE_NAMES.en[type]}): ${code}\n\nThe code is valid for 10 minutes. Type it into the chat window.${SIGNATURE.en}` };
+      ? {
+          subject: `Код подтверждения: ${code}`,
+          text: `Ваш код подтверждения запроса («${TYPE_NAMES.ru[type]}»): ${code}\n\nКод действует 10 минут. Введите его в окне чата.${SIGNATURE.ru}`,
+        }
+      : {
+          subject: `Your verification code: ${code}`,
+          text: `Your code to confirm your request (${TYPE_NAMES.en[type]}): ${code}\n\nThe code is valid for 10 minutes. Type it into the chat window.${SIGNATURE.en}`,
+        };
   },
 
   verificationLink(lang: Lang, type: RequestType, url: string): MailText {
     return lang === 'ru'
-      ? { subject: 'Подтвердите ваш запрос о персональных данных', text: `Мы получили ваш запрос («${TYPE_NAMES.ru[type]}»). Чтобы мы могли его выполнить, подтвердите, что этот адрес принадлежит вам:\n\n${url}\n\nСсылка действует 7 дней.${SIGNATURE.ru}` }
-      : { subject: 'Please confirm your privacy request', text: `We received your request (${TYPE_NAMES.en[type]}). To let us act on it, confirm that this address is yours:\n\n${url}\n\nThe link is valid for 7 days.${SIGNATURE.en}` };
+      ? {
+          subject: 'Подтвердите ваш запрос о персональных данных',
+          text: `Мы получили ваш запрос («${TYPE_NAMES.ru[type]}»). Чтобы мы могли его выполнить, подтвердите, что этот адрес принадлежит вам:\n\n${url}\n\nСсылка действует 7 дней.${SIGNATURE.ru}`,
+        }
+      : {
+          subject: 'Please confirm your privacy request',
+          text: `We received your request (${TYPE_NAMES.en[type]}). To let us act on it, confirm that this address is yours:\n\n${url}\n\nThe link is valid for 7 days.${SIGNATURE.en}`,
+        };
   },
 
   received(lang: Lang, type: RequestType, reference: string, dueAt: number): MailText {
     return lang === 'ru'
-      ? { subject: `Запрос ${reference} принят`, text: `Ваш запрос ${reference} («${TYPE_NAMES.ru[type]}») подтверждён и принят в работу. Мы ответим не позднее ${date(dueAt, 'ru')}.${SIGNATURE.ru}` }
-      : { subject: `Request ${reference} received`, text: `Your request ${reference} (${TYPE_NAMES.en[type]}) is verified and with our team. We will answer by ${date(dueAt, 'en')} at the latest.${SIGNATURE.en}` };
+      ? {
+          subject: `Запрос ${reference} принят`,
+          text: `Ваш запрос ${reference} («${TYPE_NAMES.ru[type]}») подтверждён и принят в работу. Мы ответим не позднее ${date(dueAt, 'ru')}.${SIGNATURE.ru}`,
+        }
+      : {
+          subject: `Request ${reference} received`,
+          text: `Your request ${reference} (${TYPE_NAMES.en[type]}) is verified and with our team. We will answer by ${date(dueAt, 'en')} at the latest.${SIGNATURE.en}`,
+        };
   },
 
   extended(lang: Lang, reference: string, dueAt: number, reason: string): MailText {
     return lang === 'ru'
-      ? { subject: `Срок ответа на запрос ${reference} продлён`, text: `Нам нужно больше времени на запрос ${reference}. Новый срок: ${date(dueAt, 'ru')}.\nПричина: ${reason}${SIGNATURE.ru}` }
-      : { subject: `More time needed for request ${reference}`, text: `We need more time for request ${reference}. The new deadline is ${date(dueAt, 'en')}.\nReason: ${reason}${SIGNATURE.en}` };
+      ? {
+          subject: `Срок ответа на запрос ${reference} продлён`,
+          text: `Нам нужно больше времени на запрос ${reference}. Новый срок: ${date(dueAt, 'ru')}.\nПричина: ${reason}${SIGNATURE.ru}`,
+        }
+      : {
+          subject: `More time needed for request ${reference}`,
+          text: `We need more time for request ${reference}. The new deadline is ${date(dueAt, 'en')}.\nReason: ${reason}${SIGNATURE.en}`,
+        };
   },
 
   completed(lang: Lang, type: RequestType, reference: string, note: string | null): MailText {
     const extra = note ? `\n\n${note}` : '';
     return lang === 'ru'
-      ? { subject: `Запрос ${reference} выполнен`, text: `Ваш запрос ${reference} («${TYPE_NAMES.ru[type]}») выполнен.${extra}${SIGNATURE.ru}` }
-      : { subject: `Request ${reference} completed`, text: `Your request ${reference} (${TYPE_NAMES.en[type]}) is completed.${extra}${SIGNATURE.en}` };
+      ? {
+          subject: `Запрос ${reference} выполнен`,
+          text: `Ваш запрос ${reference} («${TYPE_NAMES.ru[type]}») выполнен.${extra}${SIGNATURE.ru}`,
+        }
+      : {
+          subject: `Request ${reference} completed`,
+          text: `Your request ${reference} (${TYPE_NAMES.en[type]}) is completed.${extra}${SIGNATURE.en}`,
+        };
   },
 
   rejected(lang: Lang, reference: string, reason: string): MailText {
     return lang === 'ru'
-      ? { subject: `Запрос ${reference} отклонён`, text: `Мы не можем выполнить запрос ${reference}.\nПричина: ${reason}\n\nВы вправе обжаловать это решение в Роскомнадзоре (уполномоченный орган по защите прав субъектов персональных данных) или в суде.${SIGNATURE.ru}` }
-      : { subject: `Request ${reference} declined`, text: `We cannot carry out request ${reference}.\nReason: ${reason}\n\nYou have the right to lodge a complaint with a data protection supervisory authority and to seek a judicial remedy.${SIGNATURE.en}` };
+      ? {
+          subject: `Запрос ${reference} отклонён`,
+          text: `Мы не можем выполнить запрос ${reference}.\nПричина: ${reason}\n\nВы вправе обжаловать это решение в Роскомнадзоре (уполномоченный орган по защите прав субъектов персональных данных) или в суде.${SIGNATURE.ru}`,
+        }
+      : {
+          subject: `Request ${reference} declined`,
+          text: `We cannot carry out request ${reference}.\nReason: ${reason}\n\nYou have the right to lodge a complaint with a data protection supervisory authority and to seek a judicial remedy.${SIGNATURE.en}`,
+        };
   },
 
   offlineReply(lang: Lang, replies: Array<{ from: string; text: string }>, chatUrl: string): MailText {
     const body = replies.map((r) => `${r.from}:\n${r.text}`).join('\n\n');
     return lang === 'ru'
-      ? { subject: 'Ответ на ваше сообщение в чате', text: `Вы оставили этот адрес в чате, чтобы получить ответ.\n\n${body}\n\nПродолжить разговор можно в чате: ${chatUrl}\n\n— Служба поддержки` }
-      : { subject: 'A reply to your chat message', text: `You left this address in our chat for a reply.\n\n${body}\n\nYou can carry on the conversation in the chat: ${chatUrl}\n\n— Support team` };
+      ? {
+          subject: 'Ответ на ваше сообщение в чате',
+          text: `Вы оставили этот адрес в чате, чтобы получить ответ.\n\n${body}\n\nПродолжить разговор можно в чате: ${chatUrl}\n\n— Служба поддержки`,
+        }
+      : {
+          subject: 'A reply to your chat message',
+          text: `You left this address in our chat for a reply.\n\n${body}\n\nYou can carry on the conversation in the chat: ${chatUrl}\n\n— Support team`,
+        };
   },
 
   exportReady(lang: Lang, reference: string, url: string, expiresAt: number): MailText {
     return lang === 'ru'
-      ? { subject: `Ваши данные готовы (${reference})`, text: `Копия ваших данных по запросу ${reference} готова. Скачать её можно один раз по ссылке до ${date(expiresAt, 'ru')}:\n\n${url}${SIGNATURE.ru}` }
-      : { subject: `Your data is ready (${reference})`, text: `The copy of your data for request ${reference} is ready. The link works once, until ${date(expiresAt, 'en')}:\n\n${url}${SIGNATURE.en}` };
+      ? {
+          subject: `Ваши данные готовы (${reference})`,
+          text: `Копия ваших данных по запросу ${reference} готова. Скачать её можно один раз по ссылке до ${date(expiresAt, 'ru')}:\n\n${url}${SIGNATURE.ru}`,
+        }
+      : {
+          subject: `Your data is ready (${reference})`,
+          text: `The copy of your data for request ${reference} is ready. The link works once, until ${date(expiresAt, 'en')}:\n\n${url}${SIGNATURE.en}`,
+        };
   },
 };

@@ -44,7 +44,22 @@ export function addCalendarDays(t: number, days: number): number {
  * Russian non-working public holidays (Labour Code art. 112). The government's yearly transfer of
  * days off is not modelled: those shifts are announced a year at a time.
  */
-const RU_HOLIDAYS = new Set(['01-01', '01-02', '01-03', '01-04', '01-05', '01-06', '01-07', '01-08', '02-23', '03-08', '05-01', '05-09', '06-12', '11-04']);
+const RU_HOLIDAYS = new Set([
+  '01-01',
+  '01-02',
+  '01-03',
+  '01-04',
+  '01-05',
+  '01-06',
+  '01-07',
+  '01-08',
+  '02-23',
+  '03-08',
+  '05-01',
+  '05-09',
+  '06-12',
+  '11-04',
+]);
 
 export function isRussianWorkingDay(t: number): boolean {
   const d = new Date(t);

@@ -24,14 +24,20 @@ export type PrivacyEffect =
  * thread's report of a change can reach the main thread after an operator changed the same request again
  * there, and pushing the copy the thread made would show consoles (and the requester) the older state.
  */
-export function privacyEffects(to: { mail: MailQueue; bus: EventBus; webhooks: WebhookService; requests: PrivacyRepository }): (effects: PrivacyEffect[]) => void {
+export function privacyEffects(to: {
+  mail: MailQueue;
+  bus: EventBus;
+  webhooks: WebhookService;
+  requests: PrivacyRepository;
+}): (effects: PrivacyEffect[]) => void {
   return (effects) => {
     let tick = false;
     const changed = new Set<number>();
     for (const effect of effects) {
       if (effect.kind === 'mail') to.mail.enqueue(effect.mail);
       else if (effect.kind === 'changed') changed.add(effect.requestId);
-      else if (effect.kind === 'erased') to.bus.emit('chats:erased', { visitorIds: effect.visitorIds, conversationIds: effect.conversationIds });
+      else if (effect.kind === 'erased')
+        to.bus.emit('chats:erased', { visitorIds: effect.visitorIds, conversationIds: effect.conversationIds });
       else tick = true;
     }
     for (const id of changed) {

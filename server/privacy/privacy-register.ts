@@ -41,24 +41,59 @@ export class PrivacyRegister {
       verifiedAt: iso(row.verifiedAt),
       dueAt: iso(row.dueAt),
       closedAt: iso(row.completedAt),
-      method: row.type === 'erasure' && row.state === 'completed' ? 'Rows deleted from the SQLite database in one transaction (DELETE); the ticket keeps only a keyed HMAC of the e-mail.' : null,
+      method:
+        row.type === 'erasure' && row.state === 'completed'
+          ? 'Rows deleted from the SQLite database in one transaction (DELETE); the ticket keeps only a keyed HMAC of the e-mail.'
+          : null,
       result: row.resultJson ? JSON.parse(row.resultJson) : null,
       retained: row.retainedNote,
       rejectionReason: row.rejectionReason,
-      events: this.audit.list(row.id).map((e) => ({ at: new Date(e.at).toISOString(), actor: e.actor, action: e.action, detail: e.detail })),
+      events: this.audit
+        .list(row.id)
+        .map((e) => ({ at: new Date(e.at).toISOString(), actor: e.actor, action: e.action, detail: e.detail })),
     };
   }
 
   /** The register of requests as CSV, for record-keeping (no e-mail addresses: the keyed hash stands in). */
   registerCsv(operator: OperatorRow): string {
     this.audit.append(null, this.clock.now(), actorOf(operator), 'register exported', null);
-    const header = ['reference', 'type', 'state', 'jurisdiction', 'source', 'requester_hash', 'received_at', 'verified_at', 'due_at', 'extended', 'completed_at', 'rejection_reason', 'result'];
+    const header = [
+      'reference',
+      'type',
+      'state',
+      'jurisdiction',
+      'source',
+      'requester_hash',
+      'received_at',
+      'verified_at',
+      'due_at',
+      'extended',
+      'completed_at',
+      'rejection_reason',
+      'result',
+    ];
     const iso = (t: number | null) => (t === null ? '' : new Date(t).toISOString());
-    const lines = this.requests.all().map((r) =>
-      [r.reference, r.type, r.state, r.jurisdiction, r.source, requesterHash(r), iso(r.receivedAt), iso(r.verifiedAt), iso(r.dueAt), r.extended ? 'yes' : 'no', iso(r.completedAt), r.rejectionReason ?? '', r.resultJson ?? '']
-        .map(csvCell)
-        .join(','),
-    );
+    const lines = this.requests
+      .all()
+      .map((r) =>
+        [
+          r.reference,
+          r.type,
+          r.state,
+          r.jurisdiction,
+          r.source,
+          requesterHash(r),
+          iso(r.receivedAt),
+          iso(r.verifiedAt),
+          iso(r.dueAt),
+          r.extended ? 'yes' : 'no',
+          iso(r.completedAt),
+          r.rejectionReason ?? '',
+          r.resultJson ?? '',
+        ]
+          .map(csvCell)
+          .join(','),
+      );
     return `${[header.join(','), ...lines].join('\r\n')}\r\n`;
   }
 }

@@ -46,7 +46,9 @@ export function privacyPublicRoutes(deps: PrivacyRouteDeps): Router {
     const id = v.safeParse(tokenParam, req.params.id);
     const secret = v.safeParse(tokenParam, req.query.t);
     if (!id.success || !secret.success) {
-      res.status(400).send(page('Link not valid', '<p>This confirmation link is incomplete. Please use the link from the mail as it is.</p>'));
+      res
+        .status(400)
+        .send(page('Link not valid', '<p>This confirmation link is incomplete. Please use the link from the mail as it is.</p>'));
       return;
     }
     res.send(
@@ -67,7 +69,12 @@ export function privacyPublicRoutes(deps: PrivacyRouteDeps): Router {
     }
     try {
       const request = deps.privacy.verifyLink(id.output, secret.output);
-      res.send(page('Request confirmed', `<p>Thank you. Your request <strong>${escapeHtml(request.reference)}</strong> is confirmed. We will answer by ${new Date(request.dueAt ?? 0).toUTCString().slice(0, 16)}.</p>`));
+      res.send(
+        page(
+          'Request confirmed',
+          `<p>Thank you. Your request <strong>${escapeHtml(request.reference)}</strong> is confirmed. We will answer by ${new Date(request.dueAt ?? 0).toUTCString().slice(0, 16)}.</p>`,
+        ),
+      );
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       res.status(410).send(page('Link no longer valid', `<p>${escapeHtml(error.message)}</p>`));
@@ -78,7 +85,14 @@ export function privacyPublicRoutes(deps: PrivacyRouteDeps): Router {
     const token = v.safeParse(tokenParam, req.params.token);
     const found = token.success ? deps.exports.consume(sha256(token.output), deps.clock.now()) : null;
     if (!found) {
-      res.status(410).send(page('Link no longer valid', '<p>This download link was already used or has expired. Ask us again through the chat or by e-mail.</p>'));
+      res
+        .status(410)
+        .send(
+          page(
+            'Link no longer valid',
+            '<p>This download link was already used or has expired. Ask us again through the chat or by e-mail.</p>',
+          ),
+        );
       return;
     }
     deps.audit.append(found.requestId, deps.clock.now(), 'requester', 'export downloaded', null);
@@ -102,9 +116,13 @@ export function privacyApiRoutes(deps: PrivacyRouteDeps): Router {
     const key = deps.admin.keyFor(header.startsWith('Bearer ') ? header.slice(7).trim() : undefined);
     if (!key) throw new AppError('unauthorized', 'A valid API key is required (Authorization: Bearer <key>).');
     if (!perKey.hit(String(key.id))) {
-      throw new AppError('rate_limited', `This API key made more than ${API_CALLS_PER_KEY_PER_MINUTE} calls in a minute. Please slow down.`, {
-        retryAfterMs: perKey.retryAfterMs(String(key.id)),
-      });
+      throw new AppError(
+        'rate_limited',
+        `This API key made more than ${API_CALLS_PER_KEY_PER_MINUTE} calls in a minute. Please slow down.`,
+        {
+          retryAfterMs: perKey.retryAfterMs(String(key.id)),
+        },
+      );
     }
     return key;
   };
@@ -113,7 +131,12 @@ export function privacyApiRoutes(deps: PrivacyRouteDeps): Router {
     const key = apiKeyOf(req);
     const input = parseBody(apiCreateRequestSchema, req);
     const request = await deps.privacy.fileViaApi(input, key.label);
-    res.status(201).json({ ok: true, data: { request: { reference: request.reference, type: request.type, state: request.state, createdAt: request.createdAt } } });
+    res
+      .status(201)
+      .json({
+        ok: true,
+        data: { request: { reference: request.reference, type: request.type, state: request.state, createdAt: request.createdAt } },
+      });
   });
 
   router.get('/privacy-requests/:reference', (req, res) => {

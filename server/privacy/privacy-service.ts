@@ -1,7 +1,14 @@
 import { AppError } from '../../shared/errors';
 import { canTransition, formatReference, isOpen, type Jurisdiction, type RequestState } from '../../shared/privacy';
 import type { FiledRequest, TrackedRequest } from '../../shared/protocol';
-import type { ApiCreateRequestInput, PrivacyActionInput, PrivacyFileInput, PrivacyListInput, PrivacyStartInput, PrivacyVerifyInput } from '../../shared/schemas';
+import type {
+  ApiCreateRequestInput,
+  PrivacyActionInput,
+  PrivacyFileInput,
+  PrivacyListInput,
+  PrivacyStartInput,
+  PrivacyVerifyInput,
+} from '../../shared/schemas';
 import type { AuditEntryDto, ErasurePreviewDto, Lang, PrivacyRequestDto, VisitorRequestDto } from '../../shared/types';
 import type { Clock } from '../platform/clock';
 import { hmac, randomToken, sha256 } from '../platform/crypto';
@@ -72,7 +79,10 @@ export class PrivacyService {
     const identified = visitor?.emailVerified === true && visitor.email?.toLowerCase() === input.email;
     if (identified) {
       const filed = this.tx(() => {
-        const request = this.file({ ...input, lang: input.lang ?? ctx.lang, emailHash, source: 'chat', visitorId: ctx.visitorId }, 'requester');
+        const request = this.file(
+          { ...input, lang: input.lang ?? ctx.lang, emailHash, source: 'chat', visitorId: ctx.visitorId },
+          'requester',
+        );
         return this.markVerified(request, 'requester (identified by the site)');
       });
       return { status: 'filed', ...filed };
@@ -108,7 +118,8 @@ export class PrivacyService {
     const { request, secret, expiresAt } = this.tx(() => {
       const { verification, secret, expiresAt } = this.d.verification.reissue(verificationId, ip);
       const request = this.require(verification.requestId);
-      if (request.state !== 'awaiting_verification' || !request.email) throw new AppError('invalid_state', 'This request no longer needs a code.');
+      if (request.state !== 'awaiting_verification' || !request.email)
+        throw new AppError('invalid_state', 'This request no longer needs a code.');
       return { request, secret, expiresAt };
     });
     this.sendMail({ to: request.email!, ...mailTemplates.verificationCode(request.lang, request.type, secret) });
@@ -225,15 +236,32 @@ export class PrivacyService {
   }
 
   private file(
-    input: { type: PrivacyRequestRow['type']; email: string; name?: string; details?: string; lang?: Lang; emailHash: Buffer; source: PrivacyRequestRow['source']; visitorId: number | null },
+    input: {
+      type: PrivacyRequestRow['type'];
+      email: string;
+      name?: string;
+      details?: string;
+      lang?: Lang;
+      emailHash: Buffer;
+      source: PrivacyRequestRow['source'];
+      visitorId: number | null;
+    },
     actor: string,
   ): PrivacyRequestRow {
     const now = this.d.clock.now();
     const year = new Date(now).getUTCFullYear();
     const row = this.d.requests.insert(
       {
-        type: input.type, jurisdiction: this.d.jurisdiction, source: input.source, email: input.email, emailHash: input.emailHash,
-        name: input.name || null, details: input.details || null, lang: input.lang ?? 'en', visitorId: input.visitorId, receivedAt: now,
+        type: input.type,
+        jurisdiction: this.d.jurisdiction,
+        source: input.source,
+        email: input.email,
+        emailHash: input.emailHash,
+        name: input.name || null,
+        details: input.details || null,
+        lang: input.lang ?? 'en',
+        visitorId: input.visitorId,
+        receivedAt: now,
       },
       (id) => formatReference(year, id),
     );
@@ -251,14 +279,28 @@ export class PrivacyService {
     if (existing) {
       const now = this.d.clock.now();
       // verifiedAt: this requester proved the address too, so an erasure of the open request reaches their chat.
-      this.save({ ...request, state: 'rejected', duplicateOf: existing.id, rejectionReason: `Duplicate of ${existing.reference}`, email: null, name: null, details: null, verifiedAt: now, completedAt: now, updatedAt: now });
+      this.save({
+        ...request,
+        state: 'rejected',
+        duplicateOf: existing.id,
+        rejectionReason: `Duplicate of ${existing.reference}`,
+        email: null,
+        name: null,
+        details: null,
+        verifiedAt: now,
+        completedAt: now,
+        updatedAt: now,
+      });
       this.d.audit.append(request.id, now, actor, 'duplicate', { of: existing.reference });
       this.publish(this.require(request.id));
       this.d.requests.addWatcher(sha256(requestToken), existing.id);
       return { requestToken, request: toVisitorRequestDto(existing), requestId: existing.id, alreadyOpen: true };
     }
     const deadline = deadlineFor(request.jurisdiction, request.type, request.receivedAt);
-    let row = this.transition({ ...request, dueAt: deadline.dueAt, ackDueAt: deadline.ackDueAt }, 'verified', actor, 'verified', { dueAt: deadline.dueAt, basis: deadline.basis });
+    let row = this.transition({ ...request, dueAt: deadline.dueAt, ackDueAt: deadline.ackDueAt }, 'verified', actor, 'verified', {
+      dueAt: deadline.dueAt,
+      basis: deadline.basis,
+    });
     this.d.requests.addWatcher(sha256(requestToken), row.id);
     if (row.type === 'objection') {
       // Stop marketing at once; nothing is left for an operator to do.
@@ -272,11 +314,13 @@ export class PrivacyService {
 
   private extend(request: PrivacyRequestRow, actor: string, reason: string | undefined): PrivacyRequestRow {
     if (!reason) throw new AppError('invalid_payload', 'Say why more time is needed; the requester is told.');
-    if (!isOpen(request.state) || request.state === 'awaiting_verification') throw new AppError('invalid_state', 'Only a verified, open request can be extended.');
+    if (!isOpen(request.state) || request.state === 'awaiting_verification')
+      throw new AppError('invalid_state', 'Only a verified, open request can be extended.');
     if (request.extended) throw new AppError('invalid_state', 'This request was already extended once.');
     const deadline = deadlineFor(request.jurisdiction, request.type, request.receivedAt);
     if (deadline.extendedDueAt === null) throw new AppError('invalid_state', 'The law allows no extension for this kind of request.');
-    if (this.d.clock.now() > (request.dueAt ?? deadline.dueAt)) throw new AppError('invalid_state', 'An extension must be decided before the original deadline.');
+    if (this.d.clock.now() > (request.dueAt ?? deadline.dueAt))
+      throw new AppError('invalid_state', 'An extension must be decided before the original deadline.');
     const now = this.d.clock.now();
     const row = { ...request, extended: 1, extensionReason: reason, dueAt: deadline.extendedDueAt, updatedAt: now };
     this.save(row);
@@ -297,7 +341,8 @@ export class PrivacyService {
   /** Carries out the request — erasure, export, correction or objection — and closes it. */
   private complete(request: PrivacyRequestRow, actor: string, note: string | null): PrivacyRequestRow {
     if (!canTransition(request.state, 'completed')) throw new AppError('invalid_state', 'Start the request before completing it.');
-    if (request.type === 'rectification' && !note) throw new AppError('invalid_payload', 'Describe what was corrected; the requester is told.');
+    if (request.type === 'rectification' && !note)
+      throw new AppError('invalid_payload', 'Describe what was corrected; the requester is told.');
     const email = request.email;
     let result: Record<string, number>;
     let mailNote: string | null = note;
@@ -314,7 +359,16 @@ export class PrivacyService {
       case 'access': {
         const exported = this.d.execution.exportData(request);
         result = exported.counts;
-        if (email) this.sendMail({ to: email, ...mailTemplates.exportReady(request.lang, request.reference, `${this.d.publicUrl}/privacy/export/${exported.token}`, exported.expiresAt) });
+        if (email)
+          this.sendMail({
+            to: email,
+            ...mailTemplates.exportReady(
+              request.lang,
+              request.reference,
+              `${this.d.publicUrl}/privacy/export/${exported.token}`,
+              exported.expiresAt,
+            ),
+          });
         break;
       }
       case 'objection':
@@ -324,15 +378,25 @@ export class PrivacyService {
         result = { corrected: 1 };
         break;
     }
-    const row = this.transition({ ...request, resultJson: JSON.stringify(result), retainedNote }, 'completed', actor, 'completed', { result, note: retainedNote ?? note });
+    const row = this.transition({ ...request, resultJson: JSON.stringify(result), retainedNote }, 'completed', actor, 'completed', {
+      result,
+      note: retainedNote ?? note,
+    });
     if (email) this.sendMail({ to: email, ...mailTemplates.completed(row.lang, row.type, row.reference, mailNote) });
     if (erased?.visitorIds.length) this.defer({ kind: 'erased', ...erased });
     return row;
   }
 
   /** The one way a state changes: checked against the machine, saved, audited, published. */
-  private transition(request: PrivacyRequestRow, to: RequestState, actor: string, action: string, detail: Record<string, unknown> | null): PrivacyRequestRow {
-    if (!canTransition(request.state, to)) throw new AppError('invalid_state', `A request that is ${request.state.replace('_', ' ')} cannot become ${to.replace('_', ' ')}.`);
+  private transition(
+    request: PrivacyRequestRow,
+    to: RequestState,
+    actor: string,
+    action: string,
+    detail: Record<string, unknown> | null,
+  ): PrivacyRequestRow {
+    if (!canTransition(request.state, to))
+      throw new AppError('invalid_state', `A request that is ${request.state.replace('_', ' ')} cannot become ${to.replace('_', ' ')}.`);
     const now = this.d.clock.now();
     const closing = !isOpen(to);
     const row: PrivacyRequestRow = {
@@ -355,8 +419,13 @@ export class PrivacyService {
 
   private afterChange(row: PrivacyRequestRow, event: string): void {
     this.d.webhooks.enqueue(`privacy_request.${event}`, {
-      reference: row.reference, type: row.type, state: row.state, dueAt: row.dueAt, email: row.email,
-      requesterHash: requesterHash(row), result: row.resultJson ? JSON.parse(row.resultJson) : null,
+      reference: row.reference,
+      type: row.type,
+      state: row.state,
+      dueAt: row.dueAt,
+      email: row.email,
+      requesterHash: requesterHash(row),
+      result: row.resultJson ? JSON.parse(row.resultJson) : null,
     });
     this.defer({ kind: 'webhooks' });
     this.publish(row);

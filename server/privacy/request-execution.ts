@@ -124,15 +124,21 @@ export class RequestExecution {
         },
       };
     });
-    const requests = this.repos.requests.byEmailHash(request.emailHash).filter((r) => r.duplicateOf === null).map((r) => ({
-      reference: r.reference,
-      type: r.type,
-      state: r.state,
-      receivedAt: new Date(r.receivedAt).toISOString(),
-      completedAt: r.completedAt && new Date(r.completedAt).toISOString(),
-    }));
+    const requests = this.repos.requests
+      .byEmailHash(request.emailHash)
+      .filter((r) => r.duplicateOf === null)
+      .map((r) => ({
+        reference: r.reference,
+        type: r.type,
+        state: r.state,
+        receivedAt: new Date(r.receivedAt).toISOString(),
+        completedAt: r.completedAt && new Date(r.completedAt).toISOString(),
+      }));
     const mails = request.email
-      ? this.repos.mail.list().filter((m) => m.to.toLowerCase() === request.email).map((m) => ({ at: new Date(m.createdAt).toISOString(), subject: m.subject, text: m.text }))
+      ? this.repos.mail
+          .list()
+          .filter((m) => m.to.toLowerCase() === request.email)
+          .map((m) => ({ at: new Date(m.createdAt).toISOString(), subject: m.subject, text: m.text }))
       : [];
     const payload = {
       format: 'cw-privacy-export/1',

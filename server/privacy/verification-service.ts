@@ -25,7 +25,8 @@ export class VerificationSendLimit {
 
   /** Counts a send from `ip`; refuses it when the network has had its share this hour. */
   hit(ip: string): void {
-    if (!this.perNetwork.hit(ip)) throw new AppError('rate_limited', 'Too many verification requests from your network. Please try again in an hour.');
+    if (!this.perNetwork.hit(ip))
+      throw new AppError('rate_limited', 'Too many verification requests from your network. Please try again in an hour.');
   }
 }
 
@@ -112,7 +113,8 @@ export class VerificationService {
         ? new AppError('too_many_attempts', 'Too many wrong codes. This code no longer works; please start again.')
         : new AppError('code_expired', 'This code was already used or replaced.');
     }
-    if (!allowExpired && verification.expiresAt <= this.clock.now()) throw new AppError('code_expired', 'This code has expired. Ask for a new one.');
+    if (!allowExpired && verification.expiresAt <= this.clock.now())
+      throw new AppError('code_expired', 'This code has expired. Ask for a new one.');
     return verification;
   }
 

@@ -84,7 +84,11 @@ async function answer<S>(
  * as `this`) instead of a closure per event per socket — memory per connection is a budget (10,000
  * visitors). Every event goes through `answer` above.
  */
-export function createDispatcher<R, S extends EventSocket>(schemas: SchemaTable<R>, handlers: Handlers<R, S>, log: Logger): (socket: S) => void {
+export function createDispatcher<R, S extends EventSocket>(
+  schemas: SchemaTable<R>,
+  handlers: Handlers<R, S>,
+  log: Logger,
+): (socket: S) => void {
   const table = new Map<unknown, AnyHandler<S>>(Object.entries(handlers) as Array<[string, AnyHandler<S>]>);
   const bySchema = schemas as Record<string, v.GenericSchema>;
   function onEvent(this: S, event: unknown, ...args: unknown[]): void {
@@ -107,7 +111,11 @@ export function createRegistrar<R>(schemas: SchemaTable<R>, log: Logger) {
     if (!this.connected) return;
     void answer(this, event, args, bySchema, tables.get(this)?.get(event), log);
   }
-  return function on<K extends keyof R & string>(socket: EventSocket, event: K, handler: (input: In<R, K>) => Out<R, K> | Promise<Out<R, K>>): void {
+  return function on<K extends keyof R & string>(
+    socket: EventSocket,
+    event: K,
+    handler: (input: In<R, K>) => Out<R, K> | Promise<Out<R, K>>,
+  ): void {
     let table = tables.get(socket);
     if (!table) {
       table = new Map();

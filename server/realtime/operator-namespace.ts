@@ -1,9 +1,6 @@
 import { AppError } from '../../shared/errors';
 import { operatorEventSchemas } from '../../shared/event-schemas';
-import {
-  OperatorEvent,
-  type OperatorRpc,
-} from '../../shared/protocol';
+import { OperatorEvent, type OperatorRpc } from '../../shared/protocol';
 import type { OperatorRow } from '../db/repositories/operator-repository';
 import { readSessionToken } from '../http/session-cookie';
 import { registerConsoleHandlers } from '../console/console-handlers';
@@ -20,7 +17,10 @@ const SESSION_SWEEP_MS = 30_000;
  * The /operator namespace: refuses connections without a live session; re-checks it on every event,
  * at once when a session is revoked here, and every 30 s for changes made elsewhere (the admin CLI).
  */
-export function attachOperatorNamespace(nsp: OperatorNamespace, deps: OperatorDeps): { revalidate(operatorId?: number): Promise<void>; stop(): void } {
+export function attachOperatorNamespace(
+  nsp: OperatorNamespace,
+  deps: OperatorDeps,
+): { revalidate(operatorId?: number): Promise<void>; stop(): void } {
   const on = createRegistrar<OperatorRpc>(operatorEventSchemas, deps.log);
 
   nsp.use((socket, next) => {

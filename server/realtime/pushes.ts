@@ -68,7 +68,9 @@ export function connectPushes(to: PushTargets): { operatorsOnline: () => boolean
   bus.on('privacy:changed', ({ request }) => {
     to.operators.privacyRequest(request);
     const { id, reference, type, state, dueAt, createdAt, completedAt, rejectionReason, extended } = request;
-    to.visitors.to(rooms.request(id)).emit(VisitorPush.privacyUpdate, { reference, type, state, dueAt, createdAt, completedAt, rejectionReason, extended });
+    to.visitors
+      .to(rooms.request(id))
+      .emit(VisitorPush.privacyUpdate, { reference, type, state, dueAt, createdAt, completedAt, rejectionReason, extended });
   });
   return { operatorsOnline };
 }

@@ -2,12 +2,7 @@ import type { Logger } from 'pino';
 import type { Namespace, Socket } from 'socket.io';
 import { AppError } from '../../shared/errors';
 import { visitorEventSchemas } from '../../shared/event-schemas';
-import {
-  VisitorEvent,
-  type VisitorClientToServer,
-  type VisitorRpc,
-  type VisitorServerToClient,
-} from '../../shared/protocol';
+import { VisitorEvent, type VisitorClientToServer, type VisitorRpc, type VisitorServerToClient } from '../../shared/protocol';
 import type { Lang } from '../../shared/types';
 import type { VisitorContext } from '../db/repositories/conversation-repository';
 import type { ChatService } from '../chat/chat-service';

@@ -37,19 +37,22 @@ export class RetentionService {
   run(): RetentionCounts {
     const now = this.clock.now();
     const chatCutoff = now - this.retentionDays * DAY;
-    const counts = this.db.transaction((): RetentionCounts => {
-      const chat = this.repo.deleteResolvedConversations(chatCutoff);
-      return {
-        ...chat,
-        visitors: this.repo.deleteIdleVisitors(chatCutoff),
-        verifications: this.repo.deleteVerificationsExpiredBefore(now - VERIFICATION_GRACE_MS),
-        verificationSends: this.repo.deleteVerificationSendsBefore(now - SEND_LOG_RETENTION_MS),
-        outboxMails: this.repo.deleteOutboxMailsBefore(now - OUTBOX_RETENTION_MS),
-        exports: this.repo.deleteExportsExpiredBefore(now),
-        sessions: this.repo.deleteSessionsExpiredBefore(now),
-      };
-    }).immediate();
-    if (Object.values(counts).some((n) => n > 0)) this.log.info({ retention: counts, retentionDays: this.retentionDays }, 'retention: deleted expired data');
+    const counts = this.db
+      .transaction((): RetentionCounts => {
+        const chat = this.repo.deleteResolvedConversations(chatCutoff);
+        return {
+          ...chat,
+          visitors: this.repo.deleteIdleVisitors(chatCutoff),
+          verifications: this.repo.deleteVerificationsExpiredBefore(now - VERIFICATION_GRACE_MS),
+          verificationSends: this.repo.deleteVerificationSendsBefore(now - SEND_LOG_RETENTION_MS),
+          outboxMails: this.repo.deleteOutboxMailsBefore(now - OUTBOX_RETENTION_MS),
+          exports: this.repo.deleteExportsExpiredBefore(now),
+          sessions: this.repo.deleteSessionsExpiredBefore(now),
+        };
+      })
+      .immediate();
+    if (Object.values(counts).some((n) => n > 0))
+      this.log.info({ retention: counts, retentionDays: this.retentionDays }, 'retention: deleted expired data');
     return counts;
   }
 

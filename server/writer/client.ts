@@ -2,7 +2,17 @@ import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { AppError } from '../../shared/errors';
-import { fromWire, newWriterStats, SLOW_MS, type ArgsOf, type Procedures, type ResultOf, type WireError, type WriteJob, type WriterStats } from './group-commit';
+import {
+  fromWire,
+  newWriterStats,
+  SLOW_MS,
+  type ArgsOf,
+  type Procedures,
+  type ResultOf,
+  type WireError,
+  type WriteJob,
+  type WriterStats,
+} from './group-commit';
 
 /** main → writer thread */
 export type ToWriter = { type: 'jobs'; jobs: WriteJob[] } | { type: 'close' };
@@ -116,7 +126,12 @@ export class ThreadWriter<P extends Procedures<P>> {
     });
     worker.on('exit', (code) => {
       this.exited = true;
-      if (!ready) this.started.reject(new Error(`The writer thread stopped before it opened the database (exit code ${code}): ${failure?.message ?? 'no error reported'}`));
+      if (!ready)
+        this.started.reject(
+          new Error(
+            `The writer thread stopped before it opened the database (exit code ${code}): ${failure?.message ?? 'no error reported'}`,
+          ),
+        );
       if (this.closed && this.pending.size === 0) return;
       // Writes it had not reported may or may not have committed: clients resend with the same client id,
       // which the message procedures answer exactly once either way.

@@ -54,7 +54,9 @@ export function commitBatch<P extends Procedures<P>>(db: Db, procedures: P, jobs
   // another writer with SQLITE_BUSY at once, without waiting: the whole batch would fail.
   db.transaction(() => {
     for (const job of jobs) {
-      const procedure = Object.hasOwn(procedures, job.name) ? (procedures[job.name as keyof P] as unknown as (args: unknown) => unknown) : undefined;
+      const procedure = Object.hasOwn(procedures, job.name)
+        ? (procedures[job.name as keyof P] as unknown as (args: unknown) => unknown)
+        : undefined;
       try {
         if (!procedure) throw new Error(`No write procedure named ${job.name}`);
         let kept: KeepWrites | null = null;
@@ -87,7 +89,9 @@ export class KeepWrites extends Error {
 }
 
 /** An error as it crosses from the writer thread: an AppError keeps its code and details. */
-export type WireError = { app: true; code: AppError['code']; message: string; details?: AppError['details'] } | { app: false; message: string; stack?: string };
+export type WireError =
+  | { app: true; code: AppError['code']; message: string; details?: AppError['details'] }
+  | { app: false; message: string; stack?: string };
 
 export function toWire(error: unknown): WireError {
   if (error instanceof AppError) return { app: true, code: error.code, message: error.message, details: error.details };

@@ -63,13 +63,19 @@ function commitNext(): void {
       ms: performance.now() - started,
       results: jobs.map((job, i) => {
         const outcome = outcomes[i];
-        return outcome.ok ? { id: job.id, ok: true as const, value: outcome.value } : { id: job.id, ok: false as const, error: toWire(outcome.error) };
+        return outcome.ok
+          ? { id: job.id, ok: true as const, value: outcome.value }
+          : { id: job.id, ok: false as const, error: toWire(outcome.error) };
       }),
     };
   } catch (error) {
     // The transaction as a whole failed (disk full, I/O error): none of these writes is stored.
     const wire = toWire(error);
-    reply = { type: 'done', ms: performance.now() - started, results: jobs.map((job) => ({ id: job.id, ok: false as const, error: wire })) };
+    reply = {
+      type: 'done',
+      ms: performance.now() - started,
+      results: jobs.map((job) => ({ id: job.id, ok: false as const, error: wire })),
+    };
   }
   port.postMessage(reply);
 }

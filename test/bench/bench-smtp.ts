@@ -44,7 +44,11 @@ export class BenchSmtp {
   /** The 6-digit code in the first mail to `to` that has one. */
   async codeFor(to: string, timeoutMs: number): Promise<string> {
     const address = to.toLowerCase();
-    const find = () => this.mails.filter((m) => m.to.includes(address)).map((m) => /\b(\d{6})\b/.exec(m.body)?.[1]).find(Boolean);
+    const find = () =>
+      this.mails
+        .filter((m) => m.to.includes(address))
+        .map((m) => /\b(\d{6})\b/.exec(m.body)?.[1])
+        .find(Boolean);
     const deadline = Date.now() + timeoutMs;
     for (let code = find(); ; code = find()) {
       if (code) return code;
@@ -70,6 +74,7 @@ function decodeBody(raw: string): string {
   const [head, ...rest] = raw.split(/\r?\n\r?\n/);
   const body = rest.join('\n\n');
   if (/Content-Transfer-Encoding: base64/i.test(head)) return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-  if (/Content-Transfer-Encoding: quoted-printable/i.test(head)) return body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  if (/Content-Transfer-Encoding: quoted-printable/i.test(head))
+    return body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   return body;
 }

@@ -122,7 +122,11 @@ function machine() {
 }
 
 async function signIn(url: string, email: string, password: string): Promise<string> {
-  const res = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  const res = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
   if (res.status !== 200) throw new Error(`sign-in of ${email} failed: ${res.status}`);
   return res.headers.get('set-cookie')!.split(';')[0];
 }
@@ -134,7 +138,12 @@ async function operatorCookies(url: string, count: number): Promise<string[]> {
   const cookies = [adminCookie];
   for (let i = 1; i < count; i++) {
     const email = `operator${i}@bench.test`;
-    const created = await call(admin, OperatorEvent.operatorCreate, { email, name: `Operator ${i}`, role: 'operator', password: OPERATOR_PASSWORD });
+    const created = await call(admin, OperatorEvent.operatorCreate, {
+      email,
+      name: `Operator ${i}`,
+      role: 'operator',
+      password: OPERATOR_PASSWORD,
+    });
     if (!created.ok) throw new Error(`creating ${email} failed: ${created.error.code}`);
     cookies.push(await signIn(url, email, OPERATOR_PASSWORD));
   }
@@ -196,7 +205,13 @@ function serverFigures(stats: ProbeStats) {
     loopDelayMax: Math.round(stats.loopDelay.max * 10) / 10,
     cpuCore: Math.round(((stats.cpuMs.user + stats.cpuMs.system) / wall) * 100) / 100,
     mainLoopUtilization: Math.round(stats.mainLoopUtilization * 1000) / 1000,
-    gcPauses: { count: stats.gc.count, totalMs: Math.round(stats.gc.totalMs), maxMs: Math.round(stats.gc.maxMs * 10) / 10, major: stats.gc.major, majorMaxMs: Math.round(stats.gc.majorMaxMs * 10) / 10 },
+    gcPauses: {
+      count: stats.gc.count,
+      totalMs: Math.round(stats.gc.totalMs),
+      maxMs: Math.round(stats.gc.maxMs * 10) / 10,
+      major: stats.gc.major,
+      majorMaxMs: Math.round(stats.gc.majorMaxMs * 10) / 10,
+    },
     // Group commit: the share of wall time the writer thread spent running and committing batches (fsync included).
     commitBatches: stats.writer.batches,
     // Over 20 ms: batches whose transaction took that long; writes that waited that long from asked to committed.
@@ -228,19 +243,22 @@ class Bench {
     const o = this.options;
     this.privacyWorker = startWorker();
     const { smtpUrl } = await this.privacyWorker.ask({ role: 'privacy' }, 'ready');
-    this.server = await startServer({
-      DATABASE_PATH: path.join(this.dir, 'chat.db'),
-      BUNDLE_DIR: path.join(this.dir, 'public'),
-      SMTP_URL: smtpUrl!,
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      // The generators stand in for visitors on many networks behind a reverse proxy on loopback: each
-      // visitor's address comes in X-Forwarded-For, so per-network limits apply per visitor as in production.
-      TRUST_PROXY: 'loopback',
-      // A site's own per-visitor message limits (see README): the ramp makes each visitor send more than
-      // the defaults allow an hour. Nothing else is relaxed.
-      VISITOR_MESSAGE_LIMITS: '100,100000',
-    }, o.nodeFlags.split(/\s+/).filter(Boolean));
+    this.server = await startServer(
+      {
+        DATABASE_PATH: path.join(this.dir, 'chat.db'),
+        BUNDLE_DIR: path.join(this.dir, 'public'),
+        SMTP_URL: smtpUrl!,
+        ADMIN_EMAIL: ADMIN.email,
+        ADMIN_PASSWORD: ADMIN.password,
+        // The generators stand in for visitors on many networks behind a reverse proxy on loopback: each
+        // visitor's address comes in X-Forwarded-For, so per-network limits apply per visitor as in production.
+        TRUST_PROXY: 'loopback',
+        // A site's own per-visitor message limits (see README): the ramp makes each visitor send more than
+        // the defaults allow an hour. Nothing else is relaxed.
+        VISITOR_MESSAGE_LIMITS: '100,100000',
+      },
+      o.nodeFlags.split(/\s+/).filter(Boolean),
+    );
     const perWorker = Math.ceil(o.visitors / o.workers);
     for (let w = 0; w < o.workers; w++) {
       const worker = startWorker();
@@ -252,12 +270,21 @@ class Bench {
     const perProcess = Math.ceil(cookies.length / Math.max(1, o.operatorWorkers));
     for (let from = 0; from < cookies.length; from += perProcess) {
       const worker = startWorker();
-      await worker.ask({ role: 'operators', url: this.server.url, cookies: cookies.slice(from, from + perProcess), workerIndex: this.operatorWorkers.length }, 'ready');
+      await worker.ask(
+        {
+          role: 'operators',
+          url: this.server.url,
+          cookies: cookies.slice(from, from + perProcess),
+          workerIndex: this.operatorWorkers.length,
+        },
+        'ready',
+      );
       this.operatorWorkers.push(worker);
     }
     const ops = await Promise.all(this.operatorWorkers.map((w) => w.ask({ cmd: 'connect' }, 'connected')));
     const connected = ops.reduce((sum, r) => sum + r.connected, 0);
-    if (connected !== o.operators) throw new Error(`only ${connected} of ${o.operators} operators connected: ${JSON.stringify(ops.map((r) => r.errors))}`);
+    if (connected !== o.operators)
+      throw new Error(`only ${connected} of ${o.operators} operators connected: ${JSON.stringify(ops.map((r) => r.errors))}`);
   }
 
   /** Phase 1: connect and greet every visitor; memory per connection, after a full GC before and after. */
@@ -312,12 +339,20 @@ class Bench {
       fs.mkdirSync(dir, { recursive: true });
       const file = path.join(dir, `${profileAs}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
       await this.server.profileStop(file);
-      console.log(`  CPU profile of the server: ${path.relative(process.cwd(), file)} (summary: npx tsx test/bench/profile-summary.ts <file>)`);
+      console.log(
+        `  CPU profile of the server: ${path.relative(process.cwd(), file)} (summary: npx tsx test/bench/profile-summary.ts <file>)`,
+      );
     }
     return this.summarise(rate, seconds, visitors, operators, stats);
   }
 
-  private summarise(rate: number, seconds: number, visitors: Array<Extract<WorkerReply, { type: 'ran' }>>, operators: Extract<WorkerReply, { type: 'ran' }>, stats: ProbeStats): ChatPhase {
+  private summarise(
+    rate: number,
+    seconds: number,
+    visitors: Array<Extract<WorkerReply, { type: 'ran' }>>,
+    operators: Extract<WorkerReply, { type: 'ran' }>,
+    stats: ProbeStats,
+  ): ChatPhase {
     const ack = new Histogram();
     const o2v = new Histogram();
     const errors: Record<string, number> = {};
@@ -348,26 +383,46 @@ class Bench {
       ack: ack.summary(),
       visitorToOperator: Histogram.from(operators.delivery).summary(),
       operatorToVisitor: o2v.summary(),
-      operatorReplies: { sent: operators.sent, acked: operators.acked, errors: operators.errors, ack: Histogram.from(operators.ack).summary() },
+      operatorReplies: {
+        sent: operators.sent,
+        acked: operators.acked,
+        errors: operators.errors,
+        ack: Histogram.from(operators.ack).summary(),
+      },
       // Every operator should have received every acknowledged visitor message of the phase, once.
       deliveredToEveryOperator: seen.minPerOperator,
       missedByAnOperator: Math.max(0, acked - seen.minPerOperator),
       repeatedDeliveries: seen.repeats,
-      server: { ...serverFigures(stats), cpuMsPerMessage: Math.round(((stats.cpuMs.user + stats.cpuMs.system) / Math.max(1, acked + operators.acked)) * 1000) / 1000 },
+      server: {
+        ...serverFigures(stats),
+        cpuMsPerMessage: Math.round(((stats.cpuMs.user + stats.cpuMs.system) / Math.max(1, acked + operators.acked)) * 1000) / 1000,
+      },
       generators: { visitors: worstHealth(visitors.map((v) => v.health)), operators: operators.health },
     };
   }
 
   /** The privacy requesters (their own process, with the SMTP server): all at once, a second into the chat traffic. */
   async privacy(count: number): Promise<PrivacyFlow> {
-    const { type: _type, ...flow } = await this.privacyWorker.ask({ cmd: 'privacy', url: this.server.url, count, delayMs: 1000 }, 'privacy-done');
+    const { type: _type, ...flow } = await this.privacyWorker.ask(
+      { cmd: 'privacy', url: this.server.url, count, delayMs: 1000 },
+      'privacy-done',
+    );
     return flow;
   }
 
   /** Raises the rate step by step until acknowledgement p99 passes 50 ms (or the rate is not reached). */
   async ramp() {
     const o = this.options;
-    const steps: Array<{ rate: number; achievedRate: number; ackP99: number; deliveryP99: number; loopP99: number; serverCpu: number; errors: number; passed: boolean }> = [];
+    const steps: Array<{
+      rate: number;
+      achievedRate: number;
+      ackP99: number;
+      deliveryP99: number;
+      loopP99: number;
+      serverCpu: number;
+      errors: number;
+      passed: boolean;
+    }> = [];
     let best = 0;
     for (let rate = o.rampStart; rate <= o.rampMax; rate += o.rampStep) {
       const phase = await this.chat(rate, o.rampSeconds, Math.round((rate * o.replyRate) / o.rate));
@@ -383,7 +438,9 @@ class Bench {
         errors,
         passed,
       });
-      console.log(`  ramp ${rate} msg/s: achieved ${phase.achievedRate}, ack p99 ${phase.ack.p99} ms, v→o p99 ${phase.visitorToOperator.p99} ms, loop p99 ${phase.server.loopDelayP99} ms, server CPU ${phase.server.cpuCore} — ${passed ? 'ok' : 'over'}`);
+      console.log(
+        `  ramp ${rate} msg/s: achieved ${phase.achievedRate}, ack p99 ${phase.ack.p99} ms, v→o p99 ${phase.visitorToOperator.p99} ms, loop p99 ${phase.server.loopDelayP99} ms, server CPU ${phase.server.cpuCore} — ${passed ? 'ok' : 'over'}`,
+      );
       if (!passed) break;
       best = rate;
     }
@@ -442,7 +499,9 @@ class Bench {
     const db = new Database(path.join(this.dir, 'chat.db'), { readonly: true });
     try {
       const stored = new Map<string, number>();
-      for (const row of db.prepare(`SELECT client_id AS id, count(*) AS n FROM messages WHERE author = 'visitor' GROUP BY client_id`).iterate() as Iterable<{ id: string; n: number }>) {
+      for (const row of db
+        .prepare(`SELECT client_id AS id, count(*) AS n FROM messages WHERE author = 'visitor' GROUP BY client_id`)
+        .iterate() as Iterable<{ id: string; n: number }>) {
         stored.set(row.id, row.n);
       }
       let acked = 0;
@@ -476,9 +535,16 @@ async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   const started = new Date();
   const host = machine();
-  console.log(`bench: ${o.visitors} visitors, ${o.rate} msg/s for ${o.duration} s, ${o.operators} operators on ${host.cores} cores; load average ${host.loadAverageAtStart.join(' ')}${o.nodeFlags ? `; server node flags ${o.nodeFlags}` : ''}`);
+  console.log(
+    `bench: ${o.visitors} visitors, ${o.rate} msg/s for ${o.duration} s, ${o.operators} operators on ${host.cores} cores; load average ${host.loadAverageAtStart.join(' ')}${o.nodeFlags ? `; server node flags ${o.nodeFlags}` : ''}`,
+  );
   // Bounded: however the server or a generator behaves, the run ends.
-  const budgetMs = (5 * 60 + o.duration * 3 + (o.ramp ? ((o.rampMax - o.rampStart) / o.rampStep + 1) * (o.rampSeconds + 15) : 0) + (o.soak ? o.soakMinutes * 60 : 0)) * 1000;
+  const budgetMs =
+    (5 * 60 +
+      o.duration * 3 +
+      (o.ramp ? ((o.rampMax - o.rampStart) / o.rampStep + 1) * (o.rampSeconds + 15) : 0) +
+      (o.soak ? o.soakMinutes * 60 : 0)) *
+    1000;
   const bench = new Bench(o);
   const watchdog = setTimeout(() => {
     console.error(`bench: still running after ${Math.round(budgetMs / 1000)} s; stopping`);
@@ -492,7 +558,9 @@ async function main(): Promise<void> {
     await bench.start();
     console.log(`connecting ${o.visitors} visitors…`);
     const connect = await bench.connect();
-    console.log(`  ${connect.visitors} connected in ${connect.seconds} s; ${connect.rssPerConnectionKb} KB RSS, ${connect.heapPerConnectionKb} KB heap each`);
+    console.log(
+      `  ${connect.visitors} connected in ${connect.seconds} s; ${connect.rssPerConnectionKb} KB RSS, ${connect.heapPerConnectionKb} KB heap each`,
+    );
     if (o.connectOnly) return console.log(JSON.stringify(connect.server));
     const results: BenchResults = { kind: o.soak ? 'soak' : 'main', startedAt: started.toISOString(), machine: host, options: o, connect };
     if (o.soak) {
@@ -504,7 +572,13 @@ async function main(): Promise<void> {
       if (o.privacy) {
         console.log(`privacy: ${o.requesters} requesters through verification while chat runs at ${o.rate} msg/s…`);
         let flow: Awaited<ReturnType<Bench['privacy']>> | null = null;
-        const chat = await bench.chat(o.rate, Math.max(20, o.duration / 2), o.replyRate, async () => (flow = await bench.privacy(o.requesters)), o.profile ? 'privacy' : undefined);
+        const chat = await bench.chat(
+          o.rate,
+          Math.max(20, o.duration / 2),
+          o.replyRate,
+          async () => (flow = await bench.privacy(o.requesters)),
+          o.profile ? 'privacy' : undefined,
+        );
         results.privacy = { flow: flow!, chat };
       }
       if (o.ramp) {

@@ -41,7 +41,11 @@ await app.services.auth.ensureFirstAdmin(ADMIN.email, ADMIN.password);
 const port = await app.listen(0, '127.0.0.1');
 const url = `http://127.0.0.1:${port}`;
 
-const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
+const login = await fetch(`${url}/api/auth/login`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(ADMIN),
+});
 const cookie = login.headers.get('set-cookie')!.split(';')[0];
 const open = (namespace: string, headers: Record<string, string> = {}) =>
   new Promise<Socket>((resolve, reject) => {
@@ -53,8 +57,16 @@ const visitor = await open(VISITOR_NAMESPACE);
 await new Promise((resolve) => visitor.emit(VisitorEvent.hello, {}, resolve));
 const admin = await open(OPERATOR_NAMESPACE, { cookie });
 const targets = [
-  ...Object.values(VisitorEvent).map((event) => ({ socket: visitor, event, fields: fieldsOf(visitorEventSchemas[event as keyof typeof visitorEventSchemas]) })),
-  ...Object.values(OperatorEvent).map((event) => ({ socket: admin, event, fields: fieldsOf(operatorEventSchemas[event as keyof typeof operatorEventSchemas]) })),
+  ...Object.values(VisitorEvent).map((event) => ({
+    socket: visitor,
+    event,
+    fields: fieldsOf(visitorEventSchemas[event as keyof typeof visitorEventSchemas]),
+  })),
+  ...Object.values(OperatorEvent).map((event) => ({
+    socket: admin,
+    event,
+    fields: fieldsOf(operatorEventSchemas[event as keyof typeof operatorEventSchemas]),
+  })),
 ];
 
 const r = prng(7);
@@ -87,7 +99,19 @@ for (let i = 0; i < ROUNDS; i++) {
 const growth = heaps[heaps.length - 1] - baseline;
 const rss = process.memoryUsage().rss / 2 ** 20;
 console.log(
-  JSON.stringify({ payloads: PER_ROUND * (ROUNDS + 1), seconds: (Date.now() - started) / 1000, heapAfterWarmupMb: +baseline.toFixed(1), heapAfterRoundsMb: heaps.map((h) => +h.toFixed(1)), growthMb: +growth.toFixed(2), budgetMb: BUDGET_MB, rssMb: +rss.toFixed(0) }, null, 1),
+  JSON.stringify(
+    {
+      payloads: PER_ROUND * (ROUNDS + 1),
+      seconds: (Date.now() - started) / 1000,
+      heapAfterWarmupMb: +baseline.toFixed(1),
+      heapAfterRoundsMb: heaps.map((h) => +h.toFixed(1)),
+      growthMb: +growth.toFixed(2),
+      budgetMb: BUDGET_MB,
+      rssMb: +rss.toFixed(0),
+    },
+    null,
+    1,
+  ),
 );
 visitor.close();
 admin.close();

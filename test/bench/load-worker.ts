@@ -137,7 +137,11 @@ function visitorRole(init: Extract<WorkerInit, { role: 'visitors' }>) {
         socket.once('connect_error', reject);
       });
       const hello = await new Promise<Ack<unknown>>((resolve) =>
-        (socket as unknown as Emitter).emit(VisitorEvent.hello, { lang: 'en', page: { url: 'https://shop.example/checkout', title: 'Checkout' } }, resolve),
+        (socket as unknown as Emitter).emit(
+          VisitorEvent.hello,
+          { lang: 'en', page: { url: 'https://shop.example/checkout', title: 'Checkout' } },
+          resolve,
+        ),
       );
       if (!hello.ok) throw new Error(hello.error.code);
     } catch (error) {
@@ -272,7 +276,13 @@ function operatorRole(init: Extract<WorkerInit, { role: 'operators' }>) {
     const errors: Record<string, number> = {};
     await Promise.all(init.cookies.map((_cookie, index) => connectOne(index, errors)));
     const live = sockets.filter(Boolean);
-    send({ type: 'connected', connected: live.length, failed: init.cookies.length - live.length, ms: Math.round(performance.now() - started), errors });
+    send({
+      type: 'connected',
+      connected: live.length,
+      failed: init.cookies.length - live.length,
+      ms: Math.round(performance.now() - started),
+      errors,
+    });
   }
 
   function reply(phase: string): void {
@@ -414,7 +424,9 @@ process.on('message', (raw) => {
         return role.ids(message.file);
     }
   };
-  handle().catch((error: unknown) => send({ type: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) }));
+  handle().catch((error: unknown) =>
+    send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+  );
 });
 // The orchestrator gone, this process has nothing left to do.
 process.on('disconnect', () => process.exit(0));

@@ -56,7 +56,16 @@ export interface ServerHandle {
 export function startServer(env: Record<string, string>, nodeFlags: string[] = []): Promise<ServerHandle> {
   const child = withFileLimit([process.execPath, '--expose-gc', ...nodeFlags, SERVER_BUNDLE], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', BUILD_BUNDLES: 'false', CW_BENCH_PROBE: '1', ...env },
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      BUILD_BUNDLES: 'false',
+      CW_BENCH_PROBE: '1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let text = '';

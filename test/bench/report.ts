@@ -20,7 +20,23 @@ export interface ChatPhase {
   deliveredToEveryOperator: number;
   missedByAnOperator: number;
   repeatedDeliveries: number;
-  server: { loopDelayP50: number; loopDelayP99: number; loopDelayMax: number; cpuCore: number; mainLoopUtilization: number; gcPauses: { count: number; totalMs: number; maxMs: number; major: number; majorMaxMs: number }; cpuMsPerMessage: number; commitBatches: number; slowCommits: number; slowWrites: number; writesPerBatch: number; commitBusyShare: number; commitMsPerBatch: number; rssMb: number; heapUsedMb: number };
+  server: {
+    loopDelayP50: number;
+    loopDelayP99: number;
+    loopDelayMax: number;
+    cpuCore: number;
+    mainLoopUtilization: number;
+    gcPauses: { count: number; totalMs: number; maxMs: number; major: number; majorMaxMs: number };
+    cpuMsPerMessage: number;
+    commitBatches: number;
+    slowCommits: number;
+    slowWrites: number;
+    writesPerBatch: number;
+    commitBusyShare: number;
+    commitMsPerBatch: number;
+    rssMb: number;
+    heapUsedMb: number;
+  };
   generators: { visitors: GeneratorHealth; operators: GeneratorHealth };
 }
 
@@ -46,8 +62,21 @@ export interface BenchResults {
     chat: ChatPhase;
   };
   ramp?: { stepSeconds: number; highestRateWithAckP99Under50ms: number; steps: Array<Record<string, unknown>> };
-  soak?: { minutes: number; chat: ChatPhase; afterWarmUp: { rssMbPerMinute: number; heapUsedMbPerMinute: number; rssMbRange: number[]; heapUsedMbRange: number[] }; heapUsedMbAfterGc: number; samples: unknown[] };
-  integrity?: { acknowledged: number; storedVisitorMessages: number; lost: number; duplicated: number; verifiedTickets: number; serverExit: number | string };
+  soak?: {
+    minutes: number;
+    chat: ChatPhase;
+    afterWarmUp: { rssMbPerMinute: number; heapUsedMbPerMinute: number; rssMbRange: number[]; heapUsedMbRange: number[] };
+    heapUsedMbAfterGc: number;
+    samples: unknown[];
+  };
+  integrity?: {
+    acknowledged: number;
+    storedVisitorMessages: number;
+    lost: number;
+    duplicated: number;
+    verifiedTickets: number;
+    serverExit: number | string;
+  };
   budgets?: Array<{ budget: string; measured: string; met: boolean }>;
 }
 
@@ -55,7 +84,11 @@ export interface BenchResults {
 export function budgets(r: BenchResults): NonNullable<BenchResults['budgets']> {
   const out: NonNullable<BenchResults['budgets']> = [];
   const add = (budget: string, measured: string, met: boolean) => out.push({ budget, measured, met });
-  add(`${r.options.visitors} visitors connected`, `${r.connect.visitors} (${r.connect.failed} failed)`, r.connect.visitors === r.options.visitors);
+  add(
+    `${r.options.visitors} visitors connected`,
+    `${r.connect.visitors} (${r.connect.failed} failed)`,
+    r.connect.visitors === r.options.visitors,
+  );
   add('≤ 16 KB RSS per visitor connection', `${r.connect.rssPerConnectionKb} KB`, r.connect.rssPerConnectionKb <= 16);
   const chat = r.steady ?? r.soak?.chat;
   if (chat) {
@@ -66,7 +99,11 @@ export function budgets(r: BenchResults): NonNullable<BenchResults['budgets']> {
     add('event-loop lag p99 ≤ 20 ms', `${chat.server.loopDelayP99} ms`, chat.server.loopDelayP99 <= 20);
     const errors = [chat.errors, chat.operatorReplies.errors].flatMap(Object.values).reduce((a, b) => a + b, 0) + chat.unanswered;
     add('no errors', `${errors}`, errors === 0);
-    add('every operator received every message, once', `${chat.missedByAnOperator} missed, ${chat.repeatedDeliveries} repeated`, chat.missedByAnOperator === 0 && chat.repeatedDeliveries === 0);
+    add(
+      'every operator received every message, once',
+      `${chat.missedByAnOperator} missed, ${chat.repeatedDeliveries} repeated`,
+      chat.missedByAnOperator === 0 && chat.repeatedDeliveries === 0,
+    );
   }
   if (r.integrity) {
     add('zero lost (database)', `${r.integrity.lost} of ${r.integrity.acknowledged}`, r.integrity.lost === 0);
@@ -74,8 +111,16 @@ export function budgets(r: BenchResults): NonNullable<BenchResults['budgets']> {
   }
   if (r.privacy && r.steady) {
     const { flow, chat: during } = r.privacy;
-    add(`${flow.requesters} requesters verified, each sent a code and a confirmation`, `${flow.verified} verified, ${flow.mailsReceived} mails`, flow.verified === flow.requesters && flow.mailsReceived >= 2 * flow.verified);
-    add('no chat latency regression during privacy traffic (ack p99 ≤ 50 ms)', `${during.ack.p99} ms (steady: ${r.steady.ack.p99} ms)`, during.ack.p99 <= 50);
+    add(
+      `${flow.requesters} requesters verified, each sent a code and a confirmation`,
+      `${flow.verified} verified, ${flow.mailsReceived} mails`,
+      flow.verified === flow.requesters && flow.mailsReceived >= 2 * flow.verified,
+    );
+    add(
+      'no chat latency regression during privacy traffic (ack p99 ≤ 50 ms)',
+      `${during.ack.p99} ms (steady: ${r.steady.ack.p99} ms)`,
+      during.ack.p99 <= 50,
+    );
   }
   if (r.soak) {
     const growth = r.soak.afterWarmUp.heapUsedMbPerMinute;
@@ -116,7 +161,9 @@ export function printReport(r: BenchResults): void {
   if (r.steady) lines.push(...chatTable('steady', r.steady));
   if (r.privacy) {
     const f = r.privacy.flow;
-    lines.push(`privacy: ${f.verified}/${f.requesters} verified, ${f.mailsReceived} mails to requesters (a code and a confirmation each), ${f.smtpConnectionErrors} SMTP connection errors, errors ${JSON.stringify(f.errors)}, start→verified p50 ${f.startToVerifiedMs.p50} p99 ${f.startToVerifiedMs.p99} ms; requesters' process ${f.health.cpuCore} cores`);
+    lines.push(
+      `privacy: ${f.verified}/${f.requesters} verified, ${f.mailsReceived} mails to requesters (a code and a confirmation each), ${f.smtpConnectionErrors} SMTP connection errors, errors ${JSON.stringify(f.errors)}, start→verified p50 ${f.startToVerifiedMs.p50} p99 ${f.startToVerifiedMs.p99} ms; requesters' process ${f.health.cpuCore} cores`,
+    );
     lines.push(...chatTable('  chat meanwhile', r.privacy.chat));
   }
   if (r.ramp) {
@@ -125,7 +172,9 @@ export function printReport(r: BenchResults): void {
   }
   if (r.soak) {
     lines.push(...chatTable(`soak (${r.soak.minutes} min)`, r.soak.chat));
-    lines.push(`  memory after warm-up: RSS ${r.soak.afterWarmUp.rssMbPerMinute} MB/min ${JSON.stringify(r.soak.afterWarmUp.rssMbRange)}, heap ${r.soak.afterWarmUp.heapUsedMbPerMinute} MB/min ${JSON.stringify(r.soak.afterWarmUp.heapUsedMbRange)}; heap after GC ${r.soak.heapUsedMbAfterGc} MB`);
+    lines.push(
+      `  memory after warm-up: RSS ${r.soak.afterWarmUp.rssMbPerMinute} MB/min ${JSON.stringify(r.soak.afterWarmUp.rssMbRange)}, heap ${r.soak.afterWarmUp.heapUsedMbPerMinute} MB/min ${JSON.stringify(r.soak.afterWarmUp.heapUsedMbRange)}; heap after GC ${r.soak.heapUsedMbAfterGc} MB`,
+    );
   }
   if (r.integrity) lines.push(`database: ${JSON.stringify(r.integrity)}`);
   lines.push('', 'budgets:');

@@ -25,7 +25,9 @@ try {
   for (const lang of LANGS) {
     const panel = sizes.get(panelFile(lang))!;
     const total = loader.gzip + panel.gzip;
-    console.log(`${panelFile(lang).padEnd(24)} ${kb(panel.gzip).padStart(9)} gzip (${kb(panel.bytes)} raw)   with the loader ${kb(total)}, budget ${kb(TOTAL_BUDGET)}`);
+    console.log(
+      `${panelFile(lang).padEnd(24)} ${kb(panel.gzip).padStart(9)} gzip (${kb(panel.bytes)} raw)   with the loader ${kb(total)}, budget ${kb(TOTAL_BUDGET)}`,
+    );
     if (total > TOTAL_BUDGET) failures.push(`loader + ${panelFile(lang)} is ${kb(total)} gzip, over ${kb(TOTAL_BUDGET)}`);
   }
   if (failures.length) {

@@ -41,7 +41,10 @@ describe('our pages under our own Content-Security-Policy', () => {
 
     const page = await watchedPage();
     await signInOperator(page, app.url, ADMIN.email, ADMIN.password);
-    await page.getByRole('button', { name: /Conversation with/ }).first().click();
+    await page
+      .getByRole('button', { name: /Conversation with/ })
+      .first()
+      .click();
     await page.getByLabel('Reply').waitFor();
     expect(await iconButtonProblems(page)).toEqual([]);
     const nav = page.getByRole('navigation', { name: 'Console' });

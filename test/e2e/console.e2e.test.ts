@@ -89,14 +89,19 @@ describe('the operator console with two operators and a visitor', () => {
     await composer.press('Enter');
 
     for (const page of [admin, petra]) {
-      await page.getByRole('button', { name: /^Conversation with Visitor/ }).getByText('My invoice total looks doubled').waitFor();
+      await page
+        .getByRole('button', { name: /^Conversation with Visitor/ })
+        .getByText('My invoice total looks doubled')
+        .waitFor();
     }
     // A wait under a minute is "just now", and quiet (only long waits are loud).
     const fresh = petra.getByRole('button', { name: /^Conversation with Visitor/ }).getByText('just now');
     await fresh.waitFor();
     expect(await fresh.getAttribute('class')).not.toMatch(/loud|warn/);
     await admin.waitForFunction(() => (window as unknown as { __notifications: unknown[] }).__notifications.length > 0);
-    const notifications = await admin.evaluate(() => (window as unknown as { __notifications: Array<{ title: string; body: string }> }).__notifications);
+    const notifications = await admin.evaluate(
+      () => (window as unknown as { __notifications: Array<{ title: string; body: string }> }).__notifications,
+    );
     expect(notifications[0].title).toMatch(/^New conversation: Visitor /);
     expect(notifications[0].body).toBe('My invoice total looks doubled');
     expect(await admin.title()).toBe('(1) Operator console');
@@ -119,7 +124,10 @@ describe('the operator console with two operators and a visitor', () => {
     await expect.poll(() => assigned.get()).not.toBeNull();
     const winnerIsAdmin = assigned.get() === 1;
     const [winner, loser] = winnerIsAdmin ? [admin, petra] : [petra, admin];
-    await loser.getByRole('alert').getByText(/already took this conversation/).waitFor();
+    await loser
+      .getByRole('alert')
+      .getByText(/already took this conversation/)
+      .waitFor();
     expect(await winner.getByRole('alert').count()).toBe(0);
 
     const loserName = winnerIsAdmin ? 'Petra' : 'Admin';
@@ -231,7 +239,11 @@ describe('the operator console with two operators and a visitor', () => {
       await admin.getByRole('status').getByText('Connected', { exact: true }).waitFor();
       const bar = (await header.boundingBox())!;
       expect(bar.height).toBeLessThanOrEqual(56);
-      for (const part of [admin.getByRole('link', { name: 'Operator console' }), admin.getByRole('status').getByText('Connected'), admin.getByRole('button', { name: 'Account menu' })]) {
+      for (const part of [
+        admin.getByRole('link', { name: 'Operator console' }),
+        admin.getByRole('status').getByText('Connected'),
+        admin.getByRole('button', { name: 'Account menu' }),
+      ]) {
         const box = (await part.boundingBox())!;
         expect(box.y + box.height).toBeLessThanOrEqual(bar.y + bar.height);
       }
@@ -242,10 +254,21 @@ describe('the operator console with two operators and a visitor', () => {
       expect(await overflow(admin)).toBe(0);
 
       await admin.setViewportSize({ width: 390, height: 844 });
-      for (const path of ['/console/inbox', '/console/privacy', '/console/privacy/new', '/console/admin/operators', '/console/admin/webhooks', '/console/admin/outbox']) {
+      for (const path of [
+        '/console/inbox',
+        '/console/privacy',
+        '/console/privacy/new',
+        '/console/admin/operators',
+        '/console/admin/webhooks',
+        '/console/admin/outbox',
+      ]) {
         await admin.goto(`${app.url}${path}`);
         await admin.getByRole('status').first().waitFor();
-        await admin.getByRole('heading', { level: 1 }).or(admin.getByRole('region', { name: 'Conversations' })).first().waitFor();
+        await admin
+          .getByRole('heading', { level: 1 })
+          .or(admin.getByRole('region', { name: 'Conversations' }))
+          .first()
+          .waitFor();
         expect(await overflow(admin), path).toBe(0);
       }
       const links = admin.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: /^Inbox( \d+ unread)?$/ });

@@ -22,9 +22,14 @@ describe('the widget on a host page with a strict CSP', () => {
     host = http.createServer((_req, res) => {
       const chat = app.url;
       const ws = chat.replace(/^http/, 'ws');
-      res.setHeader('content-security-policy', `default-src 'self'; script-src 'self' ${chat}; connect-src 'self' ${chat} ${ws}; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'`);
+      res.setHeader(
+        'content-security-policy',
+        `default-src 'self'; script-src 'self' ${chat}; connect-src 'self' ${chat} ${ws}; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'`,
+      );
       res.setHeader('content-type', 'text/html; charset=utf-8');
-      res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Strict shop</title></head><body><h1>Strict shop</h1><script src="${chat}/widget.js" async></script></body></html>`);
+      res.end(
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Strict shop</title></head><body><h1>Strict shop</h1><script src="${chat}/widget.js" async></script></body></html>`,
+      );
     });
     await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
     hostUrl = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
@@ -63,7 +68,11 @@ describe('the widget on a host page with a strict CSP', () => {
     await composer.press('Enter');
     const [{ message }] = await arrived;
     expect(message.text).toBe('Hello from a strict page');
-    await ok(operator, OperatorEvent.messageSend, { conversationId: message.conversationId, clientId: 'strict-csp-reply-1', text: 'Hello back' });
+    await ok(operator, OperatorEvent.messageSend, {
+      conversationId: message.conversationId,
+      clientId: 'strict-csp-reply-1',
+      text: 'Hello back',
+    });
     await page.getByRole('log', { name: 'Chat with us' }).getByText('Hello back').waitFor();
     // The privacy-request view too.
     await page.getByRole('button', { name: 'Privacy & my data' }).click();

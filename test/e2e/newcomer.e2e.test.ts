@@ -85,9 +85,13 @@ describe('a newcomer with nothing configured', () => {
   });
 
   test('npm run admin -- add-operator prints credentials that sign in to the console', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'server/cli/admin-cli.ts', 'add-operator', '--email', 'Olga@Example.com', '--name', 'Olga'], {
-      env: { ...process.env, DATABASE_PATH: path.join(dir, 'data', 'chat.db') },
-    });
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'server/cli/admin-cli.ts', 'add-operator', '--email', 'Olga@Example.com', '--name', 'Olga'],
+      {
+        env: { ...process.env, DATABASE_PATH: path.join(dir, 'data', 'chat.db') },
+      },
+    );
     const printedEmail = /<([^>]+)>/.exec(stdout)?.[1];
     const printedPassword = /Password \(shown once\): (\S+)/.exec(stdout)?.[1];
     expect(printedEmail).toBe('olga@example.com');
@@ -100,13 +104,19 @@ describe('a newcomer with nothing configured', () => {
   });
 
   test('an address the sign-in form would refuse cannot become an account, from the CLI or ADMIN_EMAIL', async () => {
-    const cli = await run(process.execPath, ['--import', 'tsx', 'server/cli/admin-cli.ts', 'add-operator', '--email', 'root@localhost', '--name', 'Root'], {
-      env: { ...process.env, DATABASE_PATH: path.join(dir, 'data', 'chat.db') },
-    }).catch((error: { code: number; stderr: string }) => error);
+    const cli = await run(
+      process.execPath,
+      ['--import', 'tsx', 'server/cli/admin-cli.ts', 'add-operator', '--email', 'root@localhost', '--name', 'Root'],
+      {
+        env: { ...process.env, DATABASE_PATH: path.join(dir, 'data', 'chat.db') },
+      },
+    ).catch((error: { code: number; stderr: string }) => error);
     expect('code' in cli && cli.code).toBe(2);
     expect((cli as { stderr: string }).stderr).toMatch(/email: not an e-mail address/);
 
-    const refused = await startServerProcess({ databasePath: path.join(dir, 'other.db'), env: { ADMIN_EMAIL: 'admin@localhost' } }).catch((error: Error) => error);
+    const refused = await startServerProcess({ databasePath: path.join(dir, 'other.db'), env: { ADMIN_EMAIL: 'admin@localhost' } }).catch(
+      (error: Error) => error,
+    );
     expect(refused).toBeInstanceOf(Error);
     expect((refused as Error).message).toMatch(/ADMIN_EMAIL must be an e-mail address the console's sign-in accepts/);
   });

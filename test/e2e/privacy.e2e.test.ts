@@ -47,7 +47,9 @@ describe('erasure request from the chat', () => {
 
     const conversationOf = (text: string) =>
       app.db
-        .prepare('SELECT c.id AS conversationId, c.visitor_id AS visitorId FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.body = ?')
+        .prepare(
+          'SELECT c.id AS conversationId, c.visitor_id AS visitorId FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.body = ?',
+        )
         .get(text) as { conversationId: number; visitorId: number };
     // A second console has the requester's conversation open when the erasure completes elsewhere.
     const watcher = await (await browser.newContext({ viewport })).newPage();
@@ -108,7 +110,10 @@ describe('erasure request from the chat', () => {
     await watcher.getByRole('status').getByText('This conversation was erased').waitFor();
     expect(await subjectRow.count()).toBe(0);
     expect(await watcher.getByText(visitorText).count()).toBe(0);
-    await watcher.getByRole('button', { name: /^Conversation with/ }).filter({ hasText: bystanderText }).waitFor();
+    await watcher
+      .getByRole('button', { name: /^Conversation with/ })
+      .filter({ hasText: bystanderText })
+      .waitFor();
     await visitor.getByRole('button', { name: 'Back to chat' }).click();
     await visitor.getByText('Your chat history was deleted at your request.').waitFor();
     expect(await visitor.getByText(visitorText).count()).toBe(0);
@@ -118,7 +123,9 @@ describe('erasure request from the chat', () => {
     expect(count('SELECT count(*) AS n FROM messages WHERE body = ?', visitorText)).toBe(0);
     expect(count('SELECT count(*) AS n FROM conversations WHERE id = ?', subject.conversationId)).toBe(0);
     expect(count('SELECT count(*) AS n FROM visitors WHERE id = ?', subject.visitorId)).toBe(0);
-    const request = app.db.prepare('SELECT state, email, result_json AS result FROM privacy_requests WHERE reference = ?').get(reference) as {
+    const request = app.db
+      .prepare('SELECT state, email, result_json AS result FROM privacy_requests WHERE reference = ?')
+      .get(reference) as {
       state: string;
       email: string | null;
       result: string;
@@ -130,6 +137,8 @@ describe('erasure request from the chat', () => {
     // The other visitor is untouched.
     expect(count('SELECT count(*) AS n FROM visitors WHERE id = ?', other.visitorId)).toBe(1);
     expect(count('SELECT count(*) AS n FROM conversations WHERE id = ?', other.conversationId)).toBe(1);
-    expect(app.db.prepare('SELECT body FROM messages WHERE conversation_id = ?').all(other.conversationId)).toEqual([{ body: bystanderText }]);
+    expect(app.db.prepare('SELECT body FROM messages WHERE conversation_id = ?').all(other.conversationId)).toEqual([
+      { body: bystanderText },
+    ]);
   });
 });

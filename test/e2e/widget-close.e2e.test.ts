@@ -17,7 +17,11 @@ async function panelBox(page: Page) {
 
 /** Whether focus sits on the bubble (inside the loader's shadow root). */
 function focusOnBubble(page: Page): Promise<boolean> {
-  return page.evaluate(() => document.activeElement?.tagName === 'CW-CHAT-WIDGET' && document.activeElement.shadowRoot?.activeElement?.classList.contains('launcher') === true);
+  return page.evaluate(
+    () =>
+      document.activeElement?.tagName === 'CW-CHAT-WIDGET' &&
+      document.activeElement.shadowRoot?.activeElement?.classList.contains('launcher') === true,
+  );
 }
 
 describe('closing the chat panel', () => {
@@ -87,7 +91,10 @@ describe('closing the chat panel', () => {
       return buttons.map((b) => {
         const svg = b.querySelector('svg');
         const box = svg?.getBoundingClientRect();
-        return { name: b.getAttribute('aria-label') ?? '', drawn: !!svg && !!box && box.width >= 12 && box.height >= 12 && !!svg.querySelector('path')?.getAttribute('d') };
+        return {
+          name: b.getAttribute('aria-label') ?? '',
+          drawn: !!svg && !!box && box.width >= 12 && box.height >= 12 && !!svg.querySelector('path')?.getAttribute('d'),
+        };
       });
     });
     // The bubble, the sound toggle and ×: each an icon, none a font glyph.

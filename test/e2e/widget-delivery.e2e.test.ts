@@ -26,7 +26,12 @@ describe('the widget keeps every message and every tab in step', () => {
     site = http.createServer((req, res) => {
       const file = /^\/(widget[\w.-]*\.js)$/.exec(req.url ?? '')?.[1];
       if (file) res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(fs.readFileSync(path.join(bundles, file)));
-      else res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html lang="en"><title>Shop</title><h1>Shop</h1><script src="/widget.js" async data-server="${chatUrl}"></script>`);
+      else
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end(
+            `<!doctype html><html lang="en"><title>Shop</title><h1>Shop</h1><script src="/widget.js" async data-server="${chatUrl}"></script>`,
+          );
     });
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
     siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
@@ -66,7 +71,7 @@ describe('the widget keeps every message and every tab in step', () => {
     await page.getByRole('button', { name: 'Save e-mail' }).click();
     await page.getByText('Thank you! We will reply to').waitFor();
     await page.getByRole('log').getByText('E-mail for a reply: call.me@example.test').waitFor();
-    expect(app.db.prepare("SELECT email FROM visitors WHERE email IS NOT NULL").pluck().all()).toEqual(['call.me@example.test']);
+    expect(app.db.prepare('SELECT email FROM visitors WHERE email IS NOT NULL').pluck().all()).toEqual(['call.me@example.test']);
 
     // An operator comes online: the panel switches to online without a reload.
     const operator = operatorClient(app.url, await signIn(app.url));
@@ -94,8 +99,14 @@ describe('the widget keeps every message and every tab in step', () => {
 
     const operator = operatorClient(app.url, await signIn(app.url));
     await connected(operator);
-    const conversation = (await ok(operator, OperatorEvent.conversationList, { view: 'open' })).conversations.find((c) => c.lastMessagePreview === 'Two tabs question')!;
-    await ok(operator, OperatorEvent.messageSend, { conversationId: conversation.id, clientId: 'two-tabs-reply', text: 'Answer for both tabs' });
+    const conversation = (await ok(operator, OperatorEvent.conversationList, { view: 'open' })).conversations.find(
+      (c) => c.lastMessagePreview === 'Two tabs question',
+    )!;
+    await ok(operator, OperatorEvent.messageSend, {
+      conversationId: conversation.id,
+      clientId: 'two-tabs-reply',
+      text: 'Answer for both tabs',
+    });
     await first.getByRole('button', { name: 'Open chat (1 unread)' }).waitFor();
     await second.getByRole('button', { name: 'Open chat (1 unread)' }).waitFor();
 
@@ -117,7 +128,10 @@ describe('the widget keeps every message and every tab in step', () => {
   test('sent while the server is down: "Sending…", kept across a reload, then "Sent" once the server is back, stored once', async () => {
     const page = await (await browser.newContext()).newPage();
     await openChat(page, siteUrl);
-    await page.getByText(/We are (online|away)/).first().waitFor();
+    await page
+      .getByText(/We are (online|away)/)
+      .first()
+      .waitFor();
 
     await app.app.close();
     await page.getByText('Reconnecting…').waitFor();

@@ -92,10 +92,14 @@ describe('the widget embedded in a page', () => {
     const composer = page.getByRole('textbox', { name: 'Сообщение' });
     await composer.waitFor();
     await expect.poll(() => composer.evaluate((el) => el === (el.getRootNode() as ShadowRoot).activeElement)).toBe(true);
-    const panelStyle = await page.locator('cw-chat-widget').locator('cw-chat-panel').locator('section.panel').evaluate((el) => {
-      const s = getComputedStyle(el);
-      return { fontSize: s.fontSize, color: s.color, width: el.getBoundingClientRect().width };
-    });
+    const panelStyle = await page
+      .locator('cw-chat-widget')
+      .locator('cw-chat-panel')
+      .locator('section.panel')
+      .evaluate((el) => {
+        const s = getComputedStyle(el);
+        return { fontSize: s.fontSize, color: s.color, width: el.getBoundingClientRect().width };
+      });
     expect(panelStyle).toEqual({ fontSize: '15px', color: 'rgb(28, 30, 33)', width: 370 });
     await page.getByText('Добрый день! Спросите нас.').waitFor();
     expect(await page.getByRole('link', { name: 'Политика конфиденциальности' }).getAttribute('href')).toBe('https://shop.example/privacy');
@@ -110,7 +114,10 @@ describe('the widget embedded in a page', () => {
     await page.goto(`${app.url}/`);
     await page.getByRole('button', { name: 'Open chat' }).waitFor();
     await page.evaluate(() => {
-      const w = window as unknown as { events: unknown[]; chatWidget: { on(e: string, f: (d?: unknown) => void): void; off(e: string, f: (d?: unknown) => void): void } };
+      const w = window as unknown as {
+        events: unknown[];
+        chatWidget: { on(e: string, f: (d?: unknown) => void): void; off(e: string, f: (d?: unknown) => void): void };
+      };
       w.events = [];
       for (const name of ['open', 'close', 'message', 'unread']) w.chatWidget.on(name, (detail) => w.events.push([name, detail ?? null]));
       const dropped = () => w.events.push(['dropped', null]);
@@ -118,7 +125,8 @@ describe('the widget embedded in a page', () => {
       w.chatWidget.off('open', dropped);
     });
     const events = () => page.evaluate(() => (window as unknown as { events: Array<[string, unknown]> }).events);
-    const api = (call: string) => page.evaluate((c) => (window as unknown as { chatWidget: Record<string, () => void> }).chatWidget[c](), call);
+    const api = (call: string) =>
+      page.evaluate((c) => (window as unknown as { chatWidget: Record<string, () => void> }).chatWidget[c](), call);
 
     await api('open');
     const composer = page.getByRole('textbox', { name: 'Message' });
@@ -127,14 +135,20 @@ describe('the widget embedded in a page', () => {
     await composer.fill('Do you ship to Norway?');
     await composer.press('Enter');
     await expect.poll(async () => (await events()).filter(([n]) => n === 'message').length).toBe(1);
-    expect((await events()).find(([n]) => n === 'message')![1]).toMatchObject({ author: 'visitor', text: 'Do you ship to Norway?', operatorName: null });
+    expect((await events()).find(([n]) => n === 'message')![1]).toMatchObject({
+      author: 'visitor',
+      text: 'Do you ship to Norway?',
+      operatorName: null,
+    });
 
     await api('close');
     await page.getByRole('button', { name: 'Open chat' }).waitFor();
     // An operator answers while the panel is closed: an unread count for the page and a badge.
     const operator = operatorClient(app.url, cookie);
     await connected(operator);
-    const conversation = (await ok(operator, OperatorEvent.conversationList, { view: 'open' })).conversations.find((c) => c.lastMessagePreview === 'Do you ship to Norway?')!;
+    const conversation = (await ok(operator, OperatorEvent.conversationList, { view: 'open' })).conversations.find(
+      (c) => c.lastMessagePreview === 'Do you ship to Norway?',
+    )!;
     await ok(operator, OperatorEvent.messageSend, { conversationId: conversation.id, clientId: 'reply-norway-1', text: 'Yes, we do.' });
     await page.getByRole('button', { name: 'Open chat (1 unread)' }).waitFor();
     await api('toggle');
@@ -143,16 +157,11 @@ describe('the widget embedded in a page', () => {
     await page.getByRole('button', { name: 'Open chat' }).waitFor();
     operator.close();
 
-    expect((await events()).map(([n, d]) => (n === 'message' ? `message:${(d as { author: string }).author}` : n === 'unread' ? `unread:${d}` : n))).toEqual([
-      'open',
-      'message:visitor',
-      'close',
-      'message:operator',
-      'unread:1',
-      'open',
-      'unread:0',
-      'close',
-    ]);
+    expect(
+      (await events()).map(([n, d]) =>
+        n === 'message' ? `message:${(d as { author: string }).author}` : n === 'unread' ? `unread:${d}` : n,
+      ),
+    ).toEqual(['open', 'message:visitor', 'close', 'message:operator', 'unread:1', 'open', 'unread:0', 'close']);
     await context.close();
   });
 
@@ -210,17 +219,27 @@ describe('the widget embedded in a page', () => {
       await page.getByText('We are online').or(page.getByText('We are away right now').first()).first().waitFor();
       await page.evaluate(AXE);
       const violations = await page.evaluate(async () => {
-        const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> } }).axe;
+        const axe = (
+          window as unknown as {
+            axe: { run(ctx: Document, opts: object): Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> };
+          }
+        ).axe;
         const result = await axe.run(document, { resultTypes: ['violations'] });
         return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
       });
-      expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), colorScheme).toEqual([]);
+      expect(
+        violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
+        colorScheme,
+      ).toEqual([]);
       await context.close();
     }
   });
 
   test('screenshots: desktop and a 375×667 phone, light and dark; on the phone the open panel fills the screen', async () => {
-    for (const [name, viewport] of [['desktop', { width: 1280, height: 800 }], ['mobile', { width: 375, height: 667 }]] as const) {
+    for (const [name, viewport] of [
+      ['desktop', { width: 1280, height: 800 }],
+      ['mobile', { width: 375, height: 667 }],
+    ] as const) {
       for (const colorScheme of ['light', 'dark'] as const) {
         const context = await browser.newContext({ viewport, colorScheme, isMobile: name === 'mobile', hasTouch: name === 'mobile' });
         const page = await context.newPage();
@@ -242,7 +261,11 @@ describe('the widget embedded in a page', () => {
         } else {
           expect(box.width).toBe(370);
         }
-        const background = await page.locator('cw-chat-widget').locator('cw-chat-panel').locator('section.panel').evaluate((el) => getComputedStyle(el).backgroundColor);
+        const background = await page
+          .locator('cw-chat-widget')
+          .locator('cw-chat-panel')
+          .locator('section.panel')
+          .evaluate((el) => getComputedStyle(el).backgroundColor);
         expect(background).toBe(colorScheme === 'dark' ? 'rgb(30, 31, 34)' : 'rgb(255, 255, 255)');
         await page.screenshot({ path: path.join(OUTPUT_DIR, `widget-${name}-${colorScheme}.png`) });
         await context.close();
@@ -263,12 +286,20 @@ describe('the widget embedded in a page', () => {
     await connected(operator);
     const conversations = (await ok(operator, OperatorEvent.conversationList, { view: 'open' })).conversations;
     const conversation = conversations.find((c) => c.lastMessagePreview === 'First, a question')!;
-    const typing = next<{ conversationId: string; typing: boolean }>(operator, OperatorPush.typing, (t) => t.conversationId === conversation.id && t.typing);
+    const typing = next<{ conversationId: string; typing: boolean }>(
+      operator,
+      OperatorPush.typing,
+      (t) => t.conversationId === conversation.id && t.typing,
+    );
     await composer.pressSequentially('and another', { delay: 10 });
     await typing;
 
     await ok(operator, OperatorEvent.typingSet, { conversationId: conversation.id, typing: true });
-    await page.getByText(`${(await ok(operator, OperatorEvent.conversationClaim, { conversationId: conversation.id })).conversation.assignedOperatorName} is typing…`).waitFor();
+    await page
+      .getByText(
+        `${(await ok(operator, OperatorEvent.conversationClaim, { conversationId: conversation.id })).conversation.assignedOperatorName} is typing…`,
+      )
+      .waitFor();
     await ok(operator, OperatorEvent.messageSend, { conversationId: conversation.id, clientId: 'typing-reply-1', text: 'Ask away.' });
     await page.getByRole('log').getByText('Ask away.').waitFor();
     expect(await page.getByText('is typing…').count()).toBe(0);

@@ -7,7 +7,18 @@ import { OperatorEvent, VisitorEvent } from '../../shared/protocol';
 import { identitySignature } from '../../server/chat/visitor-service';
 import { MESSAGE_BURST } from '../../server/chat/chat-service';
 import { launchBrowser, signInOperator } from '../helpers/browser';
-import { ADMIN, call, connected, ok, operatorClient, signIn, startTestApp, TestClock, visitorClient, type TestApp } from '../helpers/test-app';
+import {
+  ADMIN,
+  call,
+  connected,
+  ok,
+  operatorClient,
+  signIn,
+  startTestApp,
+  TestClock,
+  visitorClient,
+  type TestApp,
+} from '../helpers/test-app';
 
 /** Each payload, if it ever ran, would count itself in `window.__xss` and raise a dialog. */
 const RUN = `window.__xss=(window.__xss||0)+1;alert(1)`;
@@ -46,7 +57,8 @@ function injected(page: Page): Promise<string[]> {
         if (tag === 'img' && el.getAttribute('src') === 'x') found.push('img[src=x]');
         if (tag === 'a') {
           const protocol = (el as HTMLAnchorElement).protocol;
-          if ((el as HTMLAnchorElement).hasAttribute('href') && !['http:', 'https:', 'mailto:'].includes(protocol)) found.push(`a with ${protocol}`);
+          if ((el as HTMLAnchorElement).hasAttribute('href') && !['http:', 'https:', 'mailto:'].includes(protocol))
+            found.push(`a with ${protocol}`);
         }
         if (el.shadowRoot) visit(el.shadowRoot);
       }
@@ -75,7 +87,8 @@ function linksIn(page: Page): Promise<Array<{ href: string; text: string; rel: s
     const links: Array<{ href: string; text: string; rel: string; target: string }> = [];
     const visit = (root: Document | ShadowRoot) => {
       for (const el of Array.from(root.querySelectorAll('*'))) {
-        if (el instanceof HTMLAnchorElement && root !== document) links.push({ href: el.href, text: el.textContent ?? '', rel: el.rel, target: el.target });
+        if (el instanceof HTMLAnchorElement && root !== document)
+          links.push({ href: el.href, text: el.textContent ?? '', rel: el.rel, target: el.target });
         if (el.shadowRoot) visit(el.shadowRoot);
       }
     };
@@ -109,7 +122,11 @@ describe('hostile text renders as text', () => {
     const visitor = visitorClient(app.url);
     const page = { url: `${hostUrl}/shop?q="><svg onload="${RUN}">`, title: TITLE };
     visitorToken = (await ok(visitor, VisitorEvent.hello, { page })).token;
-    await ok(visitor, VisitorEvent.identify, { email: 'mallory@example.test', name: NAME, signature: identitySignature(app.app.secrets.identitySecret, 'mallory@example.test') });
+    await ok(visitor, VisitorEvent.identify, {
+      email: 'mallory@example.test',
+      name: NAME,
+      signature: identitySignature(app.app.secrets.identitySecret, 'mallory@example.test'),
+    });
     let conversationId = '';
     for (const [i, text] of [...CORPUS, `Safe link: ${SAFE_LINK}`].entries()) {
       if (i > 0 && i % MESSAGE_BURST.limit === 0) clock.advance(MESSAGE_BURST.windowMs);
@@ -118,7 +135,16 @@ describe('hostile text renders as text', () => {
       conversationId = ack.data.message.conversationId;
     }
     // A privacy request whose name and details are payloads too, for the console's request desk.
-    expect((await call(visitor, VisitorEvent.privacyStart, { type: 'erasure', email: 'mallory@example.test', name: NAME, details: CORPUS.join(' ') })).ok).toBe(true);
+    expect(
+      (
+        await call(visitor, VisitorEvent.privacyStart, {
+          type: 'erasure',
+          email: 'mallory@example.test',
+          name: NAME,
+          details: CORPUS.join(' '),
+        })
+      ).ok,
+    ).toBe(true);
     const operator = operatorClient(app.url, await signIn(app.url));
     await connected(operator);
     for (const [i, text] of CORPUS.entries()) {
@@ -152,7 +178,12 @@ describe('hostile text renders as text', () => {
     await chat.getByText(SAFE_LINK).waitFor();
 
     expect(await injected(page)).toEqual([]);
-    expect(await scanSeesPlantedMarkup(page)).toEqual(['b[onfoo]', 'b[onfoo=window.__xss=1]', 'a[href=javascript:void 0]', 'a with javascript:']);
+    expect(await scanSeesPlantedMarkup(page)).toEqual([
+      'b[onfoo]',
+      'b[onfoo=window.__xss=1]',
+      'a[href=javascript:void 0]',
+      'a with javascript:',
+    ]);
     expect(dialogs).toEqual([]);
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     expect(await page.getByRole('heading', { name: 'Host shop' }).isVisible()).toBe(true);
@@ -169,7 +200,10 @@ describe('hostile text renders as text', () => {
       void dialog.dismiss();
     });
     await signInOperator(page, app.url, ADMIN.email, ADMIN.password);
-    await page.getByRole('button', { name: /^Conversation with / }).first().click();
+    await page
+      .getByRole('button', { name: /^Conversation with / })
+      .first()
+      .click();
     const thread = page.getByRole('log', { name: 'Messages' });
     for (const text of CORPUS) await expect.poll(() => thread.getByText(text, { exact: true }).count()).toBe(2);
     await thread.getByText(SAFE_LINK).waitFor();
@@ -177,7 +211,12 @@ describe('hostile text renders as text', () => {
     await page.getByText(TITLE, { exact: false }).first().waitFor();
 
     expect(await injected(page)).toEqual([]);
-    expect(await scanSeesPlantedMarkup(page)).toEqual(['b[onfoo]', 'b[onfoo=window.__xss=1]', 'a[href=javascript:void 0]', 'a with javascript:']);
+    expect(await scanSeesPlantedMarkup(page)).toEqual([
+      'b[onfoo]',
+      'b[onfoo=window.__xss=1]',
+      'a[href=javascript:void 0]',
+      'a with javascript:',
+    ]);
     expect(dialogs).toEqual([]);
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     const links = (await linksIn(page)).filter((l) => l.href.startsWith('https://example.com'));

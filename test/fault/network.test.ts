@@ -26,7 +26,12 @@ function byConversation(rows: StoredMessage[]): Map<string, StoredMessage[]> {
 
 /** The operator's copy of every stored conversation, as (seq, clientId, text). */
 function operatorView(operator: CatchingUpOperator, conversations: Map<string, StoredMessage[]>) {
-  return new Map([...conversations.keys()].map((id) => [id, (operator.messages.get(id) ?? []).map((m) => ({ conversationId: id, seq: m.seq, clientId: m.clientId, text: m.text }))]));
+  return new Map(
+    [...conversations.keys()].map((id) => [
+      id,
+      (operator.messages.get(id) ?? []).map((m) => ({ conversationId: id, seq: m.seq, clientId: m.clientId, text: m.text })),
+    ]),
+  );
 }
 
 describe('a network that drops every connection', () => {
@@ -40,7 +45,8 @@ describe('a network that drops every connection', () => {
       for (const c of [operator, ...visitors]) c.close();
     });
     let disconnects = 0;
-    for (const socket of [operator.socket as Socket, ...visitors.map((v) => v.socket as Socket)]) socket.on('disconnect', () => disconnects++);
+    for (const socket of [operator.socket as Socket, ...visitors.map((v) => v.socket as Socket)])
+      socket.on('disconnect', () => disconnects++);
     await waitFor(() => operator.resyncs > 0 && visitors.every((v) => v.token !== null), 'everyone connected');
 
     // 10 visitors, one message every 60 ms each, until both cuts are over (at most 400 each): the stream
@@ -57,7 +63,10 @@ describe('a network that drops every connection', () => {
     for (const count of [80, 240]) {
       await waitFor(() => acked() >= count, `${count} acknowledged`);
       // Every client is back from the last cut (reconnects back off), so each one goes through this one.
-      await waitFor(() => [operator.socket as Socket, ...visitors.map((v) => v.socket as Socket)].every((s) => s.connected), 'everyone connected');
+      await waitFor(
+        () => [operator.socket as Socket, ...visitors.map((v) => v.socket as Socket)].every((s) => s.connected),
+        'everyone connected',
+      );
       proxy.cut();
       await new Promise((resolve) => setTimeout(resolve, 2000)); // the outage itself
       // Writing went on during the outage: messages wait for the network to come back.
@@ -80,7 +89,10 @@ describe('a network that drops every connection', () => {
       expect(own.map((r) => r.seq)).toEqual(visitor.sent.map((_, i) => i + 1));
     }
     const conversations = byConversation(rows);
-    await waitFor(() => [...conversations].every(([id, list]) => operator.lastSeq(id) === list.length), 'the operator to see every message');
+    await waitFor(
+      () => [...conversations].every(([id, list]) => operator.lastSeq(id) === list.length),
+      'the operator to see every message',
+    );
     expect(operatorView(operator, conversations)).toEqual(conversations);
   });
 });
@@ -108,7 +120,11 @@ describe('an operator who was offline', () => {
     cleanup.push(() => colleague.close());
     await connected(colleague);
     await waitFor(() => a.unacknowledged === 0, 'A’s messages');
-    await ok(colleague, OperatorEvent.messageSend, { conversationId: a.conversationId!, clientId: newClientId(), text: 'a colleague answers' });
+    await ok(colleague, OperatorEvent.messageSend, {
+      conversationId: a.conversationId!,
+      clientId: newClientId(),
+      text: 'a colleague answers',
+    });
     b.send('b while away');
     const c = new RetryingVisitor(t.url);
     cleanup.push(() => c.close());

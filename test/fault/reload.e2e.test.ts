@@ -70,7 +70,8 @@ describe('a page reloaded with a message unacknowledged', () => {
     // And the visitor sees each once.
     const log = page.getByRole('log', { name: 'Chat with us' });
     await log.getByText('third, never left').locator('..').getByText('Sent', { exact: false }).waitFor();
-    for (const text of ['first, delivered normally', 'second, answer lost', 'third, never left']) expect(await log.getByText(text).count()).toBe(1);
+    for (const text of ['first, delivered normally', 'second, answer lost', 'third, never left'])
+      expect(await log.getByText(text).count()).toBe(1);
     await context.close();
   });
 });

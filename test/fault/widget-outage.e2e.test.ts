@@ -37,7 +37,12 @@ describe('messages typed while the server is down arrive by themselves', () => {
     site = http.createServer((req, res) => {
       const file = /^\/(widget[\w.-]*\.js)$/.exec(req.url ?? '')?.[1];
       if (file) res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(fs.readFileSync(path.join(BUNDLES, file)));
-      else res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html lang="en"><title>Shop</title><h1>Shop</h1><script src="/widget.js" async data-server="${chatUrl}"></script>`);
+      else
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end(
+            `<!doctype html><html lang="en"><title>Shop</title><h1>Shop</h1><script src="/widget.js" async data-server="${chatUrl}"></script>`,
+          );
     });
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
     siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
@@ -79,7 +84,11 @@ describe('messages typed while the server is down arrive by themselves', () => {
   function stored(databasePath: string): Array<{ author: string; text: string; clientId: string }> {
     const db = new Database(databasePath, { readonly: true });
     try {
-      return db.prepare(`SELECT author, body AS text, client_id AS clientId FROM messages ORDER BY conversation_id, seq`).all() as Array<{ author: string; text: string; clientId: string }>;
+      return db.prepare(`SELECT author, body AS text, client_id AS clientId FROM messages ORDER BY conversation_id, seq`).all() as Array<{
+        author: string;
+        text: string;
+        clientId: string;
+      }>;
     } finally {
       db.close();
     }
@@ -111,7 +120,9 @@ describe('messages typed while the server is down arrive by themselves', () => {
 
   /** What the widget keeps in localStorage: per kept message, the code of the server's refusal, or null. */
   const keptRefusals = (page: Page) =>
-    page.evaluate(() => (JSON.parse(localStorage.getItem('cw:pending') ?? '[]') as Array<{ refused?: { code: string } }>).map((p) => p.refused?.code ?? null));
+    page.evaluate(() =>
+      (JSON.parse(localStorage.getItem('cw:pending') ?? '[]') as Array<{ refused?: { code: string } }>).map((p) => p.refused?.code ?? null),
+    );
 
   test('killed and restarted while the visitor types: every message before, during and after is stored once, in order', async () => {
     const databasePath = database();
@@ -119,7 +130,10 @@ describe('messages typed while the server is down arrive by themselves', () => {
     chatUrl = server.url;
     const page = await (await browser.newContext()).newPage();
     await openWidget(page);
-    await page.getByText(/We are (online|away)/).first().waitFor();
+    await page
+      .getByText(/We are (online|away)/)
+      .first()
+      .waitFor();
 
     const before = range('before', 0, 10);
     const during = range('during', 0, 10);
@@ -159,7 +173,10 @@ describe('messages typed while the server is down arrive by themselves', () => {
     chatUrl = proxy.url;
     const page = await (await browser.newContext()).newPage();
     await openWidget(page);
-    await page.getByText(/We are (online|away)/).first().waitFor();
+    await page
+      .getByText(/We are (online|away)/)
+      .first()
+      .waitFor();
 
     const before = range('before', 0, 5);
     const during = range('during', 0, 5);
@@ -189,7 +206,10 @@ describe('messages typed while the server is down arrive by themselves', () => {
     chatUrl = proxy.url;
     const page = await (await browser.newContext()).newPage();
     await openWidget(page);
-    await page.getByText(/We are (online|away)/).first().waitFor();
+    await page
+      .getByText(/We are (online|away)/)
+      .first()
+      .waitFor();
 
     await type(page, ['before the stall']);
     const log = page.getByRole('log', { name: 'Chat with us' });
@@ -215,7 +235,10 @@ describe('messages typed while the server is down arrive by themselves', () => {
     // The page's clock runs on its own, and the test moves it two minutes on instead of waiting them.
     await page.clock.install();
     await openWidget(page);
-    await page.getByText(/We are (online|away)/).first().waitFor();
+    await page
+      .getByText(/We are (online|away)/)
+      .first()
+      .waitFor();
 
     await type(page, ['before reload 0', 'before reload 1']);
     await kill(server);
@@ -258,7 +281,10 @@ describe('messages typed while the server is down arrive by themselves', () => {
     chatUrl = server.url;
     const page = await (await browser.newContext()).newPage();
     await openWidget(page);
-    await page.getByText(/We are (online|away)/).first().waitFor();
+    await page
+      .getByText(/We are (online|away)/)
+      .first()
+      .waitFor();
     await type(page, ['one', 'two', 'three is one too many']);
     const log = page.getByRole('log', { name: 'Chat with us' });
     const refused = log.getByText('three is one too many', { exact: true }).locator('..');
@@ -326,7 +352,9 @@ describe('messages typed while the server is down arrive by themselves', () => {
     const db = new Database(databasePath, { readonly: true });
     try {
       // The note was written between the two replies: after the message with seq 3.
-      expect(db.prepare(`SELECT body AS text, after_seq AS afterSeq FROM conversation_notes`).all()).toEqual([{ text: 'Depot in Leeds, ticket D-7', afterSeq: 3 }]);
+      expect(db.prepare(`SELECT body AS text, after_seq AS afterSeq FROM conversation_notes`).all()).toEqual([
+        { text: 'Depot in Leeds, ticket D-7', afterSeq: 3 },
+      ]);
     } finally {
       db.close();
     }

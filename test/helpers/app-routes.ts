@@ -14,7 +14,8 @@ export function appRoutes(app: App): string[] {
     for (const layer of stack) {
       if (layer.route) {
         const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-        for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') for (const p of paths) found.push(`${method.toUpperCase()} ${prefix}${p}`);
+        for (const [method, on] of Object.entries(layer.route.methods))
+          if (on && method !== '_all') for (const p of paths) found.push(`${method.toUpperCase()} ${prefix}${p}`);
       } else if (layer.handle.stack) {
         walk(layer.handle.stack, prefix + (typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : ''));
       }

@@ -41,7 +41,8 @@ export function iconButtonProblems(page: Page): Promise<string[]> {
         if (glyph) problems.push(`a button shows "${text}" as its icon`);
         else if (!el.querySelector('svg')) problems.push(`${el.outerHTML.slice(0, 120)} renders no <svg>`);
         if (!el.getAttribute('aria-label')?.trim()) problems.push(`${el.outerHTML.slice(0, 120)} has no aria-label`);
-        for (const svg of el.querySelectorAll('svg')) if (svg.getAttribute('aria-hidden') !== 'true') problems.push(`${el.getAttribute('aria-label')}: its svg is not aria-hidden`);
+        for (const svg of el.querySelectorAll('svg'))
+          if (svg.getAttribute('aria-hidden') !== 'true') problems.push(`${el.getAttribute('aria-label')}: its svg is not aria-hidden`);
       }
     };
     visit(document);
@@ -55,7 +56,10 @@ export async function signInOperator(page: Page, url: string, email: string, pas
   await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: /^Privacy requests/ }).waitFor();
+  await page
+    .getByRole('navigation', { name: 'Console' })
+    .getByRole('link', { name: /^Privacy requests/ })
+    .waitFor();
   // The header's connection state: "Connected" while the socket is up, "Reconnecting…" while it is down.
   await page.getByRole('status').getByText('Connected', { exact: true }).waitFor();
 }

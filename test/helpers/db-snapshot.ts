@@ -24,7 +24,9 @@ export function databaseDigest(db: Db): string {
   for (const table of tables) {
     hash.update(`\n#${table}\n`);
     for (const row of db.prepare(`SELECT * FROM "${table}"`).raw().all() as unknown[][]) {
-      hash.update(JSON.stringify(row, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : typeof v === 'bigint' ? String(v) : v)));
+      hash.update(
+        JSON.stringify(row, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : typeof v === 'bigint' ? String(v) : v)),
+      );
     }
   }
   return hash.digest('hex');
@@ -47,7 +49,9 @@ export function chatSnapshot(db: Db) {
 /** Every message and each conversation's sequence counter and list state, for before/after comparisons. */
 export function sequenceSnapshot(db: Db) {
   return {
-    conversations: db.prepare('SELECT id, public_id, last_seq, assigned_operator_id, status, last_message_preview FROM conversations ORDER BY id').all(),
+    conversations: db
+      .prepare('SELECT id, public_id, last_seq, assigned_operator_id, status, last_message_preview FROM conversations ORDER BY id')
+      .all(),
     messages: db.prepare('SELECT * FROM messages ORDER BY id').all(),
   };
 }

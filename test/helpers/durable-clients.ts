@@ -6,7 +6,16 @@
  */
 import crypto from 'node:crypto';
 import { io } from 'socket.io-client';
-import { OPERATOR_NAMESPACE, OperatorEvent, OperatorPush, VISITOR_NAMESPACE, VisitorEvent, VisitorPush, type HelloResult, type OperatorRpc } from '../../shared/protocol';
+import {
+  OPERATOR_NAMESPACE,
+  OperatorEvent,
+  OperatorPush,
+  VISITOR_NAMESPACE,
+  VisitorEvent,
+  VisitorPush,
+  type HelloResult,
+  type OperatorRpc,
+} from '../../shared/protocol';
 import type { ConversationDto, MessageDto } from '../../shared/types';
 import { RpcError, rpc } from '../../widget/common/rpc';
 import type { OperatorClient, VisitorClient } from './test-app';
@@ -104,7 +113,12 @@ export class RetryingVisitor {
 
   private async catchUp(): Promise<void> {
     for (;;) {
-      const page = await rpc<{ messages: MessageDto[]; lastSeq: number }>(this.socket, VisitorEvent.messageHistory, { afterSeq: this.lastSeq, limit: PAGE }, RPC_TIMEOUT_MS);
+      const page = await rpc<{ messages: MessageDto[]; lastSeq: number }>(
+        this.socket,
+        VisitorEvent.messageHistory,
+        { afterSeq: this.lastSeq, limit: PAGE },
+        RPC_TIMEOUT_MS,
+      );
       for (const message of page.messages) this.remember(message);
       if (page.messages.length < PAGE) return;
     }
@@ -222,7 +236,11 @@ export class CatchingUpOperator {
         do {
           this.again.delete(conversationId);
           for (;;) {
-            const { conversation, messages } = await this.call(OperatorEvent.conversationOpen, { conversationId, afterSeq: this.lastSeq(conversationId), limit: PAGE });
+            const { conversation, messages } = await this.call(OperatorEvent.conversationOpen, {
+              conversationId,
+              afterSeq: this.lastSeq(conversationId),
+              limit: PAGE,
+            });
             this.conversations.set(conversation.id, conversation);
             this.merge(conversationId, messages);
             if (messages.length < PAGE) break;
@@ -241,6 +259,9 @@ export class CatchingUpOperator {
   private merge(conversationId: string, incoming: MessageDto[]): void {
     const bySeq = new Map((this.messages.get(conversationId) ?? []).map((m) => [m.seq, m]));
     for (const m of incoming) bySeq.set(m.seq, m);
-    this.messages.set(conversationId, [...bySeq.values()].sort((a, b) => a.seq - b.seq));
+    this.messages.set(
+      conversationId,
+      [...bySeq.values()].sort((a, b) => a.seq - b.seq),
+    );
   }
 }

@@ -38,15 +38,24 @@ export function randomString(r: Rand, max = 64): string {
 /** Any JSON value at all, possibly valid for some field. */
 export function junk(r: Rand, depth = 0): unknown {
   switch (r.int(depth > 3 ? 6 : 9)) {
-    case 0: return r.pick([0, -1, 1.5, -0.5, 2 ** 53, -(2 ** 63), 1e308, 42]);
-    case 1: return r.pick([true, false, null]);
-    case 2: return randomString(r);
-    case 3: return 'x'.repeat(r.pick([4001, 10_000, 40_000]));
-    case 4: return r.pick(LONE) + randomString(r, 8);
-    case 5: return polluted(r);
-    case 6: return Array.from({ length: r.int(5) }, () => junk(r, depth + 1));
-    case 7: return Object.fromEntries(Array.from({ length: r.int(4) }, () => [randomString(r, 12), junk(r, depth + 1)]));
-    default: return nested(r, 5 + r.int(60));
+    case 0:
+      return r.pick([0, -1, 1.5, -0.5, 2 ** 53, -(2 ** 63), 1e308, 42]);
+    case 1:
+      return r.pick([true, false, null]);
+    case 2:
+      return randomString(r);
+    case 3:
+      return 'x'.repeat(r.pick([4001, 10_000, 40_000]));
+    case 4:
+      return r.pick(LONE) + randomString(r, 8);
+    case 5:
+      return polluted(r);
+    case 6:
+      return Array.from({ length: r.int(5) }, () => junk(r, depth + 1));
+    case 7:
+      return Object.fromEntries(Array.from({ length: r.int(4) }, () => [randomString(r, 12), junk(r, depth + 1)]));
+    default:
+      return nested(r, 5 + r.int(60));
   }
 }
 
@@ -65,14 +74,18 @@ export function poisoned(r: Rand, fields: string[]): unknown {
   const body: Record<string, unknown> = {};
   for (const field of fields) if (r.next() < 0.7) body[field] = junk(r);
   switch (r.int(5)) {
-    case 0: return r.pick([null, 0, 1, 'hello', true, false, [], [1, 2], '\uD800', 'x'.repeat(30_000)]);
-    case 1: return Object.assign(polluted(r), body);
-    case 2: return { ...body, [randomString(r, 10) || 'extra']: junk(r) , unexpected: 1 };
+    case 0:
+      return r.pick([null, 0, 1, 'hello', true, false, [], [1, 2], '\uD800', 'x'.repeat(30_000)]);
+    case 1:
+      return Object.assign(polluted(r), body);
+    case 2:
+      return { ...body, [randomString(r, 10) || 'extra']: junk(r), unexpected: 1 };
     case 3: {
       const field = fields.length ? r.pick(fields) : 'text';
       return { ...body, [field]: `${randomString(r, 20)}${r.pick(LONE)}${randomString(r, 20)}` };
     }
-    default: return { ...body, ...(fields.length ? { [r.pick(fields)]: nested(r, 20 + r.int(80)) } : { deep: nested(r, 20 + r.int(80)) }) };
+    default:
+      return { ...body, ...(fields.length ? { [r.pick(fields)]: nested(r, 20 + r.int(80)) } : { deep: nested(r, 20 + r.int(80)) }) };
   }
 }
 

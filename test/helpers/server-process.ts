@@ -20,7 +20,12 @@ export interface ServerProcess {
  * "the same" server. With `bundleDir` the server builds the browser bundles there at start, as
  * `npm start` does; without, it serves the ones the test setup built, without building.
  */
-export function startServerProcess(options: { databasePath: string; bundleDir?: string; port?: number; env?: Record<string, string> }): Promise<ServerProcess> {
+export function startServerProcess(options: {
+  databasePath: string;
+  bundleDir?: string;
+  port?: number;
+  env?: Record<string, string>;
+}): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
     cwd: ROOT,
     env: {

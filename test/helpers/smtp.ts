@@ -37,7 +37,12 @@ export class TestSmtp {
           const raw = Buffer.concat(chunks).toString('utf8');
           const [head, ...rest] = raw.split(/\r?\n\r?\n/);
           const subject = decodeHeader(/^Subject: (.*(?:\r?\n[ \t].*)*)/im.exec(head)?.[1] ?? '');
-          this.mails.push({ to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()), raw, subject, body: decodeBody(head, rest.join('\n\n')) });
+          this.mails.push({
+            to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
+            raw,
+            subject,
+            body: decodeBody(head, rest.join('\n\n')),
+          });
           for (const wake of this.waiters.splice(0)) wake();
           callback();
         });

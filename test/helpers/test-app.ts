@@ -48,12 +48,23 @@ export interface TestApp {
 
 /** The real app on port 0, a temp SQLite file, a loopback SMTP server, and a first admin. */
 export async function startTestApp(
-  options: { clock?: Clock; env?: Record<string, string>; bundleDir?: string; /** Where the app logs (silent by default). */ log?: Logger } = {},
+  options: {
+    clock?: Clock;
+    env?: Record<string, string>;
+    bundleDir?: string /** Where the app logs (silent by default). */;
+    log?: Logger;
+  } = {},
 ): Promise<TestApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-test-'));
   const smtp = await new TestSmtp().start();
   const config = {
-    ...loadConfig({ PORT: '0', DATABASE_PATH: path.join(dir, 'chat.db'), SMTP_URL: smtp.url, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...options.env }),
+    ...loadConfig({
+      PORT: '0',
+      DATABASE_PATH: path.join(dir, 'chat.db'),
+      SMTP_URL: smtp.url,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      ...options.env,
+    }),
     ...(options.bundleDir ? { bundleDir: options.bundleDir } : {}),
   };
   const db = openDatabase(config.databasePath);
@@ -86,7 +97,11 @@ export function visitorClient(url: string, extraHeaders: Record<string, string> 
 
 /** Signs in over HTTP and returns the session cookie. */
 export async function signIn(url: string, email = ADMIN.email, password = ADMIN.password): Promise<string> {
-  const res = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  const res = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
   if (res.status !== 200) throw new Error(`sign-in failed: ${res.status}`);
   return res.headers.get('set-cookie')!.split(';')[0];
 }

@@ -37,7 +37,9 @@ describe('the audit log records every view of requester data and every export', 
 
     const listed = await ok(op, OperatorEvent.privacyList, { state: 'verified' });
     expect(listed.requests.map((r) => r.email)).toEqual([email]);
-    expect(audit().slice(mark)).toEqual([{ request_id: null, actor: admin, action: 'listed requests', detail: JSON.stringify({ count: 1, state: 'verified' }) }]);
+    expect(audit().slice(mark)).toEqual([
+      { request_id: null, actor: admin, action: 'listed requests', detail: JSON.stringify({ count: 1, state: 'verified' }) },
+    ]);
 
     await ok(op, OperatorEvent.privacyGet, { id });
     expect(audit().at(-1)).toMatchObject({ request_id: id, actor: admin, action: 'viewed' });
@@ -52,7 +54,10 @@ describe('the audit log records every view of requester data and every export', 
     expect((await fetch(`${t.url}/api/admin/privacy-requests/${id}/record.json`, { headers: { cookie } })).status).toBe(200);
     expect(audit().at(-1)).toMatchObject({ request_id: id, actor: admin, action: 'record exported' });
 
-    const ready = t.db.prepare(`SELECT body FROM mail_outbox WHERE to_address = ? AND subject LIKE 'Your data is ready%'`).pluck().get(email) as string;
+    const ready = t.db
+      .prepare(`SELECT body FROM mail_outbox WHERE to_address = ? AND subject LIKE 'Your data is ready%'`)
+      .pluck()
+      .get(email) as string;
     const exportUrl = /(http\S+\/privacy\/export\/\S+)/.exec(ready)![1];
     expect((await fetch(exportUrl)).status).toBe(200);
     expect(audit().at(-1)).toMatchObject({ request_id: id, actor: 'requester', action: 'export downloaded' });

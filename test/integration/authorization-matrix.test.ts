@@ -137,7 +137,12 @@ function emit(socket: Socket, event: string, payload: unknown): Promise<Ack<unkn
 }
 
 function open(url: string, namespace: string, cookie: string | null): Promise<Socket | null> {
-  const socket = connect(`${url}${namespace}`, { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: cookie ? { cookie } : {} });
+  const socket = connect(`${url}${namespace}`, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    extraHeaders: cookie ? { cookie } : {},
+  });
   return new Promise((resolve) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', () => {
@@ -156,7 +161,18 @@ describe('authorization matrix', () => {
   const passwords = { operator: 'operator password 1', admin: ADMIN.password };
   let adminSocket: Socket;
   /** A's things, which nobody else may read or change. */
-  const a = { token: '', email: 'alice.matrix@example.test', conversationId: '', requestToken: '', reference: '', requestId: 0, erasureId: 0, verificationId: '', code: '', secrets: [] as string[] };
+  const a = {
+    token: '',
+    email: 'alice.matrix@example.test',
+    conversationId: '',
+    requestToken: '',
+    reference: '',
+    requestId: 0,
+    erasureId: 0,
+    verificationId: '',
+    code: '',
+    secrets: [] as string[],
+  };
   let b = { token: '' };
   let closedRequestId = 0;
   let linkId = '';
@@ -164,7 +180,8 @@ describe('authorization matrix', () => {
   const answersToOthers: unknown[] = [];
 
   const { track } = sockets;
-  const mailCode = async (email: string, skip: number) => codeIn(await t.smtp.waitFor(email, (m) => t.smtp.mailsTo(email).indexOf(m) >= skip && /code/i.test(m.subject)));
+  const mailCode = async (email: string, skip: number) =>
+    codeIn(await t.smtp.waitFor(email, (m) => t.smtp.mailsTo(email).indexOf(m) >= skip && /code/i.test(m.subject)));
 
   /** A new visitor with one message; returns its conversation id. */
   async function freshConversation(): Promise<string> {
@@ -180,7 +197,14 @@ describe('authorization matrix', () => {
     return ack.data as T;
   }
   async function freshOperatorId(): Promise<number> {
-    return (await adminCall<{ operator: { id: number } }>(OperatorEvent.operatorCreate, { email: `op-${unique()}@example.test`, name: 'Spare', role: 'operator', password: 'spare password 1' })).operator.id;
+    return (
+      await adminCall<{ operator: { id: number } }>(OperatorEvent.operatorCreate, {
+        email: `op-${unique()}@example.test`,
+        name: 'Spare',
+        role: 'operator',
+        password: 'spare password 1',
+      })
+    ).operator.id;
   }
   /** A code-verified request of A's own, started now: its verification id and code. */
   async function pendingCodeOfA(socket: Socket): Promise<{ verificationId: string; code: string }> {
@@ -194,9 +218,19 @@ describe('authorization matrix', () => {
     t = await startTestApp();
     cookies.admin = await signIn(t.url);
     adminSocket = track((await open(t.url, OPERATOR_NAMESPACE, cookies.admin))!);
-    await adminCall(OperatorEvent.operatorCreate, { email: 'olga@example.test', name: 'Olga', role: 'operator', password: passwords.operator });
+    await adminCall(OperatorEvent.operatorCreate, {
+      email: 'olga@example.test',
+      name: 'Olga',
+      role: 'operator',
+      password: passwords.operator,
+    });
     cookies.operator = await signIn(t.url, 'olga@example.test', passwords.operator);
-    const dora = await adminCall<{ operator: { id: number } }>(OperatorEvent.operatorCreate, { email: 'dora@example.test', name: 'Dora', role: 'operator', password: 'dora password 1' });
+    const dora = await adminCall<{ operator: { id: number } }>(OperatorEvent.operatorCreate, {
+      email: 'dora@example.test',
+      name: 'Dora',
+      role: 'operator',
+      password: 'dora password 1',
+    });
     cookies.disabled = await signIn(t.url, 'dora@example.test', 'dora password 1');
     await adminCall(OperatorEvent.operatorDisable, { id: dora.operator.id, disabled: true });
 
@@ -208,9 +242,17 @@ describe('authorization matrix', () => {
       if (!ack.ok) throw new Error(`${event}: ${ack.error.code}`);
       return ack.data as T;
     };
-    a.conversationId = (await data<{ message: { conversationId: string } }>(VisitorEvent.messageSend, { clientId: 'alice-first-message', text: 'Alice private note 4471' })).message.conversationId;
+    a.conversationId = (
+      await data<{ message: { conversationId: string } }>(VisitorEvent.messageSend, {
+        clientId: 'alice-first-message',
+        text: 'Alice private note 4471',
+      })
+    ).message.conversationId;
     const { verificationId } = await data<{ verificationId: string }>(VisitorEvent.privacyStart, { type: 'access', email: a.email });
-    const tracked = await data<{ requestToken: string; request: { reference: string } }>(VisitorEvent.privacyVerify, { verificationId, code: await mailCode(a.email, 0) });
+    const tracked = await data<{ requestToken: string; request: { reference: string } }>(VisitorEvent.privacyVerify, {
+      verificationId,
+      code: await mailCode(a.email, 0),
+    });
     a.requestToken = tracked.requestToken;
     a.reference = tracked.request.reference;
     a.requestId = t.db.prepare('SELECT id FROM privacy_requests WHERE reference = ?').pluck().get(a.reference) as number;
@@ -224,11 +266,17 @@ describe('authorization matrix', () => {
     bSocket.close();
 
     // A closed request (for its record), and a request confirmed by mailed link (for the link page).
-    const closed = await adminCall<{ request: { id: number } }>(OperatorEvent.privacyFile, { type: 'erasure', email: `closed.${unique()}@example.test`, lang: 'en' });
+    const closed = await adminCall<{ request: { id: number } }>(OperatorEvent.privacyFile, {
+      type: 'erasure',
+      email: `closed.${unique()}@example.test`,
+      lang: 'en',
+    });
     await adminCall(OperatorEvent.privacyAct, { id: closed.request.id, action: 'reject', reason: 'Not a request we can act on.' });
     closedRequestId = closed.request.id;
     // An open erasure of A's address, for its preview.
-    a.erasureId = (await adminCall<{ request: { id: number } }>(OperatorEvent.privacyFile, { type: 'erasure', email: a.email, lang: 'en' })).request.id;
+    a.erasureId = (
+      await adminCall<{ request: { id: number } }>(OperatorEvent.privacyFile, { type: 'erasure', email: a.email, lang: 'en' })
+    ).request.id;
     const linkEmail = `link.${unique()}@example.test`;
     await adminCall(OperatorEvent.privacyFile, { type: 'access', email: linkEmail, lang: 'en' });
     linkId = /\/privacy\/verify\/([A-Za-z0-9_-]+)/.exec((await t.smtp.waitFor(linkEmail, () => true)).body)![1];
@@ -259,20 +307,27 @@ describe('authorization matrix', () => {
       signature: actor === 'visitorA' ? identitySignature(t.app.secrets.identitySecret, a.email) : crypto.randomBytes(32).toString('hex'),
     }),
     [VisitorEvent.contactLeave]: (actor) => ({ email: actor === 'visitorA' ? a.email : `contact.${unique()}@example.test` }),
-    [VisitorEvent.messageSend]: (actor) => ({ clientId: actor === 'visitorB' ? 'alice-first-message' : newClientId(), text: `from ${actor}` }),
+    [VisitorEvent.messageSend]: (actor) => ({
+      clientId: actor === 'visitorB' ? 'alice-first-message' : newClientId(),
+      text: `from ${actor}`,
+    }),
     [VisitorEvent.messageHistory]: () => ({}),
     [VisitorEvent.typingSet]: () => ({ typing: true }),
     [VisitorEvent.privacyStart]: (actor) => ({ type: 'objection', email: `${actor}.${unique()}@example.test` }),
     // Everyone offers A's verification id with A's right code; only A's own chat may use it.
     [VisitorEvent.privacyVerify]: () => ({ verificationId: a.verificationId, code: a.code }),
-    [VisitorEvent.privacyResend]: async (actor, socket) => (actor === 'visitorA' ? { verificationId: (await pendingCodeOfA(socket)).verificationId } : { verificationId: a.verificationId }),
-    [VisitorEvent.privacyStatus]: (actor) => ({ requestTokens: [actor === 'visitorA' ? a.requestToken : crypto.randomBytes(24).toString('base64url')] }),
+    [VisitorEvent.privacyResend]: async (actor, socket) =>
+      actor === 'visitorA' ? { verificationId: (await pendingCodeOfA(socket)).verificationId } : { verificationId: a.verificationId },
+    [VisitorEvent.privacyStatus]: (actor) => ({
+      requestTokens: [actor === 'visitorA' ? a.requestToken : crypto.randomBytes(24).toString('base64url')],
+    }),
   };
 
   async function visitorSocket(actor: Actor): Promise<Socket> {
     const cookie = actor === 'operator' || actor === 'disabled' || actor === 'admin' ? cookies[actor] : null;
     const socket = track((await open(t.url, VISITOR_NAMESPACE, cookie))!);
-    if (actor === 'visitorA' || actor === 'visitorB') await emit(socket, VisitorEvent.hello, { token: actor === 'visitorA' ? a.token : b.token });
+    if (actor === 'visitorA' || actor === 'visitorB')
+      await emit(socket, VisitorEvent.hello, { token: actor === 'visitorA' ? a.token : b.token });
     return socket;
   }
 
@@ -302,7 +357,11 @@ describe('authorization matrix', () => {
     const answers = JSON.stringify(answersToOthers);
     expect(answersToOthers.length).toBeGreaterThan(0);
     for (const secret of a.secrets) expect(answers, `an answer to someone else contains ${secret}`).not.toContain(secret);
-    const authors = t.db.prepare(`SELECT m.author, m.body FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.public_id = ? AND m.author = 'visitor'`).all(a.conversationId) as Array<{ body: string }>;
+    const authors = t.db
+      .prepare(
+        `SELECT m.author, m.body FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.public_id = ? AND m.author = 'visitor'`,
+      )
+      .all(a.conversationId) as Array<{ body: string }>;
     expect(authors.map((m) => m.body).filter((body) => !/^Alice|^from visitorA$/.test(body))).toEqual([]);
   });
 
@@ -320,7 +379,13 @@ describe('authorization matrix', () => {
     [OperatorEvent.privacyList]: () => ({}),
     [OperatorEvent.privacyGet]: () => ({ id: a.requestId }),
     [OperatorEvent.privacyAct]: async () => ({
-      id: (await adminCall<{ request: { id: number } }>(OperatorEvent.privacyFile, { type: 'erasure', email: `act.${unique()}@example.test`, lang: 'en' })).request.id,
+      id: (
+        await adminCall<{ request: { id: number } }>(OperatorEvent.privacyFile, {
+          type: 'erasure',
+          email: `act.${unique()}@example.test`,
+          lang: 'en',
+        })
+      ).request.id,
       action: 'reject',
       reason: 'We hold nothing under this address.',
     }),
@@ -329,7 +394,9 @@ describe('authorization matrix', () => {
     [OperatorEvent.outboxList]: () => ({}),
     [OperatorEvent.apiKeyList]: () => ({}),
     [OperatorEvent.apiKeyCreate]: () => ({ label: `key ${unique()}` }),
-    [OperatorEvent.apiKeyRevoke]: async () => ({ id: (await adminCall<{ key: { id: number } }>(OperatorEvent.apiKeyCreate, { label: `spare ${unique()}` })).key.id }),
+    [OperatorEvent.apiKeyRevoke]: async () => ({
+      id: (await adminCall<{ key: { id: number } }>(OperatorEvent.apiKeyCreate, { label: `spare ${unique()}` })).key.id,
+    }),
     [OperatorEvent.webhookList]: () => ({}),
     [OperatorEvent.webhookCreate]: () => ({ url: 'http://127.0.0.1:9/never-delivered' }),
     [OperatorEvent.webhookDelete]: async () => {
@@ -338,7 +405,10 @@ describe('authorization matrix', () => {
     },
     [OperatorEvent.conversationAssign]: async (actor) => ({
       conversationId: await freshConversation(),
-      operatorId: t.db.prepare('SELECT id FROM operators WHERE email = ?').pluck().get(actor === 'admin' ? ADMIN.email : 'olga@example.test') as number,
+      operatorId: t.db
+        .prepare('SELECT id FROM operators WHERE email = ?')
+        .pluck()
+        .get(actor === 'admin' ? ADMIN.email : 'olga@example.test') as number,
     }),
     [OperatorEvent.conversationRead]: () => ({ conversationId: a.conversationId, seq: 1 }),
     [OperatorEvent.conversationUnread]: () => ({}),
@@ -347,10 +417,18 @@ describe('authorization matrix', () => {
     [OperatorEvent.noteAdd]: () => ({ conversationId: a.conversationId, clientId: newClientId(), text: 'Internal: check the order' }),
     [OperatorEvent.cannedList]: () => ({}),
     [OperatorEvent.cannedSave]: () => ({ shortcut: `s${unique()}`, text: 'Thanks for waiting!' }),
-    [OperatorEvent.cannedDelete]: async () => ({ id: (await adminCall<{ reply: { id: number } }>(OperatorEvent.cannedSave, { shortcut: `d${unique()}`, text: 'Spare reply' })).reply.id }),
+    [OperatorEvent.cannedDelete]: async () => ({
+      id: (await adminCall<{ reply: { id: number } }>(OperatorEvent.cannedSave, { shortcut: `d${unique()}`, text: 'Spare reply' })).reply
+        .id,
+    }),
     [OperatorEvent.teamList]: () => ({}),
     [OperatorEvent.presenceSet]: () => ({ status: 'online' }),
-    [OperatorEvent.operatorCreate]: () => ({ email: `new-${unique()}@example.test`, name: 'New', role: 'operator', password: 'new password 123' }),
+    [OperatorEvent.operatorCreate]: () => ({
+      email: `new-${unique()}@example.test`,
+      name: 'New',
+      role: 'operator',
+      password: 'new password 123',
+    }),
     [OperatorEvent.operatorDisable]: async () => ({ id: await freshOperatorId(), disabled: true }),
     [OperatorEvent.operatorResetPassword]: async () => ({ id: await freshOperatorId(), password: 'reset password 1' }),
     [OperatorEvent.passwordChange]: (actor) => {
@@ -371,7 +449,14 @@ describe('authorization matrix', () => {
         const payload = await operatorPayload[event](actor);
         const before = databaseDigest(t.db);
         // Visitors hold no session: the best they can offer is their visitor token as one.
-        const cookie = actor === 'operator' || actor === 'disabled' || actor === 'admin' ? cookies[actor] : actor === 'visitorA' ? `cw_session=${a.token}` : actor === 'visitorB' ? `cw_session=${b.token}` : null;
+        const cookie =
+          actor === 'operator' || actor === 'disabled' || actor === 'admin'
+            ? cookies[actor]
+            : actor === 'visitorA'
+              ? `cw_session=${a.token}`
+              : actor === 'visitorB'
+                ? `cw_session=${b.token}`
+                : null;
         const socket = await open(t.url, OPERATOR_NAMESPACE, cookie);
         if (!socket) {
           got[actor] = 'refused';
@@ -379,7 +464,8 @@ describe('authorization matrix', () => {
           const ack = await emit(socket, event, payload);
           got[actor] = ack.ok ? 'ok' : ack.error.code;
           socket.close();
-          if (ack.ok && event === OperatorEvent.passwordChange) passwords[actor as 'operator' | 'admin'] = (payload as { newPassword: string }).newPassword;
+          if (ack.ok && event === OperatorEvent.passwordChange)
+            passwords[actor as 'operator' | 'admin'] = (payload as { newPassword: string }).newPassword;
         }
         if (got[actor] !== 'ok') expect(databaseDigest(t.db), `${actor} ${event} was refused but changed something`).toBe(before);
       }
@@ -393,30 +479,57 @@ describe('authorization matrix', () => {
   const routeRequest: Record<string, (actor: Actor) => Promise<{ path: string; init: RequestInit }>> = {
     'POST /api/auth/login': async (actor) => {
       const credentials =
-        actor === 'operator' ? { email: 'olga@example.test', password: passwords.operator }
-        : actor === 'admin' ? { email: ADMIN.email, password: passwords.admin }
-        : actor === 'disabled' ? { email: 'dora@example.test', password: 'dora password 1' }
-        : { email: `${actor}@example.test`, password: 'a guess at a password' };
-      return { path: '/api/auth/login', init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials) } };
+        actor === 'operator'
+          ? { email: 'olga@example.test', password: passwords.operator }
+          : actor === 'admin'
+            ? { email: ADMIN.email, password: passwords.admin }
+            : actor === 'disabled'
+              ? { email: 'dora@example.test', password: 'dora password 1' }
+              : { email: `${actor}@example.test`, password: 'a guess at a password' };
+      return {
+        path: '/api/auth/login',
+        init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials) },
+      };
     },
     'POST /api/auth/logout': async (actor) => {
       // A session of its own to end, so the shared cookies stay valid for the other cells.
-      const cookie = actor === 'operator' ? await signIn(t.url, 'olga@example.test', passwords.operator) : actor === 'admin' ? await signIn(t.url, ADMIN.email, passwords.admin) : actor === 'disabled' ? cookies.disabled : undefined;
+      const cookie =
+        actor === 'operator'
+          ? await signIn(t.url, 'olga@example.test', passwords.operator)
+          : actor === 'admin'
+            ? await signIn(t.url, ADMIN.email, passwords.admin)
+            : actor === 'disabled'
+              ? cookies.disabled
+              : undefined;
       const headers: Record<string, string> = cookie ? { cookie } : {};
       return { path: '/api/auth/logout', init: { method: 'POST', headers } };
     },
     'GET /api/auth/me': async () => ({ path: '/api/auth/me', init: {} }),
     'POST /api/v1/privacy-requests': async () => ({
       path: '/api/v1/privacy-requests',
-      init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'erasure', email: `api.${unique()}@example.test` }) },
+      init: {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'erasure', email: `api.${unique()}@example.test` }),
+      },
     }),
     'GET /api/v1/privacy-requests/:reference': async () => ({ path: `/api/v1/privacy-requests/${a.reference}`, init: {} }),
     'GET /api/admin/privacy-register.csv': async () => ({ path: '/api/admin/privacy-register.csv', init: {} }),
-    'GET /api/admin/privacy-requests/:id/record.json': async () => ({ path: `/api/admin/privacy-requests/${closedRequestId}/record.json`, init: {} }),
-    'GET /privacy/verify/:id': async () => ({ path: `/privacy/verify/${linkId}?t=${crypto.randomBytes(24).toString('base64url')}`, init: {} }),
+    'GET /api/admin/privacy-requests/:id/record.json': async () => ({
+      path: `/api/admin/privacy-requests/${closedRequestId}/record.json`,
+      init: {},
+    }),
+    'GET /privacy/verify/:id': async () => ({
+      path: `/privacy/verify/${linkId}?t=${crypto.randomBytes(24).toString('base64url')}`,
+      init: {},
+    }),
     'POST /privacy/verify/:id': async () => ({
       path: `/privacy/verify/${crypto.randomBytes(18).toString('base64url')}`,
-      init: { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `t=${crypto.randomBytes(24).toString('base64url')}` },
+      init: {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `t=${crypto.randomBytes(24).toString('base64url')}`,
+      },
     }),
     'GET /privacy/export/:token': async () => ({ path: `/privacy/export/${crypto.randomBytes(32).toString('base64url')}`, init: {} }),
     'GET /healthz': async () => ({ path: '/healthz', init: {} }),
@@ -427,7 +540,12 @@ describe('authorization matrix', () => {
   };
 
   /** Routes whose allowed calls write by design (a session, a logout, an audit entry of the download). */
-  const WRITES_WHEN_ALLOWED = new Set(['POST /api/auth/login', 'POST /api/auth/logout', 'GET /api/admin/privacy-register.csv', 'GET /api/admin/privacy-requests/:id/record.json']);
+  const WRITES_WHEN_ALLOWED = new Set([
+    'POST /api/auth/login',
+    'POST /api/auth/logout',
+    'GET /api/admin/privacy-register.csv',
+    'GET /api/admin/privacy-requests/:id/record.json',
+  ]);
 
   test('no route that changes anything acts on a session cookie sent from another site', async () => {
     const failures: string[] = [];
@@ -437,7 +555,7 @@ describe('authorization matrix', () => {
       // The admin's own, valid session, riding on a request another site's page made.
       const { path, init } = await make('admin');
       const headers = new Headers(init.headers);
-      headers.set('cookie', route === 'POST /api/auth/logout' ? headers.get('cookie') ?? cookies.admin : cookies.admin);
+      headers.set('cookie', route === 'POST /api/auth/logout' ? (headers.get('cookie') ?? cookies.admin) : cookies.admin);
       headers.set('origin', 'https://evil.example.test');
       const before = databaseDigest(t.db);
       const res = await fetch(`${t.url}${path}`, { ...init, headers, redirect: 'manual' });
@@ -470,7 +588,8 @@ describe('authorization matrix', () => {
         const allowedWrite = res.status < 300 && WRITES_WHEN_ALLOWED.has(route);
         if (!allowedWrite && databaseDigest(t.db) !== before) failures.push(`${route} by ${actor} (${res.status}) changed stored data`);
       }
-      if (JSON.stringify(got) !== JSON.stringify(expected)) failures.push(`${route}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`);
+      if (JSON.stringify(got) !== JSON.stringify(expected))
+        failures.push(`${route}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`);
     }
     expect(failures).toEqual([]);
   });

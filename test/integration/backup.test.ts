@@ -53,7 +53,9 @@ describe('online backup and restore', () => {
     expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(copy.pragma('journal_mode', { simple: true })).toBe('delete');
     const conversations = copy
-      .prepare(`SELECT c.public_id AS id, c.last_seq AS lastSeq, count(m.id) AS n, max(m.seq) AS maxSeq FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id GROUP BY c.id`)
+      .prepare(
+        `SELECT c.public_id AS id, c.last_seq AS lastSeq, count(m.id) AS n, max(m.seq) AS maxSeq FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id GROUP BY c.id`,
+      )
       .all() as Array<{ id: string; lastSeq: number; n: number; maxSeq: number }>;
     copy.close();
     expect(conversations).toHaveLength(4);
@@ -96,11 +98,16 @@ describe('online backup and restore', () => {
     const db = new Database(databasePath);
     db.exec('CREATE TABLE t (x)');
     db.close();
-    await expect(npmBackup(databasePath, databasePath)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('must not be the database itself') });
-    await expect(run('npm', ['run', '--silent', 'backup'], { env: { ...process.env, DATABASE_PATH: databasePath } })).rejects.toMatchObject({
-      code: 2,
-      stderr: expect.stringContaining('usage: npm run backup -- <backup-file>'),
+    await expect(npmBackup(databasePath, databasePath)).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('must not be the database itself'),
     });
+    await expect(run('npm', ['run', '--silent', 'backup'], { env: { ...process.env, DATABASE_PATH: databasePath } })).rejects.toMatchObject(
+      {
+        code: 2,
+        stderr: expect.stringContaining('usage: npm run backup -- <backup-file>'),
+      },
+    );
     await expect(npmBackup(path.join(dir, 'missing.db'), path.join(dir, 'out.db'))).rejects.toMatchObject({ code: 1 });
     expect(fs.existsSync(path.join(dir, 'out.db'))).toBe(false);
   });

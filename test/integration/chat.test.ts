@@ -64,7 +64,8 @@ function newOperator(cookie?: string): Promise<OperatorClient> {
 
 function containsText(value: unknown, text: string): boolean {
   if (typeof value === 'string') return value.includes(text);
-  if (Buffer.isBuffer(value)) return value.includes(Buffer.from(text)) || value.toString('hex').includes(text) || value.toString('base64url').includes(text);
+  if (Buffer.isBuffer(value))
+    return value.includes(Buffer.from(text)) || value.toString('hex').includes(text) || value.toString('base64url').includes(text);
   return false;
 }
 
@@ -120,7 +121,12 @@ describe('messages between visitor and operator', () => {
     // One push carries the message and the inbox row it changed.
     const [{ message: live, conversation }] = await pushed;
     expect(live).toEqual(message);
-    expect(conversation).toMatchObject({ id: message.conversationId, lastSeq: 1, lastMessagePreview: 'Hello, is anyone there?', status: 'open' });
+    expect(conversation).toMatchObject({
+      id: message.conversationId,
+      lastSeq: 1,
+      lastMessagePreview: 'Hello, is anyone there?',
+      status: 'open',
+    });
   });
 
   test('an operator reply reaches the visitor live', async () => {
@@ -129,9 +135,21 @@ describe('messages between visitor and operator', () => {
     const first = await send(visitor, 'I need help');
 
     const pushed = next<MessageDto>(visitor, VisitorPush.messageNew, (m) => m.author === 'operator');
-    const reply = unwrap(await call(operator, OperatorEvent.messageSend, { conversationId: first.conversationId, clientId: newClientId(), text: 'How can I help?' })).message;
+    const reply = unwrap(
+      await call(operator, OperatorEvent.messageSend, {
+        conversationId: first.conversationId,
+        clientId: newClientId(),
+        text: 'How can I help?',
+      }),
+    ).message;
     expect(await pushed).toEqual(reply);
-    expect(reply).toMatchObject({ conversationId: first.conversationId, seq: 2, author: 'operator', operatorName: 'Admin', text: 'How can I help?' });
+    expect(reply).toMatchObject({
+      conversationId: first.conversationId,
+      seq: 2,
+      author: 'operator',
+      operatorName: 'Admin',
+      text: 'How can I help?',
+    });
   });
 
   test('after reconnecting with the same token the visitor gets its history from hello and from message:history', async () => {
@@ -147,11 +165,19 @@ describe('messages between visitor and operator', () => {
     const again = await newVisitor(first.hello.token);
     expect(again.hello.token).toBe(first.hello.token);
     expect(again.hello.conversation).toMatchObject({ id: m1.conversationId, lastSeq: 4, assignedOperatorName: 'Admin' });
-    expect(again.hello.messages.map((m) => [m.seq, m.text])).toEqual([[1, 'one'], [2, 'two'], [3, 'three'], [4, 'four']]);
+    expect(again.hello.messages.map((m) => [m.seq, m.text])).toEqual([
+      [1, 'one'],
+      [2, 'two'],
+      [3, 'three'],
+      [4, 'four'],
+    ]);
 
     const after = await ok(again.socket, VisitorEvent.messageHistory, { afterSeq: 2 });
     expect(after.lastSeq).toBe(4);
-    expect(after.messages.map((m) => [m.seq, m.text])).toEqual([[3, 'three'], [4, 'four']]);
+    expect(after.messages.map((m) => [m.seq, m.text])).toEqual([
+      [3, 'three'],
+      [4, 'four'],
+    ]);
     const none = await ok(again.socket, VisitorEvent.messageHistory, { afterSeq: 4 });
     expect(none).toEqual({ messages: [], lastSeq: 4 });
     expect(rows(t.db, 'SELECT id FROM visitors')).toHaveLength(1);
@@ -262,10 +288,14 @@ describe('conversation isolation', () => {
     const a1 = await send(a.socket, 'from A, first');
     const b1 = await send(b.socket, 'from B, private');
     expect(b1.conversationId).not.toBe(a1.conversationId);
-    unwrap(await call(operator, OperatorEvent.messageSend, { conversationId: b1.conversationId, clientId: newClientId(), text: 'to B only' }));
+    unwrap(
+      await call(operator, OperatorEvent.messageSend, { conversationId: b1.conversationId, clientId: newClientId(), text: 'to B only' }),
+    );
     await send(a.socket, 'from A, second');
     // An answer to A is pushed after everything above; by then any leak would have arrived.
-    const answered = Promise.all([a.socket, aOtherTab.socket].map((s) => next<MessageDto>(s, VisitorPush.messageNew, (m) => m.text === 'to A')));
+    const answered = Promise.all(
+      [a.socket, aOtherTab.socket].map((s) => next<MessageDto>(s, VisitorPush.messageNew, (m) => m.text === 'to A')),
+    );
     unwrap(await call(operator, OperatorEvent.messageSend, { conversationId: a1.conversationId, clientId: newClientId(), text: 'to A' }));
     await answered;
 
@@ -287,7 +317,11 @@ describe('conversation isolation', () => {
     const b1 = await send(b.socket, 'B talking');
     const before = chatSnapshot(t.db);
 
-    const ack = await call(a.socket, OperatorEvent.messageSend, { conversationId: b1.conversationId, clientId: newClientId(), text: 'A intruding' });
+    const ack = await call(a.socket, OperatorEvent.messageSend, {
+      conversationId: b1.conversationId,
+      clientId: newClientId(),
+      text: 'A intruding',
+    });
     expect(ack).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
     expect(chatSnapshot(t.db)).toEqual(before);
   });
@@ -318,7 +352,12 @@ describe('conversation isolation', () => {
 
 describe('claiming a conversation', () => {
   test('when two operators claim at once exactly one wins and the other gets conflict', async () => {
-    const second = await t.app.services.auth.createOperator({ email: 'second@example.test', name: 'Second', role: 'operator', password: 'another long password' });
+    const second = await t.app.services.auth.createOperator({
+      email: 'second@example.test',
+      name: 'Second',
+      role: 'operator',
+      password: 'another long password',
+    });
     const admin = await newOperator(await signIn(t.url));
     const other = await newOperator(await signIn(t.url, 'second@example.test', 'another long password'));
     const { socket: visitor } = await newVisitor();
@@ -341,7 +380,10 @@ describe('claiming a conversation', () => {
     // The loser stays refused; the winner claiming again is a no-op success.
     const loser = acks[0].ok ? other : admin;
     const winner = acks[0].ok ? admin : other;
-    expect(await call(loser, OperatorEvent.conversationClaim, { conversationId })).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect(await call(loser, OperatorEvent.conversationClaim, { conversationId })).toMatchObject({
+      ok: false,
+      error: { code: 'conflict' },
+    });
     expect(await call(winner, OperatorEvent.conversationClaim, { conversationId })).toMatchObject({ ok: true });
   });
 });
@@ -422,7 +464,10 @@ describe('malformed input', () => {
       [VisitorEvent.privacyStatus, { requestTokens: [] }],
     ];
     for (const [event, payload] of attempts) {
-      expect({ event, ack: await rawCall(socket, event, payload) }).toMatchObject({ event, ack: { ok: false, error: { code: 'unauthorized' } } });
+      expect({ event, ack: await rawCall(socket, event, payload) }).toMatchObject({
+        event,
+        ack: { ok: false, error: { code: 'unauthorized' } },
+      });
     }
     expect(chatSnapshot(t.db)).toEqual({ visitors: [], conversations: [], messages: [] });
     expect(rows(t.db, 'SELECT id FROM privacy_requests')).toEqual([]);
@@ -450,7 +495,10 @@ describe('malformed input', () => {
       [OperatorEvent.conversationResolve, [{ conversationId }, 'extra']],
     ];
     for (const [event, args] of cases) {
-      expect({ event, ack: await rawCall(operator, event, ...args) }).toMatchObject({ event, ack: { ok: false, error: { code: 'invalid_payload' } } });
+      expect({ event, ack: await rawCall(operator, event, ...args) }).toMatchObject({
+        event,
+        ack: { ok: false, error: { code: 'invalid_payload' } },
+      });
     }
     expect(chatSnapshot(t.db)).toEqual(before);
     expect(await ok(operator, OperatorEvent.conversationClaim, { conversationId })).toMatchObject({ conversation: { id: conversationId } });
@@ -482,7 +530,11 @@ describe('HTTP sign-in', () => {
   });
 
   test('a body that is not valid JSON is 400 invalid_payload', async () => {
-    const res = await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email": "admin@example.test", ' });
+    const res = await fetch(`${t.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email": "admin@example.test", ',
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
   });
@@ -509,7 +561,11 @@ describe('HTTP sign-in', () => {
   });
 
   test('the session cookie is httpOnly and SameSite=Strict, and lasts the session lifetime by Max-Age, whatever the browser clock says', async () => {
-    const res = await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) });
+    const res = await fetch(`${t.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ADMIN),
+    });
     expect(res.status).toBe(200);
     const cookie = res.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/HttpOnly/i);

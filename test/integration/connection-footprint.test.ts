@@ -61,7 +61,10 @@ describe('what a connection keeps', () => {
       transports: ['websocket'],
       forceNew: true,
       reconnection: false,
-      extraHeaders: { 'x-forwarded-for': '203.0.113.7', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0' },
+      extraHeaders: {
+        'x-forwarded-for': '203.0.113.7',
+        'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
+      },
     });
     clients.push(visitor);
     await ok(visitor, VisitorEvent.hello, { page: { url: 'https://shop.example/cart', title: 'Cart' } });
@@ -69,7 +72,12 @@ describe('what a connection keeps', () => {
     expect(requests).toHaveLength(1);
 
     const socket = serverSockets(VISITOR_NAMESPACE).find((s) => s.handshake.headers['x-forwarded-for'] === '203.0.113.7')!;
-    expect(socket.handshake).toMatchObject({ address: '127.0.0.1', secure: false, xdomain: false, query: { EIO: '4', transport: 'websocket' } });
+    expect(socket.handshake).toMatchObject({
+      address: '127.0.0.1',
+      secure: false,
+      xdomain: false,
+      query: { EIO: '4', transport: 'websocket' },
+    });
     expect(socket.handshake.url).toMatch(/^\/socket\.io\/\?EIO=4&transport=websocket/);
     expect(socket.data.page).toMatchObject({ url: 'https://shop.example/cart', device: expect.stringContaining('Firefox') });
     // Of the headers only those read later stay (the WebSocket key, accept-*, host… go with the request).
@@ -96,7 +104,9 @@ describe('what a connection keeps', () => {
       extraHeaders: { 'x-forwarded-for': '203.0.113.9' },
     });
     clients.push(visitor);
-    const upgraded = new Promise<string>((resolve) => visitor.io.engine.once('upgrade', (transport: { name: string }) => resolve(transport.name)));
+    const upgraded = new Promise<string>((resolve) =>
+      visitor.io.engine.once('upgrade', (transport: { name: string }) => resolve(transport.name)),
+    );
     await ok(visitor, VisitorEvent.hello, {});
     expect(await upgraded).toBe('websocket');
     // Answered over the WebSocket, after the server has read the upgrade that came before it on the same socket.

@@ -41,7 +41,10 @@ async function operator(email = ADMIN.email, password = ADMIN.password): Promise
   return { socket, cookie };
 }
 
-async function addOperator(account: { email: string; name: string; password: string }, role: 'admin' | 'operator' = 'operator'): Promise<number> {
+async function addOperator(
+  account: { email: string; name: string; password: string },
+  role: 'admin' | 'operator' = 'operator',
+): Promise<number> {
   return (await t.app.services.auth.createOperator({ ...account, role })).id;
 }
 
@@ -52,7 +55,11 @@ async function visitor(page?: Record<string, string>, headers: Record<string, st
 }
 
 function login(email: string, password: string) {
-  return fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  return fetch(`${t.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
 }
 
 function disconnection(socket: Socket): Promise<string> {
@@ -95,8 +102,11 @@ describe('accounts', () => {
     await addOperator(OP);
     const here = await operator(OP.email, OP.password);
     const elsewhere = await operator(OP.email, OP.password);
-    expect(await call(here.socket, OperatorEvent.passwordChange, { currentPassword: 'not it at all', newPassword: 'a brand new password' })).toMatchObject({
-      ok: false, error: { code: 'forbidden' },
+    expect(
+      await call(here.socket, OperatorEvent.passwordChange, { currentPassword: 'not it at all', newPassword: 'a brand new password' }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
     });
     const cut = disconnection(elsewhere.socket);
     await ok(here.socket, OperatorEvent.passwordChange, { currentPassword: OP.password, newPassword: 'a brand new password' });
@@ -112,7 +122,11 @@ describe('accounts', () => {
     t = await startTestApp();
     const { socket: admin } = await operator();
     const teamPush = next<TeamMemberDto[]>(admin, OperatorPush.team, (team) => team.some((m) => m.email === OP.email));
-    const { operator: created, password } = await ok(admin, OperatorEvent.operatorCreate, { email: OP.email, name: OP.name, role: 'operator' });
+    const { operator: created, password } = await ok(admin, OperatorEvent.operatorCreate, {
+      email: OP.email,
+      name: OP.name,
+      role: 'operator',
+    });
     expect(created).toMatchObject({ email: OP.email, name: OP.name, role: 'operator', disabled: false, presence: 'offline' });
     expect(password).toMatch(/^.{18}$/);
     await teamPush;
@@ -120,7 +134,10 @@ describe('accounts', () => {
     expect(stored.startsWith('scrypt$')).toBe(true);
     expect(stored).not.toContain(password!);
     expect((await login(OP.email, password!)).status).toBe(200);
-    expect(await call(admin, OperatorEvent.operatorCreate, { email: OP.email, name: 'Again', role: 'operator' })).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect(await call(admin, OperatorEvent.operatorCreate, { email: OP.email, name: 'Again', role: 'operator' })).toMatchObject({
+      ok: false,
+      error: { code: 'conflict' },
+    });
   });
 
   test('disabling an operator cuts their live connection at once; they cannot sign in until re-enabled', async () => {
@@ -142,9 +159,18 @@ describe('accounts', () => {
     const id = await addOperator(OP);
     const { socket: admin } = await operator();
     const { socket: olga } = await operator(OP.email, OP.password);
-    expect(await call(admin, OperatorEvent.operatorDisable, { id: 1, disabled: true })).toMatchObject({ ok: false, error: { code: 'invalid_state' } });
-    expect(await call(olga, OperatorEvent.operatorCreate, { email: 'x@example.test', name: 'X', role: 'admin' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    expect(await call(olga, OperatorEvent.operatorDisable, { id: 1, disabled: true })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await call(admin, OperatorEvent.operatorDisable, { id: 1, disabled: true })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_state' },
+    });
+    expect(await call(olga, OperatorEvent.operatorCreate, { email: 'x@example.test', name: 'X', role: 'admin' })).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
+    expect(await call(olga, OperatorEvent.operatorDisable, { id: 1, disabled: true })).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
     expect(await call(olga, OperatorEvent.operatorResetPassword, { id })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect(t.db.prepare('SELECT count(*) FROM operators WHERE disabled = 1').pluck().get()).toBe(0);
   });
@@ -195,10 +221,16 @@ describe('inbox', () => {
     const { conversation } = await ok(olga, OperatorEvent.conversationAssign, { conversationId, operatorId: petrId });
     expect(conversation).toMatchObject({ assignedOperatorId: petrId, assignedOperatorName: 'Petr' });
     await seen;
-    expect(await call(olga, OperatorEvent.conversationAssign, { conversationId, operatorId: olgaId })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await call(olga, OperatorEvent.conversationAssign, { conversationId, operatorId: olgaId })).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
     await ok(admin, OperatorEvent.conversationAssign, { conversationId, operatorId: olgaId });
     expect(t.db.prepare('SELECT assigned_operator_id FROM conversations').pluck().get()).toBe(olgaId);
-    expect(await call(admin, OperatorEvent.conversationAssign, { conversationId, operatorId: 999 })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await call(admin, OperatorEvent.conversationAssign, { conversationId, operatorId: 999 })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
   });
 
   test('unread counts count visitor messages after what the operator has read', async () => {
@@ -214,7 +246,10 @@ describe('inbox', () => {
     // A stale mark arriving late does not move it back.
     await ok(admin, OperatorEvent.conversationRead, { conversationId, seq: 1 });
     expect((await ok(admin, OperatorEvent.conversationUnread, {})).unread).toEqual({});
-    expect(await call(admin, OperatorEvent.conversationRead, { conversationId, seq: 3 })).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
+    expect(await call(admin, OperatorEvent.conversationRead, { conversationId, seq: 3 })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_payload' },
+    });
   });
 
   test('history pages back by sequence', async () => {
@@ -229,7 +264,10 @@ describe('inbox', () => {
     expect(back.messages.map((m) => m.text)).toEqual(['message 2', 'message 3', 'message 4']);
     const start = await ok(admin, OperatorEvent.conversationOpen, { conversationId, beforeSeq: 2, limit: 3 });
     expect(start.messages.map((m) => m.seq)).toEqual([1]);
-    expect(await call(admin, OperatorEvent.conversationOpen, { conversationId, beforeSeq: 2, afterSeq: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
+    expect(await call(admin, OperatorEvent.conversationOpen, { conversationId, beforeSeq: 2, afterSeq: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_payload' },
+    });
   });
 
   test('an internal note reaches operators live and never reaches the visitor, not live, not in history', async () => {
@@ -267,9 +305,18 @@ describe('inbox', () => {
     expect(reply).toMatchObject({ shortcut: 'hours' });
     expect(await pushed).toEqual([reply]);
     expect((await ok(olga, OperatorEvent.cannedList, {})).replies).toEqual([reply]);
-    expect(await call(olga, OperatorEvent.cannedSave, { shortcut: 'x', text: 'y' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    expect(await call(admin, OperatorEvent.cannedSave, { shortcut: 'hours', text: 'other' })).toMatchObject({ ok: false, error: { code: 'conflict' } });
-    expect(await call(admin, OperatorEvent.cannedSave, { shortcut: 'has space', text: 'y' })).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
+    expect(await call(olga, OperatorEvent.cannedSave, { shortcut: 'x', text: 'y' })).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
+    expect(await call(admin, OperatorEvent.cannedSave, { shortcut: 'hours', text: 'other' })).toMatchObject({
+      ok: false,
+      error: { code: 'conflict' },
+    });
+    expect(await call(admin, OperatorEvent.cannedSave, { shortcut: 'has space', text: 'y' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_payload' },
+    });
     await ok(admin, OperatorEvent.cannedSave, { id: reply.id, shortcut: 'hours', text: 'Changed.' });
     await ok(admin, OperatorEvent.cannedDelete, { id: reply.id });
     expect((await ok(olga, OperatorEvent.cannedList, {})).replies).toEqual([]);
@@ -287,7 +334,10 @@ describe('inbox', () => {
     expect(hits[0]).toMatchObject({ conversationId: inA, seq: 1, author: 'visitor' });
     expect(hits[0].snippet).toContain('\uE000invoice\uE001');
     expect((await ok(admin, OperatorEvent.conversationSearch, { query: 'norway ship' })).hits).toHaveLength(1);
-    expect(await call(admin, OperatorEvent.conversationSearch, { query: '"' })).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
+    expect(await call(admin, OperatorEvent.conversationSearch, { query: '"' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_payload' },
+    });
     for (const query of ['AND OR NOT', 'a* (b', 'NEAR(x y)', '^:-']) {
       expect(await call(admin, OperatorEvent.conversationSearch, { query })).toMatchObject({ ok: true });
     }
@@ -307,12 +357,16 @@ describe('inbox', () => {
     const assignee = (id: string) => t.db.prepare('SELECT assigned_operator_id FROM conversations WHERE public_id = ?').pluck().get(id);
     const seen: Array<{ event: string; conversationId: string; assigned: number | null }> = [];
     admin.on(OperatorPush.messages, (pushes) => {
-      for (const { conversation } of pushes) seen.push({ event: 'message', conversationId: conversation.id, assigned: conversation.assignedOperatorId });
+      for (const { conversation } of pushes)
+        seen.push({ event: 'message', conversationId: conversation.id, assigned: conversation.assignedOperatorId });
     });
     admin.on(OperatorPush.conversationUpsert, (c) => seen.push({ event: 'upsert', conversationId: c.id, assigned: c.assignedOperatorId }));
     const first = await say(await visitor(), 'first');
     // The console's last word on the conversation is the assignment: the message it caused came before it.
-    await waitFor(() => seen.some((e) => e.conversationId === first && e.event === 'upsert' && e.assigned !== null), 'the assignment pushed');
+    await waitFor(
+      () => seen.some((e) => e.conversationId === first && e.event === 'upsert' && e.assigned !== null),
+      'the assignment pushed',
+    );
     const aboutFirst = seen.filter((e) => e.conversationId === first);
     expect(aboutFirst[0].event).toBe('message');
     expect(aboutFirst.at(-1)).toMatchObject({ event: 'upsert', assigned: assignee(first) });
@@ -352,18 +406,30 @@ describe('presence and the visitor context', () => {
     const { socket: admin } = await operator();
     const ua = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
     const v = await visitor(
-      { url: 'https://shop.example/pricing', title: 'Pricing', referrer: 'https://search.example/q?email=jane@example.test#x', timezone: 'Europe/Berlin' },
+      {
+        url: 'https://shop.example/pricing',
+        title: 'Pricing',
+        referrer: 'https://search.example/q?email=jane@example.test#x',
+        timezone: 'Europe/Berlin',
+      },
       { 'user-agent': ua },
     );
     const conversationId = await say(v, 'hello');
     const { conversation } = await ok(admin, OperatorEvent.conversationOpen, { conversationId });
     expect(conversation).toMatchObject({
-      pageUrl: 'https://shop.example/pricing', pageTitle: 'Pricing', referrer: 'https://search.example/q', timezone: 'Europe/Berlin', device: 'Chrome on Windows, desktop',
+      pageUrl: 'https://shop.example/pricing',
+      pageTitle: 'Pricing',
+      referrer: 'https://search.example/q',
+      timezone: 'Europe/Berlin',
+      device: 'Chrome on Windows, desktop',
     });
     const everything = JSON.stringify(t.db.prepare('SELECT * FROM conversations').all()) + JSON.stringify(conversation);
     expect(everything).not.toContain('127.0.0.1');
     expect(everything).not.toContain('jane@example.test');
     expect(everything).not.toContain('Win64');
-    expect(await call(v, VisitorEvent.hello, { page: { url: 'x', title: 'y', timezone: 'Europe/Berlin; DROP' } })).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
+    expect(await call(v, VisitorEvent.hello, { page: { url: 'x', title: 'y', timezone: 'Europe/Berlin; DROP' } })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_payload' },
+    });
   });
 });

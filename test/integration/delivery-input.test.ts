@@ -38,24 +38,43 @@ describe('bad input against the delivery guarantees', () => {
     const future = await call(operator, OperatorEvent.conversationOpen, { conversationId, afterSeq: 2 });
     expect(future).toMatchObject({ ok: false, error: { code: 'invalid_payload', message: 'That sequence number is from the future.' } });
     // The present is fine.
-    expect(await call(operator, OperatorEvent.conversationOpen, { conversationId, afterSeq: 1 })).toMatchObject({ ok: true, data: { messages: [] } });
+    expect(await call(operator, OperatorEvent.conversationOpen, { conversationId, afterSeq: 1 })).toMatchObject({
+      ok: true,
+      data: { messages: [] },
+    });
     expect(sequenceSnapshot(t.db)).toEqual(before);
   });
 
-  test.each([-1, 1.5, '1', null, Number.MAX_SAFE_INTEGER + 2])('a sequence of %s is refused as invalid_payload on both sides', async (afterSeq) => {
-    const { visitor, operator, conversationId } = await setup();
-    const before = sequenceSnapshot(t.db);
-    expect(await call(visitor, VisitorEvent.messageHistory, { afterSeq })).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
-    expect(await call(operator, OperatorEvent.conversationOpen, { conversationId, afterSeq })).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
-    expect(sequenceSnapshot(t.db)).toEqual(before);
-  });
+  test.each([-1, 1.5, '1', null, Number.MAX_SAFE_INTEGER + 2])(
+    'a sequence of %s is refused as invalid_payload on both sides',
+    async (afterSeq) => {
+      const { visitor, operator, conversationId } = await setup();
+      const before = sequenceSnapshot(t.db);
+      expect(await call(visitor, VisitorEvent.messageHistory, { afterSeq })).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_payload' },
+      });
+      expect(await call(operator, OperatorEvent.conversationOpen, { conversationId, afterSeq })).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_payload' },
+      });
+      expect(sequenceSnapshot(t.db)).toEqual(before);
+    },
+  );
 
   test('an operator writing to a conversation id that does not exist gets not_found, and nothing is stored', async () => {
     const { operator } = await setup();
     const before = sequenceSnapshot(t.db);
-    const send = await call(operator, OperatorEvent.messageSend, { conversationId: 'nosuchconversation', clientId: newClientId(), text: 'hello?' });
+    const send = await call(operator, OperatorEvent.messageSend, {
+      conversationId: 'nosuchconversation',
+      clientId: newClientId(),
+      text: 'hello?',
+    });
     expect(send).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    expect(await call(operator, OperatorEvent.conversationOpen, { conversationId: 'nosuchconversation' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await call(operator, OperatorEvent.conversationOpen, { conversationId: 'nosuchconversation' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
     expect(sequenceSnapshot(t.db)).toEqual(before);
   });
 
@@ -69,12 +88,18 @@ describe('bad input against the delivery guarantees', () => {
     const changed = await call(operator, OperatorEvent.messageSend, { conversationId, clientId, text: 'It is lost, sorry.' });
     expect(changed).toMatchObject({ ok: false, error: { code: 'conflict' } });
     // Another author's message under the same id and the same text is not a resend either.
-    const hijack = await call(operator, OperatorEvent.messageSend, { conversationId, clientId: visitorClientId, text: 'where is my order?' });
+    const hijack = await call(operator, OperatorEvent.messageSend, {
+      conversationId,
+      clientId: visitorClientId,
+      text: 'where is my order?',
+    });
     expect(hijack).toMatchObject({ ok: false, error: { code: 'conflict' } });
     expect(sequenceSnapshot(t.db)).toEqual(before);
 
     // A true resend is still answered exactly as the first time.
-    expect(await call(operator, OperatorEvent.messageSend, { conversationId, clientId, text: 'It left the warehouse today.' })).toEqual(first);
+    expect(await call(operator, OperatorEvent.messageSend, { conversationId, clientId, text: 'It left the warehouse today.' })).toEqual(
+      first,
+    );
     expect(sequenceSnapshot(t.db)).toEqual(before);
   });
 });

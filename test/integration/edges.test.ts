@@ -166,7 +166,29 @@ describe('HTTPS served directly', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-tls-'));
     const cert = path.join(dir, 'cert.pem');
     const key = path.join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-days', '2'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        '-days',
+        '2',
+      ],
+      { stdio: 'ignore' },
+    );
     const config = loadConfig({ PORT: '0', DATABASE_PATH: path.join(dir, 'chat.db'), TLS_CERT: cert, TLS_KEY: key, LOG_LEVEL: 'silent' });
     expect(config.publicUrl).toMatch(/^https:\/\//);
     const db = openDatabase(config.databasePath);
@@ -176,7 +198,14 @@ describe('HTTPS served directly', () => {
     try {
       const res = await new Promise<{ status: number; headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
         const req = https.request(
-          { host: '127.0.0.1', port, path: '/api/auth/login', method: 'POST', ca: fs.readFileSync(cert), headers: { 'content-type': 'application/json' } },
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/api/auth/login',
+            method: 'POST',
+            ca: fs.readFileSync(cert),
+            headers: { 'content-type': 'application/json' },
+          },
           (response) => {
             response.resume();
             response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers }));

@@ -26,7 +26,16 @@ function rawCall(socket: Socket, event: string, args: unknown[]): Promise<Ack<un
 }
 
 /** Routes that read no input at all: nothing to fuzz (and a logout is always a success). */
-const NO_INPUT = new Set(['POST /api/auth/logout', 'GET /api/auth/me', 'GET /api/admin/privacy-register.csv', 'GET /healthz', 'GET /favicon.ico', 'GET /console', 'GET /console/', 'GET /console/*page']);
+const NO_INPUT = new Set([
+  'POST /api/auth/logout',
+  'GET /api/auth/me',
+  'GET /api/admin/privacy-register.csv',
+  'GET /healthz',
+  'GET /favicon.ico',
+  'GET /console',
+  'GET /console/',
+  'GET /console/*page',
+]);
 /** The fields a route's body schema names, so the junk lands on them. */
 const BODY_FIELDS: Record<string, string[]> = {
   'POST /api/auth/login': ['email', 'password'],
@@ -35,9 +44,11 @@ const BODY_FIELDS: Record<string, string[]> = {
 
 async function pool<T>(items: T[], width: number, run: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await run(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await run(items[next++]);
+    }),
+  );
 }
 
 describe('fuzzing every event and a set of routes', () => {
@@ -78,19 +89,39 @@ describe('fuzzing every event and a set of routes', () => {
     await ok(greeted, VisitorEvent.hello, {});
     await Promise.all([connected(anonymous), connected(admin)]);
     const dropped: string[] = [];
-    for (const [name, socket] of Object.entries({ greeted, anonymous, admin }) as Array<[string, Socket]>) socket.on('disconnect', (reason: string) => dropped.push(`${name}: ${reason}`));
+    for (const [name, socket] of Object.entries({ greeted, anonymous, admin }) as Array<[string, Socket]>)
+      socket.on('disconnect', (reason: string) => dropped.push(`${name}: ${reason}`));
     const afterHello = databaseDigest(t.db);
 
-    type Shot = { kind: 'socket'; socket: Socket; event: string; args: unknown[] } | { kind: 'http'; route: string; method: string; path: string; headers: Record<string, string>; body?: string };
+    type Shot =
+      | { kind: 'socket'; socket: Socket; event: string; args: unknown[] }
+      | { kind: 'http'; route: string; method: string; path: string; headers: Record<string, string>; body?: string };
     const targets: Array<{ socket: Socket; event: string; fields: string[] }> = [
-      ...Object.values(VisitorEvent).flatMap((event) => [greeted, anonymous].map((socket) => ({ socket, event, fields: fieldsOf(visitorEventSchemas[event as keyof typeof visitorEventSchemas]) }))),
-      ...Object.values(OperatorEvent).map((event) => ({ socket: admin as Socket, event, fields: fieldsOf(operatorEventSchemas[event as keyof typeof operatorEventSchemas]) })),
+      ...Object.values(VisitorEvent).flatMap((event) =>
+        [greeted, anonymous].map((socket) => ({
+          socket,
+          event,
+          fields: fieldsOf(visitorEventSchemas[event as keyof typeof visitorEventSchemas]),
+        })),
+      ),
+      ...Object.values(OperatorEvent).map((event) => ({
+        socket: admin as Socket,
+        event,
+        fields: fieldsOf(operatorEventSchemas[event as keyof typeof operatorEventSchemas]),
+      })),
     ];
     const json = { 'content-type': 'application/json' };
-    const junkPath = () => encodeURIComponent(String(r.pick([randomString(r, 40), '..%2F..%2Fetc%2Fpasswd', '%00', `PR-2026-${'x'.repeat(500)}`, '\uD800'.normalize()])).replace(/\uD800/g, '')) || 'x';
+    const junkPath = () =>
+      encodeURIComponent(
+        String(r.pick([randomString(r, 40), '..%2F..%2Fetc%2Fpasswd', '%00', `PR-2026-${'x'.repeat(500)}`, '\uD800'.normalize()])).replace(
+          /\uD800/g,
+          '',
+        ),
+      ) || 'x';
     const bodyOf = (fields: string[]) => {
       const roll = r.int(10);
-      if (roll === 0) return r.pick(['{', '{"a":', 'null', '[]', '"text"', '{"__proto__":{"x":1}}', 'x'.repeat(40_000), `{"a":${'['.repeat(5000)}`]);
+      if (roll === 0)
+        return r.pick(['{', '{"a":', 'null', '[]', '"text"', '{"__proto__":{"x":1}}', 'x'.repeat(40_000), `{"a":${'['.repeat(5000)}`]);
       return JSON.stringify(poisoned(r, fields));
     };
     // Every route that reads input (from the router, so new ones are fuzzed too), with junk in each
@@ -104,7 +135,14 @@ describe('fuzzing every event and a set of routes', () => {
       const headers: Record<string, string> = { authorization: `Bearer ${apiKey}`, cookie };
       if (method === 'GET') return { kind: 'http', method, path, headers, route };
       if (pattern.startsWith('/privacy/')) {
-        return { kind: 'http', method, path, route, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: `t=${junkPath()}&${junkPath()}=1` };
+        return {
+          kind: 'http',
+          method,
+          path,
+          route,
+          headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+          body: `t=${junkPath()}&${junkPath()}=1`,
+        };
       }
       return { kind: 'http', method, path, route, headers: { ...headers, ...json }, body: bodyOf(BODY_FIELDS[route] ?? []) };
     });
@@ -143,7 +181,8 @@ describe('fuzzing every event and a set of routes', () => {
       const res = await fetch(`${t.url}${shot.path}`, { method: shot.method, headers: shot.headers, body: shot.body });
       await res.arrayBuffer();
       answered++;
-      if (res.status < 400 || res.status >= 500) failures.push(`${shot.route} (${shot.path.slice(0, 60)}) answered ${res.status}; a route that reads no input belongs in NO_INPUT`);
+      if (res.status < 400 || res.status >= 500)
+        failures.push(`${shot.route} (${shot.path.slice(0, 60)}) answered ${res.status}; a route that reads no input belongs in NO_INPUT`);
     });
 
     expect(failures.slice(0, 20)).toEqual([]);
@@ -165,7 +204,11 @@ describe('fuzzing every event and a set of routes', () => {
     await ok(socket, VisitorEvent.hello, {});
     const before = databaseDigest(t.db);
     const r = prng(SEED + 1);
-    for (let i = 0; i < 200; i++) (socket as unknown as { emit: (...a: unknown[]) => void }).emit(r.pick(Object.values(VisitorEvent)), poisoned(r, ['text', 'clientId']));
+    for (let i = 0; i < 200; i++)
+      (socket as unknown as { emit: (...a: unknown[]) => void }).emit(
+        r.pick(Object.values(VisitorEvent)),
+        poisoned(r, ['text', 'clientId']),
+      );
     // Answered in order after all of the above: the server read them all and is still answering.
     expect((await call(socket, VisitorEvent.messageHistory, {})).ok).toBe(true);
     expect(databaseDigest(t.db)).toBe(before);
@@ -179,7 +222,11 @@ describe('fuzzing every event and a set of routes', () => {
     await ok(bystander, VisitorEvent.hello, {});
     const before = databaseDigest(t.db);
     const dropped = new Promise<string>((resolve) => big.once('disconnect', (reason) => resolve(reason)));
-    (big as unknown as { emit: (...a: unknown[]) => void }).emit(VisitorEvent.messageSend, { clientId: 'too-big-frame', text: 'x'.repeat(70_000) }, () => {});
+    (big as unknown as { emit: (...a: unknown[]) => void }).emit(
+      VisitorEvent.messageSend,
+      { clientId: 'too-big-frame', text: 'x'.repeat(70_000) },
+      () => {},
+    );
     expect(await dropped).toMatch(/transport/);
     expect(databaseDigest(t.db)).toBe(before);
     expect((await call(bystander, VisitorEvent.messageHistory, {})).ok).toBe(true);

@@ -44,11 +44,35 @@ describe('structured logs', () => {
     const { lines, stream } = captureLines();
     const log = createLogger('trace', stream);
     log.info({ email: 'top@example.test', text: 'top level text', token: 'tok-top', code: '123456' }, 'first');
-    log.warn({ visitor: { email: 'nested@example.test', token: 'tok-nested' }, message: { text: 'nested text', body: 'mail body' } }, 'second');
-    log.error({ payload: { input: { email: 'deep@example.test', code: '654321', secret: 'cwk_deep', password: 'hunter2', requestTokens: ['tok-deep'] } } }, 'third');
+    log.warn(
+      { visitor: { email: 'nested@example.test', token: 'tok-nested' }, message: { text: 'nested text', body: 'mail body' } },
+      'second',
+    );
+    log.error(
+      {
+        payload: {
+          input: { email: 'deep@example.test', code: '654321', secret: 'cwk_deep', password: 'hunter2', requestTokens: ['tok-deep'] },
+        },
+      },
+      'third',
+    );
     expect(lines).toHaveLength(3);
-    const all = lines.join("\n");
-    for (const secret of ['top@example.test', 'top level text', 'tok-top', '123456', 'nested@example.test', 'tok-nested', 'nested text', 'mail body', 'deep@example.test', '654321', 'cwk_deep', 'hunter2', 'tok-deep']) {
+    const all = lines.join('\n');
+    for (const secret of [
+      'top@example.test',
+      'top level text',
+      'tok-top',
+      '123456',
+      'nested@example.test',
+      'tok-nested',
+      'nested text',
+      'mail body',
+      'deep@example.test',
+      '654321',
+      'cwk_deep',
+      'hunter2',
+      'tok-deep',
+    ]) {
       expect(all).not.toContain(secret);
     }
     expect(all.match(/\[redacted\]/g)?.length).toBeGreaterThanOrEqual(13);
@@ -69,12 +93,23 @@ describe('structured logs', () => {
     };
     const outboxMail = async (to: string, subject: RegExp): Promise<string> => {
       await app.app.services.mail.idle();
-      const rows = app.db.prepare('SELECT subject, body FROM mail_outbox WHERE to_address = ? ORDER BY id DESC').all(to) as Array<{ subject: string; body: string }>;
+      const rows = app.db.prepare('SELECT subject, body FROM mail_outbox WHERE to_address = ? ORDER BY id DESC').all(to) as Array<{
+        subject: string;
+        body: string;
+      }>;
       return rows.find((r) => subject.test(r.subject))!.body;
     };
 
     // An operator signs in (and someone fails to, with a guessed password).
-    expect((await fetch(`${app.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: ADMIN.email, password: 'guessed-password-1' }) })).status).toBe(401);
+    expect(
+      (
+        await fetch(`${app.url}/api/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: ADMIN.email, password: 'guessed-password-1' }),
+        })
+      ).status,
+    ).toBe(401);
     const cookie = await signIn(app.url);
     secrets.push(ADMIN.email, ADMIN.password, 'guessed-password-1', cookie.split('=')[1]);
     const op = track(operatorClient(app.url, cookie));
@@ -82,13 +117,23 @@ describe('structured logs', () => {
 
     // A visitor chats; the operator answers.
     const visitor = track(visitorClient(app.url));
-    const { token } = await ok(visitor, VisitorEvent.hello, { page: { url: 'https://shop.example.test/cart?coupon=PRIVATE-COUPON', title: 'Cart of Lena' } });
+    const { token } = await ok(visitor, VisitorEvent.hello, {
+      page: { url: 'https://shop.example.test/cart?coupon=PRIVATE-COUPON', title: 'Cart of Lena' },
+    });
     secrets.push(token, 'PRIVATE-COUPON', 'Cart of Lena');
     const question = `My order number is 44-${crypto.randomInt(1e6)} and I live on Birch Street`;
     const sent = await call(visitor, VisitorEvent.messageSend, { clientId: 'log-test-message-1', text: question });
     if (!sent.ok) throw new Error('send failed');
     const reply = 'We will look at Birch Street deliveries right away';
-    expect((await call(op, OperatorEvent.messageSend, { conversationId: sent.data.message.conversationId, clientId: 'log-test-reply-1', text: reply })).ok).toBe(true);
+    expect(
+      (
+        await call(op, OperatorEvent.messageSend, {
+          conversationId: sent.data.message.conversationId,
+          clientId: 'log-test-reply-1',
+          text: reply,
+        })
+      ).ok,
+    ).toBe(true);
     secrets.push(question, reply);
 
     // The host site identifies the visitor.
@@ -99,11 +144,19 @@ describe('structured logs', () => {
 
     // An access request with a code: one wrong try, then the right one.
     const email = 'lena.requester@example.test';
-    const started = await ok(visitor, VisitorEvent.privacyStart, { type: 'access', email, name: 'Lena R.', details: 'Please include my Birch Street orders' });
+    const started = await ok(visitor, VisitorEvent.privacyStart, {
+      type: 'access',
+      email,
+      name: 'Lena R.',
+      details: 'Please include my Birch Street orders',
+    });
     if (started.status !== 'code_sent') throw new Error('expected a code');
     const code = /\b(\d{6})\b/.exec(await outboxMail(email, /code/i))![1];
     const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
-    expect(await call(visitor, VisitorEvent.privacyVerify, { verificationId: started.verificationId, code: wrong })).toMatchObject({ ok: false, error: { code: 'invalid_code' } });
+    expect(await call(visitor, VisitorEvent.privacyVerify, { verificationId: started.verificationId, code: wrong })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_code' },
+    });
     const filed = await ok(visitor, VisitorEvent.privacyVerify, { verificationId: started.verificationId, code });
     secrets.push(email, code, wrong, started.verificationId, filed.requestToken, 'Please include my Birch Street orders');
 
@@ -129,11 +182,24 @@ describe('structured logs', () => {
     const link = /(http\S+\/privacy\/verify\/\S+)/.exec(await outboxMail(apiEmail, /confirm/i))![1];
     secrets.push(apiKey, apiEmail, new URL(link).searchParams.get('t')!, new URL(link).pathname.split('/').pop()!);
     // A refused API call with a bad body quoting an address.
-    expect((await fetch(`${app.url}/api/v1/privacy-requests`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` }, body: JSON.stringify({ type: 'erasure', email: 'refused.body@example.test', extra: 1 }) })).status).toBe(400);
+    expect(
+      (
+        await fetch(`${app.url}/api/v1/privacy-requests`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+          body: JSON.stringify({ type: 'erasure', email: 'refused.body@example.test', extra: 1 }),
+        })
+      ).status,
+    ).toBe(400);
     secrets.push('refused.body@example.test');
 
     // Someone hammers a sign-in until the account locks: a warning names the network, cut to its /24.
-    for (let i = 0; i < 6; i++) await fetch(`${app.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'target@example.test', password: `try-${i}-secret` }) });
+    for (let i = 0; i < 6; i++)
+      await fetch(`${app.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'target@example.test', password: `try-${i}-secret` }),
+      });
     secrets.push('target@example.test', 'try-5-secret');
 
     // Retention runs and deletes the dev outbox a week later.
@@ -141,7 +207,7 @@ describe('structured logs', () => {
     app.app.services.retention.run();
     await app.app.services.mail.idle();
 
-    const all = lines.join("\n");
+    const all = lines.join('\n');
     // The flow did log: mail arrivals, refusals, the retention run.
     expect(lines.some((l) => /dev outbox/.test(l))).toBe(true);
     expect(lines.some((l) => /"errorCode":"invalid_code"/.test(l))).toBe(true);

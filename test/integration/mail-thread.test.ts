@@ -36,7 +36,9 @@ describe('the mail thread', () => {
   test('thirty mails sent at once all arrive intact, over at most five kept-open SMTP connections', async () => {
     const smtp = await smtpServer();
     const smtpMailer = mailer(smtp.url);
-    const sends = Array.from({ length: 30 }, (_x, i) => smtpMailer.send({ to: `person${i}@example.test`, subject: `Code ${i}`, text: `Your code is ${100000 + i}.` }));
+    const sends = Array.from({ length: 30 }, (_x, i) =>
+      smtpMailer.send({ to: `person${i}@example.test`, subject: `Code ${i}`, text: `Your code is ${100000 + i}.` }),
+    );
     await Promise.all(sends);
     expect(smtp.mails).toHaveLength(30);
     for (let i = 0; i < 30; i++) {
@@ -61,7 +63,9 @@ describe('the mail thread', () => {
   test('close lets the sends already asked for finish and be reported, then refuses new ones without starting a thread again', async () => {
     const smtp = await smtpServer();
     const smtpMailer = mailer(smtp.url);
-    const sends = Array.from({ length: 5 }, (_x, i) => smtpMailer.send({ to: `late${i}@example.test`, subject: `Late ${i}`, text: 'Body' }));
+    const sends = Array.from({ length: 5 }, (_x, i) =>
+      smtpMailer.send({ to: `late${i}@example.test`, subject: `Late ${i}`, text: 'Body' }),
+    );
     smtpMailer.close();
     await Promise.all(sends);
     expect(smtp.mails.map((m) => m.subject).sort()).toEqual(['Late 0', 'Late 1', 'Late 2', 'Late 3', 'Late 4']);
@@ -74,7 +78,10 @@ describe('the mail thread', () => {
     const port = await closedPort();
     const refused = mailer(`smtp://127.0.0.1:${port}?ignoreTLS=true`);
     for (const subject of ['First', 'Second']) {
-      await expect(refused.send({ to: 'someone@example.test', subject, text: 'Body' })).rejects.toMatchObject({ message: 'mail delivery failed', code: 'ESOCKET' });
+      await expect(refused.send({ to: 'someone@example.test', subject, text: 'Body' })).rejects.toMatchObject({
+        message: 'mail delivery failed',
+        code: 'ESOCKET',
+      });
     }
   });
 });

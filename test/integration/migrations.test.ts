@@ -35,9 +35,17 @@ function databaseAt(version: number): Db {
 
 /** Rows of the kinds that exist at `version`; returns the tables seeded. */
 function seed(db: Db, version: number): string[] {
-  db.prepare(`INSERT INTO operators (id, email, name, role, password_hash, created_at) VALUES (1, 'ada@example.test', 'Ada', 'admin', 'scrypt$x', ?)`).run(T0);
-  db.prepare(`INSERT INTO operator_sessions (id_hash, operator_id, created_at, expires_at) VALUES (?, 1, ?, ?)`).run(crypto.randomBytes(32), T0, T0 + 3_600_000);
-  const visitor = db.prepare(`INSERT INTO visitors (token_hash, label, lang, email, created_at, last_seen_at) VALUES (?, 'Visitor 7', 'en', 'kim@example.test', ?, ?)`);
+  db.prepare(
+    `INSERT INTO operators (id, email, name, role, password_hash, created_at) VALUES (1, 'ada@example.test', 'Ada', 'admin', 'scrypt$x', ?)`,
+  ).run(T0);
+  db.prepare(`INSERT INTO operator_sessions (id_hash, operator_id, created_at, expires_at) VALUES (?, 1, ?, ?)`).run(
+    crypto.randomBytes(32),
+    T0,
+    T0 + 3_600_000,
+  );
+  const visitor = db.prepare(
+    `INSERT INTO visitors (token_hash, label, lang, email, created_at, last_seen_at) VALUES (?, 'Visitor 7', 'en', 'kim@example.test', ?, ?)`,
+  );
   visitor.run(crypto.randomBytes(32), T0, T0);
   visitor.run(crypto.randomBytes(32), T0, T0);
   db.prepare(
@@ -45,7 +53,9 @@ function seed(db: Db, version: number): string[] {
      VALUES (1, 'conv-aaaaaaaa', 1, 'open', 1, 3, 'thanks, bye', ?, 'https://shop.example/cart', 'Cart', ?, ?),
             (2, 'conv-bbbbbbbb', 2, 'resolved', NULL, 1, 'hello?', ?, NULL, NULL, ?, ?)`,
   ).run(T0 + 3, T0, T0 + 3, T0 + 9, T0 + 9, T0 + 9);
-  const message = db.prepare(`INSERT INTO messages (conversation_id, seq, client_id, author, operator_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+  const message = db.prepare(
+    `INSERT INTO messages (conversation_id, seq, client_id, author, operator_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
   message.run(1, 1, 'client-0001', 'visitor', null, 'my parcel never arrived', T0 + 1);
   message.run(1, 2, 'client-0002', 'operator', 1, 'sorry about that, a refund is on its way', T0 + 2);
   message.run(1, 3, 'client-0003', 'visitor', null, 'thanks, bye', T0 + 3);
@@ -57,7 +67,9 @@ function seed(db: Db, version: number): string[] {
        VALUES (1, 'PR-2026-000001', 'erasure', 'verified', 'gdpr', 'chat', 'kim@example.test', ?, 'en', 1, ?, ?, ?, ?)`,
     ).run(crypto.randomBytes(32), T0, T0 + 60_000, T0 + 31 * 86_400_000, T0 + 60_000);
     db.prepare(`INSERT INTO audit_log (request_id, at, actor, action) VALUES (1, ?, 'visitor', 'created')`).run(T0);
-    db.prepare(`INSERT INTO mail_outbox (to_address, subject, body, created_at) VALUES ('kim@example.test', 'Your code', 'Code: 123456', ?)`).run(T0);
+    db.prepare(
+      `INSERT INTO mail_outbox (to_address, subject, body, created_at) VALUES ('kim@example.test', 'Your code', 'Code: 123456', ?)`,
+    ).run(T0);
     tables.push('privacy_requests', 'audit_log', 'mail_outbox');
   }
   return tables;
@@ -92,48 +104,69 @@ describe('migrations', () => {
     db.close();
   });
 
-  test.each(Array.from({ length: LATEST - 1 }, (_, i) => i + 1))('a database at version %i is migrated to the latest with every row intact', (version) => {
-    const db = databaseAt(version);
-    const tables = seed(db, version);
-    const before = tableRows(db, tables);
+  test.each(Array.from({ length: LATEST - 1 }, (_, i) => i + 1))(
+    'a database at version %i is migrated to the latest with every row intact',
+    (version) => {
+      const db = databaseAt(version);
+      const tables = seed(db, version);
+      const before = tableRows(db, tables);
 
-    expect(migrate(db)).toBe(LATEST);
-    expectHealthy(db);
-    expect(projected(tableRows(db, tables), before)).toEqual(before);
+      expect(migrate(db)).toBe(LATEST);
+      expectHealthy(db);
+      expect(projected(tableRows(db, tables), before)).toEqual(before);
 
-    // Today's code reads the old rows.
-    const conversations = new ConversationRepository(db);
-    const conversation = conversations.byPublicId('conv-aaaaaaaa')!;
-    expect(conversation).toMatchObject({ status: 'open', lastSeq: 3, assignedOperatorName: 'Ada', visitorLabel: 'Visitor 7' });
-    expect(new MessageRepository(db).all(conversation.rowId, conversation.id).map((m) => [m.seq, m.author, m.text])).toEqual([
-      [1, 'visitor', 'my parcel never arrived'],
-      [2, 'operator', 'sorry about that, a refund is on its way'],
-      [3, 'visitor', 'thanks, bye'],
-    ]);
-    // And the next message continues the old sequence.
-    expect(conversations.nextSeq(conversation.rowId)).toBe(4);
-    // A full-text index added later covers the messages written before it.
-    const hasSearch = db.prepare(`SELECT count(*) FROM sqlite_master WHERE name = 'messages_fts'`).pluck().get() === 1;
-    if (hasSearch) expect(db.prepare(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'refund'`).pluck().all()).toHaveLength(1);
-    db.close();
-  });
+      // Today's code reads the old rows.
+      const conversations = new ConversationRepository(db);
+      const conversation = conversations.byPublicId('conv-aaaaaaaa')!;
+      expect(conversation).toMatchObject({ status: 'open', lastSeq: 3, assignedOperatorName: 'Ada', visitorLabel: 'Visitor 7' });
+      expect(new MessageRepository(db).all(conversation.rowId, conversation.id).map((m) => [m.seq, m.author, m.text])).toEqual([
+        [1, 'visitor', 'my parcel never arrived'],
+        [2, 'operator', 'sorry about that, a refund is on its way'],
+        [3, 'visitor', 'thanks, bye'],
+      ]);
+      // And the next message continues the old sequence.
+      expect(conversations.nextSeq(conversation.rowId)).toBe(4);
+      // A full-text index added later covers the messages written before it.
+      const hasSearch = db.prepare(`SELECT count(*) FROM sqlite_master WHERE name = 'messages_fts'`).pluck().get() === 1;
+      if (hasSearch) expect(db.prepare(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'refund'`).pluck().all()).toHaveLength(1);
+      db.close();
+    },
+  );
 
   test('ids are never reused: after the newest visitor, conversation, message, note and mail are deleted, new rows get new ids', () => {
     const db = databaseAt(LATEST - 1);
     seed(db, LATEST - 1);
-    db.prepare(`INSERT INTO conversation_notes (conversation_id, operator_id, client_id, after_seq, body, created_at) VALUES (2, 1, 'note-1', 1, 'x', ?)`).run(T0);
+    db.prepare(
+      `INSERT INTO conversation_notes (conversation_id, operator_id, client_id, after_seq, body, created_at) VALUES (2, 1, 'note-1', 1, 'x', ?)`,
+    ).run(T0);
     expect(migrate(db)).toBe(LATEST);
     expectHealthy(db);
-    const newest = () => Object.fromEntries(['visitors', 'conversations', 'messages', 'conversation_notes', 'mail_outbox'].map((t) => [t, db.prepare(`SELECT max(id) FROM ${t}`).pluck().get()]));
+    const newest = () =>
+      Object.fromEntries(
+        ['visitors', 'conversations', 'messages', 'conversation_notes', 'mail_outbox'].map((t) => [
+          t,
+          db.prepare(`SELECT max(id) FROM ${t}`).pluck().get(),
+        ]),
+      );
     const before = newest();
     // An erasure of visitor 2: its conversation, messages and notes go with it (foreign keys still cascade).
     db.prepare(`DELETE FROM visitors WHERE id = 2`).run();
     expect(db.prepare(`SELECT count(*) FROM conversations WHERE visitor_id = 2`).pluck().get()).toBe(0);
     db.prepare(`DELETE FROM mail_outbox`).run();
-    db.prepare(`INSERT INTO visitors (token_hash, label, created_at, last_seen_at) VALUES (?, 'Visitor 8', ?, ?)`).run(crypto.randomBytes(32), T0, T0);
-    db.prepare(`INSERT INTO conversations (public_id, visitor_id, status, created_at, updated_at) VALUES ('conv-cccccccc', last_insert_rowid(), 'open', ?, ?)`).run(T0, T0);
-    db.prepare(`INSERT INTO messages (conversation_id, seq, client_id, author, body, created_at) VALUES (last_insert_rowid(), 1, 'client-0005', 'visitor', 'new', ?)`).run(T0);
-    db.prepare(`INSERT INTO conversation_notes (conversation_id, operator_id, client_id, after_seq, body, created_at) VALUES (1, 1, 'note-2', 1, 'y', ?)`).run(T0);
+    db.prepare(`INSERT INTO visitors (token_hash, label, created_at, last_seen_at) VALUES (?, 'Visitor 8', ?, ?)`).run(
+      crypto.randomBytes(32),
+      T0,
+      T0,
+    );
+    db.prepare(
+      `INSERT INTO conversations (public_id, visitor_id, status, created_at, updated_at) VALUES ('conv-cccccccc', last_insert_rowid(), 'open', ?, ?)`,
+    ).run(T0, T0);
+    db.prepare(
+      `INSERT INTO messages (conversation_id, seq, client_id, author, body, created_at) VALUES (last_insert_rowid(), 1, 'client-0005', 'visitor', 'new', ?)`,
+    ).run(T0);
+    db.prepare(
+      `INSERT INTO conversation_notes (conversation_id, operator_id, client_id, after_seq, body, created_at) VALUES (1, 1, 'note-2', 1, 'y', ?)`,
+    ).run(T0);
     db.prepare(`INSERT INTO mail_outbox (to_address, subject, body, created_at) VALUES ('new@example.test', 's', 'b', ?)`).run(T0);
     const after = newest();
     for (const table of Object.keys(before)) expect(after[table], table).toBe((before[table] as number) + 1);

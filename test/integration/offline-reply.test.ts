@@ -18,10 +18,16 @@ afterEach(async () => {
   await t.close();
 });
 
-async function visitorWithContact(email: string | null, lang: 'en' | 'ru' = 'en'): Promise<{ socket: VisitorClient; conversationId: string }> {
+async function visitorWithContact(
+  email: string | null,
+  lang: 'en' | 'ru' = 'en',
+): Promise<{ socket: VisitorClient; conversationId: string }> {
   const socket = sockets.track(visitorClient(t.url));
   await ok(socket, VisitorEvent.hello, { lang });
-  const ack = await call(socket, VisitorEvent.messageSend, { clientId: `first-${Math.random().toString(36).slice(2, 10)}`, text: 'Is anyone there?' });
+  const ack = await call(socket, VisitorEvent.messageSend, {
+    clientId: `first-${Math.random().toString(36).slice(2, 10)}`,
+    text: 'Is anyone there?',
+  });
   if (!ack.ok) throw new Error(ack.error.message);
   const { message } = ack.data;
   if (email) await ok(socket, VisitorEvent.contactLeave, { email });
@@ -60,14 +66,26 @@ describe('replies to visitors who left an e-mail', () => {
     const anonymous = await visitorWithContact(null);
     await gone(anonymous.socket);
     const seen = next<MessageDto>(present.socket, VisitorPush.messageNew, (m) => m.author === 'operator');
-    await ok(op, OperatorEvent.messageSend, { conversationId: present.conversationId, clientId: 'reply-present', text: 'Hello, you are here' });
-    await ok(op, OperatorEvent.messageSend, { conversationId: anonymous.conversationId, clientId: 'reply-anonymous', text: 'Hello, stranger' });
+    await ok(op, OperatorEvent.messageSend, {
+      conversationId: present.conversationId,
+      clientId: 'reply-present',
+      text: 'Hello, you are here',
+    });
+    await ok(op, OperatorEvent.messageSend, {
+      conversationId: anonymous.conversationId,
+      clientId: 'reply-anonymous',
+      text: 'Hello, stranger',
+    });
     expect((await seen).text).toBe('Hello, you are here');
 
     // A later reply to someone who did leave: its mail goes out after the earlier two were decided.
     const sentinel = await visitorWithContact('sentinel@example.test');
     await gone(sentinel.socket);
-    await ok(op, OperatorEvent.messageSend, { conversationId: sentinel.conversationId, clientId: 'reply-sentinel', text: 'Hello, sentinel' });
+    await ok(op, OperatorEvent.messageSend, {
+      conversationId: sentinel.conversationId,
+      clientId: 'reply-sentinel',
+      text: 'Hello, sentinel',
+    });
     await t.smtp.waitFor('sentinel@example.test');
 
     expect(t.smtp.mailsTo('present@example.test')).toEqual([]);

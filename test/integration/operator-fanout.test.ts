@@ -22,7 +22,10 @@ async function setup(everyMs?: number, requestsEveryMs?: number): Promise<{ fanO
   nsp.on('connection', (socket) => void socket.join(rooms.operators));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   cleanups.push(() => new Promise<void>((resolve) => void io.close(() => resolve())));
-  const client: ClientSocket = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}${OPERATOR_NAMESPACE}`, { transports: ['websocket'], forceNew: true });
+  const client: ClientSocket = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}${OPERATOR_NAMESPACE}`, {
+    transports: ['websocket'],
+    forceNew: true,
+  });
   cleanups.push(() => void client.close());
   const frames: Array<[string, unknown]> = [];
   client.onAny((event: string, payload: unknown) => frames.push([event, payload]));
@@ -37,7 +40,16 @@ async function setup(everyMs?: number, requestsEveryMs?: number): Promise<{ fanO
 
 function push(seq: number): OperatorMessagePush {
   const conversation = { id: 'c1', lastSeq: seq, assignedOperatorId: null } as ConversationDto;
-  const message = { id: seq, seq, clientId: `m${seq}`, author: 'visitor', operatorName: null, text: `text ${seq}`, createdAt: 0, conversationId: 'c1' } as MessageDto;
+  const message = {
+    id: seq,
+    seq,
+    clientId: `m${seq}`,
+    author: 'visitor',
+    operatorName: null,
+    text: `text ${seq}`,
+    createdAt: 0,
+    conversationId: 'c1',
+  } as MessageDto;
   return { message, conversation };
 }
 

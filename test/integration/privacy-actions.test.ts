@@ -89,7 +89,12 @@ describe('operator actions on a request', () => {
     const { id } = await fileVerified(socket, 'rectification', 'alice@example.test');
     await act(id, 'start');
     await act(id, 'complete', { note: 'done' });
-    for (const [action, extra] of [['start', {}], ['complete', { note: 'again' }], ['reject', { reason: 'late' }], ['extend', { reason: 'late' }]] as const) {
+    for (const [action, extra] of [
+      ['start', {}],
+      ['complete', { note: 'again' }],
+      ['reject', { reason: 'late' }],
+      ['extend', { reason: 'late' }],
+    ] as const) {
       expect({ action, code: errorCode(await act(id, action, extra)) }).toEqual({ action, code: 'invalid_state' });
     }
   });

@@ -12,7 +12,19 @@ import { call, next, ok, startTestApp, TestClock, type TestApp } from '../helper
 let t: TestApp;
 let clock: TestClock;
 const sockets = socketTracker();
-const { forgetOperator, newVisitor, operator, mailTo, startWithCode, fileVerified, requestIdOf, requestRow, act, keyedEmailHash, signatureFor } = privacyHelpers(() => t, sockets);
+const {
+  forgetOperator,
+  newVisitor,
+  operator,
+  mailTo,
+  startWithCode,
+  fileVerified,
+  requestIdOf,
+  requestRow,
+  act,
+  keyedEmailHash,
+  signatureFor,
+} = privacyHelpers(() => t, sockets);
 
 beforeEach(async () => {
   clock = new TestClock();
@@ -35,15 +47,27 @@ describe('erasure', () => {
     const bConversation = await say(b.socket, 'Bob here, keep my chat');
     await ok(op, OperatorEvent.messageSend, { conversationId: bConversation, clientId: 'reply-to-bob-1', text: 'Hello Bob' });
     await ok(op, OperatorEvent.messageSend, { conversationId: aConversation, clientId: 'reply-to-alice', text: 'Hello Alice' });
-    await ok(op, OperatorEvent.noteAdd, { conversationId: aConversation, clientId: 'note-on-alice', text: 'Alice is a returning customer' });
+    await ok(op, OperatorEvent.noteAdd, {
+      conversationId: aConversation,
+      clientId: 'note-on-alice',
+      text: 'Alice is a returning customer',
+    });
     await ok(op, OperatorEvent.noteAdd, { conversationId: bConversation, clientId: 'note-on-bob-1', text: 'Bob prefers e-mail' });
 
     const { id } = await fileVerified(a.socket, 'erasure', 'alice@example.test', { name: 'Alice A.' });
     const bRows = () => ({
       visitors: rows(t.db, 'SELECT * FROM visitors WHERE id = ?', b.visitorId),
       conversations: rows(t.db, 'SELECT * FROM conversations WHERE visitor_id = ?', b.visitorId),
-      messages: rows(t.db, 'SELECT * FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE visitor_id = ?) ORDER BY id', b.visitorId),
-      notes: rows(t.db, 'SELECT * FROM conversation_notes WHERE conversation_id IN (SELECT id FROM conversations WHERE visitor_id = ?) ORDER BY id', b.visitorId),
+      messages: rows(
+        t.db,
+        'SELECT * FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE visitor_id = ?) ORDER BY id',
+        b.visitorId,
+      ),
+      notes: rows(
+        t.db,
+        'SELECT * FROM conversation_notes WHERE conversation_id IN (SELECT id FROM conversations WHERE visitor_id = ?) ORDER BY id',
+        b.visitorId,
+      ),
     });
     const bBefore = bRows();
     expect(bBefore.messages).toHaveLength(2);
@@ -81,15 +105,31 @@ describe('erasure', () => {
     const ticket = requestRow(id);
     expect(ticket).toMatchObject({ state: 'completed', email: null, name: null, details: null, visitor_id: null });
     expect((ticket.email_hash as Buffer).equals(keyedEmailHash('alice@example.test'))).toBe(true);
-    expect(JSON.parse(ticket.result_json as string)).toEqual({ visitors: 1, conversations: 1, messages: 3, notes: 1, mails: 0, webhookCopies: 0 });
-    expect(allStoredValues(t.db).some((v) => typeof v === 'string' && /alice@example\.test|Alice A\.|forget me|returning customer/.test(v))).toBe(false);
+    expect(JSON.parse(ticket.result_json as string)).toEqual({
+      visitors: 1,
+      conversations: 1,
+      messages: 3,
+      notes: 1,
+      mails: 0,
+      webhookCopies: 0,
+    });
+    expect(
+      allStoredValues(t.db).some((v) => typeof v === 'string' && /alice@example\.test|Alice A\.|forget me|returning customer/.test(v)),
+    ).toBe(false);
 
     // The destruction is on record.
     const audit = rows(t.db, 'SELECT actor, action, detail FROM audit_log WHERE request_id = ? ORDER BY id', id);
     expect(audit.map((e) => e.action)).toEqual(['received', 'verified', 'started', 'completed']);
     const completed = audit[3];
     expect(completed.actor).toMatch(/^operator #1/);
-    expect(JSON.parse(completed.detail as string).result).toEqual({ visitors: 1, conversations: 1, messages: 3, notes: 1, mails: 0, webhookCopies: 0 });
+    expect(JSON.parse(completed.detail as string).result).toEqual({
+      visitors: 1,
+      conversations: 1,
+      messages: 3,
+      notes: 1,
+      mails: 0,
+      webhookCopies: 0,
+    });
 
     // And the requester is told, with what had to be kept.
     const mail = await mailTo('alice@example.test', /completed/i);
@@ -193,7 +233,9 @@ describe('access requests', () => {
     const data = JSON.parse(text) as {
       request: string;
       subject: { email: string };
-      visitors: Array<{ conversation: { messages: Array<{ from: string; text: string }>; operatorNotes: Array<{ by: string; text: string }> } }>;
+      visitors: Array<{
+        conversation: { messages: Array<{ from: string; text: string }>; operatorNotes: Array<{ by: string; text: string }> };
+      }>;
     };
     expect(data.request).toBe(request.reference);
     expect(data.subject.email).toBe('alice@example.test');
@@ -202,7 +244,9 @@ describe('access requests', () => {
       ['visitor', 'Alice asks about shipping'],
       ['operator Admin', 'It ships tomorrow'],
     ]);
-    expect(data.visitors[0].conversation.operatorNotes).toEqual([expect.objectContaining({ by: 'Admin', text: 'Asked twice about shipping' })]);
+    expect(data.visitors[0].conversation.operatorNotes).toEqual([
+      expect.objectContaining({ by: 'Admin', text: 'Asked twice about shipping' }),
+    ]);
     expect(text).not.toContain('Bob secret message');
 
     const second = await fetch(link);
@@ -225,7 +269,9 @@ describe('objection to marketing', () => {
     expect(filed.request.completedAt).toBe(clock.now());
 
     const id = requestIdOf(filed.request.reference);
-    expect(rows(t.db, 'SELECT email_hash, request_id FROM marketing_suppressions')).toEqual([{ email_hash: keyedEmailHash('alice@example.test'), request_id: id }]);
+    expect(rows(t.db, 'SELECT email_hash, request_id FROM marketing_suppressions')).toEqual([
+      { email_hash: keyedEmailHash('alice@example.test'), request_id: id },
+    ]);
     expect(rows(t.db, 'SELECT marketing_consent FROM visitors WHERE id = ?', identified.visitorId)).toEqual([{ marketing_consent: 0 }]);
     expect(requestRow(id)).toMatchObject({ email: null, state: 'completed' });
   });

@@ -28,7 +28,8 @@ afterEach(async () => {
 describe('requests filed by an operator', () => {
   test('the requester confirms through the mailed link, by POST only', async () => {
     const op = await operator();
-    const filed = (await ok(op, OperatorEvent.privacyFile, { type: 'access', email: 'erin@example.test', name: 'Erin', lang: 'en' })).request;
+    const filed = (await ok(op, OperatorEvent.privacyFile, { type: 'access', email: 'erin@example.test', name: 'Erin', lang: 'en' }))
+      .request;
     expect(filed).toMatchObject({ state: 'awaiting_verification', source: 'operator', email: 'erin@example.test' });
 
     const link = new URL(linkIn(await mailTo('erin@example.test', /confirm/i)));
@@ -57,7 +58,10 @@ describe('requests filed by an operator', () => {
     const op = await operator();
     const filed = (await ok(op, OperatorEvent.privacyFile, { type: 'erasure', email: 'erin@example.test', lang: 'en' })).request;
     const link = new URL(linkIn(await mailTo('erin@example.test', /confirm/i)));
-    const res = await fetch(`${link.origin}${link.pathname}`, { method: 'POST', body: new URLSearchParams({ t: crypto.randomBytes(24).toString('base64url') }) });
+    const res = await fetch(`${link.origin}${link.pathname}`, {
+      method: 'POST',
+      body: new URLSearchParams({ t: crypto.randomBytes(24).toString('base64url') }),
+    });
     expect(res.status).toBe(410);
     expect(requestRow(filed.id).state).toBe('awaiting_verification');
   });
@@ -96,7 +100,11 @@ describe('REST API', () => {
     });
     expect(created.status).toBe(201);
     const body = (await created.json()) as { ok: true; data: { request: { reference: string; state: string; type: string } } };
-    expect(body.data.request).toMatchObject({ type: 'erasure', state: 'awaiting_verification', reference: expect.stringMatching(/^PR-\d{4}-\d{6}$/) });
+    expect(body.data.request).toMatchObject({
+      type: 'erasure',
+      state: 'awaiting_verification',
+      reference: expect.stringMatching(/^PR-\d{4}-\d{6}$/),
+    });
     await mailTo('frank@example.test', /confirm/i);
 
     const read = await fetch(`${t.url}/api/v1/privacy-requests/${body.data.request.reference}`, { headers: auth });

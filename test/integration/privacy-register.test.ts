@@ -31,7 +31,9 @@ describe('request register export', () => {
     expect(anonymous.status).toBe(401);
 
     await t.app.services.auth.createOperator({ email: 'op@example.test', name: 'Op', role: 'operator', password: 'operator password 1' });
-    const notAdmin = await fetch(`${t.url}/api/admin/privacy-register.csv`, { headers: { cookie: await signIn(t.url, 'op@example.test', 'operator password 1') } });
+    const notAdmin = await fetch(`${t.url}/api/admin/privacy-register.csv`, {
+      headers: { cookie: await signIn(t.url, 'op@example.test', 'operator password 1') },
+    });
     expect(notAdmin.status).toBe(403);
 
     const res = await fetch(`${t.url}/api/admin/privacy-register.csv`, { headers: { cookie: await signIn(t.url) } });
@@ -63,7 +65,13 @@ describe('request register export', () => {
     const res = await fetch(url, { headers: { cookie } });
     expect(res.status).toBe(200);
     const text = await res.text();
-    const record = JSON.parse(text) as { reference: string; result: Record<string, number>; retained: string; events: Array<{ action: string; actor: string }>; method: string };
+    const record = JSON.parse(text) as {
+      reference: string;
+      result: Record<string, number>;
+      retained: string;
+      events: Array<{ action: string; actor: string }>;
+      method: string;
+    };
     expect(record.reference).toBe(request.reference);
     expect(record.result).toMatchObject({ visitors: 1, conversations: 1, messages: 1 });
     expect(record.retained).toBe('Invoices are kept for 5 years under tax law.');
@@ -74,7 +82,10 @@ describe('request register export', () => {
     expect(rows(t.db, `SELECT action FROM audit_log WHERE request_id = ? AND action = 'record exported'`, id)).toHaveLength(1);
     // The record and the register name the requester by the same hash, so an auditor can match them.
     const csv = await (await fetch(`${t.url}/api/admin/privacy-register.csv`, { headers: { cookie } })).text();
-    const [header, ...lines] = csv.trim().split(/\r\n/).map((line) => line.split(','));
+    const [header, ...lines] = csv
+      .trim()
+      .split(/\r\n/)
+      .map((line) => line.split(','));
     const line = lines.find((cells) => cells[0] === request.reference)!;
     expect(line[header.indexOf('requester_hash')]).toBe((JSON.parse(text) as { requesterHash: string }).requesterHash);
   });

@@ -16,7 +16,8 @@ const HOUR = 60 * MINUTE;
 let t: TestApp;
 let clock: TestClock;
 const sockets = socketTracker();
-const { forgetOperator, newVisitor, operator, mailTo, startWithCode, pushedRequest, requestRow, keyedEmailHash, signatureFor } = privacyHelpers(() => t, sockets);
+const { forgetOperator, newVisitor, operator, mailTo, startWithCode, pushedRequest, requestRow, keyedEmailHash, signatureFor } =
+  privacyHelpers(() => t, sockets);
 
 beforeEach(async () => {
   clock = new TestClock();
@@ -41,7 +42,9 @@ describe('verification codes', () => {
     // Not a plain hash an attacker could invert by trying all million codes…
     expect(stored.equals(sha256(code))).toBe(false);
     // …but an HMAC under the server's key, bound to this verification.
-    expect(stored.equals(crypto.createHmac('sha256', t.app.secrets.hmacKey).update(`verification:${verificationId}:${code}`).digest())).toBe(true);
+    expect(
+      stored.equals(crypto.createHmac('sha256', t.app.secrets.hmacKey).update(`verification:${verificationId}:${code}`).digest()),
+    ).toBe(true);
     expect(allStoredValues(t.db).some((value) => storesCode(value, code))).toBe(false);
 
     const filed = await ok(socket, VisitorEvent.privacyVerify, { verificationId, code });
@@ -77,7 +80,9 @@ describe('verification codes', () => {
     if (newCode !== oldCode) {
       expect(errorCode(await call(socket, VisitorEvent.privacyVerify, { verificationId, code: oldCode }))).toBe('invalid_code');
     }
-    expect(await ok(socket, VisitorEvent.privacyVerify, { verificationId, code: newCode })).toMatchObject({ request: { state: 'verified' } });
+    expect(await ok(socket, VisitorEvent.privacyVerify, { verificationId, code: newCode })).toMatchObject({
+      request: { state: 'verified' },
+    });
   });
 
   test('a code works once', async () => {
@@ -103,7 +108,10 @@ describe('verification codes', () => {
 
     const crossed = await call(socket, VisitorEvent.privacyVerify, { verificationId: second.verificationId, code: first.code });
     expect(errorCode(crossed)).toBe('invalid_code');
-    expect(rows(t.db, 'SELECT state FROM privacy_requests ORDER BY id')).toEqual([{ state: 'awaiting_verification' }, { state: 'awaiting_verification' }]);
+    expect(rows(t.db, 'SELECT state FROM privacy_requests ORDER BY id')).toEqual([
+      { state: 'awaiting_verification' },
+      { state: 'awaiting_verification' },
+    ]);
     // Each code still opens its own request.
     await ok(socket, VisitorEvent.privacyVerify, { verificationId: first.verificationId, code: first.code });
     await ok(socket, VisitorEvent.privacyVerify, { verificationId: second.verificationId, code: second.code });
@@ -141,7 +149,10 @@ describe('verification codes', () => {
 
   test('an unknown verification id is refused like a wrong code', async () => {
     const { socket } = await newVisitor();
-    const ack = await call(socket, VisitorEvent.privacyVerify, { verificationId: crypto.randomBytes(18).toString('base64url'), code: '123456' });
+    const ack = await call(socket, VisitorEvent.privacyVerify, {
+      verificationId: crypto.randomBytes(18).toString('base64url'),
+      code: '123456',
+    });
     expect(errorCode(ack)).toBe('invalid_code');
   });
 });
@@ -150,18 +161,26 @@ describe('verification send limits', () => {
   test('a fourth privacy:start for the same address within an hour is rate_limited, and allowed an hour later', async () => {
     const { socket } = await newVisitor();
     for (let i = 0; i < 3; i++) {
-      expect(await ok(socket, VisitorEvent.privacyStart, { type: 'erasure', email: 'alice@example.test' })).toMatchObject({ status: 'code_sent' });
+      expect(await ok(socket, VisitorEvent.privacyStart, { type: 'erasure', email: 'alice@example.test' })).toMatchObject({
+        status: 'code_sent',
+      });
     }
     const fourth = await call(socket, VisitorEvent.privacyStart, { type: 'erasure', email: 'alice@example.test' });
     expect(errorCode(fourth)).toBe('rate_limited');
     expect(rows(t.db, 'SELECT id FROM privacy_requests')).toHaveLength(3);
     // The address is normalised before counting: a different spelling is the same address.
-    expect(errorCode(await call(socket, VisitorEvent.privacyStart, { type: 'access', email: ' Alice@Example.TEST ' }))).toBe('rate_limited');
+    expect(errorCode(await call(socket, VisitorEvent.privacyStart, { type: 'access', email: ' Alice@Example.TEST ' }))).toBe(
+      'rate_limited',
+    );
     // Another address is not affected.
-    expect(await ok(socket, VisitorEvent.privacyStart, { type: 'erasure', email: 'bob@example.test' })).toMatchObject({ status: 'code_sent' });
+    expect(await ok(socket, VisitorEvent.privacyStart, { type: 'erasure', email: 'bob@example.test' })).toMatchObject({
+      status: 'code_sent',
+    });
 
     clock.advance(HOUR);
-    expect(await ok(socket, VisitorEvent.privacyStart, { type: 'erasure', email: 'alice@example.test' })).toMatchObject({ status: 'code_sent' });
+    expect(await ok(socket, VisitorEvent.privacyStart, { type: 'erasure', email: 'alice@example.test' })).toMatchObject({
+      status: 'code_sent',
+    });
   });
 
   test('resends count towards the same limit of three sends per address per hour', async () => {
@@ -185,16 +204,22 @@ describe('verification send limits', () => {
   test('one network gets at most ten code sends an hour', async () => {
     const { socket } = await newVisitor();
     for (let i = 1; i <= 10; i++) {
-      expect(await ok(socket, VisitorEvent.privacyStart, { type: 'access', email: `person${i}@example.test` })).toMatchObject({ status: 'code_sent' });
+      expect(await ok(socket, VisitorEvent.privacyStart, { type: 'access', email: `person${i}@example.test` })).toMatchObject({
+        status: 'code_sent',
+      });
     }
     // A fresh address, from another visitor on the same network: still refused.
     const { socket: neighbour } = await newVisitor();
-    expect(errorCode(await call(neighbour, VisitorEvent.privacyStart, { type: 'access', email: 'person11@example.test' }))).toBe('rate_limited');
+    expect(errorCode(await call(neighbour, VisitorEvent.privacyStart, { type: 'access', email: 'person11@example.test' }))).toBe(
+      'rate_limited',
+    );
     expect(rows(t.db, 'SELECT id FROM privacy_requests')).toHaveLength(10);
     expect(rows(t.db, 'SELECT id FROM privacy_requests WHERE email_hash = ?', keyedEmailHash('person11@example.test'))).toEqual([]);
 
     clock.advance(HOUR);
-    expect(await ok(neighbour, VisitorEvent.privacyStart, { type: 'access', email: 'person11@example.test' })).toMatchObject({ status: 'code_sent' });
+    expect(await ok(neighbour, VisitorEvent.privacyStart, { type: 'access', email: 'person11@example.test' })).toMatchObject({
+      status: 'code_sent',
+    });
   });
 
   test('the answer looks the same whether or not we hold data for the address', async () => {
@@ -208,7 +233,12 @@ describe('verification send limits', () => {
     const forUnknown = await call(socket, VisitorEvent.privacyStart, { type: 'erasure', email: 'unknown@example.test' });
     const shape = (ack: Ack<PrivacyStartResult>) => {
       const data = unwrap(ack) as Extract<PrivacyStartResult, { status: 'code_sent' }>;
-      return { keys: Object.keys(data).sort(), status: data.status, idLength: data.verificationId.length, ttl: data.expiresAt - clock.now() };
+      return {
+        keys: Object.keys(data).sort(),
+        status: data.status,
+        idLength: data.verificationId.length,
+        ttl: data.expiresAt - clock.now(),
+      };
     };
     expect(shape(forKnown)).toEqual(shape(forUnknown));
     expect(shape(forKnown).status).toBe('code_sent');
@@ -221,7 +251,13 @@ describe('verification send limits', () => {
 describe('visitors identified by the site', () => {
   test('an identified visitor files without a code', async () => {
     const { socket } = await newVisitor();
-    expect(await ok(socket, VisitorEvent.identify, { email: 'carol@example.test', name: 'Carol', signature: signatureFor('carol@example.test') })).toEqual({ identified: true });
+    expect(
+      await ok(socket, VisitorEvent.identify, {
+        email: 'carol@example.test',
+        name: 'Carol',
+        signature: signatureFor('carol@example.test'),
+      }),
+    ).toEqual({ identified: true });
     const started = await ok(socket, VisitorEvent.privacyStart, { type: 'access', email: 'carol@example.test' });
     expect(started.status).toBe('filed');
     if (started.status !== 'filed') return;
@@ -246,7 +282,9 @@ describe('visitors identified by the site', () => {
     const forged = crypto.createHmac('sha256', 'not the site secret').update('carol@example.test').digest('hex');
     expect(errorCode(await call(socket, VisitorEvent.identify, { email: 'carol@example.test', signature: forged }))).toBe('forbidden');
     // A signature for another address does not transfer either.
-    expect(errorCode(await call(socket, VisitorEvent.identify, { email: 'carol@example.test', signature: signatureFor('dave@example.test') }))).toBe('forbidden');
+    expect(
+      errorCode(await call(socket, VisitorEvent.identify, { email: 'carol@example.test', signature: signatureFor('dave@example.test') })),
+    ).toBe('forbidden');
     expect(rows(t.db, 'SELECT email, email_verified FROM visitors WHERE id = ?', visitorId)).toEqual([{ email: null, email_verified: 0 }]);
     expect((await ok(socket, VisitorEvent.privacyStart, { type: 'access', email: 'carol@example.test' })).status).toBe('code_sent');
   });

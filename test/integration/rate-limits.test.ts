@@ -101,8 +101,12 @@ describe('messages per visitor', () => {
   test('leaving a contact e-mail writes a note into the thread, so it counts against the same limit', async () => {
     t = await startTestApp({ clock: new TestClock() });
     const visitor = await helloVisitor();
-    for (let i = 0; i < MESSAGE_BURST.limit; i++) expect((await call(visitor, VisitorEvent.contactLeave, { email: `me${i}@example.test` })).ok).toBe(true);
-    expect(await call(visitor, VisitorEvent.contactLeave, { email: 'again@example.test' })).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+    for (let i = 0; i < MESSAGE_BURST.limit; i++)
+      expect((await call(visitor, VisitorEvent.contactLeave, { email: `me${i}@example.test` })).ok).toBe(true);
+    expect(await call(visitor, VisitorEvent.contactLeave, { email: 'again@example.test' })).toMatchObject({
+      ok: false,
+      error: { code: 'rate_limited' },
+    });
     expect(await sendCode(visitor)).toBe('rate_limited');
     expect(t.db.prepare(`SELECT count(*) FROM messages WHERE author = 'system'`).pluck().get()).toBe(MESSAGE_BURST.limit);
   });
@@ -149,7 +153,8 @@ describe('API calls per key', () => {
     await connected(admin);
     const first = (await ok(admin, OperatorEvent.apiKeyCreate, { label: 'crm' })).secret;
     const second = (await ok(admin, OperatorEvent.apiKeyCreate, { label: 'erp' })).secret;
-    const read = (secret: string) => fetch(`${t.url}/api/v1/privacy-requests/PR-2026-000001`, { headers: { authorization: `Bearer ${secret}` } });
+    const read = (secret: string) =>
+      fetch(`${t.url}/api/v1/privacy-requests/PR-2026-000001`, { headers: { authorization: `Bearer ${secret}` } });
 
     for (let i = 0; i < API_CALLS_PER_KEY_PER_MINUTE; i++) expect((await read(first)).status).toBe(404);
     const limited = await read(first);
@@ -196,7 +201,8 @@ describe('sign-in attempts', () => {
 
   test('an IPv6 attacker cannot dodge the lockout by moving around inside its /64', async () => {
     t = await startTestApp({ clock: new TestClock(), env: { TRUST_PROXY: 'loopback' } });
-    for (let i = 0; i < 20; i++) expect(await loginCode(`nobody${i}@example.test`, 'guess', `2001:db8:5:6::${(i + 1).toString(16)}`)).toBe('unauthorized');
+    for (let i = 0; i < 20; i++)
+      expect(await loginCode(`nobody${i}@example.test`, 'guess', `2001:db8:5:6::${(i + 1).toString(16)}`)).toBe('unauthorized');
     expect(await loginCode(ADMIN.email, ADMIN.password, '2001:db8:5:6:aaaa::1')).toBe('rate_limited');
     expect(await loginCode(ADMIN.email, ADMIN.password, '2001:db8:5:7::1')).toBe('ok');
   });
@@ -223,7 +229,10 @@ describe('new visitors per network', () => {
     t = await startTestApp({ clock: new TestClock(), env: { TRUST_PROXY: 'loopback' } });
     // The client invents a first hop each time; the (trusted, loopback) proxy appends the address it saw.
     for (let i = 0; i < 60; i++) expect((await call(visitorFrom(`10.9.8.${i}, 203.0.113.7`), VisitorEvent.hello, {})).ok).toBe(true);
-    expect(await call(visitorFrom('10.9.9.9, 203.0.113.7'), VisitorEvent.hello, {})).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+    expect(await call(visitorFrom('10.9.9.9, 203.0.113.7'), VisitorEvent.hello, {})).toMatchObject({
+      ok: false,
+      error: { code: 'rate_limited' },
+    });
     expect((await call(visitorFrom('10.9.9.9, 203.0.113.8'), VisitorEvent.hello, {})).ok).toBe(true);
   });
 
@@ -235,8 +244,12 @@ describe('new visitors per network', () => {
 
   test('IPv6 visitors count per /64', async () => {
     t = await startTestApp({ clock: new TestClock(), env: { TRUST_PROXY: 'loopback' } });
-    for (let i = 0; i < 60; i++) expect((await call(visitorFrom(`2001:db8:9:1::${(i + 1).toString(16)}`), VisitorEvent.hello, {})).ok).toBe(true);
-    expect(await call(visitorFrom('2001:db8:9:1:ffff::2'), VisitorEvent.hello, {})).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+    for (let i = 0; i < 60; i++)
+      expect((await call(visitorFrom(`2001:db8:9:1::${(i + 1).toString(16)}`), VisitorEvent.hello, {})).ok).toBe(true);
+    expect(await call(visitorFrom('2001:db8:9:1:ffff::2'), VisitorEvent.hello, {})).toMatchObject({
+      ok: false,
+      error: { code: 'rate_limited' },
+    });
     expect((await call(visitorFrom('2001:db8:9:2::1'), VisitorEvent.hello, {})).ok).toBe(true);
   });
 });

@@ -4,15 +4,7 @@ import { EXPORT_TTL_MS } from '../../server/privacy/request-execution';
 import { OUTBOX_RETENTION_MS, VERIFICATION_GRACE_MS } from '../../server/retention/retention-service';
 import { CODE_TTL_MS } from '../../server/privacy/verification-service';
 import { say, signedInOperator, socketTracker } from '../helpers/sockets';
-import {
-  ok,
-  startTestApp,
-  TestClock,
-  visitorClient,
-  type OperatorClient,
-  type TestApp,
-  type VisitorClient,
-} from '../helpers/test-app';
+import { ok, startTestApp, TestClock, visitorClient, type OperatorClient, type TestApp, type VisitorClient } from '../helpers/test-app';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -32,7 +24,10 @@ async function start(env: Record<string, string> = {}): Promise<void> {
 }
 
 function count(sql: string, ...params: unknown[]): number {
-  return t.db.prepare(sql).pluck().get(...params) as number;
+  return t.db
+    .prepare(sql)
+    .pluck()
+    .get(...params) as number;
 }
 
 async function visitorWithMessage(): Promise<{ socket: VisitorClient; token: string; conversationId: string }> {
@@ -49,7 +44,10 @@ function operator(): Promise<OperatorClient> {
 function visitorExists(conversationId: string): { conversation: boolean; messages: number } {
   return {
     conversation: count('SELECT count(*) FROM conversations WHERE public_id = ?', conversationId) === 1,
-    messages: count('SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.public_id = ?', conversationId),
+    messages: count(
+      'SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.public_id = ?',
+      conversationId,
+    ),
   };
 }
 
@@ -163,7 +161,10 @@ describe('retention', () => {
     await ok(visitor, VisitorEvent.hello, {});
     const started = await ok(visitor, VisitorEvent.privacyStart, { type: 'access', email: 'ada@example.test' });
     if (started.status !== 'code_sent') throw new Error('expected a code');
-    const filed = await ok(visitor, VisitorEvent.privacyVerify, { verificationId: started.verificationId, code: await codeFor('ada@example.test') });
+    const filed = await ok(visitor, VisitorEvent.privacyVerify, {
+      verificationId: started.verificationId,
+      code: await codeFor('ada@example.test'),
+    });
     const id = t.db.prepare('SELECT id FROM privacy_requests WHERE reference = ?').pluck().get(filed.request.reference) as number;
     await ok(op, OperatorEvent.privacyAct, { id, action: 'start' });
     await ok(op, OperatorEvent.privacyAct, { id, action: 'complete' });

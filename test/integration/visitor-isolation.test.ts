@@ -30,7 +30,8 @@ describe('a chat code belongs to the chat that asked for it', () => {
     const started = await ok(alice, VisitorEvent.privacyStart, { type: 'erasure', email });
     if (started.status !== 'code_sent') throw new Error('expected a code');
     const code = codeIn(await t.smtp.waitFor(email, () => true));
-    const verification = () => t.db.prepare('SELECT attempts, sends, consumed_at FROM verifications WHERE id = ?').get(started.verificationId);
+    const verification = () =>
+      t.db.prepare('SELECT attempts, sends, consumed_at FROM verifications WHERE id = ?').get(started.verificationId);
     const before = verification();
 
     for (const attempt of [code, '000000', '123456']) {
@@ -39,7 +40,10 @@ describe('a chat code belongs to the chat that asked for it', () => {
         error: { code: 'invalid_code', message: 'That code is not right.' },
       });
     }
-    expect(await call(mallory, VisitorEvent.privacyResend, { verificationId: started.verificationId })).toMatchObject({ ok: false, error: { code: 'invalid_code' } });
+    expect(await call(mallory, VisitorEvent.privacyResend, { verificationId: started.verificationId })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_code' },
+    });
     expect(verification()).toEqual(before);
     expect(t.smtp.mailsTo(email)).toHaveLength(1);
     expect(t.db.prepare('SELECT state FROM privacy_requests').pluck().all()).toEqual(['awaiting_verification']);

@@ -21,10 +21,14 @@ describe('the offline form: a visitor leaves an e-mail for a reply', () => {
     expect(hello.contactEmail).toBeNull();
 
     const note = next<MessageDto>(visitor, VisitorPush.messageNew);
-    expect(await ok(visitor, VisitorEvent.contactLeave, { email: ' Reply.Me@Example.TEST ', name: 'Ann' })).toEqual({ email: 'reply.me@example.test' });
+    expect(await ok(visitor, VisitorEvent.contactLeave, { email: ' Reply.Me@Example.TEST ', name: 'Ann' })).toEqual({
+      email: 'reply.me@example.test',
+    });
     const message = await note;
     expect(message).toMatchObject({ author: 'system', text: 'E-mail for a reply: reply.me@example.test', seq: 1 });
-    expect(app.db.prepare('SELECT email, name, email_verified AS verified FROM visitors').all()).toEqual([{ email: 'reply.me@example.test', name: 'Ann', verified: 0 }]);
+    expect(app.db.prepare('SELECT email, name, email_verified AS verified FROM visitors').all()).toEqual([
+      { email: 'reply.me@example.test', name: 'Ann', verified: 0 },
+    ]);
     visitor.close();
 
     const again = visitorClient(app.url);

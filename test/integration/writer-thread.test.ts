@@ -81,17 +81,34 @@ describe('the writer thread', () => {
 
   test('one failing write in a batch is refused alone; the others of the batch are stored', async () => {
     const { db, writer, visitors } = setup();
-    const first = await writer.run('visitorMessage', { visitorId: visitors[0], clientId: 'same', text: 'first text', page: null, now: NOW });
+    const first = await writer.run('visitorMessage', {
+      visitorId: visitors[0],
+      clientId: 'same',
+      text: 'first text',
+      page: null,
+      now: NOW,
+    });
     const [good, conflicting, unknown] = await Promise.allSettled([
       writer.run('visitorMessage', { visitorId: visitors[1], clientId: 'other', text: 'fine', page: null, now: NOW }),
       writer.run('visitorMessage', { visitorId: visitors[0], clientId: 'same', text: 'a different text', page: null, now: NOW }),
-      writer.run('operatorMessage', { operatorId: 1, operatorName: 'Ann', conversationId: 'no-such-conversation', clientId: 'x', text: 'hi', now: NOW }),
+      writer.run('operatorMessage', {
+        operatorId: 1,
+        operatorName: 'Ann',
+        conversationId: 'no-such-conversation',
+        clientId: 'x',
+        text: 'hi',
+        now: NOW,
+      }),
     ]);
     expect(good.status).toBe('fulfilled');
     expect(conflicting).toMatchObject({ status: 'rejected', reason: { code: 'conflict' } });
     expect((conflicting as PromiseRejectedResult).reason).toBeInstanceOf(AppError);
     expect(unknown).toMatchObject({ status: 'rejected', reason: { code: 'not_found' } });
-    expect(storedRows(db).map((r) => r.clientId).sort()).toEqual(['other', 'same']);
+    expect(
+      storedRows(db)
+        .map((r) => r.clientId)
+        .sort(),
+    ).toEqual(['other', 'same']);
     expect(first.message.text).toBe('first text');
   });
 
@@ -122,7 +139,13 @@ describe('the writer thread', () => {
     const touch = db.prepare('UPDATE visitors SET last_seen_at = last_seen_at + 1 WHERE id = ?');
     for (let round = 0; round < 3; round++) {
       const writes = Array.from({ length: 50 }, (_, i) =>
-        writer.run('visitorMessage', { visitorId: visitors[i % visitors.length], clientId: `r-${round}-${i}`, text: `text ${i}`, page: null, now: NOW }),
+        writer.run('visitorMessage', {
+          visitorId: visitors[i % visitors.length],
+          clientId: `r-${round}-${i}`,
+          text: `text ${i}`,
+          page: null,
+          now: NOW,
+        }),
       );
       // The writes are posted to the thread at the end of this turn; then the main connection takes the write
       // lock and keeps it for a while (as a slow privacy transaction with its fsync would), mid-batch for the thread.
@@ -161,7 +184,9 @@ describe('the writer thread', () => {
     Atomics.add(counter, 0, 1);
     try {
       const stored = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => writer.run('visitorMessage', { visitorId: visitors[i], clientId: `y-${i}`, text: 'still stored', page: null, now: NOW })),
+        Array.from({ length: 20 }, (_, i) =>
+          writer.run('visitorMessage', { visitorId: visitors[i], clientId: `y-${i}`, text: 'still stored', page: null, now: NOW }),
+        ),
       );
       expect(stored.every((s) => s.created)).toBe(true);
     } finally {
@@ -185,7 +210,9 @@ describe('the writer thread', () => {
 
     // Clients resend what was not acknowledged, with the same client ids: each is stored exactly once.
     const resent = await Promise.all(
-      inFlight.map((_, i) => writer.run('visitorMessage', { visitorId: visitors[i % 5], clientId: `f-${i}`, text: `text ${i}`, page: null, now: NOW })),
+      inFlight.map((_, i) =>
+        writer.run('visitorMessage', { visitorId: visitors[i % 5], clientId: `f-${i}`, text: `text ${i}`, page: null, now: NOW }),
+      ),
     );
     expect(resent).toHaveLength(200);
     const rows = storedRows(db);
@@ -195,7 +222,10 @@ describe('the writer thread', () => {
 
   test('a thread that cannot open the database fails `ready` with the reason (so the server does not start), and every write with a retryable answer', async () => {
     const missing = path.join(os.tmpdir(), 'cw-no-such-dir', 'nested', 'chat.db');
-    const writer = new ThreadWriter<ChatWrites>(writerThreadSpawner(missing, { writeTurns: newWriteTurns(), limits: LIMITS, privacy: PRIVACY }), silent);
+    const writer = new ThreadWriter<ChatWrites>(
+      writerThreadSpawner(missing, { writeTurns: newWriteTurns(), limits: LIMITS, privacy: PRIVACY }),
+      silent,
+    );
     cleanups.push(() => writer.close());
     await expect(writer.ready).rejects.toThrow(/writer thread stopped before it opened the database.*directory does not exist/);
     await expect(writer.run('visitorTouch', { visitorId: 1, lang: null, now: NOW })).rejects.toMatchObject({ code: 'internal' });

@@ -4,7 +4,13 @@ import { parseRoute, routePath } from '../../widget/console/router';
 import { countsInWords, describeAudit, erasureLines } from '../../widget/console/privacy/privacy-words';
 import { waited } from '../../widget/console/waiting';
 
-const entry = (action: string, actor: string, detail: Record<string, unknown> | null = null): AuditEntryDto => ({ id: 1, at: 0, action, actor, detail });
+const entry = (action: string, actor: string, detail: Record<string, unknown> | null = null): AuditEntryDto => ({
+  id: 1,
+  at: 0,
+  action,
+  actor,
+  detail,
+});
 
 describe('how long a visitor has waited', () => {
   const now = 10_000_000;
@@ -22,13 +28,25 @@ describe('how long a visitor has waited', () => {
 
 describe('a privacy request’s history in words', () => {
   test('verification, extension, rejection and completion read as sentences, not JSON', () => {
-    expect(describeAudit(entry('verified', 'requester (e-mail code)', { dueAt: Date.UTC(2026, 0, 5), basis: 'GDPR Art. 12(3)' })).title).toBe('Verified by the requester (e-mail code)');
-    const extended = describeAudit(entry('extended', 'operator #2 (Ann)', { reason: 'Two systems to search', dueAt: Date.UTC(2026, 2, 5) }));
+    expect(
+      describeAudit(entry('verified', 'requester (e-mail code)', { dueAt: Date.UTC(2026, 0, 5), basis: 'GDPR Art. 12(3)' })).title,
+    ).toBe('Verified by the requester (e-mail code)');
+    const extended = describeAudit(
+      entry('extended', 'operator #2 (Ann)', { reason: 'Two systems to search', dueAt: Date.UTC(2026, 2, 5) }),
+    );
     expect(extended.title).toBe('Deadline extended by Ann');
     expect(extended.detail).toMatch(/^Reason: Two systems to search · New due date /);
-    expect(describeAudit(entry('rejected', 'operator #2 (Ann)', { reason: 'Not our customer' }))).toEqual({ title: 'Rejected by Ann', detail: 'Reason: Not our customer' });
-    expect(describeAudit(entry('completed', 'operator #2 (Ann)', { result: { visitors: 1, messages: 3 }, note: null }))).toEqual({ title: 'Completed by Ann', detail: '1 visitor record, 3 messages' });
-    expect(describeAudit(entry('received', 'requester', { type: 'erasure', source: 'chat' })).title).toBe('Received through the chat widget');
+    expect(describeAudit(entry('rejected', 'operator #2 (Ann)', { reason: 'Not our customer' }))).toEqual({
+      title: 'Rejected by Ann',
+      detail: 'Reason: Not our customer',
+    });
+    expect(describeAudit(entry('completed', 'operator #2 (Ann)', { result: { visitors: 1, messages: 3 }, note: null }))).toEqual({
+      title: 'Completed by Ann',
+      detail: '1 visitor record, 3 messages',
+    });
+    expect(describeAudit(entry('received', 'requester', { type: 'erasure', source: 'chat' })).title).toBe(
+      'Received through the chat widget',
+    );
   });
   test('an action it does not know still reads without JSON', () => {
     const { title, detail } = describeAudit(entry('something new', 'system', { a: 1 }));

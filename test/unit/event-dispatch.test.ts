@@ -63,9 +63,14 @@ describe('the dispatcher every namespace event goes through', () => {
   test('the payload is checked before the handler: arity, malformed input, schema', async () => {
     const s = new FakeSocket('s');
     listen(s);
-    const invalid = (message: string | RegExp) => ({ ok: false, error: { code: 'invalid_payload', message: expect.stringMatching(message) } });
+    const invalid = (message: string | RegExp) => ({
+      ok: false,
+      error: { code: 'invalid_payload', message: expect.stringMatching(message) },
+    });
     expect(await s.receive('echo', ACK)).toEqual(invalid('Expected exactly one payload and an acknowledgement.'));
-    expect(await s.receive('echo', { text: 'a' }, { text: 'b' }, ACK)).toEqual(invalid('Expected exactly one payload and an acknowledgement.'));
+    expect(await s.receive('echo', { text: 'a' }, { text: 'b' }, ACK)).toEqual(
+      invalid('Expected exactly one payload and an acknowledgement.'),
+    );
     expect(await s.receive('echo', ['text'], ACK)).toEqual(invalid('the payload must be an object'));
     expect(await s.receive('echo', { text: 'lone \uD800' }, ACK)).toEqual(invalid('text contains invalid characters'));
     expect(await s.receive('echo', { text: 'far too long text' }, ACK)).toEqual(invalid(/^text: /));

@@ -2,7 +2,10 @@ import { describe, expect, test } from 'vitest';
 import { linkify, linkParts, type TextPart } from '../../widget/common/linkify';
 
 const links = (text: string) => linkParts(text).filter((p): p is Extract<TextPart, { kind: 'link' }> => p.kind === 'link');
-const joined = (text: string) => linkParts(text).map((p) => p.text).join('');
+const joined = (text: string) =>
+  linkParts(text)
+    .map((p) => p.text)
+    .join('');
 
 describe('linkify', () => {
   test('plain text stays one text part, markup included', () => {
@@ -17,7 +20,10 @@ describe('linkify', () => {
       { kind: 'text', text: ' now' },
     ]);
     expect(links('http://shop.example.test')[0]).toMatchObject({ href: 'http://shop.example.test/' });
-    expect(links('write to mailto:help@example.test please')[0]).toMatchObject({ text: 'mailto:help@example.test', href: 'mailto:help@example.test' });
+    expect(links('write to mailto:help@example.test please')[0]).toMatchObject({
+      text: 'mailto:help@example.test',
+      href: 'mailto:help@example.test',
+    });
     expect(links('HTTPS://EXAMPLE.COM/X')[0].href).toBe('https://example.com/X');
   });
 

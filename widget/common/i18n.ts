@@ -195,7 +195,8 @@ export function errorText(t: Strings, code: string, fallback: string): string {
 }
 
 /** Phrases that suggest the visitor wants a privacy request rather than a chat answer. */
-const PRIVACY_INTENT = /(delete|erase|remove|wipe)\s+(all\s+)?(my|our)\s+(data|account|information|info)|my\s+(personal\s+)?data|gdpr|удал\p{L}*\s+(мои|мой|все\s+мои)?\s*(данн|аккаунт|информац|персональн)|мои\s+данные|персональн\p{L}*\s+данн/iu;
+const PRIVACY_INTENT =
+  /(delete|erase|remove|wipe)\s+(all\s+)?(my|our)\s+(data|account|information|info)|my\s+(personal\s+)?data|gdpr|удал\p{L}*\s+(мои|мой|все\s+мои)?\s*(данн|аккаунт|информац|персональн)|мои\s+данные|персональн\p{L}*\s+данн/iu;
 
 export function looksLikePrivacyRequest(text: string): boolean {
   return PRIVACY_INTENT.test(text);

@@ -73,7 +73,20 @@ export function panelFile(lang: Lang): string {
 }
 
 /** The panel's `part` names, exported through the loader's shadow root for `cw-chat-widget::part(…)`. */
-export const PANEL_PARTS = ['panel', 'header', 'close', 'log', 'message', 'message-visitor', 'message-operator', 'composer', 'input', 'send', 'away', 'footer'] as const;
+export const PANEL_PARTS = [
+  'panel',
+  'header',
+  'close',
+  'log',
+  'message',
+  'message-visitor',
+  'message-operator',
+  'composer',
+  'input',
+  'send',
+  'away',
+  'footer',
+] as const;
 
 /**
  * localStorage keys, written only once the visitor has opened the chat (or already has a conversation).

@@ -65,7 +65,10 @@ export class Attention {
       gain.gain.exponentialRampToValueAtTime(0.2, ctx.currentTime + 0.02);
       gain.gain.exponentialRampToValueAtTime(0.0001, ctx.currentTime + 0.35);
       gain.connect(ctx.destination);
-      for (const [freq, at] of [[880, 0], [1320, 0.12]] as const) {
+      for (const [freq, at] of [
+        [880, 0],
+        [1320, 0.12],
+      ] as const) {
         const osc = ctx.createOscillator();
         osc.frequency.value = freq;
         osc.connect(gain);

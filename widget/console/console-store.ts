@@ -1,7 +1,23 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { io, type Socket } from 'socket.io-client';
-import { OPERATOR_NAMESPACE, OperatorEvent, OperatorPush, type OperatorClientToServer, type OperatorRpc, type OperatorServerToClient } from '../../shared/protocol';
-import type { CannedReplyDto, ConversationDto, InboxSettingsDto, MessageDto, NoteDto, OperatorDto, PrivacyRequestDto, TeamMemberDto } from '../../shared/types';
+import {
+  OPERATOR_NAMESPACE,
+  OperatorEvent,
+  OperatorPush,
+  type OperatorClientToServer,
+  type OperatorRpc,
+  type OperatorServerToClient,
+} from '../../shared/protocol';
+import type {
+  CannedReplyDto,
+  ConversationDto,
+  InboxSettingsDto,
+  MessageDto,
+  NoteDto,
+  OperatorDto,
+  PrivacyRequestDto,
+  TeamMemberDto,
+} from '../../shared/types';
 import { newClientId } from '../common/client-id';
 import { RpcError, rpc } from '../common/rpc';
 
@@ -274,7 +290,10 @@ export class ConsoleStore implements ReactiveController {
     const known = this.messages.get(conversationId) ?? [];
     const afterSeq = known.at(-1)?.seq;
     const [{ conversation, messages }, { notes }] = await Promise.all([
-      this.call(OperatorEvent.conversationOpen, afterSeq === undefined ? { conversationId, limit: PAGE } : { conversationId, afterSeq, limit: PAGE }),
+      this.call(
+        OperatorEvent.conversationOpen,
+        afterSeq === undefined ? { conversationId, limit: PAGE } : { conversationId, afterSeq, limit: PAGE },
+      ),
       this.call(OperatorEvent.noteList, { conversationId }),
     ]);
     this.conversations.set(conversation.id, conversation);
@@ -337,7 +356,10 @@ export class ConsoleStore implements ReactiveController {
   private merge(conversationId: string, incoming: MessageDto[]): void {
     const bySeq = new Map((this.messages.get(conversationId) ?? []).map((m) => [m.seq, m]));
     for (const m of incoming) bySeq.set(m.seq, m);
-    this.messages.set(conversationId, [...bySeq.values()].sort((a, b) => a.seq - b.seq));
+    this.messages.set(
+      conversationId,
+      [...bySeq.values()].sort((a, b) => a.seq - b.seq),
+    );
     this.changed();
   }
 
@@ -345,7 +367,10 @@ export class ConsoleStore implements ReactiveController {
     if (!this.notes.has(conversationId)) return;
     const byId = new Map(this.notes.get(conversationId)!.map((n) => [n.id, n]));
     for (const n of incoming) byId.set(n.id, n);
-    this.notes.set(conversationId, [...byId.values()].sort((a, b) => a.afterSeq - b.afterSeq || a.id - b.id));
+    this.notes.set(
+      conversationId,
+      [...byId.values()].sort((a, b) => a.afterSeq - b.afterSeq || a.id - b.id),
+    );
     this.changed();
   }
 

@@ -53,17 +53,29 @@ export class CwAccountMenu extends LitElement {
   }
 
   override render() {
-    const initials = this.operator.name.split(/\s+/).map((w) => w[0] ?? '').join('').slice(0, 2).toUpperCase();
+    const initials = this.operator.name
+      .split(/\s+/)
+      .map((w) => w[0] ?? '')
+      .join('')
+      .slice(0, 2)
+      .toUpperCase();
     const notifications =
-      this.permission === 'granted' ? 'On' : this.permission === 'denied' ? 'Blocked in the browser' : this.permission === 'unsupported' ? 'Not supported' : 'Off';
+      this.permission === 'granted'
+        ? 'On'
+        : this.permission === 'denied'
+          ? 'Blocked in the browser'
+          : this.permission === 'unsupported'
+            ? 'Not supported'
+            : 'Off';
     const tick = (on: boolean) => (on ? html`<span class="tick">${icon('check', 16)}</span>` : html`<span></span>`);
     return html`<button class="trigger" type="button" aria-label="Account menu" aria-haspopup="menu" aria-expanded=${String(this.open)} aria-controls="account-menu" @click=${this.toggle} @keydown=${this.onTriggerKey}>
         <span class="avatar" aria-hidden="true">${initials}<span class="dot ${this.presence}"></span></span>
         <span class="name" aria-hidden="true">${this.operator.name}</span>
         ${icon('chevronDown', 16)}
       </button>
-      ${this.open
-        ? html`<div role="menu" id="account-menu" aria-label="Account" @keydown=${this.onMenuKey} @click=${this.onMenuClick}>
+      ${
+        this.open
+          ? html`<div role="menu" id="account-menu" aria-label="Account" @keydown=${this.onMenuKey} @click=${this.onMenuClick}>
             <div class="who" role="none"><strong>${this.operator.name}</strong><span class="muted">${this.operator.email}</span></div>
             <div class="group-label" role="none" id="status-label">My status</div>
             <div role="group" aria-labelledby="status-label">
@@ -78,7 +90,8 @@ export class CwAccountMenu extends LitElement {
             <hr role="separator" />
             <button role="menuitem" data-action="sign-out">${icon('signOut')}Sign out<span></span></button>
           </div>`
-        : nothing}`;
+          : nothing
+      }`;
   }
 
   private items(): HTMLElement[] {

@@ -31,7 +31,13 @@ import { ADMIN_LABELS, ADMIN_SECTIONS, ConsoleRouter, routePath, type AdminSecti
 import { consoleStyles } from './styles';
 
 const ADMIN_ICONS: Record<AdminSection, IconName> = {
-  operators: 'users', settings: 'sliders', canned: 'reply', register: 'register', outbox: 'mail', 'api-keys': 'key', webhooks: 'webhook',
+  operators: 'users',
+  settings: 'sliders',
+  canned: 'reply',
+  register: 'register',
+  outbox: 'mail',
+  'api-keys': 'key',
+  webhooks: 'webhook',
 };
 
 /** Whether a key press belongs to a text field (shortcuts stay out of the way there). */
@@ -84,7 +90,11 @@ export class CwConsole extends LitElement {
       this.attention = new Attention((id) => this.router.go({ page: 'inbox', conversationId: id }));
       this.store.listener = {
         arrived: (kind, conversation, text) =>
-          this.attention?.notify(kind === 'conversation' ? `New conversation: ${conversation.visitorLabel}` : `${conversation.visitorLabel} wrote`, text.slice(0, 140), conversation.id),
+          this.attention?.notify(
+            kind === 'conversation' ? `New conversation: ${conversation.visitorLabel}` : `${conversation.visitorLabel} wrote`,
+            text.slice(0, 140),
+            conversation.id,
+          ),
       };
       this.store.subscribe(this);
       this.store.connect();
@@ -101,13 +111,22 @@ export class CwConsole extends LitElement {
 
   override render() {
     if (!this.checked) return nothing;
-    if (!this.operator || !this.store) return html`<cw-login @cw-signed-in=${(e: CustomEvent<OperatorDto>) => this.signedIn(e.detail)}></cw-login>`;
+    if (!this.operator || !this.store)
+      return html`<cw-login @cw-signed-in=${(e: CustomEvent<OperatorDto>) => this.signedIn(e.detail)}></cw-login>`;
     const store = this.store;
     const route = this.router.route;
     const admin = this.operator.role === 'admin';
-    const overdue = [...store.requests.values()].filter((r) => r.dueAt && r.dueAt < Date.now() && (r.state === 'verified' || r.state === 'in_progress')).length;
+    const overdue = [...store.requests.values()].filter(
+      (r) => r.dueAt && r.dueAt < Date.now() && (r.state === 'verified' || r.state === 'in_progress'),
+    ).length;
     const unread = [...store.unread.values()].reduce((a, b) => a + b, 0);
-    const link = (to: Route, iconName: IconName, label: string, current: boolean, badge: ReturnType<typeof html> | typeof nothing = nothing) =>
+    const link = (
+      to: Route,
+      iconName: IconName,
+      label: string,
+      current: boolean,
+      badge: ReturnType<typeof html> | typeof nothing = nothing,
+    ) =>
       html`<a href=${routePath(to)} aria-current=${current ? 'page' : 'false'}>${icon(iconName)}<span class="label">${label}</span>${badge}</a>`;
     return html`<header class="top">
         <button class="icon quiet nav-toggle" type="button" aria-label="Navigation" aria-expanded=${String(this.navOpen)} aria-controls="nav" @click=${() => (this.navOpen = !this.navOpen)}>${icon('menu', 20)}</button>
@@ -121,16 +140,28 @@ export class CwConsole extends LitElement {
       </header>
       <div class="body">
         <nav id="nav" aria-label="Console" class=${this.navOpen ? 'open' : ''}>
-          ${link({ page: 'inbox', conversationId: null }, 'inbox', 'Inbox', route.page === 'inbox',
-            unread ? html`<span class="badge">${unread}<span class="sr-only"> unread</span></span>` : nothing)}
-          ${link({ page: 'privacy', requestId: null }, 'shield', 'Privacy requests', route.page === 'privacy' || route.page === 'privacy-new',
-            overdue ? html`<span class="badge loud">${overdue}<span class="sr-only"> overdue</span></span>` : nothing)}
-          ${admin
-            ? html`<p class="nav-heading" id="admin-heading">Admin</p>
+          ${link(
+            { page: 'inbox', conversationId: null },
+            'inbox',
+            'Inbox',
+            route.page === 'inbox',
+            unread ? html`<span class="badge">${unread}<span class="sr-only"> unread</span></span>` : nothing,
+          )}
+          ${link(
+            { page: 'privacy', requestId: null },
+            'shield',
+            'Privacy requests',
+            route.page === 'privacy' || route.page === 'privacy-new',
+            overdue ? html`<span class="badge loud">${overdue}<span class="sr-only"> overdue</span></span>` : nothing,
+          )}
+          ${
+            admin
+              ? html`<p class="nav-heading" id="admin-heading">Admin</p>
                 <div role="group" aria-labelledby="admin-heading">
                   ${ADMIN_SECTIONS.map((s) => link({ page: 'admin', section: s }, ADMIN_ICONS[s], ADMIN_LABELS[s], route.page === 'admin' && route.section === s))}
                 </div>`
-            : nothing}
+              : nothing
+          }
         </nav>
         ${this.navOpen ? html`<div class="scrim" @click=${() => (this.navOpen = false)}></div>` : nothing}
         <main id="main" class=${route.page === 'inbox' ? 'flush' : ''}>${this.renderPage(route, store)}</main>
@@ -160,13 +191,20 @@ export class CwConsole extends LitElement {
 
   private renderAdmin(section: AdminSection, store: ConsoleStore) {
     switch (section) {
-      case 'operators': return html`<cw-admin-operators .store=${store}></cw-admin-operators>`;
-      case 'settings': return html`<cw-admin-settings .store=${store}></cw-admin-settings>`;
-      case 'canned': return html`<cw-admin-canned .store=${store}></cw-admin-canned>`;
-      case 'register': return html`<cw-admin-register .store=${store}></cw-admin-register>`;
-      case 'outbox': return html`<cw-admin-outbox .store=${store}></cw-admin-outbox>`;
-      case 'api-keys': return html`<cw-admin-api-keys .store=${store}></cw-admin-api-keys>`;
-      case 'webhooks': return html`<cw-admin-webhooks .store=${store}></cw-admin-webhooks>`;
+      case 'operators':
+        return html`<cw-admin-operators .store=${store}></cw-admin-operators>`;
+      case 'settings':
+        return html`<cw-admin-settings .store=${store}></cw-admin-settings>`;
+      case 'canned':
+        return html`<cw-admin-canned .store=${store}></cw-admin-canned>`;
+      case 'register':
+        return html`<cw-admin-register .store=${store}></cw-admin-register>`;
+      case 'outbox':
+        return html`<cw-admin-outbox .store=${store}></cw-admin-outbox>`;
+      case 'api-keys':
+        return html`<cw-admin-api-keys .store=${store}></cw-admin-api-keys>`;
+      case 'webhooks':
+        return html`<cw-admin-webhooks .store=${store}></cw-admin-webhooks>`;
     }
   }
 

@@ -113,21 +113,25 @@ export class CwConversation extends LitElement {
           <div class="who"><h2 class="u-m0">${c.visitorLabel}</h2>
             <span class="muted">${c.status === 'resolved' ? 'Resolved' : c.assignedOperatorName ? `Assigned to ${c.assignedOperatorName}` : 'Unassigned'}</span></div>
           ${c.assignedOperatorId === null && c.status === 'open' ? html`<button class="primary" type="button" @click=${this.claim}>Claim</button>` : nothing}
-          ${canTransfer
-            ? html`<label for="transfer" class="sr-only">Transfer to</label>
+          ${
+            canTransfer
+              ? html`<label for="transfer" class="sr-only">Transfer to</label>
                 <select id="transfer" @change=${this.transfer}>
                   <option value="">Transfer to…</option>
                   ${colleagues.filter((m) => m.id !== c.assignedOperatorId).map((m) => html`<option value=${m.id}>${m.name} (${m.presence})</option>`)}
                   ${c.assignedOperatorId !== null ? html`<option value="none">Nobody (unassign)</option>` : nothing}
                 </select>`
-            : nothing}
+              : nothing
+          }
           ${c.status === 'open' ? html`<button type="button" @click=${this.toggleStatus}>Resolve</button>` : html`<button type="button" @click=${this.toggleStatus}>Reopen</button>`}
         </div>
         ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
         <div class="messages" role="log" aria-label="Messages" @scroll=${this.onScroll}>
-          ${this.store.complete.has(c.id)
-            ? html`<p class="muted u-center">Start of the conversation</p>`
-            : html`<button class="u-self-center" type="button" ?disabled=${this.loadingOlder} @click=${this.older}>Load earlier messages</button>`}
+          ${
+            this.store.complete.has(c.id)
+              ? html`<p class="muted u-center">Start of the conversation</p>`
+              : html`<button class="u-self-center" type="button" ?disabled=${this.loadingOlder} @click=${this.older}>Load earlier messages</button>`
+          }
           ${this.items().map((item) =>
             item.kind === 'message'
               ? html`<div class="msg ${item.m.author}" data-seq=${item.m.seq}><span class="text">${linkify(item.m.text)}</span>
@@ -139,17 +143,26 @@ export class CwConversation extends LitElement {
           ${this.store.typing.has(c.id) ? html`<p class="muted">Visitor is typing…</p>` : nothing}
         </div>
         <form @submit=${this.submit}>
-          <p class="connection muted" role="status">${this.store.connected
-            ? this.store.back ? 'Connected again.' : ''
-            : 'Reconnecting… Replies and notes you send now are kept and go out once the connection is back.'}</p>
-          ${this.suggestions.length
-            ? html`<ul role="listbox" id="canned" aria-label="Canned replies">
-                ${this.suggestions.map((r, i) => html`<li role="option" id=${`canned-${r.id}`} aria-selected=${String(i === this.active)} @mousedown=${(e: Event) => {
-                  e.preventDefault();
-                  this.insert(r);
-                }}><strong>/${r.shortcut}</strong> <span class="muted">${r.text.slice(0, 80)}</span></li>`)}
+          <p class="connection muted" role="status">${
+            this.store.connected
+              ? this.store.back
+                ? 'Connected again.'
+                : ''
+              : 'Reconnecting… Replies and notes you send now are kept and go out once the connection is back.'
+          }</p>
+          ${
+            this.suggestions.length
+              ? html`<ul role="listbox" id="canned" aria-label="Canned replies">
+                ${this.suggestions.map(
+                  (r, i) =>
+                    html`<li role="option" id=${`canned-${r.id}`} aria-selected=${String(i === this.active)} @mousedown=${(e: Event) => {
+                      e.preventDefault();
+                      this.insert(r);
+                    }}><strong>/${r.shortcut}</strong> <span class="muted">${r.text.slice(0, 80)}</span></li>`,
+                )}
               </ul>`
-            : nothing}
+              : nothing
+          }
           <div class="modes" role="group" aria-label="Write">
             <button type="button" aria-pressed=${String(this.mode === 'reply')} @click=${() => this.setMode('reply')}>Reply</button>
             <button type="button" aria-pressed=${String(this.mode === 'note')} @click=${() => this.setMode('note')}>Internal note</button>
@@ -188,17 +201,21 @@ export class CwConversation extends LitElement {
 
   /** This conversation's replies and notes not acknowledged yet (one already shown from a push is not repeated). */
   private outgoing(conversationId: string): OutgoingItem[] {
-    const shown = new Set([...(this.store.messages.get(conversationId) ?? []), ...(this.store.notes.get(conversationId) ?? [])].map((x) => x.clientId));
+    const shown = new Set(
+      [...(this.store.messages.get(conversationId) ?? []), ...(this.store.notes.get(conversationId) ?? [])].map((x) => x.clientId),
+    );
     return this.store.outbox.filter((o) => o.conversationId === conversationId && !shown.has(o.clientId));
   }
 
   private renderOutgoing(o: OutgoingItem) {
     const notSent = this.store.notSent(o);
     return html`<div class="msg ${o.kind === 'reply' ? 'operator' : 'note'} ${notSent ? 'not-sent' : ''}" data-outgoing=${o.clientId}><span class="text">${o.text}</span>
-      <div class="meta">${o.kind === 'note' ? 'Internal note · ' : ''}${notSent
-        ? html`Not sent${o.refused ? `: ${o.refused}` : ' yet: no connection for over a minute; it goes once the connection is back.'}
+      <div class="meta">${o.kind === 'note' ? 'Internal note · ' : ''}${
+        notSent
+          ? html`Not sent${o.refused ? `: ${o.refused}` : ' yet: no connection for over a minute; it goes once the connection is back.'}
             <button type="button" @click=${() => this.store.retry(o.clientId)}>Retry</button><button type="button" @click=${() => this.store.remove(o.clientId)}>Remove</button>`
-        : 'Sending…'}</div></div>`;
+          : 'Sending…'
+      }</div></div>`;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -232,7 +249,9 @@ export class CwConversation extends LitElement {
 
   toggleStatus = () => {
     const open = this.conversation?.status === 'open';
-    void this.run(() => this.store.call(open ? OperatorEvent.conversationResolve : OperatorEvent.conversationReopen, { conversationId: this.conversationId }));
+    void this.run(() =>
+      this.store.call(open ? OperatorEvent.conversationResolve : OperatorEvent.conversationReopen, { conversationId: this.conversationId }),
+    );
   };
 
   private setMode(mode: Mode) {
@@ -245,7 +264,12 @@ export class CwConversation extends LitElement {
     const value = select.value;
     select.value = '';
     if (!value) return;
-    void this.run(() => this.store.call(OperatorEvent.conversationAssign, { conversationId: this.conversationId, operatorId: value === 'none' ? null : Number(value) }));
+    void this.run(() =>
+      this.store.call(OperatorEvent.conversationAssign, {
+        conversationId: this.conversationId,
+        operatorId: value === 'none' ? null : Number(value),
+      }),
+    );
   };
 
   private async run(fn: () => Promise<unknown>) {

@@ -141,12 +141,17 @@ export class CwInbox extends LitElement {
   private inView(view: ConversationView): ConversationDto[] {
     const me = this.store.operator.id;
     return [...this.store.conversations.values()].filter((c) =>
-      c.lastSeq === 0 ? false
-      : view === 'resolved' ? c.status === 'resolved'
-      : c.status !== 'open' ? false
-      : view === 'unassigned' ? c.assignedOperatorId === null
-      : view === 'mine' ? c.assignedOperatorId === me
-      : true,
+      c.lastSeq === 0
+        ? false
+        : view === 'resolved'
+          ? c.status === 'resolved'
+          : c.status !== 'open'
+            ? false
+            : view === 'unassigned'
+              ? c.assignedOperatorId === null
+              : view === 'mine'
+                ? c.assignedOperatorId === me
+                : true,
     );
   }
 
@@ -154,7 +159,9 @@ export class CwInbox extends LitElement {
     const list = this.inView(this.view);
     if (this.view === 'resolved') return list.sort((a, b) => (b.lastMessageAt ?? 0) - (a.lastMessageAt ?? 0));
     // Longest-waiting first; answered ones after, most recent first.
-    return list.sort((a, b) => (a.waitingSince ?? Infinity) - (b.waitingSince ?? Infinity) || (b.lastMessageAt ?? 0) - (a.lastMessageAt ?? 0));
+    return list.sort(
+      (a, b) => (a.waitingSince ?? Infinity) - (b.waitingSince ?? Infinity) || (b.lastMessageAt ?? 0) - (a.lastMessageAt ?? 0),
+    );
   }
 
   override render() {
@@ -166,7 +173,10 @@ export class CwInbox extends LitElement {
           <input id="search" type="search" aria-label="Search conversations" placeholder="Search messages…" maxlength="200" @input=${this.clearIfEmpty} />
           <button type="submit">Search</button>
         </form>
-        ${this.hits ? this.renderHits(this.hits.filter((h) => !this.store.erased.has(h.conversationId))) : html`
+        ${
+          this.hits
+            ? this.renderHits(this.hits.filter((h) => !this.store.erased.has(h.conversationId)))
+            : html`
           <div class="views" role="group" aria-label="Views">
             ${CONVERSATION_VIEWS.map((v) => {
               const list = this.inView(v);
@@ -177,36 +187,60 @@ export class CwInbox extends LitElement {
             })}
           </div>
           <div class="list">
-            ${!any
-              ? html`<div class="list-empty" role="status"><p>No conversations yet. When a visitor writes in the chat bubble on your site, the conversation appears here.</p>
+            ${
+              !any
+                ? html`<div class="list-empty" role="status"><p>No conversations yet. When a visitor writes in the chat bubble on your site, the conversation appears here.</p>
                   <a class="button" href="/" target="_blank" rel="noopener">${icon('external', 16)}Open the demo site</a></div>`
-              : conversations.length === 0 ? html`<p class="list-empty" role="status">${VIEW_EMPTY[this.view]}</p>` : nothing}
+                : conversations.length === 0
+                  ? html`<p class="list-empty" role="status">${VIEW_EMPTY[this.view]}</p>`
+                  : nothing
+            }
             ${conversations.map((c) => {
               const unread = this.store.unread.get(c.id) ?? 0;
               const wait = c.waitingSince && c.status === 'open' ? waited(c.waitingSince) : null;
               return html`<button class="conv ${unread ? 'unread' : ''}" type="button" aria-current=${String(c.id === this.selected)} data-id=${c.id}
                 aria-label=${`Conversation with ${c.visitorLabel}${unread ? `, ${unread} unread` : ''}`} @click=${() => this.open(c.id)}>
-                <span class="avatar" aria-hidden="true">${c.visitorLabel.replace(/^Visitor\s*/, '').slice(0, 2).toUpperCase() || 'V'}</span>
+                <span class="avatar" aria-hidden="true">${
+                  c.visitorLabel
+                    .replace(/^Visitor\s*/, '')
+                    .slice(0, 2)
+                    .toUpperCase() || 'V'
+                }</span>
                 <span class="name">${c.visitorLabel}</span>
                 <span class="when ${wait?.level ?? ''}">${wait ? wait.text : c.lastMessageAt ? shortTime(c.lastMessageAt) : ''}</span>
-                <span class="preview">${this.store.typing.has(c.id) ? html`<em>typing…</em>` : c.lastMessagePreview ?? ''}</span>
+                <span class="preview">${this.store.typing.has(c.id) ? html`<em>typing…</em>` : (c.lastMessagePreview ?? '')}</span>
                 ${unread ? html`<span class="badge" aria-hidden="true">${unread}</span>` : html`<span></span>`}
                 <span class="meta">${c.status === 'resolved' ? 'Resolved' : c.assignedOperatorName ? `Assigned to ${c.assignedOperatorName}` : 'Unassigned'}</span>
               </button>`;
             })}
-          </div>`}
+          </div>`
+        }
       </section>
       <section class="pane" aria-label="Conversation pane">
         <a class="button quiet small back" href="/console/inbox">${icon('chevronLeft', 16)}Conversations</a>
-        ${this.selected && current
-          ? html`<cw-conversation .store=${this.store} .conversationId=${this.selected}></cw-conversation>`
-          : this.selected && this.store.erased.has(this.selected)
-            ? emptyState('inbox', 'This conversation was erased', "The visitor's request to delete their data was completed: their messages, notes and contact details are gone.")
-            : this.selected && this.missing === this.selected
-            ? emptyState('inbox', 'Conversation not found', 'It may have been erased on request, or removed by retention.')
-            : !any
-              ? emptyState('chat', 'Waiting for the first visitor', 'Keep this tab open: new conversations arrive live, with a sound, and with a desktop notification once you turn them on in the account menu.')
-              : emptyState('chat', 'Pick a conversation', html`<p>Use <kbd>j</kbd> and <kbd>k</kbd> to move through the list; press <kbd>?</kbd> for every keyboard shortcut.</p>`)}
+        ${
+          this.selected && current
+            ? html`<cw-conversation .store=${this.store} .conversationId=${this.selected}></cw-conversation>`
+            : this.selected && this.store.erased.has(this.selected)
+              ? emptyState(
+                  'inbox',
+                  'This conversation was erased',
+                  "The visitor's request to delete their data was completed: their messages, notes and contact details are gone.",
+                )
+              : this.selected && this.missing === this.selected
+                ? emptyState('inbox', 'Conversation not found', 'It may have been erased on request, or removed by retention.')
+                : !any
+                  ? emptyState(
+                      'chat',
+                      'Waiting for the first visitor',
+                      'Keep this tab open: new conversations arrive live, with a sound, and with a desktop notification once you turn them on in the account menu.',
+                    )
+                  : emptyState(
+                      'chat',
+                      'Pick a conversation',
+                      html`<p>Use <kbd>j</kbd> and <kbd>k</kbd> to move through the list; press <kbd>?</kbd> for every keyboard shortcut.</p>`,
+                    )
+        }
       </section>`;
   }
 
@@ -215,12 +249,16 @@ export class CwInbox extends LitElement {
       <div class="hits-head"><span class="muted">${hits.length ? `${hits.length} ${hits.length === 1 ? 'match' : 'matches'}` : 'No matches.'}</span>
         <button type="button" class="small" @click=${this.closeSearch}>Back to the inbox</button></div>
       ${this.searchError ? html`<p class="error" role="alert">${this.searchError}</p>` : nothing}
-      ${hits.map((h) => html`<button class="conv" type="button" aria-label=${`Match in conversation with ${h.visitorLabel}`} @click=${() => this.open(h.conversationId)}>
+      ${hits.map(
+        (
+          h,
+        ) => html`<button class="conv" type="button" aria-label=${`Match in conversation with ${h.visitorLabel}`} @click=${() => this.open(h.conversationId)}>
         <span class="avatar" aria-hidden="true">${icon('chat', 16)}</span>
         <span class="name">${h.visitorLabel}</span><span class="when">${shortTime(h.createdAt)}</span>
         <span class="preview">${snippet(h.snippet)}</span><span></span>
         <span class="meta">${h.author === 'visitor' ? 'Visitor' : h.author === 'operator' ? 'Operator' : 'System'} · ${formatTime(h.createdAt)} · ${h.status === 'resolved' ? 'Resolved' : 'Open'}</span>
-      </button>`)}
+      </button>`,
+      )}
     </div>`;
   }
 

@@ -3,7 +3,11 @@ import { RpcError } from '../common/rpc';
 import { icon, type IconName } from './icons';
 
 /** A page's heading row: title and what the page is for, with its toolbar on the right (never inside the heading). */
-export function pageHead(title: string, description: string | TemplateResult, toolbar: TemplateResult | typeof nothing = nothing): TemplateResult {
+export function pageHead(
+  title: string,
+  description: string | TemplateResult,
+  toolbar: TemplateResult | typeof nothing = nothing,
+): TemplateResult {
   return html`<div class="page-head">
     <div><h1>${title}</h1><p>${description}</p></div>
     ${toolbar === nothing ? nothing : html`<div class="toolbar">${toolbar}</div>`}
@@ -11,7 +15,12 @@ export function pageHead(title: string, description: string | TemplateResult, to
 }
 
 /** An empty state that says what to do next. */
-export function emptyState(name: IconName, title: string, body: TemplateResult | string, actions: TemplateResult | typeof nothing = nothing): TemplateResult {
+export function emptyState(
+  name: IconName,
+  title: string,
+  body: TemplateResult | string,
+  actions: TemplateResult | typeof nothing = nothing,
+): TemplateResult {
   return html`<div class="empty" role="status">
     <span class="empty-icon">${icon(name, 22)}</span>
     <h2>${title}</h2>

@@ -27,7 +27,11 @@ const BASE = '/console';
 export function parseRoute(pathname: string, hash = ''): Route {
   if (hash === '#privacy') return { page: 'privacy', requestId: null };
   if (hash === '#outbox') return { page: 'admin', section: 'outbox' };
-  const parts = pathname.replace(/^\/console\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = pathname
+    .replace(/^\/console\/?/, '')
+    .split('/')
+    .filter(Boolean)
+    .map(decodeURIComponent);
   const [first, second, ...rest] = parts;
   if (rest.length) return { page: 'not-found' };
   if (first === undefined || (first === 'inbox' && second === undefined)) return { page: 'inbox', conversationId: null };
@@ -36,7 +40,8 @@ export function parseRoute(pathname: string, hash = ''): Route {
   if (first === 'privacy' && second === 'new') return { page: 'privacy-new' };
   if (first === 'privacy' && /^[1-9]\d{0,11}$/.test(second)) return { page: 'privacy', requestId: Number(second) };
   if (first === 'admin' && second === undefined) return { page: 'admin', section: 'operators' };
-  if (first === 'admin' && (ADMIN_SECTIONS as readonly string[]).includes(second)) return { page: 'admin', section: second as AdminSection };
+  if (first === 'admin' && (ADMIN_SECTIONS as readonly string[]).includes(second))
+    return { page: 'admin', section: second as AdminSection };
   return { page: 'not-found' };
 }
 
@@ -103,7 +108,8 @@ export class ConsoleRouter implements ReactiveController {
   private onClick = (event: MouseEvent) => {
     if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     const link = event.composedPath().find((node): node is HTMLAnchorElement => node instanceof HTMLAnchorElement);
-    if (!link || link.target || link.hasAttribute('download') || link.origin !== location.origin || !link.pathname.startsWith(`${BASE}/`)) return;
+    if (!link || link.target || link.hasAttribute('download') || link.origin !== location.origin || !link.pathname.startsWith(`${BASE}/`))
+      return;
     event.preventDefault();
     this.go(parseRoute(link.pathname));
   };

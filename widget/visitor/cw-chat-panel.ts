@@ -115,7 +115,9 @@ export class CwChatPanel extends LitElement {
   }
 
   focusComposer(): void {
-    void this.updateComplete.then(() => (this.view === 'chat' ? this.composer : this.renderRoot.querySelector<HTMLElement>('cw-privacy-flow'))?.focus());
+    void this.updateComplete.then(() =>
+      (this.view === 'chat' ? this.composer : this.renderRoot.querySelector<HTMLElement>('cw-privacy-flow'))?.focus(),
+    );
   }
 
   override render() {
@@ -125,15 +127,19 @@ export class CwChatPanel extends LitElement {
     return html`<section class="panel" part="panel" role="dialog" aria-label=${t.title} @keydown=${this.onKeydown}>
       <header part="header">
         <h2>${t.title}<span class="presence">${presence}</span></h2>
-        ${this.config.sound
-          ? html`<button type="button" aria-pressed=${String(this.soundOn)} aria-label=${this.soundOn ? t.soundOn : t.soundOff} @click=${this.toggleSound}>
+        ${
+          this.config.sound
+            ? html`<button type="button" aria-pressed=${String(this.soundOn)} aria-label=${this.soundOn ? t.soundOn : t.soundOff} @click=${this.toggleSound}>
 ${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'}`)}</button>`
-          : nothing}
+            : nothing
+        }
         <button type="button" part="close" aria-label=${t.closeChat} @click=${this.close}>${icon('M6 6l12 12M18 6 6 18')}</button>
       </header>
-      ${this.view === 'privacy'
-        ? html`<cw-privacy-flow tabindex="-1" .connection=${c} .requests=${c.requests} .t=${t} locale=${this.config.lang} @cw-back=${this.showChat}></cw-privacy-flow>`
-        : this.renderChat()}
+      ${
+        this.view === 'privacy'
+          ? html`<cw-privacy-flow tabindex="-1" .connection=${c} .requests=${c.requests} .t=${t} locale=${this.config.lang} @cw-back=${this.showChat}></cw-privacy-flow>`
+          : this.renderChat()
+      }
       <div class="sr-only" aria-live="polite">${this.announcement}</div>
     </section>`;
   }
@@ -155,9 +161,11 @@ ${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'
           </div>`,
         )}
         ${c.pending.map((p) => this.renderPending(p))}
-        ${this.offerPrivacy
-          ? html`<div class="card">${t.offerPrivacy}<br /><button class="btn" type="button" @click=${this.showPrivacy}>${t.offerButton}</button></div>`
-          : nothing}
+        ${
+          this.offerPrivacy
+            ? html`<div class="card">${t.offerPrivacy}<br /><button class="btn" type="button" @click=${this.showPrivacy}>${t.offerButton}</button></div>`
+            : nothing
+        }
       </div>
       ${c.operatorTyping !== null ? html`<div class="typing" role="status">${c.operatorTyping || t.operator} ${t.typing}</div>` : nothing}
       ${!c.connected && c.pending.length ? html`<div class="status" role="status">${t.waitingForNetwork}</div>` : nothing}
@@ -177,16 +185,18 @@ ${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'
     const email = this.connection.contactEmail;
     return html`<div class="card" part="away" role="group" aria-label=${t.awayTitle}>
       ${t.awayBody}
-      ${email
-        ? html`<p>${t.contactSaved} <b>${email}</b>. <button class="link" type="button" @click=${() => this.connection.changeContact()}>${t.contactChange}</button></p>`
-        : html`<form @submit=${this.saveContact}>
+      ${
+        email
+          ? html`<p>${t.contactSaved} <b>${email}</b>. <button class="link" type="button" @click=${() => this.connection.changeContact()}>${t.contactChange}</button></p>`
+          : html`<form @submit=${this.saveContact}>
             <label for="cw-email">${t.contactEmail}</label>
             <input id="cw-email" name="email" type="email" autocomplete="email" required maxlength="254" />
             <label for="cw-name">${t.contactName}</label>
             <input id="cw-name" name="name" autocomplete="name" maxlength="200" />
             ${this.contactError ? html`<p class="error" role="alert">${this.contactError}</p>` : nothing}
             <button class="btn" type="submit">${t.contactSave}</button>
-          </form>`}
+          </form>`
+      }
     </div>`;
   }
 
@@ -198,16 +208,21 @@ ${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'
     const why = p.refused && (p.refused.code === 'rate_limited' ? t.tooFast : errorText(t, p.refused.code, p.refused.message));
     return html`<div class="msg visitor ${notSent ? 'failed' : ''}" part="message message-visitor" data-pending=${p.clientId}>
       <span class="text">${p.text}</span>
-      <div class="meta">${this.time(p.createdAt)} · ${notSent ? t.failed : t.sending}${why ? ` · ${why}` : ''}${notSent
+      <div class="meta">${this.time(p.createdAt)} · ${notSent ? t.failed : t.sending}${why ? ` · ${why}` : ''}${
+        notSent
           ? html`<button class="btn retry" type="button" @click=${() => c.retry(p.clientId)}>${t.retry}</button><button class="btn retry" type="button" @click=${() => c.remove(p.clientId)}>${t.remove}</button>`
-          : nothing}</div>
+          : nothing
+      }</div>
     </div>`;
   }
 
   private time(ms: number): string {
     const at = new Date(ms);
     const today = at.toDateString() === new Date().toDateString();
-    return at.toLocaleString(this.config.lang === 'ru' ? 'ru-RU' : 'en-GB', today ? { hour: '2-digit', minute: '2-digit' } : { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+    return at.toLocaleString(
+      this.config.lang === 'ru' ? 'ru-RU' : 'en-GB',
+      today ? { hour: '2-digit', minute: '2-digit' } : { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' },
+    );
   }
 
   override updated(): void {

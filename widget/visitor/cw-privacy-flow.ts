@@ -6,7 +6,11 @@ import { errorText, stateLabel, typeLabel, type Strings } from '../common/i18n';
 import { controls } from './styles';
 import type { VisitorConnection } from './visitor-connection';
 
-type Step = { name: 'menu' } | { name: 'details'; type: RequestType } | { name: 'code'; type: RequestType; verificationId: string } | { name: 'done'; tracked: TrackedRequest; alreadyOpen: boolean };
+type Step =
+  | { name: 'menu' }
+  | { name: 'details'; type: RequestType }
+  | { name: 'code'; type: RequestType; verificationId: string }
+  | { name: 'done'; tracked: TrackedRequest; alreadyOpen: boolean };
 
 /**
  * The structured privacy-request flow inside the chat: pick a type, read what happens, give the e-mail,
@@ -83,9 +87,11 @@ export class CwPrivacyFlow extends LitElement {
             <input id="email" name="email" type="email" autocomplete="email" required maxlength="254" />
             <label for="name">${t.name}</label>
             <input id="name" name="name" autocomplete="name" maxlength="200" />
-            ${type === 'rectification'
-              ? html`<label for="details">${t.details}</label><textarea id="details" name="details" rows="3" required maxlength="2000"></textarea>`
-              : nothing}
+            ${
+              type === 'rectification'
+                ? html`<label for="details">${t.details}</label><textarea id="details" name="details" rows="3" required maxlength="2000"></textarea>`
+                : nothing
+            }
             <div class="row">
               <button class="btn" type="submit" ?disabled=${this.busy}>${t.sendCode}</button>
               <button type="button" @click=${() => this.go({ name: 'menu' })}>${t.cancel}</button>
@@ -120,16 +126,21 @@ export class CwPrivacyFlow extends LitElement {
     const t = this.t;
     // The live copy, if the server pushed an update since.
     const request = this.requests.find((r) => r.request.reference === tracked.request.reference)?.request ?? tracked.request;
-    const date = (ms: number) => new Date(ms).toLocaleDateString(this.locale === 'ru' ? 'ru-RU' : 'en-GB', { year: 'numeric', month: 'long', day: 'numeric' });
+    const date = (ms: number) =>
+      new Date(ms).toLocaleDateString(this.locale === 'ru' ? 'ru-RU' : 'en-GB', { year: 'numeric', month: 'long', day: 'numeric' });
     return html`<div role="group" aria-label=${`${t.reference} ${request.reference}`} data-reference=${request.reference}>
       <div><span class="ref">${request.reference}</span> · ${typeLabel(t, request.type)}</div>
       <div class="state" data-state=${request.state}>${stateLabel(t, request.state)}</div>
-      ${request.dueAt && (request.state === 'verified' || request.state === 'in_progress')
-        ? html`<div class="muted">${t.due} ${date(request.dueAt)}${request.extended ? ` (${t.extended})` : ''}</div>`
-        : nothing}
-      ${request.state === 'rejected' && request.rejectionReason
-        ? html`<div>${t.rejectedBecause} ${request.rejectionReason}</div><div class="muted">${t.complainRight}</div>`
-        : nothing}
+      ${
+        request.dueAt && (request.state === 'verified' || request.state === 'in_progress')
+          ? html`<div class="muted">${t.due} ${date(request.dueAt)}${request.extended ? ` (${t.extended})` : ''}</div>`
+          : nothing
+      }
+      ${
+        request.state === 'rejected' && request.rejectionReason
+          ? html`<div>${t.rejectedBecause} ${request.rejectionReason}</div><div class="muted">${t.complainRight}</div>`
+          : nothing
+      }
     </div>`;
   }
 

@@ -1,6 +1,16 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { Manager, type Socket } from 'socket.io-client';
-import { VISITOR_NAMESPACE, VisitorEvent, VisitorPush, type FiledRequest, type HelloResult, type PrivacyStartResult, type TrackedRequest, type VisitorClientToServer, type VisitorServerToClient } from '../../shared/protocol';
+import {
+  VISITOR_NAMESPACE,
+  VisitorEvent,
+  VisitorPush,
+  type FiledRequest,
+  type HelloResult,
+  type PrivacyStartResult,
+  type TrackedRequest,
+  type VisitorClientToServer,
+  type VisitorServerToClient,
+} from '../../shared/protocol';
 import type { PrivacyStartInput } from '../../shared/schemas';
 import type { Lang, MessageDto, VisitorRequestDto } from '../../shared/types';
 import type { AckError } from '../../shared/errors';
@@ -110,7 +120,7 @@ export class VisitorConnection implements ReactiveController {
       this.operatorsOnline = operatorsOnline;
       this.host.requestUpdate();
     });
-    socket.on(VisitorPush.typing, ({ typing, name }) => this.setOperatorTyping(typing ? name ?? '' : null));
+    socket.on(VisitorPush.typing, ({ typing, name }) => this.setOperatorTyping(typing ? (name ?? '') : null));
     socket.on(VisitorPush.privacyUpdate, (request) => this.updateRequest(request));
     // The token is void and the history gone: start afresh, still following the requests filed here.
     socket.on(VisitorPush.erased, () => {
@@ -272,7 +282,10 @@ export class VisitorConnection implements ReactiveController {
 
   private async catchUp(): Promise<void> {
     for (;;) {
-      const page = await rpc<{ messages: MessageDto[]; lastSeq: number }>(this.socket, VisitorEvent.messageHistory, { afterSeq: this.lastSeq, limit: 200 });
+      const page = await rpc<{ messages: MessageDto[]; lastSeq: number }>(this.socket, VisitorEvent.messageHistory, {
+        afterSeq: this.lastSeq,
+        limit: 200,
+      });
       for (const message of page.messages) this.append(message);
       if (page.messages.length < 200) return;
     }
@@ -298,7 +311,10 @@ export class VisitorConnection implements ReactiveController {
   /** False when the message could not be sent for now (it stays "Sending…"); true when answered. */
   private async deliver(pending: PendingMessage): Promise<boolean> {
     try {
-      const { message } = await rpc<{ message: MessageDto }>(this.socket, VisitorEvent.messageSend, { clientId: pending.clientId, text: pending.text });
+      const { message } = await rpc<{ message: MessageDto }>(this.socket, VisitorEvent.messageSend, {
+        clientId: pending.clientId,
+        text: pending.text,
+      });
       this.remove(pending.clientId);
       this.append(message);
       return true;
@@ -370,7 +386,10 @@ export class VisitorConnection implements ReactiveController {
   private track(filed: TrackedRequest): void {
     const tokens = load<string[]>(STORAGE.requests, []);
     if (!tokens.includes(filed.requestToken)) save(STORAGE.requests, [...tokens, filed.requestToken].slice(-20));
-    this.requests = [...this.requests.filter((r) => r.request.reference !== filed.request.reference), { requestToken: filed.requestToken, request: filed.request }];
+    this.requests = [
+      ...this.requests.filter((r) => r.request.reference !== filed.request.reference),
+      { requestToken: filed.requestToken, request: filed.request },
+    ];
     this.host.requestUpdate();
   }
 

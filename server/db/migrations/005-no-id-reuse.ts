@@ -20,7 +20,10 @@ export default function noIdReuse(db: Database): void {
       .replace(/\bid(\s+)INTEGER PRIMARY KEY\b(?! AUTOINCREMENT)/, 'id$1INTEGER PRIMARY KEY AUTOINCREMENT');
     if (rebuilt === sql || !rebuilt.includes('AUTOINCREMENT')) throw new Error(`migration 5: unexpected definition of ${table}`);
     // Indexes and triggers go with the old table; recreated from their own definitions afterwards.
-    const dependents = db.prepare(`SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL`).pluck().all(table) as string[];
+    const dependents = db
+      .prepare(`SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL`)
+      .pluck()
+      .all(table) as string[];
     db.exec(rebuilt);
     db.exec(`INSERT INTO ${table}_rebuilt SELECT * FROM ${table}`);
     db.exec(`DROP TABLE ${table}`);

@@ -81,16 +81,26 @@ export class ConversationRepository {
       `SELECT assigned_operator_id AS operatorId, count(*) AS n FROM conversations
         WHERE status = 'open' AND assigned_operator_id IS NOT NULL GROUP BY assigned_operator_id`,
     );
-    this.waitingUnassignedStmt = db.prepare(
-      `SELECT public_id FROM conversations WHERE status = 'open' AND assigned_operator_id IS NULL AND last_seq > 0
+    this.waitingUnassignedStmt = db
+      .prepare(
+        `SELECT public_id FROM conversations WHERE status = 'open' AND assigned_operator_id IS NULL AND last_seq > 0
         ORDER BY waiting_since IS NULL, waiting_since, created_at LIMIT ?`,
-    ).pluck();
+      )
+      .pluck();
     this.deleteByVisitorStmt = db.prepare(`DELETE FROM conversations WHERE visitor_id = ?`);
   }
 
   create(publicId: string, visitorId: number, page: VisitorContext | null, now: number): ConversationRow {
     const info = this.insertStmt.run(
-      publicId, visitorId, page?.url ?? null, page?.title ?? null, page?.referrer ?? null, page?.timezone ?? null, page?.device ?? null, now, now,
+      publicId,
+      visitorId,
+      page?.url ?? null,
+      page?.title ?? null,
+      page?.referrer ?? null,
+      page?.timezone ?? null,
+      page?.device ?? null,
+      now,
+      now,
     );
     return this.byRowId(Number(info.lastInsertRowid))!;
   }

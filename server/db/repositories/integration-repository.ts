@@ -59,7 +59,9 @@ export class IntegrationRepository {
       `UPDATE webhook_deliveries SET status = @status, attempts = @attempts, next_attempt_at = @nextAttemptAt,
               last_error = @lastError, updated_at = @updatedAt WHERE id = @id`,
     );
-    this.scrubStmt = db.prepare(`UPDATE webhook_deliveries SET payload = replace(payload, @needle, '"[erased]"') WHERE instr(payload, @needle) > 0`);
+    this.scrubStmt = db.prepare(
+      `UPDATE webhook_deliveries SET payload = replace(payload, @needle, '"[erased]"') WHERE instr(payload, @needle) > 0`,
+    );
     this.countEmailStmt = db.prepare(`SELECT count(*) FROM webhook_deliveries WHERE instr(payload, @needle) > 0`).pluck();
     this.deliveriesOfStmt = db.prepare(`SELECT ${DELIVERY} FROM webhook_deliveries WHERE webhook_id = ? ORDER BY id DESC LIMIT 50`);
   }

@@ -33,9 +33,7 @@ export class MessageRepository {
     );
     this.byClientIdStmt = db.prepare(`${SELECT} WHERE m.conversation_id = ? AND m.client_id = ?`);
     this.afterStmt = db.prepare(`${SELECT} WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`);
-    this.latestStmt = db.prepare(
-      `SELECT * FROM (${SELECT} WHERE m.conversation_id = ? ORDER BY m.seq DESC LIMIT ?) ORDER BY seq`,
-    );
+    this.latestStmt = db.prepare(`SELECT * FROM (${SELECT} WHERE m.conversation_id = ? ORDER BY m.seq DESC LIMIT ?) ORDER BY seq`);
     this.beforeStmt = db.prepare(
       `SELECT * FROM (${SELECT} WHERE m.conversation_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?) ORDER BY seq`,
     );
@@ -44,7 +42,15 @@ export class MessageRepository {
     this.deleteStmt = db.prepare(`DELETE FROM messages WHERE conversation_id = ?`);
   }
 
-  insert(row: { conversationRowId: number; seq: number; clientId: string; author: Author; operatorId: number | null; text: string; at: number }): number {
+  insert(row: {
+    conversationRowId: number;
+    seq: number;
+    clientId: string;
+    author: Author;
+    operatorId: number | null;
+    text: string;
+    at: number;
+  }): number {
     return Number(
       this.insertStmt.run(row.conversationRowId, row.seq, row.clientId, row.author, row.operatorId, row.text, row.at).lastInsertRowid,
     );

@@ -37,15 +37,11 @@ export class OperatorRepository {
   private readonly adminCountStmt;
 
   constructor(db: Db) {
-    this.insertStmt = db.prepare(
-      `INSERT INTO operators (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
-    );
+    this.insertStmt = db.prepare(`INSERT INTO operators (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)`);
     this.byEmailStmt = db.prepare(`SELECT ${COLUMNS} FROM operators WHERE email = ?`);
     this.byIdStmt = db.prepare(`SELECT ${COLUMNS} FROM operators WHERE id = ?`);
     this.countStmt = db.prepare(`SELECT count(*) AS n FROM operators`).pluck();
-    this.insertSessionStmt = db.prepare(
-      `INSERT INTO operator_sessions (id_hash, operator_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-    );
+    this.insertSessionStmt = db.prepare(`INSERT INTO operator_sessions (id_hash, operator_id, created_at, expires_at) VALUES (?, ?, ?, ?)`);
     this.sessionStmt = db.prepare(
       `SELECT o.id, o.email, o.name, o.role, o.password_hash AS passwordHash, o.disabled, o.away, o.created_at AS createdAt
          FROM operator_sessions s JOIN operators o ON o.id = s.operator_id

@@ -93,9 +93,7 @@ export class PrivacyRepository {
     );
     this.byReferenceStmt = db.prepare(`SELECT ${COLUMNS} FROM privacy_requests WHERE reference = ?`);
     this.byEmailHashStmt = db.prepare(`SELECT ${COLUMNS} FROM privacy_requests WHERE email_hash = ? ORDER BY id`);
-    this.expireStmt = db.prepare(
-      `SELECT ${COLUMNS} FROM privacy_requests WHERE state = 'awaiting_verification' AND received_at < ?`,
-    );
+    this.expireStmt = db.prepare(`SELECT ${COLUMNS} FROM privacy_requests WHERE state = 'awaiting_verification' AND received_at < ?`);
   }
 
   insert(input: NewRequest, reference: (id: number) => string): PrivacyRequestRow {
@@ -110,10 +108,23 @@ export class PrivacyRepository {
 
   save(row: PrivacyRequestRow): void {
     this.saveStmt.run({
-      id: row.id, state: row.state, email: row.email, name: row.name, details: row.details, visitorId: row.visitorId,
-      duplicateOf: row.duplicateOf, verifiedAt: row.verifiedAt, ackDueAt: row.ackDueAt, dueAt: row.dueAt,
-      extended: row.extended, extensionReason: row.extensionReason, rejectionReason: row.rejectionReason,
-      retainedNote: row.retainedNote, resultJson: row.resultJson, completedAt: row.completedAt, updatedAt: row.updatedAt,
+      id: row.id,
+      state: row.state,
+      email: row.email,
+      name: row.name,
+      details: row.details,
+      visitorId: row.visitorId,
+      duplicateOf: row.duplicateOf,
+      verifiedAt: row.verifiedAt,
+      ackDueAt: row.ackDueAt,
+      dueAt: row.dueAt,
+      extended: row.extended,
+      extensionReason: row.extensionReason,
+      rejectionReason: row.rejectionReason,
+      retainedNote: row.retainedNote,
+      resultJson: row.resultJson,
+      completedAt: row.completedAt,
+      updatedAt: row.updatedAt,
     });
   }
 

@@ -35,9 +35,7 @@ export class VerificationRepository {
     this.byIdStmt = db.prepare(`SELECT ${COLUMNS} FROM verifications WHERE id = ?`);
     this.attemptStmt = db.prepare(`UPDATE verifications SET attempts = attempts + 1 WHERE id = ? RETURNING attempts`).pluck();
     this.consumeStmt = db.prepare(`UPDATE verifications SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL`);
-    this.renewStmt = db.prepare(
-      `UPDATE verifications SET secret_hash = ?, expires_at = ?, attempts = 0, sends = sends + 1 WHERE id = ?`,
-    );
+    this.renewStmt = db.prepare(`UPDATE verifications SET secret_hash = ?, expires_at = ?, attempts = 0, sends = sends + 1 WHERE id = ?`);
     this.logSendStmt = db.prepare(`INSERT INTO verification_sends (email_hash, sent_at) VALUES (?, ?)`);
     this.sendsSinceStmt = db.prepare(`SELECT count(*) FROM verification_sends WHERE email_hash = ? AND sent_at > ?`).pluck();
     this.consumeForRequestStmt = db.prepare(`UPDATE verifications SET consumed_at = ? WHERE request_id = ? AND consumed_at IS NULL`);

@@ -34,15 +34,11 @@ export class VisitorRepository {
   private readonly withdrawConsentStmt;
 
   constructor(db: Db) {
-    this.insertStmt = db.prepare(
-      `INSERT INTO visitors (token_hash, label, lang, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)`,
-    );
+    this.insertStmt = db.prepare(`INSERT INTO visitors (token_hash, label, lang, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)`);
     this.byTokenStmt = db.prepare(`SELECT ${COLUMNS} FROM visitors WHERE token_hash = ?`);
     this.byIdStmt = db.prepare(`SELECT ${COLUMNS} FROM visitors WHERE id = ?`);
     this.touchStmt = db.prepare(`UPDATE visitors SET last_seen_at = ?, lang = coalesce(?, lang) WHERE id = ?`);
-    this.identifyStmt = db.prepare(
-      `UPDATE visitors SET email = ?, name = coalesce(?, name), email_verified = ? WHERE id = ?`,
-    );
+    this.identifyStmt = db.prepare(`UPDATE visitors SET email = ?, name = coalesce(?, name), email_verified = ? WHERE id = ?`);
     this.byEmailStmt = db.prepare(`SELECT id FROM visitors WHERE email = ?`).pluck();
     this.deleteStmt = db.prepare(`DELETE FROM visitors WHERE id = ?`);
     this.withdrawConsentStmt = db.prepare(`UPDATE visitors SET marketing_consent = 0 WHERE email = ?`);

@@ -33,14 +33,24 @@ export class CwAdminApiKeys extends AdminPage {
       </section>
       <section class="card" aria-labelledby="keys-title">
         <h2 id="keys-title">Keys</h2>
-        ${keys === null ? html`<p class="muted u-m0">Loading…</p>`
-          : keys.length === 0 ? emptyState('key', 'No API keys yet', 'Create one above for each system that should reach the privacy desk, so each can be revoked on its own.')
-          : html`<div class="table-wrap"><table>
+        ${
+          keys === null
+            ? html`<p class="muted u-m0">Loading…</p>`
+            : keys.length === 0
+              ? emptyState(
+                  'key',
+                  'No API keys yet',
+                  'Create one above for each system that should reach the privacy desk, so each can be revoked on its own.',
+                )
+              : html`<div class="table-wrap"><table>
               <thead><tr><th scope="col">Label</th><th scope="col">Key</th><th scope="col">Created</th><th scope="col">State</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
-              <tbody>${keys.map((k) => html`<tr><td>${k.label}</td><td><code>${k.prefix}…</code></td><td>${formatTime(k.createdAt)}</td>
+              <tbody>${keys.map(
+                (k) => html`<tr><td>${k.label}</td><td><code>${k.prefix}…</code></td><td>${formatTime(k.createdAt)}</td>
                 <td>${k.revokedAt ? html`<span class="pill">Revoked</span>` : html`<span class="pill done">Active</span>`}</td>
-                <td class="actions">${k.revokedAt ? nothing : html`<button type="button" class="small danger" aria-label=${`Revoke key ${k.label}`} @click=${() => this.revoke(k.id)}>Revoke</button>`}</td></tr>`)}</tbody>
-            </table></div>`}
+                <td class="actions">${k.revokedAt ? nothing : html`<button type="button" class="small danger" aria-label=${`Revoke key ${k.label}`} @click=${() => this.revoke(k.id)}>Revoke</button>`}</td></tr>`,
+              )}</tbody>
+            </table></div>`
+        }
       </section>
     </div>`;
   }

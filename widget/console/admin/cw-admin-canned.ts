@@ -22,14 +22,22 @@ export class CwAdminCanned extends AdminPage {
       ${this.messages()}
       <section class="card" aria-labelledby="canned-title">
         <h2 id="canned-title" class="sr-only">Replies</h2>
-        ${canned.length === 0
-          ? emptyState('reply', 'No canned replies yet', 'Save the answers your team gives most often — opening hours, refund times — and insert them with a few keys. Add the first one below.')
-          : html`<div class="table-wrap"><table>
+        ${
+          canned.length === 0
+            ? emptyState(
+                'reply',
+                'No canned replies yet',
+                'Save the answers your team gives most often — opening hours, refund times — and insert them with a few keys. Add the first one below.',
+              )
+            : html`<div class="table-wrap"><table>
               <thead><tr><th scope="col">Shortcut</th><th scope="col">Text</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
-              <tbody>${canned.map((r) => html`<tr><td><code>/${r.shortcut}</code></td><td class="u-pre">${r.text}</td>
+              <tbody>${canned.map(
+                (r) => html`<tr><td><code>/${r.shortcut}</code></td><td class="u-pre">${r.text}</td>
                 <td class="actions"><button type="button" class="small" @click=${() => this.edit(r)} aria-label=${`Edit /${r.shortcut}`}>Edit</button>
-                <button type="button" class="small danger" @click=${() => this.run(() => this.store.call(OperatorEvent.cannedDelete, { id: r.id }))} aria-label=${`Delete /${r.shortcut}`}>Delete</button></td></tr>`)}</tbody>
-            </table></div>`}
+                <button type="button" class="small danger" @click=${() => this.run(() => this.store.call(OperatorEvent.cannedDelete, { id: r.id }))} aria-label=${`Delete /${r.shortcut}`}>Delete</button></td></tr>`,
+              )}</tbody>
+            </table></div>`
+        }
       </section>
       <section class="card" aria-labelledby="canned-form-title">
         <h2 id="canned-form-title">${this.editing ? `Edit /${this.editing.shortcut}` : 'Add a canned reply'}</h2>
@@ -59,7 +67,11 @@ export class CwAdminCanned extends AdminPage {
     const form = event.target as HTMLFormElement;
     const f = new FormData(form);
     const ok = await this.run(() =>
-      this.store.call(OperatorEvent.cannedSave, { ...(this.editing ? { id: this.editing.id } : {}), shortcut: String(f.get('shortcut')), text: String(f.get('text')) }),
+      this.store.call(OperatorEvent.cannedSave, {
+        ...(this.editing ? { id: this.editing.id } : {}),
+        shortcut: String(f.get('shortcut')),
+        text: String(f.get('text')),
+      }),
     );
     if (ok) {
       this.editing = null;

@@ -22,20 +22,28 @@ export class CwAdminOperators extends AdminPage {
     return html`<div class="page">
       ${pageHead('Operators', 'Everyone who answers chats and works privacy requests. Admins also manage this page and the other admin pages.')}
       ${this.messages()}
-      ${this.secret
-        ? html`<p class="callout ok" role="status">${this.secret.email ? `${this.secret.who} can sign in with ${this.secret.email} and this password` : `New password for ${this.secret.who}`} (shown once): <code>${this.secret.password}</code></p>`
-        : nothing}
+      ${
+        this.secret
+          ? html`<p class="callout ok" role="status">${this.secret.email ? `${this.secret.who} can sign in with ${this.secret.email} and this password` : `New password for ${this.secret.who}`} (shown once): <code>${this.secret.password}</code></p>`
+          : nothing
+      }
       <section class="card" aria-labelledby="team-title">
         <h2 id="team-title">Team</h2>
         <div class="table-wrap"><table>
           <thead><tr><th scope="col">Name</th><th scope="col">E-mail</th><th scope="col">Role</th><th scope="col">Presence</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
-          <tbody>${team.map((m) => html`<tr>
+          <tbody>${team.map(
+            (m) => html`<tr>
             <td>${m.name}</td><td>${m.email}</td><td>${m.role === 'admin' ? 'Admin' : 'Operator'}</td>
             <td><span class="pill ${m.disabled ? 'loud' : m.presence === 'online' ? 'done' : ''}">${m.disabled ? 'Disabled' : m.presence[0].toUpperCase() + m.presence.slice(1)}</span></td>
-            <td class="actions">${m.id === this.store.operator.id ? html`<span class="muted">You</span>` : html`
+            <td class="actions">${
+              m.id === this.store.operator.id
+                ? html`<span class="muted">You</span>`
+                : html`
               <button type="button" class="small" @click=${() => this.askReset(m)} aria-label=${`Reset the password of ${m.name}`}>Reset password</button>
-              <button type="button" class=${m.disabled ? 'small' : 'small danger'} @click=${() => this.setDisabled(m.id, !m.disabled)} aria-label=${`${m.disabled ? 'Enable' : 'Disable'} ${m.name}`}>${m.disabled ? 'Enable' : 'Disable'}</button>`}</td>
-          </tr>`)}</tbody>
+              <button type="button" class=${m.disabled ? 'small' : 'small danger'} @click=${() => this.setDisabled(m.id, !m.disabled)} aria-label=${`${m.disabled ? 'Enable' : 'Disable'} ${m.name}`}>${m.disabled ? 'Enable' : 'Disable'}</button>`
+            }</td>
+          </tr>`,
+          )}</tbody>
         </table></div>
       </section>
       <section class="card" aria-labelledby="add-title">
@@ -68,7 +76,9 @@ export class CwAdminOperators extends AdminPage {
     this.secret = null;
     await this.run(async () => {
       const { operator, password } = await this.store.call(OperatorEvent.operatorCreate, {
-        name: String(f.get('name')), email: String(f.get('email')), role: f.get('role') === 'admin' ? 'admin' : 'operator',
+        name: String(f.get('name')),
+        email: String(f.get('email')),
+        role: f.get('role') === 'admin' ? 'admin' : 'operator',
       });
       if (password) this.secret = { who: operator.name, email: operator.email, password };
       else this.notice = `${operator.name} was added.`;

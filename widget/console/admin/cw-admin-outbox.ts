@@ -36,14 +36,28 @@ export class CwAdminOutbox extends AdminPage {
   override render() {
     const mails = this.mails;
     return html`<div class="page">
-      ${pageHead('Dev outbox', html`With no <code>SMTP_URL</code> set, mails are kept here instead of being sent: verification codes, confirmations, replies to offline visitors.`,
-        html`<button type="button" @click=${this.load}>${icon('refresh', 16)}Refresh</button>`)}
+      ${pageHead(
+        'Dev outbox',
+        html`With no <code>SMTP_URL</code> set, mails are kept here instead of being sent: verification codes, confirmations, replies to offline visitors.`,
+        html`<button type="button" @click=${this.load}>${icon('refresh', 16)}Refresh</button>`,
+      )}
       ${this.messages()}
       <section class="card" aria-label="Mails">
-        ${mails === null ? html`<p class="muted u-m0">Loading…</p>`
-          : mails.length === 0 ? emptyState('mail', 'No mail yet', 'Mails appear here as the server sends them. To see one, ask for your data in the chat bubble on the demo site (Privacy & my data) or file a privacy request: its confirmation lands here.',
-            html`<a class="button" href="/" target="_blank" rel="noopener">${icon('external', 16)}Open the demo site</a>`)
-          : mails.map((m) => html`<details class="mail"><summary><strong>${m.subject}</strong><span class="to muted">To ${m.to}</span><time class="muted">${formatTime(m.createdAt)}</time></summary><pre>${m.text}</pre></details>`)}
+        ${
+          mails === null
+            ? html`<p class="muted u-m0">Loading…</p>`
+            : mails.length === 0
+              ? emptyState(
+                  'mail',
+                  'No mail yet',
+                  'Mails appear here as the server sends them. To see one, ask for your data in the chat bubble on the demo site (Privacy & my data) or file a privacy request: its confirmation lands here.',
+                  html`<a class="button" href="/" target="_blank" rel="noopener">${icon('external', 16)}Open the demo site</a>`,
+                )
+              : mails.map(
+                  (m) =>
+                    html`<details class="mail"><summary><strong>${m.subject}</strong><span class="to muted">To ${m.to}</span><time class="muted">${formatTime(m.createdAt)}</time></summary><pre>${m.text}</pre></details>`,
+                )
+        }
       </section>
     </div>`;
   }

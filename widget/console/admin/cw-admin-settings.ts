@@ -39,7 +39,10 @@ export class CwAdminSettings extends AdminPage {
     event.preventDefault();
     const f = new FormData(event.target as HTMLFormElement);
     void this.run(async () => {
-      await this.store.call(OperatorEvent.settingsSave, { autoAssign: f.get('autoAssign') === 'on', maxOpenPerOperator: Number(f.get('max')) });
+      await this.store.call(OperatorEvent.settingsSave, {
+        autoAssign: f.get('autoAssign') === 'on',
+        maxOpenPerOperator: Number(f.get('max')),
+      });
       this.notice = 'Settings saved.';
     });
   };

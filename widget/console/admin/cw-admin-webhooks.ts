@@ -40,19 +40,30 @@ export class CwAdminWebhooks extends AdminPage {
           <button class="primary" type="submit">Add webhook</button>
         </form>
       </section>
-      ${hooks === null ? html`<p class="muted">Loading…</p>`
-        : hooks.length === 0 ? html`<section class="card">${emptyState('webhook', 'No webhooks yet', 'Add the URL of a system that must act on requests too — a CRM, a mailing tool, a data warehouse — and it receives each request event as it happens.')}</section>`
-        : hooks.map((h) => html`<section class="card" aria-label=${`Webhook ${h.url}`}>
+      ${
+        hooks === null
+          ? html`<p class="muted">Loading…</p>`
+          : hooks.length === 0
+            ? html`<section class="card">${emptyState('webhook', 'No webhooks yet', 'Add the URL of a system that must act on requests too — a CRM, a mailing tool, a data warehouse — and it receives each request event as it happens.')}</section>`
+            : hooks.map(
+                (h) => html`<section class="card" aria-label=${`Webhook ${h.url}`}>
             <div class="hook-head"><h2>${h.url}</h2>
               <button type="button" class="small danger" aria-label=${`Delete webhook ${h.url}`} @click=${() => this.deleteHook(h.id)}>Delete</button></div>
-            ${h.deliveries.length === 0 ? html`<p class="muted">No deliveries yet: the next request event is sent here.</p>`
-              : html`<div class="table-wrap"><table>
+            ${
+              h.deliveries.length === 0
+                ? html`<p class="muted">No deliveries yet: the next request event is sent here.</p>`
+                : html`<div class="table-wrap"><table>
                   <thead><tr><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Tries</th><th scope="col">Last error</th><th scope="col">Updated</th></tr></thead>
-                  <tbody>${h.deliveries.map((d) => html`<tr><td><code>${d.event}</code></td>
+                  <tbody>${h.deliveries.map(
+                    (d) => html`<tr><td><code>${d.event}</code></td>
                     <td><span class="pill ${d.status === 'delivered' ? 'done' : d.status === 'failed' ? 'loud' : 'open'}">${d.status}</span></td>
-                    <td>${d.attempts}</td><td class="error-text">${d.lastError ?? ''}</td><td>${formatTime(d.updatedAt)}</td></tr>`)}</tbody>
-                </table></div>`}
-          </section>`)}
+                    <td>${d.attempts}</td><td class="error-text">${d.lastError ?? ''}</td><td>${formatTime(d.updatedAt)}</td></tr>`,
+                  )}</tbody>
+                </table></div>`
+            }
+          </section>`,
+              )
+      }
     </div>`;
   }
 

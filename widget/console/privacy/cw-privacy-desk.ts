@@ -58,14 +58,20 @@ export class CwPrivacyDesk extends LitElement {
     const file = html`<a class="button primary" href="/console/privacy/new">${icon('plus', 16)}File a request from an e-mail</a>`;
     return html`<div class="page">
       ${pageHead('Privacy requests', 'Requests to erase, copy, correct or stop using someone’s data. Open ones come first, by deadline.', total ? file : nothing)}
-      ${total === 0
-        ? html`<section class="card">${emptyState('shield', 'No privacy requests yet', html`<p>Requests arrive three ways, and all of them land here with a deadline:</p>
+      ${
+        total === 0
+          ? html`<section class="card">${emptyState(
+              'shield',
+              'No privacy requests yet',
+              html`<p>Requests arrive three ways, and all of them land here with a deadline:</p>
             <ul>
               <li>${icon('chat', 18)}<span><strong>From the chat widget</strong> — a visitor opens “Privacy & my data” in the chat bubble and confirms their e-mail with a code.</span></li>
               <li>${icon('mail', 18)}<span><strong>Filed by an operator</strong> — for a request that came by e-mail or post; the requester confirms through a link we mail them.</span></li>
               <li>${icon('code', 18)}<span><strong>Through the REST API</strong> — <code>POST /api/v1/privacy-requests</code> with an API key, from your other systems.</span></li>
-            </ul>`, file)}</section>`
-        : html`<section class="card" aria-label="Privacy requests">
+            </ul>`,
+              file,
+            )}</section>`
+          : html`<section class="card" aria-label="Privacy requests">
             <div class="filters">
               <div class="field"><label for="type">Type</label>
                 <select id="type" .value=${this.typeFilter} @change=${(e: Event) => (this.typeFilter = (e.target as HTMLSelectElement).value as RequestType | '')}>
@@ -76,9 +82,15 @@ export class CwPrivacyDesk extends LitElement {
                   <option value="">All states</option>${REQUEST_STATES.map((s) => html`<option value=${s}>${STATE_LABEL[s]}</option>`)}
                 </select></div>
             </div>
-            ${rows.length === 0
-              ? emptyState('shield', 'No requests match these filters', 'Try another type or state.', html`<button type="button" @click=${this.clearFilters}>Clear filters</button>`)
-              : html`<div class="table-wrap"><table>
+            ${
+              rows.length === 0
+                ? emptyState(
+                    'shield',
+                    'No requests match these filters',
+                    'Try another type or state.',
+                    html`<button type="button" @click=${this.clearFilters}>Clear filters</button>`,
+                  )
+                : html`<div class="table-wrap"><table>
                   <thead><tr><th scope="col">Reference</th><th scope="col" class="col-type">Type</th><th scope="col">State</th><th scope="col" class="col-received">Received</th><th scope="col">Due</th></tr></thead>
                   <tbody>${rows.map((r) => {
                     const due = clockRunning(r) ? countdown(r.dueAt!) : null;
@@ -90,8 +102,10 @@ export class CwPrivacyDesk extends LitElement {
                       <td class="due ${due?.overdue ? 'overdue' : ''}">${due ? html`${formatTime(r.dueAt!)}<span class="due-left ${due.overdue ? '' : 'muted'}">${due.text}</span>` : html`<span class="muted">—</span>`}</td>
                     </tr>`;
                   })}</tbody>
-                </table></div>`}
-          </section>`}
+                </table></div>`
+            }
+          </section>`
+      }
     </div>`;
   }
 

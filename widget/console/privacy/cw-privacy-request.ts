@@ -90,12 +90,13 @@ export class CwPrivacyRequest extends LitElement {
   override render() {
     const r = this.store.requests.get(this.requestId);
     const back = html`<a class="button quiet small back" href="/console/privacy">${icon('chevronLeft', 16)}Privacy requests</a>`;
-    if (!r) return html`<div class="page">${back}${this.missing ? html`<p class="callout error" role="alert">${this.error}</p>` : html`<p class="muted">Loading…</p>`}</div>`;
+    if (!r)
+      return html`<div class="page">${back}${this.missing ? html`<p class="callout error" role="alert">${this.error}</p>` : html`<p class="muted">Loading…</p>`}</div>`;
     const due = clockRunning(r) ? countdown(r.dueAt!) : null;
     return html`<div class="page">
       ${back}
       <div class="title"><h1>${r.reference} · ${TYPE_LABEL[r.type]}</h1>${statePill(r.state)}${due?.overdue ? html`<span class="pill loud">Overdue</span>` : nothing}</div>
-      ${this.notice ?? this.flash ? html`<p class="callout ok" role="status">${this.notice ?? this.flash}</p>` : nothing}
+      ${(this.notice ?? this.flash) ? html`<p class="callout ok" role="status">${this.notice ?? this.flash}</p>` : nothing}
       ${this.error ? html`<p class="callout error" role="alert">${this.error}</p>` : nothing}
       <div class="columns">
         <section class="card" aria-labelledby="details-title">
@@ -138,21 +139,43 @@ export class CwPrivacyRequest extends LitElement {
       <h2 id="actions-title">Next step</h2>
       <div class="actions">
         ${r.state === 'awaiting_verification' ? html`<p class="muted u-m0">Waiting for the requester to confirm their address. The deadline starts when they do.</p>` : nothing}
-        ${canStart ? html`<div class="action"><p class="hint">The requester sees the request as in progress.</p>
-          <button class="primary" type="button" ?disabled=${this.busy} @click=${() => this.act(r, 'start')}>Start work</button></div>` : nothing}
-        ${canComplete ? html`<div class="action">
+        ${
+          canStart
+            ? html`<div class="action"><p class="hint">The requester sees the request as in progress.</p>
+          <button class="primary" type="button" ?disabled=${this.busy} @click=${() => this.act(r, 'start')}>Start work</button></div>`
+            : nothing
+        }
+        ${
+          canComplete
+            ? html`<div class="action">
           <label for="note">${r.type === 'erasure' ? 'What is kept, and why (shown to the requester)' : r.type === 'rectification' ? 'What was corrected' : 'Note to the requester (optional)'}</label>
           <textarea id="note"></textarea>
-          ${r.type === 'erasure'
-            ? html`<button class="danger" type="button" ?disabled=${this.busy} @click=${this.askErase}>${icon('trash', 16)}Complete: erase the data</button>`
-            : html`<button class="primary" type="button" ?disabled=${this.busy} @click=${() => this.act(r, 'complete')}>${r.type === 'access' ? 'Complete: send the export' : 'Complete'}</button>`}
-        </div>` : nothing}
-        ${canExtend ? this.disclosure('extend', 'Extend the deadline…', html`
+          ${
+            r.type === 'erasure'
+              ? html`<button class="danger" type="button" ?disabled=${this.busy} @click=${this.askErase}>${icon('trash', 16)}Complete: erase the data</button>`
+              : html`<button class="primary" type="button" ?disabled=${this.busy} @click=${() => this.act(r, 'complete')}>${r.type === 'access' ? 'Complete: send the export' : 'Complete'}</button>`
+          }
+        </div>`
+            : nothing
+        }
+        ${
+          canExtend
+            ? this.disclosure(
+                'extend',
+                'Extend the deadline…',
+                html`
           <label for="extend-reason">Reason for an extension (sent to the requester)</label><textarea id="extend-reason"></textarea>
-          <button type="button" ?disabled=${this.busy} @click=${() => this.act(r, 'extend')}>Extend the deadline</button>`) : nothing}
-        ${this.disclosure('reject', 'Reject the request…', html`
+          <button type="button" ?disabled=${this.busy} @click=${() => this.act(r, 'extend')}>Extend the deadline</button>`,
+              )
+            : nothing
+        }
+        ${this.disclosure(
+          'reject',
+          'Reject the request…',
+          html`
           <label for="reject-reason">Reason for rejecting (sent to the requester)</label><textarea id="reject-reason"></textarea>
-          <button type="button" ?disabled=${this.busy} @click=${() => this.act(r, 'reject')}>Reject</button>`)}
+          <button type="button" ?disabled=${this.busy} @click=${() => this.act(r, 'reject')}>Reject</button>`,
+        )}
       </div>
     </section>`;
   }
@@ -211,9 +234,17 @@ export class CwPrivacyRequest extends LitElement {
     this.error = this.notice = null;
     this.busy = true;
     try {
-      const { request } = await this.store.call(OperatorEvent.privacyAct, { id: r.id, action, ...(reason ? { reason } : {}), ...(note ? { note } : {}) });
+      const { request } = await this.store.call(OperatorEvent.privacyAct, {
+        id: r.id,
+        action,
+        ...(reason ? { reason } : {}),
+        ...(note ? { note } : {}),
+      });
       this.store.requests.set(request.id, request);
-      this.notice = action === 'extend' ? `${request.reference}: the deadline is extended.` : `${request.reference} is now ${request.state.replace('_', ' ')}.`;
+      this.notice =
+        action === 'extend'
+          ? `${request.reference}: the deadline is extended.`
+          : `${request.reference} is now ${request.state.replace('_', ' ')}.`;
       await this.refresh();
     } catch (e) {
       this.error = failure(e);

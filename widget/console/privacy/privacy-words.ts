@@ -1,7 +1,12 @@
 import type { RequestState, RequestType } from '../../../shared/privacy';
 import type { AuditEntryDto, ErasurePreviewDto } from '../../../shared/types';
 
-export const TYPE_LABEL: Record<RequestType, string> = { erasure: 'Erasure', access: 'Access (copy)', rectification: 'Rectification', objection: 'Objection (marketing)' };
+export const TYPE_LABEL: Record<RequestType, string> = {
+  erasure: 'Erasure',
+  access: 'Access (copy)',
+  rectification: 'Rectification',
+  objection: 'Objection (marketing)',
+};
 
 export const STATE_LABEL: Record<RequestState, string> = {
   awaiting_verification: 'Awaiting verification',
@@ -12,7 +17,11 @@ export const STATE_LABEL: Record<RequestState, string> = {
   expired: 'Expired',
 };
 
-export const SOURCE_LABEL: Record<'chat' | 'operator' | 'api', string> = { chat: 'the chat widget', operator: 'an operator (by e-mail)', api: 'the REST API' };
+export const SOURCE_LABEL: Record<'chat' | 'operator' | 'api', string> = {
+  chat: 'the chat widget',
+  operator: 'an operator (by e-mail)',
+  api: 'the REST API',
+};
 
 const COUNT_WORDS: Record<string, [string, string]> = {
   visitors: ['visitor record', 'visitor records'],
@@ -42,7 +51,11 @@ export function countsInWords(counts: Record<string, unknown>): string {
 export function erasureLines(p: ErasurePreviewDto): string[] {
   const w = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   return [
-    w(p.visitors, 'visitor record (chat identity, contact details, consent)', 'visitor records (chat identities, contact details, consent)'),
+    w(
+      p.visitors,
+      'visitor record (chat identity, contact details, consent)',
+      'visitor records (chat identities, contact details, consent)',
+    ),
     `${w(p.conversations, 'conversation', 'conversations')} with ${w(p.messages, 'message', 'messages')}`,
     w(p.notes, 'internal note by operators', 'internal notes by operators'),
     w(p.mails, 'copy of a mail in the dev outbox', 'copies of mails in the dev outbox'),
@@ -73,19 +86,28 @@ export function describeAudit(entry: AuditEntryDto): { title: string; detail: st
       return { title: `Received${source ? ` through ${source}` : ''}`, detail: `Filed by ${by}.` };
     }
     case 'verified':
-      return { title: `Verified by ${by}`, detail: d.dueAt ? `Due ${date(d.dueAt)}${typeof d.basis === 'string' ? ` (${d.basis})` : ''}.` : null };
+      return {
+        title: `Verified by ${by}`,
+        detail: d.dueAt ? `Due ${date(d.dueAt)}${typeof d.basis === 'string' ? ` (${d.basis})` : ''}.` : null,
+      };
     case 'duplicate':
       return { title: `Duplicate of ${String(d.of ?? 'an open request')}`, detail: 'Folded into the open request for the same address.' };
     case 'started':
       return { title: by === 'the system' ? 'Started automatically' : `Work started by ${by}`, detail: null };
     case 'extended':
-      return { title: `Deadline extended by ${by}`, detail: `Reason: ${String(d.reason ?? '')}${d.dueAt ? ` · New due date ${date(d.dueAt)}` : ''}` };
+      return {
+        title: `Deadline extended by ${by}`,
+        detail: `Reason: ${String(d.reason ?? '')}${d.dueAt ? ` · New due date ${date(d.dueAt)}` : ''}`,
+      };
     case 'rejected':
       return { title: `Rejected by ${by}`, detail: `Reason: ${String(d.reason ?? '')}` };
     case 'completed': {
       const result = d.result && typeof d.result === 'object' ? countsInWords(d.result as Record<string, unknown>) : '';
       const note = typeof d.note === 'string' && d.note ? `Note: ${d.note}` : '';
-      return { title: by === 'the system' ? 'Completed automatically' : `Completed by ${by}`, detail: [result, note].filter(Boolean).join(' · ') || null };
+      return {
+        title: by === 'the system' ? 'Completed automatically' : `Completed by ${by}`,
+        detail: [result, note].filter(Boolean).join(' · ') || null,
+      };
     }
     case 'expired unverified':
       return { title: 'Expired: never verified', detail: 'Nobody confirmed the address within 7 days; its contact data was removed.' };

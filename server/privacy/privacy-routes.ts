@@ -131,12 +131,10 @@ export function privacyApiRoutes(deps: PrivacyRouteDeps): Router {
     const key = apiKeyOf(req);
     const input = parseBody(apiCreateRequestSchema, req);
     const request = await deps.privacy.fileViaApi(input, key.label);
-    res
-      .status(201)
-      .json({
-        ok: true,
-        data: { request: { reference: request.reference, type: request.type, state: request.state, createdAt: request.createdAt } },
-      });
+    res.status(201).json({
+      ok: true,
+      data: { request: { reference: request.reference, type: request.type, state: request.state, createdAt: request.createdAt } },
+    });
   });
 
   router.get('/privacy-requests/:reference', (req, res) => {

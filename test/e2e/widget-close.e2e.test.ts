@@ -85,7 +85,9 @@ describe('closing the chat panel', () => {
         const root = roots.pop()!;
         for (const el of root.querySelectorAll('*')) {
           if (el.shadowRoot) roots.push(el.shadowRoot);
-          if (el instanceof HTMLButtonElement && el.getBoundingClientRect().width > 0 && !el.textContent.trim()) buttons.push(el);
+          // innerText, not textContent: the bubble's hidden unread badge holds a "0" that is not shown.
+          // biome-ignore lint/performance/useDomNodeTextContent: only rendered text counts here
+          if (el instanceof HTMLButtonElement && el.getBoundingClientRect().width > 0 && !el.innerText.trim()) buttons.push(el);
         }
       }
       return buttons.map((b) => {

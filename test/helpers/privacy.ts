@@ -1,10 +1,11 @@
+import { afterEach, beforeEach } from 'vitest';
 import crypto from 'node:crypto';
 import type { RequestType } from '../../shared/privacy';
 import { OperatorEvent, OperatorPush, VisitorEvent } from '../../shared/protocol';
 import type { PrivacyRequestDto } from '../../shared/types';
 import { codeIn, type ReceivedMail } from './smtp';
-import { signedInOperator, type SocketTracker } from './sockets';
-import { call, next, ok, visitorClient, type OperatorClient, type TestApp, type VisitorClient } from './test-app';
+import { signedInOperator, socketTracker, type SocketTracker } from './sockets';
+import { call, next, ok, startTestApp, TestClock, visitorClient, type OperatorClient, type TestApp, type VisitorClient } from './test-app';
 
 /** The subject of the mail that carries a verification code. */
 export const CODE_MAIL = /verification code/i;
@@ -122,4 +123,31 @@ export function privacyHelpers(app: () => TestApp, sockets: SocketTracker) {
       return crypto.createHmac('sha256', app().app.secrets.identitySecret).update(email).digest('hex');
     },
   };
+}
+
+/** What a privacy test file works on: this test's app and its clock (both new for every test). */
+export interface PrivacySuite {
+  t: TestApp;
+  clock: TestClock;
+}
+
+/**
+ * One privacy test file's set-up: a fresh app with a movable clock before each test; after it, its sockets
+ * closed, `after` run, the app closed. A test may swap `s.t` for an app of its own (it is closed instead).
+ */
+export function privacySuite(after?: () => Promise<void>) {
+  const s = {} as PrivacySuite;
+  const sockets = socketTracker();
+  const helpers = privacyHelpers(() => s.t, sockets);
+  beforeEach(async () => {
+    s.clock = new TestClock();
+    s.t = await startTestApp({ clock: s.clock });
+  });
+  afterEach(async () => {
+    sockets.closeAll();
+    helpers.forgetOperator();
+    await after?.();
+    await s.t.close();
+  });
+  return { s, sockets, ...helpers };
 }

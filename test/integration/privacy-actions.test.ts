@@ -1,27 +1,13 @@
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { VisitorEvent, VisitorPush } from '../../shared/protocol';
 import type { VisitorRequestDto } from '../../shared/types';
-import { privacyHelpers } from '../helpers/privacy';
-import { errorCode, socketTracker, unwrap } from '../helpers/sockets';
-import { next, ok, startTestApp, TestClock, type TestApp } from '../helpers/test-app';
+import { privacySuite } from '../helpers/privacy';
+import { errorCode, unwrap } from '../helpers/sockets';
+import { next, ok, startTestApp, TestClock } from '../helpers/test-app';
 
 // What an operator may do with a privacy request, and when.
 
-let t: TestApp;
-let clock: TestClock;
-const sockets = socketTracker();
-const { forgetOperator, newVisitor, signOutOperator, mailTo, fileVerified, requestRow, act } = privacyHelpers(() => t, sockets);
-
-beforeEach(async () => {
-  clock = new TestClock();
-  t = await startTestApp({ clock });
-});
-
-afterEach(async () => {
-  sockets.closeAll();
-  forgetOperator();
-  await t.close();
-});
+const { s, forgetOperator, newVisitor, signOutOperator, mailTo, fileVerified, requestRow, act } = privacySuite();
 
 describe('operator actions on a request', () => {
   test('a verified request must be started before it is completed', async () => {
@@ -51,7 +37,7 @@ describe('operator actions on a request', () => {
     expect(requestRow(id).state).toBe('verified');
 
     const update = next<VisitorRequestDto>(socket, VisitorPush.privacyUpdate, (r) => r.state === 'rejected');
-    const skip = t.smtp.mailsTo('alice@example.test').length;
+    const skip = s.t.smtp.mailsTo('alice@example.test').length;
     const rejected = unwrap(await act(id, 'reject', { reason: 'Manifestly unfounded' })).request;
     expect(rejected).toMatchObject({ state: 'rejected', rejectionReason: 'Manifestly unfounded', email: null });
     expect(await update).toMatchObject({ state: 'rejected', rejectionReason: 'Manifestly unfounded' });
@@ -77,7 +63,7 @@ describe('operator actions on a request', () => {
     const { socket } = await newVisitor();
     const { id, request } = await fileVerified(socket, 'erasure', 'alice@example.test');
     await act(id, 'start');
-    clock.t = request.dueAt! + 1;
+    s.clock.t = request.dueAt! + 1;
     // A month on, the operator's session has long ended: sign in afresh.
     signOutOperator();
     expect(errorCode(await act(id, 'extend', { reason: 'Too late now' }))).toBe('invalid_state');
@@ -106,9 +92,9 @@ describe('operator actions on a request', () => {
 
 describe('152-FZ requests', () => {
   test('a correction under 152-FZ cannot be extended', async () => {
-    await t.close();
-    clock = new TestClock();
-    t = await startTestApp({ clock, env: { PRIVACY_JURISDICTION: '152fz' } });
+    await s.t.close();
+    s.clock = new TestClock();
+    s.t = await startTestApp({ clock: s.clock, env: { PRIVACY_JURISDICTION: '152fz' } });
     forgetOperator();
     const { socket } = await newVisitor();
     const { id } = await fileVerified(socket, 'rectification', 'ivan@example.test');

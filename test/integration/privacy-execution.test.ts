@@ -1,41 +1,16 @@
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { OperatorEvent, VisitorEvent, VisitorPush } from '../../shared/protocol';
 import type { VisitorRequestDto } from '../../shared/types';
 import { allStoredValues, rows } from '../helpers/db-snapshot';
-import { privacyHelpers } from '../helpers/privacy';
+import { privacySuite } from '../helpers/privacy';
 import { linkIn } from '../helpers/smtp';
-import { errorCode, say, socketTracker, unwrap } from '../helpers/sockets';
-import { call, next, ok, startTestApp, TestClock, type TestApp } from '../helpers/test-app';
+import { errorCode, say, unwrap } from '../helpers/sockets';
+import { call, next, ok } from '../helpers/test-app';
 
 // Carrying a privacy request out: erasure, access, objection to marketing.
 
-let t: TestApp;
-let clock: TestClock;
-const sockets = socketTracker();
-const {
-  forgetOperator,
-  newVisitor,
-  operator,
-  mailTo,
-  startWithCode,
-  fileVerified,
-  requestIdOf,
-  requestRow,
-  act,
-  keyedEmailHash,
-  signatureFor,
-} = privacyHelpers(() => t, sockets);
-
-beforeEach(async () => {
-  clock = new TestClock();
-  t = await startTestApp({ clock });
-});
-
-afterEach(async () => {
-  sockets.closeAll();
-  forgetOperator();
-  await t.close();
-});
+const { s, newVisitor, operator, mailTo, startWithCode, fileVerified, requestIdOf, requestRow, act, keyedEmailHash, signatureFor } =
+  privacySuite();
 
 describe('erasure', () => {
   test("completing an erasure deletes the requester's chat and leaves everyone else's untouched", async () => {
@@ -56,15 +31,15 @@ describe('erasure', () => {
 
     const { id } = await fileVerified(a.socket, 'erasure', 'alice@example.test', { name: 'Alice A.' });
     const bRows = () => ({
-      visitors: rows(t.db, 'SELECT * FROM visitors WHERE id = ?', b.visitorId),
-      conversations: rows(t.db, 'SELECT * FROM conversations WHERE visitor_id = ?', b.visitorId),
+      visitors: rows(s.t.db, 'SELECT * FROM visitors WHERE id = ?', b.visitorId),
+      conversations: rows(s.t.db, 'SELECT * FROM conversations WHERE visitor_id = ?', b.visitorId),
       messages: rows(
-        t.db,
+        s.t.db,
         'SELECT * FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE visitor_id = ?) ORDER BY id',
         b.visitorId,
       ),
       notes: rows(
-        t.db,
+        s.t.db,
         'SELECT * FROM conversation_notes WHERE conversation_id IN (SELECT id FROM conversations WHERE visitor_id = ?) ORDER BY id',
         b.visitorId,
       ),
@@ -72,16 +47,16 @@ describe('erasure', () => {
     const bBefore = bRows();
     expect(bBefore.messages).toHaveLength(2);
     expect(bBefore.notes).toHaveLength(1);
-    const aConversationRow = t.db.prepare('SELECT id FROM conversations WHERE visitor_id = ?').pluck().get(a.visitorId) as number;
+    const aConversationRow = s.t.db.prepare('SELECT id FROM conversations WHERE visitor_id = ?').pluck().get(a.visitorId) as number;
 
     expect((await ok(op, OperatorEvent.conversationSearch, { query: 'forget' })).hits).toHaveLength(1);
     const completedPush = next<VisitorRequestDto>(a.socket, VisitorPush.privacyUpdate, (r) => r.state === 'completed');
     await ok(op, OperatorEvent.privacyAct, { id, action: 'start' });
     // The console's confirmation names what will go; counting it deletes nothing.
-    const stored = allStoredValues(t.db).length;
+    const stored = allStoredValues(s.t.db).length;
     const { preview } = await ok(op, OperatorEvent.privacyPreview, { id });
     expect(preview).toEqual({ visitors: 1, conversations: 1, messages: 3, notes: 1, mails: 0, webhookCopies: 0 });
-    expect(allStoredValues(t.db)).toHaveLength(stored);
+    expect(allStoredValues(s.t.db)).toHaveLength(stored);
     expect(bRows()).toEqual(bBefore);
     const done = unwrap(await act(id, 'complete')).request;
     expect(done).toMatchObject({ state: 'completed', email: null, name: null, result: { visitors: 1, conversations: 1, messages: 3 } });
@@ -90,16 +65,16 @@ describe('erasure', () => {
     expect(await completedPush).toMatchObject({ state: 'completed' });
 
     // A is gone…
-    expect(rows(t.db, 'SELECT id FROM visitors WHERE id = ?', a.visitorId)).toEqual([]);
-    expect(rows(t.db, 'SELECT id FROM conversations WHERE visitor_id = ?', a.visitorId)).toEqual([]);
-    expect(rows(t.db, 'SELECT id FROM messages WHERE conversation_id = ?', aConversationRow)).toEqual([]);
-    expect(rows(t.db, 'SELECT id FROM conversation_notes WHERE conversation_id = ?', aConversationRow)).toEqual([]);
+    expect(rows(s.t.db, 'SELECT id FROM visitors WHERE id = ?', a.visitorId)).toEqual([]);
+    expect(rows(s.t.db, 'SELECT id FROM conversations WHERE visitor_id = ?', a.visitorId)).toEqual([]);
+    expect(rows(s.t.db, 'SELECT id FROM messages WHERE conversation_id = ?', aConversationRow)).toEqual([]);
+    expect(rows(s.t.db, 'SELECT id FROM conversation_notes WHERE conversation_id = ?', aConversationRow)).toEqual([]);
     // Search can no longer find what was erased, and still finds the rest.
     const { hits } = await ok(op, OperatorEvent.conversationSearch, { query: 'forget' });
     expect(hits).toEqual([]);
     // …B is byte for byte what it was.
     expect(bRows()).toEqual(bBefore);
-    expect(rows(t.db, 'SELECT id FROM visitors')).toEqual([{ id: b.visitorId }]);
+    expect(rows(s.t.db, 'SELECT id FROM visitors')).toEqual([{ id: b.visitorId }]);
 
     // The ticket keeps only the keyed hash of the address, and what was erased.
     const ticket = requestRow(id);
@@ -114,11 +89,11 @@ describe('erasure', () => {
       webhookCopies: 0,
     });
     expect(
-      allStoredValues(t.db).some((v) => typeof v === 'string' && /alice@example\.test|Alice A\.|forget me|returning customer/.test(v)),
+      allStoredValues(s.t.db).some((v) => typeof v === 'string' && /alice@example\.test|Alice A\.|forget me|returning customer/.test(v)),
     ).toBe(false);
 
     // The destruction is on record.
-    const audit = rows(t.db, 'SELECT actor, action, detail FROM audit_log WHERE request_id = ? ORDER BY id', id);
+    const audit = rows(s.t.db, 'SELECT actor, action, detail FROM audit_log WHERE request_id = ? ORDER BY id', id);
     expect(audit.map((e) => e.action)).toEqual(['received', 'verified', 'started', 'completed']);
     const completed = audit[3];
     expect(completed.actor).toMatch(/^operator #1/);
@@ -147,7 +122,7 @@ describe('erasure', () => {
     const { id } = await fileVerified(requester.socket, 'erasure', 'alice@example.test');
     await act(id, 'start');
     expect(unwrap(await act(id, 'complete')).request.result).toMatchObject({ visitors: 2, conversations: 1, messages: 1 });
-    expect(rows(t.db, 'SELECT id FROM visitors ORDER BY id')).toEqual([{ id: other.visitorId }]);
+    expect(rows(s.t.db, 'SELECT id FROM visitors ORDER BY id')).toEqual([{ id: other.visitorId }]);
   });
 
   test('an erasure also reaches a browser that verified a duplicate request for the same address', async () => {
@@ -161,7 +136,7 @@ describe('erasure', () => {
 
     await act(first.id, 'start');
     expect(unwrap(await act(first.id, 'complete')).request.result).toMatchObject({ visitors: 2, conversations: 2, messages: 2 });
-    expect(rows(t.db, 'SELECT id FROM visitors')).toEqual([]);
+    expect(rows(s.t.db, 'SELECT id FROM visitors')).toEqual([]);
   });
 
   test("an erasure removes the requester's address from stored webhook payloads too", async () => {
@@ -171,7 +146,7 @@ describe('erasure', () => {
     const { socket } = await newVisitor();
     const { id } = await fileVerified(socket, 'erasure', 'alice@example.test');
     await act(id, 'start');
-    const payloads = () => rows(t.db, 'SELECT payload FROM webhook_deliveries').map((r) => String(r.payload));
+    const payloads = () => rows(s.t.db, 'SELECT payload FROM webhook_deliveries').map((r) => String(r.payload));
     expect(payloads().some((p) => p.includes('alice@example.test'))).toBe(true);
 
     expect((await ok(op, OperatorEvent.privacyPreview, { id })).preview).toMatchObject({ webhookCopies: 2 });
@@ -195,15 +170,15 @@ describe('erasure', () => {
   test('the audit log refuses UPDATE and DELETE', async () => {
     const { socket } = await newVisitor();
     await fileVerified(socket, 'access', 'alice@example.test');
-    const before = rows(t.db, 'SELECT * FROM audit_log ORDER BY id');
+    const before = rows(s.t.db, 'SELECT * FROM audit_log ORDER BY id');
     expect(before.length).toBeGreaterThan(0);
-    expect(() => t.db.prepare(`UPDATE audit_log SET actor = 'someone else'`).run()).toThrow(/append-only/);
-    expect(() => t.db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
-    expect(() => t.db.prepare('DELETE FROM audit_log WHERE id = ?').run(before[0].id)).toThrow(/append-only/);
-    expect(rows(t.db, 'SELECT * FROM audit_log ORDER BY id')).toEqual(before);
+    expect(() => s.t.db.prepare(`UPDATE audit_log SET actor = 'someone else'`).run()).toThrow(/append-only/);
+    expect(() => s.t.db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
+    expect(() => s.t.db.prepare('DELETE FROM audit_log WHERE id = ?').run(before[0].id)).toThrow(/append-only/);
+    expect(rows(s.t.db, 'SELECT * FROM audit_log ORDER BY id')).toEqual(before);
     // Appending still works.
-    t.db.prepare(`INSERT INTO audit_log (request_id, at, actor, action) VALUES (NULL, 0, 'test', 'appended')`).run();
-    expect(rows(t.db, 'SELECT id FROM audit_log')).toHaveLength(before.length + 1);
+    s.t.db.prepare(`INSERT INTO audit_log (request_id, at, actor, action) VALUES (NULL, 0, 'test', 'appended')`).run();
+    expect(rows(s.t.db, 'SELECT id FROM audit_log')).toHaveLength(before.length + 1);
   });
 });
 
@@ -224,7 +199,7 @@ describe('access requests', () => {
 
     const mail = await mailTo('alice@example.test', /data is ready/i);
     const link = linkIn(mail);
-    expect(link.startsWith(`${t.url}/privacy/export/`)).toBe(true);
+    expect(link.startsWith(`${s.t.url}/privacy/export/`)).toBe(true);
 
     const res = await fetch(link);
     expect(res.status).toBe(200);
@@ -251,7 +226,7 @@ describe('access requests', () => {
 
     const second = await fetch(link);
     expect(second.status).toBe(410);
-    const audit = rows(t.db, 'SELECT action FROM audit_log WHERE request_id = ? ORDER BY id', id).map((r) => r.action);
+    const audit = rows(s.t.db, 'SELECT action FROM audit_log WHERE request_id = ? ORDER BY id', id).map((r) => r.action);
     expect(audit).toContain('export downloaded');
   });
 });
@@ -260,19 +235,19 @@ describe('objection to marketing', () => {
   test('an objection completes at once on verification and suppresses marketing for the address', async () => {
     const identified = await newVisitor();
     await ok(identified.socket, VisitorEvent.identify, { email: 'alice@example.test', signature: signatureFor('alice@example.test') });
-    t.db.prepare('UPDATE visitors SET marketing_consent = 1 WHERE id = ?').run(identified.visitorId);
+    s.t.db.prepare('UPDATE visitors SET marketing_consent = 1 WHERE id = ?').run(identified.visitorId);
 
     const { socket } = await newVisitor();
     const { verificationId, code } = await startWithCode(socket, 'objection', 'alice@example.test');
     const filed = await ok(socket, VisitorEvent.privacyVerify, { verificationId, code });
     expect(filed.request).toMatchObject({ type: 'objection', state: 'completed' });
-    expect(filed.request.completedAt).toBe(clock.now());
+    expect(filed.request.completedAt).toBe(s.clock.now());
 
     const id = requestIdOf(filed.request.reference);
-    expect(rows(t.db, 'SELECT email_hash, request_id FROM marketing_suppressions')).toEqual([
+    expect(rows(s.t.db, 'SELECT email_hash, request_id FROM marketing_suppressions')).toEqual([
       { email_hash: keyedEmailHash('alice@example.test'), request_id: id },
     ]);
-    expect(rows(t.db, 'SELECT marketing_consent FROM visitors WHERE id = ?', identified.visitorId)).toEqual([{ marketing_consent: 0 }]);
+    expect(rows(s.t.db, 'SELECT marketing_consent FROM visitors WHERE id = ?', identified.visitorId)).toEqual([{ marketing_consent: 0 }]);
     expect(requestRow(id)).toMatchObject({ email: null, state: 'completed' });
   });
 });

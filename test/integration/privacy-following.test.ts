@@ -1,27 +1,14 @@
 import crypto from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { OperatorEvent, VisitorEvent, VisitorPush } from '../../shared/protocol';
 import type { VisitorRequestDto } from '../../shared/types';
 import { rows } from '../helpers/db-snapshot';
-import { privacyHelpers } from '../helpers/privacy';
-import { socketTracker } from '../helpers/sockets';
-import { next, ok, startTestApp, TestClock, visitorClient, type TestApp } from '../helpers/test-app';
+import { privacySuite } from '../helpers/privacy';
+import { next, ok, visitorClient } from '../helpers/test-app';
 
 // One open request per address and type, and a requester following its request live.
 
-let t: TestApp;
-const sockets = socketTracker();
-const { forgetOperator, newVisitor, operator, startWithCode, fileVerified, act } = privacyHelpers(() => t, sockets);
-
-beforeEach(async () => {
-  t = await startTestApp({ clock: new TestClock() });
-});
-
-afterEach(async () => {
-  sockets.closeAll();
-  forgetOperator();
-  await t.close();
-});
+const { s, sockets, newVisitor, operator, startWithCode, fileVerified, act } = privacySuite();
 
 describe('duplicate requests', () => {
   test('a second erasure request for an address with one open returns the open one', async () => {
@@ -35,7 +22,7 @@ describe('duplicate requests', () => {
     expect(repeat.request.reference).toBe(original.request.reference);
     expect(repeat.request.state).toBe('verified');
 
-    const duplicates = rows(t.db, 'SELECT state, duplicate_of, email FROM privacy_requests WHERE duplicate_of IS NOT NULL');
+    const duplicates = rows(s.t.db, 'SELECT state, duplicate_of, email FROM privacy_requests WHERE duplicate_of IS NOT NULL');
     expect(duplicates).toEqual([{ state: 'rejected', duplicate_of: original.id, email: null }]);
     // The operator's list shows one ticket, not two.
     const list = await ok(await operator(), OperatorEvent.privacyList, {});
@@ -50,7 +37,7 @@ describe('duplicate requests', () => {
     await fileVerified(socket, 'erasure', 'alice@example.test');
     const access = await fileVerified(socket, 'access', 'alice@example.test');
     expect(access.alreadyOpen).toBe(false);
-    expect(rows(t.db, 'SELECT id FROM privacy_requests WHERE duplicate_of IS NULL')).toHaveLength(2);
+    expect(rows(s.t.db, 'SELECT id FROM privacy_requests WHERE duplicate_of IS NULL')).toHaveLength(2);
   });
 });
 
@@ -92,7 +79,7 @@ describe('following a request', () => {
   test('hello with request tokens subscribes a returning visitor to its requests', async () => {
     const first = await newVisitor();
     const filed = await fileVerified(first.socket, 'access', 'alice@example.test');
-    const returning = sockets.track(visitorClient(t.url));
+    const returning = sockets.track(visitorClient(s.t.url));
     await ok(returning, VisitorEvent.hello, { requestTokens: [filed.requestToken] });
     const update = next<VisitorRequestDto>(returning, VisitorPush.privacyUpdate, (r) => r.state === 'in_progress');
     await act(filed.id, 'start');

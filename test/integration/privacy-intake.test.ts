@@ -1,29 +1,14 @@
 import crypto from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { OperatorEvent } from '../../shared/protocol';
 import { rows } from '../helpers/db-snapshot';
-import { privacyHelpers, sha256 } from '../helpers/privacy';
+import { privacySuite, sha256 } from '../helpers/privacy';
 import { linkIn } from '../helpers/smtp';
-import { socketTracker } from '../helpers/sockets';
-import { ok, startTestApp, TestClock, type TestApp } from '../helpers/test-app';
+import { ok } from '../helpers/test-app';
 
 // Requests that do not start in the chat: filed by an operator, or through the REST API.
 
-let t: TestApp;
-let clock: TestClock;
-const sockets = socketTracker();
-const { forgetOperator, operator, mailTo, pushedRequest, requestRow } = privacyHelpers(() => t, sockets);
-
-beforeEach(async () => {
-  clock = new TestClock();
-  t = await startTestApp({ clock });
-});
-
-afterEach(async () => {
-  sockets.closeAll();
-  forgetOperator();
-  await t.close();
-});
+const { s, operator, mailTo, pushedRequest, requestRow } = privacySuite();
 
 describe('requests filed by an operator', () => {
   test('the requester confirms through the mailed link, by POST only', async () => {
@@ -33,7 +18,7 @@ describe('requests filed by an operator', () => {
     expect(filed).toMatchObject({ state: 'awaiting_verification', source: 'operator', email: 'erin@example.test' });
 
     const link = new URL(linkIn(await mailTo('erin@example.test', /confirm/i)));
-    expect(link.origin).toBe(t.url);
+    expect(link.origin).toBe(s.t.url);
     const secret = link.searchParams.get('t')!;
     expect(secret).toBeTruthy();
 
@@ -47,7 +32,7 @@ describe('requests filed by an operator', () => {
     const confirm = await fetch(`${link.origin}${link.pathname}`, { method: 'POST', body: new URLSearchParams({ t: secret }) });
     expect(confirm.status).toBe(200);
     expect(await confirm.text()).toContain(filed.reference);
-    expect(requestRow(filed.id)).toMatchObject({ state: 'verified', verified_at: clock.now() });
+    expect(requestRow(filed.id)).toMatchObject({ state: 'verified', verified_at: s.clock.now() });
     expect(await upsert).toMatchObject({ state: 'verified' });
 
     const replay = await fetch(`${link.origin}${link.pathname}`, { method: 'POST', body: new URLSearchParams({ t: secret }) });
@@ -69,16 +54,16 @@ describe('requests filed by an operator', () => {
 
 describe('REST API', () => {
   test('creating a request without an API key is 401', async () => {
-    const res = await fetch(`${t.url}/api/v1/privacy-requests`, {
+    const res = await fetch(`${s.t.url}/api/v1/privacy-requests`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ type: 'erasure', email: 'frank@example.test' }),
     });
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
-    expect(rows(t.db, 'SELECT id FROM privacy_requests')).toEqual([]);
+    expect(rows(s.t.db, 'SELECT id FROM privacy_requests')).toEqual([]);
 
-    const bogus = await fetch(`${t.url}/api/v1/privacy-requests`, {
+    const bogus = await fetch(`${s.t.url}/api/v1/privacy-requests`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer cwk_${crypto.randomBytes(32).toString('base64url')}` },
       body: JSON.stringify({ type: 'erasure', email: 'frank@example.test' }),
@@ -90,10 +75,10 @@ describe('REST API', () => {
     const op = await operator();
     const { key, secret } = await ok(op, OperatorEvent.apiKeyCreate, { label: 'crm' });
     expect(key.label).toBe('crm');
-    expect(rows(t.db, 'SELECT key_hash FROM api_keys')).toEqual([{ key_hash: sha256(secret) }]);
+    expect(rows(s.t.db, 'SELECT key_hash FROM api_keys')).toEqual([{ key_hash: sha256(secret) }]);
     const auth = { authorization: `Bearer ${secret}` };
 
-    const created = await fetch(`${t.url}/api/v1/privacy-requests`, {
+    const created = await fetch(`${s.t.url}/api/v1/privacy-requests`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({ type: 'erasure', email: 'frank@example.test', name: 'Frank' }),
@@ -107,30 +92,30 @@ describe('REST API', () => {
     });
     await mailTo('frank@example.test', /confirm/i);
 
-    const read = await fetch(`${t.url}/api/v1/privacy-requests/${body.data.request.reference}`, { headers: auth });
+    const read = await fetch(`${s.t.url}/api/v1/privacy-requests/${body.data.request.reference}`, { headers: auth });
     expect(read.status).toBe(200);
     const status = (await read.json()) as { ok: true; data: { request: Record<string, unknown> } };
     expect(status.data.request).toMatchObject({ reference: body.data.request.reference, source: 'api', state: 'awaiting_verification' });
     expect(status.data.request).not.toHaveProperty('email');
     expect(status.data.request).not.toHaveProperty('name');
 
-    expect((await fetch(`${t.url}/api/v1/privacy-requests/${body.data.request.reference}`)).status).toBe(401);
-    expect((await fetch(`${t.url}/api/v1/privacy-requests/PR-2026-999999`, { headers: auth })).status).toBe(404);
+    expect((await fetch(`${s.t.url}/api/v1/privacy-requests/${body.data.request.reference}`)).status).toBe(401);
+    expect((await fetch(`${s.t.url}/api/v1/privacy-requests/PR-2026-999999`, { headers: auth })).status).toBe(404);
 
     // A revoked key stops working.
     await ok(op, OperatorEvent.apiKeyRevoke, { id: key.id });
-    expect((await fetch(`${t.url}/api/v1/privacy-requests/${body.data.request.reference}`, { headers: auth })).status).toBe(401);
+    expect((await fetch(`${s.t.url}/api/v1/privacy-requests/${body.data.request.reference}`, { headers: auth })).status).toBe(401);
   });
 
   test('an API body with unknown fields is 400 invalid_payload', async () => {
     const { secret } = await ok(await operator(), OperatorEvent.apiKeyCreate, { label: 'crm' });
-    const res = await fetch(`${t.url}/api/v1/privacy-requests`, {
+    const res = await fetch(`${s.t.url}/api/v1/privacy-requests`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
       body: JSON.stringify({ type: 'erasure', email: 'frank@example.test', state: 'completed' }),
     });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
-    expect(rows(t.db, 'SELECT id FROM privacy_requests')).toEqual([]);
+    expect(rows(s.t.db, 'SELECT id FROM privacy_requests')).toEqual([]);
   });
 });

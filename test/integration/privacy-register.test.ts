@@ -1,25 +1,13 @@
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { VisitorEvent } from '../../shared/protocol';
 import { rows } from '../helpers/db-snapshot';
-import { privacyHelpers } from '../helpers/privacy';
-import { say, socketTracker, unwrap } from '../helpers/sockets';
-import { ok, signIn, startTestApp, TestClock, type TestApp } from '../helpers/test-app';
+import { privacySuite } from '../helpers/privacy';
+import { say, unwrap } from '../helpers/sockets';
+import { ok, signIn } from '../helpers/test-app';
 
 // The admin exports: the request register and destruction records.
 
-let t: TestApp;
-const sockets = socketTracker();
-const { forgetOperator, newVisitor, fileVerified, act } = privacyHelpers(() => t, sockets);
-
-beforeEach(async () => {
-  t = await startTestApp({ clock: new TestClock() });
-});
-
-afterEach(async () => {
-  sockets.closeAll();
-  forgetOperator();
-  await t.close();
-});
+const { s, newVisitor, fileVerified, act } = privacySuite();
 
 describe('request register export', () => {
   test('the CSV register needs an admin cookie and lists references without e-mail addresses', async () => {
@@ -27,16 +15,16 @@ describe('request register export', () => {
     const filed = await fileVerified(socket, 'access', 'alice@example.test', { name: 'Alice Liddell' });
     await ok(socket, VisitorEvent.privacyStart, { type: 'erasure', email: 'bob@example.test' });
 
-    const anonymous = await fetch(`${t.url}/api/admin/privacy-register.csv`);
+    const anonymous = await fetch(`${s.t.url}/api/admin/privacy-register.csv`);
     expect(anonymous.status).toBe(401);
 
-    await t.app.services.auth.createOperator({ email: 'op@example.test', name: 'Op', role: 'operator', password: 'operator password 1' });
-    const notAdmin = await fetch(`${t.url}/api/admin/privacy-register.csv`, {
-      headers: { cookie: await signIn(t.url, 'op@example.test', 'operator password 1') },
+    await s.t.app.services.auth.createOperator({ email: 'op@example.test', name: 'Op', role: 'operator', password: 'operator password 1' });
+    const notAdmin = await fetch(`${s.t.url}/api/admin/privacy-register.csv`, {
+      headers: { cookie: await signIn(s.t.url, 'op@example.test', 'operator password 1') },
     });
     expect(notAdmin.status).toBe(403);
 
-    const res = await fetch(`${t.url}/api/admin/privacy-register.csv`, { headers: { cookie: await signIn(t.url) } });
+    const res = await fetch(`${s.t.url}/api/admin/privacy-register.csv`, { headers: { cookie: await signIn(s.t.url) } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/csv/);
     const csv = await res.text();
@@ -46,15 +34,15 @@ describe('request register export', () => {
     expect(csv).toContain(filed.request.reference);
     expect(csv).not.toContain('@');
     expect(csv).not.toContain('Alice Liddell');
-    expect(rows(t.db, `SELECT action FROM audit_log WHERE action = 'register exported'`)).toHaveLength(1);
+    expect(rows(s.t.db, `SELECT action FROM audit_log WHERE action = 'register exported'`)).toHaveLength(1);
   });
 
   test('a completed erasure has a destruction record with its event log, and no address in it', async () => {
     const { socket } = await newVisitor();
     await say(socket, 'please forget me');
     const { id, request } = await fileVerified(socket, 'erasure', 'alice@example.test');
-    const cookie = await signIn(t.url);
-    const url = `${t.url}/api/admin/privacy-requests/${id}/record.json`;
+    const cookie = await signIn(s.t.url);
+    const url = `${s.t.url}/api/admin/privacy-requests/${id}/record.json`;
 
     const whileOpen = await fetch(url, { headers: { cookie } });
     expect(whileOpen.status).toBe(409);
@@ -79,9 +67,9 @@ describe('request register export', () => {
     expect(record.events.map((e) => e.action)).toEqual(expect.arrayContaining(['received', 'verified', 'started', 'completed']));
     expect(record.events.find((e) => e.action === 'completed')!.actor).toMatch(/^operator #1/);
     expect(text).not.toContain('alice@example.test');
-    expect(rows(t.db, `SELECT action FROM audit_log WHERE request_id = ? AND action = 'record exported'`, id)).toHaveLength(1);
+    expect(rows(s.t.db, `SELECT action FROM audit_log WHERE request_id = ? AND action = 'record exported'`, id)).toHaveLength(1);
     // The record and the register name the requester by the same hash, so an auditor can match them.
-    const csv = await (await fetch(`${t.url}/api/admin/privacy-register.csv`, { headers: { cookie } })).text();
+    const csv = await (await fetch(`${s.t.url}/api/admin/privacy-register.csv`, { headers: { cookie } })).text();
     const [header, ...lines] = csv
       .trim()
       .split(/\r\n/)

@@ -1,34 +1,19 @@
 import crypto from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Ack } from '../../shared/errors';
 import { VisitorEvent, type PrivacyStartResult } from '../../shared/protocol';
 import { allStoredValues, rows } from '../helpers/db-snapshot';
-import { CODE_MAIL, otherCode, privacyHelpers, sha256, storesCode } from '../helpers/privacy';
+import { CODE_MAIL, otherCode, privacySuite, sha256, storesCode } from '../helpers/privacy';
 import { codeIn } from '../helpers/smtp';
-import { errorCode, say, socketTracker, unwrap } from '../helpers/sockets';
-import { call, ok, startTestApp, TestClock, type TestApp } from '../helpers/test-app';
+import { errorCode, say, unwrap } from '../helpers/sockets';
+import { call, ok } from '../helpers/test-app';
 
 // Privacy requests filed in the chat: the e-mailed code, its send limits, and visitors the site already identified.
 
 const MINUTE = 60 * 1000;
 const HOUR = 60 * MINUTE;
 
-let t: TestApp;
-let clock: TestClock;
-const sockets = socketTracker();
-const { forgetOperator, newVisitor, operator, mailTo, startWithCode, pushedRequest, requestRow, keyedEmailHash, signatureFor } =
-  privacyHelpers(() => t, sockets);
-
-beforeEach(async () => {
-  clock = new TestClock();
-  t = await startTestApp({ clock });
-});
-
-afterEach(async () => {
-  sockets.closeAll();
-  forgetOperator();
-  await t.close();
-});
+const { s, newVisitor, operator, mailTo, startWithCode, pushedRequest, requestRow, keyedEmailHash, signatureFor } = privacySuite();
 
 describe('verification codes', () => {
   test('the code is six digits from the mail and stored only as a keyed HMAC', async () => {
@@ -36,35 +21,35 @@ describe('verification codes', () => {
     const { verificationId, code } = await startWithCode(socket, 'erasure', 'alice@example.test');
     expect(code).toMatch(/^\d{6}$/);
 
-    const stored = t.db.prepare('SELECT secret_hash FROM verifications WHERE id = ?').pluck().get(verificationId) as Buffer;
+    const stored = s.t.db.prepare('SELECT secret_hash FROM verifications WHERE id = ?').pluck().get(verificationId) as Buffer;
     expect(stored).toBeInstanceOf(Buffer);
     expect(stored.equals(Buffer.from(code))).toBe(false);
     // Not a plain hash an attacker could invert by trying all million codes…
     expect(stored.equals(sha256(code))).toBe(false);
     // …but an HMAC under the server's key, bound to this verification.
     expect(
-      stored.equals(crypto.createHmac('sha256', t.app.secrets.hmacKey).update(`verification:${verificationId}:${code}`).digest()),
+      stored.equals(crypto.createHmac('sha256', s.t.app.secrets.hmacKey).update(`verification:${verificationId}:${code}`).digest()),
     ).toBe(true);
-    expect(allStoredValues(t.db).some((value) => storesCode(value, code))).toBe(false);
+    expect(allStoredValues(s.t.db).some((value) => storesCode(value, code))).toBe(false);
 
     const filed = await ok(socket, VisitorEvent.privacyVerify, { verificationId, code });
     expect(filed.request).toMatchObject({ type: 'erasure', state: 'verified', reference: expect.stringMatching(/^PR-\d{4}-\d{6}$/) });
     expect(filed.alreadyOpen).toBe(false);
-    expect(allStoredValues(t.db).some((value) => storesCode(value, code))).toBe(false);
+    expect(allStoredValues(s.t.db).some((value) => storesCode(value, code))).toBe(false);
   });
 
   test('a code works until ten minutes have passed', async () => {
     const { socket } = await newVisitor();
     const { verificationId, code, expiresAt } = await startWithCode(socket, 'access', 'alice@example.test');
-    expect(expiresAt).toBe(clock.now() + 10 * MINUTE);
-    clock.advance(10 * MINUTE - 1);
+    expect(expiresAt).toBe(s.clock.now() + 10 * MINUTE);
+    s.clock.advance(10 * MINUTE - 1);
     expect(await ok(socket, VisitorEvent.privacyVerify, { verificationId, code })).toMatchObject({ request: { state: 'verified' } });
   });
 
   test('a code is refused ten minutes and a millisecond after it was sent', async () => {
     const { socket } = await newVisitor();
     const { verificationId, code } = await startWithCode(socket, 'access', 'alice@example.test');
-    clock.advance(10 * MINUTE + 1);
+    s.clock.advance(10 * MINUTE + 1);
     expect(errorCode(await call(socket, VisitorEvent.privacyVerify, { verificationId, code }))).toBe('code_expired');
     expect(requestRow(1)).toMatchObject({ state: 'awaiting_verification', verified_at: null });
   });
@@ -72,10 +57,10 @@ describe('verification codes', () => {
   test('an expired code can be replaced by a resend, and only the new code works', async () => {
     const { socket } = await newVisitor();
     const { verificationId, code: oldCode } = await startWithCode(socket, 'access', 'alice@example.test');
-    clock.advance(11 * MINUTE);
-    const skip = t.smtp.mailsTo('alice@example.test').length;
+    s.clock.advance(11 * MINUTE);
+    const skip = s.t.smtp.mailsTo('alice@example.test').length;
     const resent = await ok(socket, VisitorEvent.privacyResend, { verificationId });
-    expect(resent.expiresAt).toBe(clock.now() + 10 * MINUTE);
+    expect(resent.expiresAt).toBe(s.clock.now() + 10 * MINUTE);
     const newCode = codeIn(await mailTo('alice@example.test', CODE_MAIL, skip));
     if (newCode !== oldCode) {
       expect(errorCode(await call(socket, VisitorEvent.privacyVerify, { verificationId, code: oldCode }))).toBe('invalid_code');
@@ -92,7 +77,7 @@ describe('verification codes', () => {
     const again = await call(socket, VisitorEvent.privacyVerify, { verificationId, code });
     expect(['code_expired', 'invalid_state']).toContain(errorCode(again));
     // Still exactly one verified request, and no duplicate was filed by the replay.
-    expect(rows(t.db, 'SELECT state FROM privacy_requests')).toEqual([{ state: 'verified' }]);
+    expect(rows(s.t.db, 'SELECT state FROM privacy_requests')).toEqual([{ state: 'verified' }]);
   });
 
   test('a code is bound to its own request', async () => {
@@ -101,14 +86,14 @@ describe('verification codes', () => {
     let second = await startWithCode(socket, 'erasure', 'bob@example.test');
     // Make sure the two codes differ (one chance in a million that they do not).
     while (second.code === first.code) {
-      const skip = t.smtp.mailsTo('bob@example.test').length;
+      const skip = s.t.smtp.mailsTo('bob@example.test').length;
       await ok(socket, VisitorEvent.privacyResend, { verificationId: second.verificationId });
       second = { ...second, code: codeIn(await mailTo('bob@example.test', CODE_MAIL, skip)) };
     }
 
     const crossed = await call(socket, VisitorEvent.privacyVerify, { verificationId: second.verificationId, code: first.code });
     expect(errorCode(crossed)).toBe('invalid_code');
-    expect(rows(t.db, 'SELECT state FROM privacy_requests ORDER BY id')).toEqual([
+    expect(rows(s.t.db, 'SELECT state FROM privacy_requests ORDER BY id')).toEqual([
       { state: 'awaiting_verification' },
       { state: 'awaiting_verification' },
     ]);
@@ -134,17 +119,17 @@ describe('verification codes', () => {
   test('the chat’s intake is written by the writer thread, sharing its commits: start, a wrong try and the right code are one write each there, the wrong try stays counted, and the console hears of the request once it is stored', async () => {
     const { socket } = await newVisitor();
     const console = await operator();
-    const before = t.app.writerStats.writes;
+    const before = s.t.app.writerStats.writes;
     const received = pushedRequest(console, (r) => r.state === 'awaiting_verification');
     const { verificationId, code } = await startWithCode(socket, 'access', 'carol@example.test');
     const pushed = await received;
-    expect(rows(t.db, 'SELECT state FROM privacy_requests WHERE id = ?', pushed.id)).toEqual([{ state: 'awaiting_verification' }]);
+    expect(rows(s.t.db, 'SELECT state FROM privacy_requests WHERE id = ?', pushed.id)).toEqual([{ state: 'awaiting_verification' }]);
     expect(errorCode(await call(socket, VisitorEvent.privacyVerify, { verificationId, code: otherCode(code) }))).toBe('invalid_code');
-    expect(rows(t.db, 'SELECT attempts FROM verifications WHERE id = ?', verificationId)).toEqual([{ attempts: 1 }]);
+    expect(rows(s.t.db, 'SELECT attempts FROM verifications WHERE id = ?', verificationId)).toEqual([{ attempts: 1 }]);
     const verified = pushedRequest(console, (r) => r.id === pushed.id && r.state === 'verified');
     await ok(socket, VisitorEvent.privacyVerify, { verificationId, code });
     await verified;
-    expect(t.app.writerStats.writes - before).toBe(3);
+    expect(s.t.app.writerStats.writes - before).toBe(3);
   });
 
   test('an unknown verification id is refused like a wrong code', async () => {
@@ -167,7 +152,7 @@ describe('verification send limits', () => {
     }
     const fourth = await call(socket, VisitorEvent.privacyStart, { type: 'erasure', email: 'alice@example.test' });
     expect(errorCode(fourth)).toBe('rate_limited');
-    expect(rows(t.db, 'SELECT id FROM privacy_requests')).toHaveLength(3);
+    expect(rows(s.t.db, 'SELECT id FROM privacy_requests')).toHaveLength(3);
     // The address is normalised before counting: a different spelling is the same address.
     expect(errorCode(await call(socket, VisitorEvent.privacyStart, { type: 'access', email: ' Alice@Example.TEST ' }))).toBe(
       'rate_limited',
@@ -177,7 +162,7 @@ describe('verification send limits', () => {
       status: 'code_sent',
     });
 
-    clock.advance(HOUR);
+    s.clock.advance(HOUR);
     expect(await ok(socket, VisitorEvent.privacyStart, { type: 'erasure', email: 'alice@example.test' })).toMatchObject({
       status: 'code_sent',
     });
@@ -191,10 +176,10 @@ describe('verification send limits', () => {
     expect(errorCode(await call(socket, VisitorEvent.privacyResend, { verificationId }))).toBe('rate_limited');
     expect(errorCode(await call(socket, VisitorEvent.privacyStart, { type: 'erasure', email: 'alice@example.test' }))).toBe('rate_limited');
 
-    clock.advance(HOUR);
+    s.clock.advance(HOUR);
     // All three earlier code mails are in before the next one is told apart from them.
     await mailTo('alice@example.test', CODE_MAIL, 2);
-    const skip = t.smtp.mailsTo('alice@example.test').length;
+    const skip = s.t.smtp.mailsTo('alice@example.test').length;
     expect(skip).toBe(3);
     await ok(socket, VisitorEvent.privacyResend, { verificationId });
     const code = codeIn(await mailTo('alice@example.test', CODE_MAIL, skip));
@@ -213,10 +198,10 @@ describe('verification send limits', () => {
     expect(errorCode(await call(neighbour, VisitorEvent.privacyStart, { type: 'access', email: 'person11@example.test' }))).toBe(
       'rate_limited',
     );
-    expect(rows(t.db, 'SELECT id FROM privacy_requests')).toHaveLength(10);
-    expect(rows(t.db, 'SELECT id FROM privacy_requests WHERE email_hash = ?', keyedEmailHash('person11@example.test'))).toEqual([]);
+    expect(rows(s.t.db, 'SELECT id FROM privacy_requests')).toHaveLength(10);
+    expect(rows(s.t.db, 'SELECT id FROM privacy_requests WHERE email_hash = ?', keyedEmailHash('person11@example.test'))).toEqual([]);
 
-    clock.advance(HOUR);
+    s.clock.advance(HOUR);
     expect(await ok(neighbour, VisitorEvent.privacyStart, { type: 'access', email: 'person11@example.test' })).toMatchObject({
       status: 'code_sent',
     });
@@ -237,7 +222,7 @@ describe('verification send limits', () => {
         keys: Object.keys(data).sort(),
         status: data.status,
         idLength: data.verificationId.length,
-        ttl: data.expiresAt - clock.now(),
+        ttl: data.expiresAt - s.clock.now(),
       };
     };
     expect(shape(forKnown)).toEqual(shape(forUnknown));
@@ -264,10 +249,10 @@ describe('visitors identified by the site', () => {
     expect(started.request).toMatchObject({ type: 'access', state: 'verified' });
     expect(started.alreadyOpen).toBe(false);
     expect(started.requestToken).toMatch(/^[A-Za-z0-9_-]{22,}$/);
-    expect(rows(t.db, 'SELECT id FROM verifications')).toEqual([]);
+    expect(rows(s.t.db, 'SELECT id FROM verifications')).toEqual([]);
     // The requester is told the request is in, not sent a code.
     await mailTo('carol@example.test', /received/i);
-    expect(t.smtp.mailsTo('carol@example.test').some((m) => CODE_MAIL.test(m.subject))).toBe(false);
+    expect(s.t.smtp.mailsTo('carol@example.test').some((m) => CODE_MAIL.test(m.subject))).toBe(false);
   });
 
   test('identification counts only for the address that was signed', async () => {
@@ -285,7 +270,9 @@ describe('visitors identified by the site', () => {
     expect(
       errorCode(await call(socket, VisitorEvent.identify, { email: 'carol@example.test', signature: signatureFor('dave@example.test') })),
     ).toBe('forbidden');
-    expect(rows(t.db, 'SELECT email, email_verified FROM visitors WHERE id = ?', visitorId)).toEqual([{ email: null, email_verified: 0 }]);
+    expect(rows(s.t.db, 'SELECT email, email_verified FROM visitors WHERE id = ?', visitorId)).toEqual([
+      { email: null, email_verified: 0 },
+    ]);
     expect((await ok(socket, VisitorEvent.privacyStart, { type: 'access', email: 'carol@example.test' })).status).toBe('code_sent');
   });
 });

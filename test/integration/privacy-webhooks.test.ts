@@ -1,33 +1,19 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { OperatorEvent } from '../../shared/protocol';
-import { privacyHelpers } from '../helpers/privacy';
-import { socketTracker } from '../helpers/sockets';
-import { ok, startTestApp, TestClock, type TestApp } from '../helpers/test-app';
+import { privacySuite } from '../helpers/privacy';
+import { ok } from '../helpers/test-app';
 
 // Request events delivered to registered webhooks.
 
-let t: TestApp;
-let clock: TestClock;
-const sockets = socketTracker();
 const httpServers: http.Server[] = [];
-const { forgetOperator, newVisitor, operator, fileVerified, keyedEmailHash } = privacyHelpers(() => t, sockets);
-
-beforeEach(async () => {
-  clock = new TestClock();
-  t = await startTestApp({ clock });
-});
-
-afterEach(async () => {
-  sockets.closeAll();
-  forgetOperator();
+const { s, newVisitor, operator, fileVerified, keyedEmailHash } = privacySuite(async () => {
   for (const server of httpServers.splice(0)) {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
-  await t.close();
 });
 
 describe('webhooks', () => {
@@ -75,7 +61,7 @@ describe('webhooks', () => {
     const timestamp = match![1];
     const expected = crypto.createHmac('sha256', secret).update(`${timestamp}.${delivery.body}`).digest('hex');
     expect(match![2]).toBe(expected);
-    expect(Number(timestamp)).toBe(clock.now());
+    expect(Number(timestamp)).toBe(s.clock.now());
     // A different body would not carry this signature.
     expect(crypto.createHmac('sha256', secret).update(`${timestamp}.${delivery.body} `).digest('hex')).not.toBe(match![2]);
 

@@ -100,6 +100,23 @@ describe('messages typed while the server is down arrive by themselves', () => {
     await page.getByRole('textbox', { name: 'Message' }).waitFor();
   }
 
+  /** A TCP proxy in front of `server` (closed after the test); the widget connects through it from now on. */
+  async function throughProxy(server: ServerProcess): Promise<TcpProxy> {
+    const proxy = await new TcpProxy(server.port).start();
+    cleanup.push(() => proxy.close());
+    chatUrl = proxy.url;
+    return proxy;
+  }
+
+  /** Opens the widget and waits until it is connected (the header shows the team's presence). */
+  async function openConnected(page: Page): Promise<void> {
+    await openWidget(page);
+    await page
+      .getByText(/We are (online|away)/)
+      .first()
+      .waitFor();
+  }
+
   /** Types and sends each text with Enter, as a visitor does, without waiting for any answer. */
   async function type(page: Page, texts: string[]): Promise<void> {
     const composer = page.getByRole('textbox', { name: 'Message' });
@@ -129,11 +146,7 @@ describe('messages typed while the server is down arrive by themselves', () => {
     let server = await start(databasePath);
     chatUrl = server.url;
     const page = await (await browser.newContext()).newPage();
-    await openWidget(page);
-    await page
-      .getByText(/We are (online|away)/)
-      .first()
-      .waitFor();
+    await openConnected(page);
 
     const before = range('before', 0, 10);
     const during = range('during', 0, 10);
@@ -168,15 +181,9 @@ describe('messages typed while the server is down arrive by themselves', () => {
   test('the connection cut by the network and restored: every message before, during and after is stored once, in order', async () => {
     const databasePath = database();
     const server = await start(databasePath);
-    const proxy = await new TcpProxy(server.port).start();
-    cleanup.push(() => proxy.close());
-    chatUrl = proxy.url;
+    const proxy = await throughProxy(server);
     const page = await (await browser.newContext()).newPage();
-    await openWidget(page);
-    await page
-      .getByText(/We are (online|away)/)
-      .first()
-      .waitFor();
+    await openConnected(page);
 
     const before = range('before', 0, 5);
     const during = range('during', 0, 5);
@@ -201,15 +208,9 @@ describe('messages typed while the server is down arrive by themselves', () => {
   test('the server dies behind a proxy that keeps the connection open: what the visitor types meanwhile is not failed, and goes once the server is back', async () => {
     const databasePath = database();
     let server = await start(databasePath);
-    const proxy = await new TcpProxy(server.port).start();
-    cleanup.push(() => proxy.close());
-    chatUrl = proxy.url;
+    const proxy = await throughProxy(server);
     const page = await (await browser.newContext()).newPage();
-    await openWidget(page);
-    await page
-      .getByText(/We are (online|away)/)
-      .first()
-      .waitFor();
+    await openConnected(page);
 
     await type(page, ['before the stall']);
     const log = page.getByRole('log', { name: 'Chat with us' });
@@ -234,11 +235,7 @@ describe('messages typed while the server is down arrive by themselves', () => {
     const page = await (await browser.newContext()).newPage();
     // The page's clock runs on its own, and the test moves it two minutes on instead of waiting them.
     await page.clock.install();
-    await openWidget(page);
-    await page
-      .getByText(/We are (online|away)/)
-      .first()
-      .waitFor();
+    await openConnected(page);
 
     await type(page, ['before reload 0', 'before reload 1']);
     await kill(server);
@@ -280,11 +277,7 @@ describe('messages typed while the server is down arrive by themselves', () => {
     cleanup.push(() => server.child.exitCode === null && server.child.signalCode === null && server.child.kill('SIGKILL'));
     chatUrl = server.url;
     const page = await (await browser.newContext()).newPage();
-    await openWidget(page);
-    await page
-      .getByText(/We are (online|away)/)
-      .first()
-      .waitFor();
+    await openConnected(page);
     await type(page, ['one', 'two', 'three is one too many']);
     const log = page.getByRole('log', { name: 'Chat with us' });
     const refused = log.getByText('three is one too many', { exact: true }).locator('..');

@@ -20,7 +20,13 @@ const messageText = v.pipe(
   v.maxLength(MAX_MESSAGE_LENGTH, `message is longer than ${MAX_MESSAGE_LENGTH} characters`),
 );
 const lang = v.picklist(LANGS);
-export const emailSchema = v.pipe(v.string(), v.trim(), v.toLowerCase(), v.maxLength(254), v.email('not an e-mail address'));
+export const emailSchema = v.pipe(
+  v.string(),
+  v.trim(),
+  v.toLowerCase(),
+  v.maxLength(254),
+  v.email('not an e-mail address (write it as name@example.com)'),
+);
 /**
  * What an operator's sign-in e-mail is: the one rule for account creation (console, CLI, ADMIN_EMAIL, the
  * generated first admin) and for sign-in, so no account can exist that the sign-in form refuses.

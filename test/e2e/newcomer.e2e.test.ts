@@ -84,6 +84,22 @@ describe('a newcomer with nothing configured', () => {
     expect(shortcuts).toEqual(expect.arrayContaining(['hello', 'privacy', 'bye']));
   });
 
+  test('a malformed e-mail at sign-in gets a clear error in the form, and the account stays as it was', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
+    await page.goto(`${server.url}/console`);
+    await page.getByLabel('E-mail').fill('admin@localhost');
+    await page.getByLabel('Password').fill('whatever it is');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').getByText('email: not an e-mail address (write it as name@example.com)').waitFor();
+    // A malformed address is no sign-in attempt: the printed account still signs in at once.
+    const { email, password } = printedCredentials(server.output());
+    await page.getByLabel('E-mail').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('status').filter({ hasText: 'Connected' }).first().waitFor();
+    await page.context().close();
+  });
+
   test('npm run admin -- add-operator prints credentials that sign in to the console', async () => {
     const { stdout } = await run(
       process.execPath,

@@ -45,7 +45,7 @@ import { PrivacyService } from './privacy/privacy-service';
 import { RetentionService } from './retention/retention-service';
 import { RequestExecution } from './privacy/request-execution';
 import { TeamService } from './console/team-service';
-import { VerificationSendLimit, VerificationService } from './privacy/verification-service';
+import { VerificationService } from './privacy/verification-service';
 import { VisitorService } from './chat/visitor-service';
 import { WebhookService } from './privacy/webhook-service';
 import { startWriter } from './writer/spawn';
@@ -104,15 +104,14 @@ export function createApp(parts: AppParts) {
   });
   const notes = new NoteService(repos.conversations, repos.notes, bus, clock);
   const canned = new CannedReplyService(new CannedReplyRepository(db), bus, clock);
-  // Built once: the chat's intake (in the writer thread) and the routes (here) share one per-network count.
-  const verificationSends = new VerificationSendLimit(clock);
   const carryOutPrivacyEffects = privacyEffects({ mail, bus, webhooks, requests: repos.requests });
   const privacy = new PrivacyService({
     db,
     requests: repos.requests,
     audit: repos.audit,
     visitors: repos.visitors,
-    verification: new VerificationService(repos.verifications, clock, secrets.hmacKey, verificationSends),
+    // No main-thread path sends a code for a network (the chat's sends run in the writer thread).
+    verification: new VerificationService(repos.verifications, clock, secrets.hmacKey, null),
     execution: new RequestExecution(repos, clock),
     webhooks,
     effects: carryOutPrivacyEffects,
@@ -124,7 +123,7 @@ export function createApp(parts: AppParts) {
       return config.publicUrl;
     },
   });
-  const intake = new PrivacyIntake(writer, carryOutPrivacyEffects, clock, () => config.publicUrl, verificationSends);
+  const intake = new PrivacyIntake(writer, carryOutPrivacyEffects, clock, () => config.publicUrl);
 
   // ---- HTTP ----
   const web = express();

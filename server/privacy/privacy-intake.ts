@@ -4,7 +4,6 @@ import type { Clock } from '../platform/clock';
 import type { ThreadWriter } from '../writer/client';
 import type { PrivacyEffect } from './privacy-effects';
 import type { PrivacyWrites, WithEffects, WriteContext } from './privacy-writes';
-import type { VerificationSendLimit } from './verification-service';
 
 /**
  * The chat's privacy intake on the main thread: each step runs in the writer thread (privacy-writes.ts)
@@ -16,11 +15,9 @@ export class PrivacyIntake {
     private readonly effects: (effects: PrivacyEffect[]) => void,
     private readonly clock: Clock,
     private readonly publicUrl: () => string,
-    private readonly sendLimit: VerificationSendLimit,
   ) {}
 
   startFromChat(input: PrivacyStartInput, ctx: { visitorId: number; ip: string; lang: Lang }) {
-    this.sendLimit.hit(ctx.ip);
     return this.settle(this.writer.run('privacyStart', { ...this.context(), input, ...ctx }));
   }
 
@@ -29,7 +26,6 @@ export class PrivacyIntake {
   }
 
   resendCode(verificationId: string, ip: string, visitorId: number) {
-    this.sendLimit.hit(ip);
     return this.settle(this.writer.run('privacyResend', { ...this.context(), verificationId, ip, visitorId }));
   }
 

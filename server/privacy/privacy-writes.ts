@@ -6,7 +6,7 @@ import type { Repositories } from '../db/repositories/index';
 import type { PrivacyEffect } from './privacy-effects';
 import { PrivacyService } from './privacy-service';
 import { RequestExecution } from './request-execution';
-import { VerificationService } from './verification-service';
+import { VerificationSendLimit, VerificationService } from './verification-service';
 import { queueWebhook } from './webhook-service';
 
 /** What the writer thread's privacy service needs that is not in the database. */
@@ -43,8 +43,8 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
     requests: repos.requests,
     audit: repos.audit,
     visitors: repos.visitors,
-    // The per-network limit is the main thread's (PrivacyIntake counts it before asking for this step).
-    verification: new VerificationService(repos.verifications, clock, settings.hmacKey, null),
+    // The app's one per-network send limit: every send with a network to count (the chat's) runs here.
+    verification: new VerificationService(repos.verifications, clock, settings.hmacKey, new VerificationSendLimit(clock)),
     execution: new RequestExecution(repos, clock),
     webhooks: { enqueue: (event, data) => queueWebhook(repos.integrations, context.now, event, data) },
     effects: (caused) => effects.push(...caused),

@@ -13,8 +13,9 @@ export const MAX_SENDS_PER_IP_PER_HOUR = 10;
 const HOUR = 60 * 60 * 1000;
 
 /**
- * Verification sends per network (an IPv4 address or IPv6 /64), counted in memory on the main thread:
- * one instance per app, shared by the chat's intake (before it asks the writer thread) and the routes.
+ * Verification sends per network (an IPv4 address or IPv6 /64), counted in memory, only for sends that
+ * happen. One instance per app, in the writer thread, where the chat's code sends run; no main-thread path
+ * sends a code for a network.
  */
 export class VerificationSendLimit {
   private readonly perNetwork: RateLimiter;
@@ -40,7 +41,7 @@ export class VerificationService {
     private readonly repo: VerificationRepository,
     private readonly clock: Clock,
     private readonly key: Buffer,
-    /** The app's one per-network limit; null in the writer thread, whose caller checked it already. */
+    /** The app's one per-network limit (the writer thread's); null where no send has a network to count. */
     private readonly sendLimit: VerificationSendLimit | null,
   ) {}
 

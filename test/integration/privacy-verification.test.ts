@@ -255,6 +255,21 @@ describe('visitors identified by the site', () => {
     expect(s.t.smtp.mailsTo('carol@example.test').some((m) => CODE_MAIL.test(m.subject))).toBe(false);
   });
 
+  test('requests that send no code do not count against the network: identified visitors file past ten an hour', async () => {
+    for (let i = 1; i <= 11; i++) {
+      const { socket } = await newVisitor();
+      const email = `staff${i}@example.test`;
+      await ok(socket, VisitorEvent.identify, { email, signature: signatureFor(email) });
+      expect((await ok(socket, VisitorEvent.privacyStart, { type: 'access', email })).status).toBe('filed');
+    }
+    // The network's ten code sends are all still there.
+    const { socket } = await newVisitor();
+    for (let i = 1; i <= 10; i++) {
+      expect((await ok(socket, VisitorEvent.privacyStart, { type: 'access', email: `person${i}@example.test` })).status).toBe('code_sent');
+    }
+    expect(errorCode(await call(socket, VisitorEvent.privacyStart, { type: 'access', email: 'person11@example.test' }))).toBe('rate_limited');
+  });
+
   test('identification counts only for the address that was signed', async () => {
     const { socket } = await newVisitor();
     await ok(socket, VisitorEvent.identify, { email: 'carol@example.test', signature: signatureFor('carol@example.test') });

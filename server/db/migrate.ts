@@ -16,6 +16,8 @@ export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005];
  * Call with foreign keys off (a table rebuild drops the old table, which must not cascade).
  */
 export function applyMigration(db: Database, version: number): void {
+  // With foreign keys on, dropping a rebuilt table would cascade into every table that points at it.
+  if (db.pragma('foreign_keys', { simple: true })) throw new Error('migrations run with foreign keys off (see migrate())');
   db.transaction(() => {
     const migration = MIGRATIONS[version - 1];
     if (typeof migration === 'string') db.exec(migration);
@@ -36,6 +38,7 @@ export function migrate(db: Database): number {
   // Foreign keys can only be switched outside a transaction; each migration checks them itself.
   const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
   db.pragma('foreign_keys = OFF');
+  // A no-op inside an open transaction; applyMigration refuses to go on if it did not take.
   try {
     for (let version = current + 1; version <= MIGRATIONS.length; version++) applyMigration(db, version);
   } finally {

@@ -33,17 +33,19 @@ export function privacyEffects(to: {
   return (effects) => {
     let tick = false;
     const changed = new Set<number>();
+    const erased: ErasedChats[] = [];
     for (const effect of effects) {
       if (effect.kind === 'mail') to.mail.enqueue(effect.mail);
       else if (effect.kind === 'changed') changed.add(effect.requestId);
-      else if (effect.kind === 'erased')
-        to.bus.emit('chats:erased', { visitorIds: effect.visitorIds, conversationIds: effect.conversationIds });
+      else if (effect.kind === 'erased') erased.push(effect);
       else tick = true;
     }
     for (const id of changed) {
       const row = to.requests.byId(id);
       if (row) to.bus.emit('privacy:changed', { request: toPrivacyRequestDto(row) });
     }
+    // After the request's own change: the requester's tab hears "completed" before it starts afresh.
+    for (const { visitorIds, conversationIds } of erased) to.bus.emit('chats:erased', { visitorIds, conversationIds });
     if (tick) void to.webhooks.tick();
   };
 }

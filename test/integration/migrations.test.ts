@@ -28,6 +28,7 @@ function tempFile(): string {
 function databaseAt(version: number): Db {
   const db = new Database(tempFile());
   db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = OFF');
   for (let v = 1; v <= version; v++) applyMigration(db, v);
   db.pragma('foreign_keys = ON');
   return db;
@@ -133,45 +134,57 @@ describe('migrations', () => {
     },
   );
 
-  test('ids are never reused: after the newest visitor, conversation, message, note and mail are deleted, new rows get new ids', () => {
+  test('ids are never reused: not those deleted before the upgrade, nor the newest deleted after it', () => {
     const db = databaseAt(LATEST - 1);
     seed(db, LATEST - 1);
     db.prepare(
       `INSERT INTO conversation_notes (conversation_id, operator_id, client_id, after_seq, body, created_at) VALUES (2, 1, 'note-1', 1, 'x', ?)`,
     ).run(T0);
+    const TABLES = ['visitors', 'conversations', 'messages', 'conversation_notes', 'mail_outbox'];
+    const newest = () => Object.fromEntries(TABLES.map((t) => [t, db.prepare(`SELECT max(id) FROM ${t}`).pluck().get() as number]));
+    const everIssued = newest();
+    // An erasure of the newest visitor before the upgrade: its conversation, messages and notes go with it.
+    db.prepare(`DELETE FROM visitors WHERE id = 2`).run();
+    db.prepare(`DELETE FROM mail_outbox`).run();
     expect(migrate(db)).toBe(LATEST);
     expectHealthy(db);
-    const newest = () =>
-      Object.fromEntries(
-        ['visitors', 'conversations', 'messages', 'conversation_notes', 'mail_outbox'].map((t) => [
-          t,
-          db.prepare(`SELECT max(id) FROM ${t}`).pluck().get(),
-        ]),
+    const insertAll = () => {
+      db.prepare(`INSERT INTO visitors (token_hash, label, created_at, last_seen_at) VALUES (?, 'Visitor 8', ?, ?)`).run(
+        crypto.randomBytes(32),
+        T0,
+        T0,
       );
-    const before = newest();
-    // An erasure of visitor 2: its conversation, messages and notes go with it (foreign keys still cascade).
-    db.prepare(`DELETE FROM visitors WHERE id = 2`).run();
-    expect(db.prepare(`SELECT count(*) FROM conversations WHERE visitor_id = 2`).pluck().get()).toBe(0);
-    db.prepare(`DELETE FROM mail_outbox`).run();
-    db.prepare(`INSERT INTO visitors (token_hash, label, created_at, last_seen_at) VALUES (?, 'Visitor 8', ?, ?)`).run(
-      crypto.randomBytes(32),
-      T0,
-      T0,
-    );
-    db.prepare(
-      `INSERT INTO conversations (public_id, visitor_id, status, created_at, updated_at) VALUES ('conv-cccccccc', last_insert_rowid(), 'open', ?, ?)`,
-    ).run(T0, T0);
-    db.prepare(
-      `INSERT INTO messages (conversation_id, seq, client_id, author, body, created_at) VALUES (last_insert_rowid(), 1, 'client-0005', 'visitor', 'new', ?)`,
-    ).run(T0);
-    db.prepare(
-      `INSERT INTO conversation_notes (conversation_id, operator_id, client_id, after_seq, body, created_at) VALUES (1, 1, 'note-2', 1, 'y', ?)`,
-    ).run(T0);
-    db.prepare(`INSERT INTO mail_outbox (to_address, subject, body, created_at) VALUES ('new@example.test', 's', 'b', ?)`).run(T0);
-    const after = newest();
-    for (const table of Object.keys(before)) expect(after[table], table).toBe((before[table] as number) + 1);
+      db.prepare(
+        `INSERT INTO conversations (public_id, visitor_id, status, created_at, updated_at) VALUES (?, last_insert_rowid(), 'open', ?, ?)`,
+      ).run(`conv-${crypto.randomBytes(4).toString('hex')}`, T0, T0);
+      db.prepare(
+        `INSERT INTO messages (conversation_id, seq, client_id, author, body, created_at) VALUES (last_insert_rowid(), 1, ?, 'visitor', 'new', ?)`,
+      ).run(`client-${crypto.randomBytes(4).toString('hex')}`, T0);
+      db.prepare(
+        `INSERT INTO conversation_notes (conversation_id, operator_id, client_id, after_seq, body, created_at) VALUES (1, 1, ?, 1, 'y', ?)`,
+      ).run(`note-${crypto.randomBytes(4).toString('hex')}`, T0);
+      db.prepare(`INSERT INTO mail_outbox (to_address, subject, body, created_at) VALUES ('new@example.test', 's', 'b', ?)`).run(T0);
+      return newest();
+    };
+    const first = insertAll();
+    for (const table of TABLES) expect(first[table], table).toBeGreaterThan(everIssued[table] ?? 0);
+    // The newest rows deleted after the upgrade (foreign keys still cascade): their ids are not issued again.
+    db.prepare(`DELETE FROM visitors WHERE id = ?`).run(first.visitors);
+    expect(db.prepare(`SELECT count(*) FROM conversations WHERE id = ?`).pluck().get(first.conversations)).toBe(0);
+    db.prepare(`DELETE FROM mail_outbox WHERE id = ?`).run(first.mail_outbox);
+    db.prepare(`DELETE FROM conversation_notes WHERE id = ?`).run(first.conversation_notes);
+    const second = insertAll();
+    for (const table of TABLES) expect(second[table], table).toBe(first[table] + 1);
     // The search index still follows the rebuilt messages table.
     expect(db.prepare(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'refund'`).pluck().all()).toHaveLength(1);
+    db.close();
+  });
+
+  test('a migration is not applied with foreign keys on (a table rebuild would cascade its delete)', () => {
+    const db = databaseAt(LATEST - 1);
+    db.pragma('foreign_keys = ON');
+    expect(() => applyMigration(db, LATEST)).toThrow(/foreign keys off/);
+    expect(db.pragma('user_version', { simple: true })).toBe(LATEST - 1);
     db.close();
   });
 

@@ -267,7 +267,9 @@ describe('visitors identified by the site', () => {
     for (let i = 1; i <= 10; i++) {
       expect((await ok(socket, VisitorEvent.privacyStart, { type: 'access', email: `person${i}@example.test` })).status).toBe('code_sent');
     }
-    expect(errorCode(await call(socket, VisitorEvent.privacyStart, { type: 'access', email: 'person11@example.test' }))).toBe('rate_limited');
+    expect(errorCode(await call(socket, VisitorEvent.privacyStart, { type: 'access', email: 'person11@example.test' }))).toBe(
+      'rate_limited',
+    );
   });
 
   test('identification counts only for the address that was signed', async () => {

@@ -137,6 +137,8 @@ export class ConsoleStore implements ReactiveController {
     });
     socket.on(OperatorPush.messages, (pushes) => {
       for (const { message, conversation } of pushes) {
+        // A write committed just before an erasure can be reported just after it: it must not bring the chat back.
+        if (this.erased.has(conversation.id)) continue;
         this.upsert(conversation);
         this.onMessage(message);
       }
@@ -267,7 +269,7 @@ export class ConsoleStore implements ReactiveController {
       this.call(OperatorEvent.settingsGet, {}),
     ]);
     // The lists as they are now: what was erased or purged while this console was away is gone from them.
-    const listed = new Map([...open.conversations, ...resolved.conversations].map((c) => [c.id, c]));
+    const listed = new Map([...open.conversations, ...resolved.conversations].filter((c) => !this.erased.has(c.id)).map((c) => [c.id, c]));
     for (const [id, c] of this.conversations) if (!listed.has(id) && this.messages.has(id)) listed.set(id, c);
     this.conversations = listed;
     this.requests = new Map(privacy.requests.map((r) => [r.id, r]));
@@ -328,6 +330,7 @@ export class ConsoleStore implements ReactiveController {
 
   /** A conversation's newer state; its first message announces it as a new conversation. */
   private upsert(c: ConversationDto): void {
+    if (this.erased.has(c.id)) return;
     const known = this.conversations.get(c.id);
     this.conversations.set(c.id, c);
     if (c.lastSeq > 0 && (!known || known.lastSeq === 0)) this.listener?.arrived('conversation', c, c.lastMessagePreview ?? '');

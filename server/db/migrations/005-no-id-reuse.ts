@@ -8,6 +8,12 @@ import type { Database } from 'better-sqlite3';
 const TABLES = ['visitors', 'conversations', 'messages', 'conversation_notes', 'mail_outbox'] as const;
 
 /**
+ * Rows deleted from the top before this migration (an erasure of the newest visitors) left no trace of
+ * their ids: new ids start this far above the highest one kept, past any of them.
+ */
+const ID_HEADROOM = 1_000_000;
+
+/**
  * Rebuilds each table with `id INTEGER PRIMARY KEY AUTOINCREMENT`, rows, ids, indexes and triggers kept
  * (SQLite's own procedure for changing a table's definition; migrate() runs it with foreign keys off, so
  * dropping the old table cascades to nothing, and checks them before committing).
@@ -29,5 +35,8 @@ export default function noIdReuse(db: Database): void {
     db.exec(`DROP TABLE ${table}`);
     db.exec(`ALTER TABLE ${table}_rebuilt RENAME TO ${table}`);
     for (const statement of dependents) db.exec(statement);
+    const highest = db.prepare(`SELECT coalesce(max(id), 0) FROM ${table}`).pluck().get() as number;
+    db.prepare(`DELETE FROM sqlite_sequence WHERE name IN (?, ?)`).run(table, `${table}_rebuilt`);
+    db.prepare(`INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)`).run(table, highest + ID_HEADROOM);
   }
 }

@@ -1,11 +1,9 @@
-import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createApp, type App } from '../../server/app';
 import { OperatorEvent } from '../../shared/protocol';
+import { startShopSite } from '../helpers/shop-site';
 import { launchBrowser } from '../helpers/browser';
 import { connected, ok, operatorClient, signIn, startTestApp, type TestApp } from '../helpers/test-app';
 
@@ -15,7 +13,7 @@ describe('the widget keeps every message and every tab in step', () => {
   let restarted: App | null = null;
   let browser: Browser;
   let port = 0;
-  let site: http.Server;
+  let site: Awaited<ReturnType<typeof startShopSite>>;
   let siteUrl = '';
 
   beforeAll(async () => {
@@ -23,18 +21,8 @@ describe('the widget keeps every message and every tab in step', () => {
     // data-server: its pages still load while the chat server is down.
     const bundles = path.resolve('dist/test-public');
     let chatUrl = '';
-    site = http.createServer((req, res) => {
-      const file = /^\/(widget[\w.-]*\.js)$/.exec(req.url ?? '')?.[1];
-      if (file) res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(fs.readFileSync(path.join(bundles, file)));
-      else
-        res
-          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-          .end(
-            `<!doctype html><html lang="en"><title>Shop</title><h1>Shop</h1><script src="/widget.js" async data-server="${chatUrl}"></script>`,
-          );
-    });
-    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-    siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    site = await startShopSite(bundles, () => chatUrl);
+    siteUrl = site.url;
     app = await startTestApp({ bundleDir: bundles, env: { ALLOWED_ORIGINS: siteUrl } });
     chatUrl = app.url;
     port = Number(new URL(app.url).port);
@@ -49,7 +37,7 @@ describe('the widget keeps every message and every tab in step', () => {
       app.app.close = async () => {};
     }
     await app?.close();
-    await new Promise((resolve) => site?.close(resolve));
+    await site?.close();
   });
 
   const openChat = async (page: Page, url = `${app.url}/`) => {

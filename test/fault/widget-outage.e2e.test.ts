@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -8,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { launchBrowser, signInOperator } from '../helpers/browser';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process';
+import { startShopSite } from '../helpers/shop-site';
 import { TcpProxy } from '../helpers/tcp-proxy';
 
 /** Socket.IO's requests (polling and the WebSocket upgrade) start like this; pages and scripts do not. */
@@ -25,27 +24,15 @@ const BUNDLES = path.resolve('dist/test-public');
  */
 describe('messages typed while the server is down arrive by themselves', () => {
   let browser: Browser;
-  let site: http.Server;
+  let site: Awaited<ReturnType<typeof startShopSite>>;
   let siteUrl = '';
   /** Where the site's widget connects; set by each test before it opens the page. */
   let chatUrl = '';
   const cleanup: Array<() => unknown> = [];
 
   beforeAll(async () => {
-    // The site serves the widget's files itself (as from a CDN), so its pages load and reload while the
-    // chat server is down.
-    site = http.createServer((req, res) => {
-      const file = /^\/(widget[\w.-]*\.js)$/.exec(req.url ?? '')?.[1];
-      if (file) res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(fs.readFileSync(path.join(BUNDLES, file)));
-      else
-        res
-          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-          .end(
-            `<!doctype html><html lang="en"><title>Shop</title><h1>Shop</h1><script src="/widget.js" async data-server="${chatUrl}"></script>`,
-          );
-    });
-    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-    siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    site = await startShopSite(BUNDLES, () => chatUrl);
+    siteUrl = site.url;
     browser = await launchBrowser();
   });
 
@@ -55,7 +42,7 @@ describe('messages typed while the server is down arrive by themselves', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => site?.close(resolve));
+    await site?.close();
   });
 
   async function start(databasePath: string, port?: number): Promise<ServerProcess> {

@@ -1,0 +1,27 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+
+/**
+ * A customer's site on its own origin, embedding the widget: it serves the widget's bundles itself (as from
+ * a CDN), so its pages load and reload while the chat server is down. `chatUrl` is read on every page
+ * load: where the embedded widget connects.
+ */
+export async function startShopSite(bundleDir: string, chatUrl: () => string): Promise<{ url: string; close(): Promise<void> }> {
+  const site = http.createServer((req, res) => {
+    const file = /^\/(widget[\w.-]*\.js)$/.exec(req.url ?? '')?.[1];
+    if (file) res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(fs.readFileSync(path.join(bundleDir, file)));
+    else
+      res
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+        .end(
+          `<!doctype html><html lang="en"><title>Shop</title><h1>Shop</h1><script src="/widget.js" async data-server="${chatUrl()}"></script>`,
+        );
+  });
+  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(site.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => site.close(() => resolve())),
+  };
+}

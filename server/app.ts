@@ -1,26 +1,19 @@
-import fs from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { Logger } from 'pino';
 import { OPERATOR_NAMESPACE, VISITOR_NAMESPACE } from '../shared/protocol';
 import { systemClock, type Clock } from './platform/clock';
-import { announceWrites } from './writer/write-turns';
 import type { Config } from './config';
 import type { Db } from './db/open';
 import { createRepositories } from './db/repositories/index';
-import { CannedReplyRepository } from './db/repositories/canned-reply-repository';
-import { InboxRepository } from './db/repositories/inbox-repository';
 import { OfflineReplyService } from './chat/offline-reply-service';
-import { SettingsRepository } from './db/repositories/settings-repository';
+import { openListener } from './http/listener';
 import { EventBus } from './platform/events';
 import { authRoutes } from './console/auth-routes';
 import { adminRoutes, privacyApiRoutes, privacyPublicRoutes } from './privacy/privacy-routes';
 import { securityHeaders } from './http/security-headers';
 import { errorHandler } from './http/validate';
-import { RetentionRepository } from './db/repositories/retention-repository';
 import { createLogger } from './platform/logger';
 import { MailQueue, createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer';
 import { attachOperatorNamespace, type OperatorNamespace } from './realtime/operator-namespace';
@@ -38,14 +31,9 @@ import { ChatService } from './chat/chat-service';
 import { InboxService } from './console/inbox-service';
 import { NoteService } from './console/note-service';
 import { PresenceService } from './console/presence-service';
-import { PrivacyRegister } from './privacy/privacy-register';
-import { PrivacyIntake } from './privacy/privacy-intake';
-import { privacyEffects } from './privacy/privacy-effects';
-import { PrivacyService } from './privacy/privacy-service';
+import { PrivacyDesk, privacyEffects } from './privacy/privacy-desk';
 import { RetentionService } from './retention/retention-service';
-import { RequestExecution } from './privacy/request-execution';
 import { TeamService } from './console/team-service';
-import { VerificationService } from './privacy/verification-service';
 import { VisitorService } from './chat/visitor-service';
 import { WebhookService } from './privacy/webhook-service';
 import { startWriter } from './writer/spawn';
@@ -59,89 +47,78 @@ export interface AppParts {
   mailer?: Mailer;
   clock?: Clock;
   log?: Logger;
+  /** Where to listen; `config.port` and `config.host` when absent (0: any free port). */
+  port?: number;
+  host?: string;
 }
 
-export type App = ReturnType<typeof createApp>;
+export type App = Awaited<ReturnType<typeof startApp>>;
 
 /**
- * Builds the whole server from its parts without side effects: nothing listens until `listen()`.
- * Tests build it on port 0 with a temp database and a loopback SMTP server.
+ * Starts the whole server: the writer thread (the one connection that writes), then the listening socket,
+ * then everything that needs the final configuration — with port 0 the public address is known only once
+ * the socket is bound. Requests are answered from the first turn after binding: nothing is built later.
+ * `db` becomes read-only here; every write goes through the writer's procedures.
+ * Tests start it on port 0 with a temp database and a loopback SMTP server.
  */
-export function createApp(parts: AppParts) {
-  const { config, db } = parts;
+export async function startApp(parts: AppParts) {
+  const { db } = parts;
   const clock = parts.clock ?? systemClock;
-  const log = parts.log ?? createLogger(config.logLevel);
-  const secrets = loadSecrets(config.databasePath, config.identitySecret);
-  const bus = new EventBus();
-  // Before any statement is prepared: the main connection's writes go first, the writer thread yields to them.
-  const writeTurns = announceWrites(db);
-
-  const repos = createRepositories(db);
-  const mailer =
-    parts.mailer ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom, log) : createOutboxMailer(repos.mail, clock, log));
-  const mail = new MailQueue(mailer, log);
+  const log = parts.log ?? createLogger(parts.config.logLevel);
+  const secrets = loadSecrets(parts.config.databasePath, parts.config.identitySecret);
   const writer = startWriter(
     db,
-    { writeTurns, limits: config.visitorMessageLimits, privacy: { hmacKey: secrets.hmacKey, jurisdiction: config.jurisdiction } },
+    { limits: parts.config.visitorMessageLimits, privacy: { hmacKey: secrets.hmacKey, jurisdiction: parts.config.jurisdiction } },
     log,
   );
-  const webhooks = new WebhookService(repos.integrations, clock, log);
+  // A server that cannot store messages must not take connections: fail the start instead.
+  await writer.ready;
+  // One writer: a write on this connection would be a bug, and fails loudly instead of taking the lock.
+  db.pragma('query_only = ON');
 
-  const auth = new AuthService(repos.operators, clock, config.sessionTtlMs);
+  const listener = await openListener(parts.config, parts.port ?? parts.config.port, parts.host ?? parts.config.host);
+  const config: Readonly<Config & { publicUrl: string }> = Object.freeze({ ...parts.config, publicUrl: listener.publicUrl });
+  const { server, secure } = listener;
+  const bus = new EventBus();
+  const repos = createRepositories(db);
+  const mailer =
+    parts.mailer ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom, log) : createOutboxMailer(writer, clock, log));
+  const mail = new MailQueue(mailer, log);
+  const webhooks = new WebhookService(repos.integrations, writer, clock, log);
+
+  const auth = new AuthService(repos.operators, writer, clock, config.sessionTtlMs);
   const visitors = new VisitorService(repos.visitors, writer, clock, secrets.identitySecret);
   const chat = new ChatService(repos.conversations, repos.messages, writer, bus, clock);
-  const admin = new AdminService(repos.integrations, repos.mail, clock);
-  const presence = new PresenceService(repos.operators, bus);
-  const team = new TeamService(repos.operators, auth, presence, bus, clock);
+  const admin = new AdminService(repos.integrations, repos.mail, writer, clock);
+  const presence = new PresenceService(repos.operators, writer, bus);
+  const team = new TeamService(repos.operators, writer, auth, presence, bus, clock);
   const inbox = new InboxService({
     conversations: repos.conversations,
-    inbox: new InboxRepository(db),
-    operators: repos.operators,
-    settings: new SettingsRepository(db),
+    inbox: repos.inbox,
+    settings: repos.settings,
     presence,
+    writer,
     bus,
     clock,
   });
-  const notes = new NoteService(repos.conversations, repos.notes, bus, clock);
-  const canned = new CannedReplyService(new CannedReplyRepository(db), bus, clock);
-  const carryOutPrivacyEffects = privacyEffects({ mail, bus, webhooks, requests: repos.requests });
-  const privacy = new PrivacyService({
-    db,
-    requests: repos.requests,
-    audit: repos.audit,
-    visitors: repos.visitors,
-    // No main-thread path sends a code for a network (the chat's sends run in the writer thread).
-    verification: new VerificationService(repos.verifications, clock, secrets.hmacKey, null),
-    execution: new RequestExecution(repos, clock),
-    webhooks,
-    effects: carryOutPrivacyEffects,
+  const notes = new NoteService(repos.conversations, repos.notes, writer, bus, clock);
+  const canned = new CannedReplyService(repos.canned, writer, bus, clock);
+  const privacy = new PrivacyDesk(
+    writer,
+    repos.requests,
+    privacyEffects({ mail, bus, webhooks, requests: repos.requests }),
     clock,
-    hmacKey: secrets.hmacKey,
-    jurisdiction: config.jurisdiction,
-    // Read when a link is built, not now: with port 0 the real address is known only after listen().
-    get publicUrl() {
-      return config.publicUrl;
-    },
-  });
-  const intake = new PrivacyIntake(writer, carryOutPrivacyEffects, clock, () => config.publicUrl);
+    config.publicUrl,
+  );
 
   // ---- HTTP ----
   const web = express();
   web.disable('x-powered-by');
   if (config.trustProxy) web.set('trust proxy', config.trustProxy);
   // HTTPS here or at a proxy in front: cookies are Secure, HSTS is on, plain-HTTP subresources are upgraded.
-  const secure = config.publicUrl.startsWith('https://') || Boolean(config.tlsCert && config.tlsKey);
   web.use(securityHeaders({ secure, allowedOrigins: config.allowedOrigins }));
   web.use(express.json({ limit: '32kb' }));
-  const routeDeps = {
-    privacy,
-    register: new PrivacyRegister(repos.requests, repos.audit, clock),
-    auth,
-    admin,
-    exports: repos.exports,
-    audit: repos.audit,
-    clock,
-  };
+  const routeDeps = { privacy, auth, admin, clock };
   web.use('/api/auth', authRoutes(auth, secure));
   web.use('/api/v1', privacyApiRoutes(routeDeps));
   web.use('/api/admin', adminRoutes(routeDeps));
@@ -171,10 +148,7 @@ export function createApp(parts: AppParts) {
   });
   web.use(errorHandler(log));
 
-  const server =
-    config.tlsCert && config.tlsKey
-      ? https.createServer({ cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) }, web)
-      : http.createServer(web);
+  server.on('request', web);
 
   // ---- Socket.IO ----
   const io = createSocketServer(server, { secure, allowedOrigins: config.allowedOrigins });
@@ -193,7 +167,7 @@ export function createApp(parts: AppParts) {
     presence,
     revalidate: (operatorId) => void operatorRealtime.revalidate(operatorId),
   });
-  attachVisitorNamespace(visitorNsp, { visitors, chat, privacy, intake, operatorsOnline, clientIp, log });
+  attachVisitorNamespace(visitorNsp, { visitors, chat, privacy, operatorsOnline, clientIp, log });
   const offlineReplies = new OfflineReplyService({
     bus,
     visitors: repos.visitors,
@@ -202,14 +176,18 @@ export function createApp(parts: AppParts) {
     mail,
     isVisitorOnline: (visitorId) => (visitorNsp.adapter.rooms.get(rooms.visitor(visitorId))?.size ?? 0) > 0,
     delayMs: config.offlineReplyDelayMs,
-    publicUrl: () => config.publicUrl,
+    publicUrl: config.publicUrl,
     log,
   });
   offlineReplies.start();
 
-  const retention = new RetentionService(db, new RetentionRepository(db), clock, config.retentionDays, log);
-  const housekeeping = setInterval(() => privacy.expireUnverified(), 60 * 60 * 1000);
+  const retention = new RetentionService(writer, clock, config.retentionDays, log);
+  const expire = () => privacy.expireUnverified().catch((error: unknown) => log.error({ err: error }, 'expiring requests failed'));
+  const housekeeping = setInterval(expire, 60 * 60 * 1000);
   housekeeping.unref();
+  void expire();
+  webhooks.start();
+  retention.start();
 
   return {
     server,
@@ -221,22 +199,9 @@ export function createApp(parts: AppParts) {
     log,
     /** The group-commit writer's counters (read by the benchmark). */
     writerStats: writer.stats,
-    /** Starts listening; resolves with the bound port. */
-    async listen(port = config.port, host = config.host): Promise<number> {
-      // A server that cannot store messages must not take connections: fail the start instead.
-      await writer.ready;
-      privacy.expireUnverified();
-      webhooks.start();
-      retention.start();
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          const address = server.address();
-          resolve(typeof address === 'object' && address ? address.port : port);
-        });
-      });
-    },
+    /** The bound port, and the configuration as it was fixed at start (the public address resolved). */
+    port: listener.port,
+    config,
     /**
      * Graceful stop within `deadlineMs`: stops accepting connections, commits the writes in flight and
      * sends their acknowledgements, closes every client's transport (clients reconnect on their own and
@@ -254,8 +219,8 @@ export function createApp(parts: AppParts) {
       retention.stop();
       offlineReplies.stop();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Writes asked for so far commit; later ones are refused with a retryable answer.
-      await withinDeadline(writer.close());
+      // Writes asked for so far commit (one arriving later may not be answered: its client resends it).
+      await withinDeadline(writer.settled());
       // The acknowledgements of those writes went out in the continuations of their commits: let them be
       // written before the transports close.
       await new Promise((resolve) => setImmediate(resolve));
@@ -269,6 +234,8 @@ export function createApp(parts: AppParts) {
       await withinDeadline(webhooks.stop());
       await withinDeadline(mail.idle());
       mailer.close();
+      // Last: delivery outcomes and dev-outbox copies above still write.
+      await withinDeadline(writer.close());
     },
   };
 }

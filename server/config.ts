@@ -8,7 +8,8 @@ export interface Config {
   port: number;
   host: string | undefined;
   databasePath: string;
-  publicUrl: string;
+  /** The address links are built on (PUBLIC_URL); null: the server's own, once it is bound (http/listener.ts). */
+  publicUrl: string | null;
   smtpUrl: string | null;
   mailFrom: string;
   allowedOrigins: string[];
@@ -54,8 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (Boolean(env.TLS_CERT) !== Boolean(env.TLS_KEY))
     throw new Error('TLS_CERT and TLS_KEY go together: set both to serve HTTPS, or neither');
-  // Serving TLS directly, our own address is https.
-  const publicUrl = (env.PUBLIC_URL ?? `${env.TLS_CERT ? 'https' : 'http'}://localhost:${port}`).replace(/\/$/, '');
+  const publicUrl = env.PUBLIC_URL ? env.PUBLIC_URL.replace(/\/$/, '') : null;
   return {
     port,
     host: env.HOST || undefined,

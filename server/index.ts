@@ -1,5 +1,5 @@
 /** Entry point: builds the browser bundles, opens the database, starts the server. */
-import { createApp } from './app';
+import { startApp } from './app';
 import { attachBenchProbe } from './platform/bench-probe';
 import { buildBundles } from './bundles';
 import { loadConfig } from './config';
@@ -8,16 +8,13 @@ import { openDatabase } from './db/open';
 const config = loadConfig();
 const sizes = config.buildBundles ? await buildBundles(config.bundleDir) : null;
 const db = openDatabase(config.databasePath);
-const app = createApp({ config, db });
+const app = await startApp({ config, db });
 const firstAdmin = await app.services.auth.ensureFirstAdmin(config.adminEmail, config.adminPassword);
 // A new installation (its first admin was just made) starts with example canned replies.
-if (firstAdmin) app.services.canned.addExamples();
-const port = await app.listen();
+if (firstAdmin) await app.services.canned.addExamples();
 // `npm run bench` only: memory and event-loop figures over the IPC channel it opened (never the network).
 attachBenchProbe(app.writerStats);
-const base = config.publicUrl.includes(`:${config.port}`) ? config.publicUrl.replace(`:${config.port}`, `:${port}`) : config.publicUrl;
-// With PORT=0 the real port is known only now; links in mails must carry it.
-config.publicUrl = base;
+const base = app.config.publicUrl;
 
 const lines = [
   '',

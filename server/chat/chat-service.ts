@@ -2,7 +2,8 @@ import { AppError } from '../../shared/errors';
 import type { ConversationView, OperatorSendInput, VisitorSendInput } from '../../shared/schemas';
 import type { ConversationDto, Lang, MessageDto } from '../../shared/types';
 import type { Clock } from '../platform/clock';
-import type { ThreadWriter } from '../writer/client';
+import type { Writer } from '../writer/group-commit';
+import type { ConsoleWrites } from '../console/console-writes';
 import type { ConversationRepository, ConversationRow, VisitorContext } from '../db/repositories/conversation-repository';
 import type { MessageRepository } from '../db/repositories/message-repository';
 import type { OperatorRow } from '../db/repositories/operator-repository';
@@ -37,7 +38,7 @@ export class ChatService {
   constructor(
     private readonly conversations: ConversationRepository,
     private readonly messages: MessageRepository,
-    private readonly writer: ThreadWriter<ChatWrites>,
+    private readonly writer: Writer<ChatWrites & ConsoleWrites>,
     private readonly bus: EventBus,
     private readonly clock: Clock,
   ) {
@@ -116,19 +117,18 @@ export class ChatService {
   }
 
   /** Exactly one of several simultaneous claims wins; the others get `conflict`. */
-  claim(operator: OperatorRow, conversationId: string): ConversationDto {
-    const conversation = this.requireConversation(conversationId);
-    if (conversation.assignedOperatorId === operator.id) return toConversationDto(conversation);
-    if (!this.conversations.claim(conversation.rowId, operator.id, this.clock.now())) {
-      throw new AppError('conflict', `${conversation.assignedOperatorName ?? 'Another operator'} already took this conversation.`);
-    }
-    return this.changed(conversation.rowId);
+  async claim(operator: OperatorRow, conversationId: string): Promise<ConversationDto> {
+    const { rowId, changed } = await this.writer.run('conversationClaim', {
+      operatorId: operator.id,
+      conversationId,
+      now: this.clock.now(),
+    });
+    return changed ? this.changed(rowId) : toConversationDto(this.conversations.byRowId(rowId)!);
   }
 
-  setStatus(conversationId: string, status: 'open' | 'resolved'): ConversationDto {
-    const conversation = this.requireConversation(conversationId);
-    this.conversations.setStatus(conversation.rowId, status, this.clock.now());
-    return this.changed(conversation.rowId);
+  async setStatus(conversationId: string, status: 'open' | 'resolved'): Promise<ConversationDto> {
+    const rowId = await this.writer.run('conversationStatus', { conversationId, status, now: this.clock.now() });
+    return this.changed(rowId);
   }
 
   /**

@@ -113,6 +113,27 @@ export function createChatWrites(
       return null;
     },
 
+    /** The host site vouched for this address (the signature was checked by VisitorService). */
+    visitorIdentify(args: { visitorId: number; email: string; name: string | null }): null {
+      visitors.setIdentity(args.visitorId, args.email, args.name, true);
+      return null;
+    },
+
+    /**
+     * An e-mail the visitor left for a reply, kept unverified. An address the host site vouched for through
+     * `identify` is not replaced by an unverified one.
+     */
+    visitorContact(args: { visitorId: number; email: string; name: string | null }): null {
+      const visitor = visitors.findById(args.visitorId);
+      if (!visitor) throw new AppError('unauthorized', 'Say hello first.');
+      if (visitor.emailVerified) {
+        if (visitor.email?.toLowerCase() === args.email) return null;
+        throw new AppError('forbidden', 'This chat is already linked to your confirmed e-mail address.');
+      }
+      visitors.setIdentity(args.visitorId, args.email, args.name, false);
+      return null;
+    },
+
     /** A returning visitor's page, shown to operators; returns the conversation's row id when it changed. */
     pageSeen(args: { visitorId: number; page: VisitorContext }): number | null {
       const conversation = conversations.byVisitor(args.visitorId);

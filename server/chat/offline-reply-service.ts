@@ -15,7 +15,7 @@ export interface OfflineReplyDeps {
   /** Whether any tab of this visitor is connected right now. */
   isVisitorOnline: (visitorId: number) => boolean;
   delayMs: number;
-  publicUrl: () => string;
+  publicUrl: string;
   log: Logger;
 }
 
@@ -62,7 +62,7 @@ export class OfflineReplyService {
     const lang = visitor.lang ?? 'en';
     this.d.mail.enqueue({
       to: visitor.email,
-      ...mailTemplates.offlineReply(lang, replies, conversation.pageUrl ?? `${this.d.publicUrl()}/`),
+      ...mailTemplates.offlineReply(lang, replies, conversation.pageUrl ?? `${this.d.publicUrl}/`),
     });
     this.d.log.info({ conversationId: conversation.id, replies: replies.length }, 'offline reply mailed');
   }

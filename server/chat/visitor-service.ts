@@ -2,7 +2,7 @@ import { AppError } from '../../shared/errors';
 import type { ContactInput, IdentifyInput, VisitorHelloInput } from '../../shared/schemas';
 import type { Clock } from '../platform/clock';
 import { hmac, randomToken, safeEqual, sha256 } from '../platform/crypto';
-import type { ThreadWriter } from '../writer/client';
+import type { Writer } from '../writer/group-commit';
 import type { VisitorRepository, VisitorRow } from '../db/repositories/visitor-repository';
 import type { ChatWrites } from './chat-writes';
 import { RateLimiter } from '../platform/rate-limiter';
@@ -14,7 +14,7 @@ export class VisitorService {
   constructor(
     private readonly visitors: VisitorRepository,
     /** Hellos write (a new visitor, or last-seen): through the writer thread's group commit, not one fsync each. */
-    private readonly writer: ThreadWriter<ChatWrites>,
+    private readonly writer: Writer<ChatWrites>,
     private readonly clock: Clock,
     private readonly identitySecret: string,
   ) {
@@ -54,26 +54,20 @@ export class VisitorService {
   }
 
   /** Host-site identification: the signature is HMAC-SHA256(email, site secret), hex. */
-  identify(visitorId: number, input: IdentifyInput): void {
+  async identify(visitorId: number, input: IdentifyInput): Promise<void> {
     const expected = hmac(this.identitySecret, input.email);
     if (!safeEqual(Buffer.from(input.signature, 'hex'), expected)) {
       throw new AppError('forbidden', 'The identity signature does not match.');
     }
-    this.visitors.setIdentity(visitorId, input.email, input.name ?? null, true);
+    await this.writer.run('visitorIdentify', { visitorId, email: input.email, name: input.name ?? null });
   }
 
   /**
    * Keeps an e-mail the visitor left for a reply (unverified). An address the host site vouched for
-   * through `identify` is not replaced by an unverified one.
+   * through `identify` is not replaced by an unverified one (the procedure decides, see chat-writes.ts).
    */
-  leaveContact(visitorId: number, input: ContactInput): void {
-    const visitor = this.visitors.findById(visitorId);
-    if (!visitor) throw new AppError('unauthorized', 'Say hello first.');
-    if (visitor.emailVerified) {
-      if (visitor.email?.toLowerCase() === input.email) return;
-      throw new AppError('forbidden', 'This chat is already linked to your confirmed e-mail address.');
-    }
-    this.visitors.setIdentity(visitorId, input.email, input.name ?? null, false);
+  async leaveContact(visitorId: number, input: ContactInput): Promise<void> {
+    await this.writer.run('visitorContact', { visitorId, email: input.email, name: input.name ?? null });
   }
 }
 

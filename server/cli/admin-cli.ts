@@ -11,7 +11,9 @@ import { operatorCreateSchema } from '../../shared/schemas';
 import { systemClock } from '../platform/clock';
 import { loadConfig } from '../config';
 import { openDatabase } from '../db/open';
-import { OperatorRepository } from '../db/repositories/operator-repository';
+import { createRepositories } from '../db/repositories/index';
+import { createConsoleWrites } from '../console/console-writes';
+import { InlineWriter } from '../writer/inline';
 import { EventBus } from '../platform/events';
 import { AuthService } from '../console/auth-service';
 import { PresenceService } from '../console/presence-service';
@@ -47,10 +49,12 @@ async function main(argv: string[]): Promise<string> {
 
   const db = openDatabase(loadConfig().databasePath);
   try {
-    const operators = new OperatorRepository(db);
-    const auth = new AuthService(operators, systemClock, loadConfig().sessionTtlMs);
+    const repos = createRepositories(db);
+    // This process is the one writer of its own connection; the console's write procedures, run inline.
+    const writer = new InlineWriter(db, createConsoleWrites(repos));
+    const auth = new AuthService(repos.operators, writer, systemClock, loadConfig().sessionTtlMs);
     const bus = new EventBus();
-    const team = new TeamService(operators, auth, new PresenceService(operators, bus), bus, systemClock);
+    const team = new TeamService(repos.operators, writer, auth, new PresenceService(repos.operators, writer, bus), bus, systemClock);
 
     switch (command) {
       case 'add-operator': {
@@ -75,7 +79,7 @@ async function main(argv: string[]): Promise<string> {
       case 'disable':
       case 'enable': {
         const row = team.byEmail(need('email'));
-        const member = team.setDisabled(null, row.id, command === 'disable');
+        const member = await team.setDisabled(null, row.id, command === 'disable');
         return `${member.name} <${member.email}> is ${member.disabled ? 'disabled; their sessions have ended' : 'enabled'}.`;
       }
       case 'reset-password': {

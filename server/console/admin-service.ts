@@ -1,4 +1,3 @@
-import { AppError } from '../../shared/errors';
 import type { ApiKeyDto, WebhookDto } from '../../shared/protocol';
 import type { OutboxMailDto } from '../../shared/types';
 import type { Clock } from '../platform/clock';
@@ -6,6 +5,8 @@ import { randomToken, sha256 } from '../platform/crypto';
 import type { IntegrationRepository, WebhookRow } from '../db/repositories/integration-repository';
 import type { MailRepository } from '../db/repositories/mail-repository';
 import type { OperatorRow } from '../db/repositories/operator-repository';
+import type { Writer } from '../writer/group-commit';
+import type { ConsoleWrites } from './console-writes';
 
 const KEY_PREFIX = 'cwk_';
 
@@ -14,6 +15,7 @@ export class AdminService {
   constructor(
     private readonly integrations: IntegrationRepository,
     private readonly mail: MailRepository,
+    private readonly writer: Writer<ConsoleWrites>,
     private readonly clock: Clock,
   ) {}
 
@@ -26,14 +28,20 @@ export class AdminService {
   }
 
   /** The secret is shown once; only its hash is stored. */
-  createApiKey(admin: OperatorRow, label: string): { key: ApiKeyDto; secret: string } {
+  async createApiKey(admin: OperatorRow, label: string): Promise<{ key: ApiKeyDto; secret: string }> {
     const secret = `${KEY_PREFIX}${randomToken(32)}`;
-    const id = this.integrations.insertKey(label, secret.slice(0, 10), sha256(secret), admin.id, this.clock.now());
+    const id = await this.writer.run('apiKeyCreate', {
+      label,
+      prefix: secret.slice(0, 10),
+      keyHash: sha256(secret).toString('hex'),
+      createdBy: admin.id,
+      now: this.clock.now(),
+    });
     return { key: this.integrations.listKeys().find((k) => k.id === id)!, secret };
   }
 
-  revokeApiKey(id: number): void {
-    if (!this.integrations.revokeKey(id, this.clock.now())) throw new AppError('not_found', 'No such active key.');
+  async revokeApiKey(id: number): Promise<void> {
+    await this.writer.run('apiKeyRevoke', { id, now: this.clock.now() });
   }
 
   /** The key behind a bearer token, or null. */
@@ -46,14 +54,14 @@ export class AdminService {
     return this.integrations.webhooks().map((hook) => this.toDto(hook));
   }
 
-  createWebhook(url: string): { webhook: WebhookDto; secret: string } {
+  async createWebhook(url: string): Promise<{ webhook: WebhookDto; secret: string }> {
     const secret = randomToken(32);
-    const hook = this.integrations.insertWebhook(url, secret, this.clock.now());
+    const hook = await this.writer.run('webhookCreate', { url, secret, now: this.clock.now() });
     return { webhook: this.toDto(hook), secret };
   }
 
-  deleteWebhook(id: number): void {
-    if (!this.integrations.deleteWebhook(id)) throw new AppError('not_found', 'No such webhook.');
+  async deleteWebhook(id: number): Promise<void> {
+    await this.writer.run('webhookDelete', { id });
   }
 
   private toDto(hook: WebhookRow): WebhookDto {

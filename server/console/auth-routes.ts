@@ -46,8 +46,8 @@ export function authRoutes(auth: AuthService, secureCookies: boolean): Router {
     res.json({ ok: true, data: { operator: session.operator } });
   });
 
-  router.post('/logout', sameOriginOnly, (req, res) => {
-    auth.signOut(readSessionToken(req.headers.cookie));
+  router.post('/logout', sameOriginOnly, async (req, res) => {
+    await auth.signOut(readSessionToken(req.headers.cookie));
     res.setHeader('Set-Cookie', clearedSessionCookie(secureCookies));
     res.json({ ok: true, data: null });
   });

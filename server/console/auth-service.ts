@@ -6,16 +6,16 @@ import type { Clock } from '../platform/clock';
 import { generatePassword, hashPassword, randomToken, sha256, verifyPassword } from '../platform/crypto';
 import type { OperatorRepository, OperatorRow } from '../db/repositories/operator-repository';
 import { RateLimiter } from '../platform/rate-limiter';
+import type { Writer } from '../writer/group-commit';
+import { type ConsoleWrites, toOperatorDto } from './console-writes';
+
+export { toOperatorDto };
 
 const LOCKOUT_WINDOW_MS = 15 * 60 * 1000;
 /** The first admin's address when ADMIN_EMAIL is unset: a valid address (RFC 2606), so it signs in as printed. */
 export const DEFAULT_ADMIN_EMAIL = 'admin@example.com';
 
-export function toOperatorDto(row: OperatorRow): OperatorDto {
-  return { id: row.id, email: row.email, name: row.name, role: row.role };
-}
-
-/** Operator accounts, sign-in with lockout, and server-side sessions. */
+/** Operator accounts, sign-in with lockout, and server-side sessions; the writes go through the writer. */
 export class AuthService {
   private readonly accountFailures: RateLimiter;
   private readonly ipFailures: RateLimiter;
@@ -23,6 +23,7 @@ export class AuthService {
 
   constructor(
     private readonly operators: OperatorRepository,
+    private readonly writer: Writer<ConsoleWrites>,
     private readonly clock: Clock,
     private readonly sessionTtlMs: number,
   ) {
@@ -31,15 +32,19 @@ export class AuthService {
   }
 
   async createOperator(input: { email: string; name: string; role: OperatorRole; password: string }): Promise<OperatorDto> {
-    // Every path that creates an account passes here; the e-mail rule is the sign-in form's own.
+    const { email, passwordHash } = await this.checkAccount(input);
+    return this.writer.run('operatorCreate', { email, name: input.name, role: input.role, passwordHash, now: this.clock.now() });
+  }
+
+  /** Every path that creates an account passes here; the e-mail rule is the sign-in form's own. */
+  private async checkAccount(input: { email: string; password: string }): Promise<{ email: string; passwordHash: string }> {
     const email = v.safeParse(operatorEmailSchema, input.email);
     if (!email.success)
       throw new AppError('invalid_payload', 'That is not an e-mail address an operator can sign in with (name@domain.tld).');
-    input = { ...input, email: email.output };
     if (input.password.length < 10) throw new AppError('invalid_payload', 'Passwords need at least 10 characters.');
-    if (this.operators.findByEmail(input.email)) throw new AppError('conflict', 'An operator with this e-mail exists.');
-    const passwordHash = await hashPassword(input.password);
-    return toOperatorDto(this.operators.create({ ...input, passwordHash, now: this.clock.now() }));
+    // Refused before the (deliberately slow) hash; the write checks again, in its transaction.
+    if (this.operators.findByEmail(email.output)) throw new AppError('conflict', 'An operator with this e-mail exists.');
+    return { email: email.output, passwordHash: await hashPassword(input.password) };
   }
 
   /**
@@ -52,8 +57,9 @@ export class AuthService {
   ): Promise<{ email: string; password: string; generated: boolean } | null> {
     if (this.operators.count() > 0) return null;
     const account = { email: email ?? DEFAULT_ADMIN_EMAIL, password: password ?? generatePassword() };
-    await this.createOperator({ ...account, name: 'Admin', role: 'admin' });
-    return { ...account, generated: password === null };
+    const checked = await this.checkAccount(account);
+    const created = await this.writer.run('operatorCreateFirst', { ...checked, name: 'Admin', now: this.clock.now() });
+    return created && { ...account, generated: password === null };
   }
 
   /** Checks the password; returns a new session token. Same error whether the account exists or not. */
@@ -78,8 +84,7 @@ export class AuthService {
     const token = randomToken(32);
     const now = this.clock.now();
     const expiresAt = now + this.sessionTtlMs;
-    this.operators.purgeExpiredSessions(now);
-    this.operators.createSession(sha256(token), row.id, now, expiresAt);
+    await this.writer.run('sessionCreate', { tokenHash: sha256(token).toString('hex'), operatorId: row.id, now, expiresAt });
     return { token, operator: toOperatorDto(row), expiresAt, lifetimeMs: this.sessionTtlMs };
   }
 
@@ -90,8 +95,8 @@ export class AuthService {
     return row && !row.disabled ? row : null;
   }
 
-  signOut(token: string | undefined): void {
-    if (token) this.operators.deleteSession(sha256(token));
+  async signOut(token: string | undefined): Promise<void> {
+    if (token) await this.writer.run('sessionDelete', { tokenHash: sha256(token).toString('hex') });
   }
 
   private async burnDummy(password: string): Promise<false> {

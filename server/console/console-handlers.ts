@@ -14,11 +14,11 @@ export function registerConsoleHandlers(
 ): void {
   const { me, admin } = who;
 
-  on(socket, OperatorEvent.conversationAssign, (input) => ({
-    conversation: deps.inbox.assign(me(), input.conversationId, input.operatorId),
+  on(socket, OperatorEvent.conversationAssign, async (input) => ({
+    conversation: await deps.inbox.assign(me(), input.conversationId, input.operatorId),
   }));
-  on(socket, OperatorEvent.conversationRead, (input) => {
-    deps.inbox.markRead(me().id, input.conversationId, input.seq);
+  on(socket, OperatorEvent.conversationRead, async (input) => {
+    await deps.inbox.markRead(me().id, input.conversationId, input.seq);
     return null;
   });
   on(socket, OperatorEvent.conversationUnread, () => ({ unread: deps.inbox.unread(me().id) }));
@@ -31,19 +31,19 @@ export function registerConsoleHandlers(
     me();
     return { notes: deps.notes.list(input.conversationId) };
   });
-  on(socket, OperatorEvent.noteAdd, (input) => ({ note: deps.notes.add(me(), input) }));
+  on(socket, OperatorEvent.noteAdd, async (input) => ({ note: await deps.notes.add(me(), input) }));
 
   on(socket, OperatorEvent.cannedList, () => {
     me();
     return { replies: deps.canned.list() };
   });
-  on(socket, OperatorEvent.cannedSave, (input) => {
+  on(socket, OperatorEvent.cannedSave, async (input) => {
     admin();
-    return { reply: deps.canned.save(input) };
+    return { reply: await deps.canned.save(input) };
   });
-  on(socket, OperatorEvent.cannedDelete, (input) => {
+  on(socket, OperatorEvent.cannedDelete, async (input) => {
     admin();
-    deps.canned.delete(input.id);
+    await deps.canned.delete(input.id);
     return null;
   });
 
@@ -51,15 +51,17 @@ export function registerConsoleHandlers(
     me();
     return { team: deps.team.list() };
   });
-  on(socket, OperatorEvent.presenceSet, (input) => {
-    deps.presence.setAway(me().id, input.status === 'away');
+  on(socket, OperatorEvent.presenceSet, async (input) => {
+    await deps.presence.setAway(me().id, input.status === 'away');
     return { team: deps.team.list() };
   });
   on(socket, OperatorEvent.operatorCreate, async (input) => {
     admin();
     return deps.team.create(input);
   });
-  on(socket, OperatorEvent.operatorDisable, (input) => ({ operator: deps.team.setDisabled(admin(), input.id, input.disabled) }));
+  on(socket, OperatorEvent.operatorDisable, async (input) => ({
+    operator: await deps.team.setDisabled(admin(), input.id, input.disabled),
+  }));
   on(socket, OperatorEvent.operatorResetPassword, async (input) => {
     admin();
     return deps.team.resetPassword(input.id, input.password);
@@ -73,8 +75,8 @@ export function registerConsoleHandlers(
     me();
     return { settings: deps.inbox.settings() };
   });
-  on(socket, OperatorEvent.settingsSave, (input) => {
+  on(socket, OperatorEvent.settingsSave, async (input) => {
     admin();
-    return { settings: deps.inbox.saveSettings(input) };
+    return { settings: await deps.inbox.saveSettings(input) };
   });
 }

@@ -2,16 +2,16 @@ import { AppError } from '../../shared/errors';
 import type { SettingsSaveInput } from '../../shared/schemas';
 import type { ConversationDto, InboxSettingsDto, SearchHitDto } from '../../shared/types';
 import type { Clock } from '../platform/clock';
-import type { ConversationRepository, ConversationRow } from '../db/repositories/conversation-repository';
+import type { ConversationRepository } from '../db/repositories/conversation-repository';
 import type { InboxRepository } from '../db/repositories/inbox-repository';
-import type { OperatorRepository, OperatorRow } from '../db/repositories/operator-repository';
+import type { OperatorRow } from '../db/repositories/operator-repository';
 import type { SettingsRepository } from '../db/repositories/settings-repository';
 import type { EventBus } from '../platform/events';
 import { toConversationDto } from '../chat/chat-service';
 import type { PresenceService } from './presence-service';
+import type { Writer } from '../writer/group-commit';
+import { type ConsoleWrites, DEFAULT_INBOX_SETTINGS, INBOX_SETTINGS_KEY } from './console-writes';
 
-const SETTINGS_KEY = 'inbox';
-const DEFAULT_SETTINGS: InboxSettingsDto = { autoAssign: false, maxOpenPerOperator: 5 };
 const SEARCH_LIMIT = 50;
 
 /**
@@ -31,36 +31,38 @@ export function ftsQuery(typed: string): string | null {
 /**
  * The shared inbox beyond single messages: assigning and transferring, read marks and unread counts,
  * search, and optional auto-assignment (round robin among online operators, each up to a limit of open
- * conversations).
+ * conversations). The writes and the checks that guard them are console-writes.ts procedures.
  */
 export class InboxService {
   private settingsCache: InboxSettingsDto;
   /** The operator who got the last automatic assignment; the next one goes to whoever follows. */
   private lastAutoAssigned = 0;
-  private assigning = false;
+  /** Automatic assignments run one after another, so each starts from the previous one's choice. */
+  private assigning: Promise<unknown> = Promise.resolve();
+  private handingOut = false;
 
   constructor(
     private readonly deps: {
       conversations: ConversationRepository;
       inbox: InboxRepository;
-      operators: OperatorRepository;
       settings: SettingsRepository;
       presence: PresenceService;
+      writer: Writer<ConsoleWrites>;
       bus: EventBus;
       clock: Clock;
     },
   ) {
-    this.settingsCache = { ...DEFAULT_SETTINGS, ...deps.settings.get<Partial<InboxSettingsDto>>(SETTINGS_KEY, {}) };
+    this.settingsCache = { ...DEFAULT_INBOX_SETTINGS, ...deps.settings.get<Partial<InboxSettingsDto>>(INBOX_SETTINGS_KEY, {}) };
     deps.bus.on('message:created', ({ message }) => {
       // After the message's own push (a microtask later), so operators see the assignment as the newer state.
-      if (message.author === 'visitor' && this.settingsCache.autoAssign) queueMicrotask(() => this.autoAssign(message.conversationId));
+      if (message.author === 'visitor' && this.settingsCache.autoAssign) queueMicrotask(() => void this.autoAssign(message.conversationId));
     });
     deps.bus.on('conversation:changed', ({ conversation }) => {
       // A resolved conversation frees a slot: someone waiting may now be assigned.
-      if (conversation.status === 'resolved' && this.settingsCache.autoAssign) this.assignWaiting();
+      if (conversation.status === 'resolved' && this.settingsCache.autoAssign) void this.assignWaiting();
     });
     deps.bus.on('team:changed', () => {
-      if (this.settingsCache.autoAssign) this.assignWaiting();
+      if (this.settingsCache.autoAssign) void this.assignWaiting();
     });
   }
 
@@ -68,11 +70,13 @@ export class InboxService {
     return { ...this.settingsCache };
   }
 
-  saveSettings(input: SettingsSaveInput): InboxSettingsDto {
-    this.settingsCache = { autoAssign: input.autoAssign, maxOpenPerOperator: input.maxOpenPerOperator };
-    this.deps.settings.set(SETTINGS_KEY, this.settingsCache);
+  async saveSettings(input: SettingsSaveInput): Promise<InboxSettingsDto> {
+    const saved = await this.deps.writer.run('inboxSettingsSave', {
+      settings: { autoAssign: input.autoAssign, maxOpenPerOperator: input.maxOpenPerOperator },
+    });
+    this.settingsCache = saved;
     this.deps.bus.emit('settings:changed', { settings: this.settings() });
-    if (this.settingsCache.autoAssign) this.assignWaiting();
+    if (this.settingsCache.autoAssign) void this.assignWaiting();
     return this.settings();
   }
 
@@ -80,29 +84,18 @@ export class InboxService {
    * Assigns an open conversation to `operatorId` (a transfer when someone holds it), or unassigns it
    * with null. Operators move what is theirs or unassigned; admins move anything.
    */
-  assign(actor: OperatorRow, conversationId: string, operatorId: number | null): ConversationDto {
-    const conversation = this.require(conversationId);
-    if (conversation.status !== 'open') throw new AppError('invalid_state', 'Reopen the conversation before assigning it.');
-    const holder = conversation.assignedOperatorId;
-    if (actor.role !== 'admin' && holder !== null && holder !== actor.id) {
-      throw new AppError(
-        'forbidden',
-        `Only ${conversation.assignedOperatorName ?? 'its operator'} or an admin can transfer this conversation.`,
-      );
-    }
-    if (operatorId !== null) {
-      const target = this.deps.operators.findById(operatorId);
-      if (!target || target.disabled) throw new AppError('not_found', 'No such active operator.');
-    }
-    if (holder === operatorId) return toConversationDto(conversation);
-    this.deps.conversations.assign(conversation.rowId, operatorId, this.deps.clock.now());
-    return this.changed(conversation.rowId);
+  async assign(actor: OperatorRow, conversationId: string, operatorId: number | null): Promise<ConversationDto> {
+    const { rowId, changed } = await this.deps.writer.run('conversationAssign', {
+      actor: { id: actor.id, role: actor.role },
+      conversationId,
+      operatorId,
+      now: this.deps.clock.now(),
+    });
+    return changed ? this.changed(rowId) : toConversationDto(this.deps.conversations.byRowId(rowId)!);
   }
 
-  markRead(operatorId: number, conversationId: string, seq: number): void {
-    const conversation = this.require(conversationId);
-    if (seq > conversation.lastSeq) throw new AppError('invalid_payload', 'That sequence number is from the future.');
-    this.deps.inbox.markRead(operatorId, conversation.rowId, seq);
+  async markRead(operatorId: number, conversationId: string, seq: number): Promise<void> {
+    await this.deps.writer.run('readMark', { operatorId, conversationId, seq });
   }
 
   unread(operatorId: number): Record<string, number> {
@@ -116,29 +109,36 @@ export class InboxService {
   }
 
   /** Gives one unassigned conversation to the next online operator with room, if auto-assignment is on. */
-  autoAssign(conversationId: string): boolean {
-    if (!this.settingsCache.autoAssign) return false;
-    const conversation = this.deps.conversations.byPublicId(conversationId);
-    if (conversation?.status !== 'open' || conversation.assignedOperatorId !== null) return false;
-    const counts = this.deps.conversations.openCounts();
-    const candidates = this.deps.presence.onlineIds().filter((id) => (counts.get(id) ?? 0) < this.settingsCache.maxOpenPerOperator);
-    if (candidates.length === 0) return false;
-    const next = candidates.find((id) => id > this.lastAutoAssigned) ?? candidates[0];
-    // The same guarded update as a claim: if a person claimed it a moment ago, they keep it.
-    if (!this.deps.conversations.claim(conversation.rowId, next, this.deps.clock.now())) return false;
-    this.lastAutoAssigned = next;
-    this.changed(conversation.rowId);
-    return true;
+  autoAssign(conversationId: string): Promise<boolean> {
+    const run = this.assigning.then(async () => {
+      if (!this.settingsCache.autoAssign) return false;
+      const candidates = this.deps.presence.onlineIds();
+      if (candidates.length === 0) return false;
+      const assigned = await this.deps.writer.run('autoAssign', {
+        conversationId,
+        candidates,
+        maxOpen: this.settingsCache.maxOpenPerOperator,
+        after: this.lastAutoAssigned,
+        now: this.deps.clock.now(),
+      });
+      if (!assigned) return false;
+      this.lastAutoAssigned = assigned.operatorId;
+      this.changed(assigned.rowId);
+      return true;
+    });
+    // A failed assignment (the server stopping) leaves the conversation waiting; the next event tries again.
+    this.assigning = run.catch(() => false);
+    return this.assigning as Promise<boolean>;
   }
 
   /** Hands out waiting conversations, longest-waiting first, while online operators have room. */
-  assignWaiting(): void {
-    if (this.assigning || !this.settingsCache.autoAssign) return;
-    this.assigning = true;
+  async assignWaiting(): Promise<void> {
+    if (this.handingOut || !this.settingsCache.autoAssign) return;
+    this.handingOut = true;
     try {
-      for (const id of this.deps.conversations.waitingUnassigned(100)) if (!this.autoAssign(id)) break;
+      for (const id of this.deps.conversations.waitingUnassigned(100)) if (!(await this.autoAssign(id))) break;
     } finally {
-      this.assigning = false;
+      this.handingOut = false;
     }
   }
 
@@ -147,11 +147,5 @@ export class InboxService {
     const dto = toConversationDto(row);
     this.deps.bus.emit('conversation:changed', { conversation: dto, visitorId: row.visitorId });
     return dto;
-  }
-
-  private require(conversationId: string): ConversationRow {
-    const conversation = this.deps.conversations.byPublicId(conversationId);
-    if (!conversation) throw new AppError('not_found', 'No such conversation.');
-    return conversation;
   }
 }

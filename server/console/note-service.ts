@@ -7,6 +7,8 @@ import type { NoteRepository } from '../db/repositories/note-repository';
 import type { OperatorRow } from '../db/repositories/operator-repository';
 import type { EventBus } from '../platform/events';
 
+import type { Writer } from '../writer/group-commit';
+import type { ConsoleWrites } from './console-writes';
 /**
  * Internal notes: operators only. They live in their own table and travel only as `note:created`,
  * which the realtime layer sends to the operators' room and nowhere else.
@@ -15,29 +17,15 @@ export class NoteService {
   constructor(
     private readonly conversations: ConversationRepository,
     private readonly notes: NoteRepository,
+    private readonly writer: Writer<ConsoleWrites>,
     private readonly bus: EventBus,
     private readonly clock: Clock,
   ) {}
 
   /** Adds a note after the conversation's latest message; a resend with the same client id is stored once. */
-  add(operator: OperatorRow, input: NoteAddInput): NoteDto {
-    const conversation = this.conversations.byPublicId(input.conversationId);
-    if (!conversation) throw new AppError('not_found', 'No such conversation.');
-    const existing = this.notes.byClientId(conversation.rowId, conversation.id, input.clientId);
-    if (existing) {
-      if (existing.text !== input.text) throw new AppError('conflict', 'This note id was already used for a different note.');
-      return existing;
-    }
-    this.notes.insert({
-      conversationRowId: conversation.rowId,
-      operatorId: operator.id,
-      clientId: input.clientId,
-      afterSeq: conversation.lastSeq,
-      text: input.text,
-      at: this.clock.now(),
-    });
-    const note = this.notes.byClientId(conversation.rowId, conversation.id, input.clientId)!;
-    this.bus.emit('note:created', { note });
+  async add(operator: OperatorRow, input: NoteAddInput): Promise<NoteDto> {
+    const { note, created } = await this.writer.run('noteAdd', { operatorId: operator.id, input, now: this.clock.now() });
+    if (created) this.bus.emit('note:created', { note });
     return note;
   }
 

@@ -2,6 +2,8 @@ import type { Presence, TeamMemberDto } from '../../shared/types';
 import type { OperatorRepository, OperatorRow } from '../db/repositories/operator-repository';
 import type { EventBus } from '../platform/events';
 
+import type { Writer } from '../writer/group-commit';
+import type { ConsoleWrites } from './console-writes';
 /**
  * Who is online: an operator with at least one live console connection is `online`, or `away` when they
  * said so; without a connection they are `offline`. The visitor widget's offline mode follows
@@ -12,6 +14,7 @@ export class PresenceService {
 
   constructor(
     private readonly operators: OperatorRepository,
+    private readonly writer: Writer<ConsoleWrites>,
     private readonly bus: EventBus,
   ) {}
 
@@ -28,8 +31,8 @@ export class PresenceService {
     this.changed();
   }
 
-  setAway(operatorId: number, away: boolean): void {
-    this.operators.setAway(operatorId, away);
+  async setAway(operatorId: number, away: boolean): Promise<void> {
+    await this.writer.run('operatorSetAway', { id: operatorId, away });
     this.changed();
   }
 

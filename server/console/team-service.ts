@@ -8,6 +8,8 @@ import type { EventBus } from '../platform/events';
 import type { AuthService } from './auth-service';
 import type { PresenceService } from './presence-service';
 import { RateLimiter } from '../platform/rate-limiter';
+import type { Writer } from '../writer/group-commit';
+import type { ConsoleWrites } from './console-writes';
 
 /**
  * Operator accounts as admins manage them (console and command line alike) and an operator's own
@@ -19,6 +21,7 @@ export class TeamService {
 
   constructor(
     private readonly operators: OperatorRepository,
+    private readonly writer: Writer<ConsoleWrites>,
     private readonly auth: AuthService,
     private readonly presence: PresenceService,
     private readonly bus: EventBus,
@@ -46,14 +49,9 @@ export class TeamService {
   }
 
   /** Disables (ending every session and live connection) or re-enables an account. */
-  setDisabled(actor: OperatorRow | null, id: number, disabled: boolean): TeamMemberDto {
-    const target = this.require(id);
-    if (disabled && actor?.id === id) throw new AppError('invalid_state', 'You cannot disable your own account.');
-    if (disabled && target.role === 'admin' && !target.disabled && this.operators.enabledAdminCount() <= 1) {
-      throw new AppError('invalid_state', 'This is the last enabled admin; enable or add another admin first.');
-    }
-    this.operators.setDisabled(id, disabled);
-    if (disabled) this.revokeSessions(id, null);
+  async setDisabled(actor: OperatorRow | null, id: number, disabled: boolean): Promise<TeamMemberDto> {
+    const { revoked } = await this.writer.run('operatorSetDisabled', { actorId: actor?.id ?? null, id, disabled });
+    if (revoked) this.bus.emit('operator:sessions-revoked', { operatorId: id });
     this.presence.changed();
     return this.member(id);
   }
@@ -62,8 +60,7 @@ export class TeamService {
   async resetPassword(id: number, password?: string): Promise<{ password: string | null }> {
     this.require(id);
     const next = password ?? generatePassword();
-    this.operators.setPasswordHash(id, await hashPassword(next));
-    this.revokeSessions(id, null);
+    await this.setPassword(id, await hashPassword(next), null);
     return { password: password ? null : next };
   }
 
@@ -77,8 +74,7 @@ export class TeamService {
     }
     if (current === next) throw new AppError('invalid_payload', 'The new password must differ from the current one.');
     this.passwordTries.reset(key);
-    this.operators.setPasswordHash(operator.id, await hashPassword(next));
-    this.revokeSessions(operator.id, sha256(sessionToken));
+    await this.setPassword(operator.id, await hashPassword(next), sha256(sessionToken).toString('hex'));
   }
 
   byEmail(email: string): OperatorRow {
@@ -87,8 +83,9 @@ export class TeamService {
     return row;
   }
 
-  private revokeSessions(operatorId: number, keep: Buffer | null): void {
-    this.operators.deleteSessionsOf(operatorId, keep);
+  /** The account's sessions end with the change, but for `keepSession` (hex hash of the one that made it). */
+  private async setPassword(operatorId: number, passwordHash: string, keepSession: string | null): Promise<void> {
+    await this.writer.run('operatorSetPassword', { id: operatorId, passwordHash, keepSession });
     this.bus.emit('operator:sessions-revoked', { operatorId });
   }
 

@@ -1,7 +1,8 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Clock } from '../platform/clock';
-import type { MailRepository } from '../db/repositories/mail-repository';
+import type { Writer } from '../writer/group-commit';
+import type { MailWrites } from './mail-writes';
 import type { FromMailThread, MailThreadData, OutgoingMail, ToMailThread } from './mail-protocol';
 import { threadSpawner } from '../platform/threads';
 
@@ -77,11 +78,11 @@ export function createSmtpMailer(url: string, from: string, log: Logger): Mailer
 }
 
 /** Keeps mails in the database for admins to read in the console; the log says one arrived (not to whom). */
-export function createOutboxMailer(repo: MailRepository, clock: Clock, log: Logger): Mailer {
+export function createOutboxMailer(writer: Writer<MailWrites>, clock: Clock, log: Logger): Mailer {
   return {
     kind: 'outbox',
     async send(mail) {
-      const id = repo.insert(mail.to, mail.subject, mail.text, clock.now());
+      const id = await writer.run('outboxInsert', { to: mail.to, subject: mail.subject, text: mail.text, now: clock.now() });
       log.info({ outboxId: id }, `mail #${id} is in the dev outbox (console: Admin → Dev outbox)`);
     },
     close: () => {},

@@ -3,9 +3,8 @@ import { AppError } from '../../shared/errors';
 import { isOpen } from '../../shared/privacy';
 import type { Clock } from '../platform/clock';
 import type { AuditRepository } from '../db/repositories/audit-repository';
-import type { OperatorRow } from '../db/repositories/operator-repository';
 import type { PrivacyRepository } from '../db/repositories/privacy-repository';
-import { actorOf } from './privacy-service';
+import { type Actor, actorOf } from './privacy-service';
 
 /**
  * The register of privacy requests for record-keeping: the CSV of every request and the record of one
@@ -22,7 +21,7 @@ export class PrivacyRegister {
    * The record of one closed request for the file (Roskomnadzor order 179 wants proof of destruction:
    * a record plus the event-log extract): what was done, when, by whom, how — without the address.
    */
-  closureRecord(operator: OperatorRow, id: number): Record<string, unknown> {
+  closureRecord(operator: Actor, id: number): Record<string, unknown> {
     const row = this.requests.byId(id);
     if (!row) throw new AppError('not_found', 'No such request.');
     if (isOpen(row.state)) throw new AppError('invalid_state', 'The record exists once the request is closed.');
@@ -55,7 +54,7 @@ export class PrivacyRegister {
   }
 
   /** The register of requests as CSV, for record-keeping (no e-mail addresses: the keyed hash stands in). */
-  registerCsv(operator: OperatorRow): string {
+  registerCsv(operator: Actor): string {
     this.audit.append(null, this.clock.now(), actorOf(operator), 'register exported', null);
     const header = [
       'reference',

@@ -3,13 +3,9 @@ import * as v from 'valibot';
 import { AppError } from '../../shared/errors';
 import { apiCreateRequestSchema } from '../../shared/schemas';
 import type { Clock } from '../platform/clock';
-import { sha256 } from '../platform/crypto';
-import type { ExportRepository } from '../db/repositories/export-repository';
-import type { AuditRepository } from '../db/repositories/audit-repository';
 import type { AdminService } from '../console/admin-service';
 import type { AuthService } from '../console/auth-service';
-import type { PrivacyRegister } from './privacy-register';
-import type { PrivacyService } from './privacy-service';
+import type { PrivacyDesk } from './privacy-desk';
 import { RateLimiter } from '../platform/rate-limiter';
 import { requireOperator, sameOriginOnly } from '../console/auth-routes';
 import { parseBody } from '../http/validate';
@@ -28,12 +24,9 @@ function page(title: string, body: string): string {
 }
 
 export interface PrivacyRouteDeps {
-  privacy: PrivacyService;
-  register: PrivacyRegister;
+  privacy: PrivacyDesk;
   auth: AuthService;
   admin: AdminService;
-  exports: ExportRepository;
-  audit: AuditRepository;
   clock: Clock;
 }
 
@@ -60,7 +53,7 @@ export function privacyPublicRoutes(deps: PrivacyRouteDeps): Router {
     );
   });
 
-  router.post('/verify/:id', express.urlencoded({ extended: false, limit: '2kb' }), (req, res) => {
+  router.post('/verify/:id', express.urlencoded({ extended: false, limit: '2kb' }), async (req, res) => {
     const id = v.safeParse(tokenParam, req.params.id);
     const secret = v.safeParse(tokenParam, (req.body as Record<string, unknown> | undefined)?.t);
     if (!id.success || !secret.success) {
@@ -68,7 +61,7 @@ export function privacyPublicRoutes(deps: PrivacyRouteDeps): Router {
       return;
     }
     try {
-      const request = deps.privacy.verifyLink(id.output, secret.output);
+      const request = await deps.privacy.verifyLink(id.output, secret.output);
       res.send(
         page(
           'Request confirmed',
@@ -81,10 +74,10 @@ export function privacyPublicRoutes(deps: PrivacyRouteDeps): Router {
     }
   });
 
-  router.get('/export/:token', (req, res) => {
+  router.get('/export/:token', async (req, res) => {
     const token = v.safeParse(tokenParam, req.params.token);
-    const found = token.success ? deps.exports.consume(sha256(token.output), deps.clock.now()) : null;
-    if (!found) {
+    const payload = token.success ? await deps.privacy.exportDownload(token.output) : null;
+    if (payload === null) {
       res
         .status(410)
         .send(
@@ -95,9 +88,8 @@ export function privacyPublicRoutes(deps: PrivacyRouteDeps): Router {
         );
       return;
     }
-    deps.audit.append(found.requestId, deps.clock.now(), 'requester', 'export downloaded', null);
     res.setHeader('Content-Disposition', 'attachment; filename="my-data.json"');
-    res.type('application/json').send(found.payload);
+    res.type('application/json').send(payload);
   });
 
   return router;
@@ -151,14 +143,15 @@ export function privacyApiRoutes(deps: PrivacyRouteDeps): Router {
 /** Admin downloads that are files rather than socket answers. */
 export function adminRoutes(deps: PrivacyRouteDeps): Router {
   const router = Router();
-  router.get('/privacy-register.csv', requireOperator(deps.auth, 'admin'), (req, res) => {
+  router.get('/privacy-register.csv', requireOperator(deps.auth, 'admin'), async (req, res) => {
+    const csv = await deps.privacy.registerCsv(req.operator!);
     res.setHeader('Content-Disposition', 'attachment; filename="privacy-register.csv"');
-    res.type('text/csv').send(deps.register.registerCsv(req.operator!));
+    res.type('text/csv').send(csv);
   });
-  router.get('/privacy-requests/:id/record.json', requireOperator(deps.auth), (req, res) => {
+  router.get('/privacy-requests/:id/record.json', requireOperator(deps.auth), async (req, res) => {
     const id = v.safeParse(v.pipe(v.string(), v.regex(/^\d{1,12}$/), v.transform(Number)), req.params.id);
     if (!id.success) throw new AppError('invalid_payload', 'The request id is a number.');
-    const record = deps.register.closureRecord(req.operator!, id.output);
+    const record = await deps.privacy.closureRecord(req.operator!, id.output);
     res.setHeader('Content-Disposition', `attachment; filename="${String(record.reference)}-record.json"`);
     res.json(record);
   });

@@ -1,6 +1,6 @@
 import { AppError } from '../../shared/errors';
 import { canTransition, formatReference, isOpen, type Jurisdiction, type RequestState } from '../../shared/privacy';
-import type { FiledRequest, TrackedRequest } from '../../shared/protocol';
+import type { FiledRequest } from '../../shared/protocol';
 import type {
   ApiCreateRequestInput,
   PrivacyActionInput,
@@ -25,7 +25,7 @@ import type { ErasedChats, RequestExecution } from './request-execution';
 import type { VerificationService } from './verification-service';
 import { requesterHash, toPrivacyRequestDto, toVisitorRequestDto } from './privacy-dto';
 import type { PrivacyEffect } from './privacy-effects';
-import type { WebhookQueue } from './webhook-service';
+import type { WebhookQueue } from './webhook-queue';
 
 /** Requests still awaiting verification after this long expire. */
 export const VERIFICATION_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
@@ -46,13 +46,18 @@ export interface PrivacyDeps {
   clock: Clock;
   hmacKey: Buffer;
   jurisdiction: Jurisdiction;
-  publicUrl: string;
+  /** The address links in mails are built on. */
+  publicUrl: () => string;
 }
+
+/** Who did it, as the audit trail names them. */
+export type Actor = Pick<OperatorRow, 'id' | 'name'>;
 
 /**
  * Privacy requests from intake to completion: verification, deadlines, the state machine, execution,
  * the audit trail, and telling the requester and the site's other systems. Every change to a request
- * happens in one transaction with its audit entry.
+ * happens in one transaction with its audit entry. It runs in the writer thread (privacy-writes.ts), where
+ * every write of the app commits; what a change causes outside the database leaves as PrivacyEffects.
  */
 export class PrivacyService {
   /** Mails and pushes wait for the transaction that caused them to commit; a rollback drops them. */
@@ -67,8 +72,7 @@ export class PrivacyService {
   /**
    * Intake from the chat. The answer does not depend on whether we hold anything for the address: we
    * always file, send a code in the background, and answer at once. A visitor the host site has
-   * identified for this very address skips the code. The chat's three intake steps run in the writer
-   * thread (privacy-writes.ts), so a burst of requesters shares commits with the chat's messages.
+   * identified for this very address skips the code.
    */
   startFromChat(
     input: PrivacyStartInput,
@@ -98,8 +102,8 @@ export class PrivacyService {
   }
 
   /**
-   * Runs in the writer thread (privacy-writes.ts): a refusal of the code is thrown as KeepWrites, which only
-   * the thread's batch understands — it keeps the counted try that a plain throw would roll back.
+   * A refusal of the code is thrown as KeepWrites, which the writer's batch understands: it keeps the counted
+   * try that a plain throw would roll back.
    */
   verifyCode(input: PrivacyVerifyInput, visitorId: number): FiledRequest & { requestId: number } {
     this.requireOwnCode(input.verificationId, visitorId);
@@ -143,28 +147,18 @@ export class PrivacyService {
     return filed.request;
   }
 
-  /** Requests followed by the given status tokens ("My requests"), duplicates resolved to what they repeat. */
-  trackedRequests(tokens: string[]): Array<TrackedRequest & { requestId: number }> {
-    const found: Array<TrackedRequest & { requestId: number }> = [];
-    for (const requestToken of new Set(tokens)) {
-      const row = this.d.requests.byWatcher(sha256(requestToken));
-      if (row) found.push({ requestToken, request: toVisitorRequestDto(row), requestId: row.id });
-    }
-    return found;
-  }
-
   /**
    * The requests matching `filter`, with their requesters' contact data: the listing is recorded (once,
    * not per request) so the log shows who saw which addresses when.
    */
-  list(operator: OperatorRow, filter: PrivacyListInput): PrivacyRequestDto[] {
+  list(operator: Actor, filter: PrivacyListInput): PrivacyRequestDto[] {
     const rows = this.d.requests.list(filter);
     this.d.audit.append(null, this.d.clock.now(), actorOf(operator), 'listed requests', { count: rows.length, ...filter });
     return rows.map(toPrivacyRequestDto);
   }
 
   /** One request with its history; the view itself is recorded, since it shows personal data. */
-  get(operator: OperatorRow, id: number): { request: PrivacyRequestDto; audit: AuditEntryDto[] } {
+  get(operator: Actor, id: number): { request: PrivacyRequestDto; audit: AuditEntryDto[] } {
     const row = this.require(id);
     this.d.audit.append(row.id, this.d.clock.now(), actorOf(operator), 'viewed', null);
     return { request: toPrivacyRequestDto(row), audit: this.d.audit.list(row.id) };
@@ -182,21 +176,16 @@ export class PrivacyService {
   }
 
   /** An operator files a request that came by e-mail; the requester confirms through a mailed link. */
-  async fileByOperator(operator: OperatorRow, input: PrivacyFileInput): Promise<PrivacyRequestDto> {
+  fileByOperator(operator: Actor, input: PrivacyFileInput): PrivacyRequestDto {
     return this.fileWithLink(input, 'operator', actorOf(operator));
   }
 
-  async fileViaApi(input: ApiCreateRequestInput, keyLabel: string): Promise<PrivacyRequestDto> {
+  fileViaApi(input: ApiCreateRequestInput, keyLabel: string): PrivacyRequestDto {
     return this.fileWithLink({ ...input, lang: input.lang ?? 'en' }, 'api', `api key "${keyLabel}"`);
   }
 
-  byReference(reference: string): PrivacyRequestDto | null {
-    const row = this.d.requests.byReference(reference);
-    return row ? toPrivacyRequestDto(row) : null;
-  }
-
   /** The operator's moves on a ticket: start, extend (once, with a reason), complete, reject (with a reason). */
-  async act(operator: OperatorRow, input: PrivacyActionInput): Promise<PrivacyRequestDto> {
+  act(operator: Actor, input: PrivacyActionInput): PrivacyRequestDto {
     const actor = actorOf(operator);
     const row = this.tx(() => {
       const request = this.require(input.id);
@@ -223,14 +212,14 @@ export class PrivacyService {
 
   // ---- internals; each runs inside a transaction ----
 
-  private async fileWithLink(input: PrivacyFileInput, source: 'operator' | 'api', actor: string): Promise<PrivacyRequestDto> {
+  private fileWithLink(input: PrivacyFileInput, source: 'operator' | 'api', actor: string): PrivacyRequestDto {
     const emailHash = this.emailHash(input.email);
     const { request, link } = this.tx(() => {
       this.d.verification.checkSendAllowed(emailHash, null);
       const request = this.file({ ...input, emailHash, source, visitorId: null }, actor);
       return { request, link: this.d.verification.issue('link', request.id, emailHash) };
     });
-    const url = `${this.d.publicUrl}/privacy/verify/${link.id}?t=${link.secret}`;
+    const url = `${this.d.publicUrl()}/privacy/verify/${link.id}?t=${link.secret}`;
     this.sendMail({ to: input.email, ...mailTemplates.verificationLink(request.lang, request.type, url) });
     return toPrivacyRequestDto(request);
   }
@@ -365,7 +354,7 @@ export class PrivacyService {
             ...mailTemplates.exportReady(
               request.lang,
               request.reference,
-              `${this.d.publicUrl}/privacy/export/${exported.token}`,
+              `${this.d.publicUrl()}/privacy/export/${exported.token}`,
               exported.expiresAt,
             ),
           });
@@ -458,10 +447,8 @@ export class PrivacyService {
     const outer = this.afterCommit === null;
     if (outer) this.afterCommit = [];
     try {
-      // IMMEDIATE: take the write lock up front (waiting for the writer thread's commit), as a read-then-write
-      // transaction that had to upgrade would fail at once if the thread held it.
-      // In the writer thread this is a savepoint in the batch's transaction: the effects go back with the
-      // procedure's result, and the main thread carries them out once the batch has committed.
+      // A savepoint in the batch's transaction (or a transaction of its own, outside a batch): the effects
+      // go back with the procedure's result, and the main thread carries them out once the batch has committed.
       const result = this.d.db.transaction(fn).immediate();
       if (outer && this.afterCommit!.length > 0) this.d.effects(this.afterCommit!);
       return result;
@@ -471,6 +458,6 @@ export class PrivacyService {
   }
 }
 
-export function actorOf(operator: OperatorRow): string {
+export function actorOf(operator: Actor): string {
   return `operator #${operator.id} (${operator.name})`;
 }

@@ -1,13 +1,22 @@
 import type { Jurisdiction } from '../../shared/privacy';
-import type { PrivacyStartInput, PrivacyVerifyInput } from '../../shared/schemas';
+import type {
+  ApiCreateRequestInput,
+  PrivacyActionInput,
+  PrivacyFileInput,
+  PrivacyListInput,
+  PrivacyStartInput,
+  PrivacyVerifyInput,
+} from '../../shared/schemas';
 import type { Lang } from '../../shared/types';
 import type { Db } from '../db/open';
 import type { Repositories } from '../db/repositories/index';
 import type { PrivacyEffect } from './privacy-effects';
-import { PrivacyService } from './privacy-service';
+import type { DeliveryRow } from '../db/repositories/integration-repository';
+import { PrivacyRegister } from './privacy-register';
+import { type Actor, PrivacyService } from './privacy-service';
 import { RequestExecution } from './request-execution';
 import { VerificationSendLimit, VerificationService } from './verification-service';
-import { queueWebhook } from './webhook-service';
+import { queueWebhook } from './webhook-queue';
 
 /** What the writer thread's privacy service needs that is not in the database. */
 export interface PrivacySettings {
@@ -28,11 +37,10 @@ export interface WithEffects<T> {
 }
 
 /**
- * The chat's privacy intake as writer-thread procedures: filing a request, checking its code, sending a
- * new one. Each step writes two to four times (request, audit, verification, send log) and used to commit
- * on the main thread, one fsync each, so 200 requesters at once stalled every chat for half a second.
- * Here they share the chat's group commits. The rules stay in PrivacyService, the same class the main
- * thread uses for operators' moves; this only runs it on the thread's connection and clock.
+ * Every privacy write as a writer-thread procedure: the chat's intake steps, the operators' moves, links
+ * followed, the API's filings, expiry, the register's audited exports, export downloads and webhook
+ * delivery results. PrivacyService and PrivacyRegister are built here, once, on the writer's connection;
+ * the main thread's PrivacyDesk calls these and carries out the effects once the batch has committed.
  */
 export function createPrivacyWrites(db: Db, repos: Repositories, settings: PrivacySettings) {
   let context: WriteContext = { now: 0, publicUrl: '' };
@@ -43,7 +51,7 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
     requests: repos.requests,
     audit: repos.audit,
     visitors: repos.visitors,
-    // The app's one per-network send limit: every send with a network to count (the chat's) runs here.
+    // The app's one per-network send limit: every send with a network to count runs here.
     verification: new VerificationService(repos.verifications, clock, settings.hmacKey, new VerificationSendLimit(clock)),
     execution: new RequestExecution(repos, clock),
     webhooks: { enqueue: (event, data) => queueWebhook(repos.integrations, context.now, event, data) },
@@ -51,10 +59,9 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
     clock,
     hmacKey: settings.hmacKey,
     jurisdiction: settings.jurisdiction,
-    get publicUrl() {
-      return context.publicUrl;
-    },
+    publicUrl: () => context.publicUrl,
   });
+  const register = new PrivacyRegister(repos.requests, repos.audit, clock);
 
   function run<T>(next: WriteContext, step: () => T): WithEffects<T> {
     context = { now: next.now, publicUrl: next.publicUrl };
@@ -74,6 +81,60 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
 
     privacyResend(args: WriteContext & { verificationId: string; ip: string; visitorId: number }) {
       return run(args, () => privacy.resendCode(args.verificationId, args.ip, args.visitorId));
+    },
+
+    privacyVerifyLink(args: WriteContext & { verificationId: string; secret: string }) {
+      return run(args, () => privacy.verifyLink(args.verificationId, args.secret));
+    },
+
+    privacyList(args: WriteContext & { operator: Actor; filter: PrivacyListInput }) {
+      return run(args, () => privacy.list(args.operator, args.filter));
+    },
+
+    privacyGet(args: WriteContext & { operator: Actor; id: number }) {
+      return run(args, () => privacy.get(args.operator, args.id));
+    },
+
+    privacyPreview(args: WriteContext & { id: number }) {
+      return run(args, () => privacy.erasurePreview(args.id));
+    },
+
+    privacyAct(args: WriteContext & { operator: Actor; input: PrivacyActionInput }) {
+      return run(args, () => privacy.act(args.operator, args.input));
+    },
+
+    privacyFileByOperator(args: WriteContext & { operator: Actor; input: PrivacyFileInput }) {
+      return run(args, () => privacy.fileByOperator(args.operator, args.input));
+    },
+
+    privacyFileViaApi(args: WriteContext & { input: ApiCreateRequestInput; keyLabel: string }) {
+      return run(args, () => privacy.fileViaApi(args.input, args.keyLabel));
+    },
+
+    privacyExpire(args: WriteContext) {
+      return run(args, () => privacy.expireUnverified());
+    },
+
+    privacyRecord(args: WriteContext & { operator: Actor; id: number }) {
+      return run(args, () => register.closureRecord(args.operator, args.id));
+    },
+
+    privacyRegisterCsv(args: WriteContext & { operator: Actor }) {
+      return run(args, () => register.registerCsv(args.operator));
+    },
+
+    /** A download link is single-use: taken and audited in one transaction. */
+    exportDownload(args: { tokenHash: string; now: number }): { payload: string } | null {
+      const found = repos.exports.consume(Buffer.from(args.tokenHash, 'hex'), args.now);
+      if (!found) return null;
+      repos.audit.append(found.requestId, args.now, 'requester', 'export downloaded', null);
+      return { payload: found.payload };
+    },
+
+    /** What one delivery attempt came to (WebhookService sends; the outcome is stored here). */
+    webhookDelivered(args: Pick<DeliveryRow, 'id' | 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'updatedAt'>): null {
+      repos.integrations.updateDelivery(args);
+      return null;
     },
   };
 }

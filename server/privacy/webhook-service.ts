@@ -3,6 +3,8 @@ import type { Clock } from '../platform/clock';
 import { hmac } from '../platform/crypto';
 import type { IntegrationRepository } from '../db/repositories/integration-repository';
 
+import type { Writer } from '../writer/group-commit';
+import type { PrivacyWrites } from './privacy-writes';
 /** Seconds to wait before each retry; after the last one a delivery is marked failed. */
 const BACKOFF_MS = [5_000, 30_000, 120_000, 600_000, 3_600_000];
 const TIMEOUT_MS = 10_000;
@@ -12,35 +14,21 @@ export function signWebhook(secret: string, timestamp: number, body: string): st
   return `t=${timestamp},v1=${hmac(secret, `${timestamp}.${body}`).toString('hex')}`;
 }
 
-/** Where a change queues its webhook event (the writer thread's procedures queue theirs without a sender). */
-export interface WebhookQueue {
-  enqueue(event: string, data: Record<string, unknown>): void;
-}
-
-/** Stores `event` as one pending delivery per endpoint, in the caller's transaction. */
-export function queueWebhook(repo: IntegrationRepository, now: number, event: string, data: Record<string, unknown>): void {
-  const payload = JSON.stringify({ event, occurredAt: now, data });
-  for (const hook of repo.webhooks()) repo.enqueueDelivery(hook.id, event, payload, now);
-}
-
 /**
- * Webhooks out: each event becomes one stored delivery per endpoint, sent with an HMAC signature and
- * retried with backoff until it succeeds or runs out of tries. Deliveries survive a restart.
+ * Webhooks out: each event becomes one stored delivery per endpoint (queued by the change's own procedure),
+ * sent from here with an HMAC signature and retried with backoff until it succeeds or runs out of tries.
+ * Deliveries survive a restart; each attempt's outcome is written through the writer.
  */
-export class WebhookService implements WebhookQueue {
+export class WebhookService {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
 
   constructor(
     private readonly repo: IntegrationRepository,
+    private readonly writer: Writer<PrivacyWrites>,
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
-
-  /** Queues `event` for every endpoint; call inside the transaction that made the change. */
-  enqueue(event: string, data: Record<string, unknown>): void {
-    queueWebhook(this.repo, this.clock.now(), event, data);
-  }
 
   start(intervalMs = 1000): void {
     this.timer ??= setInterval(() => void this.tick(), intervalMs);
@@ -86,11 +74,18 @@ export class WebhookService implements WebhookQueue {
       const attempts = delivery.attempts + 1;
       const now = this.clock.now();
       if (!error) {
-        this.repo.updateDelivery({ id: delivery.id, status: 'delivered', attempts, nextAttemptAt: null, lastError: null, updatedAt: now });
+        await this.writer.run('webhookDelivered', {
+          id: delivery.id,
+          status: 'delivered',
+          attempts,
+          nextAttemptAt: null,
+          lastError: null,
+          updatedAt: now,
+        });
       } else {
         const wait = BACKOFF_MS[attempts - 1];
         this.log.warn({ webhookId: hook.id, deliveryId: delivery.id, attempts, error }, 'webhook delivery failed');
-        this.repo.updateDelivery({
+        await this.writer.run('webhookDelivered', {
           id: delivery.id,
           status: wait === undefined ? 'failed' : 'pending',
           attempts,

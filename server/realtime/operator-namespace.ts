@@ -57,14 +57,14 @@ export function attachOperatorNamespace(
       me();
       return deps.chat.open(input.conversationId, input.afterSeq, input.limit, input.beforeSeq);
     });
-    on(socket, OperatorEvent.conversationClaim, (input) => ({ conversation: deps.chat.claim(me(), input.conversationId) }));
-    on(socket, OperatorEvent.conversationResolve, (input) => {
+    on(socket, OperatorEvent.conversationClaim, async (input) => ({ conversation: await deps.chat.claim(me(), input.conversationId) }));
+    on(socket, OperatorEvent.conversationResolve, async (input) => {
       me();
-      return { conversation: deps.chat.setStatus(input.conversationId, 'resolved') };
+      return { conversation: await deps.chat.setStatus(input.conversationId, 'resolved') };
     });
-    on(socket, OperatorEvent.conversationReopen, (input) => {
+    on(socket, OperatorEvent.conversationReopen, async (input) => {
       me();
-      return { conversation: deps.chat.setStatus(input.conversationId, 'open') };
+      return { conversation: await deps.chat.setStatus(input.conversationId, 'open') };
     });
     on(socket, OperatorEvent.messageSend, async (input) => ({ message: await deps.chat.operatorSend(me(), input) }));
     on(socket, OperatorEvent.typingSet, (input) => {
@@ -72,12 +72,12 @@ export function attachOperatorNamespace(
       return null;
     });
 
-    on(socket, OperatorEvent.privacyList, (input) => ({ requests: deps.privacy.list(me(), input) }));
+    on(socket, OperatorEvent.privacyList, async (input) => ({ requests: await deps.privacy.list(me(), input) }));
     on(socket, OperatorEvent.privacyGet, (input) => deps.privacy.get(me(), input.id));
     on(socket, OperatorEvent.privacyAct, async (input) => ({ request: await deps.privacy.act(me(), input) }));
-    on(socket, OperatorEvent.privacyPreview, (input) => {
+    on(socket, OperatorEvent.privacyPreview, async (input) => {
       me();
-      return { preview: deps.privacy.erasurePreview(input.id) };
+      return { preview: await deps.privacy.erasurePreview(input.id) };
     });
     on(socket, OperatorEvent.privacyFile, async (input) => ({ request: await deps.privacy.fileByOperator(me(), input) }));
 
@@ -90,9 +90,9 @@ export function attachOperatorNamespace(
       return { keys: deps.admin.apiKeys() };
     });
     on(socket, OperatorEvent.apiKeyCreate, (input) => deps.admin.createApiKey(admin(), input.label));
-    on(socket, OperatorEvent.apiKeyRevoke, (input) => {
+    on(socket, OperatorEvent.apiKeyRevoke, async (input) => {
       admin();
-      deps.admin.revokeApiKey(input.id);
+      await deps.admin.revokeApiKey(input.id);
       return null;
     });
     on(socket, OperatorEvent.webhookList, () => {
@@ -103,9 +103,9 @@ export function attachOperatorNamespace(
       admin();
       return deps.admin.createWebhook(input.url);
     });
-    on(socket, OperatorEvent.webhookDelete, (input) => {
+    on(socket, OperatorEvent.webhookDelete, async (input) => {
       admin();
-      deps.admin.deleteWebhook(input.id);
+      await deps.admin.deleteWebhook(input.id);
       return null;
     });
 

@@ -9,7 +9,7 @@ import type { InboxService } from '../console/inbox-service';
 import type { NoteService } from '../console/note-service';
 import type { PresenceService } from '../console/presence-service';
 import type { TeamService } from '../console/team-service';
-import type { PrivacyService } from '../privacy/privacy-service';
+import type { PrivacyDesk } from '../privacy/privacy-desk';
 
 /** The /operator namespace's socket types and what its handlers are given: shared by the namespace and the console's handlers. */
 export interface OperatorSocketData {
@@ -23,7 +23,7 @@ export type OperatorSocket = Socket<OperatorClientToServer, OperatorServerToClie
 export interface OperatorDeps {
   auth: AuthService;
   chat: ChatService;
-  privacy: PrivacyService;
+  privacy: PrivacyDesk;
   admin: AdminService;
   team: TeamService;
   presence: PresenceService;

@@ -7,8 +7,7 @@ import type { Lang } from '../../shared/types';
 import type { VisitorContext } from '../db/repositories/conversation-repository';
 import type { ChatService } from '../chat/chat-service';
 import { summariseUserAgent } from '../chat/visitor-context';
-import type { PrivacyIntake } from '../privacy/privacy-intake';
-import type { PrivacyService } from '../privacy/privacy-service';
+import type { PrivacyDesk } from '../privacy/privacy-desk';
 import type { VisitorService } from '../chat/visitor-service';
 import { createDispatcher } from './handle';
 import { rooms } from './rooms';
@@ -25,9 +24,7 @@ type VisitorSocket = Socket<VisitorClientToServer, VisitorServerToClient, Record
 export interface VisitorDeps {
   visitors: VisitorService;
   chat: ChatService;
-  privacy: PrivacyService;
-  /** The chat's intake steps, run in the writer thread. */
-  intake: PrivacyIntake;
+  privacy: PrivacyDesk;
   operatorsOnline: () => boolean;
   clientIp: (socket: Socket) => string;
   log: Logger;
@@ -77,14 +74,14 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
         };
       },
 
-      [VisitorEvent.identify]: (input, socket) => {
-        deps.visitors.identify(visitorId(socket), input);
+      [VisitorEvent.identify]: async (input, socket) => {
+        await deps.visitors.identify(visitorId(socket), input);
         return { identified: true as const };
       },
 
       [VisitorEvent.contactLeave]: async (input, socket) => {
         const id = visitorId(socket);
-        deps.visitors.leaveContact(id, input);
+        await deps.visitors.leaveContact(id, input);
         await deps.chat.contactNote(id, input.email, socket.data.lang);
         return { email: input.email };
       },
@@ -103,7 +100,7 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
       },
 
       [VisitorEvent.privacyStart]: async (input, socket) => {
-        const result = await deps.intake.startFromChat(input, {
+        const result = await deps.privacy.startFromChat(input, {
           visitorId: visitorId(socket),
           ip: deps.clientIp(socket),
           lang: input.lang ?? socket.data.lang ?? 'en',
@@ -117,14 +114,14 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
       },
 
       [VisitorEvent.privacyVerify]: async (input, socket) => {
-        const { requestId, ...tracked } = await deps.intake.verifyCode(input, visitorId(socket));
+        const { requestId, ...tracked } = await deps.privacy.verifyCode(input, visitorId(socket));
         socket.join(rooms.request(requestId));
         return tracked;
       },
 
       [VisitorEvent.privacyResend]: async (input, socket) => {
         const id = visitorId(socket);
-        return deps.intake.resendCode(input.verificationId, deps.clientIp(socket), id);
+        return deps.privacy.resendCode(input.verificationId, deps.clientIp(socket), id);
       },
 
       [VisitorEvent.privacyStatus]: (input, socket) => {

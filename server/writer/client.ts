@@ -11,6 +11,7 @@ import {
   type ResultOf,
   type WireError,
   type WriteJob,
+  type Writer,
   type WriterStats,
 } from './group-commit';
 
@@ -37,13 +38,13 @@ const RESTARTING = 'The server is restarting. Please try again.';
 const POST_AT = 8;
 
 /**
- * The hot-path writes (messages, visitors' hellos) run in a worker thread with its own connection to the
- * database. The event loop that serves every socket never waits for SQLite or for the commit's fsync
- * (synchronous=FULL): it posts the writes of each turn as one message and resolves each write's promise
- * when the thread reports its batch committed — so an acknowledgement still means "stored". Reads stay on
- * the main connection (WAL lets them run beside the thread's writes) and see every reported commit.
+ * Every write runs in a worker thread with the one writing connection to the database. The event loop that
+ * serves every socket never waits for SQLite or for the commit's fsync (synchronous=FULL): it posts the
+ * writes of each turn as one message and resolves each write's promise when the thread reports its batch
+ * committed — so an acknowledgement still means "stored". Reads stay on the main connection, which is
+ * read-only (WAL lets it read beside the thread's writes), and see every reported commit.
  */
-export class ThreadWriter<P extends Procedures<P>> {
+export class ThreadWriter<P extends Procedures<P>> implements Writer<P> {
   readonly stats: WriterStats = newWriterStats();
   /** Settles when the first thread has opened the database, or fails with why it could not. */
   readonly ready: Promise<void>;
@@ -54,7 +55,8 @@ export class ThreadWriter<P extends Procedures<P>> {
   private outbox: WriteJob[] = [];
   private scheduled = false;
   private closed = false;
-  private idle: (() => void) | null = null;
+  /** Waiting for every write asked for so far to be reported. */
+  private idle: Array<() => void> = [];
   /** Set when a thread stopped before it could open the database: starting another would fail the same way. */
   private broken = false;
   private exited = false;
@@ -87,12 +89,19 @@ export class ThreadWriter<P extends Procedures<P>> {
     });
   }
 
+  /** Resolves once every write asked for so far has been reported (committed or failed). */
+  settled(): Promise<void> {
+    this.send();
+    if (this.pending.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
   /** Refuses new writes, waits for those already asked for, and stops the thread. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.send();
-    if (this.pending.size > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    await this.settled();
     if (this.exited) return;
     const exited = once(this.worker, 'exit');
     this.worker.postMessage({ type: 'close' } satisfies ToWriter);
@@ -158,18 +167,16 @@ export class ThreadWriter<P extends Procedures<P>> {
       if (result.ok) waiter.resolve(result.value as never);
       else waiter.reject(fromWire(result.error));
     }
-    if (this.pending.size === 0 && this.idle) {
-      this.idle();
-      this.idle = null;
-    }
+    if (this.pending.size === 0) this.wake();
   }
 
   private failPending(): void {
     for (const waiter of this.pending.values()) waiter.reject(new AppError('internal', RESTARTING));
     this.pending.clear();
-    if (this.idle) {
-      this.idle();
-      this.idle = null;
-    }
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const resolve of this.idle.splice(0)) resolve();
   }
 }

@@ -10,6 +10,14 @@ export type Procedures<P> = { [K in keyof P]: (args: never) => unknown };
 export type ArgsOf<P, K extends keyof P> = P[K] extends (args: infer A) => unknown ? A : never;
 export type ResultOf<P, K extends keyof P> = P[K] extends (args: never) => infer R ? R : never;
 
+/**
+ * What services hold: runs the write procedure `name` with `args` in the one writing connection, and
+ * resolves with its result once its transaction has committed (rejects with its error otherwise).
+ */
+export interface Writer<P> {
+  run<K extends keyof P & string>(name: K, args: ArgsOf<P, K>): Promise<ResultOf<P, K>>;
+}
+
 /** One write as it travels to the writer thread: which procedure, its arguments, and the id its reply carries. */
 export interface WriteJob {
   id: number;

@@ -1,14 +1,12 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Db } from '../db/open';
-import { ThreadWriter } from './client';
-import type { WriterOptions, WriterThreadData } from './protocol';
-import type { ChatWrites } from '../chat/chat-writes';
-import type { PrivacyWrites } from '../privacy/privacy-writes';
 import { threadSpawner } from '../platform/threads';
+import { ThreadWriter } from './client';
+import type { WriterProcedures } from './procedures';
+import type { WriterOptions, WriterThreadData } from './protocol';
 
-/** Every procedure the writer thread runs: the chat's messages and hellos, and the chat's privacy intake. */
-export type WriterProcedures = ChatWrites & PrivacyWrites;
+export type { WriterProcedures };
 
 /** Starts the writer thread on `db`'s file. */
 export function startWriter(db: Db, options: WriterOptions, log: Logger): ThreadWriter<WriterProcedures> {

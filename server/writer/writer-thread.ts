@@ -1,27 +1,20 @@
 /**
- * Entry of the writer thread (see ThreadWriter in client.ts): its own connection to the database, the
- * chat's write procedures (messages, hellos, privacy intake), and group commit — everything posted while a
- * commit ran goes into the next one.
+ * Entry of the writer thread (see ThreadWriter in client.ts): the app's one writing connection to the
+ * database, every write procedure (procedures.ts), and group commit — everything posted while a commit ran
+ * goes into the next one.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { commitBatch, MAX_BATCH, toWire, type WriteJob } from './group-commit';
 import { connectDatabase } from '../db/open';
-import { createRepositories } from '../db/repositories/index';
 import type { FromWriter, ToWriter } from './client';
-import { takeWriteTurn } from './write-turns';
-import { createChatWrites } from '../chat/chat-writes';
-import { createPrivacyWrites } from '../privacy/privacy-writes';
+import { createWriteProcedures } from './procedures';
 import type { WriterThreadData } from './protocol';
 
 const port = parentPort!;
-const { databasePath, limits, writeTurns, privacy } = workerData as WriterThreadData;
+const { databasePath, limits, privacy } = workerData as WriterThreadData;
 const db = connectDatabase(databasePath);
-const repos = createRepositories(db);
-const procedures = {
-  ...createChatWrites(repos, limits),
-  // The key arrives as a plain Uint8Array (structured clone); the HMACs want a Buffer.
-  ...createPrivacyWrites(db, repos, { ...privacy, hmacKey: Buffer.from(privacy.hmacKey) }),
-};
+// The key arrives as a plain Uint8Array (structured clone); the HMACs want a Buffer.
+const procedures = createWriteProcedures(db, { limits, privacy: { ...privacy, hmacKey: Buffer.from(privacy.hmacKey) } });
 const queue: WriteJob[] = [];
 let scheduled = false;
 port.postMessage({ type: 'ready' } satisfies FromWriter);
@@ -50,14 +43,10 @@ function schedule(): void {
 
 function commitNext(): void {
   const jobs = queue.splice(0, MAX_BATCH);
-  let started = performance.now();
+  const started = performance.now();
   let reply: FromWriter;
   try {
-    // The time reported is the transaction's own, not the wait for the main connection's writes.
-    const outcomes = takeWriteTurn(writeTurns, () => {
-      started = performance.now();
-      return commitBatch(db, procedures, jobs);
-    });
+    const outcomes = commitBatch(db, procedures, jobs);
     reply = {
       type: 'done',
       ms: performance.now() - started,

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
-import { createApp } from '../../server/app';
+import { startApp } from '../../server/app';
 import { loadConfig } from '../../server/config';
 import { openDatabase } from '../../server/db/open';
 import { operatorEventSchemas, visitorEventSchemas } from '../../shared/event-schemas';
@@ -36,10 +36,9 @@ const heapMb = () => {
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-fuzz-mem-'));
 const config = loadConfig({ PORT: '0', DATABASE_PATH: path.join(dir, 'chat.db'), LOG_LEVEL: 'silent' });
 const db = openDatabase(config.databasePath);
-const app = createApp({ config, db });
+const app = await startApp({ config, db, port: 0, host: '127.0.0.1' });
 await app.services.auth.ensureFirstAdmin(ADMIN.email, ADMIN.password);
-const port = await app.listen(0, '127.0.0.1');
-const url = `http://127.0.0.1:${port}`;
+const url = app.config.publicUrl;
 
 const login = await fetch(`${url}/api/auth/login`, {
   method: 'POST',

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createApp, type App } from '../../server/app';
+import { startApp, type App } from '../../server/app';
+import { openDatabase } from '../../server/db/open';
 import { OperatorEvent } from '../../shared/protocol';
 import { startShopSite } from '../helpers/shop-site';
 import { launchBrowser } from '../helpers/browser';
@@ -134,8 +135,7 @@ describe('the widget keeps every message and every tab in step', () => {
     await page.getByRole('button', { name: /^Open chat/ }).click();
     await bubble(page, 'Written during the outage').getByText('Sending…').waitFor();
 
-    restarted = createApp({ config: app.config, db: app.db });
-    await restarted.listen(port, '127.0.0.1');
+    restarted = await startApp({ config: app.config, db: openDatabase(app.config.databasePath), port, host: '127.0.0.1' });
     await bubble(page, 'Written during the outage').getByText('Sent').waitFor({ timeout: 30_000 });
     expect(stored('Written during the outage')).toBe(1);
     expect(await page.getByRole('log').getByText('Written during the outage', { exact: true }).count()).toBe(1);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
-import { createApp, type App } from '../../server/app';
+import { startApp, type App } from '../../server/app';
 import type { Clock } from '../../server/platform/clock';
 import { loadConfig, type Config } from '../../server/config';
 import { openDatabase, type Db } from '../../server/db/open';
@@ -67,24 +67,25 @@ export async function startTestApp(
     }),
     ...(options.bundleDir ? { bundleDir: options.bundleDir } : {}),
   };
+  // The app's connection becomes read-only (its writes go through the writer thread); tests read, and
+  // now and then arrange a state, through a connection of their own, as another process would.
+  const appDb = openDatabase(config.databasePath);
+  const app = await startApp({ config, db: appDb, clock: options.clock, log: options.log, port: 0, host: '127.0.0.1' });
   const db = openDatabase(config.databasePath);
-  const app = createApp({ config, db, clock: options.clock, log: options.log });
   await app.services.auth.ensureFirstAdmin(ADMIN.email, ADMIN.password);
-  const port = await app.listen(0, '127.0.0.1');
-  const url = `http://127.0.0.1:${port}`;
-  // PUBLIC_URL decides the links in mails; point it at the ephemeral port.
-  config.publicUrl = url;
   return {
     app,
     db,
-    url,
+    // Where tests reach it (PUBLIC_URL may name a proxy in front that does not exist here).
+    url: `http://127.0.0.1:${app.port}`,
     dir,
-    config,
+    config: app.config,
     smtp,
     async close() {
       await app.close();
       await smtp.stop();
       db.close();
+      appDb.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

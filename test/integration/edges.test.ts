@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, test } from 'vitest';
-import { createApp } from '../../server/app';
+import { startApp } from '../../server/app';
 import { loadConfig } from '../../server/config';
 import { openDatabase } from '../../server/db/open';
 import { VISITOR_NAMESPACE } from '../../shared/protocol';
@@ -190,11 +190,12 @@ describe('HTTPS served directly', () => {
       { stdio: 'ignore' },
     );
     const config = loadConfig({ PORT: '0', DATABASE_PATH: path.join(dir, 'chat.db'), TLS_CERT: cert, TLS_KEY: key, LOG_LEVEL: 'silent' });
-    expect(config.publicUrl).toMatch(/^https:\/\//);
     const db = openDatabase(config.databasePath);
-    const app = createApp({ config, db });
+    const app = await startApp({ config, db, port: 0, host: '127.0.0.1' });
+    // Serving TLS itself, its own address is https (links in mails say so).
+    expect(app.config.publicUrl).toBe(`https://127.0.0.1:${app.port}`);
     await app.services.auth.ensureFirstAdmin(ADMIN.email, ADMIN.password);
-    const port = await app.listen(0, '127.0.0.1');
+    const port = app.port;
     try {
       const res = await new Promise<{ status: number; headers: Record<string, string | string[] | undefined> }>((resolve, reject) => {
         const req = https.request(

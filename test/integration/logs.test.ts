@@ -204,7 +204,7 @@ describe('structured logs', () => {
 
     // Retention runs and deletes the dev outbox a week later.
     clock.advance(8 * 24 * 60 * 60 * 1000);
-    app.app.services.retention.run();
+    await app.app.services.retention.run();
     await app.app.services.mail.idle();
 
     const all = lines.join('\n');

@@ -4,6 +4,8 @@ import { EXPORT_TTL_MS } from '../../server/privacy/request-execution';
 import { OUTBOX_RETENTION_MS, VERIFICATION_GRACE_MS } from '../../server/retention/retention-service';
 import { CODE_TTL_MS } from '../../server/privacy/verification-service';
 import { say, signedInOperator, socketTracker } from '../helpers/sockets';
+import { waitFor } from '../helpers/durable-clients';
+import { openDatabase } from '../../server/db/open';
 import { ok, startTestApp, TestClock, visitorClient, type OperatorClient, type TestApp, type VisitorClient } from '../helpers/test-app';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -67,11 +69,11 @@ describe('retention', () => {
     await ok(op, OperatorEvent.conversationResolve, { conversationId: resolved.conversationId });
 
     clock.advance(365 * DAY);
-    expect(t.app.services.retention.run()).toMatchObject({ conversations: 0, messages: 0 });
+    expect(await t.app.services.retention.run()).toMatchObject({ conversations: 0, messages: 0 });
     expect(visitorExists(resolved.conversationId)).toEqual({ conversation: true, messages: 1 });
 
     clock.advance(1);
-    expect(t.app.services.retention.run()).toMatchObject({ conversations: 1, messages: 1 });
+    expect(await t.app.services.retention.run()).toMatchObject({ conversations: 1, messages: 1 });
     expect(visitorExists(resolved.conversationId)).toEqual({ conversation: false, messages: 0 });
     expect(visitorExists(open.conversationId)).toEqual({ conversation: true, messages: 1 });
   });
@@ -84,7 +86,7 @@ describe('retention', () => {
     clock.advance(200 * DAY);
     await say(visitor.socket, 'I am back');
     clock.advance(200 * DAY);
-    t.app.services.retention.run();
+    await t.app.services.retention.run();
     expect(visitorExists(visitor.conversationId)).toEqual({ conversation: true, messages: 2 });
   });
 
@@ -94,10 +96,10 @@ describe('retention', () => {
     const visitor = await visitorWithMessage();
     await ok(op, OperatorEvent.conversationResolve, { conversationId: visitor.conversationId });
     clock.advance(30 * DAY);
-    t.app.services.retention.run();
+    await t.app.services.retention.run();
     expect(visitorExists(visitor.conversationId).conversation).toBe(true);
     clock.advance(1);
-    t.app.services.retention.run();
+    await t.app.services.retention.run();
     expect(visitorExists(visitor.conversationId).conversation).toBe(false);
   });
 
@@ -114,7 +116,7 @@ describe('retention', () => {
     clock.advance(300 * DAY);
     await ok(returning.socket, VisitorEvent.hello, { token: returning.token });
     clock.advance(65 * DAY + 1);
-    expect(t.app.services.retention.run()).toMatchObject({ conversations: 2, visitors: 2 });
+    expect(await t.app.services.retention.run()).toMatchObject({ conversations: 2, visitors: 2 });
     expect(count('SELECT count(*) FROM visitors')).toBe(1);
     // The returning visitor keeps their token and starts afresh.
     const again = await ok(returning.socket, VisitorEvent.hello, { token: returning.token });
@@ -130,9 +132,9 @@ describe('retention', () => {
 
     clock.advance(CODE_TTL_MS + VERIFICATION_GRACE_MS);
     // The send log (needed for an hour) is a day old by now; the verification expired exactly a day ago.
-    expect(t.app.services.retention.run()).toMatchObject({ verifications: 0, verificationSends: 1 });
+    expect(await t.app.services.retention.run()).toMatchObject({ verifications: 0, verificationSends: 1 });
     clock.advance(1);
-    expect(t.app.services.retention.run()).toMatchObject({ verifications: 1 });
+    expect(await t.app.services.retention.run()).toMatchObject({ verifications: 1 });
     expect(count('SELECT count(*) FROM verifications')).toBe(0);
     expect(count('SELECT count(*) FROM verification_sends')).toBe(0);
     // The request itself is not the retention job's to delete: it expires unverified by its own rule.
@@ -148,9 +150,9 @@ describe('retention', () => {
     expect(count('SELECT count(*) FROM mail_outbox')).toBe(1);
 
     clock.advance(OUTBOX_RETENTION_MS);
-    expect(t.app.services.retention.run()).toMatchObject({ outboxMails: 0 });
+    expect(await t.app.services.retention.run()).toMatchObject({ outboxMails: 0 });
     clock.advance(1);
-    expect(t.app.services.retention.run()).toMatchObject({ outboxMails: 1 });
+    expect(await t.app.services.retention.run()).toMatchObject({ outboxMails: 1 });
     expect(count('SELECT count(*) FROM mail_outbox')).toBe(0);
   });
 
@@ -171,9 +173,9 @@ describe('retention', () => {
     expect(count('SELECT count(*) FROM data_exports')).toBe(1);
 
     clock.advance(EXPORT_TTL_MS);
-    expect(t.app.services.retention.run()).toMatchObject({ exports: 0 });
+    expect(await t.app.services.retention.run()).toMatchObject({ exports: 0 });
     clock.advance(1);
-    expect(t.app.services.retention.run()).toMatchObject({ exports: 1 });
+    expect(await t.app.services.retention.run()).toMatchObject({ exports: 1 });
     expect(count('SELECT count(*) FROM data_exports')).toBe(0);
   });
 
@@ -185,13 +187,15 @@ describe('retention', () => {
     await t.app.services.mail.idle();
     clock.advance(OUTBOX_RETENTION_MS + 1);
     // A second server on the same database: listening runs the job at once, before its first hour.
-    const { createApp } = await import('../../server/app');
-    const again = createApp({ config: t.config, db: t.db, clock });
-    await again.listen(0, '127.0.0.1');
+    const { startApp } = await import('../../server/app');
+    const db = openDatabase(t.config.databasePath);
+    const again = await startApp({ config: t.config, db, clock, port: 0, host: '127.0.0.1' });
     try {
+      await waitFor(() => count('SELECT count(*) FROM mail_outbox') === 0, 'the outbox swept at start');
       expect(count('SELECT count(*) FROM mail_outbox')).toBe(0);
     } finally {
       await again.close();
+      db.close();
     }
   });
 

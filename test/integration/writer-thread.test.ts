@@ -9,7 +9,6 @@ import { commitBatch, KeepWrites, MAX_BATCH } from '../../server/writer/group-co
 import { openDatabase, type Db } from '../../server/db/open';
 import { VisitorRepository } from '../../server/db/repositories/visitor-repository';
 import { ThreadWriter } from '../../server/writer/client';
-import { announceWrites, newWriteTurns } from '../../server/writer/write-turns';
 import type { ChatWrites, StoredMessage } from '../../server/chat/chat-writes';
 import { AppError } from '../../shared/errors';
 
@@ -28,7 +27,7 @@ afterEach(async () => {
 function setup(): { db: Db; writer: ThreadWriter<ChatWrites>; threads: Worker[]; visitors: number[] } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-writer-'));
   const db = openDatabase(path.join(dir, 'chat.db'));
-  const spawn = writerThreadSpawner(db.name, { writeTurns: announceWrites(db), limits: LIMITS, privacy: PRIVACY });
+  const spawn = writerThreadSpawner(db.name, { limits: LIMITS, privacy: PRIVACY });
   const threads: Worker[] = [];
   const writer = new ThreadWriter<ChatWrites>(() => {
     const worker = spawn();
@@ -133,7 +132,7 @@ describe('the writer thread', () => {
     expect(db.prepare("SELECT label FROM visitors WHERE label IN ('kept', 'undone')").pluck().all()).toEqual(['kept']);
   });
 
-  test('while the main connection holds the write lock, the thread waits for it instead of failing its batch', async () => {
+  test('while another process holds the write lock (the admin command), the thread waits for it instead of failing its batch', async () => {
     const { db, writer, visitors } = setup();
     await writer.run('visitorMessage', { visitorId: visitors[0], clientId: 'warm-up', text: 'first', page: null, now: NOW });
     const touch = db.prepare('UPDATE visitors SET last_seen_at = last_seen_at + 1 WHERE id = ?');
@@ -147,8 +146,8 @@ describe('the writer thread', () => {
           now: NOW,
         }),
       );
-      // The writes are posted to the thread at the end of this turn; then the main connection takes the write
-      // lock and keeps it for a while (as a slow privacy transaction with its fsync would), mid-batch for the thread.
+      // The writes are posted to the thread at the end of this turn; then another connection takes the write
+      // lock and keeps it for a while (as `npm run admin` beside a running server may), mid-batch for the thread.
       await new Promise((resolve) => setImmediate(resolve));
       db.transaction(() => {
         touch.run(visitors[0]);
@@ -159,39 +158,6 @@ describe('the writer thread', () => {
       expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).toEqual([]);
     }
     expect(storedRows(db)).toHaveLength(151);
-  });
-
-  test('main-connection writes are announced to the thread while they run (statements and transactions), reads are not', () => {
-    const { db } = setup();
-    const counter = new Int32Array(announceWrites(db));
-    db.function('announced', () => Atomics.load(counter, 0));
-    db.exec('CREATE TABLE probe (during INTEGER)');
-    db.prepare('INSERT INTO probe (during) SELECT announced()').run();
-    db.prepare('UPDATE probe SET during = during + announced() RETURNING during').pluck().get();
-    expect(db.prepare('SELECT during FROM probe').pluck().all()).toEqual([2]);
-    expect(db.prepare('SELECT announced()').pluck().get()).toBe(0);
-    let inside = -1;
-    db.transaction(() => {
-      inside = Atomics.load(counter, 0);
-    }).immediate();
-    expect(inside).toBe(1);
-    expect(Atomics.load(counter, 0)).toBe(0);
-  });
-
-  test('an announcement that never ends does not stop the thread: it yields a bounded time, then commits', async () => {
-    const { db, writer, visitors } = setup();
-    const counter = new Int32Array(announceWrites(db));
-    Atomics.add(counter, 0, 1);
-    try {
-      const stored = await Promise.all(
-        Array.from({ length: 20 }, (_, i) =>
-          writer.run('visitorMessage', { visitorId: visitors[i], clientId: `y-${i}`, text: 'still stored', page: null, now: NOW }),
-        ),
-      );
-      expect(stored.every((s) => s.created)).toBe(true);
-    } finally {
-      Atomics.sub(counter, 0, 1);
-    }
   });
 
   test('a thread that stops fails the writes it had not reported as retryable; a new thread takes over and a resend is stored once', async () => {
@@ -222,13 +188,35 @@ describe('the writer thread', () => {
 
   test('a thread that cannot open the database fails `ready` with the reason (so the server does not start), and every write with a retryable answer', async () => {
     const missing = path.join(os.tmpdir(), 'cw-no-such-dir', 'nested', 'chat.db');
-    const writer = new ThreadWriter<ChatWrites>(
-      writerThreadSpawner(missing, { writeTurns: newWriteTurns(), limits: LIMITS, privacy: PRIVACY }),
-      silent,
-    );
+    const writer = new ThreadWriter<ChatWrites>(writerThreadSpawner(missing, { limits: LIMITS, privacy: PRIVACY }), silent);
     cleanups.push(() => writer.close());
     await expect(writer.ready).rejects.toThrow(/writer thread stopped before it opened the database.*directory does not exist/);
     await expect(writer.run('visitorTouch', { visitorId: 1, lang: null, now: NOW })).rejects.toMatchObject({ code: 'internal' });
+  });
+
+  test('the app has one writer: its own connection refuses writes, and a sign-in writes its session through the thread', async () => {
+    const { startApp } = await import('../../server/app');
+    const { loadConfig } = await import('../../server/config');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-one-writer-'));
+    const config = loadConfig({ PORT: '0', DATABASE_PATH: path.join(dir, 'chat.db'), LOG_LEVEL: 'silent' });
+    const db = openDatabase(config.databasePath);
+    const app = await startApp({ config, db, port: 0, host: '127.0.0.1' });
+    cleanups.push(async () => {
+      await app.close();
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    expect(() => db.prepare(`INSERT INTO settings (key, value) VALUES ('probe', '1')`).run()).toThrow(/readonly/);
+    await app.services.auth.ensureFirstAdmin('admin@example.test', 'correct horse battery staple');
+    const before = app.writerStats.writes;
+    const res = await fetch(`${app.config.publicUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@example.test', password: 'correct horse battery staple' }),
+    });
+    expect(res.status).toBe(200);
+    expect(app.writerStats.writes).toBe(before + 1);
+    expect(db.prepare('SELECT count(*) FROM operator_sessions').pluck().get()).toBe(1);
   });
 
   test('close waits for the writes already asked for, then refuses new ones with a retryable answer', async () => {

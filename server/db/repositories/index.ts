@@ -1,17 +1,24 @@
 import type { Db } from '../open';
 import { AuditRepository } from './audit-repository';
+import { CannedReplyRepository } from './canned-reply-repository';
 import { ConversationRepository } from './conversation-repository';
 import { ExportRepository } from './export-repository';
+import { InboxRepository } from './inbox-repository';
 import { IntegrationRepository } from './integration-repository';
 import { MailRepository } from './mail-repository';
 import { MessageRepository } from './message-repository';
 import { NoteRepository } from './note-repository';
 import { OperatorRepository } from './operator-repository';
 import { PrivacyRepository } from './privacy-repository';
+import { RetentionRepository } from './retention-repository';
+import { SettingsRepository } from './settings-repository';
 import { VerificationRepository } from './verification-repository';
 import { VisitorRepository } from './visitor-repository';
 
-/** The repositories the services share, on one connection (the main thread's, or the writer thread's). */
+/**
+ * The repositories on one connection: the main thread's (reads only) or the writer thread's (the write
+ * procedures). Each prepares its statements once, when built.
+ */
 export function createRepositories(db: Db) {
   return {
     operators: new OperatorRepository(db),
@@ -25,6 +32,10 @@ export function createRepositories(db: Db) {
     exports: new ExportRepository(db),
     integrations: new IntegrationRepository(db),
     notes: new NoteRepository(db),
+    inbox: new InboxRepository(db),
+    settings: new SettingsRepository(db),
+    canned: new CannedReplyRepository(db),
+    retention: new RetentionRepository(db),
   };
 }
 

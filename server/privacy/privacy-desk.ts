@@ -1,0 +1,161 @@
+import type { TrackedRequest } from '../../shared/protocol';
+import type {
+  ApiCreateRequestInput,
+  PrivacyActionInput,
+  PrivacyFileInput,
+  PrivacyListInput,
+  PrivacyStartInput,
+  PrivacyVerifyInput,
+} from '../../shared/schemas';
+import type { AuditEntryDto, ErasurePreviewDto, Lang, PrivacyRequestDto, VisitorRequestDto } from '../../shared/types';
+import type { Clock } from '../platform/clock';
+import { sha256 } from '../platform/crypto';
+import type { PrivacyRepository } from '../db/repositories/privacy-repository';
+import type { Writer } from '../writer/group-commit';
+import { toPrivacyRequestDto, toVisitorRequestDto } from './privacy-dto';
+import type { PrivacyEffect } from './privacy-effects';
+import type { ErasedChats } from './request-execution';
+import type { WebhookService } from './webhook-service';
+import type { EventBus } from '../platform/events';
+import type { MailQueue } from '../mail/mailer';
+import type { Actor } from './privacy-service';
+import type { PrivacyWrites, WithEffects, WriteContext } from './privacy-writes';
+
+/**
+ * The main thread's side of privacy requests, for the chat, the console, the API and the public pages.
+ * Every step is a writer-thread procedure (privacy-writes.ts, where PrivacyService holds the rules); once
+ * its batch has committed, the mails, pushes and webhooks it caused go out from here. Only the lookups
+ * that write nothing (a requester's tokens, a reference) read here.
+ */
+export class PrivacyDesk {
+  constructor(
+    private readonly writer: Writer<PrivacyWrites>,
+    private readonly requests: PrivacyRepository,
+    private readonly effects: (effects: PrivacyEffect[]) => void,
+    private readonly clock: Clock,
+    private readonly publicUrl: string,
+  ) {}
+
+  startFromChat(input: PrivacyStartInput, ctx: { visitorId: number; ip: string; lang: Lang }) {
+    return this.settle(this.writer.run('privacyStart', { ...this.context(), input, ...ctx }));
+  }
+
+  verifyCode(input: PrivacyVerifyInput, visitorId: number) {
+    return this.settle(this.writer.run('privacyVerify', { ...this.context(), input, visitorId }));
+  }
+
+  resendCode(verificationId: string, ip: string, visitorId: number) {
+    return this.settle(this.writer.run('privacyResend', { ...this.context(), verificationId, ip, visitorId }));
+  }
+
+  /** Follows the verification link an operator-filed or API-filed request was mailed. */
+  verifyLink(verificationId: string, secret: string): Promise<VisitorRequestDto> {
+    return this.settle(this.writer.run('privacyVerifyLink', { ...this.context(), verificationId, secret }));
+  }
+
+  /** The listing and the view are recorded in the audit trail, since they show personal data. */
+  list(operator: Actor, filter: PrivacyListInput): Promise<PrivacyRequestDto[]> {
+    return this.settle(this.writer.run('privacyList', { ...this.context(), operator: actor(operator), filter }));
+  }
+
+  get(operator: Actor, id: number): Promise<{ request: PrivacyRequestDto; audit: AuditEntryDto[] }> {
+    return this.settle(this.writer.run('privacyGet', { ...this.context(), operator: actor(operator), id }));
+  }
+
+  erasurePreview(id: number): Promise<ErasurePreviewDto> {
+    return this.settle(this.writer.run('privacyPreview', { ...this.context(), id }));
+  }
+
+  act(operator: Actor, input: PrivacyActionInput): Promise<PrivacyRequestDto> {
+    return this.settle(this.writer.run('privacyAct', { ...this.context(), operator: actor(operator), input }));
+  }
+
+  /** An operator files a request that came by e-mail; the requester confirms through a mailed link. */
+  fileByOperator(operator: Actor, input: PrivacyFileInput): Promise<PrivacyRequestDto> {
+    return this.settle(this.writer.run('privacyFileByOperator', { ...this.context(), operator: actor(operator), input }));
+  }
+
+  fileViaApi(input: ApiCreateRequestInput, keyLabel: string): Promise<PrivacyRequestDto> {
+    return this.settle(this.writer.run('privacyFileViaApi', { ...this.context(), input, keyLabel }));
+  }
+
+  /** Requests nobody verified within the window expire, and their contact data goes with them. */
+  expireUnverified(): Promise<number> {
+    return this.settle(this.writer.run('privacyExpire', this.context()));
+  }
+
+  closureRecord(operator: Actor, id: number): Promise<Record<string, unknown>> {
+    return this.settle(this.writer.run('privacyRecord', { ...this.context(), operator: actor(operator), id }));
+  }
+
+  registerCsv(operator: Actor): Promise<string> {
+    return this.settle(this.writer.run('privacyRegisterCsv', { ...this.context(), operator: actor(operator) }));
+  }
+
+  /** The export behind a download link, once: null when the link was used or has expired. */
+  async exportDownload(token: string): Promise<string | null> {
+    const found = await this.writer.run('exportDownload', { tokenHash: sha256(token).toString('hex'), now: this.clock.now() });
+    return found?.payload ?? null;
+  }
+
+  /** Requests followed by the given status tokens ("My requests"), duplicates resolved to what they repeat. */
+  trackedRequests(tokens: string[]): Array<TrackedRequest & { requestId: number }> {
+    const found: Array<TrackedRequest & { requestId: number }> = [];
+    for (const requestToken of new Set(tokens)) {
+      const row = this.requests.byWatcher(sha256(requestToken));
+      if (row) found.push({ requestToken, request: toVisitorRequestDto(row), requestId: row.id });
+    }
+    return found;
+  }
+
+  byReference(reference: string): PrivacyRequestDto | null {
+    const row = this.requests.byReference(reference);
+    return row ? toPrivacyRequestDto(row) : null;
+  }
+
+  private context(): WriteContext {
+    return { now: this.clock.now(), publicUrl: this.publicUrl };
+  }
+
+  private async settle<T>(step: Promise<WithEffects<T>>): Promise<T> {
+    const { value, effects } = await step;
+    if (effects.length > 0) this.effects(effects);
+    return value;
+  }
+}
+
+/** Only what the audit trail names travels to the thread (an operator row holds the password hash). */
+function actor(operator: Actor): Actor {
+  return { id: operator.id, name: operator.name };
+}
+
+/**
+ * The main thread's way of carrying out effects. A changed request is read when it is pushed: the writer
+ * thread's report of a change can reach the main thread after an operator changed the same request again
+ * there, and pushing the copy the thread made would show consoles (and the requester) the older state.
+ */
+export function privacyEffects(to: {
+  mail: MailQueue;
+  bus: EventBus;
+  webhooks: WebhookService;
+  requests: PrivacyRepository;
+}): (effects: PrivacyEffect[]) => void {
+  return (effects) => {
+    let tick = false;
+    const changed = new Set<number>();
+    const erased: ErasedChats[] = [];
+    for (const effect of effects) {
+      if (effect.kind === 'mail') to.mail.enqueue(effect.mail);
+      else if (effect.kind === 'changed') changed.add(effect.requestId);
+      else if (effect.kind === 'erased') erased.push(effect);
+      else tick = true;
+    }
+    for (const id of changed) {
+      const row = to.requests.byId(id);
+      if (row) to.bus.emit('privacy:changed', { request: toPrivacyRequestDto(row) });
+    }
+    // After the request's own change: the requester's tab hears "completed" before it starts afresh.
+    for (const { visitorIds, conversationIds } of erased) to.bus.emit('chats:erased', { visitorIds, conversationIds });
+    if (tick) void to.webhooks.tick();
+  };
+}

@@ -1,0 +1,39 @@
+import type { Repositories } from '../db/repositories/index';
+
+const HOUR = 60 * 60 * 1000;
+export const DAY = 24 * HOUR;
+
+/** Expired verifications are kept a day past expiry (so "this code has expired" can still be told), then go. */
+export const VERIFICATION_GRACE_MS = DAY;
+/** Copies of mails in the dev outbox are for reading the flow on a developer's machine, not for keeping. */
+export const OUTBOX_RETENTION_MS = 7 * DAY;
+/** The per-address send log only ever answers "how many in the last hour"; a day is ample. */
+export const SEND_LOG_RETENTION_MS = DAY;
+
+export type RetentionCounts = Record<
+  'conversations' | 'messages' | 'visitors' | 'verifications' | 'verificationSends' | 'outboxMails' | 'exports' | 'sessions',
+  number
+>;
+
+/** The retention sweep as a writer procedure: one transaction per run, so a run is all or nothing. */
+export function createRetentionWrites(repos: Repositories) {
+  const repo = repos.retention;
+  return {
+    retentionSweep(args: { now: number; retentionDays: number }): RetentionCounts {
+      const { now } = args;
+      const chatCutoff = now - args.retentionDays * DAY;
+      const chat = repo.deleteResolvedConversations(chatCutoff);
+      return {
+        ...chat,
+        visitors: repo.deleteIdleVisitors(chatCutoff),
+        verifications: repo.deleteVerificationsExpiredBefore(now - VERIFICATION_GRACE_MS),
+        verificationSends: repo.deleteVerificationSendsBefore(now - SEND_LOG_RETENTION_MS),
+        outboxMails: repo.deleteOutboxMailsBefore(now - OUTBOX_RETENTION_MS),
+        exports: repo.deleteExportsExpiredBefore(now),
+        sessions: repo.deleteSessionsExpiredBefore(now),
+      };
+    },
+  };
+}
+
+export type RetentionWrites = ReturnType<typeof createRetentionWrites>;

@@ -1,0 +1,25 @@
+import { createChatWrites } from '../chat/chat-writes';
+import { createConsoleWrites } from '../console/console-writes';
+import type { Db } from '../db/open';
+import { createRepositories } from '../db/repositories/index';
+import { createMailWrites } from '../mail/mail-writes';
+import { createPrivacyWrites } from '../privacy/privacy-writes';
+import { createRetentionWrites } from '../retention/retention-writes';
+import type { WriterOptions } from './protocol';
+
+/**
+ * Every write the app makes, as named procedures on one connection: the writer thread's (the server) or
+ * the admin command's own (a separate process). Each feature keeps its write rules beside its service.
+ */
+export function createWriteProcedures(db: Db, options: WriterOptions) {
+  const repos = createRepositories(db);
+  return {
+    ...createChatWrites(repos, options.limits),
+    ...createConsoleWrites(repos),
+    ...createPrivacyWrites(db, repos, options.privacy),
+    ...createRetentionWrites(repos),
+    ...createMailWrites(repos),
+  };
+}
+
+export type WriterProcedures = ReturnType<typeof createWriteProcedures>;

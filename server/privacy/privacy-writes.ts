@@ -29,8 +29,8 @@ export interface WithEffects<T> {
 
 /**
  * The chat's privacy intake as writer-thread procedures: filing a request, checking its code, sending a
- * new one. Each step writes two to four times (request, audit, verification, send log) and used to commit
- * on the main thread, one fsync each, so 200 requesters at once stalled every chat for half a second.
+ * new one. Each step writes two to four times (request, audit, verification, send log); committed on the
+ * main thread, one fsync each, a crowd of requesters at once would stall every chat while they commit.
  * Here they share the chat's group commits. The rules stay in PrivacyService, the same class the main
  * thread uses for operators' moves; this only runs it on the thread's connection and clock.
  */

@@ -103,7 +103,7 @@ function install(): void {
   }
   const root = host.attachShadow({ mode: 'open' });
   // A constructed sheet, not a <style> element: a page whose CSP allows no inline styles (our own demo
-  // page included) blocks <style>, which left the bubble unstyled at the bottom-left.
+  // page included) blocks <style>, which would leave the bubble unstyled at the bottom-left.
   const constructable = 'adoptedStyleSheets' in root && typeof CSSStyleSheet !== 'undefined' && 'replaceSync' in CSSStyleSheet.prototype;
   if (constructable) {
     const sheet = new CSSStyleSheet();

@@ -1,7 +1,7 @@
 /**
  * Entry of the mail thread (see createSmtpMailer in mail/mailer.ts): nodemailer with a small pool of
- * kept-open SMTP connections. Composing a message and speaking SMTP cost about a millisecond of CPU per
- * mail; here that is off the event loop that serves every chat. It logs nothing: the main thread logs a
+ * kept-open SMTP connections. Composing a message and speaking SMTP take CPU for every mail; here that
+ * work is off the event loop that serves every chat. It logs nothing: the main thread logs a
  * failure by its code, never an address or a body.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -10,8 +10,8 @@ import type { FromMailThread, MailThreadData, ToMailThread } from './mail-protoc
 
 const port = parentPort!;
 const { url, from } = workerData as MailThreadData;
-// A burst (200 requesters at once in `npm run bench`) reuses five connections instead of opening one,
-// with its greeting and EHLO, per mail.
+// A burst (many requesters at once) reuses the pool's few connections instead of opening one, with its
+// greeting and EHLO, per mail.
 const transport = nodemailer.createTransport({ url, pool: true, maxConnections: 5 });
 
 const inFlight = new Set<Promise<void>>();

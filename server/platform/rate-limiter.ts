@@ -10,7 +10,7 @@ const SWEEP_EVERY_MS = 60_000;
 
 export class RateLimiter {
   private readonly hits = new Map<string, { count: number; windowStart: number }>();
-  /** No sweep before this time: with more live keys than SWEEP_ABOVE, a sweep on every hit cost O(keys) each. */
+  /** No sweep before this time: with more live keys than SWEEP_ABOVE, a sweep on every hit would cost O(keys) each. */
   private nextSweepAt = 0;
 
   constructor(
@@ -55,8 +55,8 @@ export class RateLimiter {
 
   /**
    * Drops expired keys, at most once per SWEEP_EVERY_MS (or window, if shorter): expired keys are kept at most
-   * that much longer. Sweeping on every hit once 10,000 keys were live (10,000 visitors chatting) walked all
-   * of them for every message and freed nothing.
+   * that much longer. Swept on every hit, a limiter keyed by visitor would walk every live key (one per
+   * visitor chatting) for every message and free nothing.
    */
   private sweep(): void {
     const now = this.clock.now();

@@ -36,7 +36,7 @@ export function toPrivacyRequestDto(row: PrivacyRequestRow): PrivacyRequestDto {
 
 /**
  * How a requester appears in the register, the destruction record and webhooks alike: the keyed hash of
- * their address, in full (a shortened one in one place and a full one in another matched nothing).
+ * their address, in full (a shortened one in one place and a full one in another would match nothing).
  */
 export function requesterHash(row: Pick<PrivacyRequestRow, 'emailHash'>): string {
   return row.emailHash.toString('hex');

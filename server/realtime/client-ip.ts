@@ -3,7 +3,7 @@ import { abuseKey } from '../platform/ip';
 
 /**
  * A socket's client address as Express finds req.ip: from the connection back through X-Forwarded-For
- * while each hop is a trusted proxy (the leftmost entry is whatever the client wrote; trusting it let
+ * while each hop is a trusted proxy (the leftmost entry is whatever the client wrote; trusting it would let
  * anyone dodge limits). Only the abuse unit (an IPv4 address or an IPv6 /64) is returned, and it goes
  * only into in-memory limits.
  */

@@ -37,13 +37,13 @@ function webSocketTransport(): { prototype: WebSocketTransport & { [CORKED]?: tr
 
 /**
  * **One write per batch.** While a WebSocket write is in flight Engine.IO queues further packets and then
- * sends the queue frame by frame, and every frame became its own `writev` system call. An operator gets a
- * packet for every visitor message in the inbox, so at 2,000 messages/s twenty consoles meant tens of
- * thousands of system calls a second, and `writev` was the largest item in the server's CPU profile.
- * Corking the TCP socket around the queue's send turns each queue into one call. Done once, on the
- * transport's prototype: a bound function and a closure per connection cost ~0.2 KB of each of 10,000
- * visitors' memory. Covers connections upgraded from polling too; polling itself is untouched (its
- * packets already leave in one HTTP response).
+ * sends the queue frame by frame, each frame its own `writev` system call. An operator gets a packet for
+ * every visitor message in the inbox, so a busy chat with several consoles open makes a system call per
+ * message per console, and the server's CPU goes to system calls rather than to chat. Corking the TCP
+ * socket around the queue's send turns each queue into one call. Done once, on the transport's prototype:
+ * a bound function and a closure per connection would add to every visitor's connection, whose memory is
+ * budgeted. Covers connections upgraded from polling too; polling itself is untouched (its packets
+ * already leave in one HTTP response).
  */
 function corkWebSocketBatches(): void {
   const proto = webSocketTransport().prototype;
@@ -66,22 +66,10 @@ function corkWebSocketBatches(): void {
 }
 
 /**
- * **The handshake request is let go.** Engine.IO keeps a connection's first HTTP request for its whole
- * life — as `connection.request`, and, for a WebSocket, a second time through a relay of the TCP socket's
- * `close` to the response object it made for Engine.IO middlewares (`WebSocketResponse`, which holds the
- * request). Socket.IO reads only the headers, URL, query and TLS flag of it when a namespace is joined
- * (`socket.handshake`, which sign-in and the per-network limits use), so the connection keeps just those
- * (and of the headers only those read later, below),
- * and the relay — which only Engine.IO middlewares listen to, and this server has none — is removed when
- * the upgrade has been handled. The request, its parser state and raw headers, the response object and
- * the relay were ~1.4 KB of each connection (10,000 visitors: 11.35 → 9.98 KB heap per connection). Slimming
- * the request alone bought nothing: the relay still held it.
- */
-/**
  * The request headers anything reads after the handshake: the widget's device summary (user-agent), the
  * console's session (cookie), the client address behind a proxy (x-forwarded-for), and Socket.IO's
  * cross-origin flag (origin). A browser sends a dozen more — the WebSocket key, accepted encodings and
- * languages, caching hints — which each connection used to hold for its whole life.
+ * languages, caching hints — which would otherwise stay with each connection for its whole life.
  */
 const KEPT_HEADERS = ['user-agent', 'cookie', 'x-forwarded-for', 'origin'] as const;
 
@@ -94,6 +82,18 @@ function keptHeaders(headers: IncomingMessage['headers']): IncomingMessage['head
   return kept;
 }
 
+/**
+ * **The handshake request is let go.** Engine.IO keeps a connection's first HTTP request for its whole
+ * life — as `connection.request`, and, for a WebSocket, a second time through a relay of the TCP socket's
+ * `close` to the response object it made for Engine.IO middlewares (`WebSocketResponse`, which holds the
+ * request). Socket.IO reads only the headers, URL, query and TLS flag of it when a namespace is joined
+ * (`socket.handshake`, which sign-in and the per-network limits use), so the connection keeps just those
+ * (and of the headers only those read later, above), and the relay — which only Engine.IO middlewares
+ * listen to, and this server has none — is removed when the upgrade has been handled. The request, its
+ * parser state and raw headers, the response object and the relay are memory every connection would
+ * otherwise carry for its whole life. Both go: slimming the request alone frees nothing while the relay
+ * still holds it.
+ */
 function releaseHandshakeRequests(engine: EngineServer): void {
   engine.on('connection', (connection) => {
     const request = connection.request as IncomingMessage & { _query: unknown };
@@ -119,8 +119,9 @@ function releaseHandshakeRequests(engine: EngineServer): void {
 }
 
 /**
- * Tuning of the Engine.IO layer under Socket.IO, each part measured with `npm run bench` (the corking's
- * figures are in test/bench/RESULTS.md; memory per connection with `npm run bench -- --connect-only`).
+ * Tuning of the Engine.IO layer under Socket.IO, for the server's CPU per message and memory per connection.
+ * What each part bought is in test/bench/RESULTS.md ("Figures formerly in code comments"); memory per
+ * connection is measured with `npm run bench -- --connect-only`.
  */
 export function tuneEngine(io: Server): void {
   corkWebSocketBatches();

@@ -54,8 +54,8 @@ async function answer<S>(
   const ack = args[args.length - 1];
   if (typeof ack !== 'function') return;
   const reply = ack as (a: Ack<unknown>) => void;
-  // An event the namespace does not have goes unanswered, as it did with a listener per event (the
-  // visitor-cannot-use-operator-events test in chat.test.ts pins that silence).
+  // An event the namespace does not have goes unanswered, as Socket.IO leaves an event nobody listens to
+  // (the visitor-cannot-use-operator-events test in chat.test.ts pins that silence).
   if (handler === undefined) return;
   if (args.length !== 2) {
     reply({ ok: false, error: { code: 'invalid_payload', message: 'Expected exactly one payload and an acknowledgement.' } });

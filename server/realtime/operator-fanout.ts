@@ -7,26 +7,26 @@ import { rooms } from './rooms';
 type Pushes = Omit<OperatorServerToClient, typeof OperatorPush.messages | typeof OperatorPush.privacyUpserts>;
 
 /**
- * At most one batch of frames per this many milliseconds. The writer thread reports a commit about every
- * 2 ms at 2,000 messages a second, so one frame per turn still meant ~550 frames a second to each console;
- * waiting up to 4 ms halves that, costs operators ~1 ms at the median, and in `npm run bench` took the main
- * thread from 45.5 to 39.7 % busy.
+ * At most one batch of frames per this many milliseconds. Under load the writer thread reports commits
+ * more often than that, so one frame per turn would still mean a frame per commit to each console; waiting
+ * a few milliseconds sends fewer, fuller frames, for a delay no operator notices, and takes that work off
+ * the main thread that serves every socket.
  */
 export const FLUSH_EVERY_MS = 4;
 
 /**
  * Changed privacy requests go out at most this often. A ticket list is read by people, for whom a tenth of
- * a second is instant; sent on the messages' interval instead, 200 requesters verifying at once meant a
- * second frame to every console every 4 ms for a second, in `npm run bench` the main thread's largest extra
- * cost of that burst. No other push is about privacy requests, so none has to send them early.
+ * a second is instant; sent on the messages' interval instead, a crowd of requesters verifying at once would
+ * add a second frame to every console on every batch of messages, main-thread work at the very moment that
+ * thread is busiest. No other push is about privacy requests, so none has to send them early.
  */
 export const PRIVACY_FLUSH_EVERY_MS = 100;
 
 /**
  * Everything the server pushes to every signed-in operator goes through here, in order. New messages leave
  * as one `messages:new` frame per operator at the end of the turn — or, when the last batch left less than
- * `FLUSH_EVERY_MS` ago, once that much time has passed. At 2,000 messages a second and twenty consoles that
- * is the difference between 40,000 frames a second, each encoded, written and decoded, and a few thousand.
+ * `FLUSH_EVERY_MS` ago, once that much time has passed. A frame per message would be encoded, written and
+ * decoded once per message for every console; a frame per batch does that work once for many messages.
  * Any other push first sends the messages waiting, so it never overtakes what happened before it (a message
  * before the assignment that followed it). Changed privacy requests collect the same way on their own,
  * longer interval, as one `privacy:upserts` frame with each request once, as it is now; nothing else pushed

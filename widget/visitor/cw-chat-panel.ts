@@ -24,7 +24,7 @@ const icon = (d: string) => svg`<svg viewBox="0 0 24 24" aria-hidden="true"><pat
  * @cssprop --cw-accent - accent colour (and --cw-on-accent, --cw-bg, --cw-fg, --cw-muted, --cw-border, …)
  *
  * Reactive properties are declared in `static properties` rather than with decorators: the decorator
- * helpers cost the widget about half a kilobyte gzipped, and it lives under a 30 KB budget.
+ * helpers would add to the widget's gzipped size, which has a budget (`npm run size`).
  */
 export class CwChatPanel extends LitElement {
   static override properties = {

@@ -55,7 +55,7 @@ export class CwPrivacyFlow extends LitElement {
   /**
    * The requests this browser follows, handed down by the panel. A property (a new array on every change)
    * rather than a read of `connection.requests`: the connection updates only the panel, so live status
-   * pushes never re-rendered this element.
+   * pushes would never re-render this element.
    */
   requests: TrackedRequest[] = [];
   locale: 'en' | 'ru' = 'en';

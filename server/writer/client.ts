@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { AppError } from '../../shared/errors';
+import type { FromWriter, ToWriter } from './protocol';
 import {
   fromWire,
   newWriterStats,
@@ -9,22 +10,10 @@ import {
   type ArgsOf,
   type Procedures,
   type ResultOf,
-  type WireError,
   type WriteJob,
   type Writer,
   type WriterStats,
 } from './group-commit';
-
-/** main → writer thread */
-export type ToWriter = { type: 'jobs'; jobs: WriteJob[] } | { type: 'close' };
-/** writer thread → main: the outcomes of one committed (or failed) batch */
-export type FromWriter =
-  | { type: 'ready' }
-  | {
-      type: 'done';
-      results: Array<{ id: number; ok: true; value: unknown } | { id: number; ok: false; error: WireError }>;
-      ms: number;
-    };
 
 interface Pending {
   resolve: (value: never) => void;

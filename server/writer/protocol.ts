@@ -1,5 +1,8 @@
+import type { WireError, WriteJob } from './group-commit';
 import type { MessageLimits } from '../chat/chat-writes';
 import type { PrivacySettings } from '../privacy/privacy-writes';
+
+/** The writer thread's messages and start data: client.ts and writer-thread.ts both import them from here. */
 
 /** What the write procedures are built with besides the database (procedures.ts builds them). */
 export interface WriterOptions {
@@ -11,3 +14,14 @@ export interface WriterOptions {
 export interface WriterThreadData extends WriterOptions {
   databasePath: string;
 }
+
+/** main → writer thread */
+export type ToWriter = { type: 'jobs'; jobs: WriteJob[] } | { type: 'close' };
+/** writer thread → main: the outcomes of one committed (or failed) batch */
+export type FromWriter =
+  | { type: 'ready' }
+  | {
+      type: 'done';
+      results: Array<{ id: number; ok: true; value: unknown } | { id: number; ok: false; error: WireError }>;
+      ms: number;
+    };

@@ -6,9 +6,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { commitBatch, MAX_BATCH, toWire, type WriteJob } from './group-commit';
 import { connectDatabase } from '../db/open';
-import type { FromWriter, ToWriter } from './client';
 import { createWriteProcedures } from './procedures';
-import type { WriterThreadData } from './protocol';
+import type { FromWriter, ToWriter, WriterThreadData } from './protocol';
 
 const port = parentPort!;
 const { databasePath, limits, privacy } = workerData as WriterThreadData;

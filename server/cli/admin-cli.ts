@@ -29,10 +29,13 @@ Commands:
   enable         --email <e-mail>    Re-enable a disabled account.
   reset-password --email <e-mail> [--password <pw>]
                  Set a new password (generated when omitted) and end the account's sessions.
+  verify-audit   Check the audit log's hash chain: no entry changed, removed or reordered.
+                 Exits with 1 when the chain is broken, naming the first entry that does not follow.
 
 The database is DATABASE_PATH (default ./data/chat.db).`;
 
 class UsageError extends Error {}
+class ChainBroken extends Error {}
 
 async function main(argv: string[]): Promise<string> {
   const [command, ...rest] = argv;
@@ -88,6 +91,15 @@ async function main(argv: string[]): Promise<string> {
         const { password } = await team.resetPassword(row.id, values.password);
         return `Password of ${row.name} <${row.email}> reset; their sessions have ended.${password ? `\nNew password (shown once): ${password}` : ''}`;
       }
+      case 'verify-audit': {
+        const report = repos.audit.verifyChain();
+        if (!report.intact) {
+          throw new ChainBroken(
+            `The audit log's chain is broken at entry #${report.brokenAt} (of ${report.entries} checked): that entry or the one before it was changed, or entries were removed.`,
+          );
+        }
+        return `The audit log's chain is intact: ${report.entries} entries. Head: ${report.head}`;
+      }
       default:
         throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
     }
@@ -102,7 +114,7 @@ try {
   if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) {
     console.error(error.message);
     process.exitCode = 2;
-  } else if (error instanceof AppError) {
+  } else if (error instanceof AppError || error instanceof ChainBroken) {
     console.error(error.message);
     process.exitCode = 1;
   } else {

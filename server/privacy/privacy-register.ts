@@ -50,6 +50,8 @@ export class PrivacyRegister {
       events: this.audit
         .list(row.id)
         .map((e) => ({ at: new Date(e.at).toISOString(), actor: e.actor, action: e.action, detail: e.detail })),
+      // The whole log's hash chain as of this record: whether it is intact, and its head to compare later.
+      auditChain: (({ intact, entries, head }) => ({ intact, entries, head }))(this.audit.verifyChain()),
     };
   }
 

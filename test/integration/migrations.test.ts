@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
 import { MIGRATIONS, applyMigration, migrate } from '../../server/db/migrate';
+import { AuditRepository } from '../../server/db/repositories/audit-repository';
 import { openDatabase, type Db } from '../../server/db/open';
 import { ConversationRepository } from '../../server/db/repositories/conversation-repository';
 import { MessageRepository } from '../../server/db/repositories/message-repository';
@@ -47,13 +48,14 @@ function seed(db: Db, version: number): string[] {
   const visitor = db.prepare(
     `INSERT INTO visitors (token_hash, label, lang, email, created_at, last_seen_at) VALUES (?, 'Visitor 7', 'en', 'kim@example.test', ?, ?)`,
   );
-  visitor.run(crypto.randomBytes(32), T0, T0);
-  visitor.run(crypto.randomBytes(32), T0, T0);
+  // Ids as the database issues them (from migration 5 on they start far above the highest kept).
+  const kim = Number(visitor.run(crypto.randomBytes(32), T0, T0).lastInsertRowid);
+  const other = Number(visitor.run(crypto.randomBytes(32), T0, T0).lastInsertRowid);
   db.prepare(
     `INSERT INTO conversations (id, public_id, visitor_id, status, assigned_operator_id, last_seq, last_message_preview, last_message_at, page_url, page_title, created_at, updated_at)
-     VALUES (1, 'conv-aaaaaaaa', 1, 'open', 1, 3, 'thanks, bye', ?, 'https://shop.example/cart', 'Cart', ?, ?),
-            (2, 'conv-bbbbbbbb', 2, 'resolved', NULL, 1, 'hello?', ?, NULL, NULL, ?, ?)`,
-  ).run(T0 + 3, T0, T0 + 3, T0 + 9, T0 + 9, T0 + 9);
+     VALUES (1, 'conv-aaaaaaaa', ?, 'open', 1, 3, 'thanks, bye', ?, 'https://shop.example/cart', 'Cart', ?, ?),
+            (2, 'conv-bbbbbbbb', ?, 'resolved', NULL, 1, 'hello?', ?, NULL, NULL, ?, ?)`,
+  ).run(kim, T0 + 3, T0, T0 + 3, other, T0 + 9, T0 + 9, T0 + 9);
   const message = db.prepare(
     `INSERT INTO messages (conversation_id, seq, client_id, author, operator_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
@@ -65,8 +67,8 @@ function seed(db: Db, version: number): string[] {
   if (version >= 2) {
     db.prepare(
       `INSERT INTO privacy_requests (id, reference, type, state, jurisdiction, source, email, email_hash, lang, visitor_id, received_at, verified_at, due_at, updated_at)
-       VALUES (1, 'PR-2026-000001', 'erasure', 'verified', 'gdpr', 'chat', 'kim@example.test', ?, 'en', 1, ?, ?, ?, ?)`,
-    ).run(crypto.randomBytes(32), T0, T0 + 60_000, T0 + 31 * 86_400_000, T0 + 60_000);
+       VALUES (1, 'PR-2026-000001', 'erasure', 'verified', 'gdpr', 'chat', 'kim@example.test', ?, 'en', ?, ?, ?, ?, ?)`,
+    ).run(crypto.randomBytes(32), kim, T0, T0 + 60_000, T0 + 31 * 86_400_000, T0 + 60_000);
     db.prepare(`INSERT INTO audit_log (request_id, at, actor, action) VALUES (1, ?, 'visitor', 'created')`).run(T0);
     db.prepare(
       `INSERT INTO mail_outbox (to_address, subject, body, created_at) VALUES ('kim@example.test', 'Your code', 'Code: 123456', ?)`,
@@ -115,6 +117,8 @@ describe('migrations', () => {
       expect(migrate(db)).toBe(LATEST);
       expectHealthy(db);
       expect(projected(tableRows(db, tables), before)).toEqual(before);
+      // Audit entries written before the chain existed are chained in order by migration 6.
+      expect(new AuditRepository(db).verifyChain()).toMatchObject({ intact: true, entries: version >= 2 ? 1 : 0 });
 
       // Today's code reads the old rows.
       const conversations = new ConversationRepository(db);

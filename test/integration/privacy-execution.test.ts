@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
+import { AuditRepository } from '../../server/db/repositories/audit-repository';
 import { OperatorEvent, VisitorEvent, VisitorPush } from '../../shared/protocol';
 import type { VisitorRequestDto } from '../../shared/types';
 import { allStoredValues, rows } from '../helpers/db-snapshot';
@@ -176,9 +180,39 @@ describe('erasure', () => {
     expect(() => s.t.db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
     expect(() => s.t.db.prepare('DELETE FROM audit_log WHERE id = ?').run(before[0].id)).toThrow(/append-only/);
     expect(rows(s.t.db, 'SELECT * FROM audit_log ORDER BY id')).toEqual(before);
-    // Appending still works.
-    s.t.db.prepare(`INSERT INTO audit_log (request_id, at, actor, action) VALUES (NULL, 0, 'test', 'appended')`).run();
+    // An entry must carry its place in the chain; appending through the repository keeps the chain whole.
+    expect(() => s.t.db.prepare(`INSERT INTO audit_log (request_id, at, actor, action) VALUES (NULL, 0, 'test', 'x')`).run()).toThrow(
+      /chain hashes/,
+    );
+    new AuditRepository(s.t.db).append(null, 0, 'test', 'appended', null);
     expect(rows(s.t.db, 'SELECT id FROM audit_log')).toHaveLength(before.length + 1);
+    expect(new AuditRepository(s.t.db).verifyChain()).toMatchObject({ intact: true, entries: before.length + 1, brokenAt: null });
+  });
+
+  test('the audit log is hash-chained: a changed entry breaks the chain there, and `npm run admin -- verify-audit` says where', async () => {
+    const { socket } = await newVisitor();
+    await fileVerified(socket, 'access', 'alice@example.test');
+    const audit = new AuditRepository(s.t.db);
+    const intact = audit.verifyChain();
+    expect(intact).toMatchObject({ intact: true, brokenAt: null });
+    expect(intact.entries).toBeGreaterThanOrEqual(2);
+    const verify = () =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', path.resolve('server/cli/admin-cli.ts'), 'verify-audit'], {
+        env: { ...process.env, DATABASE_PATH: s.t.config.databasePath },
+      });
+    expect((await verify()).stdout).toContain(`intact: ${intact.entries} entries. Head: ${intact.head}`);
+
+    // Someone with the database file in hand drops the trigger and rewrites who did something.
+    const second = rows(s.t.db, 'SELECT id FROM audit_log ORDER BY id')[1] as { id: number };
+    s.t.db.exec('DROP TRIGGER audit_log_no_update');
+    s.t.db.prepare(`UPDATE audit_log SET actor = 'nobody' WHERE id = ?`).run(second.id);
+    expect(audit.verifyChain()).toMatchObject({ intact: false, brokenAt: second.id });
+    const refused = await verify().then(
+      () => null,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(refused?.code).toBe(1);
+    expect(refused?.stderr).toContain(`broken at entry #${second.id}`);
   });
 });
 

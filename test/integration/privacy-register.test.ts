@@ -58,6 +58,7 @@ describe('request register export', () => {
       result: Record<string, number>;
       retained: string;
       events: Array<{ action: string; actor: string }>;
+      auditChain: { intact: boolean; entries: number; head: string };
       method: string;
     };
     expect(record.reference).toBe(request.reference);
@@ -66,6 +67,9 @@ describe('request register export', () => {
     expect(record.method).toMatch(/one transaction/);
     expect(record.events.map((e) => e.action)).toEqual(expect.arrayContaining(['received', 'verified', 'started', 'completed']));
     expect(record.events.find((e) => e.action === 'completed')!.actor).toMatch(/^operator #1/);
+    // The whole log's chain as of the record: intact, with the head an auditor can compare later.
+    expect(record.auditChain).toMatchObject({ intact: true, head: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(record.auditChain.entries).toBeGreaterThanOrEqual(record.events.length);
     expect(text).not.toContain('alice@example.test');
     expect(rows(s.t.db, `SELECT action FROM audit_log WHERE request_id = ? AND action = 'record exported'`, id)).toHaveLength(1);
     // The record and the register name the requester by the same hash, so an auditor can match them.

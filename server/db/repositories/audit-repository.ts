@@ -1,18 +1,43 @@
 import type { Db } from '../open';
 import type { AuditEntryDto } from '../../../shared/types';
+import { chainHash, GENESIS } from '../audit-chain';
 
-/** The append-only audit log; triggers in the schema refuse UPDATE and DELETE. */
+/** Where a chain check stopped: the first entry whose link or hash does not match, or none. */
+export interface ChainReport {
+  entries: number;
+  intact: boolean;
+  /** The first entry that does not follow from the one before it. */
+  brokenAt: number | null;
+  /** The last entry's hash (hex): what an auditor notes down to compare later. */
+  head: string;
+}
+
+/**
+ * The append-only audit log: triggers in the schema refuse UPDATE and DELETE, and each entry carries the
+ * hash of the one before it (db/audit-chain.ts). Appends happen in the writer thread only, one at a time,
+ * so the chain has one order.
+ */
 export class AuditRepository {
   private readonly appendStmt;
   private readonly listStmt;
+  private readonly headStmt;
+  private readonly allStmt;
 
   constructor(db: Db) {
-    this.appendStmt = db.prepare(`INSERT INTO audit_log (request_id, at, actor, action, detail) VALUES (?, ?, ?, ?, ?)`);
+    this.appendStmt = db.prepare(
+      `INSERT INTO audit_log (request_id, at, actor, action, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
     this.listStmt = db.prepare(`SELECT id, at, actor, action, detail FROM audit_log WHERE request_id = ? ORDER BY id`);
+    this.headStmt = db.prepare(`SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`).pluck();
+    this.allStmt = db.prepare(
+      `SELECT id, request_id AS requestId, at, actor, action, detail, prev_hash AS prevHash, hash FROM audit_log ORDER BY id`,
+    );
   }
 
   append(requestId: number | null, at: number, actor: string, action: string, detail: Record<string, unknown> | null): void {
-    this.appendStmt.run(requestId, at, actor, action, detail ? JSON.stringify(detail) : null);
+    const entry = { requestId, at, actor, action, detail: detail ? JSON.stringify(detail) : null };
+    const prev = (this.headStmt.get() as Buffer | undefined) ?? GENESIS;
+    this.appendStmt.run(entry.requestId, entry.at, entry.actor, entry.action, entry.detail, prev, chainHash(prev, entry));
   }
 
   list(requestId: number): AuditEntryDto[] {
@@ -20,5 +45,29 @@ export class AuditRepository {
       ...r,
       detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null,
     }));
+  }
+
+  /** Walks the whole log in order and checks every link and hash. */
+  verifyChain(): ChainReport {
+    let prev: Buffer = GENESIS;
+    let entries = 0;
+    for (const row of this.allStmt.iterate() as Iterable<{
+      id: number;
+      requestId: number | null;
+      at: number;
+      actor: string;
+      action: string;
+      detail: string | null;
+      prevHash: Buffer | null;
+      hash: Buffer | null;
+    }>) {
+      entries++;
+      const expected = chainHash(prev, row);
+      if (!row.prevHash?.equals(prev) || !row.hash?.equals(expected)) {
+        return { entries, intact: false, brokenAt: row.id, head: prev.toString('hex') };
+      }
+      prev = row.hash;
+    }
+    return { entries, intact: true, brokenAt: null, head: prev.toString('hex') };
   }
 }

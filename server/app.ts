@@ -40,6 +40,9 @@ import { NoteService } from './console/note-service';
 import { PresenceService } from './console/presence-service';
 import { PrivacyRegister } from './privacy/privacy-register';
 import { PrivacyIntake } from './privacy/privacy-intake';
+import { MailIntake } from './privacy/mail-intake';
+import { inboundMailRoutes } from './privacy/inbound-mail-routes';
+import { createInboundSmtp } from './mail/inbound-smtp';
 import { privacyEffects } from './privacy/privacy-effects';
 import { PrivacyService } from './privacy/privacy-service';
 import { RetentionService } from './retention/retention-service';
@@ -82,7 +85,11 @@ export function createApp(parts: AppParts) {
   const mail = new MailQueue(mailer, log);
   const writer = startWriter(
     db,
-    { writeTurns, limits: config.visitorMessageLimits, privacy: { hmacKey: secrets.hmacKey, jurisdiction: config.jurisdiction } },
+    {
+      writeTurns,
+      limits: config.visitorMessageLimits,
+      privacy: { hmacKey: secrets.hmacKey, jurisdiction: config.jurisdiction, mailDomain: config.mailDomain },
+    },
     log,
   );
   const webhooks = new WebhookService(repos.integrations, clock, log);
@@ -108,6 +115,7 @@ export function createApp(parts: AppParts) {
   const privacy = new PrivacyService({
     db,
     requests: repos.requests,
+    messages: repos.requestMessages,
     audit: repos.audit,
     visitors: repos.visitors,
     // No main-thread path sends a code for a network (the chat's sends run in the writer thread).
@@ -118,12 +126,26 @@ export function createApp(parts: AppParts) {
     clock,
     hmacKey: secrets.hmacKey,
     jurisdiction: config.jurisdiction,
+    mailDomain: config.mailDomain,
     // Read when a link is built, not now: with port 0 the real address is known only after listen().
     get publicUrl() {
       return config.publicUrl;
     },
   });
   const intake = new PrivacyIntake(writer, carryOutPrivacyEffects, clock, () => config.publicUrl);
+  // Requests by e-mail: the SMTP listener and the providers' webhook both hand their mail to this.
+  const mailFromAddress = (/<([^>]+)>/.exec(config.mailFrom)?.[1] ?? config.mailFrom).trim().toLowerCase();
+  const mailIntake = new MailIntake({
+    file: (mail) => intake.receiveMail(mail),
+    clock,
+    log,
+    ownAddresses: [...new Set([config.privacyAddress, mailFromAddress, ...(config.inboundSmtp?.recipients ?? [])])],
+    maxBytes: config.inboundMailMaxBytes,
+  });
+  const inboundSmtp = config.inboundSmtp
+    ? createInboundSmtp(config.inboundSmtp, config.inboundMailMaxBytes, (raw, arrival) => mailIntake.receive(raw, arrival), log)
+    : null;
+  let inboundSmtpPort: number | null = null;
 
   // ---- HTTP ----
   const web = express();
@@ -132,6 +154,8 @@ export function createApp(parts: AppParts) {
   // HTTPS here or at a proxy in front: cookies are Secure, HSTS is on, plain-HTTP subresources are upgraded.
   const secure = config.publicUrl.startsWith('https://') || Boolean(config.tlsCert && config.tlsKey);
   web.use(securityHeaders({ secure, allowedOrigins: config.allowedOrigins }));
+  // Before the JSON parser: a mail is bigger than any JSON body the API takes, and arrives as raw MIME.
+  web.use('/api/inbound', inboundMailRoutes({ intake: mailIntake, secret: config.inboundMailSecret }));
   web.use(express.json({ limit: '32kb' }));
   const routeDeps = {
     privacy,
@@ -181,7 +205,19 @@ export function createApp(parts: AppParts) {
   const visitorNsp = io.of(VISITOR_NAMESPACE) as VisitorNamespace;
   const operatorNsp = io.of(OPERATOR_NAMESPACE) as OperatorNamespace;
   const clientIp = clientIpOf(web.get('trust proxy fn') as (address: string, hop: number) => boolean);
-  const operatorRealtime = attachOperatorNamespace(operatorNsp, { auth, chat, privacy, admin, team, presence, inbox, notes, canned, log });
+  const operatorRealtime = attachOperatorNamespace(operatorNsp, {
+    auth,
+    chat,
+    privacy,
+    intake,
+    admin,
+    team,
+    presence,
+    inbox,
+    notes,
+    canned,
+    log,
+  });
   const toOperators = new OperatorFanOut(operatorNsp);
   server.on('close', () => operatorRealtime.stop());
   const { operatorsOnline } = connectPushes({
@@ -219,6 +255,10 @@ export function createApp(parts: AppParts) {
     services: { retention, auth, visitors, chat, privacy, admin, webhooks, mail, team, presence, inbox, notes, canned },
     secrets,
     log,
+    /** The port the inbound SMTP listener took (after listen()), or null when it is off. */
+    get inboundSmtpPort(): number | null {
+      return inboundSmtpPort;
+    },
     /** The group-commit writer's counters (read by the benchmark). */
     writerStats: writer.stats,
     /** Starts listening; resolves with the bound port. */
@@ -228,6 +268,7 @@ export function createApp(parts: AppParts) {
       privacy.expireUnverified();
       webhooks.start();
       retention.start();
+      if (inboundSmtp) inboundSmtpPort = await inboundSmtp.listen();
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -254,6 +295,8 @@ export function createApp(parts: AppParts) {
       retention.stop();
       offlineReplies.stop();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      // No new mail; one being received finishes (its write is among those the writer commits below).
+      const smtpClosed = inboundSmtp?.close();
       // Writes asked for so far commit; later ones are refused with a retryable answer.
       await withinDeadline(writer.close());
       // The acknowledgements of those writes went out in the continuations of their commits: let them be
@@ -265,6 +308,7 @@ export function createApp(parts: AppParts) {
       // dropped connection and reconnect (a server-side disconnect would tell them not to).
       await io.close();
       await withinDeadline(drained);
+      if (smtpClosed) await withinDeadline(smtpClosed);
       server.closeAllConnections();
       await withinDeadline(webhooks.stop());
       await withinDeadline(mail.idle());

@@ -1,13 +1,14 @@
-import type { PrivacyStartInput, PrivacyVerifyInput } from '../../shared/schemas';
+import type { PrivacyClassifyInput, PrivacyReplyInput, PrivacyStartInput, PrivacyVerifyInput } from '../../shared/schemas';
 import type { Lang } from '../../shared/types';
 import type { Clock } from '../platform/clock';
 import type { ThreadWriter } from '../writer/client';
 import type { PrivacyEffect } from './privacy-effects';
 import type { PrivacyWrites, WithEffects, WriteContext } from './privacy-writes';
+import type { InboundMail } from './request-mail';
 
 /**
- * The chat's privacy intake on the main thread: each step runs in the writer thread (privacy-writes.ts)
- * and, once its batch has committed, the mails, pushes and webhooks it caused go out from here.
+ * The privacy desk's writes on the main thread (the chat's intake, mail to the privacy address, operators'
+ * mails and triage): each step runs in the writer thread (privacy-writes.ts) and, once its batch has committed, the mails, pushes and webhooks it caused go out from here.
  */
 export class PrivacyIntake {
   constructor(
@@ -27,6 +28,20 @@ export class PrivacyIntake {
 
   resendCode(verificationId: string, ip: string, visitorId: number) {
     return this.settle(this.writer.run('privacyResend', { ...this.context(), verificationId, ip, visitorId }));
+  }
+
+  /** Files a screened mail to the privacy address, or threads it onto the request it answers. */
+  receiveMail(mail: InboundMail) {
+    return this.settle(this.writer.run('mailReceive', { ...this.context(), mail }));
+  }
+
+  /** An operator (`actor`, for the audit log) mails the requester from the request page. */
+  mailRequester(actor: string, operatorId: number, input: PrivacyReplyInput) {
+    return this.settle(this.writer.run('privacyReply', { ...this.context(), input, actor, operatorId }));
+  }
+
+  classify(actor: string, input: PrivacyClassifyInput) {
+    return this.settle(this.writer.run('privacyClassify', { ...this.context(), input, actor }));
   }
 
   private context(): WriteContext {

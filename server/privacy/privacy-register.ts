@@ -78,7 +78,7 @@ export class PrivacyRegister {
       .map((r) =>
         [
           r.reference,
-          r.type,
+          r.type ?? 'needs triage',
           r.state,
           r.jurisdiction,
           r.source,

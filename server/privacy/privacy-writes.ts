@@ -1,10 +1,11 @@
 import type { Jurisdiction } from '../../shared/privacy';
-import type { PrivacyStartInput, PrivacyVerifyInput } from '../../shared/schemas';
+import type { PrivacyClassifyInput, PrivacyReplyInput, PrivacyStartInput, PrivacyVerifyInput } from '../../shared/schemas';
 import type { Lang } from '../../shared/types';
 import type { Db } from '../db/open';
 import type { Repositories } from '../db/repositories/index';
 import type { PrivacyEffect } from './privacy-effects';
 import { PrivacyService } from './privacy-service';
+import type { InboundMail } from './request-mail';
 import { RequestExecution } from './request-execution';
 import { VerificationSendLimit, VerificationService } from './verification-service';
 import { queueWebhook } from './webhook-service';
@@ -13,6 +14,8 @@ import { queueWebhook } from './webhook-service';
 export interface PrivacySettings {
   hmacKey: Buffer;
   jurisdiction: Jurisdiction;
+  /** The privacy address's domain, which our Message-IDs end in. */
+  mailDomain: string;
 }
 
 /** Read by the caller for each write: the app's clock and the address links are built on. */
@@ -28,8 +31,8 @@ export interface WithEffects<T> {
 }
 
 /**
- * The chat's privacy intake as writer-thread procedures: filing a request, checking its code, sending a
- * new one. Each step writes two to four times (request, audit, verification, send log) and used to commit
+ * The privacy desk's writes as writer-thread procedures: the chat's intake (filing a request, checking its
+ * code, sending a new one), mail to the privacy address, operators' mails to requesters and triage. Each step writes two to four times (request, audit, verification, send log) and used to commit
  * on the main thread, one fsync each, so 200 requesters at once stalled every chat for half a second.
  * Here they share the chat's group commits. The rules stay in PrivacyService, the same class the main
  * thread uses for operators' moves; this only runs it on the thread's connection and clock.
@@ -41,6 +44,7 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
   const privacy = new PrivacyService({
     db,
     requests: repos.requests,
+    messages: repos.requestMessages,
     audit: repos.audit,
     visitors: repos.visitors,
     // The app's one per-network send limit: every send with a network to count (the chat's) runs here.
@@ -51,6 +55,7 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
     clock,
     hmacKey: settings.hmacKey,
     jurisdiction: settings.jurisdiction,
+    mailDomain: settings.mailDomain,
     get publicUrl() {
       return context.publicUrl;
     },
@@ -74,6 +79,21 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
 
     privacyResend(args: WriteContext & { verificationId: string; ip: string; visitorId: number }) {
       return run(args, () => privacy.resendCode(args.verificationId, args.ip, args.visitorId));
+    },
+
+    /** A screened mail to the privacy address: filed as a request, or threaded onto the one it answers. */
+    mailReceive(args: WriteContext & { mail: InboundMail }) {
+      return run(args, () => privacy.receiveMail(args.mail));
+    },
+
+    /** An operator mails the requester (an answer or a clarification) from the request page. */
+    privacyReply(args: WriteContext & { input: PrivacyReplyInput; actor: string; operatorId: number }) {
+      return run(args, () => privacy.mailRequester(args.actor, args.operatorId, args.input));
+    },
+
+    /** An operator says which right a request that needs triage asks for. */
+    privacyClassify(args: WriteContext & { input: PrivacyClassifyInput; actor: string }) {
+      return run(args, () => privacy.classify(args.actor, args.input.id, args.input.type));
     },
   };
 }

@@ -9,6 +9,7 @@ import type { InboxService } from '../console/inbox-service';
 import type { NoteService } from '../console/note-service';
 import type { PresenceService } from '../console/presence-service';
 import type { TeamService } from '../console/team-service';
+import type { PrivacyIntake } from '../privacy/privacy-intake';
 import type { PrivacyService } from '../privacy/privacy-service';
 
 /** The /operator namespace's socket types and what its handlers are given: shared by the namespace and the console's handlers. */
@@ -24,6 +25,8 @@ export interface OperatorDeps {
   auth: AuthService;
   chat: ChatService;
   privacy: PrivacyService;
+  /** The privacy desk's writes that run in the writer thread (mails to requesters, triage). */
+  intake: PrivacyIntake;
   admin: AdminService;
   team: TeamService;
   presence: PresenceService;

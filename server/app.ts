@@ -32,6 +32,9 @@ import { InboxService } from './console/inbox-service';
 import { NoteService } from './console/note-service';
 import { PresenceService } from './console/presence-service';
 import { PrivacyDesk, privacyEffects } from './privacy/privacy-desk';
+import { MailIntake } from './privacy/mail-intake';
+import { inboundMailRoutes } from './privacy/inbound-mail-routes';
+import { createInboundSmtp } from './mail/inbound-smtp';
 import { RetentionService } from './retention/retention-service';
 import { TeamService } from './console/team-service';
 import { VisitorService } from './chat/visitor-service';
@@ -68,7 +71,10 @@ export async function startApp(parts: AppParts) {
   const secrets = loadSecrets(parts.config.databasePath, parts.config.identitySecret);
   const writer = startWriter(
     db,
-    { limits: parts.config.visitorMessageLimits, privacy: { hmacKey: secrets.hmacKey, jurisdiction: parts.config.jurisdiction } },
+    {
+      limits: parts.config.visitorMessageLimits,
+      privacy: { hmacKey: secrets.hmacKey, jurisdiction: parts.config.jurisdiction, mailDomain: parts.config.mailDomain },
+    },
     log,
   );
   // A server that cannot store messages must not take connections: fail the start instead.
@@ -110,6 +116,19 @@ export async function startApp(parts: AppParts) {
     clock,
     config.publicUrl,
   );
+  // Requests by e-mail: the SMTP listener and the providers' webhook both hand their mail to this.
+  const mailFromAddress = (/<([^>]+)>/.exec(config.mailFrom)?.[1] ?? config.mailFrom).trim().toLowerCase();
+  const mailIntake = new MailIntake({
+    file: (mail) => privacy.receiveMail(mail),
+    clock,
+    log,
+    ownAddresses: [...new Set([config.privacyAddress, mailFromAddress, ...(config.inboundSmtp?.recipients ?? [])])],
+    maxBytes: config.inboundMailMaxBytes,
+  });
+  const inboundSmtp = config.inboundSmtp
+    ? createInboundSmtp(config.inboundSmtp, config.inboundMailMaxBytes, (raw, arrival) => mailIntake.receive(raw, arrival), log)
+    : null;
+  const inboundSmtpPort = inboundSmtp ? await inboundSmtp.listen() : null;
 
   // ---- HTTP ----
   const web = express();
@@ -117,6 +136,8 @@ export async function startApp(parts: AppParts) {
   if (config.trustProxy) web.set('trust proxy', config.trustProxy);
   // HTTPS here or at a proxy in front: cookies are Secure, HSTS is on, plain-HTTP subresources are upgraded.
   web.use(securityHeaders({ secure, allowedOrigins: config.allowedOrigins }));
+  // Before the JSON parser: a mail is bigger than any JSON body the API takes, and arrives as raw MIME.
+  web.use('/api/inbound', inboundMailRoutes({ intake: mailIntake, secret: config.inboundMailSecret }));
   web.use(express.json({ limit: '32kb' }));
   const routeDeps = { privacy, auth, admin, clock };
   web.use('/api/auth', authRoutes(auth, secure));
@@ -155,7 +176,18 @@ export async function startApp(parts: AppParts) {
   const visitorNsp = io.of(VISITOR_NAMESPACE) as VisitorNamespace;
   const operatorNsp = io.of(OPERATOR_NAMESPACE) as OperatorNamespace;
   const clientIp = clientIpOf(web.get('trust proxy fn') as (address: string, hop: number) => boolean);
-  const operatorRealtime = attachOperatorNamespace(operatorNsp, { auth, chat, privacy, admin, team, presence, inbox, notes, canned, log });
+  const operatorRealtime = attachOperatorNamespace(operatorNsp, {
+    auth,
+    chat,
+    privacy,
+    admin,
+    team,
+    presence,
+    inbox,
+    notes,
+    canned,
+    log,
+  });
   const toOperators = new OperatorFanOut(operatorNsp);
   server.on('close', () => operatorRealtime.stop());
   const { operatorsOnline } = connectPushes({
@@ -197,6 +229,8 @@ export async function startApp(parts: AppParts) {
     services: { retention, auth, visitors, chat, privacy, admin, webhooks, mail, team, presence, inbox, notes, canned },
     secrets,
     log,
+    /** The port the inbound SMTP listener took, or null when it is off. */
+    inboundSmtpPort,
     /** The group-commit writer's counters (read by the benchmark). */
     writerStats: writer.stats,
     /** The bound port, and the configuration as it was fixed at start (the public address resolved). */
@@ -219,6 +253,8 @@ export async function startApp(parts: AppParts) {
       retention.stop();
       offlineReplies.stop();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      // No new mail; one being received finishes (its write is among those the writer commits).
+      const smtpClosed = inboundSmtp?.close();
       // Writes asked for so far commit (one arriving later may not be answered: its client resends it).
       await withinDeadline(writer.settled());
       // The acknowledgements of those writes went out in the continuations of their commits: let them be
@@ -230,6 +266,7 @@ export async function startApp(parts: AppParts) {
       // dropped connection and reconnect (a server-side disconnect would tell them not to).
       await io.close();
       await withinDeadline(drained);
+      if (smtpClosed) await withinDeadline(smtpClosed);
       server.closeAllConnections();
       await withinDeadline(webhooks.stop());
       await withinDeadline(mail.idle());

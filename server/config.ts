@@ -32,8 +32,36 @@ export interface Config {
   sessionTtlMs: number;
   /** Resolved conversations (and visitors with nothing left) are deleted this many days after their last activity. */
   retentionDays: number;
+  /**
+   * The privacy address (PRIVACY_ADDRESS, else MAIL_FROM's address), lower-cased: where requests by mail
+   * arrive, and the address whose mails are never requests themselves.
+   */
+  privacyAddress: string;
+  /** The domain part of the privacy address: our Message-IDs end in it. */
+  mailDomain: string;
+  /** The SMTP listener for mail to the privacy address (INBOUND_SMTP_PORT); null: off. */
+  inboundSmtp: InboundSmtpConfig | null;
+  /** Shared secret of the inbound-mail webhook (INBOUND_MAIL_SECRET, a bearer token); null: the endpoint is off. */
+  inboundMailSecret: string | null;
+  /** Largest inbound mail accepted, in bytes (INBOUND_MAIL_MAX_KB); bigger ones are refused. */
+  inboundMailMaxBytes: number;
   /** How long an operator reply waits for an away visitor before it goes out by e-mail (OFFLINE_REPLY_DELAY_SECONDS). */
   offlineReplyDelayMs: number;
+}
+
+export interface InboundSmtpConfig {
+  port: number;
+  host: string | undefined;
+  /** STARTTLS is offered with these (INBOUND_SMTP_TLS_CERT / _KEY, else TLS_CERT / TLS_KEY); null: plain only. */
+  tlsCert: string | null;
+  tlsKey: string | null;
+  /** Envelope recipients accepted: the privacy address and INBOUND_SMTP_RECIPIENTS (a forward's target, say). */
+  recipients: string[];
+}
+
+/** `Privacy desk <privacy@example.com>` → `privacy@example.com`. */
+function addressIn(mailbox: string): string {
+  return (/<([^>]+)>/.exec(mailbox)?.[1] ?? mailbox).trim().toLowerCase();
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -55,6 +83,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (Boolean(env.TLS_CERT) !== Boolean(env.TLS_KEY))
     throw new Error('TLS_CERT and TLS_KEY go together: set both to serve HTTPS, or neither');
+  const mailFrom = env.MAIL_FROM ?? 'Privacy desk <privacy@localhost>';
+  const privacyAddress = addressIn(env.PRIVACY_ADDRESS || mailFrom);
+  if (!/^[^@\s]+@[^@\s]+$/.test(privacyAddress))
+    throw new Error(`PRIVACY_ADDRESS (or MAIL_FROM) must hold an e-mail address, got "${privacyAddress}"`);
+  const smtpPort = env.INBOUND_SMTP_PORT ? Number(env.INBOUND_SMTP_PORT) : null;
+  if (smtpPort !== null && (!Number.isInteger(smtpPort) || smtpPort < 0 || smtpPort > 65535))
+    throw new Error(`INBOUND_SMTP_PORT must be a port number, got "${env.INBOUND_SMTP_PORT}"`);
+  const smtpCert = env.INBOUND_SMTP_TLS_CERT || env.TLS_CERT || null;
+  const smtpKey = env.INBOUND_SMTP_TLS_KEY || env.TLS_KEY || null;
+  if (Boolean(smtpCert) !== Boolean(smtpKey))
+    throw new Error('INBOUND_SMTP_TLS_CERT and INBOUND_SMTP_TLS_KEY go together: set both to offer STARTTLS, or neither');
+  const maxKb = Number(env.INBOUND_MAIL_MAX_KB ?? 1024);
+  if (!Number.isInteger(maxKb) || maxKb < 1)
+    throw new Error(`INBOUND_MAIL_MAX_KB must be a whole number of kilobytes, got "${env.INBOUND_MAIL_MAX_KB}"`);
   const publicUrl = env.PUBLIC_URL ? env.PUBLIC_URL.replace(/\/$/, '') : null;
   return {
     port,
@@ -62,7 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePath: path.resolve(env.DATABASE_PATH ?? './data/chat.db'),
     publicUrl,
     smtpUrl: env.SMTP_URL || null,
-    mailFrom: env.MAIL_FROM ?? 'Privacy desk <privacy@localhost>',
+    mailFrom,
     allowedOrigins: (env.ALLOWED_ORIGINS ?? '')
       .split(',')
       .map((s) => s.trim())
@@ -83,5 +125,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlMs: 12 * 60 * 60 * 1000,
     retentionDays,
     offlineReplyDelayMs: Number(env.OFFLINE_REPLY_DELAY_SECONDS ?? 60) * 1000,
+    privacyAddress,
+    mailDomain: privacyAddress.split('@')[1],
+    inboundSmtp:
+      smtpPort === null
+        ? null
+        : {
+            port: smtpPort,
+            host: env.INBOUND_SMTP_HOST || env.HOST || undefined,
+            tlsCert: smtpCert,
+            tlsKey: smtpKey,
+            recipients: [
+              privacyAddress,
+              ...(env.INBOUND_SMTP_RECIPIENTS ?? '')
+                .split(',')
+                .map((s) => s.trim().toLowerCase())
+                .filter(Boolean),
+            ],
+          },
+    inboundMailSecret: env.INBOUND_MAIL_SECRET || null,
+    inboundMailMaxBytes: maxKb * 1024,
   };
 }

@@ -34,6 +34,8 @@ export const operatorEventSchemas: SchemaTable<OperatorRpc> = {
   [OperatorEvent.privacyAct]: S.privacyActionSchema,
   [OperatorEvent.privacyFile]: S.privacyFileSchema,
   [OperatorEvent.privacyPreview]: S.privacyGetSchema,
+  [OperatorEvent.privacyReply]: S.privacyReplySchema,
+  [OperatorEvent.privacyClassify]: S.privacyClassifySchema,
   [OperatorEvent.outboxList]: S.emptySchema,
   [OperatorEvent.apiKeyList]: S.emptySchema,
   [OperatorEvent.apiKeyCreate]: S.apiKeyCreateSchema,

@@ -17,6 +17,7 @@ import type {
   MessageDto,
   OperatorDto,
   OutboxMailDto,
+  PrivacyMessageDto,
   PrivacyRequestDto,
   VisitorRequestDto,
 } from './types';
@@ -64,6 +65,10 @@ export const OperatorEvent = {
   privacyFile: 'privacy:file',
   /** What completing an erasure request would delete, counted; deletes nothing. */
   privacyPreview: 'privacy:preview',
+  /** Mail the requester from the request page (an answer, or a clarification asked of them). */
+  privacyReply: 'privacy:reply',
+  /** Say which right a request that needs triage asks for. */
+  privacyClassify: 'privacy:classify',
   outboxList: 'outbox:list',
   apiKeyList: 'apikey:list',
   apiKeyCreate: 'apikey:create',
@@ -185,10 +190,15 @@ export interface OperatorRpc {
   [OperatorEvent.messageSend]: { in: S.OperatorSendInput; out: { message: MessageDto } };
   [OperatorEvent.typingSet]: { in: S.OperatorTypingInput; out: null };
   [OperatorEvent.privacyList]: { in: S.PrivacyListInput; out: { requests: PrivacyRequestDto[] } };
-  [OperatorEvent.privacyGet]: { in: S.PrivacyGetInput; out: { request: PrivacyRequestDto; audit: AuditEntryDto[] } };
+  [OperatorEvent.privacyGet]: {
+    in: S.PrivacyGetInput;
+    out: { request: PrivacyRequestDto; audit: AuditEntryDto[]; messages: PrivacyMessageDto[] };
+  };
   [OperatorEvent.privacyAct]: { in: S.PrivacyActionInput; out: { request: PrivacyRequestDto } };
   [OperatorEvent.privacyFile]: { in: S.PrivacyFileInput; out: { request: PrivacyRequestDto } };
   [OperatorEvent.privacyPreview]: { in: S.PrivacyGetInput; out: { preview: ErasurePreviewDto } };
+  [OperatorEvent.privacyReply]: { in: S.PrivacyReplyInput; out: { request: PrivacyRequestDto; message: PrivacyMessageDto } };
+  [OperatorEvent.privacyClassify]: { in: S.PrivacyClassifyInput; out: { request: PrivacyRequestDto } };
   [OperatorEvent.outboxList]: { in: S.EmptyInput; out: { mails: OutboxMailDto[] } };
   [OperatorEvent.apiKeyList]: { in: S.EmptyInput; out: { keys: ApiKeyDto[] } };
   [OperatorEvent.apiKeyCreate]: { in: S.ApiKeyCreateInput; out: { key: ApiKeyDto; secret: string } };

@@ -108,6 +108,20 @@ export const privacyFileSchema = v.strictObject({
   details: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(2000))),
   lang,
 });
+/** An operator's mail to the requester from the request page; `clarification` when it asks them something. */
+export const MAX_REPLY_LENGTH = 4000;
+export const privacyReplySchema = v.strictObject({
+  id: requestId,
+  text: v.pipe(
+    v.string(),
+    v.trim(),
+    v.minLength(1, 'the mail is empty'),
+    v.maxLength(MAX_REPLY_LENGTH, `a mail is at most ${MAX_REPLY_LENGTH} characters`),
+  ),
+  clarification: v.boolean(),
+});
+/** An operator says which right a request that needs triage asks for. */
+export const privacyClassifySchema = v.strictObject({ id: requestId, type: v.picklist(REQUEST_TYPES) });
 export const emptySchema = v.strictObject({});
 const operatorId = v.pipe(v.number(), v.integer(), v.minValue(1));
 const newPassword = v.pipe(v.string(), v.minLength(10, 'passwords need at least 10 characters'), v.maxLength(200));
@@ -157,6 +171,12 @@ export const apiCreateRequestSchema = v.strictObject({
   lang: v.optional(lang),
 });
 
+/**
+ * The inbound-mail webhook's JSON form (providers that wrap the message): the raw MIME as a string. Other
+ * providers post the raw MIME itself as the body (message/rfc822, text/plain, application/octet-stream).
+ */
+export const inboundMailJsonSchema = v.strictObject({ raw: v.pipe(v.string(), v.minLength(1, 'raw is empty')) });
+
 export type VisitorHelloInput = v.InferOutput<typeof visitorHelloSchema>;
 export type VisitorSendInput = v.InferOutput<typeof visitorSendSchema>;
 export type HistoryInput = v.InferOutput<typeof historySchema>;
@@ -177,6 +197,9 @@ export type PrivacyListInput = v.InferOutput<typeof privacyListSchema>;
 export type PrivacyGetInput = v.InferOutput<typeof privacyGetSchema>;
 export type PrivacyActionInput = v.InferOutput<typeof privacyActionSchema>;
 export type PrivacyFileInput = v.InferOutput<typeof privacyFileSchema>;
+export type PrivacyReplyInput = v.InferOutput<typeof privacyReplySchema>;
+export type PrivacyClassifyInput = v.InferOutput<typeof privacyClassifySchema>;
+export type InboundMailJsonInput = v.InferOutput<typeof inboundMailJsonSchema>;
 export type EmptyInput = v.InferOutput<typeof emptySchema>;
 export type ApiKeyCreateInput = v.InferOutput<typeof apiKeyCreateSchema>;
 export type IdInput = v.InferOutput<typeof idSchema>;

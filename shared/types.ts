@@ -1,5 +1,5 @@
 /** Data shapes that cross the wire. Times are epoch milliseconds. */
-import type { Jurisdiction, RequestState, RequestType } from './privacy';
+import type { Jurisdiction, RequestKind, RequestSource, RequestState } from './privacy';
 
 export type Author = 'visitor' | 'operator' | 'system';
 export type Lang = 'en' | 'ru';
@@ -96,7 +96,8 @@ export interface OperatorDto {
 /** What a visitor sees of a request: no e-mail, no internal notes. */
 export interface VisitorRequestDto {
   reference: string;
-  type: RequestType;
+  /** Null while the request needs triage (a mail whose words did not say which right it asks for). */
+  type: RequestKind;
   state: RequestState;
   dueAt: number | null;
   createdAt: number;
@@ -109,7 +110,7 @@ export interface VisitorRequestDto {
 export interface PrivacyRequestDto extends VisitorRequestDto {
   id: number;
   jurisdiction: Jurisdiction;
-  source: 'chat' | 'operator' | 'api';
+  source: RequestSource;
   email: string | null;
   name: string | null;
   details: string | null;
@@ -132,6 +133,22 @@ export interface ErasurePreviewDto {
   notes: number;
   mails: number;
   webhookCopies: number;
+}
+
+/**
+ * One mail of a request's thread: the requester's mails to the privacy address (their first one is the
+ * request) and operators' answers. Text only, bounded; deleted when the request closes.
+ */
+export interface PrivacyMessageDto {
+  id: number;
+  direction: 'in' | 'out';
+  /** `request`: the mail that filed it; `reply`: a later mail from the requester; `answer` / `clarification`: ours. */
+  kind: 'request' | 'reply' | 'answer' | 'clarification';
+  /** The operator who wrote an outgoing mail; null for the requester's. */
+  operatorName: string | null;
+  subject: string;
+  text: string;
+  createdAt: number;
 }
 
 export interface AuditEntryDto {

@@ -26,11 +26,21 @@ port.on('message', (message: ToMailThread) => {
     return;
   }
   const { id, mail } = message;
-  const sending: Promise<void> = transport.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text }).then(
-    () => port.postMessage({ type: 'sent', id } satisfies FromMailThread),
-    (error: { code?: unknown; name?: unknown }) =>
-      port.postMessage({ type: 'failed', id, code: String(error?.code ?? error?.name ?? 'unknown') } satisfies FromMailThread),
-  );
+  const sending: Promise<void> = transport
+    .sendMail({
+      from,
+      to: mail.to,
+      subject: mail.subject,
+      text: mail.text,
+      ...(mail.messageId ? { messageId: mail.messageId } : {}),
+      ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo, references: [mail.inReplyTo] } : {}),
+      headers: { 'Auto-Submitted': mail.autoSubmitted ?? 'auto-generated' },
+    })
+    .then(
+      () => port.postMessage({ type: 'sent', id } satisfies FromMailThread),
+      (error: { code?: unknown; name?: unknown }) =>
+        port.postMessage({ type: 'failed', id, code: String(error?.code ?? error?.name ?? 'unknown') } satisfies FromMailThread),
+    );
   inFlight.add(sending);
   void sending.finally(() => inFlight.delete(sending));
 });

@@ -1,5 +1,5 @@
 /** Texts of every mail the privacy desk sends, in English and Russian. */
-import type { RequestType } from '../../shared/privacy';
+import type { RequestKind, RequestType } from '../../shared/privacy';
 import type { Lang } from '../../shared/types';
 
 export interface MailText {
@@ -16,6 +16,12 @@ const TYPE_NAMES: Record<Lang, Record<RequestType, string>> = {
     objection: 'прекращение рассылок',
   },
 };
+
+/** What a request asks for, in words; a request that needs triage is just "your privacy request". */
+function typeName(lang: Lang, type: RequestKind): string {
+  if (type === null) return lang === 'ru' ? 'запрос о персональных данных' : 'a privacy request';
+  return TYPE_NAMES[lang][type];
+}
 
 /**
  * One formatter per language, built once: `toLocaleDateString` with options builds an ICU formatter on each
@@ -37,39 +43,41 @@ const SIGNATURE: Record<Lang, string> = {
 };
 
 export const mailTemplates = {
-  verificationCode(lang: Lang, type: RequestType, code: string): MailText {
+  verificationCode(lang: Lang, type: RequestKind, code: string): MailText {
     return lang === 'ru'
       ? {
           subject: `Код подтверждения: ${code}`,
-          text: `Ваш код подтверждения запроса («${TYPE_NAMES.ru[type]}»): ${code}\n\nКод действует 10 минут. Введите его в окне чата.${SIGNATURE.ru}`,
+          text: `Ваш код подтверждения запроса («${typeName('ru', type)}»): ${code}\n\nКод действует 10 минут. Введите его в окне чата.${SIGNATURE.ru}`,
         }
       : {
           subject: `Your verification code: ${code}`,
-          text: `Your code to confirm your request (${TYPE_NAMES.en[type]}): ${code}\n\nThe code is valid for 10 minutes. Type it into the chat window.${SIGNATURE.en}`,
+          text: `Your code to confirm your request (${typeName('en', type)}): ${code}\n\nThe code is valid for 10 minutes. Type it into the chat window.${SIGNATURE.en}`,
         };
   },
 
-  verificationLink(lang: Lang, type: RequestType, url: string): MailText {
+  /** `reference` is named in the subject of a request that came by mail: a reply to it then finds its request. */
+  verificationLink(lang: Lang, type: RequestKind, url: string, reference: string | null = null): MailText {
+    const ref = reference ? ` (${reference})` : '';
     return lang === 'ru'
       ? {
-          subject: 'Подтвердите ваш запрос о персональных данных',
-          text: `Мы получили ваш запрос («${TYPE_NAMES.ru[type]}»). Чтобы мы могли его выполнить, подтвердите, что этот адрес принадлежит вам:\n\n${url}\n\nСсылка действует 7 дней.${SIGNATURE.ru}`,
+          subject: `Подтвердите ваш запрос о персональных данных${ref}`,
+          text: `Мы получили ваш запрос («${typeName('ru', type)}»). Чтобы мы могли его выполнить, подтвердите, что этот адрес принадлежит вам:\n\n${url}\n\nСсылка действует 7 дней.${SIGNATURE.ru}`,
         }
       : {
-          subject: 'Please confirm your privacy request',
-          text: `We received your request (${TYPE_NAMES.en[type]}). To let us act on it, confirm that this address is yours:\n\n${url}\n\nThe link is valid for 7 days.${SIGNATURE.en}`,
+          subject: `Please confirm your privacy request${ref}`,
+          text: `We received your request (${typeName('en', type)}). To let us act on it, confirm that this address is yours:\n\n${url}\n\nThe link is valid for 7 days.${SIGNATURE.en}`,
         };
   },
 
-  received(lang: Lang, type: RequestType, reference: string, dueAt: number): MailText {
+  received(lang: Lang, type: RequestKind, reference: string, dueAt: number): MailText {
     return lang === 'ru'
       ? {
           subject: `Запрос ${reference} принят`,
-          text: `Ваш запрос ${reference} («${TYPE_NAMES.ru[type]}») подтверждён и принят в работу. Мы ответим не позднее ${date(dueAt, 'ru')}.${SIGNATURE.ru}`,
+          text: `Ваш запрос ${reference} («${typeName('ru', type)}») подтверждён и принят в работу. Мы ответим не позднее ${date(dueAt, 'ru')}.${SIGNATURE.ru}`,
         }
       : {
           subject: `Request ${reference} received`,
-          text: `Your request ${reference} (${TYPE_NAMES.en[type]}) is verified and with our team. We will answer by ${date(dueAt, 'en')} at the latest.${SIGNATURE.en}`,
+          text: `Your request ${reference} (${typeName('en', type)}) is verified and with our team. We will answer by ${date(dueAt, 'en')} at the latest.${SIGNATURE.en}`,
         };
   },
 
@@ -85,16 +93,16 @@ export const mailTemplates = {
         };
   },
 
-  completed(lang: Lang, type: RequestType, reference: string, note: string | null): MailText {
+  completed(lang: Lang, type: RequestKind, reference: string, note: string | null): MailText {
     const extra = note ? `\n\n${note}` : '';
     return lang === 'ru'
       ? {
           subject: `Запрос ${reference} выполнен`,
-          text: `Ваш запрос ${reference} («${TYPE_NAMES.ru[type]}») выполнен.${extra}${SIGNATURE.ru}`,
+          text: `Ваш запрос ${reference} («${typeName('ru', type)}») выполнен.${extra}${SIGNATURE.ru}`,
         }
       : {
           subject: `Request ${reference} completed`,
-          text: `Your request ${reference} (${TYPE_NAMES.en[type]}) is completed.${extra}${SIGNATURE.en}`,
+          text: `Your request ${reference} (${typeName('en', type)}) is completed.${extra}${SIGNATURE.en}`,
         };
   },
 
@@ -108,6 +116,27 @@ export const mailTemplates = {
           subject: `Request ${reference} declined`,
           text: `We cannot carry out request ${reference}.\nReason: ${reason}\n\nYou have the right to lodge a complaint with a data protection supervisory authority and to seek a judicial remedy.${SIGNATURE.en}`,
         };
+  },
+
+  /**
+   * An operator's mail to the requester about their request (an answer or a question). The subject keeps
+   * the reference, so that the requester's reply finds the request even when their mail program drops
+   * the In-Reply-To header.
+   */
+  requestMail(lang: Lang, reference: string, text: string, clarification: boolean): MailText {
+    const footer =
+      lang === 'ru'
+        ? `\n\nЧтобы ответить, просто ответьте на это письмо (номер запроса ${reference} в теме письма сохраните).\n\n— Служба защиты данных`
+        : `\n\nTo answer, reply to this mail (keep the reference ${reference} in the subject).\n\n— Privacy desk`;
+    const subject =
+      lang === 'ru'
+        ? clarification
+          ? `Вопрос по вашему запросу ${reference}`
+          : `Ваш запрос ${reference}`
+        : clarification
+          ? `A question about your request ${reference}`
+          : `Your request ${reference}`;
+    return { subject, text: `${text}${footer}` };
   },
 
   offlineReply(lang: Lang, replies: Array<{ from: string; text: string }>, chatUrl: string): MailText {

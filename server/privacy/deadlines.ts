@@ -2,7 +2,7 @@
  * Statutory deadlines per jurisdiction (design.md, "Deadlines"). Pure functions of the receipt time;
  * dates are computed in UTC and a deadline falls at the end of its day.
  */
-import type { Jurisdiction, RequestType } from '../../shared/privacy';
+import { REQUEST_TYPES, type Jurisdiction, type RequestKind, type RequestType } from '../../shared/privacy';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -85,8 +85,28 @@ export function addWorkingDays(t: number, days: number, isWorking: (t: number) =
   return cursor;
 }
 
-/** The deadlines for a request of `type` received at `receivedAt` under `jurisdiction`. */
-export function deadlineFor(jurisdiction: Jurisdiction, type: RequestType, receivedAt: number): DeadlinePolicy {
+/**
+ * The deadlines for a request of `type` received at `receivedAt` under `jurisdiction`. A request that needs
+ * triage (type null) is due by the earliest deadline any type has, acknowledged by the earliest
+ * acknowledgement, and cannot be extended: the clock runs from receipt whatever it turns out to be, and
+ * classifying it sets the deadline of its type.
+ */
+export function deadlineFor(jurisdiction: Jurisdiction, type: RequestKind, receivedAt: number): DeadlinePolicy {
+  if (type === null) {
+    const all = REQUEST_TYPES.map((t) => deadlineOfType(jurisdiction, t, receivedAt));
+    const earliest = all.reduce((a, b) => (b.dueAt < a.dueAt ? b : a));
+    const acks = all.map((d) => d.ackDueAt).filter((t): t is number => t !== null);
+    return {
+      dueAt: earliest.dueAt,
+      ackDueAt: acks.length ? Math.min(...acks) : null,
+      extendedDueAt: null,
+      basis: `until classified, the earliest deadline of any request type (${earliest.basis})`,
+    };
+  }
+  return deadlineOfType(jurisdiction, type, receivedAt);
+}
+
+function deadlineOfType(jurisdiction: Jurisdiction, type: RequestType, receivedAt: number): DeadlinePolicy {
   switch (jurisdiction) {
     case 'gdpr':
       return {

@@ -2,12 +2,14 @@ import type { TrackedRequest } from '../../shared/protocol';
 import type {
   ApiCreateRequestInput,
   PrivacyActionInput,
+  PrivacyClassifyInput,
   PrivacyFileInput,
   PrivacyListInput,
+  PrivacyReplyInput,
   PrivacyStartInput,
   PrivacyVerifyInput,
 } from '../../shared/schemas';
-import type { AuditEntryDto, ErasurePreviewDto, Lang, PrivacyRequestDto, VisitorRequestDto } from '../../shared/types';
+import type { ErasurePreviewDto, Lang, PrivacyRequestDto, VisitorRequestDto } from '../../shared/types';
 import type { Clock } from '../platform/clock';
 import { sha256 } from '../platform/crypto';
 import type { PrivacyRepository } from '../db/repositories/privacy-repository';
@@ -15,6 +17,7 @@ import type { Writer } from '../writer/group-commit';
 import { toPrivacyRequestDto, toVisitorRequestDto } from './privacy-dto';
 import type { PrivacyEffect } from './privacy-effects';
 import type { ErasedChats } from './request-execution';
+import type { InboundMail } from './request-mail';
 import type { WebhookService } from './webhook-service';
 import type { EventBus } from '../platform/events';
 import type { MailQueue } from '../mail/mailer';
@@ -58,7 +61,7 @@ export class PrivacyDesk {
     return this.settle(this.writer.run('privacyList', { ...this.context(), operator: actor(operator), filter }));
   }
 
-  get(operator: Actor, id: number): Promise<{ request: PrivacyRequestDto; audit: AuditEntryDto[] }> {
+  get(operator: Actor, id: number) {
     return this.settle(this.writer.run('privacyGet', { ...this.context(), operator: actor(operator), id }));
   }
 
@@ -96,6 +99,20 @@ export class PrivacyDesk {
   async exportDownload(token: string): Promise<string | null> {
     const found = await this.writer.run('exportDownload', { tokenHash: sha256(token).toString('hex'), now: this.clock.now() });
     return found?.payload ?? null;
+  }
+
+  /** Files a screened mail to the privacy address, or threads it onto the request it answers. */
+  receiveMail(mail: InboundMail) {
+    return this.settle(this.writer.run('mailReceive', { ...this.context(), mail }));
+  }
+
+  /** An operator (`actor`, for the audit log) mails the requester from the request page. */
+  mailRequester(actor: string, operatorId: number, input: PrivacyReplyInput) {
+    return this.settle(this.writer.run('privacyReply', { ...this.context(), input, actor, operatorId }));
+  }
+
+  classify(actor: string, input: PrivacyClassifyInput) {
+    return this.settle(this.writer.run('privacyClassify', { ...this.context(), input, actor }));
   }
 
   /** Requests followed by the given status tokens ("My requests"), duplicates resolved to what they repeat. */

@@ -79,7 +79,7 @@ export class PrivacyRegister {
       .map((r) =>
         [
           r.reference,
-          r.type,
+          r.type ?? 'needs triage',
           r.state,
           r.jurisdiction,
           r.source,

@@ -1,30 +1,41 @@
 import { AppError } from '../../shared/errors';
-import { canTransition, formatReference, isOpen, type Jurisdiction, type RequestState } from '../../shared/privacy';
+import {
+  canTransitionRequest,
+  formatReference,
+  isOpen,
+  type Jurisdiction,
+  type RequestKind,
+  type RequestState,
+  type RequestType,
+} from '../../shared/privacy';
 import type { FiledRequest } from '../../shared/protocol';
 import type {
   ApiCreateRequestInput,
   PrivacyActionInput,
   PrivacyFileInput,
   PrivacyListInput,
+  PrivacyReplyInput,
   PrivacyStartInput,
   PrivacyVerifyInput,
 } from '../../shared/schemas';
-import type { AuditEntryDto, ErasurePreviewDto, Lang, PrivacyRequestDto, VisitorRequestDto } from '../../shared/types';
+import type { AuditEntryDto, ErasurePreviewDto, Lang, PrivacyMessageDto, PrivacyRequestDto, VisitorRequestDto } from '../../shared/types';
 import type { Clock } from '../platform/clock';
 import { hmac, randomToken, sha256 } from '../platform/crypto';
 import type { Db } from '../db/open';
 import type { AuditRepository } from '../db/repositories/audit-repository';
 import type { OperatorRow } from '../db/repositories/operator-repository';
+import type { PrivacyMessageRepository } from '../db/repositories/privacy-message-repository';
 import type { PrivacyRepository, PrivacyRequestRow } from '../db/repositories/privacy-repository';
 import type { VisitorRepository } from '../db/repositories/visitor-repository';
 import { KeepWrites } from '../writer/group-commit';
 import type { OutgoingMail } from '../mail/mailer';
-import { mailTemplates } from '../mail/templates';
+import { mailTemplates, type MailText } from '../mail/templates';
 import { deadlineFor } from './deadlines';
 import type { ErasedChats, RequestExecution } from './request-execution';
 import type { VerificationService } from './verification-service';
 import { requesterHash, toPrivacyRequestDto, toVisitorRequestDto } from './privacy-dto';
 import type { PrivacyEffect } from './privacy-effects';
+import { type InboundMail, referencesIn, requestMessageId, toPrivacyMessageDto } from './request-mail';
 import type { WebhookQueue } from './webhook-queue';
 
 /** Requests still awaiting verification after this long expire. */
@@ -36,6 +47,8 @@ const DEFAULT_RETAINED_NOTE =
 export interface PrivacyDeps {
   db: Db;
   requests: PrivacyRepository;
+  /** Each request's mail thread (requests by e-mail, operators' answers). */
+  messages: PrivacyMessageRepository;
   audit: AuditRepository;
   visitors: VisitorRepository;
   verification: VerificationService;
@@ -48,6 +61,8 @@ export interface PrivacyDeps {
   jurisdiction: Jurisdiction;
   /** The address links in mails are built on. */
   publicUrl: () => string;
+  /** The domain of the privacy address: our Message-IDs end in it, and only those thread a reply. */
+  mailDomain: string;
 }
 
 /** Who did it, as the audit trail names them. */
@@ -97,7 +112,7 @@ export class PrivacyService {
       const request = this.file({ ...input, lang, emailHash, source: 'chat', visitorId: ctx.visitorId }, 'requester');
       return { request, verification: this.d.verification.issue('code', request.id, emailHash) };
     });
-    this.sendMail({ to: input.email, ...mailTemplates.verificationCode(lang, request.type, verification.secret) });
+    this.mailAbout(request, input.email, mailTemplates.verificationCode(lang, request.type, verification.secret));
     return { status: 'code_sent', verificationId: verification.id, expiresAt: verification.expiresAt };
   }
 
@@ -126,7 +141,7 @@ export class PrivacyService {
         throw new AppError('invalid_state', 'This request no longer needs a code.');
       return { request, secret, expiresAt };
     });
-    this.sendMail({ to: request.email!, ...mailTemplates.verificationCode(request.lang, request.type, secret) });
+    this.mailAbout(request, request.email!, mailTemplates.verificationCode(request.lang, request.type, secret));
     return { expiresAt };
   }
 
@@ -158,10 +173,14 @@ export class PrivacyService {
   }
 
   /** One request with its history; the view itself is recorded, since it shows personal data. */
-  get(operator: Actor, id: number): { request: PrivacyRequestDto; audit: AuditEntryDto[] } {
+  get(operator: Actor, id: number): { request: PrivacyRequestDto; audit: AuditEntryDto[]; messages: PrivacyMessageDto[] } {
     const row = this.require(id);
     this.d.audit.append(row.id, this.d.clock.now(), actorOf(operator), 'viewed', null);
-    return { request: toPrivacyRequestDto(row), audit: this.d.audit.list(row.id) };
+    return {
+      request: toPrivacyRequestDto(row),
+      audit: this.d.audit.list(row.id),
+      messages: this.d.messages.forRequest(row.id).map(toPrivacyMessageDto),
+    };
   }
 
   /**
@@ -177,11 +196,128 @@ export class PrivacyService {
 
   /** An operator files a request that came by e-mail; the requester confirms through a mailed link. */
   fileByOperator(operator: Actor, input: PrivacyFileInput): PrivacyRequestDto {
-    return this.fileWithLink(input, 'operator', actorOf(operator));
+    return toPrivacyRequestDto(this.fileWithLink(input, 'operator', actorOf(operator)));
   }
 
   fileViaApi(input: ApiCreateRequestInput, keyLabel: string): PrivacyRequestDto {
-    return this.fileWithLink({ ...input, lang: input.lang ?? 'en' }, 'api', `api key "${keyLabel}"`);
+    return toPrivacyRequestDto(this.fileWithLink({ ...input, lang: input.lang ?? 'en' }, 'api', `api key "${keyLabel}"`));
+  }
+
+  /**
+   * A mail to the privacy address (already screened: a real sender, not an auto-reply; mail-intake.ts).
+   * A reply to one of our mails about an open request of the same sender joins that request's thread;
+   * anything else is a new request, filed under its sender with the type its words named (or none: needs
+   * triage), the mail as its first message, and a verification link mailed back as for an operator-filed
+   * request. Runs in the writer thread (privacy-writes.ts).
+   */
+  receiveMail(mail: InboundMail): { outcome: 'filed' | 'threaded'; requestId: number; reference: string } {
+    const emailHash = this.emailHash(mail.from);
+    return this.tx(() => {
+      const thread = this.threadOf(mail, emailHash);
+      const now = this.d.clock.now();
+      if (thread) {
+        const message = this.d.messages.insert({
+          requestId: thread.id,
+          direction: 'in',
+          kind: 'reply',
+          operatorId: null,
+          subject: mail.subject,
+          body: mail.text,
+          messageId: mail.messageId,
+          createdAt: now,
+        });
+        this.save({ ...thread, updatedAt: now });
+        this.d.audit.append(thread.id, now, 'requester (e-mail)', 'mail received', { message: message.id });
+        this.publish(thread);
+        return { outcome: 'threaded' as const, requestId: thread.id, reference: thread.reference };
+      }
+      const request = this.fileWithLink(
+        { type: mail.type, email: mail.from, name: mail.name ?? undefined, lang: mail.lang },
+        'email',
+        'requester (e-mail)',
+        mail.messageId,
+      );
+      this.d.messages.insert({
+        requestId: request.id,
+        direction: 'in',
+        kind: 'request',
+        operatorId: null,
+        subject: mail.subject,
+        body: mail.text,
+        messageId: mail.messageId,
+        createdAt: now,
+      });
+      return { outcome: 'filed' as const, requestId: request.id, reference: request.reference };
+    });
+  }
+
+  /**
+   * An operator mails the requester from the request page: an answer, or a question (a clarification,
+   * which the history shows as such). The text is kept in the request's thread until it closes; the audit
+   * log records that a mail went, never what it said. Runs in the writer thread.
+   */
+  mailRequester(actor: string, operatorId: number, input: PrivacyReplyInput): { request: PrivacyRequestDto; message: PrivacyMessageDto } {
+    return this.tx(() => {
+      const request = this.require(input.id);
+      if (!isOpen(request.state) || !request.email)
+        throw new AppError('invalid_state', 'This request is closed; its requester can no longer be mailed from here.');
+      const now = this.d.clock.now();
+      const text = mailTemplates.requestMail(request.lang, request.reference, input.text, input.clarification);
+      const messageId = requestMessageId(request.reference, this.d.mailDomain);
+      const answered = this.d.messages.lastInbound(request.id);
+      const message = this.d.messages.insert({
+        requestId: request.id,
+        direction: 'out',
+        kind: input.clarification ? 'clarification' : 'answer',
+        operatorId,
+        subject: text.subject,
+        body: input.text,
+        messageId,
+        createdAt: now,
+      });
+      const row = { ...request, updatedAt: now };
+      this.save(row);
+      this.d.audit.append(request.id, now, actor, input.clarification ? 'clarification requested' : 'answered by mail', {
+        message: message.id,
+      });
+      this.sendMail({
+        to: request.email,
+        ...text,
+        messageId,
+        ...(answered?.messageId ? { inReplyTo: answered.messageId } : {}),
+        autoSubmitted: 'no',
+      });
+      this.publish(row);
+      return { request: toPrivacyRequestDto(row), message: toPrivacyMessageDto(message) };
+    });
+  }
+
+  /**
+   * An operator says which right a request that needs triage asks for. A verified one gets the deadline of
+   * its type (it had the earliest of any until now); an objection, once verified, takes effect at once, as
+   * it does when a requester names it. Runs in the writer thread.
+   */
+  classify(actor: string, id: number, type: RequestType): PrivacyRequestDto {
+    const row = this.tx(() => {
+      const request = this.require(id);
+      if (request.type !== null) throw new AppError('invalid_state', 'This request already has a type.');
+      if (!isOpen(request.state)) throw new AppError('invalid_state', 'This request is closed.');
+      const now = this.d.clock.now();
+      let row: PrivacyRequestRow = { ...request, type, updatedAt: now };
+      if (request.state !== 'awaiting_verification') {
+        const deadline = deadlineFor(row.jurisdiction, type, row.receivedAt);
+        row = { ...row, dueAt: deadline.dueAt, ackDueAt: deadline.ackDueAt };
+      }
+      this.save(row);
+      this.d.audit.append(row.id, now, actor, 'classified', { type, dueAt: row.dueAt });
+      this.afterChange(row, 'classified');
+      if (type === 'objection' && row.state === 'verified') {
+        row = this.transition(row, 'in_progress', 'system', 'started', null);
+        row = this.complete(row, 'system', null);
+      }
+      return row;
+    });
+    return toPrivacyRequestDto(row);
   }
 
   /** The operator's moves on a ticket: start, extend (once, with a reason), complete, reject (with a reason). */
@@ -212,7 +348,13 @@ export class PrivacyService {
 
   // ---- internals; each runs inside a transaction ----
 
-  private fileWithLink(input: PrivacyFileInput, source: 'operator' | 'api', actor: string): PrivacyRequestDto {
+  /** Files a request whose requester confirms through a mailed link; a mailed request's link answers its mail. */
+  private fileWithLink(
+    input: Omit<PrivacyFileInput, 'type'> & { type: RequestKind },
+    source: 'operator' | 'api' | 'email',
+    actor: string,
+    answers: string | null = null,
+  ): PrivacyRequestRow {
     const emailHash = this.emailHash(input.email);
     const { request, link } = this.tx(() => {
       this.d.verification.checkSendAllowed(emailHash, null);
@@ -220,13 +362,24 @@ export class PrivacyService {
       return { request, link: this.d.verification.issue('link', request.id, emailHash) };
     });
     const url = `${this.d.publicUrl()}/privacy/verify/${link.id}?t=${link.secret}`;
-    this.sendMail({ to: input.email, ...mailTemplates.verificationLink(request.lang, request.type, url) });
-    return toPrivacyRequestDto(request);
+    const text = mailTemplates.verificationLink(request.lang, request.type, url, source === 'email' ? request.reference : null);
+    this.mailAbout(request, input.email, text, answers);
+    return request;
+  }
+
+  /** The open request of this sender that a mail answers (by our Message-ID it names, or the reference in its subject). */
+  private threadOf(mail: InboundMail, emailHash: Buffer): PrivacyRequestRow | null {
+    for (const reference of referencesIn(mail, this.d.mailDomain)) {
+      const row = this.d.requests.byReference(reference);
+      // Someone else's reference (or a closed request) threads nothing: the mail is a request of its own.
+      if (row && isOpen(row.state) && row.emailHash.equals(emailHash)) return row;
+    }
+    return null;
   }
 
   private file(
     input: {
-      type: PrivacyRequestRow['type'];
+      type: RequestKind;
       email: string;
       name?: string;
       details?: string;
@@ -264,7 +417,8 @@ export class PrivacyService {
     if (request.state !== 'awaiting_verification') throw new AppError('invalid_state', 'This request is already verified.');
     this.d.verification.voidAll(request.id);
     const requestToken = randomToken(24);
-    const existing = this.d.requests.openDuplicate(request.emailHash, request.type, request.id);
+    // A request that needs triage repeats nothing yet: what it asks for is not known.
+    const existing = request.type === null ? null : this.d.requests.openDuplicate(request.emailHash, request.type, request.id);
     if (existing) {
       const now = this.d.clock.now();
       // verifiedAt: this requester proved the address too, so an erasure of the open request reaches their chat.
@@ -280,6 +434,7 @@ export class PrivacyService {
         completedAt: now,
         updatedAt: now,
       });
+      this.d.messages.deleteFor(request.id);
       this.d.audit.append(request.id, now, actor, 'duplicate', { of: existing.reference });
       this.publish(this.require(request.id));
       this.d.requests.addWatcher(sha256(requestToken), existing.id);
@@ -296,7 +451,7 @@ export class PrivacyService {
       row = this.transition(row, 'in_progress', 'system', 'started', null);
       row = this.complete(row, 'system', null);
     } else if (row.email) {
-      this.sendMail({ to: row.email, ...mailTemplates.received(row.lang, row.type, row.reference, row.dueAt!) });
+      this.mailAbout(row, row.email, mailTemplates.received(row.lang, row.type, row.reference, row.dueAt!));
     }
     return { requestToken, request: toVisitorRequestDto(row), requestId: row.id, alreadyOpen: false };
   }
@@ -314,7 +469,7 @@ export class PrivacyService {
     const row = { ...request, extended: 1, extensionReason: reason, dueAt: deadline.extendedDueAt, updatedAt: now };
     this.save(row);
     this.d.audit.append(row.id, now, actor, 'extended', { reason, dueAt: row.dueAt });
-    if (row.email) this.sendMail({ to: row.email, ...mailTemplates.extended(row.lang, row.reference, row.dueAt!, reason) });
+    if (row.email) this.mailAbout(row, row.email, mailTemplates.extended(row.lang, row.reference, row.dueAt!, reason));
     this.afterChange(row, 'extended');
     return row;
   }
@@ -323,13 +478,14 @@ export class PrivacyService {
     if (!reason) throw new AppError('invalid_payload', 'A rejection needs a reason; the requester is told it.');
     const email = request.email;
     const row = this.transition({ ...request, rejectionReason: reason }, 'rejected', actor, 'rejected', { reason });
-    if (email) this.sendMail({ to: email, ...mailTemplates.rejected(row.lang, row.reference, reason) });
+    if (email) this.mailAbout(row, email, mailTemplates.rejected(row.lang, row.reference, reason));
     return row;
   }
 
   /** Carries out the request — erasure, export, correction or objection — and closes it. */
   private complete(request: PrivacyRequestRow, actor: string, note: string | null): PrivacyRequestRow {
-    if (!canTransition(request.state, 'completed')) throw new AppError('invalid_state', 'Start the request before completing it.');
+    if (request.type === null) throw new AppError('invalid_state', 'Classify the request before completing it.');
+    if (!canTransitionRequest(request, 'completed')) throw new AppError('invalid_state', 'Start the request before completing it.');
     if (request.type === 'rectification' && !note)
       throw new AppError('invalid_payload', 'Describe what was corrected; the requester is told.');
     const email = request.email;
@@ -349,15 +505,16 @@ export class PrivacyService {
         const exported = this.d.execution.exportData(request);
         result = exported.counts;
         if (email)
-          this.sendMail({
-            to: email,
-            ...mailTemplates.exportReady(
+          this.mailAbout(
+            request,
+            email,
+            mailTemplates.exportReady(
               request.lang,
               request.reference,
               `${this.d.publicUrl()}/privacy/export/${exported.token}`,
               exported.expiresAt,
             ),
-          });
+          );
         break;
       }
       case 'objection':
@@ -371,7 +528,7 @@ export class PrivacyService {
       result,
       note: retainedNote ?? note,
     });
-    if (email) this.sendMail({ to: email, ...mailTemplates.completed(row.lang, row.type, row.reference, mailNote) });
+    if (email) this.mailAbout(row, email, mailTemplates.completed(row.lang, row.type, row.reference, mailNote));
     if (erased?.visitorIds.length) this.defer({ kind: 'erased', ...erased });
     return row;
   }
@@ -384,7 +541,9 @@ export class PrivacyService {
     action: string,
     detail: Record<string, unknown> | null,
   ): PrivacyRequestRow {
-    if (!canTransition(request.state, to))
+    if (request.type === null && !canTransitionRequest(request, to))
+      throw new AppError('invalid_state', 'This request needs triage: say which right it asks for before working it.');
+    if (!canTransitionRequest(request, to))
       throw new AppError('invalid_state', `A request that is ${request.state.replace('_', ' ')} cannot become ${to.replace('_', ' ')}.`);
     const now = this.d.clock.now();
     const closing = !isOpen(to);
@@ -401,7 +560,11 @@ export class PrivacyService {
     };
     this.save(row);
     this.d.audit.append(row.id, now, actor, action, detail);
-    if (closing) this.d.verification.voidAll(row.id);
+    if (closing) {
+      this.d.verification.voidAll(row.id);
+      // Its mails go with the rest of its contact data.
+      this.d.messages.deleteFor(row.id);
+    }
     this.afterChange(row, to);
     return row;
   }
@@ -422,6 +585,16 @@ export class PrivacyService {
 
   private publish(row: PrivacyRequestRow): void {
     this.defer({ kind: 'changed', requestId: row.id });
+  }
+
+  /** A mail about `request`: its Message-ID names the request, so a reply finds it. */
+  private mailAbout(request: PrivacyRequestRow, to: string, text: MailText, inReplyTo: string | null = null): void {
+    this.sendMail({
+      to,
+      ...text,
+      messageId: requestMessageId(request.reference, this.d.mailDomain),
+      ...(inReplyTo ? { inReplyTo } : {}),
+    });
   }
 
   private sendMail(mail: OutgoingMail): void {

@@ -2,8 +2,10 @@ import type { Jurisdiction } from '../../shared/privacy';
 import type {
   ApiCreateRequestInput,
   PrivacyActionInput,
+  PrivacyClassifyInput,
   PrivacyFileInput,
   PrivacyListInput,
+  PrivacyReplyInput,
   PrivacyStartInput,
   PrivacyVerifyInput,
 } from '../../shared/schemas';
@@ -14,6 +16,7 @@ import type { PrivacyEffect } from './privacy-effects';
 import type { DeliveryRow } from '../db/repositories/integration-repository';
 import { PrivacyRegister } from './privacy-register';
 import { type Actor, PrivacyService } from './privacy-service';
+import type { InboundMail } from './request-mail';
 import { RequestExecution } from './request-execution';
 import { VerificationSendLimit, VerificationService } from './verification-service';
 import { queueWebhook } from './webhook-queue';
@@ -22,6 +25,8 @@ import { queueWebhook } from './webhook-queue';
 export interface PrivacySettings {
   hmacKey: Buffer;
   jurisdiction: Jurisdiction;
+  /** The privacy address's domain, which our Message-IDs end in. */
+  mailDomain: string;
 }
 
 /** Read by the caller for each write: the app's clock and the address links are built on. */
@@ -38,7 +43,7 @@ export interface WithEffects<T> {
 
 /**
  * Every privacy write as a writer-thread procedure: the chat's intake steps, the operators' moves, links
- * followed, the API's filings, expiry, the register's audited exports, export downloads and webhook
+ * followed, the API's filings, mail to the privacy address, operators' mails to requesters, triage, expiry, the register's audited exports, export downloads and webhook
  * delivery results. PrivacyService and PrivacyRegister are built here, once, on the writer's connection;
  * the main thread's PrivacyDesk calls these and carries out the effects once the batch has committed.
  */
@@ -49,6 +54,7 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
   const privacy = new PrivacyService({
     db,
     requests: repos.requests,
+    messages: repos.requestMessages,
     audit: repos.audit,
     visitors: repos.visitors,
     // The app's one per-network send limit: every send with a network to count runs here.
@@ -59,6 +65,7 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
     clock,
     hmacKey: settings.hmacKey,
     jurisdiction: settings.jurisdiction,
+    mailDomain: settings.mailDomain,
     publicUrl: () => context.publicUrl,
   });
   const register = new PrivacyRegister(repos.requests, repos.audit, clock);
@@ -121,6 +128,21 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
 
     privacyRegisterCsv(args: WriteContext & { operator: Actor }) {
       return run(args, () => register.registerCsv(args.operator));
+    },
+
+    /** A screened mail to the privacy address: filed as a request, or threaded onto the one it answers. */
+    mailReceive(args: WriteContext & { mail: InboundMail }) {
+      return run(args, () => privacy.receiveMail(args.mail));
+    },
+
+    /** An operator mails the requester (an answer or a clarification) from the request page. */
+    privacyReply(args: WriteContext & { input: PrivacyReplyInput; actor: string; operatorId: number }) {
+      return run(args, () => privacy.mailRequester(args.actor, args.operatorId, args.input));
+    },
+
+    /** An operator says which right a request that needs triage asks for. */
+    privacyClassify(args: WriteContext & { input: PrivacyClassifyInput; actor: string }) {
+      return run(args, () => privacy.classify(args.actor, args.input.id, args.input.type));
     },
 
     /** A download link is single-use: taken and audited in one transaction. */

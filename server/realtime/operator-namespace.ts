@@ -3,6 +3,7 @@ import { operatorEventSchemas } from '../../shared/event-schemas';
 import { OperatorEvent, type OperatorRpc } from '../../shared/protocol';
 import type { OperatorRow } from '../db/repositories/operator-repository';
 import { readSessionToken } from '../http/session-cookie';
+import { actorOf } from '../privacy/privacy-service';
 import { registerConsoleHandlers } from '../console/console-handlers';
 import { createRegistrar } from './handle';
 import type { OperatorDeps, OperatorNamespace, OperatorSocket } from './operator-socket';
@@ -79,6 +80,11 @@ export function attachOperatorNamespace(
       me();
       return { preview: await deps.privacy.erasurePreview(input.id) };
     });
+    on(socket, OperatorEvent.privacyReply, async (input) => {
+      const operator = me();
+      return deps.privacy.mailRequester(actorOf(operator), operator.id, input);
+    });
+    on(socket, OperatorEvent.privacyClassify, async (input) => ({ request: await deps.privacy.classify(actorOf(me()), input) }));
     on(socket, OperatorEvent.privacyFile, async (input) => ({ request: await deps.privacy.fileByOperator(me(), input) }));
 
     on(socket, OperatorEvent.outboxList, () => {

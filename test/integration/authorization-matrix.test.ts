@@ -73,6 +73,9 @@ const SOCKET_MATRIX: Record<string, Row<Outcome>> = {
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.privacyFile}`]: operators,
   // Counts only (nothing personal): any operator who may complete the request may see what it would erase.
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.privacyPreview}`]: operators,
+  // Any operator working a request may mail its requester and classify one that needs triage.
+  [`${OPERATOR_NAMESPACE} ${OperatorEvent.privacyReply}`]: operators,
+  [`${OPERATOR_NAMESPACE} ${OperatorEvent.privacyClassify}`]: operators,
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.outboxList}`]: admins,
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.apiKeyList}`]: admins,
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.apiKeyCreate}`]: admins,
@@ -116,6 +119,9 @@ const ROUTE_MATRIX: Record<string, Row<number>> = {
   'GET /privacy/verify/:id': row(200, 200, 200, 200, 200, 200),
   'POST /privacy/verify/:id': row(410, 410, 410, 410, 410, 410),
   'GET /privacy/export/:token': row(410, 410, 410, 410, 410, 410),
+  // Mail providers' inbound webhook: without INBOUND_MAIL_SECRET (as here) it does not exist; with one it
+  // answers that bearer secret only (mail-intake.test.ts). Cookies open nothing.
+  'POST /api/inbound/mail': row(404, 404, 404, 404, 404, 404),
   'GET /healthz': row(200, 200, 200, 200, 200, 200),
   'GET /favicon.ico': row(200, 200, 200, 200, 200, 200),
   // The console's shell is public; everything in it comes over the authenticated socket.
@@ -391,6 +397,17 @@ describe('authorization matrix', () => {
     }),
     [OperatorEvent.privacyFile]: () => ({ type: 'access', email: `file.${unique()}@example.test`, lang: 'en' }),
     [OperatorEvent.privacyPreview]: () => ({ id: a.erasureId }),
+    [OperatorEvent.privacyReply]: () => ({ id: a.requestId, text: 'A question from the team', clarification: true }),
+    [OperatorEvent.privacyClassify]: async () => {
+      const { request } = await adminCall<{ request: { id: number } }>(OperatorEvent.privacyFile, {
+        type: 'erasure',
+        email: `triage.${unique()}@example.test`,
+        lang: 'en',
+      });
+      // As a mail whose words named no right files it.
+      t.db.prepare('UPDATE privacy_requests SET type = NULL WHERE id = ?').run(request.id);
+      return { id: request.id, type: 'access' };
+    },
     [OperatorEvent.outboxList]: () => ({}),
     [OperatorEvent.apiKeyList]: () => ({}),
     [OperatorEvent.apiKeyCreate]: () => ({ label: `key ${unique()}` }),
@@ -532,6 +549,14 @@ describe('authorization matrix', () => {
       },
     }),
     'GET /privacy/export/:token': async () => ({ path: `/privacy/export/${crypto.randomBytes(32).toString('base64url')}`, init: {} }),
+    'POST /api/inbound/mail': async () => ({
+      path: '/api/inbound/mail',
+      init: {
+        method: 'POST',
+        headers: { 'content-type': 'message/rfc822' },
+        body: 'From: someone@example.test\r\nTo: privacy@localhost\r\nSubject: x\r\n\r\nPlease delete my data.\r\n',
+      },
+    }),
     'GET /healthz': async () => ({ path: '/healthz', init: {} }),
     'GET /favicon.ico': async () => ({ path: '/favicon.ico', init: {} }),
     'GET /console': async () => ({ path: '/console', init: {} }),

@@ -46,11 +46,13 @@ function seed(db: Db, version: number): string[] {
     T0 + 3_600_000,
   );
   const visitor = db.prepare(
-    `INSERT INTO visitors (token_hash, label, lang, email, created_at, last_seen_at) VALUES (?, 'Visitor 7', 'en', 'kim@example.test', ?, ?)`,
+    `INSERT INTO visitors (id, token_hash, label, lang, email, created_at, last_seen_at) VALUES (?, ?, 'Visitor 7', 'en', 'kim@example.test', ?, ?)`,
   );
-  // Ids as the database issues them (from migration 5 on they start far above the highest kept).
-  const kim = Number(visitor.run(crypto.randomBytes(32), T0, T0).lastInsertRowid);
-  const other = Number(visitor.run(crypto.randomBytes(32), T0, T0).lastInsertRowid);
+  // Ids given: from migration 5 on, new ids start far above the highest kept (the conversations below name these).
+  const kim = 1;
+  const other = 2;
+  visitor.run(kim, crypto.randomBytes(32), T0, T0);
+  visitor.run(other, crypto.randomBytes(32), T0, T0);
   db.prepare(
     `INSERT INTO conversations (id, public_id, visitor_id, status, assigned_operator_id, last_seq, last_message_preview, last_message_at, page_url, page_title, created_at, updated_at)
      VALUES (1, 'conv-aaaaaaaa', ?, 'open', 1, 3, 'thanks, bye', ?, 'https://shop.example/cart', 'Cart', ?, ?),
@@ -69,7 +71,9 @@ function seed(db: Db, version: number): string[] {
       `INSERT INTO privacy_requests (id, reference, type, state, jurisdiction, source, email, email_hash, lang, visitor_id, received_at, verified_at, due_at, updated_at)
        VALUES (1, 'PR-2026-000001', 'erasure', 'verified', 'gdpr', 'chat', 'kim@example.test', ?, 'en', ?, ?, ?, ?, ?)`,
     ).run(crypto.randomBytes(32), kim, T0, T0 + 60_000, T0 + 31 * 86_400_000, T0 + 60_000);
-    db.prepare(`INSERT INTO audit_log (request_id, at, actor, action) VALUES (1, ?, 'visitor', 'created')`).run(T0);
+    // From migration 6 on an entry carries its chain hashes, which the repository computes.
+    if (version >= 6) new AuditRepository(db).append(1, T0, 'visitor', 'created', null);
+    else db.prepare(`INSERT INTO audit_log (request_id, at, actor, action) VALUES (1, ?, 'visitor', 'created')`).run(T0);
     db.prepare(
       `INSERT INTO mail_outbox (to_address, subject, body, created_at) VALUES ('kim@example.test', 'Your code', 'Code: 123456', ?)`,
     ).run(T0);
@@ -139,8 +143,9 @@ describe('migrations', () => {
   );
 
   test('ids are never reused: not those deleted before the upgrade, nor the newest deleted after it', () => {
-    const db = databaseAt(LATEST - 1);
-    seed(db, LATEST - 1);
+    // As migration 5 found them.
+    const db = databaseAt(4);
+    seed(db, 4);
     db.prepare(
       `INSERT INTO conversation_notes (conversation_id, operator_id, client_id, after_seq, body, created_at) VALUES (2, 1, 'note-1', 1, 'x', ?)`,
     ).run(T0);
@@ -197,6 +202,30 @@ describe('migrations', () => {
     db.pragma(`user_version = ${LATEST + 1}`);
     expect(() => migrate(db)).toThrow(/newer than this server/);
     expect(db.pragma('user_version', { simple: true })).toBe(LATEST + 1);
+    db.close();
+  });
+
+  test('migration 7 keeps every request with what points at it, and takes requests by mail that need triage', () => {
+    const db = databaseAt(5);
+    seed(db, 5);
+    db.prepare(
+      `INSERT INTO verifications (id, request_id, kind, secret_hash, email_hash, created_at, expires_at) VALUES ('v1', 1, 'link', ?, ?, ?, ?)`,
+    ).run(crypto.randomBytes(32), crypto.randomBytes(32), T0, T0 + 1000);
+    db.prepare(`INSERT INTO privacy_request_watchers (token_hash, request_id) VALUES (?, 1)`).run(crypto.randomBytes(32));
+    expect(migrate(db)).toBe(LATEST);
+    expectHealthy(db);
+    expect(db.prepare(`SELECT count(*) FROM verifications WHERE request_id = 1`).pluck().get()).toBe(1);
+    db.prepare(
+      `INSERT INTO privacy_requests (reference, type, state, jurisdiction, source, email, email_hash, lang, received_at, updated_at)
+       VALUES ('PR-2026-000002', NULL, 'awaiting_verification', 'gdpr', 'email', 'lee@example.test', ?, 'en', ?, ?)`,
+    ).run(crypto.randomBytes(32), T0, T0);
+    expect(() => db.prepare(`UPDATE privacy_requests SET type = 'everything' WHERE reference = 'PR-2026-000002'`).run()).toThrow(
+      /CHECK constraint/,
+    );
+    // Deleting a request still cascades to what points at it (the rebuilt table kept its name in their keys).
+    db.prepare(`DELETE FROM privacy_request_watchers`).run();
+    db.prepare(`DELETE FROM privacy_requests WHERE id = 1`).run();
+    expect(db.prepare(`SELECT count(*) FROM verifications`).pluck().get()).toBe(0);
     db.close();
   });
 

@@ -14,7 +14,7 @@ import { AppError } from '../../shared/errors';
 
 /** Limits far above what these tests send: they are about storage, not about limits. */
 const LIMITS = { burst: { limit: 100_000, windowMs: 10_000 }, sustained: { limit: 100_000, windowMs: 3_600_000 } };
-const PRIVACY = { hmacKey: Buffer.alloc(32, 7), jurisdiction: 'gdpr' as const };
+const PRIVACY = { hmacKey: Buffer.alloc(32, 7), jurisdiction: 'gdpr' as const, mailDomain: 'localhost' };
 const NOW = Date.UTC(2026, 10, 30, 12, 0, 0);
 const silent = pino({ level: 'silent' });
 

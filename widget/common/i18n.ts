@@ -5,7 +5,7 @@
  * per language (`widget-panel.en.js`, `widget-panel.ru.js`) with `CW_PANEL_LANG` defined, so each build
  * carries one catalogue and the bundler drops the other.
  */
-import type { RequestState, RequestType } from '../../shared/privacy';
+import type { RequestKind, RequestState } from '../../shared/privacy';
 import type { Lang } from '../../shared/types';
 
 /** Set by the bundler for a per-language panel build; undefined everywhere else (tests, the loader). */
@@ -180,8 +180,9 @@ export function pickLang(requested: string | null | undefined): Lang {
   return tag.startsWith('ru') ? 'ru' : 'en';
 }
 
-export function typeLabel(t: Strings, type: RequestType): string {
-  return t[`type_${type}`];
+/** A request not yet classified (one that came by mail) is named just as a privacy request. */
+export function typeLabel(t: Strings, type: RequestKind): string {
+  return type === null ? t.privacyTitle : t[`type_${type}`];
 }
 
 export function stateLabel(t: Strings, state: RequestState): string {

@@ -9,6 +9,7 @@ import { MailRepository } from './mail-repository';
 import { MessageRepository } from './message-repository';
 import { NoteRepository } from './note-repository';
 import { OperatorRepository } from './operator-repository';
+import { PrivacyMessageRepository } from './privacy-message-repository';
 import { PrivacyRepository } from './privacy-repository';
 import { RetentionRepository } from './retention-repository';
 import { SettingsRepository } from './settings-repository';
@@ -26,6 +27,7 @@ export function createRepositories(db: Db) {
     conversations: new ConversationRepository(db),
     messages: new MessageRepository(db),
     requests: new PrivacyRepository(db),
+    requestMessages: new PrivacyMessageRepository(db),
     verifications: new VerificationRepository(db),
     audit: new AuditRepository(db),
     mail: new MailRepository(db),

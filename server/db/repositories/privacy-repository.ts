@@ -1,14 +1,15 @@
 import type { Db } from '../open';
-import type { Jurisdiction, RequestState, RequestType } from '../../../shared/privacy';
+import type { Jurisdiction, RequestKind, RequestSource, RequestState, RequestType } from '../../../shared/privacy';
 import type { Lang } from '../../../shared/types';
 
 export interface PrivacyRequestRow {
   id: number;
   reference: string;
-  type: RequestType;
+  /** Null while the request needs triage. */
+  type: RequestKind;
   state: RequestState;
   jurisdiction: Jurisdiction;
-  source: 'chat' | 'operator' | 'api';
+  source: RequestSource;
   email: string | null;
   emailHash: Buffer;
   name: string | null;
@@ -64,7 +65,7 @@ export class PrivacyRepository {
     this.referenceStmt = db.prepare(`UPDATE privacy_requests SET reference = ? WHERE id = ?`);
     this.byIdStmt = db.prepare(`SELECT ${COLUMNS} FROM privacy_requests WHERE id = ?`);
     this.saveStmt = db.prepare(
-      `UPDATE privacy_requests SET state = @state, email = @email, name = @name, details = @details,
+      `UPDATE privacy_requests SET type = @type, state = @state, email = @email, name = @name, details = @details,
               visitor_id = @visitorId, duplicate_of = @duplicateOf, verified_at = @verifiedAt, ack_due_at = @ackDueAt,
               due_at = @dueAt, extended = @extended, extension_reason = @extensionReason,
               rejection_reason = @rejectionReason, retained_note = @retainedNote, result_json = @resultJson,
@@ -109,6 +110,7 @@ export class PrivacyRepository {
   save(row: PrivacyRequestRow): void {
     this.saveStmt.run({
       id: row.id,
+      type: row.type,
       state: row.state,
       email: row.email,
       name: row.name,

@@ -6,7 +6,7 @@ import type { ConsoleStore } from '../console-store';
 import { icon } from '../icons';
 import { emptyState, pageHead } from '../page';
 import { consoleStyles, countdown, formatTime } from '../styles';
-import { STATE_LABEL, TYPE_LABEL } from './privacy-words';
+import { STATE_LABEL, TYPE_LABEL, typeLabel } from './privacy-words';
 
 /** Whether a request's clock is running (verified and not yet closed). */
 export function clockRunning(r: PrivacyRequestDto): boolean {
@@ -34,7 +34,8 @@ export class CwPrivacyDesk extends LitElement {
   ];
 
   @property({ attribute: false }) store!: ConsoleStore;
-  @state() private typeFilter: RequestType | '' = '';
+  /** `triage`: the requests whose type nobody has said yet. */
+  @state() private typeFilter: RequestType | 'triage' | '' = '';
   @state() private stateFilter: RequestState | '' = '';
 
   override connectedCallback(): void {
@@ -48,7 +49,11 @@ export class CwPrivacyDesk extends LitElement {
 
   private rows(): PrivacyRequestDto[] {
     return this.all()
-      .filter((r) => (!this.typeFilter || r.type === this.typeFilter) && (!this.stateFilter || r.state === this.stateFilter))
+      .filter(
+        (r) =>
+          (!this.typeFilter || r.type === (this.typeFilter === 'triage' ? null : this.typeFilter)) &&
+          (!this.stateFilter || r.state === this.stateFilter),
+      )
       .sort((a, b) => Number(isOpen(b.state)) - Number(isOpen(a.state)) || (a.dueAt ?? Infinity) - (b.dueAt ?? Infinity) || b.id - a.id);
   }
 
@@ -63,9 +68,10 @@ export class CwPrivacyDesk extends LitElement {
           ? html`<section class="card">${emptyState(
               'shield',
               'No privacy requests yet',
-              html`<p>Requests arrive three ways, and all of them land here with a deadline:</p>
+              html`<p>Requests arrive four ways, and all of them land here with a deadline:</p>
             <ul>
               <li>${icon('chat', 18)}<span><strong>From the chat widget</strong> — a visitor opens “Privacy & my data” in the chat bubble and confirms their e-mail with a code.</span></li>
+              <li>${icon('mail', 18)}<span><strong>By e-mail</strong> — a mail to the privacy address becomes a request by itself (its type read from its words, or left for you to classify); the sender confirms through a link we mail back.</span></li>
               <li>${icon('mail', 18)}<span><strong>Filed by an operator</strong> — for a request that came by e-mail or post; the requester confirms through a link we mail them.</span></li>
               <li>${icon('code', 18)}<span><strong>Through the REST API</strong> — <code>POST /api/v1/privacy-requests</code> with an API key, from your other systems.</span></li>
             </ul>`,
@@ -74,8 +80,8 @@ export class CwPrivacyDesk extends LitElement {
           : html`<section class="card" aria-label="Privacy requests">
             <div class="filters">
               <div class="field"><label for="type">Type</label>
-                <select id="type" .value=${this.typeFilter} @change=${(e: Event) => (this.typeFilter = (e.target as HTMLSelectElement).value as RequestType | '')}>
-                  <option value="">All types</option>${REQUEST_TYPES.map((t) => html`<option value=${t}>${TYPE_LABEL[t]}</option>`)}
+                <select id="type" .value=${this.typeFilter} @change=${(e: Event) => (this.typeFilter = (e.target as HTMLSelectElement).value as RequestType | 'triage' | '')}>
+                  <option value="">All types</option>${REQUEST_TYPES.map((t) => html`<option value=${t}>${TYPE_LABEL[t]}</option>`)}<option value="triage">Needs triage</option>
                 </select></div>
               <div class="field"><label for="state">State</label>
                 <select id="state" .value=${this.stateFilter} @change=${(e: Event) => (this.stateFilter = (e.target as HTMLSelectElement).value as RequestState | '')}>
@@ -96,7 +102,7 @@ export class CwPrivacyDesk extends LitElement {
                     const due = clockRunning(r) ? countdown(r.dueAt!) : null;
                     return html`<tr>
                       <td><a class="ref" href=${`/console/privacy/${r.id}`}>${r.reference}</a></td>
-                      <td class="col-type">${TYPE_LABEL[r.type]}</td>
+                      <td class="col-type">${r.type === null ? html`<span class="pill loud">Needs triage</span>` : typeLabel(r.type)}</td>
                       <td>${statePill(r.state)}</td>
                       <td class="col-received">${formatTime(r.createdAt)}</td>
                       <td class="due ${due?.overdue ? 'overdue' : ''}">${due ? html`${formatTime(r.dueAt!)}<span class="due-left ${due.overdue ? '' : 'muted'}">${due.text}</span>` : html`<span class="muted">—</span>`}</td>

@@ -1,18 +1,19 @@
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { isOpen, type OperatorAction } from '../../../shared/privacy';
+import { REQUEST_TYPES, canTransitionRequest, isOpen, needsTriage, type OperatorAction, type RequestType } from '../../../shared/privacy';
 import { OperatorEvent } from '../../../shared/protocol';
-import type { AuditEntryDto, ErasurePreviewDto, PrivacyRequestDto } from '../../../shared/types';
+import type { AuditEntryDto, ErasurePreviewDto, PrivacyMessageDto, PrivacyRequestDto } from '../../../shared/types';
 import type { ConsoleStore } from '../console-store';
 import { icon } from '../icons';
 import { failure } from '../page';
 import { consoleStyles, countdown, formatTime } from '../styles';
 import { clockRunning, statePill } from './cw-privacy-desk';
-import { SOURCE_LABEL, TYPE_LABEL, countsInWords, describeAudit, erasureLines } from './privacy-words';
+import { SOURCE_LABEL, TYPE_LABEL, countsInWords, describeAudit, erasureLines, typeLabel } from './privacy-words';
 
 /**
- * One privacy request's page: its details and deadline, the operator's next moves (start, complete,
- * extend, reject), and its history in words. Completing an erasure asks first, naming what will be deleted.
+ * One privacy request's page: its details and deadline, the operator's next moves (classify one that
+ * needs triage, start, complete, extend, reject), its mails with the requester and a box to mail them, and
+ * its history in words. Completing an erasure asks first, naming what will be deleted.
  */
 @customElement('cw-privacy-request')
 export class CwPrivacyRequest extends LitElement {
@@ -42,6 +43,15 @@ export class CwPrivacyRequest extends LitElement {
       .what { font-weight: 600; overflow-wrap: anywhere; }
       .when, .detail { grid-column: 2; overflow-wrap: anywhere; word-break: break-word; }
       .when { font-size: 13px; color: var(--cw-muted); }
+      ol.mails { list-style: none; margin: 0 0 12px; padding: 0; display: grid; gap: 10px; }
+      ol.mails li { border: 1px solid var(--cw-border); border-radius: 8px; padding: 10px 12px; display: grid; gap: 4px; }
+      ol.mails li.out { background: var(--cw-accent-soft, transparent); }
+      .mail-head { font-size: 13px; color: var(--cw-muted); overflow-wrap: anywhere; }
+      .mail-subject { font-weight: 600; overflow-wrap: anywhere; }
+      .mail-text { white-space: pre-wrap; overflow-wrap: anywhere; }
+      .check { display: flex; gap: 8px; align-items: center; font-weight: normal; }
+      .reply { display: grid; gap: 8px; }
+      .reply button { justify-self: end; }
       dialog ul { padding-left: 20px; margin: 8px 0 12px; display: grid; gap: 4px; }
       @media (max-width: 900px) { .columns { grid-template-columns: minmax(0, 1fr); } }
       @media (max-width: 640px) { dl { grid-template-columns: minmax(0, 1fr); gap: 2px; } dd { margin-bottom: 10px; } }
@@ -53,6 +63,7 @@ export class CwPrivacyRequest extends LitElement {
   /** A line from the page that led here (e.g. the request was just filed). */
   @property() flash: string | null = null;
   @state() private audit: AuditEntryDto[] = [];
+  @state() private messages: PrivacyMessageDto[] = [];
   @state() private error: string | null = null;
   @state() private notice: string | null = null;
   @state() private missing = false;
@@ -71,6 +82,7 @@ export class CwPrivacyRequest extends LitElement {
       this.error = this.notice = null;
       this.missing = false;
       this.audit = [];
+      this.messages = [];
       this.unfolded = null;
       void this.refresh();
     }
@@ -78,9 +90,10 @@ export class CwPrivacyRequest extends LitElement {
 
   private async refresh() {
     try {
-      const { request, audit } = await this.store.call(OperatorEvent.privacyGet, { id: this.requestId });
+      const { request, audit, messages } = await this.store.call(OperatorEvent.privacyGet, { id: this.requestId });
       this.store.requests.set(request.id, request);
       this.audit = audit;
+      this.messages = messages;
     } catch (e) {
       this.missing = !this.store.requests.has(this.requestId);
       this.error = failure(e);
@@ -95,7 +108,7 @@ export class CwPrivacyRequest extends LitElement {
     const due = clockRunning(r) ? countdown(r.dueAt!) : null;
     return html`<div class="page">
       ${back}
-      <div class="title"><h1>${r.reference} · ${TYPE_LABEL[r.type]}</h1>${statePill(r.state)}${due?.overdue ? html`<span class="pill loud">Overdue</span>` : nothing}</div>
+      <div class="title"><h1>${r.reference} · ${typeLabel(r.type)}</h1>${statePill(r.state)}${needsTriage(r) ? html`<span class="pill loud">Needs triage</span>` : nothing}${due?.overdue ? html`<span class="pill loud">Overdue</span>` : nothing}</div>
       ${(this.notice ?? this.flash) ? html`<p class="callout ok" role="status">${this.notice ?? this.flash}</p>` : nothing}
       ${this.error ? html`<p class="callout error" role="alert">${this.error}</p>` : nothing}
       <div class="columns">
@@ -118,6 +131,7 @@ export class CwPrivacyRequest extends LitElement {
         </section>
         ${isOpen(r.state) ? this.renderActions(r) : nothing}
       </div>
+      ${this.messages.length > 0 || (isOpen(r.state) && r.email) ? this.renderMails(r) : nothing}
       <section class="card" aria-labelledby="history-title">
         <h2 id="history-title">History</h2>
         <ol class="history" aria-label="History">
@@ -132,13 +146,22 @@ export class CwPrivacyRequest extends LitElement {
   }
 
   private renderActions(r: PrivacyRequestDto) {
-    const canStart = r.state === 'verified';
-    const canComplete = r.state === 'in_progress';
+    const canStart = r.state === 'verified' && canTransitionRequest(r, 'in_progress');
+    const canComplete = r.state === 'in_progress' && canTransitionRequest(r, 'completed');
     const canExtend = (r.state === 'verified' || r.state === 'in_progress') && !r.extended;
     return html`<section class="card" aria-labelledby="actions-title">
       <h2 id="actions-title">Next step</h2>
       <div class="actions">
         ${r.state === 'awaiting_verification' ? html`<p class="muted u-m0">Waiting for the requester to confirm their address. The deadline starts when they do.</p>` : nothing}
+        ${
+          needsTriage(r)
+            ? html`<div class="action">
+          <p class="hint">This came by mail and its words did not say which right it asks for. Read the mail below, ask the requester if unsure, then say which it is; work starts after that.</p>
+          <label for="classify-type">What the requester asks for</label>
+          <select id="classify-type">${REQUEST_TYPES.map((t) => html`<option value=${t}>${TYPE_LABEL[t]}</option>`)}</select>
+          <button class="primary" type="button" ?disabled=${this.busy} @click=${() => this.classify(r)}>Set the type</button></div>`
+            : nothing
+        }
         ${
           canStart
             ? html`<div class="action"><p class="hint">The requester sees the request as in progress.</p>
@@ -178,6 +201,82 @@ export class CwPrivacyRequest extends LitElement {
         )}
       </div>
     </section>`;
+  }
+
+  private renderMails(r: PrivacyRequestDto) {
+    const canMail = isOpen(r.state) && r.email;
+    return html`<section class="card" aria-labelledby="mails-title">
+      <h2 id="mails-title">Mails with the requester</h2>
+      ${
+        this.messages.length
+          ? html`<ol class="mails" aria-label="Mails with the requester">
+          ${this.messages.map(
+            (m) => html`<li class=${m.direction} data-kind=${m.kind}>
+              <span class="mail-head">${
+                m.direction === 'in'
+                  ? m.kind === 'request'
+                    ? 'The request, from the requester'
+                    : 'From the requester'
+                  : `${m.kind === 'clarification' ? 'Question' : 'Answer'} from ${m.operatorName ?? 'an operator'}`
+              } · ${formatTime(m.createdAt)}</span>
+              <span class="mail-subject">${m.subject || '(no subject)'}</span>
+              <span class="mail-text">${m.text || '(no text)'}</span>
+            </li>`,
+          )}
+        </ol>`
+          : html`<p class="muted">No mails yet.</p>`
+      }
+      ${
+        canMail
+          ? html`<div class="reply">
+        <label for="reply-text">Mail to the requester (${r.email})</label>
+        <textarea id="reply-text" maxlength="4000"></textarea>
+        <label class="check" for="reply-clarification"><input id="reply-clarification" type="checkbox" />This asks the requester a question (a clarification)</label>
+        <button class="primary" type="button" ?disabled=${this.busy} @click=${() => this.mail(r)}>${icon('mail', 16)}Send the mail</button>
+      </div>`
+          : nothing
+      }
+    </section>`;
+  }
+
+  private async mail(r: PrivacyRequestDto) {
+    const box = this.renderRoot.querySelector<HTMLTextAreaElement>('#reply-text');
+    const clarification = this.renderRoot.querySelector<HTMLInputElement>('#reply-clarification')?.checked ?? false;
+    const text = box?.value.trim() ?? '';
+    this.error = this.notice = null;
+    if (!text) {
+      this.error = 'Write the mail first.';
+      return;
+    }
+    this.busy = true;
+    try {
+      const { request, message } = await this.store.call(OperatorEvent.privacyReply, { id: r.id, text, clarification });
+      this.store.requests.set(request.id, request);
+      this.messages = [...this.messages, message];
+      if (box) box.value = '';
+      this.notice = `The mail to the requester of ${request.reference} is sent.`;
+      await this.refresh();
+    } catch (e) {
+      this.error = failure(e);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async classify(r: PrivacyRequestDto) {
+    const type = this.renderRoot.querySelector<HTMLSelectElement>('#classify-type')?.value as RequestType;
+    this.error = this.notice = null;
+    this.busy = true;
+    try {
+      const { request } = await this.store.call(OperatorEvent.privacyClassify, { id: r.id, type });
+      this.store.requests.set(request.id, request);
+      this.notice = `${request.reference} is classified: ${TYPE_LABEL[type]}.`;
+      await this.refresh();
+    } catch (e) {
+      this.error = failure(e);
+    } finally {
+      this.busy = false;
+    }
   }
 
   /** A less common move, folded away until asked for (a disclosure button, not <details>: same for every reader). */

@@ -1,4 +1,4 @@
-import type { RequestState, RequestType } from '../../../shared/privacy';
+import type { RequestKind, RequestSource, RequestState, RequestType } from '../../../shared/privacy';
 import type { AuditEntryDto, ErasurePreviewDto } from '../../../shared/types';
 
 export const TYPE_LABEL: Record<RequestType, string> = {
@@ -7,6 +7,11 @@ export const TYPE_LABEL: Record<RequestType, string> = {
   rectification: 'Rectification',
   objection: 'Objection (marketing)',
 };
+
+/** What a request asks for, in words; "Needs triage" while nobody has said (a mail whose words did not). */
+export function typeLabel(type: RequestKind): string {
+  return type === null ? 'Needs triage' : TYPE_LABEL[type];
+}
 
 export const STATE_LABEL: Record<RequestState, string> = {
   awaiting_verification: 'Awaiting verification',
@@ -17,10 +22,11 @@ export const STATE_LABEL: Record<RequestState, string> = {
   expired: 'Expired',
 };
 
-export const SOURCE_LABEL: Record<'chat' | 'operator' | 'api', string> = {
+export const SOURCE_LABEL: Record<RequestSource, string> = {
   chat: 'the chat widget',
   operator: 'an operator (by e-mail)',
   api: 'the REST API',
+  email: 'a mail to the privacy address',
 };
 
 const COUNT_WORDS: Record<string, [string, string]> = {
@@ -111,6 +117,17 @@ export function describeAudit(entry: AuditEntryDto): { title: string; detail: st
     }
     case 'expired unverified':
       return { title: 'Expired: never verified', detail: 'Nobody confirmed the address within 7 days; its contact data was removed.' };
+    case 'classified':
+      return {
+        title: `Classified as ${typeof d.type === 'string' && d.type in TYPE_LABEL ? TYPE_LABEL[d.type as RequestType] : String(d.type)} by ${by}`,
+        detail: d.dueAt ? `Due ${date(d.dueAt)}.` : null,
+      };
+    case 'mail received':
+      return { title: 'Mail received from the requester', detail: null };
+    case 'answered by mail':
+      return { title: `Requester answered by mail by ${by}`, detail: null };
+    case 'clarification requested':
+      return { title: `Clarification asked of the requester by ${by}`, detail: 'A question was mailed to the requester.' };
     case 'viewed':
       return { title: `Viewed by ${by}`, detail: null };
     case 'record exported':

@@ -48,6 +48,8 @@ import { TeamService } from './console/team-service';
 import { VerificationService } from './privacy/verification-service';
 import { VisitorService } from './chat/visitor-service';
 import { WebhookService } from './privacy/webhook-service';
+import { RatingService } from './chat/rating-service';
+import { WidgetSettingsService } from './console/widget-settings-service';
 import { startWriter } from './writer/spawn';
 
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
@@ -104,6 +106,8 @@ export function createApp(parts: AppParts) {
   });
   const notes = new NoteService(repos.conversations, repos.notes, bus, clock);
   const canned = new CannedReplyService(new CannedReplyRepository(db), bus, clock);
+  const widget = new WidgetSettingsService({ settings: new SettingsRepository(db), writer, bus, clock });
+  const ratings = new RatingService({ conversations: repos.conversations, ratings: repos.ratings, widget, writer, bus, clock });
   const carryOutPrivacyEffects = privacyEffects({ mail, bus, webhooks, requests: repos.requests });
   const privacy = new PrivacyService({
     db,
@@ -148,6 +152,13 @@ export function createApp(parts: AppParts) {
   web.use('/privacy', privacyPublicRoutes(routeDeps));
   // Browsers ask for /favicon.ico on every page that names no icon (the API's error pages, say).
   web.get('/favicon.ico', (_req, res) => res.type('image/svg+xml').sendFile(path.join(STATIC_DIR, 'favicon.svg')));
+  // The loader asks before it paints the bubble whether to (an admin may hide it outside business hours).
+  // Public and the same for everyone: no credentials, no personal data, readable from any site.
+  web.get('/widget-status.json', (_req, res) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Cache-Control', 'public, max-age=30');
+    res.json({ hidden: widget.bubbleHidden() });
+  });
   web.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
@@ -181,7 +192,20 @@ export function createApp(parts: AppParts) {
   const visitorNsp = io.of(VISITOR_NAMESPACE) as VisitorNamespace;
   const operatorNsp = io.of(OPERATOR_NAMESPACE) as OperatorNamespace;
   const clientIp = clientIpOf(web.get('trust proxy fn') as (address: string, hop: number) => boolean);
-  const operatorRealtime = attachOperatorNamespace(operatorNsp, { auth, chat, privacy, admin, team, presence, inbox, notes, canned, log });
+  const operatorRealtime = attachOperatorNamespace(operatorNsp, {
+    auth,
+    chat,
+    privacy,
+    admin,
+    team,
+    presence,
+    inbox,
+    notes,
+    canned,
+    widget,
+    ratings,
+    log,
+  });
   const toOperators = new OperatorFanOut(operatorNsp);
   server.on('close', () => operatorRealtime.stop());
   const { operatorsOnline } = connectPushes({
@@ -191,9 +215,10 @@ export function createApp(parts: AppParts) {
     team,
     canned,
     presence,
+    ratings,
     revalidate: (operatorId) => void operatorRealtime.revalidate(operatorId),
   });
-  attachVisitorNamespace(visitorNsp, { visitors, chat, privacy, intake, operatorsOnline, clientIp, log });
+  attachVisitorNamespace(visitorNsp, { visitors, chat, privacy, intake, operatorsOnline, widget, ratings, clientIp, log });
   const offlineReplies = new OfflineReplyService({
     bus,
     visitors: repos.visitors,
@@ -216,7 +241,7 @@ export function createApp(parts: AppParts) {
     io,
     /** The Express app, for tests that read its routes. */
     web,
-    services: { retention, auth, visitors, chat, privacy, admin, webhooks, mail, team, presence, inbox, notes, canned },
+    services: { retention, auth, visitors, chat, privacy, admin, webhooks, mail, team, presence, inbox, notes, canned, widget, ratings },
     secrets,
     log,
     /** The group-commit writer's counters (read by the benchmark). */
@@ -228,6 +253,7 @@ export function createApp(parts: AppParts) {
       privacy.expireUnverified();
       webhooks.start();
       retention.start();
+      widget.start();
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -252,6 +278,7 @@ export function createApp(parts: AppParts) {
         ]);
       clearInterval(housekeeping);
       retention.stop();
+      widget.stop();
       offlineReplies.stop();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       // Writes asked for so far commit; later ones are refused with a retryable answer.

@@ -22,8 +22,12 @@ const CONTACT_NOTE: Record<Lang, string> = { en: 'E-mail for a reply:', ru: 'ÐŸÐ
 export const TYPING_LIMIT = { limit: 20, windowMs: 10_000 };
 
 export function toConversationDto(row: ConversationRow): ConversationDto {
-  const { rowId: _rowId, visitorId: _visitorId, ...dto } = row;
-  return dto;
+  const { rowId: _rowId, visitorId: _visitorId, ratingScale, ratingScore, ratingComment, ratingAt, ...dto } = row;
+  const rating =
+    ratingScale === null || ratingScore === null
+      ? null
+      : { scale: ratingScale, score: ratingScore, comment: ratingComment, createdAt: ratingAt ?? 0 };
+  return { ...dto, rating };
 }
 
 /**
@@ -128,7 +132,10 @@ export class ChatService {
   setStatus(conversationId: string, status: 'open' | 'resolved'): ConversationDto {
     const conversation = this.requireConversation(conversationId);
     this.conversations.setStatus(conversation.rowId, status, this.clock.now());
-    return this.changed(conversation.rowId);
+    const dto = this.changed(conversation.rowId);
+    // The visitor hears of it too: a resolved conversation asks for a rating.
+    this.bus.emit('conversation:status', { conversation: dto, visitorId: conversation.visitorId });
+    return dto;
   }
 
   /**

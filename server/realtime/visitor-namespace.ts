@@ -5,7 +5,9 @@ import { visitorEventSchemas } from '../../shared/event-schemas';
 import { VisitorEvent, type VisitorClientToServer, type VisitorRpc, type VisitorServerToClient } from '../../shared/protocol';
 import type { Lang } from '../../shared/types';
 import type { VisitorContext } from '../db/repositories/conversation-repository';
-import type { ChatService } from '../chat/chat-service';
+import { toConversationDto, type ChatService } from '../chat/chat-service';
+import type { RatingService } from '../chat/rating-service';
+import type { WidgetSettingsService } from '../console/widget-settings-service';
 import { summariseUserAgent } from '../chat/visitor-context';
 import type { PrivacyIntake } from '../privacy/privacy-intake';
 import type { PrivacyService } from '../privacy/privacy-service';
@@ -29,6 +31,8 @@ export interface VisitorDeps {
   /** The chat's intake steps, run in the writer thread. */
   intake: PrivacyIntake;
   operatorsOnline: () => boolean;
+  widget: WidgetSettingsService;
+  ratings: RatingService;
   clientIp: (socket: Socket) => string;
   log: Logger;
 }
@@ -64,6 +68,9 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
         }
         const conversation = deps.chat.visitorConversation(visitor.id);
         return {
+          ...deps.widget.texts(socket.data.lang ?? 'en'),
+          availability: deps.widget.availability(),
+          ratingAsk: deps.ratings.askFor(conversation && toConversationDto(conversation)),
           token,
           conversation: conversation && {
             id: conversation.id,
@@ -126,6 +133,8 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
         const id = visitorId(socket);
         return deps.intake.resendCode(input.verificationId, deps.clientIp(socket), id);
       },
+
+      [VisitorEvent.ratingSubmit]: async (input, socket) => ({ rating: await deps.ratings.submit(visitorId(socket), input) }),
 
       [VisitorEvent.privacyStatus]: (input, socket) => {
         visitorId(socket);

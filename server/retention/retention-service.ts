@@ -14,13 +14,13 @@ export const OUTBOX_RETENTION_MS = 7 * DAY;
 export const SEND_LOG_RETENTION_MS = DAY;
 
 export type RetentionCounts = Record<
-  'conversations' | 'messages' | 'visitors' | 'verifications' | 'verificationSends' | 'outboxMails' | 'exports' | 'sessions',
+  'conversations' | 'messages' | 'ratings' | 'visitors' | 'verifications' | 'verificationSends' | 'outboxMails' | 'exports' | 'sessions',
   number
 >;
 
 /**
  * Keeps the least, for the least time: deletes resolved conversations `retentionDays` after their last
- * activity (and visitors left with nothing), expired verifications after a day, dev outbox mail after a
+ * activity, with their messages and ratings (and visitors left with nothing), expired verifications after a day, dev outbox mail after a
  * week, expired export payloads and sessions. Run hourly by the app; one transaction per run.
  */
 export class RetentionService {

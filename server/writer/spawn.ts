@@ -5,10 +5,15 @@ import { ThreadWriter } from './client';
 import type { WriterOptions, WriterThreadData } from './protocol';
 import type { ChatWrites } from '../chat/chat-writes';
 import type { PrivacyWrites } from '../privacy/privacy-writes';
+import type { RatingWrites } from '../chat/rating-writes';
+import type { SettingsWrites } from '../console/settings-writes';
 import { threadSpawner } from '../platform/threads';
 
-/** Every procedure the writer thread runs: the chat's messages and hellos, and the chat's privacy intake. */
-export type WriterProcedures = ChatWrites & PrivacyWrites;
+/**
+ * Every procedure the writer thread runs: the chat's messages and hellos, the chat's privacy intake,
+ * visitors' ratings and the admin's widget settings.
+ */
+export type WriterProcedures = ChatWrites & PrivacyWrites & RatingWrites & SettingsWrites;
 
 /** Starts the writer thread on `db`'s file. */
 export function startWriter(db: Db, options: WriterOptions, log: Logger): ThreadWriter<WriterProcedures> {

@@ -1,6 +1,6 @@
 /**
  * Entry of the writer thread (see ThreadWriter in client.ts): its own connection to the database, the
- * chat's write procedures (messages, hellos, privacy intake), and group commit — everything posted while a
+ * chat's write procedures (messages, hellos, privacy intake, ratings, admin settings), and group commit — everything posted while a
  * commit ran goes into the next one.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -11,6 +11,9 @@ import type { FromWriter, ToWriter } from './client';
 import { takeWriteTurn } from './write-turns';
 import { createChatWrites } from '../chat/chat-writes';
 import { createPrivacyWrites } from '../privacy/privacy-writes';
+import { createRatingWrites } from '../chat/rating-writes';
+import { createSettingsWrites } from '../console/settings-writes';
+import { SettingsRepository } from '../db/repositories/settings-repository';
 import type { WriterThreadData } from './protocol';
 
 const port = parentPort!;
@@ -21,6 +24,8 @@ const procedures = {
   ...createChatWrites(repos, limits),
   // The key arrives as a plain Uint8Array (structured clone); the HMACs want a Buffer.
   ...createPrivacyWrites(db, repos, { ...privacy, hmacKey: Buffer.from(privacy.hmacKey) }),
+  ...createRatingWrites(repos),
+  ...createSettingsWrites({ settings: new SettingsRepository(db) }),
 };
 const queue: WriteJob[] = [];
 let scheduled = false;

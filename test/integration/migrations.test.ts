@@ -45,10 +45,11 @@ function seed(db: Db, version: number): string[] {
     T0 + 3_600_000,
   );
   const visitor = db.prepare(
-    `INSERT INTO visitors (token_hash, label, lang, email, created_at, last_seen_at) VALUES (?, 'Visitor 7', 'en', 'kim@example.test', ?, ?)`,
+    `INSERT INTO visitors (id, token_hash, label, lang, email, created_at, last_seen_at) VALUES (?, ?, 'Visitor 7', 'en', 'kim@example.test', ?, ?)`,
   );
-  visitor.run(crypto.randomBytes(32), T0, T0);
-  visitor.run(crypto.randomBytes(32), T0, T0);
+  // Ids given: from version 5 on, new ids start far above the highest kept.
+  visitor.run(1, crypto.randomBytes(32), T0, T0);
+  visitor.run(2, crypto.randomBytes(32), T0, T0);
   db.prepare(
     `INSERT INTO conversations (id, public_id, visitor_id, status, assigned_operator_id, last_seq, last_message_preview, last_message_at, page_url, page_title, created_at, updated_at)
      VALUES (1, 'conv-aaaaaaaa', 1, 'open', 1, 3, 'thanks, bye', ?, 'https://shop.example/cart', 'Cart', ?, ?),
@@ -135,8 +136,9 @@ describe('migrations', () => {
   );
 
   test('ids are never reused: not those deleted before the upgrade, nor the newest deleted after it', () => {
-    const db = databaseAt(LATEST - 1);
-    seed(db, LATEST - 1);
+    // Version 4: the one before migration 5 made ids AUTOINCREMENT.
+    const db = databaseAt(4);
+    seed(db, 4);
     db.prepare(
       `INSERT INTO conversation_notes (conversation_id, operator_id, client_id, after_seq, body, created_at) VALUES (2, 1, 'note-1', 1, 'x', ?)`,
     ).run(T0);

@@ -8,6 +8,7 @@ import { MessageRepository } from './message-repository';
 import { NoteRepository } from './note-repository';
 import { OperatorRepository } from './operator-repository';
 import { PrivacyRepository } from './privacy-repository';
+import { RatingRepository } from './rating-repository';
 import { VerificationRepository } from './verification-repository';
 import { VisitorRepository } from './visitor-repository';
 
@@ -25,6 +26,7 @@ export function createRepositories(db: Db) {
     exports: new ExportRepository(db),
     integrations: new IntegrationRepository(db),
     notes: new NoteRepository(db),
+    ratings: new RatingRepository(db),
   };
 }
 

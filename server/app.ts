@@ -33,6 +33,8 @@ import { NoteService } from './console/note-service';
 import { PresenceService } from './console/presence-service';
 import { PrivacyDesk, privacyEffects } from './privacy/privacy-desk';
 import { MailIntake } from './privacy/mail-intake';
+import { RatingService } from './chat/rating-service';
+import { WidgetSettingsService } from './console/widget-settings-service';
 import { inboundMailRoutes } from './privacy/inbound-mail-routes';
 import { createInboundSmtp } from './mail/inbound-smtp';
 import { RetentionService } from './retention/retention-service';
@@ -109,6 +111,8 @@ export async function startApp(parts: AppParts) {
   });
   const notes = new NoteService(repos.conversations, repos.notes, writer, bus, clock);
   const canned = new CannedReplyService(repos.canned, writer, bus, clock);
+  const widget = new WidgetSettingsService({ settings: repos.settings, writer, bus, clock });
+  const ratings = new RatingService({ conversations: repos.conversations, ratings: repos.ratings, widget, writer, bus, clock });
   const privacy = new PrivacyDesk(
     writer,
     repos.requests,
@@ -146,6 +150,20 @@ export async function startApp(parts: AppParts) {
   web.use('/privacy', privacyPublicRoutes(routeDeps));
   // Browsers ask for /favicon.ico on every page that names no icon (the API's error pages, say).
   web.get('/favicon.ico', (_req, res) => res.type('image/svg+xml').sendFile(path.join(STATIC_DIR, 'favicon.svg')));
+  // The loader asks before it paints the bubble whether to (an admin may hide it outside business hours).
+  // Public and the same for everyone: no credentials, no personal data, readable from any site.
+  web.get('/widget-status.json', (_req, res) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Cache-Control', 'public, max-age=30');
+    res.json({ hidden: widget.bubbleHidden() });
+  });
+  // The loader asks before it paints the bubble whether to (an admin may hide it outside business hours).
+  // Public and the same for everyone: no credentials, no personal data, readable from any site.
+  web.get('/widget-status.json', (_req, res) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Cache-Control', 'public, max-age=30');
+    res.json({ hidden: widget.bubbleHidden() });
+  });
   web.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
@@ -186,6 +204,8 @@ export async function startApp(parts: AppParts) {
     inbox,
     notes,
     canned,
+    widget,
+    ratings,
     log,
   });
   const toOperators = new OperatorFanOut(operatorNsp);
@@ -197,9 +217,10 @@ export async function startApp(parts: AppParts) {
     team,
     canned,
     presence,
+    ratings,
     revalidate: (operatorId) => void operatorRealtime.revalidate(operatorId),
   });
-  attachVisitorNamespace(visitorNsp, { visitors, chat, privacy, operatorsOnline, clientIp, log });
+  attachVisitorNamespace(visitorNsp, { visitors, chat, privacy, operatorsOnline, widget, ratings, clientIp, log });
   const offlineReplies = new OfflineReplyService({
     bus,
     visitors: repos.visitors,
@@ -220,13 +241,14 @@ export async function startApp(parts: AppParts) {
   void expire();
   webhooks.start();
   retention.start();
+  widget.start();
 
   return {
     server,
     io,
     /** The Express app, for tests that read its routes. */
     web,
-    services: { retention, auth, visitors, chat, privacy, admin, webhooks, mail, team, presence, inbox, notes, canned },
+    services: { retention, auth, visitors, chat, privacy, admin, webhooks, mail, team, presence, inbox, notes, canned, widget, ratings },
     secrets,
     log,
     /** The port the inbound SMTP listener took, or null when it is off. */
@@ -251,6 +273,7 @@ export async function startApp(parts: AppParts) {
         ]);
       clearInterval(housekeeping);
       retention.stop();
+      widget.stop();
       offlineReplies.stop();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       // No new mail; one being received finishes (its write is among those the writer commits).

@@ -19,6 +19,7 @@ export const visitorEventSchemas: SchemaTable<VisitorRpc> = {
   [VisitorEvent.privacyVerify]: S.privacyVerifySchema,
   [VisitorEvent.privacyResend]: S.privacyResendSchema,
   [VisitorEvent.privacyStatus]: S.privacyStatusSchema,
+  [VisitorEvent.ratingSubmit]: S.ratingSubmitSchema,
 };
 
 export const operatorEventSchemas: SchemaTable<OperatorRpc> = {
@@ -60,4 +61,7 @@ export const operatorEventSchemas: SchemaTable<OperatorRpc> = {
   [OperatorEvent.passwordChange]: S.passwordChangeSchema,
   [OperatorEvent.settingsGet]: S.emptySchema,
   [OperatorEvent.settingsSave]: S.settingsSaveSchema,
+  [OperatorEvent.widgetSettingsGet]: S.emptySchema,
+  [OperatorEvent.widgetSettingsSave]: S.widgetSettingsSaveSchema,
+  [OperatorEvent.ratingReport]: S.ratingReportSchema,
 };

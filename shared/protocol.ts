@@ -20,7 +20,11 @@ import type {
   PrivacyMessageDto,
   PrivacyRequestDto,
   VisitorRequestDto,
+  RatingAskDto,
+  RatingDto,
+  RatingReportDto,
 } from './types';
+import type { AvailabilityDto, WidgetSettingsDto } from './widget-settings';
 
 export const VISITOR_NAMESPACE = '/visitor';
 export const OPERATOR_NAMESPACE = '/operator';
@@ -38,6 +42,8 @@ export const VisitorEvent = {
   privacyVerify: 'privacy:verify',
   privacyResend: 'privacy:resend',
   privacyStatus: 'privacy:status',
+  /** Rate the conversation once it is resolved (once per conversation). */
+  ratingSubmit: 'rating:submit',
 } as const;
 
 /** Events the server pushes to a visitor. */
@@ -48,6 +54,10 @@ export const VisitorPush = {
   presence: 'presence:update',
   /** This visitor's data was erased at their request: the token is void, the history gone. */
   erased: 'visitor:erased',
+  /** Business hours: the team opened or closed (or the admin changed the hours). */
+  availability: 'availability:update',
+  /** The conversation was resolved (with the rating question, if one is to be asked) or reopened. */
+  conversationStatus: 'conversation:status',
 } as const;
 
 /** Events the operator console sends; each takes an acknowledgement. */
@@ -93,6 +103,10 @@ export const OperatorEvent = {
   passwordChange: 'password:change',
   settingsGet: 'settings:get',
   settingsSave: 'settings:save',
+  /** Business hours, greeting, away message and the rating question. */
+  widgetSettingsGet: 'widget-settings:get',
+  widgetSettingsSave: 'widget-settings:save',
+  ratingReport: 'rating:report',
 } as const;
 
 /** Events the server pushes to operators. */
@@ -127,6 +141,25 @@ export interface HelloResult {
   operatorsOnline: boolean;
   /** The e-mail the visitor left for replies (or the one the site identified them with); null when none. */
   contactEmail: string | null;
+  /** Open by the business hours, or when the team is back. */
+  availability: AvailabilityDto;
+  /** The admin's greeting and away message in the visitor's language; null: the widget's own. */
+  greeting: string | null;
+  awayMessage: string | null;
+  /** Asked when the conversation is resolved and not yet rated. */
+  ratingAsk: RatingAskDto | null;
+}
+
+/** Pushed to a visitor when an operator resolves or reopens their conversation. */
+export interface ConversationStatusPush {
+  status: ConversationDto['status'];
+  ratingAsk: RatingAskDto | null;
+}
+
+/** The admin's widget settings, with what they mean right now. */
+export interface WidgetSettingsResult {
+  settings: WidgetSettingsDto;
+  availability: AvailabilityDto;
 }
 
 export interface TrackedRequest {
@@ -175,6 +208,7 @@ export interface VisitorRpc {
   [VisitorEvent.privacyVerify]: { in: S.PrivacyVerifyInput; out: FiledRequest };
   [VisitorEvent.privacyResend]: { in: S.PrivacyResendInput; out: { expiresAt: number } };
   [VisitorEvent.privacyStatus]: { in: S.PrivacyStatusInput; out: { requests: TrackedRequest[] } };
+  [VisitorEvent.ratingSubmit]: { in: S.RatingSubmitInput; out: { rating: RatingDto } };
 }
 
 /** Request/response pairs of the operator namespace, by event. */
@@ -225,6 +259,9 @@ export interface OperatorRpc {
   [OperatorEvent.passwordChange]: { in: S.PasswordChangeInput; out: null };
   [OperatorEvent.settingsGet]: { in: S.EmptyInput; out: { settings: InboxSettingsDto } };
   [OperatorEvent.settingsSave]: { in: S.SettingsSaveInput; out: { settings: InboxSettingsDto } };
+  [OperatorEvent.widgetSettingsGet]: { in: S.EmptyInput; out: WidgetSettingsResult };
+  [OperatorEvent.widgetSettingsSave]: { in: S.WidgetSettingsSaveInput; out: WidgetSettingsResult };
+  [OperatorEvent.ratingReport]: { in: S.RatingReportInput; out: { report: RatingReportDto } };
 }
 
 type Handlers<R> = { [K in keyof R]: R[K] extends { in: infer I; out: infer O } ? (payload: I, ack: AckFn<O>) => void : never };
@@ -236,6 +273,8 @@ export interface VisitorServerToClient {
   [VisitorPush.privacyUpdate]: (request: VisitorRequestDto) => void;
   [VisitorPush.presence]: (state: { operatorsOnline: boolean }) => void;
   [VisitorPush.erased]: () => void;
+  [VisitorPush.availability]: (availability: AvailabilityDto) => void;
+  [VisitorPush.conversationStatus]: (state: ConversationStatusPush) => void;
 }
 
 export type OperatorClientToServer = Handlers<OperatorRpc>;

@@ -4,6 +4,7 @@
  */
 import * as v from 'valibot';
 import { REQUEST_STATES, REQUEST_TYPES, OPERATOR_ACTIONS } from './privacy';
+import { RATING_SCALES } from './widget-settings';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 export const LANGS = ['en', 'ru'] as const;
@@ -75,6 +76,12 @@ export const privacyVerifySchema = v.strictObject({
 });
 export const privacyResendSchema = v.strictObject({ verificationId: token });
 export const privacyStatusSchema = v.strictObject({ requestTokens: v.pipe(v.array(token), v.maxLength(20)) });
+/** Thumbs: 1 good, 0 bad; stars: 1–5. Which one the admin chose is checked by the service. */
+export const ratingSubmitSchema = v.strictObject({
+  conversationId,
+  score: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(5)),
+  comment: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(1000))),
+});
 
 // ---- /operator ----
 export const CONVERSATION_VIEWS = ['unassigned', 'mine', 'open', 'resolved'] as const;
@@ -152,6 +159,23 @@ export const settingsSaveSchema = v.strictObject({
   autoAssign: v.boolean(),
   maxOpenPerOperator: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100)),
 });
+const clockTime = v.pipe(v.string(), v.regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'times are HH:MM, 00:00 to 24:00'));
+const dayText = v.pipe(v.string(), v.trim(), v.maxLength(1000));
+const isoDay = v.pipe(v.string(), v.regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'dates are YYYY-MM-DD'));
+export const widgetSettingsSaveSchema = v.strictObject({
+  hoursEnabled: v.boolean(),
+  timezone: v.pipe(v.string(), v.maxLength(64), v.regex(/^[A-Za-z0-9_+\-/]+$/, 'malformed time zone')),
+  week: v.pipe(
+    v.array(v.pipe(v.array(v.strictObject({ from: clockTime, to: clockTime })), v.maxLength(6))),
+    v.length(7, 'seven days, Monday first'),
+  ),
+  holidays: v.pipe(v.array(isoDay), v.maxLength(366)),
+  hideOutsideHours: v.boolean(),
+  greeting: v.strictObject({ en: dayText, ru: dayText }),
+  away: v.strictObject({ en: dayText, ru: dayText }),
+  ratingScale: v.picklist(RATING_SCALES),
+});
+export const ratingReportSchema = v.strictObject({ from: isoDay, to: isoDay });
 export const apiKeyCreateSchema = v.strictObject({ label: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100)) });
 export const idSchema = v.strictObject({ id: requestId });
 export const webhookCreateSchema = v.strictObject({
@@ -215,5 +239,8 @@ export type OperatorDisableInput = v.InferOutput<typeof operatorDisableSchema>;
 export type OperatorResetPasswordInput = v.InferOutput<typeof operatorResetPasswordSchema>;
 export type PasswordChangeInput = v.InferOutput<typeof passwordChangeSchema>;
 export type SettingsSaveInput = v.InferOutput<typeof settingsSaveSchema>;
+export type WidgetSettingsSaveInput = v.InferOutput<typeof widgetSettingsSaveSchema>;
+export type RatingSubmitInput = v.InferOutput<typeof ratingSubmitSchema>;
+export type RatingReportInput = v.InferOutput<typeof ratingReportSchema>;
 export type LoginInput = v.InferOutput<typeof loginSchema>;
 export type ApiCreateRequestInput = v.InferOutput<typeof apiCreateRequestSchema>;

@@ -40,6 +40,38 @@ export interface ConversationDto {
   /** A coarse device summary ("Chrome on Windows, desktop"); never the raw user agent or an IP address. */
   device: string | null;
   createdAt: number;
+  /** The visitor's rating of this conversation, once given. */
+  rating: RatingDto | null;
+}
+
+/** A visitor's rating of a resolved conversation: thumbs 1 good / 0 bad, or stars 1–5. */
+export interface RatingDto {
+  scale: 'thumbs' | 'stars';
+  score: number;
+  comment: string | null;
+  createdAt: number;
+}
+
+/** What the widget asks a visitor whose conversation was resolved and is not yet rated. */
+export interface RatingAskDto {
+  conversationId: string;
+  scale: 'thumbs' | 'stars';
+}
+
+/** Ratings given in a date range (days in the team's time zone), in all and per operator rated. */
+export interface RatingReportDto {
+  from: string;
+  to: string;
+  /** Counts: thumbs [bad, good], stars [1★ … 5★]. */
+  total: RatingCounts;
+  byOperator: Array<{ operatorId: number | null; operatorName: string | null } & RatingCounts>;
+  /** The latest ratings of the range, newest first (at most 50). */
+  recent: Array<RatingDto & { conversationId: string; visitorLabel: string; operatorName: string | null }>;
+}
+
+export interface RatingCounts {
+  thumbs: [number, number];
+  stars: [number, number, number, number, number];
 }
 
 export type Presence = 'online' | 'away' | 'offline';
@@ -133,6 +165,7 @@ export interface ErasurePreviewDto {
   notes: number;
   mails: number;
   webhookCopies: number;
+  ratings: number;
 }
 
 /**

@@ -23,8 +23,12 @@ const CONTACT_NOTE: Record<Lang, string> = { en: 'E-mail for a reply:', ru: 'ÐŸÐ
 export const TYPING_LIMIT = { limit: 20, windowMs: 10_000 };
 
 export function toConversationDto(row: ConversationRow): ConversationDto {
-  const { rowId: _rowId, visitorId: _visitorId, ...dto } = row;
-  return dto;
+  const { rowId: _rowId, visitorId: _visitorId, ratingScale, ratingScore, ratingComment, ratingAt, ...dto } = row;
+  const rating =
+    ratingScale === null || ratingScore === null
+      ? null
+      : { scale: ratingScale, score: ratingScore, comment: ratingComment, createdAt: ratingAt ?? 0 };
+  return { ...dto, rating };
 }
 
 /**
@@ -128,7 +132,11 @@ export class ChatService {
 
   async setStatus(conversationId: string, status: 'open' | 'resolved'): Promise<ConversationDto> {
     const rowId = await this.writer.run('conversationStatus', { conversationId, status, now: this.clock.now() });
-    return this.changed(rowId);
+    const dto = this.changed(rowId);
+    // The visitor hears of it too: a resolved conversation asks for a rating.
+    const row = this.conversations.byRowId(rowId);
+    if (row) this.bus.emit('conversation:status', { conversation: dto, visitorId: row.visitorId });
+    return dto;
   }
 
   /**

@@ -5,7 +5,7 @@ import type { OperatorDeps, OperatorSocket } from '../realtime/operator-socket';
 
 type Registrar = ReturnType<typeof createRegistrar<OperatorRpc>>;
 
-/** Handlers of the console's team, inbox, notes, canned replies and settings events. They translate; services decide. */
+/** Handlers of the console's team, inbox, notes, canned replies, settings and ratings events. They translate; services decide. */
 export function registerConsoleHandlers(
   on: Registrar,
   socket: OperatorSocket,
@@ -78,5 +78,19 @@ export function registerConsoleHandlers(
   on(socket, OperatorEvent.settingsSave, async (input) => {
     admin();
     return { settings: await deps.inbox.saveSettings(input) };
+  });
+
+  on(socket, OperatorEvent.widgetSettingsGet, () => {
+    admin();
+    return { settings: deps.widget.settings(), availability: deps.widget.availability() };
+  });
+  on(socket, OperatorEvent.widgetSettingsSave, async (input) => {
+    admin();
+    const settings = await deps.widget.save(input);
+    return { settings, availability: deps.widget.availability() };
+  });
+  on(socket, OperatorEvent.ratingReport, (input) => {
+    me();
+    return { report: deps.ratings.report(input) };
   });
 }

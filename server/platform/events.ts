@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ConversationDto, InboxSettingsDto, MessageDto, NoteDto, PrivacyRequestDto } from '../../shared/types';
+import type { AvailabilityDto } from '../../shared/widget-settings';
 
 /** Domain events services publish; the realtime layer turns them into socket pushes. */
 export interface DomainEvents {
@@ -12,6 +13,10 @@ export interface DomainEvents {
     origin?: string;
   };
   'conversation:changed': { conversation: ConversationDto; visitorId: number };
+  /** An operator resolved or reopened the conversation (also announced as `conversation:changed`). */
+  'conversation:status': { conversation: ConversationDto; visitorId: number };
+  /** By the business hours the team opened or closed, or the admin changed the hours. */
+  'availability:changed': { availability: AvailabilityDto };
   'typing:changed': { conversationId: string; visitorId: number; from: 'visitor' | 'operator'; typing: boolean; name: string | null };
   'privacy:changed': { request: PrivacyRequestDto };
   /** An erasure deleted these visitors and their conversations (conversations by public id). */

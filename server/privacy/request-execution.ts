@@ -8,6 +8,7 @@ import type { MailRepository } from '../db/repositories/mail-repository';
 import type { MessageRepository } from '../db/repositories/message-repository';
 import type { NoteRepository } from '../db/repositories/note-repository';
 import type { PrivacyRepository, PrivacyRequestRow } from '../db/repositories/privacy-repository';
+import type { RatingRepository } from '../db/repositories/rating-repository';
 import type { VisitorRepository } from '../db/repositories/visitor-repository';
 
 export const EXPORT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -27,6 +28,7 @@ export interface ExecutionRepos {
   exports: ExportRepository;
   integrations: IntegrationRepository;
   notes: NoteRepository;
+  ratings: RatingRepository;
 }
 
 /**
@@ -50,11 +52,11 @@ export class RequestExecution {
   }
 
   /**
-   * Deletes the requester's visitors, conversations, messages and mail copies. Call inside a transaction.
+   * Deletes the requester's visitors, conversations, messages, ratings and mail copies. Call inside a transaction.
    * Returns the counts for the record, and which visitors and conversations are gone (open screens drop them).
    */
   erase(request: PrivacyRequestRow): { counts: Record<string, number>; erased: ErasedChats } {
-    const counts: Record<string, number> = { visitors: 0, conversations: 0, messages: 0, notes: 0, mails: 0 };
+    const counts: Record<string, number> = { visitors: 0, conversations: 0, messages: 0, notes: 0, ratings: 0, mails: 0 };
     const erased: ErasedChats = { visitorIds: this.subjectVisitorIds(request), conversationIds: [] };
     for (const visitorId of erased.visitorIds) {
       const conversation = this.repos.conversations.byVisitor(visitorId);
@@ -62,6 +64,7 @@ export class RequestExecution {
         erased.conversationIds.push(conversation.id);
         counts.messages += this.repos.messages.deleteByConversation(conversation.rowId);
         counts.notes += this.repos.notes.deleteByConversation(conversation.rowId);
+        counts.ratings += this.repos.ratings.deleteByConversation(conversation.rowId);
         counts.conversations += this.repos.conversations.deleteByVisitor(visitorId);
       }
       counts.visitors += this.repos.visitors.delete(visitorId);
@@ -75,7 +78,15 @@ export class RequestExecution {
 
   /** Counts what erase() would delete now, found the same way; changes nothing. */
   previewErasure(request: PrivacyRequestRow): ErasurePreviewDto {
-    const counts: ErasurePreviewDto = { visitors: 0, conversations: 0, messages: 0, notes: 0, mails: 0, webhookCopies: 0 };
+    const counts: ErasurePreviewDto = {
+      visitors: 0,
+      conversations: 0,
+      messages: 0,
+      notes: 0,
+      ratings: 0,
+      mails: 0,
+      webhookCopies: 0,
+    };
     for (const visitorId of this.subjectVisitorIds(request)) {
       counts.visitors++;
       const conversation = this.repos.conversations.byVisitor(visitorId);
@@ -83,6 +94,7 @@ export class RequestExecution {
         counts.conversations++;
         counts.messages += this.repos.messages.count(conversation.rowId);
         counts.notes += this.repos.notes.countByConversation(conversation.rowId);
+        counts.ratings += this.repos.ratings.countByConversation(conversation.rowId);
       }
     }
     if (request.email) {
@@ -121,6 +133,14 @@ export class RequestExecution {
             by: n.operatorName,
             text: n.text,
           })),
+          // The visitor's own rating of the conversation and its comment.
+          rating:
+            this.repos.ratings.byConversation(conversation.rowId).map((r) => ({
+              at: new Date(r.createdAt).toISOString(),
+              scale: r.scale,
+              score: r.score,
+              comment: r.comment,
+            }))[0] ?? null,
         },
       };
     });

@@ -10,6 +10,8 @@ import type { NoteService } from '../console/note-service';
 import type { PresenceService } from '../console/presence-service';
 import type { TeamService } from '../console/team-service';
 import type { PrivacyDesk } from '../privacy/privacy-desk';
+import type { RatingService } from '../chat/rating-service';
+import type { WidgetSettingsService } from '../console/widget-settings-service';
 
 /** The /operator namespace's socket types and what its handlers are given: shared by the namespace and the console's handlers. */
 export interface OperatorSocketData {
@@ -30,5 +32,7 @@ export interface OperatorDeps {
   inbox: InboxService;
   notes: NoteService;
   canned: CannedReplyService;
+  widget: WidgetSettingsService;
+  ratings: RatingService;
   log: Logger;
 }

@@ -2,6 +2,7 @@ import { OperatorPush, VisitorPush } from '../../shared/protocol';
 import type { CannedReplyService } from '../console/canned-reply-service';
 import type { PresenceService } from '../console/presence-service';
 import type { TeamService } from '../console/team-service';
+import type { RatingService } from '../chat/rating-service';
 import type { EventBus } from '../platform/events';
 import type { OperatorFanOut } from './operator-fanout';
 import { rooms } from './rooms';
@@ -14,6 +15,7 @@ export interface PushTargets {
   team: TeamService;
   canned: CannedReplyService;
   presence: PresenceService;
+  ratings: RatingService;
   /** Cuts the live consoles of an operator whose sessions ended. */
   revalidate(operatorId: number): void;
 }
@@ -57,6 +59,12 @@ export function connectPushes(to: PushTargets): { operatorsOnline: () => boolean
   bus.on('conversation:changed', ({ conversation }) => {
     to.operators.emit(OperatorPush.conversationUpsert, conversation);
   });
+  bus.on('conversation:status', ({ conversation, visitorId }) => {
+    to.visitors
+      .to(rooms.visitor(visitorId))
+      .emit(VisitorPush.conversationStatus, { status: conversation.status, ratingAsk: to.ratings.askFor(conversation) });
+  });
+  bus.on('availability:changed', ({ availability }) => to.visitors.emit(VisitorPush.availability, availability));
   bus.on('typing:changed', ({ conversationId, visitorId, from, typing, name }) => {
     if (from === 'visitor') to.operators.emit(OperatorPush.typing, { conversationId, typing });
     else to.visitors.to(rooms.visitor(visitorId)).emit(VisitorPush.typing, { typing, name });

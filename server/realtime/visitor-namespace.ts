@@ -5,7 +5,9 @@ import { visitorEventSchemas } from '../../shared/event-schemas';
 import { VisitorEvent, type VisitorClientToServer, type VisitorRpc, type VisitorServerToClient } from '../../shared/protocol';
 import type { Lang } from '../../shared/types';
 import type { VisitorContext } from '../db/repositories/conversation-repository';
-import type { ChatService } from '../chat/chat-service';
+import { toConversationDto, type ChatService } from '../chat/chat-service';
+import type { RatingService } from '../chat/rating-service';
+import type { WidgetSettingsService } from '../console/widget-settings-service';
 import { summariseUserAgent } from '../chat/visitor-context';
 import type { PrivacyDesk } from '../privacy/privacy-desk';
 import type { VisitorService } from '../chat/visitor-service';
@@ -26,6 +28,8 @@ export interface VisitorDeps {
   chat: ChatService;
   privacy: PrivacyDesk;
   operatorsOnline: () => boolean;
+  widget: WidgetSettingsService;
+  ratings: RatingService;
   clientIp: (socket: Socket) => string;
   log: Logger;
 }
@@ -61,6 +65,9 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
         }
         const conversation = deps.chat.visitorConversation(visitor.id);
         return {
+          ...deps.widget.texts(socket.data.lang ?? 'en'),
+          availability: deps.widget.availability(),
+          ratingAsk: deps.ratings.askFor(conversation && toConversationDto(conversation)),
           token,
           conversation: conversation && {
             id: conversation.id,
@@ -123,6 +130,8 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
         const id = visitorId(socket);
         return deps.privacy.resendCode(input.verificationId, deps.clientIp(socket), id);
       },
+
+      [VisitorEvent.ratingSubmit]: async (input, socket) => ({ rating: await deps.ratings.submit(visitorId(socket), input) }),
 
       [VisitorEvent.privacyStatus]: (input, socket) => {
         visitorId(socket);

@@ -9,7 +9,7 @@ const HOUR = 60 * 60 * 1000;
 
 /**
  * Keeps the least, for the least time: deletes resolved conversations `retentionDays` after their last
- * activity (and visitors left with nothing), expired verifications after a day, dev outbox mail after a
+ * activity, with their messages and ratings (and visitors left with nothing), expired verifications after a day, dev outbox mail after a
  * week, expired export payloads and sessions. Run hourly by the app; one transaction per run.
  */
 export class RetentionService {

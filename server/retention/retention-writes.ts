@@ -11,7 +11,7 @@ export const OUTBOX_RETENTION_MS = 7 * DAY;
 export const SEND_LOG_RETENTION_MS = DAY;
 
 export type RetentionCounts = Record<
-  'conversations' | 'messages' | 'visitors' | 'verifications' | 'verificationSends' | 'outboxMails' | 'exports' | 'sessions',
+  'conversations' | 'messages' | 'ratings' | 'visitors' | 'verifications' | 'verificationSends' | 'outboxMails' | 'exports' | 'sessions',
   number
 >;
 

@@ -5,6 +5,8 @@ import { createRepositories } from '../db/repositories/index';
 import { createMailWrites } from '../mail/mail-writes';
 import { createPrivacyWrites } from '../privacy/privacy-writes';
 import { createRetentionWrites } from '../retention/retention-writes';
+import { createRatingWrites } from '../chat/rating-writes';
+import { createSettingsWrites } from '../console/settings-writes';
 import type { WriterOptions } from './protocol';
 
 /**
@@ -19,6 +21,8 @@ export function createWriteProcedures(db: Db, options: WriterOptions) {
     ...createPrivacyWrites(db, repos, options.privacy),
     ...createRetentionWrites(repos),
     ...createMailWrites(repos),
+    ...createRatingWrites(repos),
+    ...createSettingsWrites({ settings: repos.settings }),
   };
 }
 

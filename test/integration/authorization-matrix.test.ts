@@ -13,6 +13,7 @@ import crypto from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Ack, ErrorCode } from '../../shared/errors';
+import { DEFAULT_WIDGET_SETTINGS } from '../../shared/widget-settings';
 import { OPERATOR_NAMESPACE, OperatorEvent, VISITOR_NAMESPACE, VisitorEvent } from '../../shared/protocol';
 import { identitySignature } from '../../server/chat/visitor-service';
 import { appRoutes } from '../helpers/app-routes';
@@ -59,6 +60,15 @@ const SOCKET_MATRIX: Record<string, Row<Outcome>> = {
   [`${VISITOR_NAMESPACE} ${VisitorEvent.privacyResend}`]: visitorsOnly('invalid_code'),
   // Request tokens are the key to a request's status; B without A's learns nothing.
   [`${VISITOR_NAMESPACE} ${VisitorEvent.privacyStatus}`]: visitorsOnly(),
+  // A's conversation is still open (nothing to rate yet); B naming A's conversation finds none.
+  [`${VISITOR_NAMESPACE} ${VisitorEvent.ratingSubmit}`]: row(
+    'unauthorized',
+    'invalid_state',
+    'not_found',
+    'unauthorized',
+    'unauthorized',
+    'unauthorized',
+  ),
 
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.conversationList}`]: operators,
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.conversationOpen}`]: operators,
@@ -102,6 +112,9 @@ const SOCKET_MATRIX: Record<string, Row<Outcome>> = {
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.passwordChange}`]: operators,
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.settingsGet}`]: operators,
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.settingsSave}`]: admins,
+  [`${OPERATOR_NAMESPACE} ${OperatorEvent.widgetSettingsGet}`]: admins,
+  [`${OPERATOR_NAMESPACE} ${OperatorEvent.widgetSettingsSave}`]: admins,
+  [`${OPERATOR_NAMESPACE} ${OperatorEvent.ratingReport}`]: operators,
 };
 
 /** HTTP status per actor. Visitors hold no cookie or API key: over HTTP they are nobody. */
@@ -124,6 +137,8 @@ const ROUTE_MATRIX: Record<string, Row<number>> = {
   'POST /api/inbound/mail': row(404, 404, 404, 404, 404, 404),
   'GET /healthz': row(200, 200, 200, 200, 200, 200),
   'GET /favicon.ico': row(200, 200, 200, 200, 200, 200),
+  // Whether the loader paints the bubble: the same public answer for everyone.
+  'GET /widget-status.json': row(200, 200, 200, 200, 200, 200),
   // The console's shell is public; everything in it comes over the authenticated socket.
   'GET /console': row(200, 200, 200, 200, 200, 200),
   'GET /console/': row(200, 200, 200, 200, 200, 200),
@@ -327,6 +342,7 @@ describe('authorization matrix', () => {
     [VisitorEvent.privacyStatus]: (actor) => ({
       requestTokens: [actor === 'visitorA' ? a.requestToken : crypto.randomBytes(24).toString('base64url')],
     }),
+    [VisitorEvent.ratingSubmit]: () => ({ conversationId: a.conversationId, score: 1 }),
   };
 
   async function visitorSocket(actor: Actor): Promise<Socket> {
@@ -454,6 +470,9 @@ describe('authorization matrix', () => {
     },
     [OperatorEvent.settingsGet]: () => ({}),
     [OperatorEvent.settingsSave]: () => ({ autoAssign: false, maxOpenPerOperator: 5 }),
+    [OperatorEvent.widgetSettingsGet]: () => ({}),
+    [OperatorEvent.widgetSettingsSave]: () => DEFAULT_WIDGET_SETTINGS,
+    [OperatorEvent.ratingReport]: () => ({ from: '2026-11-01', to: '2026-11-30' }),
   };
 
   for (const event of Object.values(OperatorEvent)) {
@@ -559,6 +578,7 @@ describe('authorization matrix', () => {
     }),
     'GET /healthz': async () => ({ path: '/healthz', init: {} }),
     'GET /favicon.ico': async () => ({ path: '/favicon.ico', init: {} }),
+    'GET /widget-status.json': async () => ({ path: '/widget-status.json', init: {} }),
     'GET /console': async () => ({ path: '/console', init: {} }),
     'GET /console/': async () => ({ path: '/console/', init: {} }),
     'GET /console/*page': async () => ({ path: '/console/admin/webhooks', init: {} }),

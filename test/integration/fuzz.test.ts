@@ -32,6 +32,7 @@ const NO_INPUT = new Set([
   'GET /api/admin/privacy-register.csv',
   'GET /healthz',
   'GET /favicon.ico',
+  'GET /widget-status.json',
   'GET /console',
   'GET /console/',
   'GET /console/*page',

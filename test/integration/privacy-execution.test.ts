@@ -59,7 +59,7 @@ describe('erasure', () => {
     // The console's confirmation names what will go; counting it deletes nothing.
     const stored = allStoredValues(s.t.db).length;
     const { preview } = await ok(op, OperatorEvent.privacyPreview, { id });
-    expect(preview).toEqual({ visitors: 1, conversations: 1, messages: 3, notes: 1, mails: 0, webhookCopies: 0 });
+    expect(preview).toEqual({ visitors: 1, conversations: 1, messages: 3, notes: 1, ratings: 0, mails: 0, webhookCopies: 0 });
     expect(allStoredValues(s.t.db)).toHaveLength(stored);
     expect(bRows()).toEqual(bBefore);
     const done = unwrap(await act(id, 'complete')).request;
@@ -89,6 +89,7 @@ describe('erasure', () => {
       conversations: 1,
       messages: 3,
       notes: 1,
+      ratings: 0,
       mails: 0,
       webhookCopies: 0,
     });
@@ -106,6 +107,7 @@ describe('erasure', () => {
       conversations: 1,
       messages: 3,
       notes: 1,
+      ratings: 0,
       mails: 0,
       webhookCopies: 0,
     });

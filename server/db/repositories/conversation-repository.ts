@@ -1,11 +1,16 @@
 import type { Db } from '../open';
-import type { ConversationDto } from '../../../shared/types';
+import type { ConversationDto, RatingDto } from '../../../shared/types';
 import type { ConversationView } from '../../../shared/schemas';
 
-export interface ConversationRow extends ConversationDto {
+export interface ConversationRow extends Omit<ConversationDto, 'rating'> {
   /** Internal row id (never sent to clients). */
   rowId: number;
   visitorId: number;
+  /** The visitor's rating, flat as SQL returns it (all null when not rated); toConversationDto nests it. */
+  ratingScale: RatingDto['scale'] | null;
+  ratingScore: number | null;
+  ratingComment: string | null;
+  ratingAt: number | null;
 }
 
 const SELECT = `
@@ -13,10 +18,12 @@ const SELECT = `
          c.assigned_operator_id AS assignedOperatorId, o.name AS assignedOperatorName, c.last_seq AS lastSeq,
          c.last_message_preview AS lastMessagePreview, c.last_message_at AS lastMessageAt,
          c.waiting_since AS waitingSince, c.page_url AS pageUrl, c.page_title AS pageTitle, v.lang,
-         c.referrer, c.timezone, c.device, c.created_at AS createdAt
+         c.referrer, c.timezone, c.device, c.created_at AS createdAt,
+         r.scale AS ratingScale, r.score AS ratingScore, r.comment AS ratingComment, r.created_at AS ratingAt
     FROM conversations c
     JOIN visitors v ON v.id = c.visitor_id
-    LEFT JOIN operators o ON o.id = c.assigned_operator_id`;
+    LEFT JOIN operators o ON o.id = c.assigned_operator_id
+    LEFT JOIN conversation_ratings r ON r.conversation_id = c.id`;
 
 const PREVIEW_LENGTH = 140;
 

@@ -13,6 +13,7 @@ import { PrivacyMessageRepository } from './privacy-message-repository';
 import { PrivacyRepository } from './privacy-repository';
 import { RetentionRepository } from './retention-repository';
 import { SettingsRepository } from './settings-repository';
+import { RatingRepository } from './rating-repository';
 import { VerificationRepository } from './verification-repository';
 import { VisitorRepository } from './visitor-repository';
 
@@ -38,6 +39,7 @@ export function createRepositories(db: Db) {
     settings: new SettingsRepository(db),
     canned: new CannedReplyRepository(db),
     retention: new RetentionRepository(db),
+    ratings: new RatingRepository(db),
   };
 }
 

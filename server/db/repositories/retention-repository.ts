@@ -4,6 +4,7 @@ import type { Db } from '../open';
 export class RetentionRepository {
   private readonly staleMessagesStmt;
   private readonly staleConversationsStmt;
+  private readonly staleRatingsStmt;
   private readonly idleVisitorsStmt;
   private readonly verificationsStmt;
   private readonly verificationSendsStmt;
@@ -15,6 +16,8 @@ export class RetentionRepository {
     const stale = `SELECT id FROM conversations WHERE status = 'resolved' AND updated_at < ?`;
     // Messages first (counted), then their conversations; notes and read marks go by cascade.
     this.staleMessagesStmt = db.prepare(`DELETE FROM messages WHERE conversation_id IN (${stale})`);
+    // Ratings would go by cascade too; deleted first so the run can say how many.
+    this.staleRatingsStmt = db.prepare(`DELETE FROM conversation_ratings WHERE conversation_id IN (${stale})`);
     this.staleConversationsStmt = db.prepare(`DELETE FROM conversations WHERE id IN (${stale})`);
     // A visitor with no conversation left and not seen within the period holds nothing worth keeping.
     this.idleVisitorsStmt = db.prepare(
@@ -27,10 +30,11 @@ export class RetentionRepository {
     this.sessionsStmt = db.prepare(`DELETE FROM operator_sessions WHERE expires_at < ?`);
   }
 
-  /** Resolved conversations untouched since `before`, with their messages. */
-  deleteResolvedConversations(before: number): { conversations: number; messages: number } {
+  /** Resolved conversations untouched since `before`, with their messages and ratings. */
+  deleteResolvedConversations(before: number): { conversations: number; messages: number; ratings: number } {
     const messages = this.staleMessagesStmt.run(before).changes;
-    return { conversations: this.staleConversationsStmt.run(before).changes, messages };
+    const ratings = this.staleRatingsStmt.run(before).changes;
+    return { conversations: this.staleConversationsStmt.run(before).changes, messages, ratings };
   }
 
   deleteIdleVisitors(before: number): number {

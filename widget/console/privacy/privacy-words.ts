@@ -34,6 +34,7 @@ const COUNT_WORDS: Record<string, [string, string]> = {
   conversations: ['conversation', 'conversations'],
   messages: ['message', 'messages'],
   notes: ['internal note', 'internal notes'],
+  ratings: ['rating', 'ratings'],
   mails: ['mail copy', 'mail copies'],
   webhookCopies: ['webhook payload scrubbed', 'webhook payloads scrubbed'],
   requests: ['request', 'requests'],
@@ -66,6 +67,7 @@ export function erasureLines(p: ErasurePreviewDto): string[] {
     w(p.notes, 'internal note by operators', 'internal notes by operators'),
     w(p.mails, 'copy of a mail in the dev outbox', 'copies of mails in the dev outbox'),
     `the address removed from ${w(p.webhookCopies, 'stored webhook payload', 'stored webhook payloads')}`,
+    w(p.ratings, 'rating the visitor gave (with its comment)', 'ratings the visitor gave (with their comments)'),
   ];
 }
 

@@ -1,0 +1,96 @@
+import { AppError } from '../../shared/errors';
+import type { RatingReportInput, RatingSubmitInput } from '../../shared/schemas';
+import type { ConversationDto, RatingAskDto, RatingCounts, RatingDto, RatingReportDto } from '../../shared/types';
+import type { ConversationRepository } from '../db/repositories/conversation-repository';
+import type { RatingRepository } from '../db/repositories/rating-repository';
+import type { Clock } from '../platform/clock';
+import type { EventBus } from '../platform/events';
+import type { ThreadWriter } from '../writer/client';
+import type { WidgetSettingsService } from '../console/widget-settings-service';
+import { instantOf } from './business-hours';
+import { toConversationDto } from './chat-service';
+import type { RatingWrites } from './rating-writes';
+
+const DAY = 24 * 60 * 60 * 1000;
+const RECENT = 50;
+/** The longest range a report covers. */
+const MAX_REPORT_DAYS = 366;
+
+const emptyCounts = (): RatingCounts => ({ thumbs: [0, 0], stars: [0, 0, 0, 0, 0] });
+
+/**
+ * Visitors' ratings: asked for when a conversation is resolved (on the scale the admin chose), stored
+ * once per conversation by the writer thread, shown to operators on the conversation and in a report.
+ */
+export class RatingService {
+  constructor(
+    private readonly deps: {
+      conversations: ConversationRepository;
+      ratings: RatingRepository;
+      widget: WidgetSettingsService;
+      writer: ThreadWriter<RatingWrites>;
+      bus: EventBus;
+      clock: Clock;
+    },
+  ) {}
+
+  /** What the visitor is asked about this conversation: nothing unless it is resolved and not yet rated. */
+  askFor(conversation: Pick<ConversationDto, 'id' | 'status' | 'rating'> | null): RatingAskDto | null {
+    const scale = this.deps.widget.settings().ratingScale;
+    if (!conversation || scale === 'off' || conversation.status !== 'resolved' || conversation.rating !== null) return null;
+    return { conversationId: conversation.id, scale };
+  }
+
+  async submit(visitorId: number, input: RatingSubmitInput): Promise<RatingDto> {
+    const scale = this.deps.widget.settings().ratingScale;
+    if (scale === 'off') throw new AppError('invalid_state', 'Ratings are switched off.');
+    if (scale === 'thumbs' ? input.score > 1 : input.score < 1)
+      throw new AppError('invalid_payload', scale === 'thumbs' ? 'Rate 1 (good) or 0 (bad).' : 'Rate from 1 to 5.');
+    const stored = await this.deps.writer.run('ratingSubmit', {
+      visitorId,
+      conversationId: input.conversationId,
+      scale,
+      score: input.score,
+      comment: input.comment || null,
+      now: this.deps.clock.now(),
+    });
+    if (stored.created) {
+      // Operators see it on the conversation at once: the inbox row carries the rating.
+      const row = this.deps.conversations.byRowId(stored.conversationRowId);
+      if (row) this.deps.bus.emit('conversation:changed', { conversation: toConversationDto(row), visitorId: row.visitorId });
+    }
+    return stored.rating;
+  }
+
+  /** Ratings given from the start of `from` to the end of `to`, days in the team's time zone. */
+  report(input: RatingReportInput): RatingReportDto {
+    const zone = this.deps.widget.settings().timezone;
+    const fromDay = Date.parse(`${input.from}T00:00:00Z`);
+    const toDay = Date.parse(`${input.to}T00:00:00Z`);
+    if (Number.isNaN(fromDay) || Number.isNaN(toDay)) throw new AppError('invalid_payload', 'Not a date.');
+    if (toDay < fromDay) throw new AppError('invalid_payload', 'The range ends before it starts.');
+    if ((toDay - fromDay) / DAY >= MAX_REPORT_DAYS) throw new AppError('invalid_payload', 'Choose a range of at most a year.');
+    const from = instantOf(fromDay, zone);
+    const to = instantOf(toDay + DAY, zone);
+    const total = emptyCounts();
+    const byOperator = new Map<number | null, RatingReportDto['byOperator'][number]>();
+    for (const row of this.deps.ratings.counts(from, to)) {
+      let operator = byOperator.get(row.operatorId);
+      if (!operator) {
+        operator = { operatorId: row.operatorId, operatorName: row.operatorName, ...emptyCounts() };
+        byOperator.set(row.operatorId, operator);
+      }
+      for (const counts of [total, operator]) {
+        if (row.scale === 'thumbs') counts.thumbs[row.score] += row.n;
+        else counts.stars[row.score - 1] += row.n;
+      }
+    }
+    return {
+      from: input.from,
+      to: input.to,
+      total,
+      byOperator: [...byOperator.values()],
+      recent: this.deps.ratings.recent(from, to, RECENT),
+    };
+  }
+}

@@ -12,6 +12,11 @@ interface Bundle {
   entry: string;
   out: string;
   format: 'iife' | 'esm';
+  /**
+   * The panel's `import()`s become chunks of their own, fetched only when used (a form, a viewer): they do
+   * not count against what every visitor downloads. Chunk names carry a content hash.
+   */
+  split?: boolean;
   /** Compile-time constants: the panel is built once per language, each with one string catalogue. */
   define?: Record<string, string>;
 }
@@ -26,6 +31,7 @@ export const BUNDLES: readonly Bundle[] = [
     entry: 'widget/visitor/panel-entry.ts',
     out: panelFile(lang),
     format: 'esm' as const,
+    split: true,
     define: { CW_PANEL_LANG: JSON.stringify(lang) },
   })),
   { entry: 'widget/console/main.ts', out: 'console.js', format: 'esm' },
@@ -115,14 +121,34 @@ const compactCss: Plugin = {
   },
 };
 
-/** Builds every bundle into `outDir`; returns each file's raw and gzip size in bytes. */
-export async function buildBundles(outDir: string): Promise<Array<{ file: string; bytes: number; gzip: number }>> {
+/** One built file: raw and gzip bytes; for a split bundle's entry, `initialGzip` adds the chunks it imports statically. */
+export interface BuiltFile {
+  file: string;
+  bytes: number;
+  gzip: number;
+  /** Everything a browser fetches before the bundle runs: the file and its static imports (summed). */
+  initialBytes: number;
+  initialGzip: number;
+  /** The chunks it loads on demand with `import()` (not part of `initialGzip`). */
+  lazy: string[];
+}
+
+/** Chunk files of split bundles (`widget-chunk-<name>-<hash>.js`); an earlier build's are removed first. */
+const CHUNK_NAMES = 'widget-chunk-[name]-[hash]';
+const isChunk = (file: string) => /^widget-chunk-.*\.js$/.test(file);
+
+/** Builds every bundle into `outDir`; returns each entry file's size, and what it loads at once and later. */
+export async function buildBundles(outDir: string): Promise<BuiltFile[]> {
   fs.mkdirSync(outDir, { recursive: true });
-  await Promise.all(
+  for (const file of fs.readdirSync(outDir)) if (isChunk(file)) fs.rmSync(path.join(outDir, file));
+  const results = await Promise.all(
     BUNDLES.map((b) =>
       build({
-        entryPoints: [path.join(ROOT, b.entry)],
-        outfile: path.join(outDir, b.out),
+        entryPoints: [{ in: path.join(ROOT, b.entry), out: b.out.replace(/\.js$/, '') }],
+        outdir: outDir,
+        splitting: b.split ?? false,
+        chunkNames: CHUNK_NAMES,
+        metafile: true,
         bundle: true,
         minify: true,
         format: b.format,
@@ -138,8 +164,40 @@ export async function buildBundles(outDir: string): Promise<Array<{ file: string
       }),
     ),
   );
-  return BUNDLES.map((b) => {
-    const data = fs.readFileSync(path.join(outDir, b.out));
-    return { file: b.out, bytes: data.length, gzip: zlib.gzipSync(data, { level: 9 }).length };
+  const gzipOf = new Map<string, { bytes: number; gzip: number }>();
+  const sizeOf = (file: string) => {
+    let size = gzipOf.get(file);
+    if (!size) {
+      const data = fs.readFileSync(path.join(outDir, file));
+      size = { bytes: data.length, gzip: zlib.gzipSync(data, { level: 9 }).length };
+      gzipOf.set(file, size);
+    }
+    return size;
+  };
+  return BUNDLES.map((b, i) => {
+    const outputs = results[i]!.metafile.outputs;
+    const key = (file: string) => Object.keys(outputs).find((k) => path.basename(k) === file)!;
+    const initial = new Set<string>();
+    const lazy = new Set<string>();
+    const visit = (file: string) => {
+      if (initial.has(file)) return;
+      initial.add(file);
+      for (const dep of outputs[key(file)]!.imports) {
+        if (dep.external) continue;
+        const name = path.basename(dep.path);
+        if (dep.kind === 'dynamic-import') lazy.add(name);
+        else visit(name);
+      }
+    };
+    visit(b.out);
+    // A chunk the entry also imports statically is not lazy.
+    for (const file of initial) lazy.delete(file);
+    return {
+      file: b.out,
+      ...sizeOf(b.out),
+      initialBytes: [...initial].reduce((sum, file) => sum + sizeOf(file).bytes, 0),
+      initialGzip: [...initial].reduce((sum, file) => sum + sizeOf(file).gzip, 0),
+      lazy: [...lazy],
+    };
   });
 }

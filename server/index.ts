@@ -22,7 +22,7 @@ const lines = [
   `  Console:    ${base}/console`,
   `  Database:   ${config.databasePath}`,
   `  Mail:       ${config.smtpUrl ? 'SMTP' : `dev outbox (admins read it in the console)`}`,
-  `  Widget:     ${sizes ? sizes.map((s) => `${s.file} ${(s.gzip / 1024).toFixed(1)} KB gzip`).join(', ') : `prebuilt, served from ${config.bundleDir}`}`,
+  `  Widget:     ${sizes ? sizes.map((s) => `${s.file} ${(s.initialGzip / 1024).toFixed(1)} KB gzip`).join(', ') : `prebuilt, served from ${config.bundleDir}`}`,
 ];
 if (firstAdmin) {
   lines.push(

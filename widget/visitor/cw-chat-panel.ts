@@ -5,7 +5,6 @@ import { linkify } from '../common/linkify';
 import { STORAGE, type IdentifyData, type WidgetConfig } from '../common/widget-api';
 import { chime } from './chime';
 import { controls } from './styles';
-import './cw-privacy-flow';
 import type { CwPrivacyFlow } from './cw-privacy-flow';
 import { VisitorConnection, load, save, type PendingMessage } from './visitor-connection';
 
@@ -303,7 +302,14 @@ ${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'
 
   private close = () => this.dispatchEvent(new CustomEvent('cw-close'));
 
-  private showPrivacy = () => {
+  private showPrivacy = async () => {
+    // The flow is a chunk of its own, fetched the first time a visitor opens it (the panel stays small).
+    try {
+      await import('./cw-privacy-flow');
+    } catch {
+      this.announcement = this.t.waitingForNetwork;
+      return;
+    }
     this.view = 'privacy';
     this.offerPrivacy = false;
     void this.updateComplete.then(() => {

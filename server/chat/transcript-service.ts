@@ -141,7 +141,11 @@ export class TranscriptService {
     this.d.log.info({ conversationId: conversation.id, lines: lines.length, onResolve: fromWish }, 'transcript mailed');
     const current = this.d.conversations.byRowId(stored.conversationRowId);
     if (current)
-      this.d.bus.emit('message:created', { message: stored.message, conversation: toConversationDto(current), visitorId: stored.visitorId });
+      this.d.bus.emit('message:created', {
+        message: stored.message,
+        conversation: toConversationDto(current),
+        visitorId: stored.visitorId,
+      });
   }
 }
 

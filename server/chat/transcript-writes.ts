@@ -36,7 +36,13 @@ export function createTranscriptWrites(repos: {
      * `fromWish`, the wish is taken in the same transaction: when it is already gone (another resolve took
      * it) nothing is written and null comes back, so the mail is sent once.
      */
-    transcriptSent(args: { visitorId: number; conversationId: string; text: string; fromWish: boolean; now: number }): StoredMessage | null {
+    transcriptSent(args: {
+      visitorId: number;
+      conversationId: string;
+      text: string;
+      fromWish: boolean;
+      now: number;
+    }): StoredMessage | null {
       const conversation = owned(args.visitorId, args.conversationId);
       if (args.fromWish && !transcripts.clear(conversation.rowId)) return null;
       const seq = conversations.nextSeq(conversation.rowId);

@@ -189,9 +189,12 @@ export const mailTemplates = {
     const attachments = files.length ? `\n\n${w.attachments}:\n${files.map((name) => `- ${name}`).join('\n')}` : '';
     return {
       subject: w.subject(
-        new Intl.DateTimeFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', { timeZone: t.zone, day: 'numeric', month: 'long', year: 'numeric' }).format(
-          t.startedAt,
-        ),
+        new Intl.DateTimeFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', {
+          timeZone: t.zone,
+          day: 'numeric',
+          month: 'long',
+          year: 'numeric',
+        }).format(t.startedAt),
       ),
       text: `${w.intro(t.siteUrl)}\n\n${body}${attachments}\n\n${w.zone(t.zone)}\n\n${w.signature}`,
     };
@@ -238,6 +241,7 @@ const TRANSCRIPT_WORDS = {
     attached: 'Приложено',
     attachments: 'Файлы в этом разговоре (в письмо не вложены)',
     zone: (zone: string) => `Время указано по часовому поясу ${zone}.`,
-    signature: '— Служба поддержки\nВы получили это письмо, потому что попросили о нём в чате. Мы не добавляли этот адрес ни в какие рассылки.',
+    signature:
+      '— Служба поддержки\nВы получили это письмо, потому что попросили о нём в чате. Мы не добавляли этот адрес ни в какие рассылки.',
   },
 } satisfies Record<Lang, unknown>;

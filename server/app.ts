@@ -34,6 +34,7 @@ import { PresenceService } from './console/presence-service';
 import { PrivacyDesk, privacyEffects } from './privacy/privacy-desk';
 import { MailIntake } from './privacy/mail-intake';
 import { RatingService } from './chat/rating-service';
+import { TranscriptService } from './chat/transcript-service';
 import { WidgetSettingsService } from './console/widget-settings-service';
 import { inboundMailRoutes } from './privacy/inbound-mail-routes';
 import { createInboundSmtp } from './mail/inbound-smtp';
@@ -157,13 +158,6 @@ export async function startApp(parts: AppParts) {
     res.setHeader('Cache-Control', 'public, max-age=30');
     res.json({ hidden: widget.bubbleHidden() });
   });
-  // The loader asks before it paints the bubble whether to (an admin may hide it outside business hours).
-  // Public and the same for everyone: no credentials, no personal data, readable from any site.
-  web.get('/widget-status.json', (_req, res) => {
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Cache-Control', 'public, max-age=30');
-    res.json({ hidden: widget.bubbleHidden() });
-  });
   web.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
@@ -220,7 +214,23 @@ export async function startApp(parts: AppParts) {
     ratings,
     revalidate: (operatorId) => void operatorRealtime.revalidate(operatorId),
   });
-  attachVisitorNamespace(visitorNsp, { visitors, chat, privacy, operatorsOnline, widget, ratings, clientIp, log });
+  const transcripts = new TranscriptService({
+    conversations: repos.conversations,
+    messages: repos.messages,
+    visitors: repos.visitors,
+    transcripts: repos.transcripts,
+    visitorService: visitors,
+    chat,
+    widget,
+    writer,
+    mail,
+    bus,
+    clock,
+    publicUrl: config.publicUrl,
+    log,
+  });
+  transcripts.start();
+  attachVisitorNamespace(visitorNsp, { visitors, chat, privacy, operatorsOnline, widget, ratings, transcripts, clientIp, log });
   const offlineReplies = new OfflineReplyService({
     bus,
     visitors: repos.visitors,
@@ -248,7 +258,24 @@ export async function startApp(parts: AppParts) {
     io,
     /** The Express app, for tests that read its routes. */
     web,
-    services: { retention, auth, visitors, chat, privacy, admin, webhooks, mail, team, presence, inbox, notes, canned, widget, ratings },
+    services: {
+      retention,
+      auth,
+      visitors,
+      chat,
+      privacy,
+      admin,
+      webhooks,
+      mail,
+      team,
+      presence,
+      inbox,
+      notes,
+      canned,
+      widget,
+      ratings,
+      transcripts,
+    },
     secrets,
     log,
     /** The port the inbound SMTP listener took, or null when it is off. */
@@ -275,6 +302,7 @@ export async function startApp(parts: AppParts) {
       retention.stop();
       widget.stop();
       offlineReplies.stop();
+      transcripts.stop();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       // No new mail; one being received finishes (its write is among those the writer commits).
       const smtpClosed = inboundSmtp?.close();

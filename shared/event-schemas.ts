@@ -20,6 +20,7 @@ export const visitorEventSchemas: SchemaTable<VisitorRpc> = {
   [VisitorEvent.privacyResend]: S.privacyResendSchema,
   [VisitorEvent.privacyStatus]: S.privacyStatusSchema,
   [VisitorEvent.ratingSubmit]: S.ratingSubmitSchema,
+  [VisitorEvent.transcriptRequest]: S.transcriptRequestSchema,
 };
 
 export const operatorEventSchemas: SchemaTable<OperatorRpc> = {

@@ -44,6 +44,8 @@ export const VisitorEvent = {
   privacyStatus: 'privacy:status',
   /** Rate the conversation once it is resolved (once per conversation). */
   ratingSubmit: 'rating:submit',
+  /** E-mail me this conversation (now, or when it is resolved). */
+  transcriptRequest: 'transcript:request',
 } as const;
 
 /** Events the server pushes to a visitor. */
@@ -150,6 +152,12 @@ export interface HelloResult {
   ratingAsk: RatingAskDto | null;
 }
 
+/** `sent`: mailed now; `onResolve`: it will be mailed when the conversation is resolved. */
+export interface TranscriptResult {
+  sent: boolean;
+  onResolve: boolean;
+}
+
 /** Pushed to a visitor when an operator resolves or reopens their conversation. */
 export interface ConversationStatusPush {
   status: ConversationDto['status'];
@@ -209,6 +217,7 @@ export interface VisitorRpc {
   [VisitorEvent.privacyResend]: { in: S.PrivacyResendInput; out: { expiresAt: number } };
   [VisitorEvent.privacyStatus]: { in: S.PrivacyStatusInput; out: { requests: TrackedRequest[] } };
   [VisitorEvent.ratingSubmit]: { in: S.RatingSubmitInput; out: { rating: RatingDto } };
+  [VisitorEvent.transcriptRequest]: { in: S.TranscriptRequestInput; out: TranscriptResult };
 }
 
 /** Request/response pairs of the operator namespace, by event. */

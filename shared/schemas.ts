@@ -175,6 +175,15 @@ export const widgetSettingsSaveSchema = v.strictObject({
   away: v.strictObject({ en: dayText, ru: dayText }),
   ratingScale: v.picklist(RATING_SCALES),
 });
+/**
+ * E-mail me this conversation: now (to `email`, else the address the visitor left), or when it is resolved
+ * (`onResolve`: to `email`, kept as the visitor's contact address, else the one already left).
+ */
+export const transcriptRequestSchema = v.strictObject({
+  conversationId,
+  email: v.optional(emailSchema),
+  onResolve: v.boolean(),
+});
 export const ratingReportSchema = v.strictObject({ from: isoDay, to: isoDay });
 export const apiKeyCreateSchema = v.strictObject({ label: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100)) });
 export const idSchema = v.strictObject({ id: requestId });
@@ -241,6 +250,7 @@ export type PasswordChangeInput = v.InferOutput<typeof passwordChangeSchema>;
 export type SettingsSaveInput = v.InferOutput<typeof settingsSaveSchema>;
 export type WidgetSettingsSaveInput = v.InferOutput<typeof widgetSettingsSaveSchema>;
 export type RatingSubmitInput = v.InferOutput<typeof ratingSubmitSchema>;
+export type TranscriptRequestInput = v.InferOutput<typeof transcriptRequestSchema>;
 export type RatingReportInput = v.InferOutput<typeof ratingReportSchema>;
 export type LoginInput = v.InferOutput<typeof loginSchema>;
 export type ApiCreateRequestInput = v.InferOutput<typeof apiCreateRequestSchema>;

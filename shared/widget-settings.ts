@@ -36,6 +36,8 @@ export interface WidgetSettingsDto {
 export interface AvailabilityDto {
   open: boolean;
   nextOpenAt: number | null;
+  /** The team's zone, in which the widget says when it is back ("Monday at 9:00"). */
+  timezone: string;
 }
 
 export const DEFAULT_WIDGET_SETTINGS: WidgetSettingsDto = {

@@ -9,7 +9,7 @@ const MINUTE = 60_000;
 /** How far ahead a next opening is looked for (a long holiday season still finds one). */
 const SEARCH_DAYS = 400;
 
-export interface Availability extends AvailabilityDto {
+export interface Availability extends Omit<AvailabilityDto, 'timezone'> {
   /** When an open period ends (ranges that touch count as one); null when closed or always open. */
   closesAt: number | null;
 }

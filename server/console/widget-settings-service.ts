@@ -42,7 +42,7 @@ export class WidgetSettingsService {
 
   /** Open by the hours now, or when the team is back. */
   availability(): AvailabilityDto {
-    return { open: this.state.open, nextOpenAt: this.state.nextOpenAt };
+    return { open: this.state.open, nextOpenAt: this.state.nextOpenAt, timezone: this.current.timezone };
   }
 
   /** The bubble is not shown (to visitors without a conversation) while closed, if the admin says so. */

@@ -163,4 +163,85 @@ export const mailTemplates = {
           text: `The copy of your data for request ${reference} is ready. The link works once, until ${date(expiresAt, 'en')}:\n\n${url}${SIGNATURE.en}`,
         };
   },
+
+  /**
+   * A conversation's transcript, as the visitor asked for it: every line with its time (in `zone`) and
+   * author, then the files the conversation carried, by name (their contents are not mailed).
+   */
+  transcript(lang: Lang, t: TranscriptMail): MailText {
+    const when = new Intl.DateTimeFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', {
+      timeZone: t.zone,
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+    const w = TRANSCRIPT_WORDS[lang];
+    const body = t.lines
+      .map((line) => {
+        const who = line.author === 'visitor' ? w.you : line.author === 'operator' ? (line.operatorName ?? w.operator) : w.system;
+        const files = line.attachments.length ? `\n${w.attached}: ${line.attachments.join(', ')}` : '';
+        return `[${when.format(line.at)}] ${who}:\n${line.text}${files}`;
+      })
+      .join('\n\n');
+    const files = t.lines.flatMap((line) => line.attachments);
+    const attachments = files.length ? `\n\n${w.attachments}:\n${files.map((name) => `- ${name}`).join('\n')}` : '';
+    return {
+      subject: w.subject(
+        new Intl.DateTimeFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', {
+          timeZone: t.zone,
+          day: 'numeric',
+          month: 'long',
+          year: 'numeric',
+        }).format(t.startedAt),
+      ),
+      text: `${w.intro(t.siteUrl)}\n\n${body}${attachments}\n\n${w.zone(t.zone)}\n\n${w.signature}`,
+    };
+  },
 };
+
+/** One line of a transcript: a message with the names of the files attached to it. */
+export interface TranscriptLine {
+  author: 'visitor' | 'operator' | 'system';
+  operatorName: string | null;
+  text: string;
+  at: number;
+  attachments: string[];
+}
+
+export interface TranscriptMail {
+  lines: TranscriptLine[];
+  /** When the conversation began (its first line). */
+  startedAt: number;
+  /** The zone times are written in: the visitor's, else the team's. */
+  zone: string;
+  /** The page the chat was on (or the site's address). */
+  siteUrl: string;
+}
+
+const TRANSCRIPT_WORDS = {
+  en: {
+    subject: (day: string) => `Your chat with us (${day})`,
+    intro: (site: string) => `Here is the transcript of your chat on ${site}, as you asked.`,
+    you: 'You',
+    operator: 'Operator',
+    system: 'Note',
+    attached: 'Attached',
+    attachments: 'Files in this conversation (not included in this mail)',
+    zone: (zone: string) => `Times are in ${zone}.`,
+    signature: '— Support team\nYou receive this because you asked for it in our chat. We did not add this address to any list.',
+  },
+  ru: {
+    subject: (day: string) => `Ваш разговор в чате (${day})`,
+    intro: (site: string) => `Вот запись вашего разговора в чате на ${site}, как вы просили.`,
+    you: 'Вы',
+    operator: 'Оператор',
+    system: 'Отметка',
+    attached: 'Приложено',
+    attachments: 'Файлы в этом разговоре (в письмо не вложены)',
+    zone: (zone: string) => `Время указано по часовому поясу ${zone}.`,
+    signature:
+      '— Служба поддержки\nВы получили это письмо, потому что попросили о нём в чате. Мы не добавляли этот адрес ни в какие рассылки.',
+  },
+} satisfies Record<Lang, unknown>;

@@ -7,6 +7,7 @@ import type { Lang } from '../../shared/types';
 import type { VisitorContext } from '../db/repositories/conversation-repository';
 import { toConversationDto, type ChatService } from '../chat/chat-service';
 import type { RatingService } from '../chat/rating-service';
+import type { TranscriptService } from '../chat/transcript-service';
 import type { WidgetSettingsService } from '../console/widget-settings-service';
 import { summariseUserAgent } from '../chat/visitor-context';
 import type { PrivacyDesk } from '../privacy/privacy-desk';
@@ -30,6 +31,7 @@ export interface VisitorDeps {
   operatorsOnline: () => boolean;
   widget: WidgetSettingsService;
   ratings: RatingService;
+  transcripts: TranscriptService;
   clientIp: (socket: Socket) => string;
   log: Logger;
 }
@@ -132,6 +134,9 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
       },
 
       [VisitorEvent.ratingSubmit]: async (input, socket) => ({ rating: await deps.ratings.submit(visitorId(socket), input) }),
+
+      [VisitorEvent.transcriptRequest]: (input, socket) =>
+        deps.transcripts.request(visitorId(socket), input, socket.data.lang ?? 'en', deps.clientIp(socket)),
 
       [VisitorEvent.privacyStatus]: (input, socket) => {
         visitorId(socket);

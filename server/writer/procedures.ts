@@ -7,6 +7,7 @@ import { createPrivacyWrites } from '../privacy/privacy-writes';
 import { createRetentionWrites } from '../retention/retention-writes';
 import { createRatingWrites } from '../chat/rating-writes';
 import { createSettingsWrites } from '../console/settings-writes';
+import { createTranscriptWrites } from '../chat/transcript-writes';
 import type { WriterOptions } from './protocol';
 
 /**
@@ -23,6 +24,7 @@ export function createWriteProcedures(db: Db, options: WriterOptions) {
     ...createMailWrites(repos),
     ...createRatingWrites(repos),
     ...createSettingsWrites({ settings: repos.settings }),
+    ...createTranscriptWrites(repos),
   };
 }
 

@@ -69,6 +69,8 @@ const SOCKET_MATRIX: Record<string, Row<Outcome>> = {
     'unauthorized',
     'unauthorized',
   ),
+  // A has a conversation and gives an address: mailed; B naming A's conversation finds none.
+  [`${VISITOR_NAMESPACE} ${VisitorEvent.transcriptRequest}`]: visitorsOnly('not_found'),
 
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.conversationList}`]: operators,
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.conversationOpen}`]: operators,
@@ -343,6 +345,7 @@ describe('authorization matrix', () => {
       requestTokens: [actor === 'visitorA' ? a.requestToken : crypto.randomBytes(24).toString('base64url')],
     }),
     [VisitorEvent.ratingSubmit]: () => ({ conversationId: a.conversationId, score: 1 }),
+    [VisitorEvent.transcriptRequest]: () => ({ conversationId: a.conversationId, email: 'a-transcript@example.test', onResolve: false }),
   };
 
   async function visitorSocket(actor: Actor): Promise<Socket> {

@@ -14,6 +14,7 @@ import { PrivacyRepository } from './privacy-repository';
 import { RetentionRepository } from './retention-repository';
 import { SettingsRepository } from './settings-repository';
 import { RatingRepository } from './rating-repository';
+import { TranscriptRepository } from './transcript-repository';
 import { VerificationRepository } from './verification-repository';
 import { VisitorRepository } from './visitor-repository';
 
@@ -40,6 +41,7 @@ export function createRepositories(db: Db) {
     canned: new CannedReplyRepository(db),
     retention: new RetentionRepository(db),
     ratings: new RatingRepository(db),
+    transcripts: new TranscriptRepository(db),
   };
 }
 

@@ -1,0 +1,160 @@
+import type { Logger } from 'pino';
+import { AppError } from '../../shared/errors';
+import type { TranscriptResult } from '../../shared/protocol';
+import type { TranscriptRequestInput } from '../../shared/schemas';
+import type { Lang, MessageDto } from '../../shared/types';
+import type { WidgetSettingsService } from '../console/widget-settings-service';
+import type { ConversationRepository, ConversationRow } from '../db/repositories/conversation-repository';
+import type { MessageRepository } from '../db/repositories/message-repository';
+import type { TranscriptRepository } from '../db/repositories/transcript-repository';
+import type { VisitorRepository } from '../db/repositories/visitor-repository';
+import type { MailQueue } from '../mail/mailer';
+import { mailTemplates, type TranscriptLine } from '../mail/templates';
+import type { Clock } from '../platform/clock';
+import type { EventBus } from '../platform/events';
+import { RateLimiter } from '../platform/rate-limiter';
+import type { ThreadWriter } from '../writer/client';
+import type { ChatService } from './chat-service';
+import { toConversationDto } from './chat-service';
+import type { TranscriptWrites } from './transcript-writes';
+import type { VisitorService } from './visitor-service';
+
+/** Transcripts one visitor may have mailed per hour, and one network (IP address) per hour. */
+export const TRANSCRIPT_LIMITS = { perVisitor: 3, perIp: 10, windowMs: 60 * 60 * 1000 };
+
+/** The system line a transcript sent becomes, in the visitor's language (no address in it). */
+const SENT_LINE: Record<Lang, string> = {
+  en: 'The transcript of this conversation was sent by e-mail.',
+  ru: 'Запись этого разговора отправлена по почте.',
+};
+
+/**
+ * A message as the transcript reads it. Attachments are stored by another part of the chat: a message
+ * that carries them (`attachments: [{ name }]`) has their names listed in the mail.
+ */
+type TranscriptMessage = MessageDto & { attachments?: ReadonlyArray<{ name: string }> };
+
+export interface TranscriptDeps {
+  conversations: ConversationRepository;
+  messages: MessageRepository;
+  visitors: VisitorRepository;
+  transcripts: TranscriptRepository;
+  visitorService: VisitorService;
+  chat: ChatService;
+  widget: WidgetSettingsService;
+  writer: ThreadWriter<TranscriptWrites>;
+  mail: MailQueue;
+  bus: EventBus;
+  clock: Clock;
+  publicUrl: string;
+  log: Logger;
+}
+
+/**
+ * E-mailed transcripts: on the visitor's request (rate-limited per visitor and per network), or when the
+ * conversation is resolved if they asked for that. Each one sent is recorded in the conversation, which
+ * operators see in the console. The address is never logged; one given only for a mail now is not stored.
+ */
+export class TranscriptService {
+  private readonly perVisitor: RateLimiter;
+  private readonly perIp: RateLimiter;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(private readonly d: TranscriptDeps) {
+    this.perVisitor = new RateLimiter(d.clock, TRANSCRIPT_LIMITS.perVisitor, TRANSCRIPT_LIMITS.windowMs);
+    this.perIp = new RateLimiter(d.clock, TRANSCRIPT_LIMITS.perIp, TRANSCRIPT_LIMITS.windowMs);
+  }
+
+  /** Mails the transcript when an operator resolves a conversation whose visitor asked for that. */
+  start(): void {
+    this.unsubscribe ??= this.d.bus.on('conversation:status', ({ conversation, visitorId }) => {
+      if (conversation.status !== 'resolved') return;
+      const row = this.d.conversations.byPublicId(conversation.id);
+      const lang = row && this.d.transcripts.wishFor(row.rowId);
+      const email = lang && this.d.visitors.findById(visitorId)?.email;
+      if (!row || !lang || !email) return;
+      this.send(row, email, lang, true).catch((error: unknown) =>
+        this.d.log.error({ err: error, conversationId: conversation.id }, 'transcript on resolve failed'),
+      );
+    });
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+  }
+
+  async request(visitorId: number, input: TranscriptRequestInput, lang: Lang, ip: string): Promise<TranscriptResult> {
+    const conversation = this.d.conversations.byPublicId(input.conversationId);
+    if (!conversation || conversation.visitorId !== visitorId) throw new AppError('not_found', 'No such conversation.');
+    const visitor = this.d.visitors.findById(visitorId);
+    if (!visitor) throw new AppError('unauthorized', 'Say hello first.');
+    if (input.onResolve && conversation.status !== 'resolved') {
+      if (input.email && input.email !== visitor.email) {
+        // An address for later is kept as the visitor's contact address (erasure, export and retention reach it).
+        await this.d.visitorService.leaveContact(visitorId, { email: input.email });
+        await this.d.chat.contactNote(visitorId, input.email, lang);
+      } else if (!visitor.email) {
+        throw new AppError('invalid_payload', 'Give the e-mail address to send the transcript to.');
+      }
+      await this.d.writer.run('transcriptWish', { visitorId, conversationId: conversation.id, lang, now: this.d.clock.now() });
+      return { sent: false, onResolve: true };
+    }
+    const to = input.email ?? visitor.email;
+    if (!to) throw new AppError('invalid_payload', 'Give the e-mail address to send the transcript to.');
+    if (conversation.lastSeq === 0) throw new AppError('invalid_state', 'There is nothing in this conversation to send yet.');
+    const visitorOk = this.perVisitor.hit(String(visitorId));
+    if (!visitorOk || !this.perIp.hit(ip)) {
+      throw new AppError('rate_limited', 'Too many transcripts asked for. Please try again later.', {
+        retryAfterMs: Math.max(this.perVisitor.retryAfterMs(String(visitorId)), visitorOk ? this.perIp.retryAfterMs(ip) : 0),
+      });
+    }
+    await this.send(conversation, to, lang, false);
+    return { sent: true, onResolve: false };
+  }
+
+  private async send(conversation: ConversationRow, to: string, lang: Lang, fromWish: boolean): Promise<void> {
+    const messages = this.d.messages.all(conversation.rowId, conversation.id) as TranscriptMessage[];
+    if (messages.length === 0) return;
+    const lines: TranscriptLine[] = messages.map((m) => ({
+      author: m.author,
+      operatorName: m.operatorName,
+      text: m.text,
+      at: m.createdAt,
+      attachments: (m.attachments ?? []).map((a) => a.name),
+    }));
+    const mail = mailTemplates.transcript(lang, {
+      lines,
+      startedAt: messages[0].createdAt,
+      zone: conversation.timezone ?? this.d.widget.settings().timezone,
+      siteUrl: originOf(conversation.pageUrl) ?? this.d.publicUrl,
+    });
+    const stored = await this.d.writer.run('transcriptSent', {
+      visitorId: conversation.visitorId,
+      conversationId: conversation.id,
+      text: SENT_LINE[lang],
+      fromWish,
+      now: this.d.clock.now(),
+    });
+    if (!stored) return;
+    this.d.mail.enqueue({ to, ...mail });
+    this.d.log.info({ conversationId: conversation.id, lines: lines.length, onResolve: fromWish }, 'transcript mailed');
+    const current = this.d.conversations.byRowId(stored.conversationRowId);
+    if (current)
+      this.d.bus.emit('message:created', {
+        message: stored.message,
+        conversation: toConversationDto(current),
+        visitorId: stored.visitorId,
+      });
+  }
+}
+
+/** The site a page address is on; null for none (or one that does not parse). */
+function originOf(url: string | null): string | null {
+  if (!url) return null;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}

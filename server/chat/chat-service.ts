@@ -172,7 +172,7 @@ export class ChatService {
    * write has already been pushed, so the state sent here is never older than one operators already hold.
    * A conversation erased in the meantime is not announced.
    */
-  private publish(stored: StoredMessage, origin?: string): void {
+  publish(stored: StoredMessage, origin?: string): void {
     const current = this.conversations.byRowId(stored.conversationRowId);
     if (current)
       this.bus.emit('message:created', {

@@ -15,7 +15,6 @@ import type { EventBus } from '../platform/events';
 import { RateLimiter } from '../platform/rate-limiter';
 import type { ThreadWriter } from '../writer/client';
 import type { ChatService } from './chat-service';
-import { toConversationDto } from './chat-service';
 import type { TranscriptWrites } from './transcript-writes';
 import type { VisitorService } from './visitor-service';
 
@@ -139,13 +138,7 @@ export class TranscriptService {
     if (!stored) return;
     this.d.mail.enqueue({ to, ...mail });
     this.d.log.info({ conversationId: conversation.id, lines: lines.length, onResolve: fromWish }, 'transcript mailed');
-    const current = this.d.conversations.byRowId(stored.conversationRowId);
-    if (current)
-      this.d.bus.emit('message:created', {
-        message: stored.message,
-        conversation: toConversationDto(current),
-        visitorId: stored.visitorId,
-      });
+    this.d.chat.publish(stored);
   }
 }
 

@@ -43,6 +43,9 @@ import { TeamService } from './console/team-service';
 import { VisitorService } from './chat/visitor-service';
 import { WebhookService } from './privacy/webhook-service';
 import { startWriter } from './writer/spawn';
+import { AttachmentService } from './attachments/attachment-service';
+import { attachmentRoutes } from './attachments/attachment-routes';
+import { LocalAttachmentStore, attachmentDirFor } from './attachments/attachment-store';
 
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
 
@@ -72,10 +75,12 @@ export async function startApp(parts: AppParts) {
   const clock = parts.clock ?? systemClock;
   const log = parts.log ?? createLogger(parts.config.logLevel);
   const secrets = loadSecrets(parts.config.databasePath, parts.config.identitySecret);
+  const attachmentDir = attachmentDirFor(parts.config.databasePath);
   const writer = startWriter(
     db,
     {
       limits: parts.config.visitorMessageLimits,
+      attachmentDir,
       privacy: { hmacKey: secrets.hmacKey, jurisdiction: parts.config.jurisdiction, mailDomain: parts.config.mailDomain },
     },
     log,
@@ -114,6 +119,17 @@ export async function startApp(parts: AppParts) {
   const canned = new CannedReplyService(repos.canned, writer, bus, clock);
   const widget = new WidgetSettingsService({ settings: repos.settings, writer, bus, clock });
   const ratings = new RatingService({ conversations: repos.conversations, ratings: repos.ratings, widget, writer, bus, clock });
+  const attachments = new AttachmentService({
+    attachments: repos.attachments,
+    settings: repos.settings,
+    store: new LocalAttachmentStore(attachmentDir),
+    writer,
+    bus,
+    clock,
+    hmacKey: secrets.hmacKey,
+    publicUrl: config.publicUrl,
+    log,
+  });
   const privacy = new PrivacyDesk(
     writer,
     repos.requests,
@@ -143,6 +159,8 @@ export async function startApp(parts: AppParts) {
   web.use(securityHeaders({ secure, allowedOrigins: config.allowedOrigins }));
   // Before the JSON parser: a mail is bigger than any JSON body the API takes, and arrives as raw MIME.
   web.use('/api/inbound', inboundMailRoutes({ intake: mailIntake, secret: config.inboundMailSecret }));
+  // Raw file bodies, read (and capped) as they stream in.
+  web.use('/api/attachments', attachmentRoutes({ attachments, visitors, auth, allowedOrigins: config.allowedOrigins }));
   web.use(express.json({ limit: '32kb' }));
   const routeDeps = { privacy, auth, admin, clock };
   web.use('/api/auth', authRoutes(auth, secure));
@@ -200,6 +218,7 @@ export async function startApp(parts: AppParts) {
     canned,
     widget,
     ratings,
+    attachments,
     log,
   });
   const toOperators = new OperatorFanOut(operatorNsp);
@@ -230,7 +249,18 @@ export async function startApp(parts: AppParts) {
     log,
   });
   transcripts.start();
-  attachVisitorNamespace(visitorNsp, { visitors, chat, privacy, operatorsOnline, widget, ratings, transcripts, clientIp, log });
+  attachVisitorNamespace(visitorNsp, {
+    visitors,
+    chat,
+    privacy,
+    operatorsOnline,
+    widget,
+    ratings,
+    transcripts,
+    attachments,
+    clientIp,
+    log,
+  });
   const offlineReplies = new OfflineReplyService({
     bus,
     visitors: repos.visitors,
@@ -244,7 +274,7 @@ export async function startApp(parts: AppParts) {
   });
   offlineReplies.start();
 
-  const retention = new RetentionService(writer, clock, config.retentionDays, log);
+  const retention = new RetentionService(writer, clock, config.retentionDays, log, () => attachments.reap());
   const expire = () => privacy.expireUnverified().catch((error: unknown) => log.error({ err: error }, 'expiring requests failed'));
   const housekeeping = setInterval(expire, 60 * 60 * 1000);
   housekeeping.unref();
@@ -252,6 +282,7 @@ export async function startApp(parts: AppParts) {
   webhooks.start();
   retention.start();
   widget.start();
+  attachments.start();
 
   return {
     server,
@@ -275,6 +306,7 @@ export async function startApp(parts: AppParts) {
       widget,
       ratings,
       transcripts,
+      attachments,
     },
     secrets,
     log,

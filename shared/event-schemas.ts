@@ -21,6 +21,7 @@ export const visitorEventSchemas: SchemaTable<VisitorRpc> = {
   [VisitorEvent.privacyStatus]: S.privacyStatusSchema,
   [VisitorEvent.ratingSubmit]: S.ratingSubmitSchema,
   [VisitorEvent.transcriptRequest]: S.transcriptRequestSchema,
+  [VisitorEvent.attachmentLink]: S.attachmentRefSchema,
 };
 
 export const operatorEventSchemas: SchemaTable<OperatorRpc> = {
@@ -65,4 +66,7 @@ export const operatorEventSchemas: SchemaTable<OperatorRpc> = {
   [OperatorEvent.widgetSettingsGet]: S.emptySchema,
   [OperatorEvent.widgetSettingsSave]: S.widgetSettingsSaveSchema,
   [OperatorEvent.ratingReport]: S.ratingReportSchema,
+  [OperatorEvent.attachmentLink]: S.attachmentRefSchema,
+  [OperatorEvent.attachmentSettingsGet]: S.emptySchema,
+  [OperatorEvent.attachmentSettingsSave]: S.attachmentSettingsSaveSchema,
 };

@@ -25,6 +25,7 @@ import type {
   RatingReportDto,
 } from './types';
 import type { AvailabilityDto, WidgetSettingsDto } from './widget-settings';
+import type { AttachmentLinkDto, AttachmentSettingsDto } from './attachments';
 
 export const VISITOR_NAMESPACE = '/visitor';
 export const OPERATOR_NAMESPACE = '/operator';
@@ -46,6 +47,8 @@ export const VisitorEvent = {
   ratingSubmit: 'rating:submit',
   /** E-mail me this conversation (now, or when it is resolved). */
   transcriptRequest: 'transcript:request',
+  /** A short-lived signed link to a file of the visitor's own conversation. */
+  attachmentLink: 'attachment:link',
 } as const;
 
 /** Events the server pushes to a visitor. */
@@ -109,6 +112,11 @@ export const OperatorEvent = {
   widgetSettingsGet: 'widget-settings:get',
   widgetSettingsSave: 'widget-settings:save',
   ratingReport: 'rating:report',
+  /** A short-lived signed link to an attachment's file. */
+  attachmentLink: 'attachment:link',
+  /** Admins: the size limit and the file types visitors and operators may attach. */
+  attachmentSettingsGet: 'attachment-settings:get',
+  attachmentSettingsSave: 'attachment-settings:save',
 } as const;
 
 /** Events the server pushes to operators. */
@@ -218,6 +226,7 @@ export interface VisitorRpc {
   [VisitorEvent.privacyStatus]: { in: S.PrivacyStatusInput; out: { requests: TrackedRequest[] } };
   [VisitorEvent.ratingSubmit]: { in: S.RatingSubmitInput; out: { rating: RatingDto } };
   [VisitorEvent.transcriptRequest]: { in: S.TranscriptRequestInput; out: TranscriptResult };
+  [VisitorEvent.attachmentLink]: { in: S.AttachmentRefInput; out: AttachmentLinkDto };
 }
 
 /** Request/response pairs of the operator namespace, by event. */
@@ -271,6 +280,9 @@ export interface OperatorRpc {
   [OperatorEvent.widgetSettingsGet]: { in: S.EmptyInput; out: WidgetSettingsResult };
   [OperatorEvent.widgetSettingsSave]: { in: S.WidgetSettingsSaveInput; out: WidgetSettingsResult };
   [OperatorEvent.ratingReport]: { in: S.RatingReportInput; out: { report: RatingReportDto } };
+  [OperatorEvent.attachmentLink]: { in: S.AttachmentRefInput; out: AttachmentLinkDto };
+  [OperatorEvent.attachmentSettingsGet]: { in: S.EmptyInput; out: { settings: AttachmentSettingsDto } };
+  [OperatorEvent.attachmentSettingsSave]: { in: S.AttachmentSettingsSaveInput; out: { settings: AttachmentSettingsDto } };
 }
 
 type Handlers<R> = { [K in keyof R]: R[K] extends { in: infer I; out: infer O } ? (payload: I, ack: AckFn<O>) => void : never };

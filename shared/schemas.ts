@@ -5,6 +5,7 @@
 import * as v from 'valibot';
 import { REQUEST_STATES, REQUEST_TYPES, OPERATOR_ACTIONS } from './privacy';
 import { RATING_SCALES } from './widget-settings';
+import { ATTACHMENT_TYPES, MAX_ATTACHMENT_MB } from './attachments';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 export const LANGS = ['en', 'ru'] as const;
@@ -53,7 +54,28 @@ export const visitorHelloSchema = v.strictObject({
   /** Status tokens of the privacy requests this browser filed ("My requests"). */
   requestTokens: v.optional(v.pipe(v.array(token), v.maxLength(20))),
 });
-export const visitorSendSchema = v.strictObject({ clientId, text: messageText });
+/** A public attachment id, as issued by an upload. */
+const attachmentId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16,32}$/, 'malformed attachment id'));
+/** Text, a file, or both: a message that is only an attachment has no text. */
+const optionalText = v.optional(
+  v.pipe(v.string(), v.trim(), v.maxLength(MAX_MESSAGE_LENGTH, `message is longer than ${MAX_MESSAGE_LENGTH} characters`)),
+);
+const hasContent = <T extends { text?: string; attachmentId?: string }>(m: T) => Boolean(m.text) || Boolean(m.attachmentId);
+export const visitorSendSchema = v.pipe(
+  v.strictObject({ clientId, text: optionalText, attachmentId: v.optional(attachmentId) }),
+  v.check((m) => hasContent(m), 'message is empty'),
+);
+export const attachmentRefSchema = v.strictObject({ attachmentId });
+/** The query of an upload: the client's id for it (a resend stores it once), the file's name, and for operators the conversation. */
+export const attachmentUploadSchema = v.strictObject({
+  clientId,
+  name: v.pipe(v.string(), v.trim(), v.minLength(1, 'the file needs a name'), v.maxLength(200, 'the file name is too long')),
+  conversationId: v.optional(conversationId),
+});
+export const attachmentSettingsSaveSchema = v.strictObject({
+  maxMb: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_ATTACHMENT_MB)),
+  types: v.pipe(v.array(v.picklist(ATTACHMENT_TYPES)), v.maxLength(ATTACHMENT_TYPES.length)),
+});
 export const historySchema = v.strictObject({ afterSeq: v.optional(seq), limit: v.optional(limit) });
 export const typingSchema = v.strictObject({ typing: v.boolean() });
 export const identifySchema = v.strictObject({
@@ -94,7 +116,10 @@ export const conversationOpenSchema = v.strictObject({
   limit: v.optional(limit),
 });
 export const conversationRefSchema = v.strictObject({ conversationId });
-export const operatorSendSchema = v.strictObject({ conversationId, clientId, text: messageText });
+export const operatorSendSchema = v.pipe(
+  v.strictObject({ conversationId, clientId, text: optionalText, attachmentId: v.optional(attachmentId) }),
+  v.check((m) => hasContent(m), 'message is empty'),
+);
 export const operatorTypingSchema = v.strictObject({ conversationId, typing: v.boolean() });
 export const privacyListSchema = v.strictObject({
   state: v.optional(v.picklist(REQUEST_STATES)),
@@ -254,3 +279,6 @@ export type TranscriptRequestInput = v.InferOutput<typeof transcriptRequestSchem
 export type RatingReportInput = v.InferOutput<typeof ratingReportSchema>;
 export type LoginInput = v.InferOutput<typeof loginSchema>;
 export type ApiCreateRequestInput = v.InferOutput<typeof apiCreateRequestSchema>;
+export type AttachmentRefInput = v.InferOutput<typeof attachmentRefSchema>;
+export type AttachmentUploadInput = v.InferOutput<typeof attachmentUploadSchema>;
+export type AttachmentSettingsSaveInput = v.InferOutput<typeof attachmentSettingsSaveSchema>;

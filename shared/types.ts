@@ -1,4 +1,5 @@
 /** Data shapes that cross the wire. Times are epoch milliseconds. */
+import type { AttachmentDto } from './attachments';
 import type { Jurisdiction, RequestKind, RequestSource, RequestState } from './privacy';
 
 export type Author = 'visitor' | 'operator' | 'system';
@@ -14,8 +15,11 @@ export interface MessageDto {
   author: Author;
   /** Display name of the operator who wrote it; null for visitor and system messages. */
   operatorName: string | null;
+  /** Empty when the message is only its attachment. */
   text: string;
   createdAt: number;
+  /** The file sent with the message, if any. */
+  attachment?: AttachmentDto;
 }
 
 export interface ConversationDto {
@@ -166,6 +170,7 @@ export interface ErasurePreviewDto {
   mails: number;
   webhookCopies: number;
   ratings: number;
+  attachments: number;
 }
 
 /**

@@ -69,7 +69,8 @@ export class ChatService {
     const stored = await this.writer.run('visitorMessage', {
       visitorId,
       clientId: input.clientId,
-      text: input.text,
+      text: input.text ?? '',
+      attachmentId: input.attachmentId ?? null,
       page,
       now: this.clock.now(),
     });
@@ -91,7 +92,8 @@ export class ChatService {
       operatorName: operator.name,
       conversationId: input.conversationId,
       clientId: input.clientId,
-      text: input.text,
+      text: input.text ?? '',
+      attachmentId: input.attachmentId ?? null,
       now: this.clock.now(),
     });
     if (stored.created) this.publish(stored);

@@ -2,6 +2,7 @@ import { AppError } from '../../shared/errors';
 import type { Lang, MessageDto } from '../../shared/types';
 import { randomToken } from '../platform/crypto';
 import type { ConversationRepository, ConversationRow, VisitorContext } from '../db/repositories/conversation-repository';
+import type { AttachmentRepository } from '../db/repositories/attachment-repository';
 import type { MessageRepository } from '../db/repositories/message-repository';
 import type { VisitorRepository, VisitorRow } from '../db/repositories/visitor-repository';
 import { RateLimiter } from '../platform/rate-limiter';
@@ -31,10 +32,15 @@ export interface StoredMessage {
  * The message limits are counted here, in the one place that knows whether a message is new or a resend.
  */
 export function createChatWrites(
-  repos: { visitors: VisitorRepository; conversations: ConversationRepository; messages: MessageRepository },
+  repos: {
+    visitors: VisitorRepository;
+    conversations: ConversationRepository;
+    messages: MessageRepository;
+    attachments: AttachmentRepository;
+  },
   limits: MessageLimits = { burst: MESSAGE_BURST, sustained: MESSAGE_SUSTAINED },
 ) {
-  const { visitors, conversations, messages } = repos;
+  const { visitors, conversations, messages, attachments } = repos;
   // The limiters count in the time of the write being run (the caller's clock), not the thread's.
   let now = 0;
   const clock = { now: () => now };
@@ -66,6 +72,8 @@ export function createChatWrites(
       author: 'visitor' | 'operator' | 'system';
       operatorId: number | null;
       operatorName: string | null;
+      /** The public id of a file this side uploaded to this conversation and has not sent yet. */
+      attachmentId?: string | null;
     },
     /** The message already stored under this client id in this conversation, if any. */
     existing: MessageDto | null,
@@ -73,10 +81,17 @@ export function createChatWrites(
     const where = { conversationRowId: conversation.rowId, visitorId: conversation.visitorId };
     if (existing) {
       // A resend: same answer as the first time. A different body under the same id is a client bug.
-      if (existing.text !== m.text || existing.author !== m.author) {
+      if (existing.text !== m.text || existing.author !== m.author || (existing.attachment?.id ?? null) !== (m.attachmentId ?? null)) {
         throw new AppError('conflict', 'This message id was already used for a different message.');
       }
       return { message: existing, created: false, ...where };
+    }
+    const file = m.attachmentId ? attachments.byPublicId(m.attachmentId) : null;
+    if (m.attachmentId) {
+      // Only a file uploaded to this conversation by the same side can be sent, and only once.
+      if (!file || file.conversationRowId !== conversation.rowId || file.uploader !== m.author)
+        throw new AppError('not_found', 'No such attachment.');
+      if (file.messageId !== null) throw new AppError('conflict', 'This attachment was already sent.');
     }
     const seq = conversations.nextSeq(conversation.rowId);
     const id = messages.insert({
@@ -88,7 +103,8 @@ export function createChatWrites(
       text: m.text,
       at: now,
     });
-    if (m.author !== 'system') conversations.recordMessage(conversation.rowId, m.author, m.text, now);
+    if (file) attachments.link(file.rowId, id);
+    if (m.author !== 'system') conversations.recordMessage(conversation.rowId, m.author, m.text || (file ? `📎 ${file.name}` : ''), now);
     // Everything the stored row holds is known here; reading it back would cost a query per message.
     const message: MessageDto = {
       id,
@@ -100,6 +116,7 @@ export function createChatWrites(
       createdAt: now,
       conversationId: conversation.id,
     };
+    if (file) message.attachment = { id: file.id, name: file.name, type: file.type, size: file.size };
     return { message, created: true, ...where };
   }
 
@@ -142,7 +159,14 @@ export function createChatWrites(
       return conversation.rowId;
     },
 
-    visitorMessage(args: { visitorId: number; clientId: string; text: string; page: VisitorContext | null; now: number }): StoredMessage {
+    visitorMessage(args: {
+      visitorId: number;
+      clientId: string;
+      text: string;
+      attachmentId?: string | null;
+      page: VisitorContext | null;
+      now: number;
+    }): StoredMessage {
       now = args.now;
       let conversation = conversations.byVisitor(args.visitorId);
       const existing = conversation && messages.byClientId(conversation.rowId, conversation.id, args.clientId);
@@ -152,7 +176,14 @@ export function createChatWrites(
       else if (args.page && pageChanged(conversation, args.page)) conversations.setPage(conversation.rowId, args.page);
       return store(
         conversation,
-        { clientId: args.clientId, text: args.text, author: 'visitor', operatorId: null, operatorName: null },
+        {
+          clientId: args.clientId,
+          text: args.text,
+          author: 'visitor',
+          operatorId: null,
+          operatorName: null,
+          attachmentId: args.attachmentId,
+        },
         existing,
       );
     },
@@ -163,6 +194,7 @@ export function createChatWrites(
       conversationId: string;
       clientId: string;
       text: string;
+      attachmentId?: string | null;
       now: number;
     }): StoredMessage {
       now = args.now;
@@ -177,6 +209,7 @@ export function createChatWrites(
         author: 'operator' as const,
         operatorId: args.operatorId,
         operatorName: args.operatorName,
+        attachmentId: args.attachmentId,
       };
       return store(conversation, m, existing);
     },

@@ -49,6 +49,11 @@ export class VisitorService {
     return { visitor, token };
   }
 
+  /** The visitor whose widget holds `token` (HTTP routes authenticate a widget by it). */
+  byToken(token: string): VisitorRow | null {
+    return this.visitors.findByTokenHash(sha256(token));
+  }
+
   byId(id: number): VisitorRow | null {
     return this.visitors.findById(id);
   }

@@ -16,6 +16,10 @@ try {
   const result = await backupDatabase(databasePath, destination);
   console.log(`Backed up ${databasePath}`);
   console.log(`  to ${result.file} (${result.pages} pages, schema version ${result.schemaVersion}, integrity ok)`);
+  if (result.attachmentsDir)
+    console.log(
+      `  ${result.attachments} attachment file(s) to ${result.attachmentsDir}/ (restore them to attachments/ beside the database)`,
+    );
   if (result.secretsFile) console.log(`  secrets to ${result.secretsFile} (mode 0600; keep it as safe as the database)`);
 } catch (error) {
   console.error(`Backup failed: ${(error as Error).message}`);

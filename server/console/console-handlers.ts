@@ -93,4 +93,12 @@ export function registerConsoleHandlers(
     me();
     return { report: deps.ratings.report(input) };
   });
+
+  on(socket, OperatorEvent.attachmentLink, (input) => deps.attachments.link({ operatorId: me().id }, input.attachmentId));
+  // Operators read the limits too: the composer says what may be attached before anyone tries.
+  on(socket, OperatorEvent.attachmentSettingsGet, () => {
+    me();
+    return { settings: deps.attachments.settings() };
+  });
+  on(socket, OperatorEvent.attachmentSettingsSave, async (input) => ({ settings: await deps.attachments.saveSettings(admin(), input) }));
 }

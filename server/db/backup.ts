@@ -9,6 +9,9 @@ export interface BackupResult {
   schemaVersion: number;
   /** Where the secrets file was copied, if the database had one beside it. */
   secretsFile: string | null;
+  /** Where the attachments' files were copied (`<destination>.attachments/`), and how many; null: none held. */
+  attachmentsDir: string | null;
+  attachments: number;
 }
 
 /**
@@ -21,6 +24,9 @@ export interface BackupResult {
  * so a failed or interrupted backup never leaves a half-written file under the requested name.
  * `secrets.json` (the keys of every keyed hash in the database) is copied to `<destination>.secrets.json`
  * with mode 0600: without it a restored database's e-mail hashes and codes can no longer be matched.
+ * Attachments' files (the `attachments/` directory beside the database) named by the copy are copied to
+ * `<destination>.attachments/` after it was taken: files are never changed once stored, so the copy and
+ * the files agree. A file deleted by the server in between (an erasure) is left out, as it should be.
  */
 export async function backupDatabase(source: string, destination: string): Promise<BackupResult> {
   const target = path.resolve(destination);
@@ -48,8 +54,31 @@ export async function backupDatabase(source: string, destination: string): Promi
     for (const file of [partial, `${partial}-wal`, `${partial}-shm`]) fs.rmSync(file, { force: true });
     throw error;
   }
-  copy.close();
+  let keys: string[] = [];
+  try {
+    const hasTable = copy.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'attachments'`).get();
+    if (hasTable) keys = copy.prepare('SELECT storage_key FROM attachments').pluck().all() as string[];
+  } finally {
+    copy.close();
+  }
   fs.renameSync(partial, target);
+
+  const sourceFiles = path.join(path.dirname(path.resolve(source)), 'attachments');
+  let attachmentsDir: string | null = null;
+  let attachments = 0;
+  if (keys.length > 0) {
+    attachmentsDir = `${target}.attachments`;
+    fs.mkdirSync(attachmentsDir, { recursive: true, mode: 0o700 });
+    for (const key of keys) {
+      if (!/^[A-Za-z0-9_-]{32}$/.test(key)) continue;
+      try {
+        fs.copyFileSync(path.join(sourceFiles, key), path.join(attachmentsDir, key));
+        attachments++;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+  }
 
   const secrets = path.join(path.dirname(path.resolve(source)), 'secrets.json');
   let secretsFile: string | null = null;
@@ -58,5 +87,5 @@ export async function backupDatabase(source: string, destination: string): Promi
     fs.copyFileSync(secrets, secretsFile);
     fs.chmodSync(secretsFile, 0o600);
   }
-  return { file: target, pages, schemaVersion, secretsFile };
+  return { file: target, pages, schemaVersion, secretsFile, attachmentsDir, attachments };
 }

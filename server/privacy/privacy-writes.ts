@@ -29,6 +29,9 @@ export interface PrivacySettings {
   mailDomain: string;
 }
 
+/** Reads attachments' bytes for access exports (the writer thread's own view of the attachment store). */
+export type AttachmentReader = (storageKey: string) => Buffer | null;
+
 /** Read by the caller for each write: the app's clock and the address links are built on. */
 export interface WriteContext {
   now: number;
@@ -47,7 +50,7 @@ export interface WithEffects<T> {
  * delivery results. PrivacyService and PrivacyRegister are built here, once, on the writer's connection;
  * the main thread's PrivacyDesk calls these and carries out the effects once the batch has committed.
  */
-export function createPrivacyWrites(db: Db, repos: Repositories, settings: PrivacySettings) {
+export function createPrivacyWrites(db: Db, repos: Repositories, settings: PrivacySettings, readAttachment?: AttachmentReader) {
   let context: WriteContext = { now: 0, publicUrl: '' };
   const clock = { now: () => context.now };
   let effects: PrivacyEffect[] = [];
@@ -59,7 +62,7 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
     visitors: repos.visitors,
     // The app's one per-network send limit: every send with a network to count runs here.
     verification: new VerificationService(repos.verifications, clock, settings.hmacKey, new VerificationSendLimit(clock)),
-    execution: new RequestExecution(repos, clock),
+    execution: new RequestExecution(repos, clock, readAttachment),
     webhooks: { enqueue: (event, data) => queueWebhook(repos.integrations, context.now, event, data) },
     effects: (caused) => effects.push(...caused),
     clock,

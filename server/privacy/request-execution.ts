@@ -1,6 +1,7 @@
 import type { ErasurePreviewDto } from '../../shared/types';
 import type { Clock } from '../platform/clock';
 import { randomToken, sha256 } from '../platform/crypto';
+import type { AttachmentRepository } from '../db/repositories/attachment-repository';
 import type { ConversationRepository } from '../db/repositories/conversation-repository';
 import type { ExportRepository } from '../db/repositories/export-repository';
 import type { IntegrationRepository } from '../db/repositories/integration-repository';
@@ -29,7 +30,11 @@ export interface ExecutionRepos {
   integrations: IntegrationRepository;
   notes: NoteRepository;
   ratings: RatingRepository;
+  attachments: AttachmentRepository;
 }
+
+/** Reads an attachment's bytes from the store by key (null: the file is missing). */
+export type ReadAttachment = (storageKey: string) => Buffer | null;
 
 /**
  * What "everything we hold about the requester" means, in one place: visitors whose stored contact
@@ -40,6 +45,8 @@ export class RequestExecution {
   constructor(
     private readonly repos: ExecutionRepos,
     private readonly clock: Clock,
+    /** The export carries the files themselves; without a store (a test's bare procedures) it lists them only. */
+    private readonly readAttachment: ReadAttachment = () => null,
   ) {}
 
   subjectVisitorIds(request: PrivacyRequestRow): number[] {
@@ -52,16 +59,27 @@ export class RequestExecution {
   }
 
   /**
-   * Deletes the requester's visitors, conversations, messages, ratings and mail copies. Call inside a transaction.
+   * Deletes the requester's visitors, conversations, messages, attachments, ratings and mail copies. Call
+   * inside a transaction. The attachments' files leave the store once it commits (their keys wait in
+   * `attachment_trash`, see migration 11, and AttachmentService removes them).
    * Returns the counts for the record, and which visitors and conversations are gone (open screens drop them).
    */
   erase(request: PrivacyRequestRow): { counts: Record<string, number>; erased: ErasedChats } {
-    const counts: Record<string, number> = { visitors: 0, conversations: 0, messages: 0, notes: 0, ratings: 0, mails: 0 };
+    const counts: Record<string, number> = {
+      visitors: 0,
+      conversations: 0,
+      messages: 0,
+      attachments: 0,
+      notes: 0,
+      ratings: 0,
+      mails: 0,
+    };
     const erased: ErasedChats = { visitorIds: this.subjectVisitorIds(request), conversationIds: [] };
     for (const visitorId of erased.visitorIds) {
       const conversation = this.repos.conversations.byVisitor(visitorId);
       if (conversation) {
         erased.conversationIds.push(conversation.id);
+        counts.attachments += this.repos.attachments.deleteByConversation(conversation.rowId);
         counts.messages += this.repos.messages.deleteByConversation(conversation.rowId);
         counts.notes += this.repos.notes.deleteByConversation(conversation.rowId);
         counts.ratings += this.repos.ratings.deleteByConversation(conversation.rowId);
@@ -86,6 +104,7 @@ export class RequestExecution {
       ratings: 0,
       mails: 0,
       webhookCopies: 0,
+      attachments: 0,
     };
     for (const visitorId of this.subjectVisitorIds(request)) {
       counts.visitors++;
@@ -93,6 +112,7 @@ export class RequestExecution {
       if (conversation) {
         counts.conversations++;
         counts.messages += this.repos.messages.count(conversation.rowId);
+        counts.attachments += this.repos.attachments.countByConversation(conversation.rowId);
         counts.notes += this.repos.notes.countByConversation(conversation.rowId);
         counts.ratings += this.repos.ratings.countByConversation(conversation.rowId);
       }
@@ -126,7 +146,23 @@ export class RequestExecution {
             at: new Date(m.createdAt).toISOString(),
             from: m.author === 'operator' ? `operator ${m.operatorName ?? ''}`.trim() : m.author,
             text: m.text,
+            ...(m.attachment ? { attachment: m.attachment.id } : {}),
           })),
+          // The files themselves (sent or only uploaded), each with its bytes in base64: a copy needs no link
+          // that could expire or reach past the requester.
+          attachments: this.repos.attachments.byConversation(conversation.rowId).map((a) => {
+            const bytes = this.readAttachment(a.storageKey);
+            return {
+              id: a.id,
+              at: new Date(a.createdAt).toISOString(),
+              from: a.uploader,
+              name: a.name,
+              type: a.type,
+              size: a.size,
+              sha256: a.sha256,
+              contentBase64: bytes ? bytes.toString('base64') : null,
+            };
+          }),
           // Operators' internal notes about the requester are their personal data too (GDPR Art. 15).
           operatorNotes: this.repos.notes.list(conversation.rowId, conversation.id).map((n) => ({
             at: new Date(n.createdAt).toISOString(),
@@ -173,7 +209,12 @@ export class RequestExecution {
     const expiresAt = now + EXPORT_TTL_MS;
     this.repos.exports.insert(sha256(token), request.id, JSON.stringify(payload, null, 2), now, expiresAt);
     const messages = visitors.reduce((n, v) => n + (v.conversation?.messages.length ?? 0), 0);
-    return { token, expiresAt, counts: { visitors: visitors.length, messages, requests: requests.length, mails: mails.length } };
+    const attachments = visitors.reduce((n, v) => n + (v.conversation?.attachments.length ?? 0), 0);
+    return {
+      token,
+      expiresAt,
+      counts: { visitors: visitors.length, messages, attachments, requests: requests.length, mails: mails.length },
+    };
   }
 
   /** Stops marketing at once: the suppression outlives any later erasure. */

@@ -11,6 +11,7 @@ import type { PresenceService } from '../console/presence-service';
 import type { TeamService } from '../console/team-service';
 import type { PrivacyDesk } from '../privacy/privacy-desk';
 import type { RatingService } from '../chat/rating-service';
+import type { AttachmentService } from '../attachments/attachment-service';
 import type { WidgetSettingsService } from '../console/widget-settings-service';
 
 /** The /operator namespace's socket types and what its handlers are given: shared by the namespace and the console's handlers. */
@@ -34,5 +35,6 @@ export interface OperatorDeps {
   canned: CannedReplyService;
   widget: WidgetSettingsService;
   ratings: RatingService;
+  attachments: AttachmentService;
   log: Logger;
 }

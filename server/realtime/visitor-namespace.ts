@@ -8,6 +8,7 @@ import type { VisitorContext } from '../db/repositories/conversation-repository'
 import { toConversationDto, type ChatService } from '../chat/chat-service';
 import type { RatingService } from '../chat/rating-service';
 import type { TranscriptService } from '../chat/transcript-service';
+import type { AttachmentService } from '../attachments/attachment-service';
 import type { WidgetSettingsService } from '../console/widget-settings-service';
 import { summariseUserAgent } from '../chat/visitor-context';
 import type { PrivacyDesk } from '../privacy/privacy-desk';
@@ -32,6 +33,7 @@ export interface VisitorDeps {
   widget: WidgetSettingsService;
   ratings: RatingService;
   transcripts: TranscriptService;
+  attachments: AttachmentService;
   clientIp: (socket: Socket) => string;
   log: Logger;
 }
@@ -132,6 +134,8 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
         const id = visitorId(socket);
         return deps.privacy.resendCode(input.verificationId, deps.clientIp(socket), id);
       },
+
+      [VisitorEvent.attachmentLink]: (input, socket) => deps.attachments.link({ visitorId: visitorId(socket) }, input.attachmentId),
 
       [VisitorEvent.ratingSubmit]: async (input, socket) => ({ rating: await deps.ratings.submit(visitorId(socket), input) }),
 

@@ -20,12 +20,15 @@ export class RetentionService {
     private readonly clock: Clock,
     private readonly retentionDays: number,
     private readonly log: Logger,
+    /** Removes the files of the attachments a run deleted, once it has committed. */
+    private readonly afterSweep: () => Promise<void> = async () => {},
   ) {}
 
   async run(): Promise<RetentionCounts> {
     const counts = await this.writer.run('retentionSweep', { now: this.clock.now(), retentionDays: this.retentionDays });
     if (Object.values(counts).some((n) => n > 0))
       this.log.info({ retention: counts, retentionDays: this.retentionDays }, 'retention: deleted expired data');
+    if (counts.attachments > 0 || counts.unsentAttachments > 0) await this.afterSweep();
     return counts;
   }
 

@@ -9,9 +9,21 @@ export const VERIFICATION_GRACE_MS = DAY;
 export const OUTBOX_RETENTION_MS = 7 * DAY;
 /** The per-address send log only ever answers "how many in the last hour"; a day is ample. */
 export const SEND_LOG_RETENTION_MS = DAY;
+/** An attachment uploaded and never sent is dropped after a day (a visitor who closed the tab mid-send). */
+export const UNSENT_ATTACHMENT_MS = DAY;
 
 export type RetentionCounts = Record<
-  'conversations' | 'messages' | 'ratings' | 'visitors' | 'verifications' | 'verificationSends' | 'outboxMails' | 'exports' | 'sessions',
+  | 'conversations'
+  | 'messages'
+  | 'ratings'
+  | 'attachments'
+  | 'unsentAttachments'
+  | 'visitors'
+  | 'verifications'
+  | 'verificationSends'
+  | 'outboxMails'
+  | 'exports'
+  | 'sessions',
   number
 >;
 
@@ -25,6 +37,7 @@ export function createRetentionWrites(repos: Repositories) {
       const chat = repo.deleteResolvedConversations(chatCutoff);
       return {
         ...chat,
+        unsentAttachments: repo.deleteUnsentAttachments(now - UNSENT_ATTACHMENT_MS),
         visitors: repo.deleteIdleVisitors(chatCutoff),
         verifications: repo.deleteVerificationsExpiredBefore(now - VERIFICATION_GRACE_MS),
         verificationSends: repo.deleteVerificationSendsBefore(now - SEND_LOG_RETENTION_MS),

@@ -1,3 +1,4 @@
+import { createAttachmentWrites } from '../attachments/attachment-writes';
 import { createChatWrites } from '../chat/chat-writes';
 import { createConsoleWrites } from '../console/console-writes';
 import type { Db } from '../db/open';
@@ -8,6 +9,7 @@ import { createRetentionWrites } from '../retention/retention-writes';
 import { createRatingWrites } from '../chat/rating-writes';
 import { createSettingsWrites } from '../console/settings-writes';
 import { createTranscriptWrites } from '../chat/transcript-writes';
+import { LocalAttachmentStore } from '../attachments/attachment-store';
 import type { WriterOptions } from './protocol';
 
 /**
@@ -16,15 +18,17 @@ import type { WriterOptions } from './protocol';
  */
 export function createWriteProcedures(db: Db, options: WriterOptions) {
   const repos = createRepositories(db);
+  const attachmentStore = options.attachmentDir ? new LocalAttachmentStore(options.attachmentDir) : null;
   return {
     ...createChatWrites(repos, options.limits),
     ...createConsoleWrites(repos),
-    ...createPrivacyWrites(db, repos, options.privacy),
+    ...createPrivacyWrites(db, repos, options.privacy, attachmentStore ? (key) => attachmentStore.read(key) : undefined),
     ...createRetentionWrites(repos),
     ...createMailWrites(repos),
     ...createRatingWrites(repos),
     ...createSettingsWrites({ settings: repos.settings }),
     ...createTranscriptWrites(repos),
+    ...createAttachmentWrites(repos),
   };
 }
 

@@ -19,6 +19,7 @@ import { identitySignature } from '../../server/chat/visitor-service';
 import { appRoutes } from '../helpers/app-routes';
 import { databaseDigest } from '../helpers/db-snapshot';
 import { newClientId } from '../helpers/durable-clients';
+import { png } from '../helpers/files';
 import { codeIn } from '../helpers/smtp';
 import { socketTracker } from '../helpers/sockets';
 import { ADMIN, ok, signIn, startTestApp, type TestApp } from '../helpers/test-app';
@@ -71,6 +72,8 @@ const SOCKET_MATRIX: Record<string, Row<Outcome>> = {
   ),
   // A has a conversation and gives an address: mailed; B naming A's conversation finds none.
   [`${VISITOR_NAMESPACE} ${VisitorEvent.transcriptRequest}`]: visitorsOnly('not_found'),
+  // A gets a link to A's own file; B naming A's attachment hears there is no such thing.
+  [`${VISITOR_NAMESPACE} ${VisitorEvent.attachmentLink}`]: visitorsOnly('not_found'),
 
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.conversationList}`]: operators,
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.conversationOpen}`]: operators,
@@ -117,6 +120,10 @@ const SOCKET_MATRIX: Record<string, Row<Outcome>> = {
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.widgetSettingsGet}`]: admins,
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.widgetSettingsSave}`]: admins,
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.ratingReport}`]: operators,
+  // Operators open the files of the conversations they work, and read the limits their composer applies.
+  [`${OPERATOR_NAMESPACE} ${OperatorEvent.attachmentLink}`]: operators,
+  [`${OPERATOR_NAMESPACE} ${OperatorEvent.attachmentSettingsGet}`]: operators,
+  [`${OPERATOR_NAMESPACE} ${OperatorEvent.attachmentSettingsSave}`]: admins,
 };
 
 /** HTTP status per actor. Visitors hold no cookie or API key: over HTTP they are nobody. */
@@ -137,6 +144,12 @@ const ROUTE_MATRIX: Record<string, Row<number>> = {
   // Mail providers' inbound webhook: without INBOUND_MAIL_SECRET (as here) it does not exist; with one it
   // answers that bearer secret only (mail-intake.test.ts). Cookies open nothing.
   'POST /api/inbound/mail': row(404, 404, 404, 404, 404, 404),
+  // A visitor uploads with its visitor token (into its own conversation), an operator with the session
+  // cookie into the conversation it names; the disabled operator's cookie no longer counts.
+  'POST /api/attachments/': row(401, 200, 200, 200, 401, 200),
+  'OPTIONS /api/attachments/': row(204, 204, 204, 204, 204, 204),
+  // The signed link is the only key: no cookie opens a file without it (here, a forged signature).
+  'GET /api/attachments/:id': row(403, 403, 403, 403, 403, 403),
   'GET /healthz': row(200, 200, 200, 200, 200, 200),
   'GET /favicon.ico': row(200, 200, 200, 200, 200, 200),
   // Whether the loader paints the bubble: the same public answer for everyone.
@@ -194,6 +207,7 @@ describe('authorization matrix', () => {
     erasureId: 0,
     verificationId: '',
     code: '',
+    attachmentId: '',
     secrets: [] as string[],
   };
   let b = { token: '' };
@@ -228,6 +242,21 @@ describe('authorization matrix', () => {
         password: 'spare password 1',
       })
     ).operator.id;
+  }
+  /** The upload each actor makes: a visitor with its token, anyone else with its cookie into A's conversation. */
+  function uploadRequest(actor: Actor): { path: string; init: RequestInit } {
+    const query = new URLSearchParams({ clientId: newClientId(), name: `${actor}.png` });
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+    if (actor === 'visitorA' || actor === 'visitorB') headers.authorization = `Bearer ${actor === 'visitorA' ? a.token : b.token}`;
+    else query.set('conversationId', a.conversationId);
+    return { path: `/api/attachments?${query}`, init: { method: 'POST', headers, body: new Uint8Array(png(2, 2)) } };
+  }
+  async function uploadAs(actor: 'visitorA'): Promise<{ attachment: { id: string } }> {
+    const { path, init } = uploadRequest(actor);
+    const res = await fetch(`${t.url}${path}`, init);
+    const answer = (await res.json()) as { ok: boolean; data: { attachment: { id: string } } };
+    if (!answer.ok) throw new Error(`upload failed: ${res.status}`);
+    return answer.data;
   }
   /** A code-verified request of A's own, started now: its verification id and code. */
   async function pendingCodeOfA(socket: Socket): Promise<{ verificationId: string; code: string }> {
@@ -280,7 +309,8 @@ describe('authorization matrix', () => {
     a.reference = tracked.request.reference;
     a.requestId = t.db.prepare('SELECT id FROM privacy_requests WHERE reference = ?').pluck().get(a.reference) as number;
     Object.assign(a, await pendingCodeOfA(aSocket));
-    a.secrets = [a.token, a.email, a.conversationId, a.requestToken, a.reference, 'Alice private note 4471', a.code];
+    a.attachmentId = (await uploadAs('visitorA')).attachment.id;
+    a.secrets = [a.token, a.email, a.conversationId, a.requestToken, a.reference, 'Alice private note 4471', a.code, a.attachmentId];
     aSocket.close();
 
     const bSocket = track((await open(t.url, VISITOR_NAMESPACE, null))!);
@@ -346,6 +376,7 @@ describe('authorization matrix', () => {
     }),
     [VisitorEvent.ratingSubmit]: () => ({ conversationId: a.conversationId, score: 1 }),
     [VisitorEvent.transcriptRequest]: () => ({ conversationId: a.conversationId, email: 'a-transcript@example.test', onResolve: false }),
+    [VisitorEvent.attachmentLink]: () => ({ attachmentId: a.attachmentId }),
   };
 
   async function visitorSocket(actor: Actor): Promise<Socket> {
@@ -476,6 +507,12 @@ describe('authorization matrix', () => {
     [OperatorEvent.widgetSettingsGet]: () => ({}),
     [OperatorEvent.widgetSettingsSave]: () => DEFAULT_WIDGET_SETTINGS,
     [OperatorEvent.ratingReport]: () => ({ from: '2026-11-01', to: '2026-11-30' }),
+    [OperatorEvent.attachmentLink]: () => ({ attachmentId: a.attachmentId }),
+    [OperatorEvent.attachmentSettingsGet]: () => ({}),
+    [OperatorEvent.attachmentSettingsSave]: () => ({
+      maxMb: 10,
+      types: ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'application/pdf'],
+    }),
   };
 
   for (const event of Object.values(OperatorEvent)) {
@@ -579,6 +616,15 @@ describe('authorization matrix', () => {
         body: 'From: someone@example.test\r\nTo: privacy@localhost\r\nSubject: x\r\n\r\nPlease delete my data.\r\n',
       },
     }),
+    'POST /api/attachments/': async (actor) => uploadRequest(actor),
+    'OPTIONS /api/attachments/': async () => ({
+      path: '/api/attachments',
+      init: { method: 'OPTIONS', headers: { origin: t.url, 'access-control-request-method': 'POST' } },
+    }),
+    'GET /api/attachments/:id': async () => ({
+      path: `/api/attachments/${a.attachmentId}?e=${Date.now() + 60_000}&s=${crypto.randomBytes(32).toString('base64url')}`,
+      init: {},
+    }),
     'GET /healthz': async () => ({ path: '/healthz', init: {} }),
     'GET /favicon.ico': async () => ({ path: '/favicon.ico', init: {} }),
     'GET /widget-status.json': async () => ({ path: '/widget-status.json', init: {} }),
@@ -593,6 +639,7 @@ describe('authorization matrix', () => {
     'POST /api/auth/logout',
     'GET /api/admin/privacy-register.csv',
     'GET /api/admin/privacy-requests/:id/record.json',
+    'POST /api/attachments/',
   ]);
 
   test('no route that changes anything acts on a session cookie sent from another site', async () => {

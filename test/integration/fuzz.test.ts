@@ -33,6 +33,8 @@ const NO_INPUT = new Set([
   'GET /healthz',
   'GET /favicon.ico',
   'GET /widget-status.json',
+  // The CORS preflight of the upload route: it reads no body and answers the same to everything.
+  'OPTIONS /api/attachments/',
   'GET /console',
   'GET /console/',
   'GET /console/*page',

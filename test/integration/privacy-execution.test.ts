@@ -59,7 +59,16 @@ describe('erasure', () => {
     // The console's confirmation names what will go; counting it deletes nothing.
     const stored = allStoredValues(s.t.db).length;
     const { preview } = await ok(op, OperatorEvent.privacyPreview, { id });
-    expect(preview).toEqual({ visitors: 1, conversations: 1, messages: 3, notes: 1, ratings: 0, mails: 0, webhookCopies: 0 });
+    expect(preview).toEqual({
+      visitors: 1,
+      conversations: 1,
+      messages: 3,
+      notes: 1,
+      ratings: 0,
+      attachments: 0,
+      mails: 0,
+      webhookCopies: 0,
+    });
     expect(allStoredValues(s.t.db)).toHaveLength(stored);
     expect(bRows()).toEqual(bBefore);
     const done = unwrap(await act(id, 'complete')).request;
@@ -84,15 +93,8 @@ describe('erasure', () => {
     const ticket = requestRow(id);
     expect(ticket).toMatchObject({ state: 'completed', email: null, name: null, details: null, visitor_id: null });
     expect((ticket.email_hash as Buffer).equals(keyedEmailHash('alice@example.test'))).toBe(true);
-    expect(JSON.parse(ticket.result_json as string)).toEqual({
-      visitors: 1,
-      conversations: 1,
-      messages: 3,
-      notes: 1,
-      ratings: 0,
-      mails: 0,
-      webhookCopies: 0,
-    });
+    const erased = { visitors: 1, conversations: 1, messages: 3, notes: 1, attachments: 0, ratings: 0, mails: 0, webhookCopies: 0 };
+    expect(JSON.parse(ticket.result_json as string)).toEqual(erased);
     expect(
       allStoredValues(s.t.db).some((v) => typeof v === 'string' && /alice@example\.test|Alice A\.|forget me|returning customer/.test(v)),
     ).toBe(false);
@@ -102,15 +104,7 @@ describe('erasure', () => {
     expect(audit.map((e) => e.action)).toEqual(['received', 'verified', 'started', 'completed']);
     const completed = audit[3];
     expect(completed.actor).toMatch(/^operator #1/);
-    expect(JSON.parse(completed.detail as string).result).toEqual({
-      visitors: 1,
-      conversations: 1,
-      messages: 3,
-      notes: 1,
-      ratings: 0,
-      mails: 0,
-      webhookCopies: 0,
-    });
+    expect(JSON.parse(completed.detail as string).result).toEqual(erased);
 
     // And the requester is told, with what had to be kept.
     const mail = await mailTo('alice@example.test', /completed/i);

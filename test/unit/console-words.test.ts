@@ -54,11 +54,21 @@ describe('a privacy request’s history in words', () => {
     expect(detail).toBeNull();
   });
   test('the erasure confirmation names each kind of data with its count', () => {
-    const lines = erasureLines({ visitors: 2, conversations: 1, messages: 1, notes: 0, ratings: 0, mails: 3, webhookCopies: 1 });
+    const lines = erasureLines({
+      visitors: 2,
+      conversations: 1,
+      messages: 1,
+      notes: 0,
+      ratings: 0,
+      mails: 3,
+      webhookCopies: 1,
+      attachments: 2,
+    });
     expect(lines[0]).toMatch(/^2 visitor records/);
     expect(lines[1]).toBe('1 conversation with 1 message');
     expect(lines[2]).toBe('0 internal notes by operators');
     expect(lines[3]).toBe('3 copies of mails in the dev outbox');
+    expect(lines.at(-1)).toBe('2 attached files (removed from the file store)');
     expect(countsInWords({ conversations: 2, webhookCopies: 1 })).toBe('2 conversations, 1 webhook payload scrubbed');
   });
 });

@@ -1,4 +1,5 @@
 import type { Db } from '../open';
+import { AttachmentRepository } from './attachment-repository';
 import { AuditRepository } from './audit-repository';
 import { CannedReplyRepository } from './canned-reply-repository';
 import { ConversationRepository } from './conversation-repository';
@@ -42,6 +43,7 @@ export function createRepositories(db: Db) {
     retention: new RetentionRepository(db),
     ratings: new RatingRepository(db),
     transcripts: new TranscriptRepository(db),
+    attachments: new AttachmentRepository(db),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Db } from '../open';
+import type { AttachmentType } from '../../../shared/attachments';
 import type { Author, MessageDto } from '../../../shared/types';
 
 interface Raw {
@@ -9,11 +10,23 @@ interface Raw {
   operatorName: string | null;
   text: string;
   createdAt: number;
+  attachmentId: string | null;
+  attachmentName: string | null;
+  attachmentType: AttachmentType | null;
+  attachmentSize: number | null;
+}
+
+function toDto(r: Raw, conversationId: string): MessageDto {
+  const { attachmentId, attachmentName, attachmentType, attachmentSize, ...rest } = r;
+  const message: MessageDto = { ...rest, conversationId };
+  if (attachmentId) message.attachment = { id: attachmentId, name: attachmentName!, type: attachmentType!, size: attachmentSize! };
+  return message;
 }
 
 const SELECT = `SELECT m.id, m.seq, m.client_id AS clientId, m.author, o.name AS operatorName, m.body AS text,
-                       m.created_at AS createdAt
-                  FROM messages m LEFT JOIN operators o ON o.id = m.operator_id`;
+                       m.created_at AS createdAt, a.public_id AS attachmentId, a.name AS attachmentName,
+                       a.mime AS attachmentType, a.size AS attachmentSize
+                  FROM messages m LEFT JOIN operators o ON o.id = m.operator_id LEFT JOIN attachments a ON a.message_id = m.id`;
 
 /** Messages of a conversation, addressed by (conversation, seq) and (conversation, clientId). */
 export class MessageRepository {
@@ -58,24 +71,24 @@ export class MessageRepository {
 
   byClientId(conversationRowId: number, publicId: string, clientId: string): MessageDto | null {
     const raw = this.byClientIdStmt.get(conversationRowId, clientId) as Raw | undefined;
-    return raw ? { ...raw, conversationId: publicId } : null;
+    return raw ? toDto(raw, publicId) : null;
   }
 
   after(conversationRowId: number, publicId: string, afterSeq: number, limit: number): MessageDto[] {
-    return (this.afterStmt.all(conversationRowId, afterSeq, limit) as Raw[]).map((r) => ({ ...r, conversationId: publicId }));
+    return (this.afterStmt.all(conversationRowId, afterSeq, limit) as Raw[]).map((r) => toDto(r, publicId));
   }
 
   latest(conversationRowId: number, publicId: string, limit: number): MessageDto[] {
-    return (this.latestStmt.all(conversationRowId, limit) as Raw[]).map((r) => ({ ...r, conversationId: publicId }));
+    return (this.latestStmt.all(conversationRowId, limit) as Raw[]).map((r) => toDto(r, publicId));
   }
 
   /** The `limit` messages just before `beforeSeq`, in order: a page back. */
   before(conversationRowId: number, publicId: string, beforeSeq: number, limit: number): MessageDto[] {
-    return (this.beforeStmt.all(conversationRowId, beforeSeq, limit) as Raw[]).map((r) => ({ ...r, conversationId: publicId }));
+    return (this.beforeStmt.all(conversationRowId, beforeSeq, limit) as Raw[]).map((r) => toDto(r, publicId));
   }
 
   all(conversationRowId: number, publicId: string): MessageDto[] {
-    return (this.allStmt.all(conversationRowId) as Raw[]).map((r) => ({ ...r, conversationId: publicId }));
+    return (this.allStmt.all(conversationRowId) as Raw[]).map((r) => toDto(r, publicId));
   }
 
   count(conversationRowId: number): number {

@@ -5,6 +5,8 @@ export class RetentionRepository {
   private readonly staleMessagesStmt;
   private readonly staleConversationsStmt;
   private readonly staleRatingsStmt;
+  private readonly staleAttachmentsStmt;
+  private readonly unsentAttachmentsStmt;
   private readonly idleVisitorsStmt;
   private readonly verificationsStmt;
   private readonly verificationSendsStmt;
@@ -18,6 +20,11 @@ export class RetentionRepository {
     this.staleMessagesStmt = db.prepare(`DELETE FROM messages WHERE conversation_id IN (${stale})`);
     // Ratings would go by cascade too; deleted first so the run can say how many.
     this.staleRatingsStmt = db.prepare(`DELETE FROM conversation_ratings WHERE conversation_id IN (${stale})`);
+    // Attachments go with their messages by cascade; deleted first to be counted. Their files are removed
+    // from the store after the commit (the trigger of migration 11 keeps their keys).
+    this.staleAttachmentsStmt = db.prepare(`DELETE FROM attachments WHERE conversation_id IN (${stale})`);
+    // Uploaded but never sent (the tab closed before the message went): not part of any conversation's record.
+    this.unsentAttachmentsStmt = db.prepare(`DELETE FROM attachments WHERE message_id IS NULL AND created_at < ?`);
     this.staleConversationsStmt = db.prepare(`DELETE FROM conversations WHERE id IN (${stale})`);
     // A visitor with no conversation left and not seen within the period holds nothing worth keeping.
     this.idleVisitorsStmt = db.prepare(
@@ -31,10 +38,16 @@ export class RetentionRepository {
   }
 
   /** Resolved conversations untouched since `before`, with their messages and ratings. */
-  deleteResolvedConversations(before: number): { conversations: number; messages: number; ratings: number } {
+  deleteResolvedConversations(before: number): { conversations: number; messages: number; ratings: number; attachments: number } {
+    const attachments = this.staleAttachmentsStmt.run(before).changes;
     const messages = this.staleMessagesStmt.run(before).changes;
     const ratings = this.staleRatingsStmt.run(before).changes;
-    return { conversations: this.staleConversationsStmt.run(before).changes, messages, ratings };
+    return { conversations: this.staleConversationsStmt.run(before).changes, messages, ratings, attachments };
+  }
+
+  /** Attachments uploaded before `before` and never sent with a message. */
+  deleteUnsentAttachments(before: number): number {
+    return this.unsentAttachmentsStmt.run(before).changes;
   }
 
   deleteIdleVisitors(before: number): number {

@@ -33,6 +33,7 @@ const COUNT_WORDS: Record<string, [string, string]> = {
   visitors: ['visitor record', 'visitor records'],
   conversations: ['conversation', 'conversations'],
   messages: ['message', 'messages'],
+  attachments: ['attached file', 'attached files'],
   notes: ['internal note', 'internal notes'],
   ratings: ['rating', 'ratings'],
   mails: ['mail copy', 'mail copies'],
@@ -68,6 +69,7 @@ export function erasureLines(p: ErasurePreviewDto): string[] {
     w(p.mails, 'copy of a mail in the dev outbox', 'copies of mails in the dev outbox'),
     `the address removed from ${w(p.webhookCopies, 'stored webhook payload', 'stored webhook payloads')}`,
     w(p.ratings, 'rating the visitor gave (with its comment)', 'ratings the visitor gave (with their comments)'),
+    w(p.attachments, 'attached file (removed from the file store)', 'attached files (removed from the file store)'),
   ];
 }
 

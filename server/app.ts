@@ -37,6 +37,8 @@ import { RatingService } from './chat/rating-service';
 import { TranscriptService } from './chat/transcript-service';
 import { WidgetSettingsService } from './console/widget-settings-service';
 import { inboundMailRoutes } from './privacy/inbound-mail-routes';
+import { DataSystemService } from './privacy/data-system-service';
+import { dataSystemReceiptRoutes, processorRoutes } from './privacy/data-system-routes';
 import { createInboundSmtp } from './mail/inbound-smtp';
 import { RetentionService } from './retention/retention-service';
 import { TeamService } from './console/team-service';
@@ -130,13 +132,31 @@ export async function startApp(parts: AppParts) {
     publicUrl: config.publicUrl,
     log,
   });
+  // Deliveries to the data systems start once the desk exists; its effects ask for them.
+  let dataSystems: DataSystemService | null = null;
   const privacy = new PrivacyDesk(
     writer,
     repos.requests,
-    privacyEffects({ mail, bus, webhooks, requests: repos.requests }),
+    repos.systems,
+    privacyEffects({
+      mail,
+      bus,
+      webhooks,
+      requests: repos.requests,
+      systems: repos.systems,
+      deliverSystems: () => void dataSystems?.tick(),
+    }),
     clock,
     config.publicUrl,
   );
+  dataSystems = new DataSystemService({
+    systems: repos.systems,
+    requests: repos.requests,
+    privacy,
+    clock,
+    log,
+    publicUrl: config.publicUrl,
+  });
   // Requests by e-mail: the SMTP listener and the providers' webhook both hand their mail to this.
   const mailFromAddress = (/<([^>]+)>/.exec(config.mailFrom)?.[1] ?? config.mailFrom).trim().toLowerCase();
   const mailIntake = new MailIntake({
@@ -159,6 +179,8 @@ export async function startApp(parts: AppParts) {
   web.use(securityHeaders({ secure, allowedOrigins: config.allowedOrigins }));
   // Before the JSON parser: a mail is bigger than any JSON body the API takes, and arrives as raw MIME.
   web.use('/api/inbound', inboundMailRoutes({ intake: mailIntake, secret: config.inboundMailSecret }));
+  // Data systems' receipts: the signature covers the raw bytes, read before any JSON parser.
+  web.use('/api/data-systems', dataSystemReceiptRoutes(dataSystems));
   // Raw file bodies, read (and capped) as they stream in.
   web.use('/api/attachments', attachmentRoutes({ attachments, visitors, auth, allowedOrigins: config.allowedOrigins }));
   web.use(express.json({ limit: '32kb' }));
@@ -166,6 +188,7 @@ export async function startApp(parts: AppParts) {
   web.use('/api/auth', authRoutes(auth, secure));
   web.use('/api/v1', privacyApiRoutes(routeDeps));
   web.use('/api/admin', adminRoutes(routeDeps));
+  web.use('/privacy/processor', processorRoutes({ systems: repos.systems, requests: repos.requests, privacy, clock }));
   web.use('/privacy', privacyPublicRoutes(routeDeps));
   // Browsers ask for /favicon.ico on every page that names no icon (the API's error pages, say).
   web.get('/favicon.ico', (_req, res) => res.type('image/svg+xml').sendFile(path.join(STATIC_DIR, 'favicon.svg')));
@@ -280,6 +303,7 @@ export async function startApp(parts: AppParts) {
   housekeeping.unref();
   void expire();
   webhooks.start();
+  dataSystems.start();
   retention.start();
   widget.start();
   attachments.start();
@@ -307,6 +331,7 @@ export async function startApp(parts: AppParts) {
       ratings,
       transcripts,
       attachments,
+      dataSystems,
     },
     secrets,
     log,
@@ -352,6 +377,7 @@ export async function startApp(parts: AppParts) {
       if (smtpClosed) await withinDeadline(smtpClosed);
       server.closeAllConnections();
       await withinDeadline(webhooks.stop());
+      await withinDeadline(dataSystems.stop());
       await withinDeadline(mail.idle());
       mailer.close();
       // Last: delivery outcomes and dev-outbox copies above still write.

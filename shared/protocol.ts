@@ -26,6 +26,7 @@ import type {
 } from './types';
 import type { AvailabilityDto, WidgetSettingsDto } from './widget-settings';
 import type { AttachmentLinkDto, AttachmentSettingsDto } from './attachments';
+import type { DataSystemDto } from './data-systems';
 
 export const VISITOR_NAMESPACE = '/visitor';
 export const OPERATOR_NAMESPACE = '/operator';
@@ -91,6 +92,12 @@ export const OperatorEvent = {
   webhookList: 'webhook:list',
   webhookCreate: 'webhook:create',
   webhookDelete: 'webhook:delete',
+  /** The register of data systems (Admin → Data systems): list for operators, changes for admins. */
+  dataSystemList: 'data-system:list',
+  dataSystemSave: 'data-system:save',
+  dataSystemDelete: 'data-system:delete',
+  /** An operator enters a data system's outcome on a request, with the evidence. */
+  privacySystemRecord: 'privacy:system-record',
   conversationAssign: 'conversation:assign',
   conversationRead: 'conversation:read',
   conversationUnread: 'conversation:unread',
@@ -258,6 +265,11 @@ export interface OperatorRpc {
   [OperatorEvent.webhookList]: { in: S.EmptyInput; out: { webhooks: WebhookDto[] } };
   [OperatorEvent.webhookCreate]: { in: S.WebhookCreateInput; out: { webhook: WebhookDto; secret: string } };
   [OperatorEvent.webhookDelete]: { in: S.IdInput; out: null };
+  [OperatorEvent.dataSystemList]: { in: S.EmptyInput; out: { systems: DataSystemDto[] } };
+  /** `secret` only when the system is new: what its webhook signs with and checks our requests by. */
+  [OperatorEvent.dataSystemSave]: { in: S.DataSystemSaveInput; out: { system: DataSystemDto; secret: string | null } };
+  [OperatorEvent.dataSystemDelete]: { in: S.IdInput; out: null };
+  [OperatorEvent.privacySystemRecord]: { in: S.PrivacySystemRecordInput; out: { request: PrivacyRequestDto } };
   [OperatorEvent.conversationAssign]: { in: S.ConversationAssignInput; out: { conversation: ConversationDto } };
   [OperatorEvent.conversationRead]: { in: S.ConversationReadInput; out: null };
   /** Unread visitor messages per conversation for the asking operator (open conversations only). */

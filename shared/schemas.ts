@@ -6,6 +6,7 @@ import * as v from 'valibot';
 import { REQUEST_STATES, REQUEST_TYPES, OPERATOR_ACTIONS } from './privacy';
 import { RATING_SCALES } from './widget-settings';
 import { ATTACHMENT_TYPES, MAX_ATTACHMENT_MB } from './attachments';
+import { LEGAL_BASIS_KEYS, SYSTEM_KINDS, SYSTEM_OUTCOMES } from './data-systems';
 
 export const MAX_MESSAGE_LENGTH = 4000;
 export const LANGS = ['en', 'ru'] as const;
@@ -216,6 +217,50 @@ export const webhookCreateSchema = v.strictObject({
   url: v.pipe(v.string(), v.trim(), v.maxLength(2000), v.url('not a URL'), v.regex(/^https?:\/\//, 'http or https only')),
 });
 
+// ---- the data-system register (admins) and systems' answers ----
+const httpUrl = v.pipe(v.string(), v.trim(), v.maxLength(2000), v.url('not a URL'), v.regex(/^https?:\/\//, 'http or https only'));
+export const dataSystemSaveSchema = v.strictObject({
+  /** Absent: a new system. */
+  id: v.optional(requestId),
+  name: v.pipe(v.string(), v.trim(), v.minLength(1, 'name the system'), v.maxLength(120)),
+  purpose: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(500))),
+  requestTypes: v.pipe(v.array(v.picklist(REQUEST_TYPES)), v.minLength(1, 'choose at least one kind of request'), v.maxLength(4)),
+  ownerEmail: emailSchema,
+  kind: v.picklist(SYSTEM_KINDS),
+  webhookUrl: v.optional(v.nullable(httpUrl)),
+  contactEmail: v.optional(v.nullable(emailSchema)),
+  assigneeId: v.optional(v.nullable(requestId)),
+});
+const evidenceNote = v.pipe(v.string(), v.trim(), v.maxLength(2000));
+const legalBasis = v.picklist(LEGAL_BASIS_KEYS, 'not one of the legal bases in the list');
+const counts = v.pipe(
+  v.record(v.pipe(v.string(), v.maxLength(40)), v.pipe(v.number(), v.integer(), v.minValue(0))),
+  v.check((c) => Object.keys(c).length <= 20, 'at most 20 counts'),
+);
+/** An operator enters a system's outcome on the request page (a manual task, or instead of a system that cannot answer). */
+export const privacySystemRecordSchema = v.strictObject({
+  id: requestId,
+  entryId: requestId,
+  outcome: v.picklist(SYSTEM_OUTCOMES),
+  legalBasis: v.optional(v.nullable(legalBasis)),
+  note: evidenceNote,
+});
+/** A system's webhook receipt: in the answer to our POST, or later at the callback URL. */
+export const systemReceiptSchema = v.strictObject({
+  outcome: v.picklist(SYSTEM_OUTCOMES),
+  legalBasis: v.optional(legalBasis),
+  reason: v.optional(evidenceNote),
+  counts: v.optional(counts),
+  data: v.optional(v.unknown()),
+});
+/** The processor's page: the one-time secret and their answer. */
+export const processorAnswerSchema = v.strictObject({
+  t: token,
+  outcome: v.picklist(SYSTEM_OUTCOMES),
+  legalBasis: v.optional(v.union([v.literal(''), legalBasis])),
+  note: evidenceNote,
+});
+
 // ---- HTTP ----
 export const loginSchema = v.strictObject({
   email: operatorEmailSchema,
@@ -262,6 +307,10 @@ export type EmptyInput = v.InferOutput<typeof emptySchema>;
 export type ApiKeyCreateInput = v.InferOutput<typeof apiKeyCreateSchema>;
 export type IdInput = v.InferOutput<typeof idSchema>;
 export type WebhookCreateInput = v.InferOutput<typeof webhookCreateSchema>;
+export type DataSystemSaveInput = v.InferOutput<typeof dataSystemSaveSchema>;
+export type PrivacySystemRecordInput = v.InferOutput<typeof privacySystemRecordSchema>;
+export type SystemReceiptInput = v.InferOutput<typeof systemReceiptSchema>;
+export type ProcessorAnswerInput = v.InferOutput<typeof processorAnswerSchema>;
 export type ConversationAssignInput = v.InferOutput<typeof conversationAssignSchema>;
 export type ConversationReadInput = v.InferOutput<typeof conversationReadSchema>;
 export type SearchInput = v.InferOutput<typeof searchSchema>;

@@ -1,5 +1,6 @@
 /** Data shapes that cross the wire. Times are epoch milliseconds. */
 import type { AttachmentDto } from './attachments';
+import type { RequestSystemDto, VisitorSystemDto } from './data-systems';
 import type { Jurisdiction, RequestKind, RequestSource, RequestState } from './privacy';
 
 export type Author = 'visitor' | 'operator' | 'system';
@@ -140,11 +141,15 @@ export interface VisitorRequestDto {
   completedAt: number | null;
   rejectionReason: string | null;
   extended: boolean;
+  /** The data systems the request concerns, each with its outcome once it answered ("3 of 4 systems done"). */
+  systems: VisitorSystemDto[];
 }
 
 /** What operators see of a request. `email` is null once the request is closed and minimised. */
-export interface PrivacyRequestDto extends VisitorRequestDto {
+export interface PrivacyRequestDto extends Omit<VisitorRequestDto, 'systems'> {
   id: number;
+  /** One row per data system, with who answered, when, and the evidence. */
+  systems: RequestSystemDto[];
   jurisdiction: Jurisdiction;
   source: RequestSource;
   email: string | null;

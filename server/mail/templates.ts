@@ -43,6 +43,23 @@ const SIGNATURE: Record<Lang, string> = {
 };
 
 export const mailTemplates = {
+  /** To a processor: a request concerns the system they run; the link is the only way to answer (no account). */
+  processorTask(t: { system: string; type: RequestType; reference: string; email: string; dueAt: number | null; url: string }): MailText {
+    const due = t.dueAt === null ? '' : ` by ${date(t.dueAt, 'en')}`;
+    return {
+      subject: `Privacy request ${t.reference} for ${t.system}: please answer${due}`,
+      text: `A verified privacy request (${TYPE_NAMES.en[t.type]}) concerns the data you process for us in ${t.system}.\n\nRequester's e-mail: ${t.email}\n\nPlease carry it out and tell us the outcome${due} at this link (single use, no account needed):\n${t.url}\n\nIf you must keep some data, choose the legal basis there.\n\n— Privacy desk`,
+    };
+  },
+
+  /** To a system's owner: its answer is still missing and the legal deadline is close. */
+  systemReminder(t: { system: string; reference: string; dueAt: number }): MailText {
+    return {
+      subject: `Reminder: ${t.system} has not answered privacy request ${t.reference} (due ${date(t.dueAt, 'en')})`,
+      text: `The privacy request ${t.reference} is due on ${date(t.dueAt, 'en')}, and ${t.system} has not reported its outcome yet. The request cannot be completed until it does.\n\nPlease see that it answers, or record its outcome on the request page in the console.\n\n— Privacy desk`,
+    };
+  },
+
   verificationCode(lang: Lang, type: RequestKind, code: string): MailText {
     return lang === 'ru'
       ? {

@@ -1,21 +1,27 @@
 import type { TrackedRequest } from '../../shared/protocol';
 import type {
   ApiCreateRequestInput,
+  DataSystemSaveInput,
   PrivacyActionInput,
   PrivacyClassifyInput,
   PrivacyFileInput,
   PrivacyListInput,
   PrivacyReplyInput,
   PrivacyStartInput,
+  PrivacySystemRecordInput,
   PrivacyVerifyInput,
 } from '../../shared/schemas';
 import type { ErasurePreviewDto, Lang, PrivacyRequestDto, VisitorRequestDto } from '../../shared/types';
 import type { Clock } from '../platform/clock';
 import { sha256 } from '../platform/crypto';
 import type { PrivacyRepository } from '../db/repositories/privacy-repository';
+import type { DataSystemRepository } from '../db/repositories/data-system-repository';
 import type { Writer } from '../writer/group-commit';
 import { toPrivacyRequestDto, toVisitorRequestDto } from './privacy-dto';
 import type { PrivacyEffect } from './privacy-effects';
+import type { DataSystemDto } from '../../shared/data-systems';
+import { type SystemAnswer, toSystemDto } from './data-system-ledger';
+import { actorOf } from './privacy-service';
 import type { ErasedChats } from './request-execution';
 import type { InboundMail } from './request-mail';
 import type { WebhookService } from './webhook-service';
@@ -34,6 +40,7 @@ export class PrivacyDesk {
   constructor(
     private readonly writer: Writer<PrivacyWrites>,
     private readonly requests: PrivacyRepository,
+    private readonly systems: DataSystemRepository,
     private readonly effects: (effects: PrivacyEffect[]) => void,
     private readonly clock: Clock,
     private readonly publicUrl: string,
@@ -115,19 +122,63 @@ export class PrivacyDesk {
     return this.settle(this.writer.run('privacyClassify', { ...this.context(), input, actor }));
   }
 
+  // ---- the data-system register ----
+
+  dataSystems(): DataSystemDto[] {
+    return this.systems.list().map(toSystemDto);
+  }
+
+  saveDataSystem(operator: Actor, input: DataSystemSaveInput) {
+    return this.settle(this.writer.run('dataSystemSave', { ...this.context(), input, actor: actorOf(operator) }));
+  }
+
+  archiveDataSystem(operator: Actor, id: number) {
+    return this.settle(this.writer.run('dataSystemArchive', { ...this.context(), id, actor: actorOf(operator) }));
+  }
+
+  /** An operator enters a system's outcome, with the evidence, on the request page. */
+  recordSystem(operator: Actor, input: PrivacySystemRecordInput): Promise<PrivacyRequestDto> {
+    const answer: SystemAnswer = {
+      outcome: input.outcome,
+      legalBasis: input.legalBasis ?? null,
+      note: input.note,
+      by: actorOf(operator),
+      evidenceRequired: true,
+    };
+    return this.settle(
+      this.writer.run('systemAnswer', { ...this.context(), find: { requestId: input.id, entryId: input.entryId }, answer }),
+    );
+  }
+
+  /** A system's answer arriving by its webhook (a receipt, already checked against its signature) or its processor's page. */
+  answerSystem(receiptId: string, answer: SystemAnswer, link?: string): Promise<PrivacyRequestDto> {
+    const linkHash = link === undefined ? undefined : sha256(link).toString('hex');
+    return this.settle(
+      this.writer.run('systemAnswer', { ...this.context(), find: { receiptId }, answer, ...(linkHash ? { linkHash } : {}) }),
+    );
+  }
+
+  systemDelivery(entryId: number, attempt: { attempts: number; nextAttemptAt: number | null; deliveryError: string | null }) {
+    return this.settle(this.writer.run('systemDelivery', { ...this.context(), entryId, ...attempt }));
+  }
+
+  remindSystems(): Promise<number> {
+    return this.settle(this.writer.run('systemRemind', this.context()));
+  }
+
   /** Requests followed by the given status tokens ("My requests"), duplicates resolved to what they repeat. */
   trackedRequests(tokens: string[]): Array<TrackedRequest & { requestId: number }> {
     const found: Array<TrackedRequest & { requestId: number }> = [];
     for (const requestToken of new Set(tokens)) {
       const row = this.requests.byWatcher(sha256(requestToken));
-      if (row) found.push({ requestToken, request: toVisitorRequestDto(row), requestId: row.id });
+      if (row) found.push({ requestToken, request: toVisitorRequestDto(row, this.systems.entries(row.id)), requestId: row.id });
     }
     return found;
   }
 
   byReference(reference: string): PrivacyRequestDto | null {
     const row = this.requests.byReference(reference);
-    return row ? toPrivacyRequestDto(row) : null;
+    return row ? toPrivacyRequestDto(row, this.systems.entries(row.id)) : null;
   }
 
   private context(): WriteContext {
@@ -156,23 +207,29 @@ export function privacyEffects(to: {
   bus: EventBus;
   webhooks: WebhookService;
   requests: PrivacyRepository;
+  systems: DataSystemRepository;
+  /** Delivers the data systems' webhooks that are due. */
+  deliverSystems: () => void;
 }): (effects: PrivacyEffect[]) => void {
   return (effects) => {
     let tick = false;
+    let systems = false;
     const changed = new Set<number>();
     const erased: ErasedChats[] = [];
     for (const effect of effects) {
       if (effect.kind === 'mail') to.mail.enqueue(effect.mail);
       else if (effect.kind === 'changed') changed.add(effect.requestId);
       else if (effect.kind === 'erased') erased.push(effect);
+      else if (effect.kind === 'systems') systems = true;
       else tick = true;
     }
     for (const id of changed) {
       const row = to.requests.byId(id);
-      if (row) to.bus.emit('privacy:changed', { request: toPrivacyRequestDto(row) });
+      if (row) to.bus.emit('privacy:changed', { request: toPrivacyRequestDto(row, to.systems.entries(row.id)) });
     }
     // After the request's own change: the requester's tab hears "completed" before it starts afresh.
     for (const { visitorIds, conversationIds } of erased) to.bus.emit('chats:erased', { visitorIds, conversationIds });
     if (tick) void to.webhooks.tick();
+    if (systems) to.deliverSystems();
   };
 }

@@ -1,8 +1,10 @@
 import type { PrivacyRequestDto, VisitorRequestDto } from '../../shared/types';
 import type { PrivacyRequestRow } from '../db/repositories/privacy-repository';
+import type { RequestSystemRow } from '../db/repositories/data-system-repository';
+import { toEntryDto, toVisitorSystemDto } from './data-system-ledger';
 
-/** What the requester sees of a request (their chat, the status page, "My requests"). */
-export function toVisitorRequestDto(row: PrivacyRequestRow): VisitorRequestDto {
+/** What the requester sees of a request (their chat, the status page, "My requests"), with each data system's progress. */
+export function toVisitorRequestDto(row: PrivacyRequestRow, systems: readonly RequestSystemRow[]): VisitorRequestDto {
   return {
     reference: row.reference,
     type: row.type,
@@ -12,13 +14,15 @@ export function toVisitorRequestDto(row: PrivacyRequestRow): VisitorRequestDto {
     completedAt: row.completedAt,
     rejectionReason: row.rejectionReason,
     extended: row.extended === 1,
+    systems: systems.map(toVisitorSystemDto),
   };
 }
 
 /** What operators see of a request, contact data included. */
-export function toPrivacyRequestDto(row: PrivacyRequestRow): PrivacyRequestDto {
+export function toPrivacyRequestDto(row: PrivacyRequestRow, systems: readonly RequestSystemRow[]): PrivacyRequestDto {
   return {
-    ...toVisitorRequestDto(row),
+    ...toVisitorRequestDto(row, systems),
+    systems: systems.map(toEntryDto),
     id: row.id,
     jurisdiction: row.jurisdiction,
     source: row.source,

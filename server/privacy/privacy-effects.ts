@@ -12,5 +12,7 @@ export type PrivacyEffect =
   | { kind: 'changed'; requestId: number }
   /** Webhook deliveries were queued: send them now rather than at the next timer tick. */
   | { kind: 'webhooks' }
+  /** Data systems were asked about a request: deliver their webhooks now. */
+  | { kind: 'systems' }
   /** An erasure removed these chats: screens showing them must drop them. */
   | ({ kind: 'erased' } & ErasedChats);

@@ -4,6 +4,7 @@ import { isOpen } from '../../shared/privacy';
 import type { Clock } from '../platform/clock';
 import type { AuditRepository } from '../db/repositories/audit-repository';
 import type { PrivacyRepository } from '../db/repositories/privacy-repository';
+import type { DataSystemRepository } from '../db/repositories/data-system-repository';
 import { type Actor, actorOf } from './privacy-service';
 
 /**
@@ -14,6 +15,7 @@ export class PrivacyRegister {
   constructor(
     private readonly requests: PrivacyRepository,
     private readonly audit: AuditRepository,
+    private readonly systems: DataSystemRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -45,6 +47,17 @@ export class PrivacyRegister {
           ? 'Rows deleted from the SQLite database in one transaction (DELETE); the ticket keeps only a keyed HMAC of the e-mail.'
           : null,
       result: row.resultJson ? JSON.parse(row.resultJson) : null,
+      // Every other system the request concerned: its outcome, the evidence and who gave it, when.
+      systems: this.systems.entries(row.id).map((e) => ({
+        system: e.name,
+        reachedBy: e.kind,
+        outcome: e.state,
+        legalBasis: e.legalBasis,
+        evidence: e.note,
+        counts: e.countsJson ? JSON.parse(e.countsJson) : null,
+        answeredBy: e.answeredBy,
+        answeredAt: iso(e.answeredAt),
+      })),
       retained: row.retainedNote,
       rejectionReason: row.rejectionReason,
       events: this.audit

@@ -9,19 +9,10 @@ import type { PrivacyDesk } from './privacy-desk';
 import { RateLimiter } from '../platform/rate-limiter';
 import { requireOperator, sameOriginOnly } from '../console/auth-routes';
 import { parseBody } from '../http/validate';
+import { escapeHtml, page } from '../http/page';
+import { recordHtml } from './record-page';
 
 const tokenParam = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{22,64}$/));
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** A plain page for requesters following a mailed link; no script, our stylesheet only. */
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(title)}</title><link rel="stylesheet" href="/site.css"></head>
-<body><main class="notice"><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
-}
 
 export interface PrivacyRouteDeps {
   privacy: PrivacyDesk;
@@ -154,6 +145,12 @@ export function adminRoutes(deps: PrivacyRouteDeps): Router {
     const record = await deps.privacy.closureRecord(req.operator!, id.output);
     res.setHeader('Content-Disposition', `attachment; filename="${String(record.reference)}-record.json"`);
     res.json(record);
+  });
+  // The same record as a page to print or hand an auditor.
+  router.get('/privacy-requests/:id/record.html', requireOperator(deps.auth), async (req, res) => {
+    const id = v.safeParse(v.pipe(v.string(), v.regex(/^\d{1,12}$/), v.transform(Number)), req.params.id);
+    if (!id.success) throw new AppError('invalid_payload', 'The request id is a number.');
+    res.type('html').send(recordHtml(await deps.privacy.closureRecord(req.operator!, id.output)));
   });
   router.use(sameOriginOnly);
   return router;

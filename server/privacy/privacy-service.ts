@@ -37,6 +37,8 @@ import { requesterHash, toPrivacyRequestDto, toVisitorRequestDto } from './priva
 import type { PrivacyEffect } from './privacy-effects';
 import { type InboundMail, referencesIn, requestMessageId, toPrivacyMessageDto } from './request-mail';
 import type { WebhookQueue } from './webhook-queue';
+import type { DataSystemLedger, SystemAnswer } from './data-system-ledger';
+import type { DataSystemRepository, RequestSystemRow } from '../db/repositories/data-system-repository';
 
 /** Requests still awaiting verification after this long expire. */
 export const VERIFICATION_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
@@ -54,6 +56,10 @@ export interface PrivacyDeps {
   verification: VerificationService;
   execution: RequestExecution;
   webhooks: WebhookQueue;
+  /** The register of data systems: rows per request, their answers, the completion gate. */
+  systems: DataSystemLedger;
+  /** Each request's rows, for the DTOs. */
+  systemRows: DataSystemRepository;
   /** Carries out what a committed change causes (see PrivacyEffect); never called for a rolled-back one. */
   effects: (effects: PrivacyEffect[]) => void;
   clock: Clock;
@@ -169,7 +175,7 @@ export class PrivacyService {
   list(operator: Actor, filter: PrivacyListInput): PrivacyRequestDto[] {
     const rows = this.d.requests.list(filter);
     this.d.audit.append(null, this.d.clock.now(), actorOf(operator), 'listed requests', { count: rows.length, ...filter });
-    return rows.map(toPrivacyRequestDto);
+    return rows.map((r) => this.dto(r));
   }
 
   /** One request with its history; the view itself is recorded, since it shows personal data. */
@@ -177,7 +183,7 @@ export class PrivacyService {
     const row = this.require(id);
     this.d.audit.append(row.id, this.d.clock.now(), actorOf(operator), 'viewed', null);
     return {
-      request: toPrivacyRequestDto(row),
+      request: this.dto(row),
       audit: this.d.audit.list(row.id),
       messages: this.d.messages.forRequest(row.id).map(toPrivacyMessageDto),
     };
@@ -196,11 +202,11 @@ export class PrivacyService {
 
   /** An operator files a request that came by e-mail; the requester confirms through a mailed link. */
   fileByOperator(operator: Actor, input: PrivacyFileInput): PrivacyRequestDto {
-    return toPrivacyRequestDto(this.fileWithLink(input, 'operator', actorOf(operator)));
+    return this.dto(this.fileWithLink(input, 'operator', actorOf(operator)));
   }
 
   fileViaApi(input: ApiCreateRequestInput, keyLabel: string): PrivacyRequestDto {
-    return toPrivacyRequestDto(this.fileWithLink({ ...input, lang: input.lang ?? 'en' }, 'api', `api key "${keyLabel}"`));
+    return this.dto(this.fileWithLink({ ...input, lang: input.lang ?? 'en' }, 'api', `api key "${keyLabel}"`));
   }
 
   /**
@@ -288,7 +294,7 @@ export class PrivacyService {
         autoSubmitted: 'no',
       });
       this.publish(row);
-      return { request: toPrivacyRequestDto(row), message: toPrivacyMessageDto(message) };
+      return { request: this.dto(row), message: toPrivacyMessageDto(message) };
     });
   }
 
@@ -311,13 +317,10 @@ export class PrivacyService {
       this.save(row);
       this.d.audit.append(row.id, now, actor, 'classified', { type, dueAt: row.dueAt });
       this.afterChange(row, 'classified');
-      if (type === 'objection' && row.state === 'verified') {
-        row = this.transition(row, 'in_progress', 'system', 'started', null);
-        row = this.complete(row, 'system', null);
-      }
+      if (type === 'objection' && row.state === 'verified') row = this.startObjection(row);
       return row;
     });
-    return toPrivacyRequestDto(row);
+    return this.dto(row);
   }
 
   /** The operator's moves on a ticket: start, extend (once, with a reason), complete, reject (with a reason). */
@@ -336,7 +339,65 @@ export class PrivacyService {
           return this.complete(request, actor, input.note ?? null);
       }
     });
-    return toPrivacyRequestDto(row);
+    return this.dto(row);
+  }
+
+  /**
+   * One data system's answer for one request, found by its row (an operator on the request page) or by its
+   * receipt id (a webhook receipt, a processor's page); `check` refuses it first when the answerer's proof
+   * (the processor's one-time link) does not hold. Audited without any personal data.
+   */
+  answerSystem(
+    find: { requestId: number; entryId: number } | { receiptId: string },
+    answer: SystemAnswer,
+    check: (entry: RequestSystemRow) => void = () => {},
+  ): PrivacyRequestDto {
+    const row = this.tx(() => {
+      const entry = 'receiptId' in find ? this.d.systemRows.byReceipt(find.receiptId) : this.d.systemRows.entry(find.entryId);
+      if (!entry || ('requestId' in find && entry.requestId !== find.requestId))
+        throw new AppError('not_found', 'No such system on this request.');
+      check(entry);
+      const request = this.require(entry.requestId);
+      const answered = this.d.systems.answer(entry, request, answer);
+      this.d.audit.append(request.id, this.d.clock.now(), answer.by, 'system answered', {
+        system: answered.name,
+        outcome: answered.state,
+        legalBasis: answered.legalBasis,
+        ...(answer.counts ? { counts: answer.counts } : {}),
+      });
+      this.publish(request);
+      return request;
+    });
+    return this.dto(row);
+  }
+
+  /** What one webhook delivery to a system came to while it has not answered (the receipt itself goes through answerSystem). */
+  systemDelivery(entryId: number, attempt: { attempts: number; nextAttemptAt: number | null; deliveryError: string | null }): null {
+    this.tx(() => {
+      const entry = this.d.systemRows.entry(entryId);
+      if (!entry || entry.state !== 'pending') return;
+      this.d.systemRows.delivery(entryId, attempt);
+      if (attempt.deliveryError && attempt.nextAttemptAt === null)
+        this.d.audit.append(entry.requestId, this.d.clock.now(), 'system', 'system unreachable', {
+          system: entry.name,
+          error: attempt.deliveryError,
+        });
+      this.publish(this.require(entry.requestId));
+    });
+    return null;
+  }
+
+  /** Mails the owners of systems that have not answered a request due soon; the request shows it too. */
+  remindSystems(): number {
+    return this.tx(() => {
+      const due = this.d.systems.remind();
+      for (const { requestId, mail } of due) {
+        this.sendMail(mail);
+        this.d.audit.append(requestId, this.d.clock.now(), 'system', 'system owner reminded', null);
+        this.publish(this.require(requestId));
+      }
+      return due.length;
+    });
   }
 
   /** Requests nobody verified within the window expire, and their contact data goes with them. */
@@ -438,7 +499,7 @@ export class PrivacyService {
       this.d.audit.append(request.id, now, actor, 'duplicate', { of: existing.reference });
       this.publish(this.require(request.id));
       this.d.requests.addWatcher(sha256(requestToken), existing.id);
-      return { requestToken, request: toVisitorRequestDto(existing), requestId: existing.id, alreadyOpen: true };
+      return { requestToken, request: this.visitorDto(existing), requestId: existing.id, alreadyOpen: true };
     }
     const deadline = deadlineFor(request.jurisdiction, request.type, request.receivedAt);
     let row = this.transition({ ...request, dueAt: deadline.dueAt, ackDueAt: deadline.ackDueAt }, 'verified', actor, 'verified', {
@@ -447,13 +508,11 @@ export class PrivacyService {
     });
     this.d.requests.addWatcher(sha256(requestToken), row.id);
     if (row.type === 'objection') {
-      // Stop marketing at once; nothing is left for an operator to do.
-      row = this.transition(row, 'in_progress', 'system', 'started', null);
-      row = this.complete(row, 'system', null);
+      row = this.startObjection(row);
     } else if (row.email) {
       this.mailAbout(row, row.email, mailTemplates.received(row.lang, row.type, row.reference, row.dueAt!));
     }
-    return { requestToken, request: toVisitorRequestDto(row), requestId: row.id, alreadyOpen: false };
+    return { requestToken, request: this.visitorDto(row), requestId: row.id, alreadyOpen: false };
   }
 
   private extend(request: PrivacyRequestRow, actor: string, reason: string | undefined): PrivacyRequestRow {
@@ -486,6 +545,7 @@ export class PrivacyService {
   private complete(request: PrivacyRequestRow, actor: string, note: string | null): PrivacyRequestRow {
     if (request.type === null) throw new AppError('invalid_state', 'Classify the request before completing it.');
     if (!canTransitionRequest(request, 'completed')) throw new AppError('invalid_state', 'Start the request before completing it.');
+    this.d.systems.assertComplete(request.id);
     if (request.type === 'rectification' && !note)
       throw new AppError('invalid_payload', 'Describe what was corrected; the requester is told.');
     const email = request.email;
@@ -533,6 +593,15 @@ export class PrivacyService {
     return row;
   }
 
+  /**
+   * Stops marketing at once: with no data system to hear from, nothing is left for an operator to do; a
+   * system that must stop too keeps the request open until it has answered.
+   */
+  private startObjection(request: PrivacyRequestRow): PrivacyRequestRow {
+    const row = this.transition(request, 'in_progress', 'system', 'started', null);
+    return this.d.systems.waiting(row.id) ? row : this.complete(row, 'system', null);
+  }
+
   /** The one way a state changes: checked against the machine, saved, audited, published. */
   private transition(
     request: PrivacyRequestRow,
@@ -560,13 +629,25 @@ export class PrivacyService {
     };
     this.save(row);
     this.d.audit.append(row.id, now, actor, action, detail);
+    if (to === 'in_progress') this.askSystems(row);
     if (closing) {
       this.d.verification.voidAll(row.id);
-      // Its mails go with the rest of its contact data.
+      // Its mails go with the rest of its contact data, and the systems' returned data and links with them.
       this.d.messages.deleteFor(row.id);
+      this.d.systems.closed(row.id);
     }
     this.afterChange(row, to);
     return row;
+  }
+
+  /** A started request goes to every data system it concerns: webhooks are delivered, processors mailed. */
+  private askSystems(row: PrivacyRequestRow): void {
+    const mails = this.d.systems.fanOut(row);
+    const entries = this.d.systemRows.entries(row.id);
+    if (entries.length === 0) return;
+    this.d.audit.append(row.id, this.d.clock.now(), 'system', 'systems asked', { systems: entries.map((e) => `${e.name} (${e.kind})`) });
+    for (const mail of mails) this.sendMail(mail);
+    this.defer({ kind: 'systems' });
   }
 
   private afterChange(row: PrivacyRequestRow, event: string): void {
@@ -595,6 +676,14 @@ export class PrivacyService {
       messageId: requestMessageId(request.reference, this.d.mailDomain),
       ...(inReplyTo ? { inReplyTo } : {}),
     });
+  }
+
+  private dto(row: PrivacyRequestRow): PrivacyRequestDto {
+    return toPrivacyRequestDto(row, this.d.systemRows.entries(row.id));
+  }
+
+  private visitorDto(row: PrivacyRequestRow): VisitorRequestDto {
+    return toVisitorRequestDto(row, this.d.systemRows.entries(row.id));
   }
 
   private sendMail(mail: OutgoingMail): void {

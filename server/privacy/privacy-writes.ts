@@ -1,6 +1,8 @@
+import { AppError } from '../../shared/errors';
 import type { Jurisdiction } from '../../shared/privacy';
 import type {
   ApiCreateRequestInput,
+  DataSystemSaveInput,
   PrivacyActionInput,
   PrivacyClassifyInput,
   PrivacyFileInput,
@@ -14,6 +16,7 @@ import type { Db } from '../db/open';
 import type { Repositories } from '../db/repositories/index';
 import type { PrivacyEffect } from './privacy-effects';
 import type { DeliveryRow } from '../db/repositories/integration-repository';
+import { DataSystemLedger, type SystemAnswer } from './data-system-ledger';
 import { PrivacyRegister } from './privacy-register';
 import { type Actor, PrivacyService } from './privacy-service';
 import type { InboundMail } from './request-mail';
@@ -54,6 +57,7 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
   let context: WriteContext = { now: 0, publicUrl: '' };
   const clock = { now: () => context.now };
   let effects: PrivacyEffect[] = [];
+  const systems = new DataSystemLedger(repos.systems, clock, () => context.publicUrl);
   const privacy = new PrivacyService({
     db,
     requests: repos.requests,
@@ -64,6 +68,8 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
     verification: new VerificationService(repos.verifications, clock, settings.hmacKey, new VerificationSendLimit(clock)),
     execution: new RequestExecution(repos, clock, readAttachment),
     webhooks: { enqueue: (event, data) => queueWebhook(repos.integrations, context.now, event, data) },
+    systems,
+    systemRows: repos.systems,
     effects: (caused) => effects.push(...caused),
     clock,
     hmacKey: settings.hmacKey,
@@ -71,7 +77,7 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
     mailDomain: settings.mailDomain,
     publicUrl: () => context.publicUrl,
   });
-  const register = new PrivacyRegister(repos.requests, repos.audit, clock);
+  const register = new PrivacyRegister(repos.requests, repos.audit, repos.systems, clock);
 
   function run<T>(next: WriteContext, step: () => T): WithEffects<T> {
     context = { now: next.now, publicUrl: next.publicUrl };
@@ -146,6 +152,54 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
     /** An operator says which right a request that needs triage asks for. */
     privacyClassify(args: WriteContext & { input: PrivacyClassifyInput; actor: string }) {
       return run(args, () => privacy.classify(args.actor, args.input.id, args.input.type));
+    },
+
+    // ---- the data-system register ----
+
+    dataSystemSave(args: WriteContext & { input: DataSystemSaveInput; actor: string }) {
+      return run(args, () => {
+        const saved = systems.save(args.input);
+        repos.audit.append(null, args.now, args.actor, args.input.id ? 'data system changed' : 'data system added', {
+          system: saved.system.name,
+        });
+        return saved;
+      });
+    },
+
+    dataSystemArchive(args: WriteContext & { id: number; actor: string }) {
+      return run(args, () => {
+        const name = repos.systems.byId(args.id)?.name;
+        systems.archive(args.id);
+        repos.audit.append(null, args.now, args.actor, 'data system removed', { system: name });
+        return null;
+      });
+    },
+
+    /** A system's answer: an operator's entry, a webhook receipt, or a processor's page (whose one-time link is checked and spent here). */
+    systemAnswer(
+      args: WriteContext & {
+        find: { requestId: number; entryId: number } | { receiptId: string };
+        answer: SystemAnswer;
+        /** The processor's one-time secret, hashed: it must match the row's link and not have expired. */
+        linkHash?: string;
+      },
+    ) {
+      return run(args, () =>
+        privacy.answerSystem(args.find, args.answer, (entry) => {
+          if (args.linkHash === undefined) return;
+          if (!entry.linkHash || !entry.linkHash.equals(Buffer.from(args.linkHash, 'hex')))
+            throw new AppError('forbidden', 'This link is not valid, or it was already used.');
+          if ((entry.linkExpiresAt ?? 0) <= args.now) throw new AppError('forbidden', 'This link has expired.');
+        }),
+      );
+    },
+
+    systemDelivery(args: WriteContext & { entryId: number; attempts: number; nextAttemptAt: number | null; deliveryError: string | null }) {
+      return run(args, () => privacy.systemDelivery(args.entryId, args));
+    },
+
+    systemRemind(args: WriteContext) {
+      return run(args, () => privacy.remindSystems());
     },
 
     /** A download link is single-use: taken and audited in one transaction. */

@@ -3,6 +3,7 @@ import type { Clock } from '../platform/clock';
 import { randomToken, sha256 } from '../platform/crypto';
 import type { AttachmentRepository } from '../db/repositories/attachment-repository';
 import type { ConversationRepository } from '../db/repositories/conversation-repository';
+import type { DataSystemRepository } from '../db/repositories/data-system-repository';
 import type { ExportRepository } from '../db/repositories/export-repository';
 import type { IntegrationRepository } from '../db/repositories/integration-repository';
 import type { MailRepository } from '../db/repositories/mail-repository';
@@ -31,6 +32,7 @@ export interface ExecutionRepos {
   notes: NoteRepository;
   ratings: RatingRepository;
   attachments: AttachmentRepository;
+  systems: DataSystemRepository;
 }
 
 /** Reads an attachment's bytes from the store by key (null: the file is missing). */
@@ -196,6 +198,14 @@ export class RequestExecution {
           .filter((m) => m.to.toLowerCase() === request.email)
           .map((m) => ({ at: new Date(m.createdAt).toISOString(), subject: m.subject, text: m.text }))
       : [];
+    // What each of the site's other data systems gave back (webhook receipts carry it; others say what they did).
+    const otherSystems = this.repos.systems.entries(request.id).map((e) => ({
+      system: e.name,
+      outcome: e.state,
+      legalBasis: e.legalBasis,
+      note: e.note,
+      data: e.dataJson ? (JSON.parse(e.dataJson) as unknown) : null,
+    }));
     const payload = {
       format: 'cw-privacy-export/1',
       generatedAt: new Date(now).toISOString(),
@@ -204,6 +214,7 @@ export class RequestExecution {
       visitors,
       privacyRequests: requests,
       mails,
+      otherSystems,
     };
     const token = randomToken(32);
     const expiresAt = now + EXPORT_TTL_MS;
@@ -213,7 +224,14 @@ export class RequestExecution {
     return {
       token,
       expiresAt,
-      counts: { visitors: visitors.length, messages, attachments, requests: requests.length, mails: mails.length },
+      counts: {
+        visitors: visitors.length,
+        messages,
+        attachments,
+        requests: requests.length,
+        mails: mails.length,
+        systems: otherSystems.length,
+      },
     };
   }
 

@@ -1,17 +1,32 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../platform/clock';
-import { hmac } from '../platform/crypto';
+import { hmac, safeEqual } from '../platform/crypto';
 import type { IntegrationRepository } from '../db/repositories/integration-repository';
 
 import type { Writer } from '../writer/group-commit';
 import type { PrivacyWrites } from './privacy-writes';
 /** Seconds to wait before each retry; after the last one a delivery is marked failed. */
-const BACKOFF_MS = [5_000, 30_000, 120_000, 600_000, 3_600_000];
+export const BACKOFF_MS = [5_000, 30_000, 120_000, 600_000, 3_600_000];
 const TIMEOUT_MS = 10_000;
 
 /** The signature header value: `t=<unix ms>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. */
 export function signWebhook(secret: string, timestamp: number, body: string): string {
   return `t=${timestamp},v1=${hmac(secret, `${timestamp}.${body}`).toString('hex')}`;
+}
+
+/** Whether `header` is our signature of `body` under `secret`, made within `toleranceMs` of `now`. */
+export function verifyWebhookSignature(
+  secret: string,
+  header: string | undefined,
+  body: string,
+  now: number,
+  toleranceMs = 5 * 60_000,
+): boolean {
+  const match = /^t=(\d{1,16}),v1=([0-9a-f]{64})$/.exec(header ?? '');
+  if (!match) return false;
+  const timestamp = Number(match[1]);
+  if (Math.abs(now - timestamp) > toleranceMs) return false;
+  return safeEqual(Buffer.from(match[2], 'hex'), hmac(secret, `${timestamp}.${body}`));
 }
 
 /**

@@ -115,6 +115,14 @@ export function attachOperatorNamespace(
       return null;
     });
 
+    on(socket, OperatorEvent.dataSystemList, () => {
+      me();
+      return { systems: deps.privacy.dataSystems() };
+    });
+    on(socket, OperatorEvent.dataSystemSave, (input) => deps.privacy.saveDataSystem(admin(), input));
+    on(socket, OperatorEvent.dataSystemDelete, (input) => deps.privacy.archiveDataSystem(admin(), input.id));
+    on(socket, OperatorEvent.privacySystemRecord, async (input) => ({ request: await deps.privacy.recordSystem(me(), input) }));
+
     registerConsoleHandlers(on, socket, { me, admin }, deps);
   });
 

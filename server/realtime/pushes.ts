@@ -76,9 +76,11 @@ export function connectPushes(to: PushTargets): { operatorsOnline: () => boolean
   bus.on('privacy:changed', ({ request }) => {
     to.operators.privacyRequest(request);
     const { id, reference, type, state, dueAt, createdAt, completedAt, rejectionReason, extended } = request;
+    // The requester sees each system's name and outcome, never its evidence or who answered.
+    const systems = request.systems.map(({ name, state, legalBasis }) => ({ name, state, legalBasis }));
     to.visitors
       .to(rooms.request(id))
-      .emit(VisitorPush.privacyUpdate, { reference, type, state, dueAt, createdAt, completedAt, rejectionReason, extended });
+      .emit(VisitorPush.privacyUpdate, { reference, type, state, dueAt, createdAt, completedAt, rejectionReason, extended, systems });
   });
   return { operatorsOnline };
 }

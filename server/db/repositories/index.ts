@@ -2,6 +2,7 @@ import type { Db } from '../open';
 import { AttachmentRepository } from './attachment-repository';
 import { AuditRepository } from './audit-repository';
 import { CannedReplyRepository } from './canned-reply-repository';
+import { DataSystemRepository } from './data-system-repository';
 import { ConversationRepository } from './conversation-repository';
 import { ExportRepository } from './export-repository';
 import { InboxRepository } from './inbox-repository';
@@ -44,6 +45,7 @@ export function createRepositories(db: Db) {
     ratings: new RatingRepository(db),
     transcripts: new TranscriptRepository(db),
     attachments: new AttachmentRepository(db),
+    systems: new DataSystemRepository(db),
   };
 }
 

@@ -4,7 +4,8 @@
  * and widget read these.
  */
 import type { RequestType } from './privacy';
-import type { Lang } from './types';
+/** The languages the texts are in (as shared/types.ts's Lang; not imported from there: types.ts imports this file). */
+type Lang = 'en' | 'ru';
 
 /** How a system is reached: a signed webhook that answers with a receipt, a mail to its processor with a one-time link, or an operator's task. */
 export const SYSTEM_KINDS = ['webhook', 'processor_email', 'manual'] as const;

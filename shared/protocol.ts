@@ -85,6 +85,12 @@ export const OperatorEvent = {
   privacyReply: 'privacy:reply',
   /** Say which right a request that needs triage asks for. */
   privacyClassify: 'privacy:classify',
+  /** The register of data systems (Admin → Data systems): list for operators, changes for admins. */
+  dataSystemList: 'data-system:list',
+  dataSystemSave: 'data-system:save',
+  dataSystemDelete: 'data-system:delete',
+  /** An operator enters a data system's outcome on a request, with the evidence. */
+  privacySystemRecord: 'privacy:system-record',
   outboxList: 'outbox:list',
   apiKeyList: 'apikey:list',
   apiKeyCreate: 'apikey:create',
@@ -92,12 +98,6 @@ export const OperatorEvent = {
   webhookList: 'webhook:list',
   webhookCreate: 'webhook:create',
   webhookDelete: 'webhook:delete',
-  /** The register of data systems (Admin → Data systems): list for operators, changes for admins. */
-  dataSystemList: 'data-system:list',
-  dataSystemSave: 'data-system:save',
-  dataSystemDelete: 'data-system:delete',
-  /** An operator enters a data system's outcome on a request, with the evidence. */
-  privacySystemRecord: 'privacy:system-record',
   conversationAssign: 'conversation:assign',
   conversationRead: 'conversation:read',
   conversationUnread: 'conversation:unread',

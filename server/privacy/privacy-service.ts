@@ -375,7 +375,7 @@ export class PrivacyService {
   systemDelivery(entryId: number, attempt: { attempts: number; nextAttemptAt: number | null; deliveryError: string | null }): null {
     this.tx(() => {
       const entry = this.d.systemRows.entry(entryId);
-      if (!entry || entry.state !== 'pending') return;
+      if (entry?.state !== 'pending') return;
       this.d.systemRows.delivery(entryId, attempt);
       if (attempt.deliveryError && attempt.nextAttemptAt === null)
         this.d.audit.append(entry.requestId, this.d.clock.now(), 'system', 'system unreachable', {

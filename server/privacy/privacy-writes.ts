@@ -187,7 +187,7 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
       return run(args, () =>
         privacy.answerSystem(args.find, args.answer, (entry) => {
           if (args.linkHash === undefined) return;
-          if (!entry.linkHash || !entry.linkHash.equals(Buffer.from(args.linkHash, 'hex')))
+          if (!entry.linkHash?.equals(Buffer.from(args.linkHash, 'hex')))
             throw new AppError('forbidden', 'This link is not valid, or it was already used.');
           if ((entry.linkExpiresAt ?? 0) <= args.now) throw new AppError('forbidden', 'This link has expired.');
         }),

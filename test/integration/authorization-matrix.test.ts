@@ -98,6 +98,12 @@ const SOCKET_MATRIX: Record<string, Row<Outcome>> = {
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.webhookList}`]: admins,
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.webhookCreate}`]: admins,
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.webhookDelete}`]: admins,
+  // Operators read the register (a request page names its systems); admins change it.
+  [`${OPERATOR_NAMESPACE} ${OperatorEvent.dataSystemList}`]: operators,
+  [`${OPERATOR_NAMESPACE} ${OperatorEvent.dataSystemSave}`]: admins,
+  [`${OPERATOR_NAMESPACE} ${OperatorEvent.dataSystemDelete}`]: admins,
+  // Any operator working a request enters a system's outcome (with the evidence).
+  [`${OPERATOR_NAMESPACE} ${OperatorEvent.privacySystemRecord}`]: operators,
   // An unassigned conversation may be taken by any operator (moving someone else's is the inbox's rule, console.test.ts).
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.conversationAssign}`]: operators,
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.conversationRead}`]: operators,
@@ -137,6 +143,12 @@ const ROUTE_MATRIX: Record<string, Row<number>> = {
   'GET /api/v1/privacy-requests/:reference': row(401, 401, 401, 401, 401, 401),
   'GET /api/admin/privacy-register.csv': row(401, 401, 401, 403, 401, 200),
   'GET /api/admin/privacy-requests/:id/record.json': row(401, 401, 401, 200, 401, 200),
+  'GET /api/admin/privacy-requests/:id/record.html': row(401, 401, 401, 200, 401, 200),
+  // A data system's receipt opens with its own signature only (data-systems.test.ts); an unknown one is not found.
+  'POST /api/data-systems/receipts/:id': row(404, 404, 404, 404, 404, 404),
+  // A processor's page opens with the mailed one-time secret only; cookies open nothing.
+  'GET /privacy/processor/:id': row(410, 410, 410, 410, 410, 410),
+  'POST /privacy/processor/:id': row(410, 410, 410, 410, 410, 410),
   // The requester's pages open with the mailed secret only; a GET shows a button and changes nothing.
   'GET /privacy/verify/:id': row(200, 200, 200, 200, 200, 200),
   'POST /privacy/verify/:id': row(410, 410, 410, 410, 410, 410),
@@ -464,6 +476,38 @@ describe('authorization matrix', () => {
     [OperatorEvent.apiKeyRevoke]: async () => ({
       id: (await adminCall<{ key: { id: number } }>(OperatorEvent.apiKeyCreate, { label: `spare ${unique()}` })).key.id,
     }),
+    [OperatorEvent.dataSystemList]: () => ({}),
+    [OperatorEvent.dataSystemSave]: () => ({
+      name: `System ${unique()}`,
+      requestTypes: ['rectification'],
+      ownerEmail: 'owner@example.test',
+      kind: 'manual',
+    }),
+    [OperatorEvent.dataSystemDelete]: async () => ({
+      id: (
+        await adminCall<{ system: { id: number } }>(OperatorEvent.dataSystemSave, {
+          name: `Spare ${unique()}`,
+          requestTypes: ['rectification'],
+          ownerEmail: 'owner@example.test',
+          kind: 'manual',
+        })
+      ).system.id,
+    }),
+    [OperatorEvent.privacySystemRecord]: async () => {
+      // A verified rectification of its own, started: the register's rectification systems each get a row.
+      const email = `system.${unique()}@example.test`;
+      const { request } = await adminCall<{ request: { id: number } }>(OperatorEvent.privacyFile, { type: 'rectification', email, lang: 'en' });
+      const [, id, secret] = /\/privacy\/verify\/([A-Za-z0-9_-]+)\?t=([A-Za-z0-9_-]+)/.exec((await t.smtp.waitFor(email, () => true)).body)!;
+      await fetch(`${t.url}/privacy/verify/${id}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `t=${secret}`,
+      });
+      await t.smtp.waitFor(email, (m) => /received/i.test(m.subject));
+      await adminCall(OperatorEvent.privacyAct, { id: request.id, action: 'start' });
+      const entryId = t.db.prepare('SELECT id FROM request_systems WHERE request_id = ? ORDER BY id').pluck().get(request.id) as number;
+      return { id: request.id, entryId, outcome: 'done', note: 'Corrected in the system by hand.' };
+    },
     [OperatorEvent.webhookList]: () => ({}),
     [OperatorEvent.webhookCreate]: () => ({ url: 'http://127.0.0.1:9/never-delivered' }),
     [OperatorEvent.webhookDelete]: async () => {
@@ -595,6 +639,26 @@ describe('authorization matrix', () => {
       path: `/api/admin/privacy-requests/${closedRequestId}/record.json`,
       init: {},
     }),
+    'GET /api/admin/privacy-requests/:id/record.html': async () => ({
+      path: `/api/admin/privacy-requests/${closedRequestId}/record.html`,
+      init: {},
+    }),
+    'POST /api/data-systems/receipts/:id': async () => ({
+      path: `/api/data-systems/receipts/${crypto.randomBytes(18).toString('base64url')}`,
+      init: { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outcome: 'done' }) },
+    }),
+    'GET /privacy/processor/:id': async () => ({
+      path: `/privacy/processor/${crypto.randomBytes(18).toString('base64url')}?t=${crypto.randomBytes(32).toString('base64url')}`,
+      init: {},
+    }),
+    'POST /privacy/processor/:id': async () => ({
+      path: `/privacy/processor/${crypto.randomBytes(18).toString('base64url')}`,
+      init: {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `t=${crypto.randomBytes(32).toString('base64url')}&outcome=done&note=done`,
+      },
+    }),
     'GET /privacy/verify/:id': async () => ({
       path: `/privacy/verify/${linkId}?t=${crypto.randomBytes(24).toString('base64url')}`,
       init: {},
@@ -639,6 +703,7 @@ describe('authorization matrix', () => {
     'POST /api/auth/logout',
     'GET /api/admin/privacy-register.csv',
     'GET /api/admin/privacy-requests/:id/record.json',
+    'GET /api/admin/privacy-requests/:id/record.html',
     'POST /api/attachments/',
   ]);
 

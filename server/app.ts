@@ -38,6 +38,7 @@ import { TranscriptService } from './chat/transcript-service';
 import { WidgetSettingsService } from './console/widget-settings-service';
 import { inboundMailRoutes } from './privacy/inbound-mail-routes';
 import { DataSystemService } from './privacy/data-system-service';
+import { appendErasure, journalPathFor, readJournal } from './privacy/erasure-journal';
 import { dataSystemReceiptRoutes, processorRoutes } from './privacy/data-system-routes';
 import { createInboundSmtp } from './mail/inbound-smtp';
 import { RetentionService } from './retention/retention-service';
@@ -132,6 +133,7 @@ export async function startApp(parts: AppParts) {
     publicUrl: config.publicUrl,
     log,
   });
+  const erasureJournal = journalPathFor(parts.config.databasePath);
   // Deliveries to the data systems start once the desk exists; its effects ask for them.
   let dataSystems: DataSystemService | null = null;
   const privacy = new PrivacyDesk(
@@ -145,6 +147,14 @@ export async function startApp(parts: AppParts) {
       requests: repos.requests,
       systems: repos.systems,
       deliverSystems: () => void dataSystems?.tick(),
+      journal: (entry) => {
+        try {
+          appendErasure(erasureJournal, entry);
+        } catch (error) {
+          // The erasure itself is done; only a later restore would not know to repeat it.
+          log.error({ err: error, reference: entry.reference }, 'erasure journal: append failed');
+        }
+      },
     }),
     clock,
     config.publicUrl,
@@ -307,6 +317,10 @@ export async function startApp(parts: AppParts) {
   retention.start();
   widget.start();
   attachments.start();
+  // A database restored from a backup predates some erasures: carry them out again before anyone connects.
+  const reapplied = await privacy.reapplyErasures(readJournal(erasureJournal));
+  if (reapplied.length)
+    log.warn({ erasures: reapplied.length }, 'erasures completed after the backup this database came from were carried out again');
 
   return {
     server,

@@ -89,3 +89,51 @@ export async function backupDatabase(source: string, destination: string): Promi
   }
   return { file: target, pages, schemaVersion, secretsFile, attachmentsDir, attachments };
 }
+
+export interface RestoreResult {
+  attachments: number;
+  secretsRestored: boolean;
+}
+
+/**
+ * Puts a backup made by backupDatabase in place of the database at `databasePath` (the server must be
+ * stopped): the old database's journal files go first, then the copy, its secrets and its attachments'
+ * files. The erasures completed since are carried out again by the caller (erasure-journal.ts).
+ */
+export function restoreDatabase(backup: string, databasePath: string): RestoreResult {
+  const source = path.resolve(backup);
+  const target = path.resolve(databasePath);
+  if (source === target) throw new Error('The backup is the database itself.');
+  const check = new Database(source, { readonly: true, fileMustExist: true });
+  try {
+    const ok = check.pragma('integrity_check', { simple: true });
+    if (ok !== 'ok') throw new Error(`The backup fails its integrity check: ${String(ok)}`);
+  } finally {
+    check.close();
+  }
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  for (const file of [`${target}-wal`, `${target}-shm`]) fs.rmSync(file, { force: true });
+  const partial = `${target}.restoring`;
+  fs.copyFileSync(source, partial);
+  fs.renameSync(partial, target);
+
+  let secretsRestored = false;
+  if (fs.existsSync(`${source}.secrets.json`)) {
+    const secrets = path.join(path.dirname(target), 'secrets.json');
+    fs.copyFileSync(`${source}.secrets.json`, secrets);
+    fs.chmodSync(secrets, 0o600);
+    secretsRestored = true;
+  }
+  let attachments = 0;
+  const files = `${source}.attachments`;
+  if (fs.existsSync(files)) {
+    const dir = path.join(path.dirname(target), 'attachments');
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const name of fs.readdirSync(files)) {
+      if (!/^[A-Za-z0-9_-]{32}$/.test(name)) continue;
+      fs.copyFileSync(path.join(files, name), path.join(dir, name));
+      attachments++;
+    }
+  }
+  return { attachments, secretsRestored };
+}

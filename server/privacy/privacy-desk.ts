@@ -19,6 +19,7 @@ import type { DataSystemRepository } from '../db/repositories/data-system-reposi
 import type { Writer } from '../writer/group-commit';
 import { toPrivacyRequestDto, toVisitorRequestDto } from './privacy-dto';
 import type { PrivacyEffect } from './privacy-effects';
+import type { ErasureEntry } from './erasure-journal';
 import type { DataSystemDto } from '../../shared/data-systems';
 import { type SystemAnswer, toSystemDto } from './data-system-ledger';
 import { actorOf } from './privacy-service';
@@ -162,6 +163,11 @@ export class PrivacyDesk {
     return this.settle(this.writer.run('systemDelivery', { ...this.context(), entryId, ...attempt }));
   }
 
+  /** Carries out again the journal's erasures that the database does not show as completed (a restored backup). */
+  reapplyErasures(entries: ErasureEntry[]): Promise<string[]> {
+    return this.settle(this.writer.run('privacyReapply', { ...this.context(), entries }));
+  }
+
   remindSystems(): Promise<number> {
     return this.settle(this.writer.run('systemRemind', this.context()));
   }
@@ -210,6 +216,8 @@ export function privacyEffects(to: {
   systems: DataSystemRepository;
   /** Delivers the data systems' webhooks that are due. */
   deliverSystems: () => void;
+  /** Appends a completed erasure to the journal (synchronously, to disk). */
+  journal: (entry: ErasureEntry) => void;
 }): (effects: PrivacyEffect[]) => void {
   return (effects) => {
     let tick = false;
@@ -221,6 +229,7 @@ export function privacyEffects(to: {
       else if (effect.kind === 'changed') changed.add(effect.requestId);
       else if (effect.kind === 'erased') erased.push(effect);
       else if (effect.kind === 'systems') systems = true;
+      else if (effect.kind === 'journal') to.journal(effect.entry);
       else tick = true;
     }
     for (const id of changed) {

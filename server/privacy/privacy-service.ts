@@ -38,6 +38,7 @@ import type { PrivacyEffect } from './privacy-effects';
 import { type InboundMail, referencesIn, requestMessageId, toPrivacyMessageDto } from './request-mail';
 import type { WebhookQueue } from './webhook-queue';
 import type { DataSystemLedger, SystemAnswer } from './data-system-ledger';
+import type { ErasureEntry } from './erasure-journal';
 import type { DataSystemRepository, RequestSystemRow } from '../db/repositories/data-system-repository';
 
 /** Requests still awaiting verification after this long expire. */
@@ -400,6 +401,59 @@ export class PrivacyService {
     });
   }
 
+  /**
+   * After a restore: every journalled erasure the database does not show as completed is carried out again,
+   * found by the keyed hash of the address (in the requests, or matched against the visitors' stored
+   * addresses). A request still open in the restored copy is closed as completed; one the copy does not know
+   * leaves an audit entry. Returns the references re-applied; running it again finds nothing to do.
+   */
+  reapplyErasures(entries: ErasureEntry[]): string[] {
+    const done: string[] = [];
+    for (const entry of entries) {
+      this.tx(() => {
+        const row = this.d.requests.byReference(entry.reference);
+        if (row?.state === 'completed') return;
+        const emailHash = Buffer.from(entry.requesterHash, 'hex');
+        const email =
+          row?.email ??
+          this.d.requests.byEmailHash(emailHash).find((r) => r.email)?.email ??
+          this.d.visitors.emails().find((v) => this.emailHash(v.email).equals(emailHash))?.email ??
+          null;
+        const subject = { ...(row ?? this.placeholderFor(entry)), email, emailHash };
+        const { counts, erased } = this.d.execution.erase(subject);
+        const now = this.d.clock.now();
+        const detail = { result: counts, reapplied: 'after a restore', completedAt: new Date(entry.completedAt).toISOString() };
+        if (row) {
+          const closedRow: PrivacyRequestRow = {
+            ...this.require(row.id),
+            state: 'completed',
+            resultJson: JSON.stringify(counts),
+            retainedNote: DEFAULT_RETAINED_NOTE,
+            completedAt: now,
+            email: null,
+            name: null,
+            details: null,
+            updatedAt: now,
+          };
+          this.save(closedRow);
+          this.d.audit.append(row.id, now, 'system', 'completed', detail);
+          this.closed(row.id);
+          this.publish(closedRow);
+        } else {
+          this.d.audit.append(null, now, 'system', 'erasure re-applied', { reference: entry.reference, ...detail });
+        }
+        if (erased.visitorIds.length) this.defer({ kind: 'erased', ...erased });
+        done.push(entry.reference);
+      });
+    }
+    return done;
+  }
+
+  /** The fields erase() reads, for a journalled request the restored database never saw. */
+  private placeholderFor(entry: ErasureEntry): PrivacyRequestRow {
+    return { id: 0, reference: entry.reference, visitorId: null } as PrivacyRequestRow;
+  }
+
   /** Requests nobody verified within the window expire, and their contact data goes with them. */
   expireUnverified(): number {
     const stale = this.d.requests.awaitingSince(this.d.clock.now() - VERIFICATION_WINDOW_MS);
@@ -590,6 +644,11 @@ export class PrivacyService {
     });
     if (email) this.mailAbout(row, email, mailTemplates.completed(row.lang, row.type, row.reference, mailNote));
     if (erased?.visitorIds.length) this.defer({ kind: 'erased', ...erased });
+    if (row.type === 'erasure')
+      this.defer({
+        kind: 'journal',
+        entry: { reference: row.reference, requesterHash: requesterHash(row), completedAt: row.completedAt! },
+      });
     return row;
   }
 
@@ -630,14 +689,16 @@ export class PrivacyService {
     this.save(row);
     this.d.audit.append(row.id, now, actor, action, detail);
     if (to === 'in_progress') this.askSystems(row);
-    if (closing) {
-      this.d.verification.voidAll(row.id);
-      // Its mails go with the rest of its contact data, and the systems' returned data and links with them.
-      this.d.messages.deleteFor(row.id);
-      this.d.systems.closed(row.id);
-    }
+    if (closing) this.closed(row.id);
     this.afterChange(row, to);
     return row;
+  }
+
+  /** A request closed: its codes and links are void; its mails go with the rest of its contact data, the systems' returned data and links with them. */
+  private closed(id: number): void {
+    this.d.verification.voidAll(id);
+    this.d.messages.deleteFor(id);
+    this.d.systems.closed(id);
   }
 
   /** A started request goes to every data system it concerns: webhooks are delivered, processors mailed. */

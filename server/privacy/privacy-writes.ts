@@ -18,6 +18,7 @@ import type { PrivacyEffect } from './privacy-effects';
 import type { DeliveryRow } from '../db/repositories/integration-repository';
 import { DataSystemLedger, type SystemAnswer } from './data-system-ledger';
 import { PrivacyRegister } from './privacy-register';
+import type { ErasureEntry } from './erasure-journal';
 import { type Actor, PrivacyService } from './privacy-service';
 import type { InboundMail } from './request-mail';
 import { RequestExecution } from './request-execution';
@@ -196,6 +197,10 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
 
     systemDelivery(args: WriteContext & { entryId: number; attempts: number; nextAttemptAt: number | null; deliveryError: string | null }) {
       return run(args, () => privacy.systemDelivery(args.entryId, args));
+    },
+
+    privacyReapply(args: WriteContext & { entries: ErasureEntry[] }) {
+      return run(args, () => privacy.reapplyErasures(args.entries));
     },
 
     systemRemind(args: WriteContext) {

@@ -496,8 +496,14 @@ describe('authorization matrix', () => {
     [OperatorEvent.privacySystemRecord]: async () => {
       // A verified rectification of its own, started: the register's rectification systems each get a row.
       const email = `system.${unique()}@example.test`;
-      const { request } = await adminCall<{ request: { id: number } }>(OperatorEvent.privacyFile, { type: 'rectification', email, lang: 'en' });
-      const [, id, secret] = /\/privacy\/verify\/([A-Za-z0-9_-]+)\?t=([A-Za-z0-9_-]+)/.exec((await t.smtp.waitFor(email, () => true)).body)!;
+      const { request } = await adminCall<{ request: { id: number } }>(OperatorEvent.privacyFile, {
+        type: 'rectification',
+        email,
+        lang: 'en',
+      });
+      const [, id, secret] = /\/privacy\/verify\/([A-Za-z0-9_-]+)\?t=([A-Za-z0-9_-]+)/.exec(
+        (await t.smtp.waitFor(email, () => true)).body,
+      )!;
       await fetch(`${t.url}/privacy/verify/${id}`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },

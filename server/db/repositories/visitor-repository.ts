@@ -33,7 +33,10 @@ export class VisitorRepository {
   private readonly deleteStmt;
   private readonly withdrawConsentStmt;
 
+  private readonly emailsStmt;
+
   constructor(db: Db) {
+    this.emailsStmt = db.prepare(`SELECT id, email FROM visitors WHERE email IS NOT NULL`);
     this.insertStmt = db.prepare(`INSERT INTO visitors (token_hash, label, lang, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)`);
     this.byTokenStmt = db.prepare(`SELECT ${COLUMNS} FROM visitors WHERE token_hash = ?`);
     this.byIdStmt = db.prepare(`SELECT ${COLUMNS} FROM visitors WHERE id = ?`);
@@ -68,6 +71,11 @@ export class VisitorRepository {
   /** Ids of visitors whose stored contact e-mail is `email` (compared without case). */
   idsByEmail(email: string): number[] {
     return this.byEmailStmt.all(email) as number[];
+  }
+
+  /** Every visitor's stored contact address (to match keyed hashes against, after a restore). */
+  emails(): Array<{ id: number; email: string }> {
+    return this.emailsStmt.all() as Array<{ id: number; email: string }>;
   }
 
   delete(id: number): number {

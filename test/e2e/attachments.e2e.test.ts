@@ -72,7 +72,8 @@ describe('attachments between the widget and the console', () => {
 
     // The inbox preview names the file of a message that is only a file.
     const row = admin.getByRole('button', { name: /^Conversation with Visitor/ });
-    await row.getByText('📎 receipt.png').waitFor();
+    await row.getByText('receipt.png').waitFor();
+    expect(await row.locator('.preview svg').count()).toBe(1);
     await row.click();
     const thumb = admin.getByRole('log', { name: 'Messages' }).getByRole('button', { name: 'Open image: receipt.png' });
     const img = thumb.locator('img');
@@ -110,6 +111,37 @@ describe('attachments between the widget and the console', () => {
     expect(Buffer.from(await res.arrayBuffer()).equals(pdf())).toBe(true);
     expect(await link.locator('xpath=..').textContent()).toMatch(/invoice\.pdf \d+(\.\d)? kB/);
     await visitor.screenshot({ path: path.join(OUTPUT_DIR, 'attachments-widget.png') });
+  });
+
+  test('a pasted screenshot and a file dropped on the panel are sent too; the drop hint shows while a file is dragged over', async () => {
+    const bytes = png(30, 20).toString('base64');
+    const handles = visitor.locator('cw-chat-widget');
+    await handles.evaluate((host, b64) => {
+      const file = (name: string) => {
+        const data = new DataTransfer();
+        data.items.add(new File([Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0))], name, { type: 'image/png' }));
+        return data;
+      };
+      const panel = host.shadowRoot!.querySelector('cw-chat-panel')!.shadowRoot!;
+      const textarea = panel.querySelector('textarea')!;
+      textarea.dispatchEvent(
+        new ClipboardEvent('paste', { clipboardData: file('pasted.png'), bubbles: true, composed: true, cancelable: true }),
+      );
+      const section = panel.querySelector('section')!;
+      (window as unknown as { __drag: () => void }).__drag = () =>
+        section.dispatchEvent(new DragEvent('dragenter', { dataTransfer: file('dropped.png'), bubbles: true, cancelable: true }));
+      (window as unknown as { __drop: () => void }).__drop = () =>
+        section.dispatchEvent(new DragEvent('drop', { dataTransfer: file('dropped.png'), bubbles: true, cancelable: true }));
+    }, bytes);
+    await visitor.getByRole('button', { name: 'Open image: pasted.png' }).locator('img').waitFor();
+    await visitor.evaluate(() => (window as unknown as { __drag: () => void }).__drag());
+    await visitor.getByText('Drop the file here to send it').waitFor();
+    await visitor.screenshot({ path: path.join(OUTPUT_DIR, 'attachments-drop-hint.png') });
+    await visitor.evaluate(() => (window as unknown as { __drop: () => void }).__drop());
+    await visitor.getByText('Drop the file here to send it').waitFor({ state: 'detached' });
+    await visitor.getByRole('button', { name: 'Open image: dropped.png' }).locator('img').waitFor();
+    const names = app.db.prepare('SELECT name FROM attachments ORDER BY id').pluck().all();
+    expect(names).toEqual(['receipt.png', 'invoice.pdf', 'pasted.png', 'dropped.png']);
   });
 
   test('a file over the limit is refused in the widget with the limit named, and nothing is uploaded', async () => {

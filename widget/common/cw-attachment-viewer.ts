@@ -3,7 +3,7 @@
  * dialog with the full image, its name and a download link; Esc or the close button shut it, focus stays
  * inside while it is open (the rest of the page is inert) and returns to the thumbnail afterwards.
  */
-import { LitElement, css, html } from 'lit';
+import { LitElement, css, html, svg } from 'lit';
 import type { AttachmentDto } from '../../shared/attachments';
 import { formatSize } from './attachment-links';
 
@@ -26,7 +26,8 @@ export class CwAttachmentViewer extends LitElement {
     h2 { flex: 1; margin: 0; font-size: 15px; overflow-wrap: anywhere; }
     img { display: block; max-width: 100%; max-height: calc(92vh - 90px); margin: 0 auto; object-fit: contain; }
     a { color: var(--cw-link, #0b57d0); }
-    button { font: inherit; width: 36px; height: 36px; border: 1px solid currentColor; border-radius: 8px; background: transparent; color: inherit; cursor: pointer; font-size: 20px; line-height: 1; }
+    button { font: inherit; width: 36px; height: 36px; border: 1px solid currentColor; border-radius: 8px; background: transparent; color: inherit; cursor: pointer; display: grid; place-items: center; padding: 0; }
+    button svg { width: 20px; height: 20px; fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: round; }
     :is(a, button):focus-visible { outline: 3px solid var(--cw-focus, #0b57d0); outline-offset: 2px; }
   `;
 
@@ -42,7 +43,7 @@ export class CwAttachmentViewer extends LitElement {
       <header>
         <h2 id="name">${a.name}</h2>
         <a href=${this.url} target="_blank" rel="noopener noreferrer" download=${a.name}>${this.words.download} (${formatSize(a.size, this.locale)})</a>
-        <button type="button" aria-label=${this.words.close} @click=${() => this.dialog?.close()}>×</button>
+        <button type="button" aria-label=${this.words.close} @click=${() => this.dialog?.close()}>${svg`<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 6l12 12M18 6 6 18" /></svg>`}</button>
       </header>
       <img src=${this.url} alt=${a.name} />
     </dialog>`;

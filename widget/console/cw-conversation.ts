@@ -241,7 +241,7 @@ export class CwConversation extends LitElement {
   private renderOutgoing(o: OutgoingItem) {
     const notSent = this.store.notSent(o);
     return html`<div class="msg ${o.kind === 'reply' ? 'operator' : 'note'} ${notSent ? 'not-sent' : ''}" data-outgoing=${o.clientId}><span class="text">${
-      o.file ? `📎 ${o.file.name} (${formatSize(o.file.size, 'en-GB')})` : o.text
+      o.file ? `${o.file.name} (${formatSize(o.file.size, 'en-GB')})` : o.text
     }</span>
       <div class="meta">${o.kind === 'note' ? 'Internal note · ' : ''}${
         notSent

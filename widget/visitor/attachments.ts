@@ -57,11 +57,14 @@ export class VisitorAttachments {
     this.update();
   }
 
-  /** The drop hint over the panel, and the line saying why a file was refused. */
-  overlay() {
-    return html`${this.error ? html`<div class="status error" role="alert">${this.error}</div>` : nothing}${
-      this.dragging ? html`<div class="drop" part="drop">${this.words.dropHint}</div>` : nothing
-    }`;
+  /** The drop hint over the panel while a file is dragged over it. */
+  hint() {
+    return this.dragging ? html`<div class="drop" part="drop">${this.words.dropHint}</div>` : nothing;
+  }
+
+  /** Above the composer: why the last file picked was refused. */
+  problem() {
+    return this.error ? html`<div class="status error" role="alert">${this.error}</div>` : nothing;
   }
 
   show(a: AttachmentDto) {

@@ -146,7 +146,7 @@ ${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'
           : this.renderChat()
       }
       <div class="sr-only" aria-live="polite">${this.announcement}</div>
-      ${this.files?.overlay()}
+      ${this.files?.hint()}
     </section>`;
   }
 
@@ -177,6 +177,7 @@ ${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'
       </div>
       ${c.operatorTyping !== null ? html`<div class="typing" role="status">${c.operatorTyping || t.operator} ${t.typing}</div>` : nothing}
       ${!c.connected && c.pending.length ? html`<div class="status" role="status">${t.waitingForNetwork}</div>` : nothing}
+      ${this.files?.problem()}
       <form class="composer" part="composer" @submit=${this.submit}>
         <input type="file" hidden multiple accept=${c.limits.types.join(',')} @change=${(e: Event) => this.addFiles((e.target as HTMLInputElement).files)} />
         <button class="btn attach" part="attach" type="button" aria-label=${t.attach} @click=${() => this.renderRoot.querySelector<HTMLInputElement>('[type=file]')!.click()}>
@@ -221,7 +222,7 @@ ${icon('M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.
       ? f.why(p)
       : p.refused && (p.refused.code === 'rate_limited' ? t.tooFast : errorText(t, p.refused.code, p.refused.message));
     return html`<div class="msg visitor ${notSent ? 'failed' : ''}" part="message message-visitor" data-pending=${p.clientId}>
-      <span class="text">${p.file ? `📎 ${p.file.name}` : p.text}</span>
+      <span class="text">${p.file ? p.file.name : p.text}</span>
       <div class="meta">${this.time(p.createdAt)} · ${notSent ? t.failed : (f?.state(p) ?? t.sending)}${why ? ` · ${why}` : ''}${
         notSent
           ? html`${f?.lost(p) ? nothing : html`<button class="btn retry" type="button" @click=${() => c.retry(p.clientId)}>${t.retry}</button>`}<button class="btn retry" type="button" @click=${() => c.remove(p.clientId)}>${t.remove}</button>`
@@ -344,7 +345,7 @@ ${icon('M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.
     if (!dataTransfer?.types.includes('Files')) return;
     event.preventDefault();
     const over = type !== 'drop' && (type !== 'dragleave' || (event.currentTarget as Node).contains(event.relatedTarget as Node));
-    if (over !== this.files?.dragging || type === 'drop') this.addFiles(dataTransfer.files, over);
+    if (over !== this.files?.dragging || type === 'drop') this.addFiles(type === 'drop' ? dataTransfer.files : null, over);
   };
 
   /** A pasted image (a screenshot) is attached; pasted text goes into the composer as usual. */

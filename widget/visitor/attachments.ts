@@ -20,6 +20,7 @@ const styles = css`
   .file a { color: inherit; font-weight: 600; }
   .drop { position: absolute; inset: 8px; display: grid; place-items: center; padding: 16px; text-align: center; border: 3px dashed var(--cw-accent); border-radius: 12px; background: var(--cw-bg); font-weight: 700; pointer-events: none; }
   .panel { position: relative; }
+  .problem { color: var(--cw-danger); font-weight: 600; font-size: 14px; padding: 0 14px 4px; }
 `;
 
 /** Attachments in the visitor's panel; the panel hands it files and asks it to render. */
@@ -64,7 +65,7 @@ export class VisitorAttachments {
 
   /** Above the composer: why the last file picked was refused. */
   problem() {
-    return this.error ? html`<div class="status error" role="alert">${this.error}</div>` : nothing;
+    return this.error ? html`<div class="problem" role="alert">${this.error}</div>` : nothing;
   }
 
   show(a: AttachmentDto) {

@@ -66,6 +66,16 @@ describe('attachments between the widget and the console', () => {
     await own.waitFor();
     await expect.poll(() => loaded(own)).toBe(true);
     await visitor.locator('[data-pending]').waitFor({ state: 'detached' });
+    // The visitor's viewer: Esc closes it, not the chat, and the thumbnail has the focus again.
+    await visitor.getByRole('button', { name: 'Open image: receipt.png' }).click();
+    const ownDialog = visitor.getByRole('dialog', { name: 'receipt.png' });
+    await expect.poll(() => loaded(ownDialog.getByRole('img', { name: 'receipt.png' }))).toBe(true);
+    await ownDialog.getByRole('button', { name: 'Close', exact: true }).waitFor();
+    await visitor.keyboard.press('Escape');
+    await ownDialog.waitFor({ state: 'detached' });
+    expect(await focusedLabel(visitor)).toBe('Open image: receipt.png');
+    await visitor.getByLabel('Message').waitFor();
+
     // The paperclip is an icon with a name (the thumbnail's button is named by its aria-label too).
     const clip = visitor.getByRole('button', { name: 'Attach a file' });
     expect(await clip.locator('svg[aria-hidden=true]').count()).toBe(1);

@@ -317,10 +317,12 @@ ${icon('M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.
   }
 
   private attachments(): Promise<VisitorAttachments> {
-    this.loadingFiles ??= import('./attachments').then(
-      ({ VisitorAttachments }) =>
-        (this.files = new VisitorAttachments(this.connection, this.config.lang, () => this.requestUpdate(), this.renderRoot as ShadowRoot)),
-    );
+    this.loadingFiles ??= import('./attachments').then(({ VisitorAttachments }) => {
+      this.files = new VisitorAttachments(this.connection, this.config.lang, () => this.requestUpdate(), this.renderRoot as ShadowRoot);
+      // What was drawn without it (a message that is a file) is drawn again with it.
+      this.requestUpdate();
+      return this.files;
+    });
     return this.loadingFiles;
   }
 

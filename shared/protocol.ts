@@ -165,6 +165,8 @@ export interface HelloResult {
   awayMessage: string | null;
   /** Asked when the conversation is resolved and not yet rated. */
   ratingAsk: RatingAskDto | null;
+  /** The admin's limits, so the widget refuses a file before uploading it (the server still decides). */
+  attachments: AttachmentSettingsDto;
 }
 
 /** `sent`: mailed now; `onResolve`: it will be mailed when the conversation is resolved. */

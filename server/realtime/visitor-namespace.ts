@@ -82,6 +82,7 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
           messages: deps.chat.visitorHistory(visitor.id, undefined).messages,
           operatorsOnline: deps.operatorsOnline(),
           contactEmail: visitor.email,
+          attachments: deps.attachments.settings(),
         };
       },
 

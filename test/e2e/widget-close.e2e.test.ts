@@ -99,8 +99,8 @@ describe('closing the chat panel', () => {
         };
       });
     });
-    // The bubble, the sound toggle and ×: each an icon, none a font glyph.
-    expect(icons.map((i) => i.name).sort()).toEqual(['Close chat', 'Close chat', 'Sound on']);
+    // The bubble, the sound toggle, × and the paperclip: each an icon, none a font glyph.
+    expect(icons.map((i) => i.name).sort()).toEqual(['Attach a file', 'Close chat', 'Close chat', 'Sound on']);
     expect(icons.every((i) => i.drawn)).toBe(true);
     await page.close();
   });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { LINK_TTL_MS } from '../../server/attachments/attachment-service';
 import { backupDatabase } from '../../server/db/backup';
-import type { AttachmentDto } from '../../shared/attachments';
+import { DEFAULT_ATTACHMENT_SETTINGS, type AttachmentDto } from '../../shared/attachments';
 import { OperatorEvent, VisitorEvent } from '../../shared/protocol';
 import { GPS_MARK, jpegWithGps, pdf, png } from '../helpers/files';
 import { privacySuite } from '../helpers/privacy';
@@ -146,6 +146,18 @@ describe('uploads', () => {
       body: new Uint8Array(png(1, 1)),
     });
     expect(res.status).toBe(401);
+  });
+});
+
+describe('limits in the widget', () => {
+  test("a visitor's hello carries the admin's limits, and a changed limit reaches the next hello", async () => {
+    const { socket } = await newVisitor();
+    await ok(await operator(), OperatorEvent.attachmentSettingsSave, { maxMb: 3, types: ['image/png', 'application/pdf'] });
+    const hello = await ok(socket, VisitorEvent.hello, {});
+    expect(hello.attachments).toEqual({ maxMb: 3, types: ['image/png', 'application/pdf'] });
+    await ok(await operator(), OperatorEvent.attachmentSettingsSave, { maxMb: 10, types: ['image/jpeg'] });
+    expect((await ok(socket, VisitorEvent.hello, { token: hello.token })).attachments).toEqual({ maxMb: 10, types: ['image/jpeg'] });
+    await ok(await operator(), OperatorEvent.attachmentSettingsSave, DEFAULT_ATTACHMENT_SETTINGS);
   });
 });
 

@@ -88,6 +88,7 @@ const en = {
   err_too_many_attempts: 'Too many wrong codes. Please start the request again.',
   err_rate_limited: 'Too many codes were sent to this address or from your network. Please try again in an hour.',
   err_invalid_payload: 'Please check what you entered.',
+  attach: 'Attach a file',
 };
 
 type Catalogue = typeof en;
@@ -163,6 +164,7 @@ const ru: Catalogue = {
   err_too_many_attempts: 'Слишком много неверных попыток. Подайте запрос заново.',
   err_rate_limited: 'На этот адрес или из вашей сети отправлено слишком много кодов. Попробуйте через час.',
   err_invalid_payload: 'Проверьте введённые данные.',
+  attach: 'Прикрепить файл',
 };
 
 export type Strings = Catalogue & (typeof launcherStrings)['en'];

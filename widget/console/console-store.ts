@@ -18,6 +18,8 @@ import type {
   PrivacyRequestDto,
   TeamMemberDto,
 } from '../../shared/types';
+import { DEFAULT_ATTACHMENT_SETTINGS, UPLOAD_PATH, type AttachmentDto, type AttachmentSettingsDto } from '../../shared/attachments';
+import { UploadRefused, uploadFile } from '../common/attachment-upload';
 import { newClientId } from '../common/client-id';
 import { RpcError, rpc } from '../common/rpc';
 
@@ -46,6 +48,11 @@ export interface OutgoingItem {
   createdAt: number;
   /** The server refused it (its words): shown as not sent, with Retry and Remove. */
   refused?: string;
+  /** A file sent as a reply of its own: uploaded first (under the same client id), then sent by its id. */
+  file?: { name: string; size: number; blob: File };
+  attachment?: AttachmentDto;
+  /** How much of the file went out (0–1) while it is uploaded. */
+  progress?: number;
 }
 
 /**
@@ -67,6 +74,8 @@ export class ConsoleStore implements ReactiveController {
   team: TeamMemberDto[] = [];
   canned: CannedReplyDto[] = [];
   settings: InboxSettingsDto = { autoAssign: false, maxOpenPerOperator: 5 };
+  /** The admin's limits on attachments (the composer checks a file against them before uploading it). */
+  attachmentLimits: AttachmentSettingsDto = DEFAULT_ATTACHMENT_SETTINGS;
   /** The conversation the operator is looking at (its messages count as read while the tab is visible). */
   viewing: string | null = null;
   connected = false;
@@ -196,6 +205,14 @@ export class ConsoleStore implements ReactiveController {
     void this.flush();
   }
 
+  /** Queues a file as a reply of its own; the caller has checked it against `attachmentLimits`. */
+  sendFile(conversationId: string, blob: File): void {
+    const file = { name: blob.name.slice(-200) || 'file', size: blob.size, blob };
+    this.outbox = [...this.outbox, { conversationId, kind: 'reply', clientId: newClientId(), text: '', createdAt: Date.now(), file }];
+    this.changed();
+    void this.flush();
+  }
+
   /** Shown as not sent: refused, or kept a long time without a connection. */
   notSent(item: OutgoingItem): boolean {
     return item.refused !== undefined || (!this.connected && Date.now() - item.createdAt > OFFLINE_MS);
@@ -232,8 +249,23 @@ export class ConsoleStore implements ReactiveController {
   private async deliver(item: OutgoingItem): Promise<boolean> {
     const { conversationId, clientId, text } = item;
     try {
+      if (item.file && !item.attachment) {
+        // The session cookie goes with it (same origin); a resend under the same client id is stored once.
+        item.attachment = await uploadFile(UPLOAD_PATH, { clientId, name: item.file.name, conversationId }, item.file.blob, null, (f) => {
+          item.progress = f;
+          this.changed();
+        })
+          // No answer over HTTP while the socket works: restarting the socket would not help; Retry will.
+          .catch((error: unknown) => {
+            throw new RpcError(
+              error instanceof UploadRefused ? error.error : { code: 'invalid_state', message: 'The upload failed. Try again.' },
+            );
+          })
+          .finally(() => delete item.progress);
+      }
       if (item.kind === 'reply') {
-        const { message } = await this.call(OperatorEvent.messageSend, { conversationId, clientId, text });
+        const attachmentId = item.attachment?.id;
+        const { message } = await this.call(OperatorEvent.messageSend, { conversationId, clientId, text, attachmentId });
         if (this.messages.has(conversationId)) this.merge(conversationId, [message]);
       } else {
         const { note } = await this.call(OperatorEvent.noteAdd, { conversationId, clientId, text });
@@ -259,7 +291,7 @@ export class ConsoleStore implements ReactiveController {
 
   /** After every (re)connect: reload the lists, catch up every opened conversation from its last sequence. */
   private async resync(): Promise<void> {
-    const [open, resolved, privacy, unread, team, canned, settings] = await Promise.all([
+    const [open, resolved, privacy, unread, team, canned, settings, limits] = await Promise.all([
       this.call(OperatorEvent.conversationList, { view: 'open' }),
       this.call(OperatorEvent.conversationList, { view: 'resolved' }),
       this.call(OperatorEvent.privacyList, {}),
@@ -267,6 +299,7 @@ export class ConsoleStore implements ReactiveController {
       this.call(OperatorEvent.teamList, {}),
       this.call(OperatorEvent.cannedList, {}),
       this.call(OperatorEvent.settingsGet, {}),
+      this.call(OperatorEvent.attachmentSettingsGet, {}),
     ]);
     // The lists as they are now: what was erased or purged while this console was away is gone from them.
     const listed = new Map([...open.conversations, ...resolved.conversations].filter((c) => !this.erased.has(c.id)).map((c) => [c.id, c]));
@@ -277,6 +310,7 @@ export class ConsoleStore implements ReactiveController {
     this.team = team.team;
     this.canned = canned.replies;
     this.settings = settings.settings;
+    this.attachmentLimits = limits.settings;
     for (const id of [...this.messages.keys()]) {
       // An opened conversation that no longer exists was erased (or purged) meanwhile.
       await this.loadMessages(id).catch((error: unknown) => {
@@ -344,7 +378,8 @@ export class ConsoleStore implements ReactiveController {
       else this.unread.set(id, (this.unread.get(id) ?? 0) + 1);
       const conversation = this.conversations.get(id);
       // The first message of a conversation is announced as a new conversation (by its upsert).
-      if (conversation && message.seq > 1) this.listener?.arrived('message', conversation, message.text);
+      if (conversation && message.seq > 1)
+        this.listener?.arrived('message', conversation, message.text || `📎 ${message.attachment?.name ?? ''}`);
     }
     const known = this.messages.get(id);
     if (!known) {

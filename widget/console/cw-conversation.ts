@@ -2,9 +2,13 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { OperatorEvent } from '../../shared/protocol';
 import type { CannedReplyDto, ConversationDto, MessageDto, NoteDto } from '../../shared/types';
+import type { AttachmentDto } from '../../shared/attachments';
+import { AttachmentLinks, formatSize, renderAttachment } from '../common/attachment-links';
+import { openViewer } from '../common/cw-attachment-viewer';
 import { linkify } from '../common/linkify';
 import { RpcError } from '../common/rpc';
 import type { ConsoleStore, OutgoingItem } from './console-store';
+import { icon } from './icons';
 import { consoleStyles, formatTime } from './styles';
 
 type Mode = 'reply' | 'note';
@@ -23,7 +27,9 @@ function localTime(zone: string | null): string | null {
 /**
  * One conversation: its history (older pages load as you scroll up), internal notes between the
  * messages, the visitor's context, claim / transfer / resolve / reopen, and a composer that writes
- * replies or notes and inserts canned replies typed as "/shortcut".
+ * replies or notes and inserts canned replies typed as "/shortcut". Files are attached to replies with the
+ * paperclip, by dropping them on the thread or by pasting an image; they show as thumbnails (opening the
+ * viewer) or as named links.
  */
 @customElement('cw-conversation')
 export class CwConversation extends LitElement {
@@ -62,6 +68,11 @@ export class CwConversation extends LitElement {
       aside dl { display: grid; gap: 2px; margin: 0; }
       aside dt { font-weight: 600; margin-top: 8px; }
       aside dd { margin: 0; overflow-wrap: anywhere; }
+      .thread { position: relative; }
+      .thumb { display: block; padding: 0; margin: 2px 0; border: 0; border-radius: 8px; background: var(--cw-border); cursor: zoom-in; min-width: 80px; min-height: 60px; }
+      .thumb img { display: block; max-width: min(260px, 100%); max-height: 200px; border-radius: 8px; }
+      .file a { color: inherit; font-weight: 600; }
+      .drop { position: absolute; inset: 0; display: grid; place-items: center; border: 3px dashed var(--cw-accent); border-radius: 12px; background: var(--cw-bg); font-weight: 700; pointer-events: none; }
     `,
   ];
 
@@ -72,6 +83,14 @@ export class CwConversation extends LitElement {
   @state() private suggestions: CannedReplyDto[] = [];
   @state() private active = 0;
   @state() private loadingOlder = false;
+  /** A file is dragged over the thread (the drop hint shows). */
+  @state() private dragging = false;
+  /** Why the file just picked was not attached. */
+  @state() private fileError: string | null = null;
+  private readonly links = new AttachmentLinks(
+    (attachmentId) => this.store.call(OperatorEvent.attachmentLink, { attachmentId }),
+    () => this.requestUpdate(),
+  );
   private stickToBottom = true;
   private keepOffset: number | null = null;
   private typingSent = 0;
@@ -108,7 +127,9 @@ export class CwConversation extends LitElement {
     const colleagues = this.store.team.filter((m) => !m.disabled);
     const canTransfer = c.status === 'open' && (me.role === 'admin' || c.assignedOperatorId === null || c.assignedOperatorId === me.id);
     const time = localTime(c.timezone);
-    return html`<section class="thread" aria-label="Conversation">
+    return html`<section class="thread" aria-label="Conversation"
+        @dragenter=${this.onDrag} @dragover=${this.onDrag} @dragleave=${this.onDrag} @drop=${this.onDrag}>
+        ${this.dragging ? html`<div class="drop">Drop the file to send it to the visitor</div>` : nothing}
         <div class="toolbar">
           <div class="who"><h2 class="u-m0">${c.visitorLabel}</h2>
             <span class="muted">${c.status === 'resolved' ? 'Resolved' : c.assignedOperatorName ? `Assigned to ${c.assignedOperatorName}` : 'Unassigned'}</span></div>
@@ -134,7 +155,9 @@ export class CwConversation extends LitElement {
           }
           ${this.items().map((item) =>
             item.kind === 'message'
-              ? html`<div class="msg ${item.m.author}" data-seq=${item.m.seq}><span class="text">${linkify(item.m.text)}</span>
+              ? html`<div class="msg ${item.m.author}" data-seq=${item.m.seq}>${
+                  item.m.attachment ? renderAttachment(item.m.attachment, this.links, 'en-GB', 'Open image', this.view) : nothing
+                }<span class="text">${linkify(item.m.text)}</span>
                   <div class="meta">${item.m.author === 'operator' ? item.m.operatorName : item.m.author === 'visitor' ? c.visitorLabel : 'System'} · ${formatTime(item.m.createdAt)}</div></div>`
               : html`<div class="msg note" data-note=${item.n.id}><span class="text">${item.n.text}</span>
                   <div class="meta">Internal note · ${item.n.operatorName ?? 'former operator'} · ${formatTime(item.n.createdAt)}</div></div>`,
@@ -167,7 +190,14 @@ export class CwConversation extends LitElement {
             <button type="button" aria-pressed=${String(this.mode === 'reply')} @click=${() => this.setMode('reply')}>Reply</button>
             <button type="button" aria-pressed=${String(this.mode === 'note')} @click=${() => this.setMode('note')}>Internal note</button>
           </div>
+          ${this.fileError ? html`<p class="error u-m0" role="alert">${this.fileError}</p>` : nothing}
           <div class="row">
+            ${
+              this.mode === 'reply'
+                ? html`<input type="file" hidden multiple accept=${this.store.attachmentLimits.types.join(',')} @change=${this.picked} />
+                  <button class="icon" type="button" aria-label="Attach a file" title="Attach a file" @click=${this.pick}>${icon('paperclip')}</button>`
+                : nothing
+            }
             <textarea
               class=${this.mode}
               aria-label=${this.mode === 'reply' ? 'Reply' : 'Internal note (only operators see it)'}
@@ -180,6 +210,7 @@ export class CwConversation extends LitElement {
               aria-activedescendant=${this.suggestions[this.active] ? `canned-${this.suggestions[this.active].id}` : ''}
               @keydown=${this.onKey}
               @input=${this.onInput}
+              @paste=${this.onPaste}
               @blur=${() => this.sendTyping(false)}
             ></textarea>
             <button class="primary" type="submit">${this.mode === 'reply' ? 'Send' : 'Add note'}</button>
@@ -209,12 +240,16 @@ export class CwConversation extends LitElement {
 
   private renderOutgoing(o: OutgoingItem) {
     const notSent = this.store.notSent(o);
-    return html`<div class="msg ${o.kind === 'reply' ? 'operator' : 'note'} ${notSent ? 'not-sent' : ''}" data-outgoing=${o.clientId}><span class="text">${o.text}</span>
+    return html`<div class="msg ${o.kind === 'reply' ? 'operator' : 'note'} ${notSent ? 'not-sent' : ''}" data-outgoing=${o.clientId}><span class="text">${
+      o.file ? `${o.file.name} (${formatSize(o.file.size, 'en-GB')})` : o.text
+    }</span>
       <div class="meta">${o.kind === 'note' ? 'Internal note · ' : ''}${
         notSent
           ? html`Not sent${o.refused ? `: ${o.refused}` : ' yet: no connection for over a minute; it goes once the connection is back.'}
             <button type="button" @click=${() => this.store.retry(o.clientId)}>Retry</button><button type="button" @click=${() => this.store.remove(o.clientId)}>Remove</button>`
-          : 'Sending…'
+          : o.progress !== undefined
+            ? `Uploading… ${Math.round(o.progress * 100)}%`
+            : 'Sending…'
       }</div></div>`;
   }
 
@@ -350,6 +385,54 @@ export class CwConversation extends LitElement {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       (event.target as HTMLTextAreaElement).form?.requestSubmit();
+    }
+  };
+
+  /** Each file is checked against the admin's limits (the server checks again) and sent as a reply of its own. */
+  private attach(files: File[]) {
+    const { maxMb, types } = this.store.attachmentLimits;
+    this.fileError = null;
+    for (const file of files) {
+      if (!(types as string[]).includes(file.type))
+        this.fileError = `${file.name}: this kind of file cannot be attached. Allowed: ${types.map((t) => t.split('/')[1].toUpperCase()).join(', ')}.`;
+      else if (file.size > maxMb * 1024 * 1024) this.fileError = `${file.name} is larger than the ${maxMb} MB limit.`;
+      else this.store.sendFile(this.conversationId, file);
+    }
+    this.stickToBottom = true;
+  }
+
+  private pick = () => this.renderRoot.querySelector<HTMLInputElement>('input[type=file]')?.click();
+
+  private picked = (event: Event) => {
+    const input = event.target as HTMLInputElement;
+    this.attach([...(input.files ?? [])]);
+    input.value = '';
+  };
+
+  /** Dragging a file over the thread shows where to drop it; leaving for a child of the thread is still over it. */
+  private onDrag = (event: DragEvent) => {
+    const { type, dataTransfer } = event;
+    if (!dataTransfer?.types.includes('Files')) return;
+    event.preventDefault();
+    this.dragging = type !== 'drop' && (type !== 'dragleave' || (event.currentTarget as Node).contains(event.relatedTarget as Node));
+    if (type === 'drop') this.attach([...dataTransfer.files]);
+  };
+
+  /** A pasted image (a screenshot) is attached to a reply; pasted text goes into the composer as usual. */
+  private onPaste = (event: ClipboardEvent) => {
+    const files = [...(event.clipboardData?.files ?? [])];
+    if (files.length && this.mode === 'reply') {
+      event.preventDefault();
+      this.attach(files);
+    }
+  };
+
+  private view = async (a: AttachmentDto) => {
+    const opener = this.renderRoot instanceof ShadowRoot ? (this.renderRoot.activeElement as HTMLElement | null) : null;
+    try {
+      openViewer(this.renderRoot, a, await this.links.fresh(a.id), { close: 'Close', download: 'Download' }, 'en-GB', opener);
+    } catch {
+      this.error = 'The file could not be opened: no answer from the server. Try again.';
     }
   };
 

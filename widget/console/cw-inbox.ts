@@ -12,6 +12,12 @@ import { emptyState } from './page';
 import { consoleStyles, formatTime } from './styles';
 import { waited } from './waiting';
 
+/** The server previews a message that is only a file as "📎 name": drawn with the paperclip icon, and said as "Attachment". */
+function preview(text: string | null) {
+  if (!text?.startsWith('📎 ')) return text ?? '';
+  return html`${icon('paperclip', 14)}<span class="sr-only">Attachment:</span> ${text.slice(3)}`;
+}
+
 /** "14:05" today, "3 Mar" before. */
 function shortTime(ms: number, now = Date.now()): string {
   const d = new Date(ms);
@@ -208,7 +214,7 @@ export class CwInbox extends LitElement {
                 }</span>
                 <span class="name">${c.visitorLabel}</span>
                 <span class="when ${wait?.level ?? ''}">${wait ? wait.text : c.lastMessageAt ? shortTime(c.lastMessageAt) : ''}</span>
-                <span class="preview">${this.store.typing.has(c.id) ? html`<em>typing…</em>` : (c.lastMessagePreview ?? '')}</span>
+                <span class="preview">${this.store.typing.has(c.id) ? html`<em>typing…</em>` : preview(c.lastMessagePreview)}</span>
                 ${unread ? html`<span class="badge" aria-hidden="true">${unread}</span>` : html`<span></span>`}
                 <span class="meta">${c.status === 'resolved' ? 'Resolved' : c.assignedOperatorName ? `Assigned to ${c.assignedOperatorName}` : 'Unassigned'}</span>
               </button>`;

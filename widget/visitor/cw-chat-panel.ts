@@ -6,6 +6,7 @@ import { STORAGE, type IdentifyData, type WidgetConfig } from '../common/widget-
 import { chime } from './chime';
 import { controls } from './styles';
 import type { CwPrivacyFlow } from './cw-privacy-flow';
+import type { VisitorAttachments } from './attachments';
 import { VisitorConnection, load, save, type PendingMessage } from './visitor-connection';
 
 /** An inline stroke icon (system fonts may lack symbol glyphs); its button carries the accessible name. */
@@ -47,7 +48,7 @@ export class CwChatPanel extends LitElement {
     h2 { font-size: 16px; margin: 0; flex: 1; }
     .presence { font-size: 13px; display: block; font-weight: 400; min-height: 1.4em; }
     header button { all: unset; cursor: pointer; width: 36px; height: 36px; display: grid; place-items: center; border-radius: 8px; }
-    header svg { width: 20px; height: 20px; fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: round; stroke-linejoin: round; }
+    :is(header, .attach) svg { width: 20px; height: 20px; fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: round; stroke-linejoin: round; }
     .panel header button:focus-visible { outline: 2px solid var(--cw-on-accent); outline-offset: -2px; }
     .log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 6px; }
     .msg { max-width: 80%; padding: 8px 11px; border-radius: 12px; overflow-wrap: anywhere; }
@@ -67,6 +68,7 @@ export class CwChatPanel extends LitElement {
     .retry { padding: 1px 8px; margin: 0 0 0 6px; font-size: 12px; background: var(--cw-bg); color: var(--cw-fg); }
     .link { all: unset; color: var(--cw-link); cursor: pointer; text-decoration: underline; }
     footer { display: flex; justify-content: space-between; gap: 8px; padding: 6px 12px 10px; font-size: 13px; }
+    .attach { background: none; color: var(--cw-fg); border-color: var(--cw-border); padding: 7px 9px; }
     .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
   `,
   ];
@@ -93,6 +95,9 @@ export class CwChatPanel extends LitElement {
   private t!: Strings;
   private typingTimer: ReturnType<typeof setTimeout> | null = null;
   private lastUnread = 0;
+  /** Attachments, a chunk loaded the first time a file is attached or shown. */
+  private files?: VisitorAttachments;
+  private loadingFiles?: Promise<VisitorAttachments>;
 
   override connectedCallback(): void {
     this.t = catalogue(this.config.lang);
@@ -123,7 +128,8 @@ export class CwChatPanel extends LitElement {
     const t = this.t;
     const c = this.connection;
     const presence = !c.loaded ? '' : !c.connected ? t.reconnecting : c.operatorsOnline ? t.online : t.awayTitle;
-    return html`<section class="panel" part="panel" role="dialog" aria-label=${t.title} @keydown=${this.onKeydown}>
+    return html`<section class="panel" part="panel" role="dialog" aria-label=${t.title} @keydown=${this.onKeydown}
+      @dragenter=${this.onDrag} @dragover=${this.onDrag} @dragleave=${this.onDrag} @drop=${this.onDrag}>
       <header part="header">
         <h2>${t.title}<span class="presence">${presence}</span></h2>
         ${
@@ -140,12 +146,15 @@ ${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'
           : this.renderChat()
       }
       <div class="sr-only" aria-live="polite">${this.announcement}</div>
+      ${this.files?.hint()}
     </section>`;
   }
 
   private renderChat() {
     const t = this.t;
     const c = this.connection;
+    const f = this.files;
+    if (!f && (c.messages.some((m) => m.attachment) || c.pending.some((p) => p.file))) void this.attachments();
     // Offline, the header says "Reconnecting…" (its line keeps its height); with messages kept, a line above
     // the composer says they will be sent.
     return html`<div class="log" part="log" role="log" aria-live="off" aria-label=${t.title}>
@@ -155,7 +164,7 @@ ${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'
         ${c.messages.map(
           (m) => html`<div class="msg ${m.author}" part="message message-${m.author}" data-seq=${m.seq}>
             ${m.author === 'operator' ? html`<div class="who">${m.operatorName ?? t.operator}</div>` : nothing}
-            <span class="text">${linkify(m.text)}</span>
+            ${m.attachment && f?.show(m.attachment)}<span class="text">${linkify(m.text)}</span>
             <div class="meta">${this.time(m.createdAt)}${m.author === 'visitor' ? ` · ${t.sent}` : ''}</div>
           </div>`,
         )}
@@ -168,8 +177,12 @@ ${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'
       </div>
       ${c.operatorTyping !== null ? html`<div class="typing" role="status">${c.operatorTyping || t.operator} ${t.typing}</div>` : nothing}
       ${!c.connected && c.pending.length ? html`<div class="status" role="status">${t.waitingForNetwork}</div>` : nothing}
+      ${this.files?.problem()}
       <form class="composer" part="composer" @submit=${this.submit}>
-        <textarea part="input" aria-label=${t.message} placeholder=${t.message} rows="1" maxlength="4000" @keydown=${this.onComposerKey} @input=${this.onInput}></textarea>
+        <input type="file" hidden multiple accept=${c.limits.types.join(',')} @change=${(e: Event) => this.addFiles((e.target as HTMLInputElement).files)} />
+        <button class="btn attach" part="attach" type="button" aria-label=${t.attach} @click=${() => this.renderRoot.querySelector<HTMLInputElement>('[type=file]')!.click()}>
+${icon('M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4L15.5 7.6')}</button>
+        <textarea part="input" aria-label=${t.message} placeholder=${t.message} rows="1" maxlength="4000" @keydown=${this.onComposerKey} @input=${this.onInput} @paste=${this.onPaste}></textarea>
         <button class="btn" part="send" type="submit">${t.send}</button>
       </form>
       <footer part="footer">
@@ -204,12 +217,15 @@ ${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'
     const t = this.t;
     const c = this.connection;
     const notSent = c.notSent(p);
-    const why = p.refused && (p.refused.code === 'rate_limited' ? t.tooFast : errorText(t, p.refused.code, p.refused.message));
+    const f = p.file ? this.files : undefined;
+    const why = f
+      ? f.why(p)
+      : p.refused && (p.refused.code === 'rate_limited' ? t.tooFast : errorText(t, p.refused.code, p.refused.message));
     return html`<div class="msg visitor ${notSent ? 'failed' : ''}" part="message message-visitor" data-pending=${p.clientId}>
-      <span class="text">${p.text}</span>
-      <div class="meta">${this.time(p.createdAt)} · ${notSent ? t.failed : t.sending}${why ? ` · ${why}` : ''}${
+      <span class="text">${p.file ? p.file.name : p.text}</span>
+      <div class="meta">${this.time(p.createdAt)} · ${notSent ? t.failed : (f?.state(p) ?? t.sending)}${why ? ` · ${why}` : ''}${
         notSent
-          ? html`<button class="btn retry" type="button" @click=${() => c.retry(p.clientId)}>${t.retry}</button><button class="btn retry" type="button" @click=${() => c.remove(p.clientId)}>${t.remove}</button>`
+          ? html`${f?.lost(p) ? nothing : html`<button class="btn retry" type="button" @click=${() => c.retry(p.clientId)}>${t.retry}</button>`}<button class="btn retry" type="button" @click=${() => c.remove(p.clientId)}>${t.remove}</button>`
           : nothing
       }</div>
     </div>`;
@@ -299,6 +315,48 @@ ${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'
       this.close();
     }
   }
+
+  private attachments(): Promise<VisitorAttachments> {
+    this.loadingFiles ??= import('./attachments').then(({ VisitorAttachments }) => {
+      this.files = new VisitorAttachments(this.connection, this.config.lang, () => this.requestUpdate(), this.renderRoot as ShadowRoot);
+      // What was drawn without it (a message that is a file) is drawn again with it.
+      this.requestUpdate();
+      return this.files;
+    });
+    return this.loadingFiles;
+  }
+
+  /** Files picked, dropped or pasted (and drags over the panel, for the drop hint) go to the attachments chunk. */
+  private addFiles(list: FileList | null | undefined, dragging = false): void {
+    const files = [...(list ?? [])];
+    this.attachments().then(
+      (f) => {
+        f.dragging = dragging;
+        f.add(files);
+      },
+      () => {
+        this.loadingFiles = undefined;
+        this.announcement = this.t.waitingForNetwork;
+      },
+    );
+  }
+
+  /** Only a drop's files can be read, and only now; leaving for a child of the panel is still over it. */
+  private onDrag = (event: DragEvent) => {
+    const { type, dataTransfer } = event;
+    if (!dataTransfer?.types.includes('Files')) return;
+    event.preventDefault();
+    const over = type !== 'drop' && (type !== 'dragleave' || (event.currentTarget as Node).contains(event.relatedTarget as Node));
+    if (over !== this.files?.dragging || type === 'drop') this.addFiles(type === 'drop' ? dataTransfer.files : null, over);
+  };
+
+  /** A pasted image (a screenshot) is attached; pasted text goes into the composer as usual. */
+  private onPaste = (event: ClipboardEvent) => {
+    if (event.clipboardData?.files.length) {
+      event.preventDefault();
+      this.addFiles(event.clipboardData.files);
+    }
+  };
 
   private close = () => this.dispatchEvent(new CustomEvent('cw-close'));
 

@@ -17,6 +17,7 @@ import type { AckError } from '../../shared/errors';
 import { RpcError, rpc } from '../common/rpc';
 import { STORAGE, type IdentifyData } from '../common/widget-api';
 import { newClientId } from '../common/client-id';
+import { DEFAULT_ATTACHMENT_SETTINGS, UPLOAD_PATH, type AttachmentDto, type AttachmentLinkDto } from '../../shared/attachments';
 
 export interface PendingMessage {
   clientId: string;
@@ -28,7 +29,17 @@ export interface PendingMessage {
    * server error) is not a refusal: the message stays "Sending…" and goes out by itself.
    */
   refused?: AckError;
+  /** A file to send: what it is until the server has stored it, then `attachment` (sent by its id). */
+  file?: { name: string; size: number };
+  attachment?: AttachmentDto;
+  /** The file's bytes, until uploaded; only this page has them (never stored: a reload loses them). */
+  blob?: File;
+  /** How much of the file went out (0–1) while it is uploaded. */
+  progress?: number;
 }
+
+/** The signature of the attachments chunk's uploader: stores `p.blob`, sets `p.attachment` (true) or refuses `p` (false). */
+export type Uploader = (p: PendingMessage, url: string, token: string | null) => Promise<boolean>;
 
 type VisitorSocket = Socket<VisitorServerToClient, VisitorClientToServer>;
 
@@ -74,6 +85,10 @@ export class VisitorConnection implements ReactiveController {
   operatorsOnline = true;
   operatorTyping: string | null = null;
   contactEmail: string | null = null;
+  /** The admin's limits on attachments, as the last hello said. */
+  limits = DEFAULT_ATTACHMENT_SETTINGS;
+  /** Set by the attachments chunk when it loads (a kept file makes the panel load it). */
+  uploader: Uploader | null = null;
   /** This visitor's chat was erased at their request while the page was open. */
   erased = false;
   /** The highest sequence the visitor has seen in any tab. */
@@ -142,10 +157,30 @@ export class VisitorConnection implements ReactiveController {
 
   /** Queues a message; it is kept until the server acknowledges it, and sent after those before it. */
   send(text: string): void {
-    this.pending = [...this.pending, { clientId: newClientId(), text, createdAt: Date.now() }];
+    this.queue({ clientId: newClientId(), text, createdAt: Date.now() });
+  }
+
+  /** Queues a file (checked against the limits already) as a message of its own, uploaded first. */
+  sendFile(blob: File): void {
+    this.queue({
+      clientId: newClientId(),
+      text: '',
+      createdAt: Date.now(),
+      file: { name: blob.name.slice(-200) || 'file', size: blob.size },
+      blob,
+    });
+  }
+
+  private queue(p: PendingMessage): void {
+    this.pending = [...this.pending, p];
     this.persistPending();
     this.host.requestUpdate();
     void this.flushPending();
+  }
+
+  async link(attachmentId: string): Promise<AttachmentLinkDto> {
+    await this.ready();
+    return rpc<AttachmentLinkDto>(this.socket, VisitorEvent.attachmentLink, { attachmentId });
   }
 
   /** Shown as not sent: refused, or kept a long time without a connection. */
@@ -250,6 +285,7 @@ export class VisitorConnection implements ReactiveController {
         save(STORAGE.token, hello.token);
         this.operatorsOnline = hello.operatorsOnline;
         this.contactEmail = hello.contactEmail;
+        this.limits = hello.attachments;
         if (this.lastSeq === 0 || !hello.conversation || hello.conversation.lastSeq < this.lastSeq) {
           this.messages = hello.messages;
           this.lastSeq = hello.messages.at(-1)?.seq ?? 0;
@@ -310,10 +346,20 @@ export class VisitorConnection implements ReactiveController {
 
   /** False when the message could not be sent for now (it stays "Sending…"); true when answered. */
   private async deliver(pending: PendingMessage): Promise<boolean> {
+    // A file goes up first, under the message's client id (the server stores it once), then is sent by its id.
+    // Without its bytes (kept across a reload before it was uploaded) it is not sent: the visitor attaches it again.
+    if (pending.file && !pending.attachment) {
+      if (!pending.blob || !this.uploader) {
+        this.refuse(pending, { code: 'not_found', message: '' });
+        return true;
+      }
+      if (!(await this.uploader(pending, this.server + UPLOAD_PATH, load(STORAGE.token, null)))) return true;
+    }
     try {
       const { message } = await rpc<{ message: MessageDto }>(this.socket, VisitorEvent.messageSend, {
         clientId: pending.clientId,
         text: pending.text,
+        attachmentId: pending.attachment?.id,
       });
       this.remove(pending.clientId);
       this.append(message);
@@ -321,9 +367,7 @@ export class VisitorConnection implements ReactiveController {
     } catch (error) {
       if (error instanceof RpcError && error.error.code !== 'internal' && error.error.code !== 'unauthorized') {
         // A refusal (too long, too many, a conflicting id): shown with its reason; the rest go on.
-        pending.refused = error.error;
-        this.persistPending();
-        this.host.requestUpdate();
+        this.refuse(pending, error.error);
         return true;
       }
       // The connection dropped (the next connect resends it), or it is open but did not answer or the server
@@ -331,6 +375,13 @@ export class VisitorConnection implements ReactiveController {
       if (this.socket?.connected) this.restart();
       return false;
     }
+  }
+
+  /** Shown as not sent, with the reason (retried by the visitor, or at the next connect). */
+  refuse(pending: PendingMessage, error: AckError): void {
+    pending.refused = error;
+    this.persistPending();
+    this.host.requestUpdate();
   }
 
   private restart(): void {
@@ -371,8 +422,8 @@ export class VisitorConnection implements ReactiveController {
     this.host.requestUpdate();
   }
 
-  private persistPending(): void {
-    save(STORAGE.pending, this.pending.length ? this.pending : null);
+  persistPending(): void {
+    save(STORAGE.pending, this.pending.length ? this.pending.map(({ blob: _, progress: __, ...p }) => p) : null);
   }
 
   /** Another tab read the conversation (or reset it). */

@@ -12,6 +12,7 @@ import { NoteRepository } from './note-repository';
 import { OperatorRepository } from './operator-repository';
 import { PrivacyMessageRepository } from './privacy-message-repository';
 import { PrivacyRepository } from './privacy-repository';
+import { PrechatRepository } from './prechat-repository';
 import { RetentionRepository } from './retention-repository';
 import { SettingsRepository } from './settings-repository';
 import { RatingRepository } from './rating-repository';
@@ -44,6 +45,7 @@ export function createRepositories(db: Db) {
     ratings: new RatingRepository(db),
     transcripts: new TranscriptRepository(db),
     attachments: new AttachmentRepository(db),
+    prechat: new PrechatRepository(db),
   };
 }
 

@@ -62,7 +62,8 @@ export class PrechatService {
       if (!field.label.en && !field.label.ru) throw new AppError('invalid_payload', `${where}: give it a label.`);
       if (keys.has(field.key)) throw new AppError('invalid_payload', `${where}: the key "${field.key}" is used twice.`);
       keys.add(field.key);
-      if (field.key === NAME_KEY && field.kind !== 'text') throw new AppError('invalid_payload', `${where}: the name field is a text field.`);
+      if (field.key === NAME_KEY && field.kind !== 'text')
+        throw new AppError('invalid_payload', `${where}: the name field is a text field.`);
       const options = field.kind === 'choice' ? field.options.filter((o) => o.en || o.ru) : [];
       if (field.kind === 'choice' && options.length === 0) throw new AppError('invalid_payload', `${where}: a choice needs options.`);
       return { ...field, options };

@@ -35,7 +35,9 @@ export class PrechatRepository {
 
   constructor(db: Db) {
     const acceptances = `(SELECT count(*) FROM visitor_consents vc WHERE vc.consent_version_id = cv.id) AS acceptances`;
-    this.latestStmt = db.prepare(`SELECT ${VERSION}, ${acceptances} FROM consent_versions cv WHERE cv.lang = ? ORDER BY cv.version DESC LIMIT 1`);
+    this.latestStmt = db.prepare(
+      `SELECT ${VERSION}, ${acceptances} FROM consent_versions cv WHERE cv.lang = ? ORDER BY cv.version DESC LIMIT 1`,
+    );
     this.insertVersionStmt = db.prepare(`INSERT INTO consent_versions (version, lang, text, created_at) VALUES (?, ?, ?, ?)`);
     this.versionByIdStmt = db.prepare(`SELECT ${VERSION}, ${acceptances} FROM consent_versions cv WHERE cv.id = ?`);
     this.versionsStmt = db.prepare(`SELECT ${VERSION}, ${acceptances} FROM consent_versions cv ORDER BY cv.created_at DESC, cv.id DESC`);

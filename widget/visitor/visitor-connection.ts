@@ -12,6 +12,7 @@ import {
   type VisitorServerToClient,
 } from '../../shared/protocol';
 import type { PrivacyStartInput } from '../../shared/schemas';
+import type { PrechatFormDto, PrechatSubmitInput } from '../../shared/prechat';
 import type { Lang, MessageDto, VisitorRequestDto } from '../../shared/types';
 import type { AckError } from '../../shared/errors';
 import { RpcError, rpc } from '../common/rpc';
@@ -74,6 +75,8 @@ export class VisitorConnection implements ReactiveController {
   operatorsOnline = true;
   operatorTyping: string | null = null;
   contactEmail: string | null = null;
+  /** The pre-chat form to answer before the first message (none for a visitor the page identified). */
+  prechat: PrechatFormDto | null = null;
   /** This visitor's chat was erased at their request while the page was open. */
   erased = false;
   /** The highest sequence the visitor has seen in any tab. */
@@ -186,6 +189,13 @@ export class VisitorConnection implements ReactiveController {
     this.host.requestUpdate();
   }
 
+  async submitPrechat(input: PrechatSubmitInput): Promise<void> {
+    await this.ready();
+    await rpc(this.socket, VisitorEvent.prechatSubmit, input);
+    this.prechat = null;
+    this.host.requestUpdate();
+  }
+
   changeContact(): void {
     this.contactEmail = null;
     this.host.requestUpdate();
@@ -250,6 +260,7 @@ export class VisitorConnection implements ReactiveController {
         save(STORAGE.token, hello.token);
         this.operatorsOnline = hello.operatorsOnline;
         this.contactEmail = hello.contactEmail;
+        this.prechat = this.identity ? null : hello.prechat;
         if (this.lastSeq === 0 || !hello.conversation || hello.conversation.lastSeq < this.lastSeq) {
           this.messages = hello.messages;
           this.lastSeq = hello.messages.at(-1)?.seq ?? 0;

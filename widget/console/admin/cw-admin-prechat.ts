@@ -34,8 +34,6 @@ const KIND_LABEL: Record<PrechatKind, string> = {
   checkbox: 'Checkbox',
 };
 
-const lines = (text: string) => text.split('\n').map((l) => l.trim());
-
 /**
  * Admin → Pre-chat form: the fields visitors answer before their first message (EN and RU labels,
  * required or not, in order), when the form is shown, and the consent text with its versions; a changed
@@ -46,12 +44,19 @@ export class CwAdminPrechat extends AdminPage {
   static override styles = [
     consoleStyles,
     css`
+      form.prechat { display: grid; gap: 16px; }
+      fieldset { border: 0; padding: 0; margin: 14px 0 0; display: grid; gap: 6px; }
+      legend { font-weight: 600; margin-bottom: 6px; padding: 0; }
+      .add { margin-top: 12px; }
+      .option { display: grid; grid-template-columns: 1fr 1fr auto; gap: 8px 12px; align-items: end; }
+      @media (max-width: 560px) { .option { grid-template-columns: 1fr; } .option button { justify-self: start; } }
       .fields { list-style: none; margin: 0; padding: 0; display: grid; gap: 10px; }
       .fields > li { border: 1px solid var(--cw-border, #d0d4da); border-radius: 8px; padding: 10px 12px; }
       .field-head { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; }
       .field-head strong { flex: 1; min-width: 10em; }
       .field-head .check { margin: 0; }
       textarea.consent { min-height: 7em; }
+      [data-move='up'] svg { transform: rotate(180deg); }
       .versions td { vertical-align: top; }
       .versions .text { white-space: pre-wrap; max-width: 40em; }
     `,
@@ -88,7 +93,7 @@ export class CwAdminPrechat extends AdminPage {
   }
 
   private renderForm(config: PrechatConfigDto) {
-    return html`<form @submit=${this.save}>
+    return html`<form class="prechat" @submit=${this.save}>
         <section class="card" aria-labelledby="prechat-when">
           <h2 id="prechat-when">When to ask</h2>
           <div class="check">
@@ -96,7 +101,7 @@ export class CwAdminPrechat extends AdminPage {
             <label for="prechat-enabled">Ask visitors to fill in the form before they chat</label>
             <p class="hint" id="prechat-enabled-hint">Visitors the site identifies (<code>identify()</code>) and visitors already chatting are never asked.</p>
           </div>
-          <fieldset class="u-mt0" style="border:0;padding:0;margin:12px 0 0">
+          <fieldset>
             <legend>Show the form</legend>
             <div class="check"><input type="radio" id="mode-always" name="mode" .checked=${config.mode === 'always'} @change=${() => this.set({ mode: 'always' })} />
               <label for="mode-always">Before the first message, always</label></div>
@@ -112,7 +117,7 @@ export class CwAdminPrechat extends AdminPage {
               ? html`<ol class="fields">${config.fields.map((f, i) => this.renderField(f, i, config.fields.length))}</ol>`
               : html`<p class="muted">No fields yet: the form then asks for the consent only.</p>`
           }
-          <div class="inline-form u-mt0" style="margin-top:12px">
+          <div class="inline-form add">
             <div class="field"><label for="prechat-add">Add a field</label>
               <select id="prechat-add">
                 ${(Object.keys(ADDABLE) as Addable[]).map(
@@ -170,8 +175,8 @@ export class CwAdminPrechat extends AdminPage {
         <strong>${i + 1}. ${KIND_LABEL[f.kind]}${f.key === NAME_KEY ? ' (name)' : ''}</strong>
         <div class="check"><input type="checkbox" id="${id}-required" .checked=${f.required} @change=${(e: Event) => update({ required: (e.target as HTMLInputElement).checked })} />
           <label for="${id}-required">Required</label></div>
-        <button type="button" class="small" data-move="up" aria-label="Move ${name} up" ?disabled=${i === 0} @click=${() => this.move(i, -1)}>↑</button>
-        <button type="button" class="small" data-move="down" aria-label="Move ${name} down" ?disabled=${i === count - 1} @click=${() => this.move(i, 1)}>↓</button>
+        <button type="button" class="small" data-move="up" aria-label="Move ${name} up" ?disabled=${i === 0} @click=${() => this.move(i, -1)}>${icon('chevronDown')}</button>
+        <button type="button" class="small" data-move="down" aria-label="Move ${name} down" ?disabled=${i === count - 1} @click=${() => this.move(i, 1)}>${icon('chevronDown')}</button>
         <button type="button" class="small danger" aria-label="Remove ${name}" @click=${() => this.removeField(i)}>${icon('trash')}</button>
       </div>
       <div class="form-grid two">
@@ -180,17 +185,28 @@ export class CwAdminPrechat extends AdminPage {
             <input id="${id}-label-${lang}" maxlength="200" .value=${f.label[lang]} ?required=${lang === 'en' && !f.label.ru}
               @input=${(e: Event) => update({ label: { ...f.label, [lang]: (e.target as HTMLInputElement).value } })} /></div>`,
         )}
-        ${
-          f.kind === 'choice'
-            ? (['en', 'ru'] as const).map(
-                (lang) => html`<div class="field"><label for="${id}-options-${lang}">Options (${lang.toUpperCase()}), one per line</label>
-                  <textarea id="${id}-options-${lang}" .value=${f.options.map((o) => o[lang]).join('\n')}
-                    @change=${(e: Event) => update({ options: this.options(f, lang, (e.target as HTMLTextAreaElement).value) })}></textarea></div>`,
-              )
-            : nothing
-        }
       </div>
+      ${f.kind === 'choice' ? this.renderChoiceOptions(f, i, update) : nothing}
     </li>`;
+  }
+
+  /** A choice's options, each with its EN and RU wording, in order. */
+  private renderChoiceOptions(f: PrechatFieldConfig, i: number, update: (patch: Partial<PrechatFieldConfig>) => void) {
+    const setOption = (j: number, lang: Lang, value: string) =>
+      update({ options: f.options.map((o, k) => (k === j ? { ...o, [lang]: value } : o)) });
+    return html`<fieldset class="options"><legend>Options</legend>
+      ${f.options.map(
+        (o, j) => html`<div class="option">
+          ${(['en', 'ru'] as const).map(
+            (lang) => html`<div class="field"><label for="field-${i}-option-${j}-${lang}">Option ${j + 1} (${lang.toUpperCase()})</label>
+              <input id="field-${i}-option-${j}-${lang}" maxlength="100" .value=${o[lang]} @input=${(e: Event) => setOption(j, lang, (e.target as HTMLInputElement).value)} /></div>`,
+          )}
+          <button type="button" class="small" aria-label="Remove option ${j + 1}" ?disabled=${f.options.length === 1}
+            @click=${() => update({ options: f.options.filter((_, k) => k !== j) })}>${icon('trash')}</button>
+        </div>`,
+      )}
+      <div><button type="button" class="small" ?disabled=${f.options.length >= 20} @click=${() => update({ options: [...f.options, { en: '', ru: '' }] })}>${icon('plus')}Add option</button></div>
+    </fieldset>`;
   }
 
   private versionLine(lang: Lang): string {
@@ -198,14 +214,6 @@ export class CwAdminPrechat extends AdminPage {
     return v
       ? `In force: v${v.version} (${lang.toUpperCase()}) since ${formatTime(v.createdAt)}, accepted by ${plural(v.acceptances, 'visitor')}.`
       : 'No version yet.';
-  }
-
-  /** The options after one language's lines changed: the other language's stay with their lines. */
-  private options(f: PrechatFieldConfig, lang: Lang, text: string) {
-    const typed = lines(text);
-    while (typed.length && !typed.at(-1)) typed.pop();
-    const n = Math.max(typed.length, ...(lang === 'en' ? [] : [f.options.length]));
-    return Array.from({ length: n }, (_, j) => ({ ...(f.options[j] ?? { en: '', ru: '' }), [lang]: typed[j] ?? '' }));
   }
 
   private set(patch: Partial<PrechatConfigDto>): void {

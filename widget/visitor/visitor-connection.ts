@@ -177,6 +177,9 @@ export class VisitorConnection implements ReactiveController {
 
   async identify(data: IdentifyData): Promise<void> {
     this.identity = data;
+    // The site knows who this is: no pre-chat form for them.
+    this.prechat = null;
+    this.host.requestUpdate();
     await this.ready();
     await rpc(this.socket, VisitorEvent.identify, data);
   }

@@ -35,6 +35,8 @@ import { PrivacyDesk, privacyEffects } from './privacy/privacy-desk';
 import { MailIntake } from './privacy/mail-intake';
 import { RatingService } from './chat/rating-service';
 import { TranscriptService } from './chat/transcript-service';
+import { PrechatService } from './chat/prechat-service';
+import { prechatAdminRoutes } from './chat/prechat-routes';
 import { WidgetSettingsService } from './console/widget-settings-service';
 import { inboundMailRoutes } from './privacy/inbound-mail-routes';
 import { DataSystemService } from './privacy/data-system-service';
@@ -122,6 +124,14 @@ export async function startApp(parts: AppParts) {
   const canned = new CannedReplyService(repos.canned, writer, bus, clock);
   const widget = new WidgetSettingsService({ settings: repos.settings, writer, bus, clock });
   const ratings = new RatingService({ conversations: repos.conversations, ratings: repos.ratings, widget, writer, bus, clock });
+  const prechat = new PrechatService({
+    prechat: repos.prechat,
+    settings: repos.settings,
+    visitors: repos.visitors,
+    conversations: repos.conversations,
+    writer,
+    clock,
+  });
   const attachments = new AttachmentService({
     attachments: repos.attachments,
     settings: repos.settings,
@@ -197,6 +207,7 @@ export async function startApp(parts: AppParts) {
   const routeDeps = { privacy, auth, admin, clock };
   web.use('/api/auth', authRoutes(auth, secure));
   web.use('/api/v1', privacyApiRoutes(routeDeps));
+  web.use('/api/admin', prechatAdminRoutes({ auth, prechat }));
   web.use('/api/admin', adminRoutes(routeDeps));
   web.use('/privacy/processor', processorRoutes({ systems: repos.systems, requests: repos.requests, privacy, clock }));
   web.use('/privacy', privacyPublicRoutes(routeDeps));
@@ -252,6 +263,7 @@ export async function startApp(parts: AppParts) {
     widget,
     ratings,
     attachments,
+    prechat,
     log,
   });
   const toOperators = new OperatorFanOut(operatorNsp);
@@ -291,6 +303,7 @@ export async function startApp(parts: AppParts) {
     ratings,
     transcripts,
     attachments,
+    prechat,
     clientIp,
     log,
   });
@@ -346,6 +359,7 @@ export async function startApp(parts: AppParts) {
       transcripts,
       attachments,
       dataSystems,
+      prechat,
     },
     secrets,
     log,

@@ -5,6 +5,7 @@
 import type { GenericSchema } from 'valibot';
 import { OperatorEvent, VisitorEvent, type OperatorRpc, type VisitorRpc } from './protocol';
 import * as S from './schemas';
+import { prechatSaveSchema, prechatSubmitSchema } from './prechat';
 
 type SchemaTable<R> = { [K in keyof R]: R[K] extends { in: infer I } ? GenericSchema<unknown, I> : never };
 
@@ -22,6 +23,7 @@ export const visitorEventSchemas: SchemaTable<VisitorRpc> = {
   [VisitorEvent.ratingSubmit]: S.ratingSubmitSchema,
   [VisitorEvent.transcriptRequest]: S.transcriptRequestSchema,
   [VisitorEvent.attachmentLink]: S.attachmentRefSchema,
+  [VisitorEvent.prechatSubmit]: prechatSubmitSchema,
 };
 
 export const operatorEventSchemas: SchemaTable<OperatorRpc> = {
@@ -73,4 +75,8 @@ export const operatorEventSchemas: SchemaTable<OperatorRpc> = {
   [OperatorEvent.attachmentLink]: S.attachmentRefSchema,
   [OperatorEvent.attachmentSettingsGet]: S.emptySchema,
   [OperatorEvent.attachmentSettingsSave]: S.attachmentSettingsSaveSchema,
+  [OperatorEvent.prechatGet]: S.emptySchema,
+  [OperatorEvent.prechatSave]: prechatSaveSchema,
+  [OperatorEvent.consentVersions]: S.emptySchema,
+  [OperatorEvent.prechatVisitor]: S.conversationRefSchema,
 };

@@ -27,6 +27,14 @@ import type {
 import type { AvailabilityDto, WidgetSettingsDto } from './widget-settings';
 import type { AttachmentLinkDto, AttachmentSettingsDto } from './attachments';
 import type { DataSystemDto } from './data-systems';
+import type {
+  ConsentVersionDto,
+  PrechatFormDto,
+  PrechatSaveInput,
+  PrechatSettingsResult,
+  PrechatSubmitInput,
+  VisitorPrechatDto,
+} from './prechat';
 
 export const VISITOR_NAMESPACE = '/visitor';
 export const OPERATOR_NAMESPACE = '/operator';
@@ -50,6 +58,8 @@ export const VisitorEvent = {
   transcriptRequest: 'transcript:request',
   /** A short-lived signed link to a file of the visitor's own conversation. */
   attachmentLink: 'attachment:link',
+  /** The pre-chat form's answers and the consent accepted, before the first message. */
+  prechatSubmit: 'prechat:submit',
 } as const;
 
 /** Events the server pushes to a visitor. */
@@ -124,6 +134,13 @@ export const OperatorEvent = {
   /** Admins: the size limit and the file types visitors and operators may attach. */
   attachmentSettingsGet: 'attachment-settings:get',
   attachmentSettingsSave: 'attachment-settings:save',
+  /** Admins: the pre-chat form and the consent text (a changed text is a new version). */
+  prechatGet: 'prechat:get',
+  prechatSave: 'prechat:save',
+  /** Admins: every version of the consent text, newest first. */
+  consentVersions: 'consent:versions',
+  /** The pre-chat answers and consent of a conversation's visitor. */
+  prechatVisitor: 'prechat:visitor',
 } as const;
 
 /** Events the server pushes to operators. */
@@ -167,6 +184,11 @@ export interface HelloResult {
   ratingAsk: RatingAskDto | null;
   /** The admin's limits, so the widget refuses a file before uploading it (the server still decides). */
   attachments: AttachmentSettingsDto;
+  /**
+   * The pre-chat form to fill before the first message, in the visitor's language; null when there is
+   * none, the visitor is identified, already answered it or already has a conversation.
+   */
+  prechat: PrechatFormDto | null;
 }
 
 /** `sent`: mailed now; `onResolve`: it will be mailed when the conversation is resolved. */
@@ -236,6 +258,7 @@ export interface VisitorRpc {
   [VisitorEvent.ratingSubmit]: { in: S.RatingSubmitInput; out: { rating: RatingDto } };
   [VisitorEvent.transcriptRequest]: { in: S.TranscriptRequestInput; out: TranscriptResult };
   [VisitorEvent.attachmentLink]: { in: S.AttachmentRefInput; out: AttachmentLinkDto };
+  [VisitorEvent.prechatSubmit]: { in: PrechatSubmitInput; out: { submitted: true } };
 }
 
 /** Request/response pairs of the operator namespace, by event. */
@@ -297,6 +320,10 @@ export interface OperatorRpc {
   [OperatorEvent.attachmentLink]: { in: S.AttachmentRefInput; out: AttachmentLinkDto };
   [OperatorEvent.attachmentSettingsGet]: { in: S.EmptyInput; out: { settings: AttachmentSettingsDto } };
   [OperatorEvent.attachmentSettingsSave]: { in: S.AttachmentSettingsSaveInput; out: { settings: AttachmentSettingsDto } };
+  [OperatorEvent.prechatGet]: { in: S.EmptyInput; out: PrechatSettingsResult };
+  [OperatorEvent.prechatSave]: { in: PrechatSaveInput; out: PrechatSettingsResult };
+  [OperatorEvent.consentVersions]: { in: S.EmptyInput; out: { versions: ConsentVersionDto[] } };
+  [OperatorEvent.prechatVisitor]: { in: S.ConversationRefInput; out: { prechat: VisitorPrechatDto } };
 }
 
 type Handlers<R> = { [K in keyof R]: R[K] extends { in: infer I; out: infer O } ? (payload: I, ack: AckFn<O>) => void : never };

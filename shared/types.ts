@@ -176,6 +176,9 @@ export interface ErasurePreviewDto {
   webhookCopies: number;
   ratings: number;
   attachments: number;
+  /** The pre-chat form's answers (one set per visitor) and the consents the visitor accepted. */
+  prechatAnswers: number;
+  consents: number;
 }
 
 /**

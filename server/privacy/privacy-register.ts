@@ -112,7 +112,8 @@ export class PrivacyRegister {
   }
 }
 
-function csvCell(value: string): string {
+/** One CSV cell: quoted when it must be, and never read as a formula by a spreadsheet. */
+export function csvCell(value: string): string {
   const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

@@ -11,6 +11,7 @@ import type { MessageRepository } from '../db/repositories/message-repository';
 import type { NoteRepository } from '../db/repositories/note-repository';
 import type { PrivacyRepository, PrivacyRequestRow } from '../db/repositories/privacy-repository';
 import type { RatingRepository } from '../db/repositories/rating-repository';
+import type { PrechatRepository } from '../db/repositories/prechat-repository';
 import type { VisitorRepository } from '../db/repositories/visitor-repository';
 
 export const EXPORT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -33,6 +34,7 @@ export interface ExecutionRepos {
   ratings: RatingRepository;
   attachments: AttachmentRepository;
   systems: DataSystemRepository;
+  prechat: PrechatRepository;
 }
 
 /** Reads an attachment's bytes from the store by key (null: the file is missing). */
@@ -74,6 +76,8 @@ export class RequestExecution {
       attachments: 0,
       notes: 0,
       ratings: 0,
+      prechatAnswers: 0,
+      consents: 0,
       mails: 0,
     };
     const erased: ErasedChats = { visitorIds: this.subjectVisitorIds(request), conversationIds: [] };
@@ -87,6 +91,11 @@ export class RequestExecution {
         counts.ratings += this.repos.ratings.deleteByConversation(conversation.rowId);
         counts.conversations += this.repos.conversations.deleteByVisitor(visitorId);
       }
+      // The consent record goes with the visitor: kept, it would still name who accepted what. The text
+      // they accepted stays in the register of consent texts, which names nobody.
+      const prechat = this.repos.prechat.deleteByVisitor(visitorId);
+      counts.prechatAnswers += prechat.prechatAnswers;
+      counts.consents += prechat.consents;
       counts.visitors += this.repos.visitors.delete(visitorId);
     }
     if (request.email) {
@@ -107,9 +116,14 @@ export class RequestExecution {
       mails: 0,
       webhookCopies: 0,
       attachments: 0,
+      prechatAnswers: 0,
+      consents: 0,
     };
     for (const visitorId of this.subjectVisitorIds(request)) {
       counts.visitors++;
+      const prechat = this.repos.prechat.countByVisitor(visitorId);
+      counts.prechatAnswers += prechat.prechatAnswers;
+      counts.consents += prechat.consents;
       const conversation = this.repos.conversations.byVisitor(visitorId);
       if (conversation) {
         counts.conversations++;
@@ -132,6 +146,7 @@ export class RequestExecution {
     const visitors = this.subjectVisitorIds(request).map((id) => {
       const visitor = this.repos.visitors.findById(id)!;
       const conversation = this.repos.conversations.byVisitor(id);
+      const prechat = this.repos.prechat.submissionOf(id);
       return {
         label: visitor.label,
         email: visitor.email,
@@ -140,6 +155,17 @@ export class RequestExecution {
         marketingConsent: visitor.marketingConsent,
         firstSeen: new Date(visitor.createdAt).toISOString(),
         lastSeen: new Date(visitor.lastSeenAt).toISOString(),
+        // The pre-chat form's answers (the name and e-mail are above), and each consent accepted with its text.
+        prechatForm: prechat && {
+          submittedAt: new Date(prechat.submittedAt).toISOString(),
+          answers: prechat.answers.map((a) => ({ question: a.label, answer: a.value })),
+        },
+        consents: this.repos.prechat.consentsOf(id).map((c) => ({
+          version: c.version,
+          language: c.lang,
+          acceptedAt: new Date(c.acceptedAt).toISOString(),
+          text: c.text,
+        })),
         conversation: conversation && {
           startedAt: new Date(conversation.createdAt).toISOString(),
           status: conversation.status,

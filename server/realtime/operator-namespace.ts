@@ -5,6 +5,7 @@ import type { OperatorRow } from '../db/repositories/operator-repository';
 import { readSessionToken } from '../http/session-cookie';
 import { actorOf } from '../privacy/privacy-service';
 import { registerConsoleHandlers } from '../console/console-handlers';
+import { registerPrechatHandlers } from '../console/prechat-handlers';
 import { createRegistrar } from './handle';
 import type { OperatorDeps, OperatorNamespace, OperatorSocket } from './operator-socket';
 import { rooms } from './rooms';
@@ -124,6 +125,7 @@ export function attachOperatorNamespace(
     on(socket, OperatorEvent.privacySystemRecord, async (input) => ({ request: await deps.privacy.recordSystem(me(), input) }));
 
     registerConsoleHandlers(on, socket, { me, admin }, deps);
+    registerPrechatHandlers(on, socket, { me, admin }, deps);
   });
 
   const revalidate = async (operatorId?: number): Promise<void> => {

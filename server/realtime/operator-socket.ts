@@ -13,6 +13,7 @@ import type { PrivacyDesk } from '../privacy/privacy-desk';
 import type { RatingService } from '../chat/rating-service';
 import type { AttachmentService } from '../attachments/attachment-service';
 import type { WidgetSettingsService } from '../console/widget-settings-service';
+import type { PrechatService } from '../chat/prechat-service';
 
 /** The /operator namespace's socket types and what its handlers are given: shared by the namespace and the console's handlers. */
 export interface OperatorSocketData {
@@ -36,5 +37,6 @@ export interface OperatorDeps {
   widget: WidgetSettingsService;
   ratings: RatingService;
   attachments: AttachmentService;
+  prechat: PrechatService;
   log: Logger;
 }

@@ -13,6 +13,7 @@ import type { WidgetSettingsService } from '../console/widget-settings-service';
 import { summariseUserAgent } from '../chat/visitor-context';
 import type { PrivacyDesk } from '../privacy/privacy-desk';
 import type { VisitorService } from '../chat/visitor-service';
+import type { PrechatService } from '../chat/prechat-service';
 import { createDispatcher } from './handle';
 import { rooms } from './rooms';
 
@@ -34,6 +35,7 @@ export interface VisitorDeps {
   ratings: RatingService;
   transcripts: TranscriptService;
   attachments: AttachmentService;
+  prechat: PrechatService;
   clientIp: (socket: Socket) => string;
   log: Logger;
 }
@@ -83,6 +85,7 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
           operatorsOnline: deps.operatorsOnline(),
           contactEmail: visitor.email,
           attachments: deps.attachments.settings(),
+          prechat: conversation ? null : deps.prechat.formFor(visitor, socket.data.lang ?? 'en'),
         };
       },
 
@@ -99,6 +102,9 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
       },
 
       [VisitorEvent.messageSend]: async (input, socket) => {
+        // The pre-chat form comes before the first message (the widget shows it; this keeps it so).
+        if (deps.prechat.mustAnswerFirst(visitorId(socket), deps.operatorsOnline()))
+          throw new AppError('invalid_state', 'Please fill in the form before your first message.');
         const message = await deps.chat.visitorSend(visitorId(socket), input, socket.data.page, socket.id);
         return { message };
       },
@@ -142,6 +148,11 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
 
       [VisitorEvent.transcriptRequest]: (input, socket) =>
         deps.transcripts.request(visitorId(socket), input, socket.data.lang ?? 'en', deps.clientIp(socket)),
+
+      [VisitorEvent.prechatSubmit]: async (input, socket) => {
+        await deps.prechat.submit(visitorId(socket), input, socket.data.lang ?? 'en');
+        return { submitted: true as const };
+      },
 
       [VisitorEvent.privacyStatus]: (input, socket) => {
         visitorId(socket);

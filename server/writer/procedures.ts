@@ -9,6 +9,7 @@ import { createRetentionWrites } from '../retention/retention-writes';
 import { createRatingWrites } from '../chat/rating-writes';
 import { createSettingsWrites } from '../console/settings-writes';
 import { createTranscriptWrites } from '../chat/transcript-writes';
+import { createPrechatWrites } from '../chat/prechat-writes';
 import { LocalAttachmentStore } from '../attachments/attachment-store';
 import type { WriterOptions } from './protocol';
 
@@ -29,6 +30,7 @@ export function createWriteProcedures(db: Db, options: WriterOptions) {
     ...createSettingsWrites({ settings: repos.settings }),
     ...createTranscriptWrites(repos),
     ...createAttachmentWrites(repos),
+    ...createPrechatWrites(repos),
   };
 }
 

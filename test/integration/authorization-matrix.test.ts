@@ -14,6 +14,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Ack, ErrorCode } from '../../shared/errors';
 import { DEFAULT_WIDGET_SETTINGS } from '../../shared/widget-settings';
+import { DEFAULT_PRECHAT } from '../../shared/prechat';
 import { OPERATOR_NAMESPACE, OperatorEvent, VISITOR_NAMESPACE, VisitorEvent } from '../../shared/protocol';
 import { identitySignature } from '../../server/chat/visitor-service';
 import { appRoutes } from '../helpers/app-routes';
@@ -74,6 +75,15 @@ const SOCKET_MATRIX: Record<string, Row<Outcome>> = {
   [`${VISITOR_NAMESPACE} ${VisitorEvent.transcriptRequest}`]: visitorsOnly('not_found'),
   // A gets a link to A's own file; B naming A's attachment hears there is no such thing.
   [`${VISITOR_NAMESPACE} ${VisitorEvent.attachmentLink}`]: visitorsOnly('not_found'),
+  // No form is switched on here: each visitor hears there is nothing to fill in (answers are their own, prechat.test.ts).
+  [`${VISITOR_NAMESPACE} ${VisitorEvent.prechatSubmit}`]: row(
+    'unauthorized',
+    'invalid_state',
+    'invalid_state',
+    'unauthorized',
+    'unauthorized',
+    'unauthorized',
+  ),
 
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.conversationList}`]: operators,
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.conversationOpen}`]: operators,
@@ -130,6 +140,11 @@ const SOCKET_MATRIX: Record<string, Row<Outcome>> = {
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.attachmentLink}`]: operators,
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.attachmentSettingsGet}`]: operators,
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.attachmentSettingsSave}`]: admins,
+  [`${OPERATOR_NAMESPACE} ${OperatorEvent.prechatGet}`]: admins,
+  [`${OPERATOR_NAMESPACE} ${OperatorEvent.prechatSave}`]: admins,
+  [`${OPERATOR_NAMESPACE} ${OperatorEvent.consentVersions}`]: admins,
+  // Operators working a conversation see what its visitor answered and the consent they gave.
+  [`${OPERATOR_NAMESPACE} ${OperatorEvent.prechatVisitor}`]: operators,
 };
 
 /** HTTP status per actor. Visitors hold no cookie or API key: over HTTP they are nobody. */
@@ -142,6 +157,7 @@ const ROUTE_MATRIX: Record<string, Row<number>> = {
   'POST /api/v1/privacy-requests': row(401, 401, 401, 401, 401, 401),
   'GET /api/v1/privacy-requests/:reference': row(401, 401, 401, 401, 401, 401),
   'GET /api/admin/privacy-register.csv': row(401, 401, 401, 403, 401, 200),
+  'GET /api/admin/consent-register.csv': row(401, 401, 401, 403, 401, 200),
   'GET /api/admin/privacy-requests/:id/record.json': row(401, 401, 401, 200, 401, 200),
   'GET /api/admin/privacy-requests/:id/record.html': row(401, 401, 401, 200, 401, 200),
   // A data system's receipt opens with its own signature only (data-systems.test.ts); an unknown one is not found.
@@ -389,6 +405,7 @@ describe('authorization matrix', () => {
     [VisitorEvent.ratingSubmit]: () => ({ conversationId: a.conversationId, score: 1 }),
     [VisitorEvent.transcriptRequest]: () => ({ conversationId: a.conversationId, email: 'a-transcript@example.test', onResolve: false }),
     [VisitorEvent.attachmentLink]: () => ({ attachmentId: a.attachmentId }),
+    [VisitorEvent.prechatSubmit]: () => ({ answers: {} }),
   };
 
   async function visitorSocket(actor: Actor): Promise<Socket> {
@@ -563,6 +580,11 @@ describe('authorization matrix', () => {
       maxMb: 10,
       types: ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'application/pdf'],
     }),
+    [OperatorEvent.prechatGet]: () => ({}),
+    // Saved switched off: the visitor rows above and after stay free to chat without a form.
+    [OperatorEvent.prechatSave]: () => DEFAULT_PRECHAT,
+    [OperatorEvent.consentVersions]: () => ({}),
+    [OperatorEvent.prechatVisitor]: () => ({ conversationId: a.conversationId }),
   };
 
   for (const event of Object.values(OperatorEvent)) {
@@ -641,6 +663,7 @@ describe('authorization matrix', () => {
     }),
     'GET /api/v1/privacy-requests/:reference': async () => ({ path: `/api/v1/privacy-requests/${a.reference}`, init: {} }),
     'GET /api/admin/privacy-register.csv': async () => ({ path: '/api/admin/privacy-register.csv', init: {} }),
+    'GET /api/admin/consent-register.csv': async () => ({ path: '/api/admin/consent-register.csv', init: {} }),
     'GET /api/admin/privacy-requests/:id/record.json': async () => ({
       path: `/api/admin/privacy-requests/${closedRequestId}/record.json`,
       init: {},

@@ -30,6 +30,7 @@ const NO_INPUT = new Set([
   'POST /api/auth/logout',
   'GET /api/auth/me',
   'GET /api/admin/privacy-register.csv',
+  'GET /api/admin/consent-register.csv',
   'GET /healthz',
   'GET /favicon.ico',
   'GET /widget-status.json',

@@ -66,6 +66,8 @@ describe('erasure', () => {
       notes: 1,
       ratings: 0,
       attachments: 0,
+      prechatAnswers: 0,
+      consents: 0,
       mails: 0,
       webhookCopies: 0,
     });
@@ -93,7 +95,18 @@ describe('erasure', () => {
     const ticket = requestRow(id);
     expect(ticket).toMatchObject({ state: 'completed', email: null, name: null, details: null, visitor_id: null });
     expect((ticket.email_hash as Buffer).equals(keyedEmailHash('alice@example.test'))).toBe(true);
-    const erased = { visitors: 1, conversations: 1, messages: 3, notes: 1, attachments: 0, ratings: 0, mails: 0, webhookCopies: 0 };
+    const erased = {
+      visitors: 1,
+      conversations: 1,
+      messages: 3,
+      notes: 1,
+      attachments: 0,
+      ratings: 0,
+      prechatAnswers: 0,
+      consents: 0,
+      mails: 0,
+      webhookCopies: 0,
+    };
     expect(JSON.parse(ticket.result_json as string)).toEqual(erased);
     expect(
       allStoredValues(s.t.db).some((v) => typeof v === 'string' && /alice@example\.test|Alice A\.|forget me|returning customer/.test(v)),

@@ -63,11 +63,15 @@ describe('a privacy request’s history in words', () => {
       mails: 3,
       webhookCopies: 1,
       attachments: 2,
+      prechatAnswers: 1,
+      consents: 2,
     });
     expect(lines[0]).toMatch(/^2 visitor records/);
     expect(lines[1]).toBe('1 conversation with 1 message');
     expect(lines[2]).toBe('0 internal notes by operators');
     expect(lines[3]).toBe('3 copies of mails in the dev outbox');
+    expect(lines).toContain('1 set of pre-chat form answers');
+    expect(lines).toContain('2 records of accepted consent');
     expect(lines.at(-1)).toBe('2 attached files (removed from the file store)');
     expect(countsInWords({ conversations: 2, webhookCopies: 1 })).toBe('2 conversations, 1 webhook payload scrubbed');
   });

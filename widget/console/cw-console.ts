@@ -7,6 +7,7 @@ import './admin/cw-admin-api-keys';
 import './admin/cw-admin-canned';
 import './admin/cw-admin-operators';
 import './admin/cw-admin-outbox';
+import './admin/cw-admin-prechat';
 import './admin/cw-admin-register';
 import './admin/cw-admin-settings';
 import './admin/cw-admin-webhooks';
@@ -34,6 +35,7 @@ const ADMIN_ICONS: Record<AdminSection, IconName> = {
   operators: 'users',
   settings: 'sliders',
   canned: 'reply',
+  prechat: 'chat',
   register: 'register',
   outbox: 'mail',
   'api-keys': 'key',
@@ -197,6 +199,8 @@ export class CwConsole extends LitElement {
         return html`<cw-admin-settings .store=${store}></cw-admin-settings>`;
       case 'canned':
         return html`<cw-admin-canned .store=${store}></cw-admin-canned>`;
+      case 'prechat':
+        return html`<cw-admin-prechat .store=${store}></cw-admin-prechat>`;
       case 'register':
         return html`<cw-admin-register .store=${store}></cw-admin-register>`;
       case 'outbox':

@@ -10,6 +10,7 @@ import { RpcError } from '../common/rpc';
 import type { ConsoleStore, OutgoingItem } from './console-store';
 import { icon } from './icons';
 import { consoleStyles, formatTime } from './styles';
+import './cw-visitor-prechat';
 
 type Mode = 'reply' | 'note';
 type Item = { kind: 'message'; m: MessageDto } | { kind: 'note'; n: NoteDto };
@@ -227,6 +228,7 @@ export class CwConversation extends LitElement {
           <dt>Device</dt><dd>${c.device ?? '—'}</dd>
           <dt>First contact</dt><dd>${formatTime(c.createdAt)}</dd>
         </dl>
+        <cw-visitor-prechat .store=${this.store} conversationId=${c.id}></cw-visitor-prechat>
       </aside>`;
   }
 

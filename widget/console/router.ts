@@ -1,12 +1,13 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
-export const ADMIN_SECTIONS = ['operators', 'settings', 'canned', 'register', 'outbox', 'api-keys', 'webhooks'] as const;
+export const ADMIN_SECTIONS = ['operators', 'settings', 'canned', 'prechat', 'register', 'outbox', 'api-keys', 'webhooks'] as const;
 export type AdminSection = (typeof ADMIN_SECTIONS)[number];
 
 export const ADMIN_LABELS: Record<AdminSection, string> = {
   operators: 'Operators',
   settings: 'Inbox settings',
   canned: 'Canned replies',
+  prechat: 'Pre-chat form',
   register: 'Register of requests',
   outbox: 'Dev outbox',
   'api-keys': 'API keys',

@@ -143,7 +143,9 @@ ${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'
       ${
         this.view === 'privacy'
           ? html`<cw-privacy-flow tabindex="-1" .connection=${c} .requests=${c.requests} .t=${t} locale=${this.config.lang} @cw-back=${this.showChat}></cw-privacy-flow>`
-          : this.renderChat()
+          : this.prechatShown()
+            ? html`<cw-prechat-form .connection=${c} .form=${c.prechat} locale=${this.config.lang}></cw-prechat-form>`
+            : this.renderChat()
       }
       <div class="sr-only" aria-live="polite">${this.announcement}</div>
       ${this.files?.hint()}
@@ -189,6 +191,14 @@ ${icon('M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.
         <button class="link" type="button" @click=${this.showPrivacy}>${t.privacyEntry}</button>
         ${this.config.privacyUrl ? html`<a class="link" href=${this.config.privacyUrl} target="_blank" rel="noopener noreferrer">${t.privacyPolicy}</a>` : nothing}
       </footer>`;
+  }
+
+  /** The admin's form before the first message (or only while nobody is online); a chunk of its own, fetched when shown. */
+  private prechatShown(): boolean {
+    const c = this.connection;
+    const show = !!c.prechat && !c.messages.length && (c.prechat.mode === 'always' || !c.operatorsOnline);
+    if (show) import('./cw-prechat-form').catch(() => (this.announcement = this.t.waitingForNetwork));
+    return show;
   }
 
   /** Nobody online: ask for an e-mail to reply to, or say where the reply will go. */

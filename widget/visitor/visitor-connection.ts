@@ -12,6 +12,7 @@ import {
   type VisitorServerToClient,
 } from '../../shared/protocol';
 import type { PrivacyStartInput } from '../../shared/schemas';
+import type { PrechatFormDto, PrechatSubmitInput } from '../../shared/prechat';
 import type { Lang, MessageDto, VisitorRequestDto } from '../../shared/types';
 import type { AckError } from '../../shared/errors';
 import { RpcError, rpc } from '../common/rpc';
@@ -89,6 +90,8 @@ export class VisitorConnection implements ReactiveController {
   limits = DEFAULT_ATTACHMENT_SETTINGS;
   /** Set by the attachments chunk when it loads (a kept file makes the panel load it). */
   uploader: Uploader | null = null;
+  /** The pre-chat form to answer before the first message (none for a visitor the page identified). */
+  prechat: PrechatFormDto | null = null;
   /** This visitor's chat was erased at their request while the page was open. */
   erased = false;
   /** The highest sequence the visitor has seen in any tab. */
@@ -209,6 +212,9 @@ export class VisitorConnection implements ReactiveController {
 
   async identify(data: IdentifyData): Promise<void> {
     this.identity = data;
+    // The site knows who this is: no pre-chat form for them.
+    this.prechat = null;
+    this.host.requestUpdate();
     await this.ready();
     await rpc(this.socket, VisitorEvent.identify, data);
   }
@@ -218,6 +224,13 @@ export class VisitorConnection implements ReactiveController {
     await this.ready();
     const result = await rpc<{ email: string }>(this.socket, VisitorEvent.contactLeave, name ? { email, name } : { email });
     this.contactEmail = result.email;
+    this.host.requestUpdate();
+  }
+
+  async submitPrechat(input: PrechatSubmitInput): Promise<void> {
+    await this.ready();
+    await rpc(this.socket, VisitorEvent.prechatSubmit, input);
+    this.prechat = null;
     this.host.requestUpdate();
   }
 
@@ -286,6 +299,7 @@ export class VisitorConnection implements ReactiveController {
         this.operatorsOnline = hello.operatorsOnline;
         this.contactEmail = hello.contactEmail;
         this.limits = hello.attachments;
+        this.prechat = this.identity ? null : hello.prechat;
         if (this.lastSeq === 0 || !hello.conversation || hello.conversation.lastSeq < this.lastSeq) {
           this.messages = hello.messages;
           this.lastSeq = hello.messages.at(-1)?.seq ?? 0;

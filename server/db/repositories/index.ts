@@ -13,6 +13,7 @@ import { NoteRepository } from './note-repository';
 import { OperatorRepository } from './operator-repository';
 import { PrivacyMessageRepository } from './privacy-message-repository';
 import { PrivacyRepository } from './privacy-repository';
+import { PrechatRepository } from './prechat-repository';
 import { RetentionRepository } from './retention-repository';
 import { SettingsRepository } from './settings-repository';
 import { RatingRepository } from './rating-repository';
@@ -46,6 +47,7 @@ export function createRepositories(db: Db) {
     transcripts: new TranscriptRepository(db),
     attachments: new AttachmentRepository(db),
     systems: new DataSystemRepository(db),
+    prechat: new PrechatRepository(db),
   };
 }
 

@@ -36,6 +36,8 @@ const COUNT_WORDS: Record<string, [string, string]> = {
   attachments: ['attached file', 'attached files'],
   notes: ['internal note', 'internal notes'],
   ratings: ['rating', 'ratings'],
+  prechatAnswers: ['pre-chat form answer set', 'pre-chat form answer sets'],
+  consents: ['consent record', 'consent records'],
   mails: ['mail copy', 'mail copies'],
   webhookCopies: ['webhook payload scrubbed', 'webhook payloads scrubbed'],
   requests: ['request', 'requests'],
@@ -69,6 +71,8 @@ export function erasureLines(p: ErasurePreviewDto): string[] {
     w(p.mails, 'copy of a mail in the dev outbox', 'copies of mails in the dev outbox'),
     `the address removed from ${w(p.webhookCopies, 'stored webhook payload', 'stored webhook payloads')}`,
     w(p.ratings, 'rating the visitor gave (with its comment)', 'ratings the visitor gave (with their comments)'),
+    w(p.prechatAnswers, 'set of pre-chat form answers', 'sets of pre-chat form answers'),
+    w(p.consents, 'record of accepted consent', 'records of accepted consent'),
     w(p.attachments, 'attached file (removed from the file store)', 'attached files (removed from the file store)'),
   ];
 }

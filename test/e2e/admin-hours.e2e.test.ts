@@ -1,0 +1,217 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { OperatorEvent, VisitorEvent } from '../../shared/protocol';
+import { launchBrowser, signInOperator } from '../helpers/browser';
+import { say, signedInOperator, socketTracker } from '../helpers/sockets';
+import { ADMIN, connected, ok, startTestApp, visitorClient, type TestApp } from '../helpers/test-app';
+
+// The console's side of business hours, attachment limits and ratings, clicked through in Chromium; what
+// the admin saves is checked where it matters: in what the server tells visitors and operators.
+
+const OUTPUT_DIR = path.resolve('test-output');
+const ZONE = 'America/New_York';
+const desktop = { width: 1280, height: 900 };
+const phone = { width: 390, height: 844 };
+
+/** "YYYY-MM-DD" of now in `zone`. */
+const todayIn = (zone: string) => new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(new Date());
+
+/** How far the page is wider than the window (0: nothing overflows horizontally). */
+const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+
+/** A full-page screenshot at desktop width and at 390 px, each checked for horizontal overflow. */
+async function shoot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(OUTPUT_DIR, `${name}-desktop.png`), fullPage: true });
+  await page.setViewportSize(phone);
+  await page.screenshot({ path: path.join(OUTPUT_DIR, `${name}-390.png`), fullPage: true });
+  expect(await overflow(page)).toBeLessThanOrEqual(0);
+  await page.setViewportSize(desktop);
+}
+
+describe('admin pages for hours, attachments and ratings', () => {
+  let app: TestApp;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const sockets = socketTracker();
+  afterEach(sockets.closeAll);
+
+  beforeAll(async () => {
+    fs.mkdirSync(OUTPUT_DIR, { recursive: true });
+    app = await startTestApp({ bundleDir: path.resolve('dist/test-public') });
+    browser = await launchBrowser();
+    // The report's default range is in the browser's days; the team's zone is behind UTC, so today there is within it.
+    context = await browser.newContext({ viewport: desktop, timezoneId: 'UTC', locale: 'en-GB' });
+    page = await context.newPage();
+    await signInOperator(page, app.url, ADMIN.email, ADMIN.password);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await app?.close();
+  });
+
+  test('an admin sets hours with a time zone, a holiday and a second range; a refused save says why; the saved hours survive a reload and visitors are told the team is closed', async () => {
+    const nav = page.getByRole('navigation', { name: 'Console' });
+    await nav.getByRole('link', { name: 'Widget & hours' }).click();
+    const enabled = page.getByLabel('Use business hours');
+    await enabled.waitFor();
+    await expect.poll(() => page.getByText(/^Now: open — business hours are off/).count()).toBe(1);
+
+    await enabled.check();
+    await page.getByLabel('Time zone', { exact: true }).fill(ZONE);
+    // Monday: 09:00–17:00 and a second range that overlaps it at first.
+    await page.getByRole('button', { name: 'Add hours on Monday' }).click();
+    await page.getByLabel('Monday, from').nth(1).fill('16:00');
+    await page.getByLabel('Monday, to').nth(1).fill('20:00');
+    // Saturday was closed: open it 10:00–14:00.
+    await page.getByRole('button', { name: 'Add hours on Saturday' }).click();
+    await page.getByLabel('Saturday, from').fill('10:00');
+    await page.getByLabel('Saturday, to').fill('14:00');
+    // Sunday: open until midnight (a time input shows the end of the day as 00:00).
+    await page.getByRole('button', { name: 'Add hours on Sunday' }).click();
+    await page.getByLabel('Sunday, to').fill('00:00');
+    const holiday = todayIn(ZONE);
+    await page.getByLabel('Date', { exact: true }).fill(holiday);
+    await page.getByRole('button', { name: 'Add holiday' }).click();
+    await page.getByRole('button', { name: `Remove holiday ${holiday}` }).waitFor();
+    await page.getByLabel('Away message (English)').fill('We are closed today; leave your e-mail.');
+    await page.getByLabel('Away message (Russian)').fill('Сегодня мы не работаем; оставьте e-mail.');
+    await page.getByLabel('1 to 5 stars').check();
+
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('alert').getByText('Monday: 16:00–20:00 overlaps the range before it.').waitFor();
+    await page.getByLabel('Monday, from').nth(1).fill('18:00');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('status').getByText('Saved.').waitFor();
+    // Today is a holiday there: closed, and back on a later day.
+    await page.getByText(/^Now: closed — back \w+day at \d{1,2}:00$/).waitFor();
+    await shoot(page, 'admin-hours');
+
+    await page.reload();
+    await page.getByLabel('Use business hours').waitFor();
+    expect(await page.getByLabel('Use business hours').isChecked()).toBe(true);
+    expect(await page.getByLabel('Time zone', { exact: true }).inputValue()).toBe(ZONE);
+    expect(await page.getByLabel('Monday, from').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))).toEqual([
+      '09:00',
+      '18:00',
+    ]);
+    expect(await page.getByLabel('Monday, to').nth(1).inputValue()).toBe('20:00');
+    expect(await page.getByLabel('Saturday, from').inputValue()).toBe('10:00');
+    expect(await page.getByLabel('Sunday, to').inputValue()).toBe('00:00');
+    await page.getByRole('button', { name: `Remove holiday ${holiday}` }).waitFor();
+    expect(await page.getByLabel('Away message (English)').inputValue()).toBe('We are closed today; leave your e-mail.');
+    expect(await page.getByLabel('1 to 5 stars').isChecked()).toBe(true);
+
+    // What the server made of it: the saved settings, and what a visitor is told.
+    const op = await signedInOperator(app.url, sockets);
+    const { settings } = await ok(op, OperatorEvent.widgetSettingsGet, {});
+    expect(settings).toMatchObject({ hoursEnabled: true, timezone: ZONE, holidays: [holiday], ratingScale: 'stars' });
+    expect(settings.week[0]).toEqual([
+      { from: '09:00', to: '17:00' },
+      { from: '18:00', to: '20:00' },
+    ]);
+    expect(settings.week[5]).toEqual([{ from: '10:00', to: '14:00' }]);
+    expect(settings.week[6]).toEqual([{ from: '09:00', to: '24:00' }]);
+    const visitor = sockets.track(visitorClient(app.url));
+    await connected(visitor);
+    const hello = await ok(visitor, VisitorEvent.hello, { lang: 'en' });
+    expect(hello.availability.open).toBe(false);
+    expect(hello.availability.timezone).toBe(ZONE);
+    expect(hello.availability.nextOpenAt).toBeGreaterThan(Date.now());
+    expect(new Intl.DateTimeFormat('en-CA', { timeZone: ZONE }).format(hello.availability.nextOpenAt ?? 0)).not.toBe(holiday);
+    expect(hello.awayMessage).toBe('We are closed today; leave your e-mail.');
+  });
+
+  test('an admin changes the attachment limits; a limit out of range is refused with the reason, the saved one is what the server answers', async () => {
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Attachments' }).click();
+    const size = page.getByLabel('Largest file (MB)');
+    await size.waitFor();
+    expect(await size.inputValue()).toBe('10');
+    await size.fill('60');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toMatch(/maxMb/);
+
+    await size.fill('7');
+    await page.getByLabel('GIF images').uncheck();
+    await page.getByLabel('PDF documents').uncheck();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('status').getByText('Saved.').waitFor();
+    await shoot(page, 'admin-attachments');
+
+    const op = await signedInOperator(app.url, sockets);
+    expect((await ok(op, OperatorEvent.attachmentSettingsGet, {})).settings).toEqual({
+      maxMb: 7,
+      types: ['image/jpeg', 'image/png', 'image/webp'],
+    });
+    await page.reload();
+    await page.getByLabel('Largest file (MB)').waitFor();
+    expect(await page.getByLabel('Largest file (MB)').inputValue()).toBe('7');
+    expect(await page.getByLabel('PDF documents').isChecked()).toBe(false);
+    expect(await page.getByLabel('PNG images').isChecked()).toBe(true);
+  });
+
+  test('a rating a visitor gave shows in the report’s totals, table and chart, and on the conversation', async () => {
+    // A visitor's conversation, answered and resolved by the admin, rated 4 stars (the scale set above).
+    const op = await signedInOperator(app.url, sockets);
+    const visitor = sockets.track(visitorClient(app.url));
+    await connected(visitor);
+    await ok(visitor, VisitorEvent.hello, { lang: 'en' });
+    const conversationId = await say(visitor, 'Is my order on its way?');
+    await ok(op, OperatorEvent.messageSend, { conversationId, clientId: `reply-${conversationId}`, text: 'It left today.' });
+    await ok(op, OperatorEvent.conversationResolve, { conversationId });
+    await ok(visitor, VisitorEvent.ratingSubmit, { conversationId, score: 4, comment: 'Quick and kind' });
+
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Ratings' }).click();
+    await page.getByRole('heading', { name: 'Totals' }).waitFor();
+    expect(await page.locator('[data-total="count"]').textContent()).toBe('1');
+    expect(await page.locator('[data-total="average"]').textContent()).toMatch(/^4\.0/);
+    const table = page.getByRole('table', { name: 'Per operator' });
+    const row = table.getByRole('row', { name: /^Admin / });
+    expect((await row.getByRole('cell').allTextContents()).map((t) => t.trim())).toEqual(['1', '0', '0', '—', '1', '4.0']);
+    // The chart says the same in words, and draws one positive bar the full width.
+    await page.getByRole('img', { name: 'Ratings per operator. Admin: 1 Positive, 0 Neutral, 0 Negative.' }).waitFor();
+    expect(await page.locator('.bar-row rect.positive').getAttribute('width')).toBe('100');
+    const recent = page.getByRole('table', { name: 'Latest ratings' });
+    await recent.getByText('Quick and kind').waitFor();
+    await recent.getByText('4 of 5 stars').waitFor();
+    await shoot(page, 'ratings');
+
+    // A range without it: nothing to show.
+    await page.getByLabel('From').fill('2025-01-01');
+    await page.getByLabel('To').fill('2025-01-31');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByText('No ratings in this range').waitFor();
+    await page.getByLabel('To').fill(todayIn('UTC'));
+    await page.getByLabel('From').fill(todayIn('UTC'));
+    await page.getByRole('button', { name: 'Show' }).click();
+    await recent.getByRole('link', { name: /^Open the conversation with Visitor / }).click();
+
+    const thread = page.getByRole('region', { name: 'Conversation' });
+    await thread.getByText('Visitor’s rating: 4 of 5 stars').waitFor();
+    await thread.getByText('Quick and kind').waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/console/inbox/${conversationId}`);
+    await shoot(page, 'conversation-rating');
+  });
+
+  test('in a Russian browser the pages speak Russian', async () => {
+    const ru = await browser.newContext({ viewport: desktop, timezoneId: 'UTC', locale: 'ru-RU' });
+    try {
+      const p = await ru.newPage();
+      await signInOperator(p, app.url, ADMIN.email, ADMIN.password);
+      await p.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Виджет и часы работы' }).click();
+      await p.getByLabel('Учитывать часы работы').waitFor();
+      await p.getByText(/^Сейчас: закрыто — откроемся (в|во) \p{L}+ в \d{1,2}:00$/u).waitFor();
+      await shoot(p, 'admin-hours-ru');
+      await p.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Оценки' }).click();
+      await p.getByRole('heading', { name: 'Итого' }).waitFor();
+      await shoot(p, 'ratings-ru');
+    } finally {
+      await ru.close();
+    }
+  });
+});

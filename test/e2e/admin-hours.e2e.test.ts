@@ -182,12 +182,12 @@ describe('admin pages for hours, attachments and ratings', () => {
     await shoot(page, 'ratings');
 
     // A range without it: nothing to show.
-    await page.getByLabel('From').fill('2025-01-01');
-    await page.getByLabel('To').fill('2025-01-31');
+    await page.getByLabel('From', { exact: true }).fill('2025-01-01');
+    await page.getByLabel('To', { exact: true }).fill('2025-01-31');
     await page.getByRole('button', { name: 'Show' }).click();
     await page.getByText('No ratings in this range').waitFor();
-    await page.getByLabel('To').fill(todayIn('UTC'));
-    await page.getByLabel('From').fill(todayIn('UTC'));
+    await page.getByLabel('To', { exact: true }).fill(todayIn('UTC'));
+    await page.getByLabel('From', { exact: true }).fill(todayIn('UTC'));
     await page.getByRole('button', { name: 'Show' }).click();
     await recent.getByRole('link', { name: /^Open the conversation with Visitor / }).click();
 

@@ -74,10 +74,10 @@ export class CwRatings extends LitElement {
     const report = this.report;
     return html`<div class="page">
       ${pageHead(w.title, w.intro)}
-      <section class="card" aria-label=${`${w.from} – ${w.to}`}>
+      <section class="card" aria-label=${w.range}>
         <form class="inline-form range-form" @submit=${this.submit}>
-          <div class="field"><label for="from">${w.from}</label><input id="from" name="from" type="date" required .value=${this.from} max=${this.to} /></div>
-          <div class="field"><label for="to">${w.to}</label><input id="to" name="to" type="date" required .value=${this.to} min=${this.from} /></div>
+          <div class="field"><label for="from">${w.from}</label><input id="from" name="from" type="date" required .value=${this.from} /></div>
+          <div class="field"><label for="to">${w.to}</label><input id="to" name="to" type="date" required .value=${this.to} /></div>
           <button class="primary" type="submit">${w.show}</button>
         </form>
       </section>

@@ -21,12 +21,21 @@ const todayIn = (zone: string) => new Intl.DateTimeFormat('en-CA', { timeZone: z
 /** How far the page is wider than the window (0: nothing overflows horizontally). */
 const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 
-/** A full-page screenshot at desktop width and at 390 px, each checked for horizontal overflow. */
+/** The console's main column scrolls by itself: the window is made as tall as its content for a whole-page picture. */
+const contentHeight = (page: Page) =>
+  page.evaluate(() => {
+    const main = document.querySelector('cw-console')?.shadowRoot?.querySelector('main');
+    return Math.ceil((main?.scrollHeight ?? 0) + (main?.getBoundingClientRect().top ?? 0) + 24);
+  });
+
+/** Whole-page screenshots at desktop width and at 390 px; at 390 px nothing may overflow sideways. */
 async function shoot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(OUTPUT_DIR, `${name}-desktop.png`), fullPage: true });
+  await page.setViewportSize({ width: desktop.width, height: Math.max(desktop.height, await contentHeight(page)) });
+  await page.screenshot({ path: path.join(OUTPUT_DIR, `${name}-desktop.png`) });
   await page.setViewportSize(phone);
-  await page.screenshot({ path: path.join(OUTPUT_DIR, `${name}-390.png`), fullPage: true });
   expect(await overflow(page)).toBeLessThanOrEqual(0);
+  await page.setViewportSize({ width: phone.width, height: Math.max(phone.height, await contentHeight(page)) });
+  await page.screenshot({ path: path.join(OUTPUT_DIR, `${name}-390.png`) });
   await page.setViewportSize(desktop);
 }
 
@@ -69,11 +78,11 @@ describe('admin pages for hours, attachments and ratings', () => {
     await page.getByLabel('Monday, to').nth(1).fill('20:00');
     // Saturday was closed: open it 10:00–14:00.
     await page.getByRole('button', { name: 'Add hours on Saturday' }).click();
-    await page.getByLabel('Saturday, from').fill('10:00');
+    await page.getByLabel('Saturday, from').fill('10');
     await page.getByLabel('Saturday, to').fill('14:00');
-    // Sunday: open until midnight (a time input shows the end of the day as 00:00).
+    // Sunday: open until midnight (24:00).
     await page.getByRole('button', { name: 'Add hours on Sunday' }).click();
-    await page.getByLabel('Sunday, to').fill('00:00');
+    await page.getByLabel('Sunday, to').fill('24:00');
     const holiday = todayIn(ZONE);
     await page.getByLabel('Date', { exact: true }).fill(holiday);
     await page.getByRole('button', { name: 'Add holiday' }).click();
@@ -101,7 +110,7 @@ describe('admin pages for hours, attachments and ratings', () => {
     ]);
     expect(await page.getByLabel('Monday, to').nth(1).inputValue()).toBe('20:00');
     expect(await page.getByLabel('Saturday, from').inputValue()).toBe('10:00');
-    expect(await page.getByLabel('Sunday, to').inputValue()).toBe('00:00');
+    expect(await page.getByLabel('Sunday, to').inputValue()).toBe('24:00');
     await page.getByRole('button', { name: `Remove holiday ${holiday}` }).waitFor();
     expect(await page.getByLabel('Away message (English)').inputValue()).toBe('We are closed today; leave your e-mail.');
     expect(await page.getByLabel('1 to 5 stars').isChecked()).toBe(true);

@@ -1,5 +1,6 @@
 import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
+import { live } from 'lit/directives/live.js';
 import { OperatorEvent } from '../../../shared/protocol';
 import type { Lang } from '../../../shared/types';
 import { RATING_SCALES, type AvailabilityDto, type OpeningRange, type WidgetSettingsDto } from '../../../shared/widget-settings';
@@ -15,9 +16,11 @@ function timeZones(): string[] {
   return ['UTC', ...zones.filter((z) => z !== 'UTC')];
 }
 
-/** A time input cannot show 24:00: the end of the day is shown, and typed, as 00:00. */
-const shownTo = (to: string) => (to === '24:00' ? '00:00' : to);
-const storedTo = (to: string) => (to === '00:00' ? '24:00' : to);
+/** "9" and "9:30" as the server wants them ("09:00", "09:30"); anything else as typed, for the server to refuse. */
+function clockTime(value: string): string {
+  const m = /^(\d{1,2})(?::?(\d{2}))?$/.exec(value.trim());
+  return m ? `${m[1].padStart(2, '0')}:${m[2] ?? '00'}` : value.trim();
+}
 
 /**
  * Admin → Widget & hours: business hours (time zone, ranges per weekday, holidays, hiding the bubble
@@ -39,7 +42,7 @@ export class CwAdminHours extends AdminPage {
       .day legend { float: left; margin: 0; padding-top: 8px; }
       .ranges { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; }
       .range { display: flex; gap: 6px; align-items: center; }
-      .range input { width: 116px; }
+      .range input { width: 72px; text-align: center; font-variant-numeric: tabular-nums; }
       .closed { color: var(--cw-muted); padding: 0 4px; }
       .holidays { display: flex; flex-wrap: wrap; gap: 8px; margin: 10px 0 0; padding: 0; list-style: none; }
       .holidays li { display: inline-flex; align-items: center; gap: 2px; padding-left: 10px; border: 1px solid var(--cw-border); border-radius: 999px; }
@@ -112,7 +115,7 @@ export class CwAdminHours extends AdminPage {
             </div>
           </div>
           <h3>${w.week}</h3>
-          <p class="hint">${w.untilMidnight}</p>
+          <p class="hint" id="clock-hint">${w.untilMidnight}</p>
           <div class="days">${d.week.map((ranges, day) => this.renderDay(day, ranges))}</div>
           <h3>${w.holidays}</h3>
           <p class="hint" id="holidays-hint">${w.holidaysHint}</p>
@@ -181,12 +184,12 @@ export class CwAdminHours extends AdminPage {
         ${ranges.length === 0 ? html`<span class="closed">${w.closed}</span>` : nothing}
         ${ranges.map(
           (r, i) => html`<span class="range">
-            <input type="time" step="60" required aria-label=${`${name}, ${w.from}`} .value=${r.from}
-              @change=${(e: Event) => set(i, { from: (e.target as HTMLInputElement).value })} />
+            <input type="text" inputmode="numeric" maxlength="5" placeholder="09:00" autocomplete="off" aria-label=${`${name}, ${w.from}`} .value=${live(r.from)}
+              aria-describedby="clock-hint" @change=${(e: Event) => set(i, { from: clockTime((e.target as HTMLInputElement).value) })} />
             <span aria-hidden="true">–</span>
-            <input type="time" step="60" required aria-label=${`${name}, ${w.to}`} .value=${shownTo(r.to)}
-              @change=${(e: Event) => set(i, { to: storedTo((e.target as HTMLInputElement).value) })} />
-            <button type="button" class="quiet icon small" aria-label=${w.removeRange(name, r.from, shownTo(r.to))}
+            <input type="text" inputmode="numeric" maxlength="5" placeholder="17:00" autocomplete="off" aria-label=${`${name}, ${w.to}`} aria-describedby="clock-hint" .value=${live(r.to)}
+              @change=${(e: Event) => set(i, { to: clockTime((e.target as HTMLInputElement).value) })} />
+            <button type="button" class="quiet icon small" aria-label=${w.removeRange(name, r.from, r.to)}
               @click=${() =>
                 this.editDay(
                   day,

@@ -45,6 +45,7 @@ export class CwRatings extends LitElement {
       .key svg { width: 10px; height: 10px; }
       td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
       .comment { font-style: italic; }
+      tbody th { text-transform: none; letter-spacing: normal; font-size: inherit; color: var(--cw-fg); }
     `,
   ];
 
@@ -126,7 +127,7 @@ export class CwRatings extends LitElement {
         </figure>
         <div class="table-wrap"><table aria-labelledby="operators-title">
           <thead><tr><th scope="col">${w.operator}</th><th scope="col" class="num">${w.count}</th><th scope="col" class="num">${w.good}</th>
-            <th scope="col" class="num">${w.bad}</th><th scope="col" class="num">${w.shareGood}</th><th scope="col" class="num">${w.stars}</th><th scope="col" class="num">${w.average}</th></tr></thead>
+            <th scope="col" class="num">${w.bad}</th><th scope="col" class="num">${w.shareGoodColumn}</th><th scope="col" class="num">${w.stars}</th><th scope="col" class="num">${w.average}</th></tr></thead>
           <tbody>${rows.map(
             ({ name, sums }) => html`<tr><th scope="row">${name}</th><td class="num">${sums.count}</td><td class="num">${sums.good}</td>
               <td class="num">${sums.thumbs - sums.good}</td><td class="num">${percent(sums.shareGood, this.uiLang)}</td>

@@ -47,6 +47,10 @@ export class CwAdminHours extends AdminPage {
       .holidays { display: flex; flex-wrap: wrap; gap: 8px; margin: 10px 0 0; padding: 0; list-style: none; }
       .holidays li { display: inline-flex; align-items: center; gap: 2px; padding-left: 10px; border: 1px solid var(--cw-border); border-radius: 999px; }
       .holidays li button { min-height: 28px; width: 28px; border-radius: 999px; }
+      .holiday-add { margin-top: 8px; }
+      .holiday-add .field { flex: 0 1 220px; }
+      #timezone { max-width: 420px; }
+      .after-holidays { margin-top: 18px; }
       .scales { display: flex; flex-wrap: wrap; gap: 8px 20px; }
       .scales label { display: inline-flex; gap: 8px; align-items: center; font-weight: 400; font-size: 14px; }
       .scales input { width: 18px; min-height: 18px; height: 18px; margin: 0; accent-color: var(--cw-accent); }
@@ -119,19 +123,19 @@ export class CwAdminHours extends AdminPage {
           <div class="days">${d.week.map((ranges, day) => this.renderDay(day, ranges))}</div>
           <h3>${w.holidays}</h3>
           <p class="hint" id="holidays-hint">${w.holidaysHint}</p>
-          <div class="inline-form">
+          <div class="inline-form holiday-add">
             <div class="field"><label for="holiday">${w.holidayDate}</label><input id="holiday" type="date" aria-describedby="holidays-hint" @keydown=${this.holidayKey} /></div>
             <button type="button" @click=${this.addHoliday}>${icon('plus')}${w.addHoliday}</button>
           </div>
           ${
             d.holidays.length
               ? html`<ul class="holidays" aria-label=${w.holidays}>${d.holidays.map(
-                  (day) => html`<li><time datetime=${day}>${day}</time>
+                  (day) => html`<li><time datetime=${day}>${this.dayName(day)}</time>
                   <button type="button" class="quiet icon small" aria-label=${w.removeHoliday(day)} @click=${() => this.edit({ holidays: d.holidays.filter((h) => h !== day) })}>${icon('trash', 16)}</button></li>`,
                 )}</ul>`
               : html`<p class="muted">${w.noHolidays}</p>`
           }
-          <div class="form-grid">
+          <div class="form-grid after-holidays">
             <div class="check">
               <input type="checkbox" id="hide-outside" .checked=${d.hideOutsideHours} aria-describedby="hide-outside-hint"
                 @change=${(e: Event) => this.edit({ hideOutsideHours: (e.target as HTMLInputElement).checked })} />
@@ -201,6 +205,12 @@ export class CwAdminHours extends AdminPage {
           @click=${() => this.editDay(day, [...ranges, last ? { from: last.to, to: '24:00' } : { from: '09:00', to: '17:00' }])}>${icon('plus', 16)}${w.addRange}</button>
       </div>
     </fieldset>`;
+  }
+
+  /** "Thu, 3 Dec 2026" for "2026-12-03" (a calendar day, so read and written in UTC). */
+  private dayName(day: string): string {
+    const options = { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' } as const;
+    return new Intl.DateTimeFormat(this.uiLang === 'ru' ? 'ru-RU' : 'en-GB', options).format(Date.parse(`${day}T00:00:00Z`));
   }
 
   private text(id: string, label: string, value: string, onInput: (value: string) => void, hint?: string) {

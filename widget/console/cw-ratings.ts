@@ -11,6 +11,9 @@ import { consoleStyles, formatTime } from './styles';
 
 const DAY = 24 * 60 * 60 * 1000;
 
+/** A number cell; on narrow screens, where the table's head is hidden, it names its column itself. */
+const cell = (label: string, value: string | number) => html`<td class="num"><span class="cell-label">${label}</span>${value}</td>`;
+
 /** "YYYY-MM-DD" of a moment, in the browser's zone (what the date inputs show). */
 function isoDay(ms: number): string {
   const d = new Date(ms);
@@ -45,6 +48,8 @@ export class CwRatings extends LitElement {
       .key svg { width: 10px; height: 10px; }
       td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
       .comment { font-style: italic; }
+      .cell-label { display: none; }
+      @media (max-width: 640px) { .cell-label { display: inline; color: var(--cw-muted); font-size: 13px; margin-right: 4px; } }
       tbody th { text-transform: none; letter-spacing: normal; font-size: inherit; color: var(--cw-fg); }
     `,
   ];
@@ -129,9 +134,9 @@ export class CwRatings extends LitElement {
           <thead><tr><th scope="col">${w.operator}</th><th scope="col" class="num">${w.count}</th><th scope="col" class="num">${w.good}</th>
             <th scope="col" class="num">${w.bad}</th><th scope="col" class="num">${w.shareGoodColumn}</th><th scope="col" class="num">${w.stars}</th><th scope="col" class="num">${w.average}</th></tr></thead>
           <tbody>${rows.map(
-            ({ name, sums }) => html`<tr><th scope="row">${name}</th><td class="num">${sums.count}</td><td class="num">${sums.good}</td>
-              <td class="num">${sums.thumbs - sums.good}</td><td class="num">${percent(sums.shareGood, this.uiLang)}</td>
-              <td class="num">${sums.starCount}</td><td class="num">${average(sums.average, this.uiLang)}</td></tr>`,
+            ({ name, sums }) => html`<tr><th scope="row">${name}</th>
+              ${cell(w.count, sums.count)}${cell(w.good, sums.good)}${cell(w.bad, sums.thumbs - sums.good)}
+              ${cell(w.shareGoodColumn, percent(sums.shareGood, this.uiLang))}${cell(w.stars, sums.starCount)}${cell(w.average, average(sums.average, this.uiLang))}</tr>`,
           )}</tbody>
         </table></div>
       </section>

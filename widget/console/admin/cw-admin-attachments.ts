@@ -65,10 +65,15 @@ export class CwAdminAttachments extends AdminPage {
     const form = new FormData(event.target as HTMLFormElement);
     const chosen = form.getAll('types').map(String);
     const input = {
-      // An empty or half-typed number goes to the server as it is, and the server says what is wrong.
-      maxMb: Number(form.get('maxMb')),
+      maxMb: Number(form.get('maxMb') || Number.NaN),
       types: ATTACHMENT_TYPES.filter((t): t is AttachmentType => chosen.includes(t)),
     };
+    // Said here in the admin's language; the server checks the same again.
+    if (!Number.isInteger(input.maxMb) || input.maxMb < 1 || input.maxMb > MAX_ATTACHMENT_MB) {
+      this.notice = null;
+      this.error = HOURS_WORDS[this.uiLang].maxMbInvalid(MAX_ATTACHMENT_MB);
+      return;
+    }
     void this.run(async () => {
       this.settings = (await this.store.call(OperatorEvent.attachmentSettingsSave, input)).settings;
       this.notice = HOURS_WORDS[this.uiLang].saved;

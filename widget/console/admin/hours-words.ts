@@ -57,6 +57,7 @@ const en = {
   attachmentsIntro: 'The files visitors and operators may attach to messages. The server checks each file’s bytes, not its name.',
   maxMb: 'Largest file (MB)',
   maxMbHint: (max: number) => `From 1 to ${max} MB.`,
+  maxMbInvalid: (max: number) => `Enter a whole number of megabytes from 1 to ${max}.`,
   types: 'Allowed types',
   typesHint: 'None ticked: nobody can attach files.',
   typeNames: {
@@ -75,7 +76,7 @@ const ruDays = ['понедельник', 'вторник', 'среда', 'че�
 const ruOnDay = ['в понедельник', 'во вторник', 'в среду', 'в четверг', 'в пятницу', 'в субботу', 'в воскресенье'];
 
 const ru: Words = {
-  navHours: 'Виджет и часы работы',
+  navHours: 'Виджет и часы',
   navAttachments: 'Вложения',
   hoursTitle: 'Виджет и часы работы',
   hoursIntro: 'Когда команда отвечает, что видит посетитель, открыв чат, и какой вопрос задаётся после закрытия диалога.',
@@ -124,6 +125,7 @@ const ru: Words = {
   attachmentsIntro: 'Какие файлы посетители и операторы могут прикреплять к сообщениям. Сервер проверяет содержимое файла, а не его имя.',
   maxMb: 'Наибольший файл (МБ)',
   maxMbHint: (max) => `От 1 до ${max} МБ.`,
+  maxMbInvalid: (max) => `Введите целое число мегабайт от 1 до ${max}.`,
   types: 'Разрешённые типы',
   typesHint: 'Ничего не отмечено: прикреплять файлы нельзя.',
   typeNames: {

@@ -51,6 +51,7 @@ export class CwRatings extends LitElement {
       .cell-label { display: none; }
       @media (max-width: 640px) { .cell-label { display: inline; color: var(--cw-muted); font-size: 13px; margin-right: 4px; } }
       tbody th { text-transform: none; letter-spacing: normal; font-size: inherit; color: var(--cw-fg); }
+      tbody tr:last-child th { border-bottom: 0; }
     `,
   ];
 

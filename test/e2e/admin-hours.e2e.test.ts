@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { OperatorEvent, VisitorEvent } from '../../shared/protocol';
-import { launchBrowser, signInOperator } from '../helpers/browser';
+import { iconButtonProblems, launchBrowser, signInOperator } from '../helpers/browser';
 import { say, signedInOperator, socketTracker } from '../helpers/sockets';
 import { ADMIN, connected, ok, startTestApp, visitorClient, type TestApp } from '../helpers/test-app';
 
@@ -28,8 +28,20 @@ const contentHeight = (page: Page) =>
     return Math.ceil((main?.scrollHeight ?? 0) + (main?.getBoundingClientRect().top ?? 0) + 24);
   });
 
-/** Whole-page screenshots at desktop width and at 390 px; at 390 px nothing may overflow sideways. */
+/** Records what our Content-Security-Policy refused (style-src 'self': no style attributes). */
+const WATCH_CSP = () => {
+  const seen: string[] = [];
+  (window as unknown as { __csp: string[] }).__csp = seen;
+  document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.effectiveDirective} ${e.sample}`));
+};
+
+/**
+ * Whole-page screenshots at desktop width and at 390 px; at 390 px nothing may overflow sideways. The page
+ * must also have drawn without a CSP refusal, and every icon-only button must be an SVG with a name.
+ */
 async function shoot(page: Page, name: string): Promise<void> {
+  expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([]);
+  expect(await iconButtonProblems(page)).toEqual([]);
   await page.setViewportSize({ width: desktop.width, height: Math.max(desktop.height, await contentHeight(page)) });
   await page.screenshot({ path: path.join(OUTPUT_DIR, `${name}-desktop.png`) });
   await page.setViewportSize(phone);
@@ -54,6 +66,7 @@ describe('admin pages for hours, attachments and ratings', () => {
     // Reduced motion: the navigation drawer does not slide while a 390 px picture is taken.
     // The report's default range is in the browser's days; the team's zone is behind UTC, so today there is within it.
     context = await browser.newContext({ viewport: desktop, timezoneId: 'UTC', locale: 'en-GB', reducedMotion: 'reduce' });
+    await context.addInitScript(WATCH_CSP);
     page = await context.newPage();
     await signInOperator(page, app.url, ADMIN.email, ADMIN.password);
   });
@@ -210,6 +223,7 @@ describe('admin pages for hours, attachments and ratings', () => {
   test('in a Russian browser the pages speak Russian', async () => {
     const ru = await browser.newContext({ viewport: desktop, timezoneId: 'UTC', locale: 'ru-RU', reducedMotion: 'reduce' });
     try {
+      await ru.addInitScript(WATCH_CSP);
       const p = await ru.newPage();
       await signInOperator(p, app.url, ADMIN.email, ADMIN.password);
       await p.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Виджет и часы' }).click();

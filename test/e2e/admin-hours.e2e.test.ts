@@ -64,8 +64,8 @@ describe('admin pages for hours, attachments and ratings', () => {
     app = await startTestApp({ bundleDir: path.resolve('dist/test-public') });
     browser = await launchBrowser();
     // Reduced motion: the navigation drawer does not slide while a 390 px picture is taken.
-    // The report's default range is in the browser's days; the team's zone is behind UTC, so today there is within it.
-    context = await browser.newContext({ viewport: desktop, timezoneId: 'UTC', locale: 'en-GB', reducedMotion: 'reduce' });
+    // The browser's zone differs from the team's: the report's first range is the team's 30 days all the same.
+    context = await browser.newContext({ viewport: desktop, timezoneId: 'Asia/Tokyo', locale: 'en-GB', reducedMotion: 'reduce' });
     await context.addInitScript(WATCH_CSP);
     page = await context.newPage();
     await signInOperator(page, app.url, ADMIN.email, ADMIN.password);
@@ -190,6 +190,8 @@ describe('admin pages for hours, attachments and ratings', () => {
 
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Ratings' }).click();
     await page.getByRole('heading', { name: 'Totals' }).waitFor();
+    // The first range is the team's last 30 days, whatever the browser's zone.
+    expect(await page.getByLabel('To', { exact: true }).inputValue()).toBe(todayIn(ZONE));
     expect(await page.locator('[data-total="count"]').textContent()).toBe('1');
     expect(await page.locator('[data-total="average"]').textContent()).toMatch(/^4\.0/);
     const table = page.getByRole('table', { name: 'Per operator' });
@@ -208,8 +210,8 @@ describe('admin pages for hours, attachments and ratings', () => {
     await page.getByLabel('To', { exact: true }).fill('2025-01-31');
     await page.getByRole('button', { name: 'Show' }).click();
     await page.getByText('No ratings in this range').waitFor();
-    await page.getByLabel('To', { exact: true }).fill(todayIn('UTC'));
-    await page.getByLabel('From', { exact: true }).fill(todayIn('UTC'));
+    await page.getByLabel('To', { exact: true }).fill(todayIn(ZONE));
+    await page.getByLabel('From', { exact: true }).fill(todayIn(ZONE));
     await page.getByRole('button', { name: 'Show' }).click();
     await recent.getByRole('link', { name: /^Open the conversation with Visitor / }).click();
 

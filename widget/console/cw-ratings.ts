@@ -9,19 +9,11 @@ import { RATING_WORDS, average, percent, ratingLabel, ratingSums } from './ratin
 import { routePath } from './router';
 import { consoleStyles, formatTime } from './styles';
 
-const DAY = 24 * 60 * 60 * 1000;
-
 /** A number cell; on narrow screens, where the table's head is hidden, it names its column itself. */
 const cell = (label: string, value: string | number) => html`<td class="num"><span class="cell-label">${label}</span>${value}</td>`;
 
-/** "YYYY-MM-DD" of a moment, in the browser's zone (what the date inputs show). */
-function isoDay(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-}
-
 /**
- * Ratings: what visitors said of resolved conversations in a date range (the last 30 days at first) —
+ * Ratings: what visitors said of resolved conversations in a date range (at first the last 30 days, in the team's zone) —
  * totals, one row per operator, a bar chart of positive / neutral / negative per operator (its numbers
  * are also in the table and in the chart's accessible name), and the latest ratings with their comments.
  * Every operator may read it.
@@ -56,8 +48,9 @@ export class CwRatings extends LitElement {
   ];
 
   @property({ attribute: false }) store!: ConsoleStore;
-  @state() private from = isoDay(Date.now() - 29 * DAY);
-  @state() private to = isoDay(Date.now());
+  /** Empty until the first report: the server picks the last 30 days in the team's zone, which the console does not know. */
+  @state() private from = '';
+  @state() private to = '';
   @state() private report: RatingReportDto | null = null;
   @state() private error: string | null = null;
   private readonly uiLang: Lang = consoleLang();
@@ -70,7 +63,11 @@ export class CwRatings extends LitElement {
   private async load() {
     this.error = null;
     try {
-      this.report = (await this.store.call(OperatorEvent.ratingReport, { from: this.from, to: this.to })).report;
+      const range = this.from && this.to ? { from: this.from, to: this.to } : {};
+      const { report } = await this.store.call(OperatorEvent.ratingReport, range);
+      this.report = report;
+      this.from = report.from;
+      this.to = report.to;
     } catch (e) {
       this.error = failure(e);
     }

@@ -85,6 +85,9 @@ describe('admin pages for hours, attachments and ratings', () => {
     await expect.poll(() => page.getByText(/^Now: open — business hours are off/).count()).toBe(1);
 
     await enabled.check();
+    await page.getByLabel('Time zone', { exact: true }).fill('Mars/Olympus');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('alert').getByText('Pick a time zone from the list.').waitFor();
     await page.getByLabel('Time zone', { exact: true }).fill(ZONE);
     // Monday: 09:00–17:00 and a second range that overlaps it at first.
     await page.getByRole('button', { name: 'Add hours on Monday' }).click();

@@ -16,6 +16,16 @@ function timeZones(): string[] {
   return ['UTC', ...zones.filter((z) => z !== 'UTC')];
 }
 
+/** Whether the browser knows a zone (its list leaves out aliases such as Europe/Kiev, which still work). */
+function knownZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+    return timeZone !== '';
+  } catch {
+    return false;
+  }
+}
+
 /** "9" and "9:30" as the server wants them ("09:00", "09:30"); anything else as typed, for the server to refuse. */
 function clockTime(value: string): string {
   const m = /^(\d{1,2})(?::?(\d{2}))?$/.exec(value.trim());
@@ -237,6 +247,13 @@ export class CwAdminHours extends AdminPage {
     event.preventDefault();
     const draft = this.draft;
     if (!draft) return;
+    // Said here, in the admin's language, and focused; the server checks the zone again.
+    if (!knownZone(draft.timezone)) {
+      this.notice = null;
+      this.error = HOURS_WORDS[this.uiLang].timezoneUnknown;
+      this.renderRoot.querySelector<HTMLInputElement>('#timezone')?.focus();
+      return;
+    }
     void this.run(async () => {
       this.take(await this.store.call(OperatorEvent.widgetSettingsSave, draft));
       this.notice = HOURS_WORDS[this.uiLang].saved;

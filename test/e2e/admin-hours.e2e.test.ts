@@ -111,8 +111,12 @@ describe('admin pages for hours, attachments and ratings', () => {
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByRole('alert').getByText('Monday: 16:00–20:00 overlaps the range before it.').waitFor();
     await page.getByLabel('Monday, from').nth(1).fill('18:00');
+    // Tuesday to Friday get Monday's hours too.
+    await page.getByRole('button', { name: 'Copy Monday’s hours to Tuesday–Friday' }).click();
+    await page.getByText('Unsaved changes').waitFor();
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByRole('status').getByText('Saved.').waitFor();
+    expect(await page.getByText('Unsaved changes').count()).toBe(0);
     // Today is a holiday there: closed, and back on a later day.
     await page.getByText(/^Now: closed — back \w+day at \d{1,2}:00$/).waitFor();
     await shoot(page, 'admin-hours');
@@ -140,6 +144,7 @@ describe('admin pages for hours, attachments and ratings', () => {
       { from: '09:00', to: '17:00' },
       { from: '18:00', to: '20:00' },
     ]);
+    for (const day of [1, 2, 3, 4]) expect(settings.week[day]).toEqual(settings.week[0]);
     expect(settings.week[5]).toEqual([{ from: '10:00', to: '14:00' }]);
     expect(settings.week[6]).toEqual([{ from: '09:00', to: '24:00' }]);
     const visitor = sockets.track(visitorClient(app.url));

@@ -58,6 +58,7 @@ export class CwAdminHours extends AdminPage {
       .holidays li { display: inline-flex; align-items: center; gap: 2px; padding-left: 10px; border: 1px solid var(--cw-border); border-radius: 999px; }
       .holidays li button { min-height: 28px; width: 28px; border-radius: 999px; }
       .holiday-add { margin-top: 8px; }
+      .copy-row { justify-content: flex-start; margin-top: 8px; }
       .holiday-add .field { flex: 0 1 220px; }
       #timezone { max-width: 420px; }
       .after-holidays { margin-top: 18px; }
@@ -75,6 +76,8 @@ export class CwAdminHours extends AdminPage {
 
   @state() private draft: WidgetSettingsDto | null = null;
   @state() private availability: AvailabilityDto | null = null;
+  /** Edited since the last load or save. */
+  @state() private dirty = false;
   private readonly uiLang: Lang = consoleLang();
   private readonly zones = timeZones();
 
@@ -86,11 +89,13 @@ export class CwAdminHours extends AdminPage {
   private take(result: { settings: WidgetSettingsDto; availability: AvailabilityDto }) {
     this.draft = result.settings;
     this.availability = result.availability;
+    this.dirty = false;
   }
 
   private edit(change: Partial<WidgetSettingsDto>) {
     if (this.draft) this.draft = { ...this.draft, ...change };
     this.notice = null;
+    this.dirty = true;
   }
 
   private editDay(day: number, ranges: OpeningRange[]) {
@@ -131,6 +136,7 @@ export class CwAdminHours extends AdminPage {
           <h3>${w.week}</h3>
           <p class="hint" id="clock-hint">${w.untilMidnight}</p>
           <div class="days">${d.week.map((ranges, day) => this.renderDay(day, ranges))}</div>
+          <div class="form-actions copy-row"><button type="button" class="small" @click=${this.copyWeekdays}>${w.copyWeekdays}</button></div>
           <h3>${w.holidays}</h3>
           <p class="hint" id="holidays-hint">${w.holidaysHint}</p>
           <div class="inline-form holiday-add">
@@ -177,7 +183,7 @@ export class CwAdminHours extends AdminPage {
         </section>
         <div class="save-row">
           ${this.messages()}
-          <div class="form-actions"><button class="primary" type="submit">${w.save}</button></div>
+          <div class="form-actions">${this.dirty ? html`<span class="muted u-self-center">${w.unsaved}</span>` : nothing}<button class="primary" type="submit">${w.save}</button></div>
         </div>
       </form>
     </div>`;
@@ -229,6 +235,12 @@ export class CwAdminHours extends AdminPage {
         @input=${(e: Event) => onInput((e.target as HTMLTextAreaElement).value)}></textarea></div>`;
   }
 
+  private copyWeekdays = () => {
+    if (!this.draft) return;
+    const monday = this.draft.week[0];
+    this.edit({ week: this.draft.week.map((ranges, day) => (day >= 1 && day <= 4 ? monday.map((r) => ({ ...r })) : ranges)) });
+  };
+
   private holidayKey = (event: KeyboardEvent) => {
     if (event.key !== 'Enter') return;
     event.preventDefault();
@@ -238,7 +250,11 @@ export class CwAdminHours extends AdminPage {
   private addHoliday = () => {
     const input = this.renderRoot.querySelector<HTMLInputElement>('#holiday');
     const day = input?.value;
-    if (!input || !day || !this.draft) return;
+    if (!input || !this.draft) return;
+    if (!day) {
+      input.focus();
+      return;
+    }
     if (!this.draft.holidays.includes(day)) this.edit({ holidays: [...this.draft.holidays, day].sort() });
     input.value = '';
   };

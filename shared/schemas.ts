@@ -210,7 +210,8 @@ export const transcriptRequestSchema = v.strictObject({
   email: v.optional(emailSchema),
   onResolve: v.boolean(),
 });
-export const ratingReportSchema = v.strictObject({ from: isoDay, to: isoDay });
+/** Either end left out: `to` is today in the team's zone, `from` 29 days before `to` (30 days in all). */
+export const ratingReportSchema = v.strictObject({ from: v.optional(isoDay), to: v.optional(isoDay) });
 export const apiKeyCreateSchema = v.strictObject({ label: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100)) });
 export const idSchema = v.strictObject({ id: requestId });
 export const webhookCreateSchema = v.strictObject({

@@ -15,6 +15,8 @@ const DAY = 24 * 60 * 60 * 1000;
 const RECENT = 50;
 /** The longest range a report covers. */
 const MAX_REPORT_DAYS = 366;
+/** The range a report covers when the console does not say. */
+const DEFAULT_DAYS = 30;
 
 const emptyCounts = (): RatingCounts => ({ thumbs: [0, 0], stars: [0, 0, 0, 0, 0] });
 
@@ -62,19 +64,26 @@ export class RatingService {
     return stored.rating;
   }
 
-  /** Ratings given from the start of `from` to the end of `to`, days in the team's time zone. */
+  /**
+   * Ratings given from the start of `from` to the end of `to`, days in the team's time zone; without
+   * `to`, up to today there (which the console cannot know: the zone is the admin's setting), and
+   * without `from`, the 30 days up to `to`.
+   */
   report(input: RatingReportInput): RatingReportDto {
     const zone = this.deps.widget.settings().timezone;
-    const fromDay = Date.parse(`${input.from}T00:00:00Z`);
-    const toDay = Date.parse(`${input.to}T00:00:00Z`);
-    if (Number.isNaN(fromDay) || Number.isNaN(toDay)) throw new AppError('invalid_payload', 'Not a date.');
+    const to = input.to ?? new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(this.deps.clock.now());
+    const toDay = Date.parse(`${to}T00:00:00Z`);
+    if (Number.isNaN(toDay)) throw new AppError('invalid_payload', 'Not a date.');
+    const from = input.from ?? new Date(toDay - (DEFAULT_DAYS - 1) * DAY).toISOString().slice(0, 10);
+    const fromDay = Date.parse(`${from}T00:00:00Z`);
+    if (Number.isNaN(fromDay)) throw new AppError('invalid_payload', 'Not a date.');
     if (toDay < fromDay) throw new AppError('invalid_payload', 'The range ends before it starts.');
     if ((toDay - fromDay) / DAY >= MAX_REPORT_DAYS) throw new AppError('invalid_payload', 'Choose a range of at most a year.');
-    const from = instantOf(fromDay, zone);
-    const to = instantOf(toDay + DAY, zone);
+    const start = instantOf(fromDay, zone);
+    const end = instantOf(toDay + DAY, zone);
     const total = emptyCounts();
     const byOperator = new Map<number | null, RatingReportDto['byOperator'][number]>();
-    for (const row of this.deps.ratings.counts(from, to)) {
+    for (const row of this.deps.ratings.counts(start, end)) {
       let operator = byOperator.get(row.operatorId);
       if (!operator) {
         operator = { operatorId: row.operatorId, operatorName: row.operatorName, ...emptyCounts() };
@@ -86,11 +95,11 @@ export class RatingService {
       }
     }
     return {
-      from: input.from,
-      to: input.to,
+      from,
+      to,
       total,
       byOperator: [...byOperator.values()],
-      recent: this.deps.ratings.recent(from, to, RECENT),
+      recent: this.deps.ratings.recent(start, end, RECENT),
     };
   }
 }

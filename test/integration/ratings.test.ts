@@ -157,6 +157,24 @@ describe('the ratings report', () => {
     expect((await ok(admin, OperatorEvent.ratingReport, { from: '2026-11-26', to: '2026-11-27' })).report.total.thumbs).toEqual([1, 0]);
     expect(errorCode(await call(admin, OperatorEvent.ratingReport, { from: '2026-11-27', to: '2026-11-26' }))).toBe('invalid_payload');
   });
+
+  test('without dates the report covers the 30 days up to today in the team’s zone, which may be tomorrow in UTC', async () => {
+    const admin = await operator();
+    // 25 November 11:00 UTC is already 26 November, 01:00, on Kiritimati (UTC+14).
+    s.clock.advance(60 * 60 * 1000);
+    await ok(admin, OperatorEvent.widgetSettingsSave, { ...DEFAULT_WIDGET_SETTINGS, timezone: 'Pacific/Kiritimati' });
+    const { socket, conversationId } = await resolvedConversation(admin);
+    await ok(socket, VisitorEvent.ratingSubmit, { conversationId, score: 1 });
+
+    const { report } = await ok(admin, OperatorEvent.ratingReport, {});
+    expect({ from: report.from, to: report.to }).toEqual({ from: '2026-10-28', to: '2026-11-26' });
+    expect(report.total.thumbs).toEqual([0, 1]);
+    // Only `to` given: the 30 days up to it; the 25th there ended before the rating.
+    const before = (await ok(admin, OperatorEvent.ratingReport, { to: '2026-11-25' })).report;
+    expect({ from: before.from, to: before.to }).toEqual({ from: '2026-10-27', to: '2026-11-25' });
+    expect(before.total.thumbs).toEqual([0, 0]);
+    expect(errorCode(await call(admin, OperatorEvent.ratingReport, { from: '2026-11-01', to: 'today' }))).toBe('invalid_payload');
+  });
 });
 
 describe('ratings are personal data', () => {

@@ -4,6 +4,8 @@ import { OperatorEvent } from '../../shared/protocol';
 import type { CONVERSATION_VIEWS } from '../../shared/schemas';
 import type { OperatorDto } from '../../shared/types';
 import './admin/cw-admin-api-keys';
+import './admin/cw-admin-attachments';
+import './admin/cw-admin-hours';
 import './admin/cw-admin-canned';
 import './admin/cw-admin-operators';
 import './admin/cw-admin-outbox';
@@ -21,6 +23,9 @@ import type { AccountAction } from './cw-account-menu';
 import './cw-inbox';
 import type { CwInbox } from './cw-inbox';
 import './cw-login';
+import './cw-ratings';
+import { RATING_WORDS } from './ratings-words';
+import { consoleLang } from './console-lang';
 import './cw-shortcuts';
 import type { CwShortcuts } from './cw-shortcuts';
 import { icon, type IconName } from './icons';
@@ -40,6 +45,8 @@ const ADMIN_ICONS: Record<AdminSection, IconName> = {
   outbox: 'mail',
   'api-keys': 'key',
   webhooks: 'webhook',
+  hours: 'clock',
+  attachments: 'paperclip',
 };
 
 /** Whether a key press belongs to a text field (shortcuts stay out of the way there). */
@@ -156,6 +163,7 @@ export class CwConsole extends LitElement {
             route.page === 'privacy' || route.page === 'privacy-new',
             overdue ? html`<span class="badge loud">${overdue}<span class="sr-only"> overdue</span></span>` : nothing,
           )}
+          ${link({ page: 'ratings' }, 'star', RATING_WORDS[consoleLang()].nav, route.page === 'ratings')}
           ${
             admin
               ? html`<p class="nav-heading" id="admin-heading">Admin</p>
@@ -182,6 +190,8 @@ export class CwConsole extends LitElement {
         return route.requestId === null
           ? html`<cw-privacy-desk .store=${store}></cw-privacy-desk>`
           : html`<cw-privacy-request .store=${store} .requestId=${route.requestId} .flash=${this.flash}></cw-privacy-request>`;
+      case 'ratings':
+        return html`<cw-ratings .store=${store}></cw-ratings>`;
       case 'privacy-new':
         return html`<cw-privacy-file .store=${store} @cw-filed=${this.onFiled}></cw-privacy-file>`;
       case 'admin':
@@ -209,6 +219,10 @@ export class CwConsole extends LitElement {
         return html`<cw-admin-api-keys .store=${store}></cw-admin-api-keys>`;
       case 'webhooks':
         return html`<cw-admin-webhooks .store=${store}></cw-admin-webhooks>`;
+      case 'hours':
+        return html`<cw-admin-hours .store=${store}></cw-admin-hours>`;
+      case 'attachments':
+        return html`<cw-admin-attachments .store=${store}></cw-admin-attachments>`;
     }
   }
 

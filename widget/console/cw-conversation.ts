@@ -9,6 +9,7 @@ import { linkify } from '../common/linkify';
 import { RpcError } from '../common/rpc';
 import type { ConsoleStore, OutgoingItem } from './console-store';
 import { icon } from './icons';
+import './cw-rating-badge';
 import { consoleStyles, formatTime } from './styles';
 import './cw-visitor-prechat';
 
@@ -134,6 +135,7 @@ export class CwConversation extends LitElement {
         <div class="toolbar">
           <div class="who"><h2 class="u-m0">${c.visitorLabel}</h2>
             <span class="muted">${c.status === 'resolved' ? 'Resolved' : c.assignedOperatorName ? `Assigned to ${c.assignedOperatorName}` : 'Unassigned'}</span></div>
+          ${c.rating ? html`<cw-rating-badge .rating=${c.rating}></cw-rating-badge>` : nothing}
           ${c.assignedOperatorId === null && c.status === 'open' ? html`<button class="primary" type="button" @click=${this.claim}>Claim</button>` : nothing}
           ${
             canTransfer

@@ -1,6 +1,19 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { HOURS_WORDS } from './admin/hours-words';
+import { consoleLang } from './console-lang';
 
-export const ADMIN_SECTIONS = ['operators', 'settings', 'canned', 'prechat', 'register', 'outbox', 'api-keys', 'webhooks'] as const;
+export const ADMIN_SECTIONS = [
+  'operators',
+  'settings',
+  'canned',
+  'prechat',
+  'register',
+  'outbox',
+  'api-keys',
+  'webhooks',
+  'hours',
+  'attachments',
+] as const;
 export type AdminSection = (typeof ADMIN_SECTIONS)[number];
 
 export const ADMIN_LABELS: Record<AdminSection, string> = {
@@ -12,6 +25,8 @@ export const ADMIN_LABELS: Record<AdminSection, string> = {
   outbox: 'Dev outbox',
   'api-keys': 'API keys',
   webhooks: 'Webhooks',
+  hours: HOURS_WORDS[consoleLang()].navHours,
+  attachments: HOURS_WORDS[consoleLang()].navAttachments,
 };
 
 /** A page of the console; each has its own address under /console/. */
@@ -20,6 +35,7 @@ export type Route =
   | { page: 'privacy'; requestId: number | null }
   | { page: 'privacy-new' }
   | { page: 'admin'; section: AdminSection }
+  | { page: 'ratings' }
   | { page: 'not-found' };
 
 const BASE = '/console';
@@ -40,6 +56,7 @@ export function parseRoute(pathname: string, hash = ''): Route {
   if (first === 'privacy' && second === undefined) return { page: 'privacy', requestId: null };
   if (first === 'privacy' && second === 'new') return { page: 'privacy-new' };
   if (first === 'privacy' && /^[1-9]\d{0,11}$/.test(second)) return { page: 'privacy', requestId: Number(second) };
+  if (first === 'ratings' && second === undefined) return { page: 'ratings' };
   if (first === 'admin' && second === undefined) return { page: 'admin', section: 'operators' };
   if (first === 'admin' && (ADMIN_SECTIONS as readonly string[]).includes(second))
     return { page: 'admin', section: second as AdminSection };
@@ -56,6 +73,8 @@ export function routePath(route: Route): string {
       return `${BASE}/privacy/new`;
     case 'admin':
       return `${BASE}/admin/${route.section}`;
+    case 'ratings':
+      return `${BASE}/ratings`;
     case 'not-found':
       return `${BASE}/inbox`;
   }

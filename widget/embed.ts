@@ -1,8 +1,10 @@
 /**
  * The script a site includes: `<script src="https://chat.example.com/widget.js" async></script>`.
  * It paints the bubble and nothing else; the panel and socket.io-client load when the visitor opens the
- * chat, or at idle for a returning visitor. No storage is written and no connection opened before that.
- * Loading it twice does nothing the second time.
+ * chat, or at idle for a returning visitor. No storage is written and no connection opened before that;
+ * for a visitor without a conversation it first asks `/widget-status.json` (one public GET, the same for
+ * everyone) whether the admin hides the bubble outside the business hours. Loading it twice does nothing
+ * the second time.
  *
  * Data attributes: `data-server`, `data-position` (right | left), `data-color` (accent), `data-lang`
  * (en | ru; else the page's or the browser's language), `data-greeting`, `data-privacy-url`,
@@ -162,6 +164,8 @@ function install(): void {
     open() {
       if (isOpen) return;
       isOpen = true;
+      // The page's own button opens the chat even while the bubble is hidden outside the hours.
+      if (!host.isConnected) document.body.append(host);
       host.setAttribute('open', '');
       paintLauncher();
       void loadPanel().then((p) => isOpen && p.open());
@@ -210,12 +214,19 @@ function install(): void {
   launcher.addEventListener('click', () => api.toggle());
 
   const attach = () => {
-    document.body.append(host);
     if (hasConversation()) {
+      document.body.append(host);
       // A returning visitor with a conversation: load quietly at idle so replies and the badge arrive.
       const idle = window.requestIdleCallback ?? ((cb: () => void) => setTimeout(cb, 1500));
       idle(() => void loadPanel());
+      return;
     }
+    // A new visitor sees the bubble unless the admin hides it outside the business hours (the answer is
+    // the same for everyone and sends nothing about the visitor). No answer: the bubble, as before.
+    fetch(`${config.server}/widget-status.json`, { credentials: 'omit' })
+      .then((res) => res.json() as Promise<{ hidden?: boolean }>)
+      .catch(() => ({ hidden: false }))
+      .then(({ hidden }) => hidden || host.isConnected || document.body.append(host));
   };
   if (document.body) attach();
   else document.addEventListener('DOMContentLoaded', attach, { once: true });

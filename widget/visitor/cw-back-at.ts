@@ -1,4 +1,4 @@
-import { LitElement, css } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
 import type { Lang } from '../../shared/types';
 import type { AvailabilityDto } from '../../shared/widget-settings';
 import { backAt } from './back-at';
@@ -13,7 +13,7 @@ declare const CW_PANEL_LANG: Lang | undefined;
 export class CwBackAt extends LitElement {
   // `static properties`, not decorators: see CwChatPanel.
   static override properties = { availability: { attribute: false }, locale: {} };
-  static override styles = css`:host { display: block; font-weight: 700; }`;
+  static override styles = css`:host { display: block; }`;
 
   availability: AvailabilityDto | null = null;
   locale: Lang = 'en';
@@ -21,7 +21,8 @@ export class CwBackAt extends LitElement {
   override render() {
     const a = this.availability;
     const lang = typeof CW_PANEL_LANG === 'string' ? CW_PANEL_LANG : this.locale;
-    return a && !a.open && a.nextOpenAt ? backAt(lang, a.nextOpenAt, a.timezone) : '';
+    // In an element of its own: text straight in a shadow root is not found by the page's tools.
+    return a && !a.open && a.nextOpenAt ? html`<strong>${backAt(lang, a.nextOpenAt, a.timezone)}</strong>` : nothing;
   }
 }
 

@@ -104,9 +104,7 @@ describe('the visitor widget: away, rating, transcript', () => {
     await panel.getByRole('textbox', { name: 'Message' }).fill('Do you ship to Norway?');
     await panel.getByRole('button', { name: 'Send' }).click();
     await panel.getByText('Do you ship to Norway?').waitFor();
-    await expect
-      .poll(() => app.db.prepare(`SELECT count(*) FROM visitors WHERE email = 'night.owl@example.test'`).pluck().get())
-      .toBe(1);
+    await expect.poll(() => app.db.prepare(`SELECT count(*) FROM visitors WHERE email = 'night.owl@example.test'`).pluck().get()).toBe(1);
 
     // The admin switches the hours off: open now, and the connected widget hears it at once.
     await saveSettings({ ...openOnlyIn(ahead), hoursEnabled: false });

@@ -84,7 +84,7 @@ export class CwRating extends LitElement {
 
   override willUpdate(changed: Map<string, unknown>): void {
     // Another conversation asks afresh (the same one handed down again after a reconnect keeps the choice).
-    if ((changed.get('ask') as RatingAskDto | undefined)?.conversationId !== this.ask.conversationId) {
+    if (changed.has('ask') && (changed.get('ask') as RatingAskDto | undefined)?.conversationId !== this.ask.conversationId) {
       this.score = null;
       this.note = null;
       this.error = null;

@@ -148,7 +148,7 @@ describe('the visitor widget: rating after resolve, transcript by e-mail', () =>
     await email.fill('reader@example.test');
     expect(await panel.getByRole('radio', { name: 'Now' }).isChecked()).toBe(true);
     await page.screenshot({ path: path.join(OUTPUT_DIR, 'transcript-en-desktop.png') });
-    await panel.getByRole('button', { name: 'Send', exact: true }).last().click();
+    await panel.getByRole('button', { name: 'Send transcript' }).click();
     await panel.getByText('Sent. Check your inbox.').waitFor();
     const mail = await app.smtp.waitFor('reader@example.test');
     expect(mail.body).toContain('Please send me the sizes chart');
@@ -159,7 +159,7 @@ describe('the visitor widget: rating after resolve, transcript by e-mail', () =>
     await open.click();
     await panel.getByLabel('Your e-mail').fill('later@example.test');
     await panel.getByRole('radio', { name: 'When the conversation is resolved' }).check();
-    await panel.getByRole('button', { name: 'Send', exact: true }).last().click();
+    await panel.getByRole('button', { name: 'Send transcript' }).click();
     await panel.getByText('We will e-mail it to you when the conversation is resolved.').waitFor();
     expect(app.smtp.mailsTo('later@example.test')).toEqual([]);
     await panel.getByRole('button', { name: 'Close', exact: true }).click();

@@ -60,7 +60,7 @@ export class CwRating extends LitElement {
     .scale { display: flex; gap: 6px; flex-wrap: wrap; }
     .scale button { font: inherit; display: inline-flex; align-items: center; gap: 6px; border: 1px solid var(--cw-border); border-radius: 8px; background: var(--cw-bg); color: var(--cw-fg); padding: 6px 10px; cursor: pointer; }
     .scale button[aria-pressed='true'] { border-color: var(--cw-accent); background: var(--cw-accent); color: var(--cw-on-accent); }
-    .scale.stars button { padding: 4px; }
+    .scale.stars button, .scale.stars button[aria-pressed='true'] { padding: 3px; border-color: transparent; background: none; color: var(--cw-accent); }
     svg { width: 20px; height: 20px; fill: none; stroke: currentColor; stroke-width: 2; stroke-linejoin: round; }
     .stars svg { width: 26px; height: 26px; }
     .stars .on svg { fill: currentColor; }

@@ -112,6 +112,30 @@ describe('the visitor widget: rating after resolve, transcript by e-mail', () =>
     await context.close();
   });
 
+  test('a tab opened after the resolve asks too (the hello carries the question); a second, different rating from another tab is refused and said so', async () => {
+    await ok(operator, OperatorEvent.widgetSettingsSave, { ...DEFAULT_WIDGET_SETTINGS, ratingScale: 'thumbs' });
+    const before = storedRatings();
+    const { context, panel, id } = await visitorWrote('en', 'Two tabs here');
+    await ok(operator, OperatorEvent.conversationResolve, { conversationId: id });
+    await panel.getByText('How was this conversation?').waitFor();
+
+    const second = await context.newPage();
+    await second.goto(`${siteUrl}/en`);
+    await second.getByRole('button', { name: 'Open chat' }).click();
+    const panel2 = second.getByRole('dialog', { name: 'Chat with us' });
+    await panel2.getByText('How was this conversation?').waitFor();
+
+    await panel.getByRole('button', { name: 'Good' }).click();
+    await panel.getByRole('button', { name: 'Send rating' }).click();
+    await panel.getByText('Thank you for your rating!').waitFor();
+    await panel2.getByRole('button', { name: 'Bad' }).click();
+    await panel2.getByRole('button', { name: 'Send rating' }).click();
+    await panel2.getByText('This conversation has already been rated.').waitFor();
+    expect(storedRatings()).toBe(before + 1);
+    expect((await report()).recent.find((r) => r.conversationId === id)).toMatchObject({ score: 1 });
+    await context.close();
+  });
+
   test('stars, in Russian at 390 px: a reopen takes the card away, the next resolve asks again, four stars are stored', async () => {
     await ok(operator, OperatorEvent.widgetSettingsSave, { ...DEFAULT_WIDGET_SETTINGS, ratingScale: 'stars' });
     const before = storedRatings();

@@ -195,4 +195,19 @@ describe('the visitor widget: rating after resolve, transcript by e-mail', () =>
     expect(later.body).toContain('Sizes: S, M, L.');
     await context.close();
   });
+
+  test('the transcript form in Russian at 390 px mails the conversation', async () => {
+    const { context, page, panel } = await visitorWrote('ru', 'Пришлите, пожалуйста, переписку', 390);
+    const open = panel.getByRole('button', { name: 'Прислать мне эту переписку' });
+    await open.click();
+    await panel.getByLabel('Ваша почта').fill('chitatel@example.test');
+    await panel.getByRole('radio', { name: 'Сейчас' }).check();
+    await page.screenshot({ path: path.join(OUTPUT_DIR, 'transcript-ru-390.png') });
+    await panel.getByRole('button', { name: 'Прислать переписку' }).click();
+    await panel.getByText('Отправлено. Проверьте почту.').waitFor();
+    const mail = await app.smtp.waitFor('chitatel@example.test');
+    expect(mail.body).toContain('Пришлите, пожалуйста, переписку');
+    await page.screenshot({ path: path.join(OUTPUT_DIR, 'transcript-ru-390-sent.png') });
+    await context.close();
+  });
 });

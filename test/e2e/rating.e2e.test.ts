@@ -14,6 +14,19 @@ import { ok, startTestApp, type OperatorClient, type TestApp } from '../helpers/
 // After a resolve the visitor rates the conversation in the widget, once; and has the conversation mailed.
 
 const OUTPUT_DIR = path.resolve('test-output');
+const AXE = fs.readFileSync(path.resolve('node_modules/axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's serious and critical findings on the page as it is (shadow roots included). */
+async function seriousViolations(page: Page): Promise<Array<{ id: string; impact: string }>> {
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const axe = (
+      window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: Array<{ id: string; impact: string }> }> } }
+    ).axe;
+    return (await axe.run(document, { resultTypes: ['violations'] })).violations.map((v) => ({ id: v.id, impact: v.impact }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
 
 describe('the visitor widget: rating after resolve, transcript by e-mail', () => {
   let app: TestApp;
@@ -93,6 +106,7 @@ describe('the visitor widget: rating after resolve, transcript by e-mail', () =>
       .evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label') ?? b.textContent?.trim()));
     expect(names).toEqual(['Good', 'Bad', 'Send rating']);
     await page.screenshot({ path: path.join(OUTPUT_DIR, 'rating-thumbs-en-desktop.png') });
+    expect(await seriousViolations(page)).toEqual([]);
     await panel.getByRole('button', { name: 'Send rating' }).click();
     await panel.getByText('Thank you for your rating!').waitFor();
 
@@ -153,6 +167,7 @@ describe('the visitor widget: rating after resolve, transcript by e-mail', () =>
     await panel.getByRole('button', { name: 'Оценка 4 из 5' }).click();
     expect(await panel.getByRole('button', { name: 'Оценка 4 из 5' }).getAttribute('aria-pressed')).toBe('true');
     await page.screenshot({ path: path.join(OUTPUT_DIR, 'rating-stars-ru-390.png') });
+    expect(await seriousViolations(page)).toEqual([]);
     await panel.getByRole('button', { name: 'Отправить оценку' }).click();
     await panel.getByText('Спасибо за оценку!').waitFor();
     expect(storedRatings()).toBe(before + 1);
@@ -172,6 +187,7 @@ describe('the visitor widget: rating after resolve, transcript by e-mail', () =>
     await email.fill('reader@example.test');
     expect(await panel.getByRole('radio', { name: 'Now' }).isChecked()).toBe(true);
     await page.screenshot({ path: path.join(OUTPUT_DIR, 'transcript-en-desktop.png') });
+    expect(await seriousViolations(page)).toEqual([]);
     await panel.getByRole('button', { name: 'Send transcript' }).click();
     await panel.getByText('Sent. Check your inbox.').waitFor();
     const mail = await app.smtp.waitFor('reader@example.test');

@@ -194,7 +194,7 @@ ${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'
       </footer>`;
   }
 
-  /** Nobody online: ask for an e-mail to reply to, or say where the reply will go. */
+  /** Away (nobody online, or closed by the hours): when the team is back, the admin's away message, and an e-mail to reply to. */
   private renderAway() {
     const t = this.t;
     const { contactEmail: email, availability: a, awayMessage } = this.connection;

@@ -1,8 +1,10 @@
 /**
  * The script a site includes: `<script src="https://chat.example.com/widget.js" async></script>`.
  * It paints the bubble and nothing else; the panel and socket.io-client load when the visitor opens the
- * chat, or at idle for a returning visitor. No storage is written and no connection opened before that.
- * Loading it twice does nothing the second time.
+ * chat, or at idle for a returning visitor. No storage is written and no connection opened before that;
+ * for a visitor without a conversation it first asks `/widget-status.json` (one public GET, the same for
+ * everyone) whether the admin hides the bubble outside the business hours. Loading it twice does nothing
+ * the second time.
  *
  * Data attributes: `data-server`, `data-position` (right | left), `data-color` (accent), `data-lang`
  * (en | ru; else the page's or the browser's language), `data-greeting`, `data-privacy-url`,
@@ -30,6 +32,7 @@ const DARK =
 const CSS = `
 :host{all:initial!important;display:block!important;position:fixed!important;z-index:2147483000!important;bottom:var(--cw-offset-bottom,20px)!important;right:var(--cw-offset-side,20px)!important;font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif!important;color-scheme:light!important;
 --cw-accent:#2f5bea;--cw-on-accent:#fff;--cw-bg:#fff;--cw-fg:#1c1e21;--cw-muted:#5a606b;--cw-border:#c9cdd4;--cw-bubble-visitor:var(--cw-accent);--cw-on-bubble-visitor:var(--cw-on-accent);--cw-bubble-operator:#eef0f3;--cw-danger:#b3261e;--cw-link:#2448c9;--cw-focus:#1c1e21}
+:host([hidden]){display:none!important}
 :host([position=left]){left:var(--cw-offset-side,20px)!important;right:auto!important}
 :host([theme=dark]){${DARK}}
 @media (prefers-color-scheme:dark){:host(:not([theme=light])){${DARK}}}
@@ -162,6 +165,8 @@ function install(): void {
     open() {
       if (isOpen) return;
       isOpen = true;
+      // The page's own button opens the chat even while the bubble is hidden outside the hours.
+      host.hidden = false;
       host.setAttribute('open', '');
       paintLauncher();
       void loadPanel().then((p) => isOpen && p.open());
@@ -215,7 +220,20 @@ function install(): void {
       // A returning visitor with a conversation: load quietly at idle so replies and the badge arrive.
       const idle = window.requestIdleCallback ?? ((cb: () => void) => setTimeout(cb, 1500));
       idle(() => void loadPanel());
+      return;
     }
+    // A new visitor sees the bubble unless the admin hides it outside the business hours (the answer is
+    // the same for everyone and sends nothing about the visitor); no answer: the bubble, as before.
+    // Hidden until then; hidden="hours" once the answer says so.
+    host.hidden = true;
+    fetch(`${config.server}/widget-status.json`, { credentials: 'omit' })
+      .then((res) => res.json() as Promise<{ hidden?: boolean }>)
+      .catch(() => ({ hidden: false }))
+      .then(({ hidden }) => {
+        if (isOpen) return;
+        if (hidden) host.setAttribute('hidden', 'hours');
+        else host.hidden = false;
+      });
   };
   if (document.body) attach();
   else document.addEventListener('DOMContentLoaded', attach, { once: true });

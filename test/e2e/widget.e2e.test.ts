@@ -184,7 +184,8 @@ describe('the widget embedded in a page', () => {
     await page.keyboard.press('Enter');
     await page.getByText('Typed with the keyboard only').locator('..').getByText('Sent').waitFor();
 
-    // Tab on through the panel: send, privacy, policy, the bubble; and the privacy flow opens by keyboard.
+    // Tab on through the panel: send, privacy, the transcript (there is a conversation now), policy, the
+    // bubble; and the privacy flow opens by keyboard.
     const outline = () =>
       page.evaluate(() => {
         let el: Element | null = document.activeElement;
@@ -192,12 +193,13 @@ describe('the widget embedded in a page', () => {
         return getComputedStyle(el!).outlineStyle;
       });
     const seen: Array<string | null> = [];
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 5; i++) {
       await page.keyboard.press('Tab');
       seen.push(await focusedName());
       expect(await outline(), `focus ring on ${seen.at(-1)}`).not.toBe('none');
     }
-    expect(seen).toEqual(['Send', 'Privacy & my data', 'Privacy policy', 'Close chat']);
+    expect(seen).toEqual(['Send', 'Privacy & my data', 'E-mail me this conversation', 'Privacy policy', 'Close chat']);
+    await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Shift+Tab');
     await page.keyboard.press('Shift+Tab');
     expect(await focusedName()).toBe('Privacy & my data');

@@ -36,6 +36,7 @@ export class CwChatPanel extends LitElement {
     announcement: { state: true },
     contactError: { state: true },
     soundOn: { state: true },
+    transcriptOpen: { state: true },
   };
 
   static override styles = [
@@ -82,6 +83,7 @@ export class CwChatPanel extends LitElement {
   private announcement = '';
   private contactError = '';
   private soundOn = load<string>(STORAGE.sound, 'on') !== 'off';
+  private transcriptOpen = false;
 
   private get composer(): HTMLTextAreaElement | null {
     return this.renderRoot.querySelector('textarea');
@@ -127,7 +129,7 @@ export class CwChatPanel extends LitElement {
   override render() {
     const t = this.t;
     const c = this.connection;
-    const presence = !c.loaded ? '' : !c.connected ? t.reconnecting : c.operatorsOnline ? t.online : t.awayTitle;
+    const presence = !c.loaded ? '' : !c.connected ? t.reconnecting : this.away ? t.awayTitle : t.online;
     return html`<section class="panel" part="panel" role="dialog" aria-label=${t.title} @keydown=${this.onKeydown}
       @dragenter=${this.onDrag} @dragover=${this.onDrag} @dragleave=${this.onDrag} @drop=${this.onDrag}>
       <header part="header">
@@ -152,6 +154,12 @@ ${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'
     </section>`;
   }
 
+  /** Nobody online, or closed by the business hours: the offline form. */
+  private get away(): boolean {
+    const c = this.connection;
+    return c.loaded && !(c.operatorsOnline && c.availability?.open);
+  }
+
   private renderChat() {
     const t = this.t;
     const c = this.connection;
@@ -160,9 +168,9 @@ ${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'
     // Offline, the header says "Reconnecting…" (its line keeps its height); with messages kept, a line above
     // the composer says they will be sent.
     return html`<div class="log" part="log" role="log" aria-live="off" aria-label=${t.title}>
-        <div class="msg system">${this.config.greeting ?? t.greeting}</div>
+        <div class="msg system">${c.greeting ?? this.config.greeting ?? t.greeting}</div>
         ${c.erased ? html`<div class="msg system" role="status">${t.erased}</div>` : nothing}
-        ${c.loaded && !c.operatorsOnline ? this.renderAway() : nothing}
+        ${this.away ? this.renderAway() : nothing}
         ${c.messages.map(
           (m) => html`<div class="msg ${m.author}" part="message message-${m.author}" data-seq=${m.seq}>
             ${m.author === 'operator' ? html`<div class="who">${m.operatorName ?? t.operator}</div>` : nothing}
@@ -171,6 +179,7 @@ ${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'
           </div>`,
         )}
         ${c.pending.map((p) => this.renderPending(p))}
+        ${c.ratingAsk ? html`<cw-rating .connection=${c} .ask=${c.ratingAsk}></cw-rating>` : nothing}
         ${
           this.offerPrivacy
             ? html`<div class="card">${t.offerPrivacy}<br /><button class="btn" type="button" @click=${this.showPrivacy}>${t.offerButton}</button></div>`
@@ -180,6 +189,12 @@ ${icon(`M6 16v-5a6 6 0 0 1 12 0v5l2 2H4zm4 3h4${this.soundOn ? '' : 'M3 3l18 18'
       ${c.operatorTyping !== null ? html`<div class="typing" role="status">${c.operatorTyping || t.operator} ${t.typing}</div>` : nothing}
       ${!c.connected && c.pending.length ? html`<div class="status" role="status">${t.waitingForNetwork}</div>` : nothing}
       ${this.files?.problem()}
+      ${
+        this.transcriptOpen
+          ? html`<cw-transcript .connection=${c} conversationId=${c.messages[0]?.conversationId} .email=${c.contactEmail}
+            @cw-close=${this.toggleTranscript}></cw-transcript>`
+          : nothing
+      }
       <form class="composer" part="composer" @submit=${this.submit}>
         <input type="file" hidden multiple accept=${c.limits.types.join(',')} @change=${(e: Event) => this.addFiles((e.target as HTMLInputElement).files)} />
         <button class="btn attach" part="attach" type="button" aria-label=${t.attach} @click=${() => this.renderRoot.querySelector<HTMLInputElement>('[type=file]')!.click()}>
@@ -189,6 +204,7 @@ ${icon('M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.
       </form>
       <footer part="footer">
         <button class="link" type="button" @click=${this.showPrivacy}>${t.privacyEntry}</button>
+        ${c.messages.length ? html`<button class="link" type="button" aria-expanded=${String(this.transcriptOpen)} @click=${this.toggleTranscript}>${t.transcript}</button>` : nothing}
         ${this.config.privacyUrl ? html`<a class="link" href=${this.config.privacyUrl} target="_blank" rel="noopener noreferrer">${t.privacyPolicy}</a>` : nothing}
       </footer>`;
   }
@@ -201,15 +217,16 @@ ${icon('M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.
     return show;
   }
 
-  /** Nobody online: ask for an e-mail to reply to, or say where the reply will go. */
+  /** Away (nobody online, or closed by the hours): when the team is back, the admin's away message, and an e-mail to reply to. */
   private renderAway() {
     const t = this.t;
-    const email = this.connection.contactEmail;
+    const { contactEmail: email, availability: a, awayMessage } = this.connection;
     return html`<div class="card" part="away" role="group" aria-label=${t.awayTitle}>
-      ${t.awayBody}
+      <cw-back-at .availability=${a} locale=${this.config.lang}></cw-back-at>
+      ${awayMessage ?? t.awayBody}
       ${
         email
-          ? html`<p>${t.contactSaved} <b>${email}</b>. <button class="link" type="button" @click=${() => this.connection.changeContact()}>${t.contactChange}</button></p>`
+          ? html`<p>${t.contactSaved} <b>${email}</b>. <button class="link" type="button" @click=${() => this.connection.setContact(null)}>${t.contactChange}</button></p>`
           : html`<form @submit=${this.saveContact}>
             <label for="cw-email">${t.contactEmail}</label>
             <input id="cw-email" name="email" type="email" autocomplete="email" required maxlength="254" />
@@ -248,6 +265,12 @@ ${icon('M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.
       this.config.lang === 'ru' ? 'ru-RU' : 'en-GB',
       today ? { hour: '2-digit', minute: '2-digit' } : { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' },
     );
+  }
+
+  override willUpdate(): void {
+    // The rating card and the away card's "back at" line are chunks of their own, fetched when shown.
+    if (this.connection.ratingAsk) import('./cw-rating').catch(() => undefined);
+    if (this.away) import('./cw-back-at').catch(() => undefined);
   }
 
   override updated(): void {
@@ -384,6 +407,21 @@ ${icon('M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.
       const flow = this.renderRoot.querySelector<CwPrivacyFlow>('cw-privacy-flow');
       flow?.reset();
     });
+  };
+
+  private toggleTranscript = async () => {
+    if (!this.transcriptOpen) {
+      try {
+        await import('./cw-transcript');
+      } catch {
+        this.announcement = this.t.waitingForNetwork;
+        return;
+      }
+    }
+    this.transcriptOpen = !this.transcriptOpen;
+    void this.updateComplete.then(() =>
+      this.renderRoot.querySelector<HTMLElement>(this.transcriptOpen ? 'cw-transcript' : 'footer [aria-expanded]')?.focus(),
+    );
   };
 
   private showChat = () => {

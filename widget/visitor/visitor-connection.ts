@@ -8,12 +8,14 @@ import {
   type HelloResult,
   type PrivacyStartResult,
   type TrackedRequest,
+  type TranscriptResult,
   type VisitorClientToServer,
   type VisitorServerToClient,
 } from '../../shared/protocol';
-import type { PrivacyStartInput } from '../../shared/schemas';
+import type { PrivacyStartInput, RatingSubmitInput, TranscriptRequestInput } from '../../shared/schemas';
 import type { PrechatFormDto, PrechatSubmitInput } from '../../shared/prechat';
-import type { Lang, MessageDto, VisitorRequestDto } from '../../shared/types';
+import type { Lang, MessageDto, RatingAskDto, VisitorRequestDto } from '../../shared/types';
+import type { AvailabilityDto } from '../../shared/widget-settings';
 import type { AckError } from '../../shared/errors';
 import { RpcError, rpc } from '../common/rpc';
 import { STORAGE, type IdentifyData } from '../common/widget-api';
@@ -92,6 +94,13 @@ export class VisitorConnection implements ReactiveController {
   uploader: Uploader | null = null;
   /** The pre-chat form to answer before the first message (none for a visitor the page identified). */
   prechat: PrechatFormDto | null = null;
+  /** Open by the business hours, or when the team is back, in its zone; null until the hello. */
+  availability: AvailabilityDto | null = null;
+  /** The admin's greeting and away message in the visitor's language; null: the widget's own. */
+  greeting: string | null = null;
+  awayMessage: string | null = null;
+  /** The rating question of the resolved conversation, not yet rated. */
+  ratingAsk: RatingAskDto | null = null;
   /** This visitor's chat was erased at their request while the page was open. */
   erased = false;
   /** The highest sequence the visitor has seen in any tab. */
@@ -107,7 +116,7 @@ export class VisitorConnection implements ReactiveController {
   constructor(
     private readonly host: ReactiveControllerHost,
     private readonly server: string,
-    private readonly lang: Lang,
+    readonly lang: Lang,
     /** A message that appeared after this page loaded the conversation (live, or caught up after a reconnect). */
     private readonly onNew: (message: MessageDto) => void,
     identity: IdentifyData | null,
@@ -136,6 +145,15 @@ export class VisitorConnection implements ReactiveController {
     socket.on(VisitorPush.messageNew, (message) => this.receive(message));
     socket.on(VisitorPush.presence, ({ operatorsOnline }) => {
       this.operatorsOnline = operatorsOnline;
+      this.host.requestUpdate();
+    });
+    socket.on(VisitorPush.availability, (availability) => {
+      this.availability = availability;
+      this.host.requestUpdate();
+    });
+    // Resolved (asking for a rating, unless rated or switched off) or reopened (the card goes).
+    socket.on(VisitorPush.conversationStatus, ({ ratingAsk }) => {
+      this.ratingAsk = ratingAsk;
       this.host.requestUpdate();
     });
     socket.on(VisitorPush.typing, ({ typing, name }) => this.setOperatorTyping(typing ? (name ?? '') : null));
@@ -223,7 +241,12 @@ export class VisitorConnection implements ReactiveController {
   async leaveContact(email: string, name: string): Promise<void> {
     await this.ready();
     const result = await rpc<{ email: string }>(this.socket, VisitorEvent.contactLeave, name ? { email, name } : { email });
-    this.contactEmail = result.email;
+    this.setContact(result.email);
+  }
+
+  /** The address replies (and a transcript asked for on resolve) go to; null: ask again. */
+  setContact(email: string | null): void {
+    this.contactEmail = email;
     this.host.requestUpdate();
   }
 
@@ -234,9 +257,18 @@ export class VisitorConnection implements ReactiveController {
     this.host.requestUpdate();
   }
 
-  changeContact(): void {
-    this.contactEmail = null;
-    this.host.requestUpdate();
+  /** The forms loaded on demand send through these (the event names stay here, with the others). */
+  rate(input: RatingSubmitInput): Promise<unknown> {
+    return this.call(VisitorEvent.ratingSubmit, input);
+  }
+
+  transcript(input: TranscriptRequestInput): Promise<TranscriptResult> {
+    return this.call(VisitorEvent.transcriptRequest, input);
+  }
+
+  private async call<T>(event: string, payload: unknown): Promise<T> {
+    await this.ready();
+    return rpc<T>(this.socket, event, payload);
   }
 
   async startPrivacy(input: PrivacyStartInput): Promise<PrivacyStartResult> {
@@ -268,6 +300,7 @@ export class VisitorConnection implements ReactiveController {
     this.readSeq = 0;
     this.identity = null;
     this.contactEmail = null;
+    this.ratingAsk = null;
     this.loaded = false;
     this.host.requestUpdate();
     this.socket?.disconnect().connect();
@@ -300,6 +333,10 @@ export class VisitorConnection implements ReactiveController {
         this.contactEmail = hello.contactEmail;
         this.limits = hello.attachments;
         this.prechat = this.identity ? null : hello.prechat;
+        this.availability = hello.availability;
+        this.greeting = hello.greeting;
+        this.awayMessage = hello.awayMessage;
+        this.ratingAsk = hello.ratingAsk;
         if (this.lastSeq === 0 || !hello.conversation || hello.conversation.lastSeq < this.lastSeq) {
           this.messages = hello.messages;
           this.lastSeq = hello.messages.at(-1)?.seq ?? 0;
@@ -377,6 +414,8 @@ export class VisitorConnection implements ReactiveController {
       });
       this.remove(pending.clientId);
       this.append(message);
+      // A new message reopens a resolved conversation (the server says nothing of it): the rating card goes.
+      this.ratingAsk = null;
       return true;
     } catch (error) {
       if (error instanceof RpcError && error.error.code !== 'internal' && error.error.code !== 'unauthorized') {
@@ -410,6 +449,7 @@ export class VisitorConnection implements ReactiveController {
     }
     this.remove(message.clientId);
     this.append(message);
+    if (message.author !== 'system') this.ratingAsk = null;
   }
 
   private append(message: MessageDto): void {

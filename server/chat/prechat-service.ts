@@ -74,6 +74,8 @@ export class PrechatService {
     }
     if (input.consentRequired && !input.consentText.en && !input.consentText.ru)
       throw new AppError('invalid_payload', 'Write the consent text visitors accept.');
+    if (input.enabled && fields.length === 0 && !input.consentRequired)
+      throw new AppError('invalid_payload', 'Add a field or require the consent: an empty form would only stand in the way.');
     const config: PrechatConfigDto = { ...input, fields };
     await this.deps.writer.run('prechatSave', { config, now: this.deps.clock.now() });
     this.current = config;

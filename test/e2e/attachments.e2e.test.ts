@@ -167,6 +167,20 @@ describe('attachments between the widget and the console', () => {
     expect(stored()).toBe(before);
   });
 
+  test('a file the server refuses shows as not sent with its reason, Retry and Remove, like a refused message', async () => {
+    // Named and typed as a PNG, so the widget lets it go; the server reads the bytes and refuses it.
+    await visitor
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('<html>not an image</html>') });
+    const pending = visitor.locator('[data-pending]');
+    await pending.getByText(/Not sent · This kind of file cannot be attached\. Allowed: /).waitFor();
+    expect(await pending.getByText('fake.png').count()).toBe(1);
+    await pending.getByRole('button', { name: 'Retry' }).click();
+    await pending.getByText(/Not sent · This kind of file cannot be attached/).waitFor();
+    await pending.getByRole('button', { name: 'Remove' }).click();
+    await pending.waitFor({ state: 'detached' });
+  });
+
   test('at 390 px the composer keeps its attach button and the thumbnails fit', async () => {
     await visitor.setViewportSize(phone);
     await admin.setViewportSize(phone);

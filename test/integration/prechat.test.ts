@@ -210,6 +210,7 @@ describe('answering the form', () => {
     await refused({ ...FORM, fields: [...FORM.fields, { ...FORM.fields[0] }] }, /used twice/);
     await refused({ ...FORM, fields: [{ ...FORM.fields[3], options: [] }] }, /needs options/);
     await refused({ ...FORM, consentText: { en: '', ru: '' } }, /consent text/);
+    await refused({ ...FORM, fields: [], consentRequired: false }, /empty form/);
     await refused({ ...FORM, fields: [{ ...FORM.fields[0], label: { en: '', ru: '' } }] }, /label/);
     expect(errorCode(await call(op, OperatorEvent.prechatSave, { ...FORM, fields: [{ ...FORM.fields[0], key: 'Bad Key' }] }))).toBe(
       'invalid_payload',

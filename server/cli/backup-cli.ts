@@ -54,9 +54,7 @@ try {
     console.log(`Backed up ${config.databasePath}`);
     console.log(`  to ${result.file} (${result.pages} pages, schema version ${result.schemaVersion}, integrity ok)`);
     if (result.attachmentsDir)
-      console.log(
-        `  ${result.attachments} attachment file(s) to ${result.attachmentsDir}/ (npm run backup -- --restore puts them back)`,
-      );
+      console.log(`  ${result.attachments} attachment file(s) to ${result.attachmentsDir}/ (npm run backup -- --restore puts them back)`);
     if (result.secretsFile) console.log(`  secrets to ${result.secretsFile} (mode 0600; keep it as safe as the database)`);
   }
 } catch (error) {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { AppError } from '../../shared/errors';
 import type { TranscriptResult } from '../../shared/protocol';
 import type { TranscriptRequestInput } from '../../shared/schemas';
-import type { Lang, MessageDto } from '../../shared/types';
+import type { Lang } from '../../shared/types';
 import type { WidgetSettingsService } from '../console/widget-settings-service';
 import type { ConversationRepository, ConversationRow } from '../db/repositories/conversation-repository';
 import type { MessageRepository } from '../db/repositories/message-repository';
@@ -26,12 +26,6 @@ const SENT_LINE: Record<Lang, string> = {
   en: 'The transcript of this conversation was sent by e-mail.',
   ru: 'Запись этого разговора отправлена по почте.',
 };
-
-/**
- * A message as the transcript reads it. Attachments are stored by another part of the chat: a message
- * that carries them (`attachments: [{ name }]`) has their names listed in the mail.
- */
-type TranscriptMessage = MessageDto & { attachments?: ReadonlyArray<{ name: string }> };
 
 export interface TranscriptDeps {
   conversations: ConversationRepository;
@@ -113,14 +107,15 @@ export class TranscriptService {
   }
 
   private async send(conversation: ConversationRow, to: string, lang: Lang, fromWish: boolean): Promise<void> {
-    const messages = this.d.messages.all(conversation.rowId, conversation.id) as TranscriptMessage[];
+    const messages = this.d.messages.all(conversation.rowId, conversation.id);
     if (messages.length === 0) return;
     const lines: TranscriptLine[] = messages.map((m) => ({
       author: m.author,
       operatorName: m.operatorName,
       text: m.text,
       at: m.createdAt,
-      attachments: (m.attachments ?? []).map((a) => a.name),
+      // A file is named in the mail, not attached to it.
+      attachments: m.attachment ? [m.attachment.name] : [],
     }));
     const mail = mailTemplates.transcript(lang, {
       lines,

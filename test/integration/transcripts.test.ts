@@ -4,6 +4,7 @@ import { OperatorEvent, OperatorPush, VisitorEvent, VisitorPush, type OperatorMe
 import type { MessageDto } from '../../shared/types';
 import { TRANSCRIPT_LIMITS } from '../../server/chat/transcript-service';
 import { createLogger } from '../../server/platform/logger';
+import { png } from '../helpers/files';
 import { privacyHelpers } from '../helpers/privacy';
 import { errorCode, say, socketTracker } from '../helpers/sockets';
 import { call, next, ok, startTestApp, TestClock, visitorClient, type TestApp } from '../helpers/test-app';
@@ -77,6 +78,21 @@ describe('a transcript on request', () => {
     const stored = s.t.db.prepare('SELECT email FROM visitors WHERE email IS NOT NULL').pluck().all();
     expect(stored).toEqual([]);
     expect(logText()).not.toMatch(/pat@example/i);
+  });
+
+  test('names the files the conversation carried, each under its message', async () => {
+    const { socket, token, conversationId } = await answeredVisitor('en', 'Here is the label');
+    const res = await fetch(`${s.t.url}/api/attachments?clientId=label-photo-01&name=label%20photo.png`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+      body: new Uint8Array(png(4, 4)),
+    });
+    const { data } = (await res.json()) as { data: { attachment: { id: string } } };
+    await ok(socket, VisitorEvent.messageSend, { clientId: 'label-photo-01', attachmentId: data.attachment.id } as never);
+    await ok(socket, VisitorEvent.transcriptRequest, { conversationId, email: 'lee@example.test', onResolve: false });
+    const mail = await mailTo('lee@example.test', TRANSCRIPT_MAIL);
+    expect(mail.body).toMatch(/\] You:\r?\n(?:.*\r?\n)?Attached: label photo\.png/);
+    expect(mail.body).toMatch(/Files in this conversation \(not included in this mail\):\r?\n- label photo\.png/);
   });
 
   test('is mailed in Russian to a Russian-speaking visitor', async () => {

@@ -5,6 +5,7 @@ import type { CONVERSATION_VIEWS } from '../../shared/schemas';
 import type { OperatorDto } from '../../shared/types';
 import './admin/cw-admin-api-keys';
 import './admin/cw-admin-canned';
+import './admin/cw-admin-data-systems';
 import './admin/cw-admin-operators';
 import './admin/cw-admin-outbox';
 import './admin/cw-admin-register';
@@ -38,6 +39,7 @@ const ADMIN_ICONS: Record<AdminSection, IconName> = {
   outbox: 'mail',
   'api-keys': 'key',
   webhooks: 'webhook',
+  'data-systems': 'database',
 };
 
 /** Whether a key press belongs to a text field (shortcuts stay out of the way there). */
@@ -205,6 +207,8 @@ export class CwConsole extends LitElement {
         return html`<cw-admin-api-keys .store=${store}></cw-admin-api-keys>`;
       case 'webhooks':
         return html`<cw-admin-webhooks .store=${store}></cw-admin-webhooks>`;
+      case 'data-systems':
+        return html`<cw-admin-data-systems .store=${store}></cw-admin-data-systems>`;
     }
   }
 

@@ -1,6 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
-export const ADMIN_SECTIONS = ['operators', 'settings', 'canned', 'register', 'outbox', 'api-keys', 'webhooks'] as const;
+export const ADMIN_SECTIONS = ['operators', 'settings', 'canned', 'register', 'outbox', 'api-keys', 'webhooks', 'data-systems'] as const;
 export type AdminSection = (typeof ADMIN_SECTIONS)[number];
 
 export const ADMIN_LABELS: Record<AdminSection, string> = {
@@ -11,6 +11,7 @@ export const ADMIN_LABELS: Record<AdminSection, string> = {
   outbox: 'Dev outbox',
   'api-keys': 'API keys',
   webhooks: 'Webhooks',
+  'data-systems': 'Data systems',
 };
 
 /** A page of the console; each has its own address under /console/. */

@@ -199,7 +199,7 @@ export class CwAdminDataSystems extends AdminPage {
       const { system, secret } = await this.store.call(OperatorEvent.dataSystemSave, input);
       this.draft = null;
       await this.load();
-      if (secret) this.secret = { name: system.name, value: secret };
+      if (secret && system.kind === 'webhook') this.secret = { name: system.name, value: secret };
       else this.notice = `${system.name} is ${draft.id === undefined ? 'added' : 'saved'}.`;
     });
   };

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchBrowser, signInOperator } from '../helpers/browser';
 import { codeIn } from '../helpers/smtp';
@@ -54,12 +54,23 @@ async function shopSystem(appUrl: string) {
   return shop;
 }
 
-/** Screenshots of the page at desktop width and at 390 px, back at desktop afterwards. */
-async function shoot(page: Page, name: string) {
-  await page.setViewportSize(DESKTOP);
-  await page.screenshot({ path: path.join(OUTPUT_DIR, `${name}-desktop.png`), fullPage: true });
-  await page.setViewportSize(NARROW);
-  await page.screenshot({ path: path.join(OUTPUT_DIR, `${name}-390.png`), fullPage: true });
+/** Resolves once no CSS transition or animation runs (the console's drawer slides when the width changes). */
+const settled = (page: Page) => page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
+
+/**
+ * Screenshots of the page at desktop width and at 390 px, back at desktop afterwards; with `part`, also of
+ * that part alone (the console scrolls inside its main column, so a page shot shows only the top).
+ */
+async function shoot(page: Page, name: string, part?: Locator) {
+  for (const [size, viewport] of [
+    ['desktop', DESKTOP],
+    ['390', NARROW],
+  ] as const) {
+    await page.setViewportSize(viewport);
+    await settled(page);
+    await page.screenshot({ path: path.join(OUTPUT_DIR, `${name}-${size}.png`), fullPage: true });
+    if (part) await part.screenshot({ path: path.join(OUTPUT_DIR, `${name}-part-${size}.png`) });
+  }
   await page.setViewportSize(DESKTOP);
 }
 
@@ -154,7 +165,7 @@ describe('data systems, end to end', () => {
       .getByTestId('systems-progress')
       .getByText(/^1 of 2 systems answered/)
       .waitFor();
-    await shoot(operator, 'console-request-systems');
+    await shoot(operator, 'console-request-systems', operator.locator('cw-privacy-systems'));
     await filed.getByText('1 of 2 systems done').waitFor();
 
     // The processor answers on the page its one-time link opens.
@@ -179,7 +190,7 @@ describe('data systems, end to end', () => {
     await confirm.getByRole('button', { name: 'Erase the data' }).click();
     await operator.getByText(`${reference} is now completed.`).waitFor();
     await operator.getByRole('link', { name: 'Printable record (HTML)' }).waitFor();
-    await shoot(operator, 'console-request-completed');
+    await shoot(operator, 'console-request-completed', operator.locator('cw-privacy-systems'));
 
     // The requester's "My requests": completed, every system done, in plain words.
     await filed.getByText('Completed', { exact: true }).waitFor();
@@ -188,7 +199,7 @@ describe('data systems, end to end', () => {
     expect(await systems.getByRole('listitem').count()).toBe(2);
     expect(await systems.locator('li[data-state="done"]').count()).toBe(2);
     await systems.getByRole('listitem').filter({ hasText: 'Payment processor' }).getByText('Erased').waitFor();
-    await shoot(visitor, 'widget-request-systems');
+    await shoot(visitor, 'widget-request-systems', filed);
 
     const states = app.db
       .prepare(`SELECT s.state FROM request_systems s JOIN privacy_requests r ON r.id = s.request_id WHERE r.reference = ? ORDER BY s.id`)

@@ -121,9 +121,21 @@ describe('data systems, end to end', () => {
     await operator.getByLabel('Processor’s contact address').fill('dpo@processor.test');
     await operator.getByRole('button', { name: 'Add the system' }).click();
     await operator.getByText('Payment processor is added.').waitFor();
+
+    await operator.getByRole('button', { name: 'Add a system' }).click();
+    await operator.getByLabel('Name').fill('Accounting archive');
+    await operator.getByLabel('Owner’s e-mail (gets reminders)').fill('finance@example.test');
+    await operator.getByLabel('Access (copy)').uncheck();
+    await operator.getByLabel('Manual task for an operator').check();
+    await operator.getByLabel('Operator who carries out the task').selectOption({ index: 1 });
+    await operator.getByRole('button', { name: 'Add the system' }).click();
+    await operator.getByText('Accounting archive is added.').waitFor();
     const table = operator.getByRole('table');
     await table.getByRole('row').filter({ hasText: 'Shop' }).getByText(`Webhook: ${shop.url}`).waitFor();
     await table.getByRole('row').filter({ hasText: 'Payment processor' }).getByText('Mail to dpo@processor.test').waitFor();
+    const archiveRow = table.getByRole('row').filter({ hasText: 'Accounting archive' });
+    await archiveRow.getByText(/^Task for /).waitFor();
+    expect(await archiveRow.getByText('Access (copy)').count()).toBe(0);
     await shoot(operator, 'console-data-systems');
 
     // The visitor files an erasure in the widget, confirming the address with the mailed code.
@@ -157,16 +169,16 @@ describe('data systems, end to end', () => {
     await shopRow.getByText(/^Answered by webhook receipt \(callback\)/).waitFor();
     // The processor has not answered: completing is held back, and says why.
     const processorRow = rows.getByRole('listitem', { name: 'Payment processor: Pending' });
-    await processorRow.getByRole('button', { name: 'Enter the outcome for Payment processor' }).waitFor();
+    await processorRow.getByRole('button', { name: 'Enter outcome for Payment processor' }).waitFor();
     const complete = operator.getByRole('button', { name: 'Complete: erase the data' });
     expect(await complete.isDisabled()).toBe(true);
-    await operator.getByText(/^Completing waits for Payment processor \(no answer yet\)/).waitFor();
+    await operator.getByText(/^Completing waits for .*Payment processor \(no answer yet\)/).waitFor();
     await operator
       .getByTestId('systems-progress')
-      .getByText(/^1 of 2 systems answered/)
+      .getByText(/^1 of 3 systems answered/)
       .waitFor();
     await shoot(operator, 'console-request-systems', operator.locator('cw-privacy-systems'));
-    await filed.getByText('1 of 2 systems done').waitFor();
+    await filed.getByText('1 of 3 systems done').waitFor();
 
     // The processor answers on the page its one-time link opens.
     const mail = await app.smtp.waitFor('dpo@processor.test', (m) => /\/privacy\/processor\//.test(m.body));
@@ -184,6 +196,26 @@ describe('data systems, end to end', () => {
     const processorDone = rows.getByRole('listitem', { name: 'Payment processor: Erased' });
     await processorDone.getByText('Card tokens for this customer deleted in the vault').waitFor();
     await processorDone.getByText(/^Answered by processor \(dpo@processor\.test\)/).waitFor();
+    await operator.getByText(/^Completing waits for Accounting archive \(no answer yet\)/).waitFor();
+    expect(await complete.isDisabled()).toBe(true);
+
+    // The archive is an operator's task: its outcome, with the legal basis for keeping and evidence, is entered here.
+    await rows.getByRole('button', { name: 'Enter outcome for Accounting archive' }).click();
+    const entry = rows.getByRole('form', { name: 'Outcome for Accounting archive' });
+    await entry.getByLabel('Outcome').selectOption('kept');
+    await entry.getByRole('button', { name: 'Record the outcome' }).click();
+    await operator.getByRole('alert').getByText('Choose the legal basis on which Accounting archive keeps the data.').waitFor();
+    await entry.getByLabel('Legal basis for keeping it').selectOption('fz152_law');
+    await entry.getByRole('button', { name: 'Record the outcome' }).click();
+    await operator.getByRole('alert').getByText('Write the evidence for Accounting archive').waitFor();
+    await entry
+      .getByLabel('Evidence (what was done, where it can be checked)')
+      .fill('Invoices stay 5 years in the ledger, access restricted');
+    await entry.getByRole('button', { name: 'Record the outcome' }).click();
+    const archiveKept = rows.getByRole('listitem', { name: 'Accounting archive: Kept' });
+    await archiveKept.getByText(/Storage required by a federal law/).waitFor();
+    await archiveKept.getByText('Invoices stay 5 years in the ledger, access restricted').waitFor();
+    await archiveKept.getByText(/^Answered by operator #/).waitFor();
     expect(await operator.getByText(/^Completing waits for/).count()).toBe(0);
     await complete.click();
     const confirm = operator.getByRole('dialog', { name: `Erase the data of ${reference}?` });
@@ -194,16 +226,33 @@ describe('data systems, end to end', () => {
 
     // The requester's "My requests": completed, every system done, in plain words.
     await filed.getByText('Completed', { exact: true }).waitFor();
-    await filed.getByText('2 of 2 systems done').waitFor();
+    await filed.getByText('3 of 3 systems done').waitFor();
     const systems = filed.getByRole('list', { name: 'Our systems' });
-    expect(await systems.getByRole('listitem').count()).toBe(2);
+    expect(await systems.getByRole('listitem').count()).toBe(3);
     expect(await systems.locator('li[data-state="done"]').count()).toBe(2);
     await systems.getByRole('listitem').filter({ hasText: 'Payment processor' }).getByText('Erased').waitFor();
+    await systems
+      .getByRole('listitem')
+      .filter({ hasText: 'Accounting archive' })
+      .getByText('Kept, as the law requires: Storage required by a federal law', { exact: false })
+      .waitFor();
     await shoot(visitor, 'widget-request-systems', filed);
 
     const states = app.db
-      .prepare(`SELECT s.state FROM request_systems s JOIN privacy_requests r ON r.id = s.request_id WHERE r.reference = ? ORDER BY s.id`)
+      .prepare(`SELECT s.state FROM request_systems s JOIN privacy_requests r ON r.id = s.request_id WHERE r.reference = ? ORDER BY s.name`)
       .all(reference);
-    expect(states).toEqual([{ state: 'done' }, { state: 'done' }]);
+    expect(states).toEqual([{ state: 'kept' }, { state: 'done' }, { state: 'done' }]);
+
+    // Removing a system asks first; the register then lists the other two.
+    await operator.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Data systems' }).click();
+    await operator.getByRole('button', { name: 'Remove Shop' }).click();
+    const ask = operator.getByRole('dialog', { name: 'Remove Shop?' });
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    expect(await operator.getByRole('table').getByRole('row').filter({ hasText: 'Shop' }).count()).toBe(1);
+    await operator.getByRole('button', { name: 'Remove Shop' }).click();
+    await ask.getByRole('button', { name: 'Remove the system' }).click();
+    await operator.getByText('Shop is removed from the register.').waitFor();
+    expect(await operator.getByRole('table').getByRole('row').filter({ hasText: 'Shop' }).count()).toBe(0);
+    expect(await operator.getByRole('table').getByRole('row').count()).toBe(3);
   });
 });

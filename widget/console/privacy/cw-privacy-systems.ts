@@ -96,9 +96,9 @@ export class CwPrivacySystems extends LitElement {
   private renderEntry(r: PrivacyRequestDto, s: RequestSystemDto) {
     const open = this.entering === s.id;
     if (!open)
-      return html`<button type="button" class="small toggle" aria-label=${`Enter the outcome for ${s.name}`} @click=${() => this.open(s)}>Enter outcome</button>`;
+      return html`<button type="button" class="small toggle" aria-label=${`Enter outcome for ${s.name}`} @click=${() => this.open(s)}>Enter outcome</button>`;
     const id = (name: string) => `${name}-${s.id}`;
-    return html`<form @submit=${(e: SubmitEvent) => this.record(e, r, s)} aria-label=${`Outcome for ${s.name}`}>
+    return html`<form novalidate @submit=${(e: SubmitEvent) => this.record(e, r, s)} aria-label=${`Outcome for ${s.name}`}>
       <label for=${id('outcome')}>Outcome</label>
       <select id=${id('outcome')} name="outcome" @change=${(e: Event) => (this.outcome = (e.target as HTMLSelectElement).value as SystemOutcome)}>
         ${SYSTEM_OUTCOMES.map((o) => html`<option value=${o} ?selected=${this.outcome === o}>${systemStateLabel(o, r.type)}</option>`)}

@@ -128,6 +128,7 @@ describe('data systems, end to end', () => {
     await operator.getByLabel('Access (copy)').uncheck();
     await operator.getByLabel('Manual task for an operator').check();
     await operator.getByLabel('Operator who carries out the task').selectOption({ index: 1 });
+    await shoot(operator, 'console-data-systems-form', operator.getByRole('region', { name: 'Add a data system' }));
     await operator.getByRole('button', { name: 'Add the system' }).click();
     await operator.getByText('Accounting archive is added.').waitFor();
     const table = operator.getByRole('table');
@@ -211,6 +212,7 @@ describe('data systems, end to end', () => {
     await entry
       .getByLabel('Evidence (what was done, where it can be checked)')
       .fill('Invoices stay 5 years in the ledger, access restricted');
+    await shoot(operator, 'console-request-outcome-form', operator.locator('cw-privacy-systems'));
     await entry.getByRole('button', { name: 'Record the outcome' }).click();
     const archiveKept = rows.getByRole('listitem', { name: 'Accounting archive: Kept' });
     await archiveKept.getByText(/Storage required by a federal law/).waitFor();

@@ -131,6 +131,21 @@ describe('data systems, end to end', () => {
     await shoot(operator, 'console-data-systems-form', operator.getByRole('region', { name: 'Add a data system' }));
     await operator.getByRole('button', { name: 'Add the system' }).click();
     await operator.getByText('Accounting archive is added.').waitFor();
+
+    // A system whose webhook cannot be reached: nothing listens on its port.
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', () => resolve()));
+    const deadPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await operator.getByRole('button', { name: 'Add a system' }).click();
+    await operator.getByLabel('Name').fill('Newsletter tool');
+    await operator.getByLabel('Owner’s e-mail (gets reminders)').fill('marketing@example.test');
+    await operator.getByLabel('Webhook URL').fill(`http://127.0.0.1:${deadPort}/hook`);
+    await operator.getByRole('button', { name: 'Add the system' }).click();
+    await operator
+      .getByRole('status', { name: 'Signing secret' })
+      .getByText(/Newsletter tool/)
+      .waitFor();
     const table = operator.getByRole('table');
     await table.getByRole('row').filter({ hasText: 'Shop' }).getByText(`Webhook: ${shop.url}`).waitFor();
     await table.getByRole('row').filter({ hasText: 'Payment processor' }).getByText('Mail to dpo@processor.test').waitFor();
@@ -176,10 +191,10 @@ describe('data systems, end to end', () => {
     await operator.getByText(/^Completing waits for .*Payment processor \(no answer yet\)/).waitFor();
     await operator
       .getByTestId('systems-progress')
-      .getByText(/^1 of 3 systems answered/)
+      .getByText(/^1 of 4 systems answered/)
       .waitFor();
     await shoot(operator, 'console-request-systems', operator.locator('cw-privacy-systems'));
-    await filed.getByText('1 of 3 systems done').waitFor();
+    await filed.getByText('1 of 4 systems done').waitFor();
 
     // The processor answers on the page its one-time link opens.
     const mail = await app.smtp.waitFor('dpo@processor.test', (m) => /\/privacy\/processor\//.test(m.body));
@@ -197,6 +212,21 @@ describe('data systems, end to end', () => {
     const processorDone = rows.getByRole('listitem', { name: 'Payment processor: Erased' });
     await processorDone.getByText('Card tokens for this customer deleted in the vault').waitFor();
     await processorDone.getByText(/^Answered by processor \(dpo@processor\.test\)/).waitFor();
+    // The unreachable system's row is loud with the delivery error; the operator answers for it instead.
+    const newsletter = rows.getByRole('listitem', { name: 'Newsletter tool: Pending' });
+    await newsletter.getByRole('alert').getByText('Delivery failed, retrying: connection failed').waitFor();
+    await rows.getByRole('button', { name: 'Enter outcome for Newsletter tool' }).click();
+    const newsletterEntry = rows.getByRole('form', { name: 'Outcome for Newsletter tool' });
+    await newsletterEntry.getByLabel('Outcome').selectOption('not_found');
+    await newsletterEntry
+      .getByLabel('Evidence (what was done, where it can be checked)')
+      .fill('Searched the list export: no subscriber with this address');
+    await newsletterEntry.getByRole('button', { name: 'Record the outcome' }).click();
+    await rows
+      .getByRole('listitem', { name: 'Newsletter tool: Not found' })
+      .getByText(/^Answered by operator #/)
+      .waitFor();
+
     await operator.getByText(/^Completing waits for Accounting archive \(no answer yet\)/).waitFor();
     expect(await complete.isDisabled()).toBe(true);
 
@@ -228,9 +258,10 @@ describe('data systems, end to end', () => {
 
     // The requester's "My requests": completed, every system done, in plain words.
     await filed.getByText('Completed', { exact: true }).waitFor();
-    await filed.getByText('3 of 3 systems done').waitFor();
+    await filed.getByText('4 of 4 systems done').waitFor();
     const systems = filed.getByRole('list', { name: 'Our systems' });
-    expect(await systems.getByRole('listitem').count()).toBe(3);
+    expect(await systems.getByRole('listitem').count()).toBe(4);
+    await systems.getByRole('listitem').filter({ hasText: 'Newsletter tool' }).getByText('No data about you there').waitFor();
     expect(await systems.locator('li[data-state="done"]').count()).toBe(2);
     await systems.getByRole('listitem').filter({ hasText: 'Payment processor' }).getByText('Erased').waitFor();
     await systems
@@ -243,7 +274,7 @@ describe('data systems, end to end', () => {
     const states = app.db
       .prepare(`SELECT s.state FROM request_systems s JOIN privacy_requests r ON r.id = s.request_id WHERE r.reference = ? ORDER BY s.name`)
       .all(reference);
-    expect(states).toEqual([{ state: 'kept' }, { state: 'done' }, { state: 'done' }]);
+    expect(states).toEqual([{ state: 'kept' }, { state: 'not_found' }, { state: 'done' }, { state: 'done' }]);
 
     // Removing a system asks first; the register then lists the other two.
     await operator.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Data systems' }).click();
@@ -255,6 +286,6 @@ describe('data systems, end to end', () => {
     await ask.getByRole('button', { name: 'Remove the system' }).click();
     await operator.getByText('Shop is removed from the register.').waitFor();
     expect(await operator.getByRole('table').getByRole('row').filter({ hasText: 'Shop' }).count()).toBe(0);
-    expect(await operator.getByRole('table').getByRole('row').count()).toBe(3);
+    expect(await operator.getByRole('table').getByRole('row').count()).toBe(4);
   });
 });

@@ -196,6 +196,21 @@ describe('data systems, end to end', () => {
     await shoot(operator, 'console-request-systems', operator.locator('cw-privacy-systems'));
     await filed.getByText('1 of 4 systems done').waitFor();
 
+    // Five days before the deadline a system that has not answered is loud (the due date arranged in the
+    // database, as time passing would; the page read again).
+    app.db.prepare('UPDATE privacy_requests SET due_at = ? WHERE reference = ?').run(Date.now() + 5 * 24 * 3600_000, reference);
+    await operator.reload();
+    await rows
+      .getByRole('listitem', { name: 'Payment processor: Pending' })
+      .getByText(/^No answer yet; the request is due /)
+      .waitFor();
+    expect(
+      await rows
+        .getByRole('listitem', { name: 'Shop: Erased' })
+        .getByText(/^No answer yet/)
+        .count(),
+    ).toBe(0);
+
     // The processor answers on the page its one-time link opens.
     const mail = await app.smtp.waitFor('dpo@processor.test', (m) => /\/privacy\/processor\//.test(m.body));
     expect(mail.body).not.toContain(shop.secret);

@@ -59,6 +59,7 @@ describe('our pages under our own Content-Security-Policy', () => {
       ['Register of requests', 'register', /Download the register/],
       ['Dev outbox', 'outbox', /No mail yet|To /],
       ['API keys', 'api-keys', /No API keys yet/],
+      ['Data systems', 'data-systems', /No data systems yet/],
       ['Webhooks', 'webhooks', /No webhooks yet/],
     ];
     for (const [label, path, content] of adminPages) {

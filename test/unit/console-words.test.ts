@@ -88,6 +88,7 @@ describe('console addresses', () => {
       { page: 'admin', section: 'operators' },
       { page: 'admin', section: 'api-keys' },
       { page: 'admin', section: 'webhooks' },
+      { page: 'admin', section: 'data-systems' },
     ] as const;
     for (const route of routes) expect(parseRoute(routePath(route))).toEqual(route);
   });

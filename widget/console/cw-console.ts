@@ -7,6 +7,7 @@ import './admin/cw-admin-api-keys';
 import './admin/cw-admin-attachments';
 import './admin/cw-admin-hours';
 import './admin/cw-admin-canned';
+import './admin/cw-admin-data-systems';
 import './admin/cw-admin-operators';
 import './admin/cw-admin-outbox';
 import './admin/cw-admin-prechat';
@@ -47,6 +48,7 @@ const ADMIN_ICONS: Record<AdminSection, IconName> = {
   webhooks: 'webhook',
   hours: 'clock',
   attachments: 'paperclip',
+  'data-systems': 'database',
 };
 
 /** Whether a key press belongs to a text field (shortcuts stay out of the way there). */
@@ -223,6 +225,8 @@ export class CwConsole extends LitElement {
         return html`<cw-admin-hours .store=${store}></cw-admin-hours>`;
       case 'attachments':
         return html`<cw-admin-attachments .store=${store}></cw-admin-attachments>`;
+      case 'data-systems':
+        return html`<cw-admin-data-systems .store=${store}></cw-admin-data-systems>`;
     }
   }
 

@@ -11,6 +11,7 @@ export const ADMIN_SECTIONS = [
   'outbox',
   'api-keys',
   'webhooks',
+  'data-systems',
   'hours',
   'attachments',
 ] as const;
@@ -27,6 +28,7 @@ export const ADMIN_LABELS: Record<AdminSection, string> = {
   webhooks: 'Webhooks',
   hours: HOURS_WORDS[consoleLang()].navHours,
   attachments: HOURS_WORDS[consoleLang()].navAttachments,
+  'data-systems': 'Data systems',
 };
 
 /** A page of the console; each has its own address under /console/. */

@@ -4,6 +4,7 @@ import type { TrackedRequest } from '../../shared/protocol';
 import { RpcError } from '../common/rpc';
 import { errorText, stateLabel, typeLabel, type Strings } from '../common/i18n';
 import { controls } from './styles';
+import { systemOutcome, systemWords, systemsDone } from './system-words';
 import type { VisitorConnection } from './visitor-connection';
 
 type Step =
@@ -47,6 +48,10 @@ export class CwPrivacyFlow extends LitElement {
     li { border: 1px solid var(--cw-border); border-radius: 8px; padding: 8px 10px; margin-bottom: 6px; }
     .state { font-weight: 700; }
     .ref { font-family: ui-monospace, monospace; }
+    .systems { margin-top: 6px; font-size: 14px; }
+    .systems ul { margin-top: 4px; }
+    .systems li { border: 0; border-top: 1px solid var(--cw-border); border-radius: 0; padding: 4px 0; margin: 0; display: flex; flex-wrap: wrap; gap: 2px 8px; justify-content: space-between; }
+    .systems .outcome { color: var(--cw-muted); overflow-wrap: anywhere; }
   `,
   ];
 
@@ -136,11 +141,26 @@ export class CwPrivacyFlow extends LitElement {
           ? html`<div class="muted">${t.due} ${date(request.dueAt)}${request.extended ? ` (${t.extended})` : ''}</div>`
           : nothing
       }
+      ${request.systems.length ? this.renderSystems(request) : nothing}
       ${
         request.state === 'rejected' && request.rejectionReason
           ? html`<div>${t.rejectedBecause} ${request.rejectionReason}</div><div class="muted">${t.complainRight}</div>`
           : nothing
       }
+    </div>`;
+  }
+
+  private renderSystems(request: TrackedRequest['request']) {
+    const w = systemWords(this.locale);
+    const progress = w.progress(systemsDone(request.systems), request.systems.length);
+    return html`<div class="systems" role="group" aria-label=${`${w.systems}: ${progress}`}>
+      <div data-testid="systems-progress">${progress}</div>
+      <ul aria-label=${w.systems}>
+        ${request.systems.map(
+          (s) =>
+            html`<li data-state=${s.state}><span>${s.name}</span><span class="outcome">${systemOutcome(this.locale, request.type, s)}</span></li>`,
+        )}
+      </ul>
     </div>`;
   }
 

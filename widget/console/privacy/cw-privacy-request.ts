@@ -8,6 +8,8 @@ import { icon } from '../icons';
 import { failure } from '../page';
 import { consoleStyles, countdown, formatTime } from '../styles';
 import { clockRunning, statePill } from './cw-privacy-desk';
+import './cw-privacy-systems';
+import { systemOpen } from './cw-privacy-systems';
 import { SOURCE_LABEL, TYPE_LABEL, countsInWords, describeAudit, erasureLines, typeLabel } from './privacy-words';
 
 /**
@@ -127,10 +129,17 @@ export class CwPrivacyRequest extends LitElement {
             ${r.result ? html`<dt>Result</dt><dd data-testid="request-result">${countsInWords(r.result)}</dd>` : nothing}
             ${r.retainedNote ? html`<dt>Kept</dt><dd>${r.retainedNote}</dd>` : nothing}
           </dl>
-          ${!isOpen(r.state) ? html`<div class="form-actions"><a class="button" href=${`/api/admin/privacy-requests/${r.id}/record.json`} download>${icon('download', 16)}Download the record (JSON, with its event log)</a></div>` : nothing}
+          ${
+            !isOpen(r.state)
+              ? html`<div class="form-actions">
+            <a class="button" href=${`/api/admin/privacy-requests/${r.id}/record.json`} download>${icon('download', 16)}Download the record (JSON, with its event log)</a>
+            <a class="button" href=${`/api/admin/privacy-requests/${r.id}/record.html`} target="_blank" rel="noopener">${icon('external', 16)}Printable record (HTML)</a></div>`
+              : nothing
+          }
         </section>
         ${isOpen(r.state) ? this.renderActions(r) : nothing}
       </div>
+      ${r.systems.length ? html`<cw-privacy-systems .store=${this.store} .request=${r} @cw-recorded=${() => void this.refresh()}></cw-privacy-systems>` : nothing}
       ${this.messages.length > 0 || (isOpen(r.state) && r.email) ? this.renderMails(r) : nothing}
       <section class="card" aria-labelledby="history-title">
         <h2 id="history-title">History</h2>
@@ -148,6 +157,8 @@ export class CwPrivacyRequest extends LitElement {
   private renderActions(r: PrivacyRequestDto) {
     const canStart = r.state === 'verified' && canTransitionRequest(r, 'in_progress');
     const canComplete = r.state === 'in_progress' && canTransitionRequest(r, 'completed');
+    const waiting = r.systems.filter(systemOpen);
+    const blocked = waiting.length > 0;
     const canExtend = (r.state === 'verified' || r.state === 'in_progress') && !r.extended;
     return html`<section class="card" aria-labelledby="actions-title">
       <h2 id="actions-title">Next step</h2>
@@ -173,10 +184,11 @@ export class CwPrivacyRequest extends LitElement {
             ? html`<div class="action">
           <label for="note">${r.type === 'erasure' ? 'What is kept, and why (shown to the requester)' : r.type === 'rectification' ? 'What was corrected' : 'Note to the requester (optional)'}</label>
           <textarea id="note"></textarea>
+          ${blocked ? html`<p class="hint warn" id="complete-blocked">Completing waits for ${waiting.map((s) => `${s.name} (${s.state === 'failed' ? 'failed' : 'no answer yet'})`).join(', ')}: enter their outcome under Data systems.</p>` : nothing}
           ${
             r.type === 'erasure'
-              ? html`<button class="danger" type="button" ?disabled=${this.busy} @click=${this.askErase}>${icon('trash', 16)}Complete: erase the data</button>`
-              : html`<button class="primary" type="button" ?disabled=${this.busy} @click=${() => this.act(r, 'complete')}>${r.type === 'access' ? 'Complete: send the export' : 'Complete'}</button>`
+              ? html`<button class="danger" type="button" ?disabled=${this.busy || blocked} aria-describedby=${blocked ? 'complete-blocked' : nothing} @click=${this.askErase}>${icon('trash', 16)}Complete: erase the data</button>`
+              : html`<button class="primary" type="button" ?disabled=${this.busy || blocked} aria-describedby=${blocked ? 'complete-blocked' : nothing} @click=${() => this.act(r, 'complete')}>${r.type === 'access' ? 'Complete: send the export' : 'Complete'}</button>`
           }
         </div>`
             : nothing

@@ -291,7 +291,7 @@ export interface OperatorRpc {
   [OperatorEvent.webhookCreate]: { in: S.WebhookCreateInput; out: { webhook: WebhookDto; secret: string } };
   [OperatorEvent.webhookDelete]: { in: S.IdInput; out: null };
   [OperatorEvent.dataSystemList]: { in: S.EmptyInput; out: { systems: DataSystemDto[] } };
-  /** `secret` only when the system is new: what its webhook signs with and checks our requests by. */
+  /** `secret` only for a new webhook system: what it signs its receipts with and checks our requests by. */
   [OperatorEvent.dataSystemSave]: { in: S.DataSystemSaveInput; out: { system: DataSystemDto; secret: string | null } };
   [OperatorEvent.dataSystemDelete]: { in: S.IdInput; out: null };
   [OperatorEvent.privacySystemRecord]: { in: S.PrivacySystemRecordInput; out: { request: PrivacyRequestDto } };

@@ -69,7 +69,8 @@ export class DataSystemLedger {
     if (input.id === undefined) {
       const secret = randomToken(32);
       const id = this.repo.insert({ ...fields, secret }, this.clock.now());
-      return { system: toSystemDto(this.repo.byId(id)!), secret };
+      // Only a webhook signs and checks with it; a system reached by mail or by hand is never told one.
+      return { system: toSystemDto(this.repo.byId(id)!), secret: fields.kind === 'webhook' ? secret : null };
     }
     if (!this.repo.update(input.id, fields)) throw new AppError('not_found', 'No such data system.');
     return { system: toSystemDto(this.repo.byId(input.id)!), secret: null };

@@ -9,7 +9,8 @@ let op: OperatorClient;
 const sockets = socketTracker();
 
 beforeEach(async () => {
-  t = await startTestApp({ env: { OFFLINE_REPLY_DELAY_SECONDS: '0.2' } });
+  // Long enough that two replies sent together share their mail even on a busy machine.
+  t = await startTestApp({ env: { OFFLINE_REPLY_DELAY_SECONDS: '2' } });
   op = await signedInOperator(t.url, sockets);
 });
 
@@ -50,8 +51,10 @@ describe('replies to visitors who left an e-mail', () => {
   test("an operator's replies to a visitor who has left go out by e-mail, together, in the visitor's language", async () => {
     const { socket, conversationId } = await visitorWithContact('away@example.test', 'ru');
     await gone(socket);
-    await ok(op, OperatorEvent.messageSend, { conversationId, clientId: 'reply-one-1', text: 'Здравствуйте! Да, мы здесь.' });
-    await ok(op, OperatorEvent.messageSend, { conversationId, clientId: 'reply-two-2', text: 'Напишите номер заказа.' });
+    await Promise.all([
+      ok(op, OperatorEvent.messageSend, { conversationId, clientId: 'reply-one-1', text: 'Здравствуйте! Да, мы здесь.' }),
+      ok(op, OperatorEvent.messageSend, { conversationId, clientId: 'reply-two-2', text: 'Напишите номер заказа.' }),
+    ]);
 
     const mail = await t.smtp.waitFor('away@example.test');
     expect(mail.subject).toBe('Ответ на ваше сообщение в чате');

@@ -3,15 +3,12 @@ import type { OperatorRow } from '../db/repositories/operator-repository';
 import type { createRegistrar } from '../realtime/handle';
 import type { OperatorDeps, OperatorSocket } from '../realtime/operator-socket';
 
-type Registrar = ReturnType<typeof createRegistrar<OperatorRpc>>;
+export type Registrar = ReturnType<typeof createRegistrar<OperatorRpc>>;
+/** Who is asking: the signed-in operator, and the same when they must be an admin (each throws otherwise). */
+export type Who = { me: () => OperatorRow; admin: () => OperatorRow };
 
 /** Handlers of the console's team, inbox, notes, canned replies, settings and ratings events. They translate; services decide. */
-export function registerConsoleHandlers(
-  on: Registrar,
-  socket: OperatorSocket,
-  who: { me: () => OperatorRow; admin: () => OperatorRow },
-  deps: OperatorDeps,
-): void {
+export function registerConsoleHandlers(on: Registrar, socket: OperatorSocket, who: Who, deps: OperatorDeps): void {
   const { me, admin } = who;
 
   on(socket, OperatorEvent.conversationAssign, async (input) => ({

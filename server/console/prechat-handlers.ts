@@ -1,17 +1,9 @@
-import { OperatorEvent, type OperatorRpc } from '../../shared/protocol';
-import type { OperatorRow } from '../db/repositories/operator-repository';
-import type { createRegistrar } from '../realtime/handle';
+import { OperatorEvent } from '../../shared/protocol';
 import type { OperatorDeps, OperatorSocket } from '../realtime/operator-socket';
-
-type Registrar = ReturnType<typeof createRegistrar<OperatorRpc>>;
+import type { Registrar, Who } from './console-handlers';
 
 /** The console's pre-chat form events: the admin's form and consent register, and a visitor's answers. */
-export function registerPrechatHandlers(
-  on: Registrar,
-  socket: OperatorSocket,
-  who: { me: () => OperatorRow; admin: () => OperatorRow },
-  deps: OperatorDeps,
-): void {
+export function registerPrechatHandlers(on: Registrar, socket: OperatorSocket, who: Who, deps: OperatorDeps): void {
   const { me, admin } = who;
   on(socket, OperatorEvent.prechatGet, () => {
     admin();

@@ -147,7 +147,7 @@ export class DataSystemLedger {
 
   /** The request may not be completed while any system has not answered, or reported a failure. */
   assertComplete(requestId: number): void {
-    const open = this.repo.entries(requestId).filter((e) => e.state === 'pending' || e.state === 'failed');
+    const open = this.unanswered(requestId);
     if (open.length === 0) return;
     const names = open.map((e) => `${e.name} (${e.state === 'pending' ? 'no answer yet' : 'failed'})`).join(', ');
     throw new AppError('invalid_state', `Every data system must answer first: ${names}.`);
@@ -155,7 +155,12 @@ export class DataSystemLedger {
 
   /** Whether any row still waits (an objection then stays open instead of completing by itself). */
   waiting(requestId: number): boolean {
-    return this.repo.entries(requestId).some((e) => e.state === 'pending' || e.state === 'failed');
+    return this.unanswered(requestId).length > 0;
+  }
+
+  /** Rows with no answer yet, or whose system reported a failure. */
+  private unanswered(requestId: number): RequestSystemRow[] {
+    return this.repo.entries(requestId).filter((e) => e.state === 'pending' || e.state === 'failed');
   }
 
   /** What the systems gave back for an access request, for its export. */

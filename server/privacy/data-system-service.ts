@@ -9,9 +9,8 @@ import type { PrivacyRepository } from '../db/repositories/privacy-repository';
 import type { PrivacyDesk } from './privacy-desk';
 import { requesterHash } from './privacy-dto';
 import type { SystemAnswer } from './data-system-ledger';
-import { BACKOFF_MS, signWebhook, verifyWebhookSignature } from './webhook-service';
+import { BACKOFF_MS, deliveryFailure, postSigned, verifyWebhookSignature } from './webhook-service';
 
-const TIMEOUT_MS = 10_000;
 const REMIND_INTERVAL_MS = 60 * 60 * 1000;
 /** The largest receipt read: an access request's data comes back in it. */
 export const MAX_RECEIPT_BYTES = 1024 * 1024;
@@ -137,18 +136,13 @@ export class DataSystemService {
     let error: string | null = null;
     let receipt: SystemReceipt | null = null;
     try {
-      const response = await fetch(system.webhookUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-cw-event': 'privacy_request.system',
-          'x-cw-delivery': entry.receiptId,
-          'x-cw-signature': signWebhook(system.secret, this.d.clock.now(), body),
-        },
+      const response = await postSigned(
+        { url: system.webhookUrl, secret: system.secret },
+        'privacy_request.system',
+        entry.receiptId,
         body,
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-        redirect: 'manual',
-      });
+        this.d.clock.now(),
+      );
       const text = await readCapped(response, MAX_RECEIPT_BYTES);
       if (response.status < 200 || response.status >= 300) error = `HTTP ${response.status}`;
       else if (text.trim()) {
@@ -162,12 +156,7 @@ export class DataSystemService {
         }
       }
     } catch (e) {
-      error =
-        (e as Error).name === 'TimeoutError'
-          ? 'timed out'
-          : (e as Error).message === 'too large'
-            ? 'answer too large'
-            : 'connection failed';
+      error = (e as Error).message === 'too large' ? 'answer too large' : deliveryFailure(e);
     }
     const attempts = entry.attempts + 1;
     if (receipt) {

@@ -14,6 +14,27 @@ export function signWebhook(secret: string, timestamp: number, body: string): st
   return `t=${timestamp},v1=${hmac(secret, `${timestamp}.${body}`).toString('hex')}`;
 }
 
+/** POSTs `body` (JSON) to `url`, signed with `secret` as of `timestamp`; no redirects followed, 10 s at most. */
+export function postSigned(to: { url: string; secret: string }, event: string, deliveryId: string, body: string, timestamp: number) {
+  return fetch(to.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-cw-event': event,
+      'x-cw-delivery': deliveryId,
+      'x-cw-signature': signWebhook(to.secret, timestamp, body),
+    },
+    body,
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+    redirect: 'manual',
+  });
+}
+
+/** A failed attempt's cause in words (no address, no body): what the row and the log say. */
+export function deliveryFailure(error: unknown): string {
+  return (error as Error).name === 'TimeoutError' ? 'timed out' : 'connection failed';
+}
+
 /** Whether `header` is our signature of `body` under `secret`, made within `toleranceMs` of `now`. */
 export function verifyWebhookSignature(
   secret: string,
@@ -69,22 +90,11 @@ export class WebhookService {
       const timestamp = this.clock.now();
       let error: string | null = null;
       try {
-        const response = await fetch(hook.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'x-cw-event': delivery.event,
-            'x-cw-delivery': String(delivery.id),
-            'x-cw-signature': signWebhook(hook.secret, timestamp, delivery.payload),
-          },
-          body: delivery.payload,
-          signal: AbortSignal.timeout(TIMEOUT_MS),
-          redirect: 'manual',
-        });
+        const response = await postSigned(hook, delivery.event, String(delivery.id), delivery.payload, timestamp);
         if (response.status < 200 || response.status >= 300) error = `HTTP ${response.status}`;
         await response.body?.cancel();
       } catch (e) {
-        error = (e as Error).name === 'TimeoutError' ? 'timed out' : 'connection failed';
+        error = deliveryFailure(e);
       }
       const attempts = delivery.attempts + 1;
       const now = this.clock.now();

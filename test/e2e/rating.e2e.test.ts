@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -8,6 +6,7 @@ import { OperatorEvent } from '../../shared/protocol';
 import type { Lang } from '../../shared/types';
 import { DEFAULT_WIDGET_SETTINGS } from '../../shared/widget-settings';
 import { launchBrowser } from '../helpers/browser';
+import { startHostPage } from '../helpers/shop-site';
 import { signedInOperator, socketTracker } from '../helpers/sockets';
 import { ok, startTestApp, type OperatorClient, type TestApp } from '../helpers/test-app';
 
@@ -32,20 +31,15 @@ describe('the visitor widget: rating after resolve, transcript by e-mail', () =>
   let app: TestApp;
   let browser: Browser;
   let operator: OperatorClient;
-  let site: http.Server;
+  let site: { url: string; close(): Promise<void> } | undefined;
   let siteUrl = '';
   const sockets = socketTracker();
 
   beforeAll(async () => {
     fs.mkdirSync(OUTPUT_DIR, { recursive: true });
-    site = http.createServer((req, res) => {
-      const lang = req.url === '/ru' ? 'ru' : 'en';
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(`<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Shop</title></head>
-<body><h1>Shop</h1><script src="${app.url}/widget.js" async></script></body></html>`);
-    });
-    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-    siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    // The shop lives on another origin, as a customer's site does; `/en` and `/ru` are its two languages.
+    site = await startHostPage(() => app.url);
+    siteUrl = site.url;
     app = await startTestApp({ bundleDir: path.resolve('dist/test-public'), env: { ALLOWED_ORIGINS: siteUrl } });
     operator = await signedInOperator(app.url, sockets);
     browser = await launchBrowser();
@@ -55,7 +49,7 @@ describe('the visitor widget: rating after resolve, transcript by e-mail', () =>
     sockets.closeAll();
     await browser?.close();
     await app?.close();
-    await new Promise((resolve) => site?.close(resolve));
+    await site?.close();
   });
 
   /** A visitor on the shop's page in `lang` who opened the chat and wrote `text`; returns the conversation's id. */

@@ -412,7 +412,8 @@ export class PrivacyService {
     for (const entry of entries) {
       this.tx(() => {
         const row = this.d.requests.byReference(entry.reference);
-        if (row?.state === 'completed') return;
+        // Done already: completed in this copy, or (a request the copy never knew) re-applied at an earlier start.
+        if (row?.state === 'completed' || (!row && this.d.audit.reapplied(entry.reference))) return;
         const emailHash = Buffer.from(entry.requesterHash, 'hex');
         const email =
           row?.email ??

@@ -10,12 +10,12 @@ import { backupDatabase } from '../../server/db/backup';
 import { journalPathFor, readJournal } from '../../server/privacy/erasure-journal';
 import { privacySuite } from '../helpers/privacy';
 import { say } from '../helpers/sockets';
-import { ok, startTestApp, type TestApp } from '../helpers/test-app';
+import { ok, startTestApp, visitorClient, type TestApp } from '../helpers/test-app';
 
 const run = promisify(execFile);
 const dirs: string[] = [];
 const apps: TestApp[] = [];
-const { s, newVisitor, operator, fileVerified } = privacySuite(async () => {
+const { s, sockets, newVisitor, operator, fileVerified } = privacySuite(async () => {
   for (const app of apps.splice(0)) await app.close();
 });
 afterEach(() => {
@@ -95,6 +95,45 @@ describe('erasures survive a restore', () => {
     apps.push(app);
     expect(app.db.prepare("SELECT count(*) FROM audit_log WHERE action = 'completed'").pluck().get()).toBe(1);
     expect(bodies(databasePath).filter((b) => /Alice|Bob/.test(b))).toEqual(['Bob stays']);
+  });
+
+  test('an erasure the restored copy never heard of is carried out once, and not again at the next start', async () => {
+    const alice = await newVisitor();
+    await say(alice.socket, 'Alice secret 991');
+    await ok(alice.socket, VisitorEvent.contactLeave, { email: 'alice@example.test' });
+    // The backup is older than the request itself.
+    const file = path.join(tempDir(), 'before-request.db');
+    await backupDatabase(s.t.config.databasePath, file);
+    const { id, request } = await fileVerified(alice.socket, 'erasure', 'alice@example.test');
+    await ok(await operator(), OperatorEvent.privacyAct, { id, action: 'start' });
+    await ok(await operator(), OperatorEvent.privacyAct, { id, action: 'complete' });
+
+    const restored = tempDir();
+    const databasePath = path.join(restored, 'chat.db');
+    fs.copyFileSync(file, databasePath);
+    fs.copyFileSync(`${file}.secrets.json`, path.join(restored, 'secrets.json'));
+    fs.copyFileSync(journalPathFor(s.t.config.databasePath), path.join(restored, 'erasures.jsonl'));
+    const reapplied = (db: Database.Database) =>
+      db
+        .prepare("SELECT count(*) FROM audit_log WHERE action = 'erasure re-applied' AND json_extract(detail, '$.reference') = ?")
+        .pluck()
+        .get(request.reference);
+
+    const first = await startTestApp({ env: { DATABASE_PATH: databasePath } });
+    expect(bodies(databasePath).filter((b) => /Alice/.test(b))).toEqual([]);
+    expect(reapplied(first.db)).toBe(1);
+    // Later Alice comes back and chats under the same address: that is new, and hers to keep.
+    const back = sockets.track(visitorClient(first.url));
+    await ok(back, VisitorEvent.hello, {});
+    await say(back, 'Alice is back');
+    await ok(back, VisitorEvent.contactLeave, { email: 'alice@example.test' });
+    back.close();
+    await first.close();
+
+    const second = await startTestApp({ env: { DATABASE_PATH: databasePath } });
+    apps.push(second);
+    expect(bodies(databasePath).filter((b) => /Alice/.test(b))).toEqual(['Alice is back']);
+    expect(reapplied(second.db)).toBe(1);
   });
 
   test('a database put back by hand (cp, as README shows) is caught up when the server starts', async () => {

@@ -21,6 +21,7 @@ export class AuditRepository {
   private readonly appendStmt;
   private readonly listStmt;
   private readonly headStmt;
+  private readonly reappliedStmt;
   private readonly allStmt;
 
   constructor(db: Db) {
@@ -28,6 +29,9 @@ export class AuditRepository {
       `INSERT INTO audit_log (request_id, at, actor, action, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     this.listStmt = db.prepare(`SELECT id, at, actor, action, detail FROM audit_log WHERE request_id = ? ORDER BY id`);
+    this.reappliedStmt = db
+      .prepare(`SELECT 1 FROM audit_log WHERE request_id IS NULL AND action = 'erasure re-applied' AND json_extract(detail, '$.reference') = ?`)
+      .pluck();
     this.headStmt = db.prepare(`SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`).pluck();
     this.allStmt = db.prepare(
       `SELECT id, request_id AS requestId, at, actor, action, detail, prev_hash AS prevHash, hash FROM audit_log ORDER BY id`,
@@ -38,6 +42,11 @@ export class AuditRepository {
     const entry = { requestId, at, actor, action, detail: detail ? JSON.stringify(detail) : null };
     const prev = (this.headStmt.get() as Buffer | undefined) ?? GENESIS;
     this.appendStmt.run(entry.requestId, entry.at, entry.actor, entry.action, entry.detail, prev, chainHash(prev, entry));
+  }
+
+  /** Whether the erasure of `reference`, unknown to this database, was already carried out again after a restore. */
+  reapplied(reference: string): boolean {
+    return this.reappliedStmt.get(reference) !== undefined;
   }
 
   list(requestId: number): AuditEntryDto[] {

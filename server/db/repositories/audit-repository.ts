@@ -30,7 +30,9 @@ export class AuditRepository {
     );
     this.listStmt = db.prepare(`SELECT id, at, actor, action, detail FROM audit_log WHERE request_id = ? ORDER BY id`);
     this.reappliedStmt = db
-      .prepare(`SELECT 1 FROM audit_log WHERE request_id IS NULL AND action = 'erasure re-applied' AND json_extract(detail, '$.reference') = ?`)
+      .prepare(
+        `SELECT 1 FROM audit_log WHERE request_id IS NULL AND action = 'erasure re-applied' AND json_extract(detail, '$.reference') = ?`,
+      )
       .pluck();
     this.headStmt = db.prepare(`SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`).pluck();
     this.allStmt = db.prepare(

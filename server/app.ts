@@ -50,7 +50,10 @@ import { WebhookService } from './privacy/webhook-service';
 import { startWriter } from './writer/spawn';
 import { AttachmentService } from './attachments/attachment-service';
 import { attachmentRoutes } from './attachments/attachment-routes';
-import { LocalAttachmentStore, attachmentDirFor } from './attachments/attachment-store';
+import { type AttachmentStore, LocalAttachmentStore, attachmentDirFor } from './attachments/attachment-store';
+import { S3AttachmentStore, S3StoreError } from './attachments/s3-attachment-store';
+import { RequestFiles } from './privacy/export-files';
+import { RequestExecution } from './privacy/request-execution';
 
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
 
@@ -80,12 +83,12 @@ export async function startApp(parts: AppParts) {
   const clock = parts.clock ?? systemClock;
   const log = parts.log ?? createLogger(parts.config.logLevel);
   const secrets = loadSecrets(parts.config.databasePath, parts.config.identitySecret);
-  const attachmentDir = attachmentDirFor(parts.config.databasePath);
+  // First: a bucket that refuses these credentials stops the start with a clear error, before anything runs.
+  const attachmentStore = await openAttachmentStore(parts.config, log);
   const writer = startWriter(
     db,
     {
       limits: parts.config.visitorMessageLimits,
-      attachmentDir,
       privacy: { hmacKey: secrets.hmacKey, jurisdiction: parts.config.jurisdiction, mailDomain: parts.config.mailDomain },
     },
     log,
@@ -135,7 +138,7 @@ export async function startApp(parts: AppParts) {
   const attachments = new AttachmentService({
     attachments: repos.attachments,
     settings: repos.settings,
-    store: new LocalAttachmentStore(attachmentDir),
+    store: attachmentStore,
     writer,
     bus,
     clock,
@@ -168,6 +171,7 @@ export async function startApp(parts: AppParts) {
     }),
     clock,
     config.publicUrl,
+    new RequestFiles(repos.requests, new RequestExecution(repos, clock), attachmentStore, () => attachments.reap()),
   );
   dataSystems = new DataSystemService({
     systems: repos.systems,
@@ -412,4 +416,20 @@ export async function startApp(parts: AppParts) {
       await withinDeadline(writer.close());
     },
   };
+}
+
+/** The local directory beside the database, or the configured bucket once it has answered. */
+async function openAttachmentStore(config: Config, log: Logger): Promise<AttachmentStore> {
+  if (!config.attachmentS3) return new LocalAttachmentStore(attachmentDirFor(config.databasePath));
+  const store = new S3AttachmentStore(config.attachmentS3);
+  try {
+    await store.check();
+  } catch (error) {
+    // Refused (wrong keys, no such bucket): a setting to fix, so the server does not start without it.
+    // Unreachable or failing: the chat still runs; uploads fail with a clear answer until the bucket is back.
+    if (error instanceof S3StoreError && error.status >= 400 && error.status < 500) throw error;
+    log.error({ err: error, location: store.location }, 'attachments: the S3 bucket did not answer; uploads fail until it does');
+  }
+  log.info({ location: store.location }, 'attachments: stored in an S3-compatible bucket');
+  return store;
 }

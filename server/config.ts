@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as v from 'valibot';
 import { JURISDICTIONS, type Jurisdiction } from '../shared/privacy';
 import { operatorEmailSchema } from '../shared/schemas';
+import type { S3StoreConfig } from './attachments/s3-attachment-store';
 
 export interface Config {
   port: number;
@@ -47,6 +48,8 @@ export interface Config {
   inboundMailMaxBytes: number;
   /** How long an operator reply waits for an away visitor before it goes out by e-mail (OFFLINE_REPLY_DELAY_SECONDS). */
   offlineReplyDelayMs: number;
+  /** Attachments in an S3-compatible bucket (ATTACHMENT_S3_BUCKET and the rest); null: files beside the database. */
+  attachmentS3: S3StoreConfig | null;
 }
 
 export interface InboundSmtpConfig {
@@ -145,5 +148,38 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           },
     inboundMailSecret: env.INBOUND_MAIL_SECRET || null,
     inboundMailMaxBytes: maxKb * 1024,
+    attachmentS3: s3Config(env),
+  };
+}
+
+/** ATTACHMENT_S3_*: the bucket switches it on; without keys of its own it takes the AWS_* ones. */
+function s3Config(env: NodeJS.ProcessEnv): S3StoreConfig | null {
+  const bucket = env.ATTACHMENT_S3_BUCKET;
+  if (!bucket) return null;
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+    throw new Error(`ATTACHMENT_S3_BUCKET must be a bucket name (3–63 lower-case letters, digits, dots, hyphens), got "${bucket}"`);
+  const region = env.ATTACHMENT_S3_REGION || env.AWS_REGION || 'us-east-1';
+  const endpoint = env.ATTACHMENT_S3_ENDPOINT || `https://s3.${region}.amazonaws.com`;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new Error(`ATTACHMENT_S3_ENDPOINT must be an http(s) address, got "${endpoint}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new Error(`ATTACHMENT_S3_ENDPOINT must be an http(s) address, got "${endpoint}"`);
+  const accessKeyId = env.ATTACHMENT_S3_ACCESS_KEY_ID || env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.ATTACHMENT_S3_SECRET_ACCESS_KEY || env.AWS_SECRET_ACCESS_KEY;
+  if (!accessKeyId || !secretAccessKey)
+    throw new Error('ATTACHMENT_S3_BUCKET is set: set ATTACHMENT_S3_ACCESS_KEY_ID and ATTACHMENT_S3_SECRET_ACCESS_KEY too');
+  const prefix = (env.ATTACHMENT_S3_PREFIX ?? 'attachments/').replace(/^\/+/, '');
+  return {
+    endpoint,
+    region,
+    bucket,
+    prefix: prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix,
+    accessKeyId,
+    secretAccessKey,
+    pathStyle: env.ATTACHMENT_S3_PATH_STYLE !== 'false',
   };
 }

@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import * as v from 'valibot';
@@ -105,11 +106,11 @@ export function attachmentRoutes(deps: {
     res.json({ ok: true, data: { attachment } });
   });
 
-  router.get('/:id', (req, res) => {
+  router.get('/:id', async (req, res) => {
     const { e, s } = req.query;
     if (typeof e !== 'string' || typeof s !== 'string' || !/^[A-Za-z0-9_-]{16,32}$/.test(req.params.id))
       throw new AppError('forbidden', 'This link is not valid.');
-    const { attachment, body, expiresAt } = deps.attachments.open(req.params.id, e, s);
+    const { attachment, body, expiresAt } = await deps.attachments.open(req.params.id, e, s);
     const image = attachment.type.startsWith('image/');
     const name = encodeURIComponent(attachment.name);
     res.setHeader('Content-Type', attachment.type);
@@ -120,7 +121,10 @@ export function attachmentRoutes(deps: {
     res.setHeader('Content-Security-Policy', "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox");
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('Cache-Control', `private, max-age=${Math.max(0, Math.floor((expiresAt - Date.now()) / 1000))}`);
-    body.pipe(res);
+    // A store that fails mid-file (a bucket's connection dropped) ends the response short, never hangs it.
+    pipeline(body, res, (error) => {
+      if (error) res.destroy();
+    });
   });
 
   return router;

@@ -107,7 +107,13 @@ export class AttachmentService {
     }
     const stored = IMAGE_TYPES.includes(type) ? stripMetadata(type, bytes) : bytes;
     const sha256 = crypto.createHash('sha256').update(stored).digest('hex');
-    const key = await this.deps.store.put(stored);
+    let key: string;
+    try {
+      key = await this.deps.store.put(stored);
+    } catch (error) {
+      this.deps.log.error({ err: error, location: this.deps.store.location }, 'attachments: storing a file failed');
+      throw new AppError('internal', 'The file could not be stored just now. Try again in a moment.');
+    }
     try {
       const result = await this.deps.writer.run('attachmentStore', {
         from,
@@ -120,10 +126,10 @@ export class AttachmentService {
         now: this.deps.clock.now(),
       });
       // A resend: the first upload's file is the one kept.
-      if (!result.created) this.deps.store.remove(key);
+      if (!result.created) await this.removeQuietly(key);
       return result.attachment;
     } catch (error) {
-      this.deps.store.remove(key);
+      await this.removeQuietly(key);
       throw error;
     }
   }
@@ -137,14 +143,18 @@ export class AttachmentService {
   }
 
   /** The file behind a signed link, or a refusal: a bad signature, an expired link, a deleted file. */
-  open(attachmentId: string, expires: string, signature: string): { attachment: AttachmentRow; body: Readable; expiresAt: number } {
+  async open(
+    attachmentId: string,
+    expires: string,
+    signature: string,
+  ): Promise<{ attachment: AttachmentRow; body: Readable; expiresAt: number }> {
     const expiresAt = Number(expires);
     if (!Number.isSafeInteger(expiresAt) || !safeEqual(Buffer.from(signature), Buffer.from(this.sign(attachmentId, expiresAt))))
       throw new AppError('forbidden', 'This link is not valid.');
     if (expiresAt <= this.deps.clock.now())
       throw new AppError('forbidden', 'This link has expired. Open the conversation again for a new one.');
     const row = this.deps.attachments.byPublicId(attachmentId);
-    const body = row && this.deps.store.open(row.storageKey);
+    const body = row && (await this.deps.store.open(row.storageKey));
     if (!row || !body) throw new AppError('not_found', 'This file is no longer here.');
     return { attachment: row, body, expiresAt };
   }
@@ -169,25 +179,32 @@ export class AttachmentService {
     if (this.reaping) return this.reaping.then(() => this.reap());
     const keys = this.deps.attachments.trash();
     if (keys.length === 0) return Promise.resolve();
-    for (const key of keys) this.deps.store.remove(key);
-    this.reaping = this.deps.writer
-      .run('attachmentTrashClear', { keys })
-      .then(() => {
-        this.deps.log.info({ files: keys.length }, 'attachments: removed deleted files');
-      })
-      .finally(() => {
-        this.reaping = null;
-      });
+    this.reaping = (async () => {
+      // A key is forgotten only once its file is gone: one the store failed to remove waits for the next run.
+      const removed: string[] = [];
+      for (const key of keys) {
+        try {
+          await this.deps.store.remove(key);
+          removed.push(key);
+        } catch (error) {
+          this.deps.log.error({ err: error, location: this.deps.store.location }, 'attachments: removing a deleted file failed');
+        }
+      }
+      if (removed.length) await this.deps.writer.run('attachmentTrashClear', { keys: removed });
+      this.deps.log.info({ files: removed.length, left: keys.length - removed.length }, 'attachments: removed deleted files');
+    })().finally(() => {
+      this.reaping = null;
+    });
     return this.reaping;
   }
 
   /** Files no row names, left by a crash between storing a file and committing its row. */
-  sweepOrphans(): number {
+  async sweepOrphans(): Promise<number> {
     const cutoff = Date.now() - ORPHAN_AGE_MS;
     let removed = 0;
-    for (const { key, modifiedAt } of this.deps.store.list()) {
+    for (const { key, modifiedAt } of await this.deps.store.list()) {
       if (modifiedAt < cutoff && !this.deps.attachments.keyExists(key)) {
-        this.deps.store.remove(key);
+        await this.deps.store.remove(key);
         removed++;
       }
     }
@@ -195,15 +212,22 @@ export class AttachmentService {
   }
 
   start(): void {
-    // Erasure removes the files before its acknowledgement goes out: the bus event is emitted after the commit.
+    // Retention's and a restore's deletions (an erasure's files are removed before it is answered, PrivacyDesk).
     this.deps.bus.on('chats:erased', () => this.safeReap());
     this.safeReap();
-    try {
-      const removed = this.sweepOrphans();
-      if (removed) this.deps.log.info({ files: removed }, 'attachments: removed files no row names');
-    } catch (error) {
-      this.deps.log.error({ err: error }, 'attachments: sweeping the store failed');
-    }
+    this.sweepOrphans().then(
+      (removed) => {
+        if (removed) this.deps.log.info({ files: removed }, 'attachments: removed files no row names');
+      },
+      (error: unknown) => this.deps.log.error({ err: error }, 'attachments: sweeping the store failed'),
+    );
+  }
+
+  private async removeQuietly(key: string): Promise<void> {
+    // Not removed now, the file is an orphan the next start's sweep removes.
+    await this.deps.store.remove(key).catch((error: unknown) => {
+      this.deps.log.error({ err: error }, 'attachments: removing an unused file failed');
+    });
   }
 
   private safeReap(): void {

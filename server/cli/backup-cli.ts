@@ -55,6 +55,10 @@ try {
     console.log(`  to ${result.file} (${result.pages} pages, schema version ${result.schemaVersion}, integrity ok)`);
     if (result.attachmentsDir)
       console.log(`  ${result.attachments} attachment file(s) to ${result.attachmentsDir}/ (npm run backup -- --restore puts them back)`);
+    if (config.attachmentS3)
+      console.log(
+        `  attachments stay in s3://${config.attachmentS3.bucket}/${config.attachmentS3.prefix} (not copied: back the bucket up with its own tools)`,
+      );
     if (result.secretsFile) console.log(`  secrets to ${result.secretsFile} (mode 0600; keep it as safe as the database)`);
   }
 } catch (error) {

@@ -29,7 +29,9 @@ import type { WebhookService } from './webhook-service';
 import type { EventBus } from '../platform/events';
 import type { MailQueue } from '../mail/mailer';
 import type { Actor } from './privacy-service';
-import type { PrivacyWrites, WithEffects, WriteContext } from './privacy-writes';
+import { EXPORT_FILES_CHANGED, type PrivacyWrites, type WithEffects, type WriteContext } from './privacy-writes';
+import type { RequestFiles } from './export-files';
+import { AppError } from '../../shared/errors';
 
 /**
  * The main thread's side of privacy requests, for the chat, the console, the API and the public pages.
@@ -45,6 +47,7 @@ export class PrivacyDesk {
     private readonly effects: (effects: PrivacyEffect[]) => void,
     private readonly clock: Clock,
     private readonly publicUrl: string,
+    private readonly files: RequestFiles,
   ) {}
 
   startFromChat(input: PrivacyStartInput, ctx: { visitorId: number; ip: string; lang: Lang }) {
@@ -77,8 +80,18 @@ export class PrivacyDesk {
     return this.settle(this.writer.run('privacyPreview', { ...this.context(), id }));
   }
 
-  act(operator: Actor, input: PrivacyActionInput): Promise<PrivacyRequestDto> {
-    return this.settle(this.writer.run('privacyAct', { ...this.context(), operator: actor(operator), input }));
+  async act(operator: Actor, input: PrivacyActionInput): Promise<PrivacyRequestDto> {
+    for (let attempt = 1; ; attempt++) {
+      // Completing an access request: the export carries the files, read here first.
+      const files = input.action === 'complete' ? await this.files.forCompletion(input.id) : undefined;
+      try {
+        return await this.settle(this.writer.run('privacyAct', { ...this.context(), operator: actor(operator), input, files }));
+      } catch (error) {
+        // A file attached meanwhile: read again (a visitor cannot keep that up for long).
+        const changed = error instanceof AppError && error.details?.exportFilesChanged === EXPORT_FILES_CHANGED.exportFilesChanged;
+        if (!changed || attempt >= 3) throw error;
+      }
+    }
   }
 
   /** An operator files a request that came by e-mail; the requester confirms through a mailed link. */
@@ -194,6 +207,9 @@ export class PrivacyDesk {
   private async settle<T>(step: Promise<WithEffects<T>>): Promise<T> {
     const { value, effects } = await step;
     if (effects.length > 0) this.effects(effects);
+    // An erasure is answered once its files have left the store (one the store failed to remove keeps its
+    // key for the next run, and the failure is logged there).
+    if (effects.some((e) => e.kind === 'erased')) await this.files.removeErased().catch(() => undefined);
     return value;
   }
 }

@@ -33,8 +33,14 @@ export interface PrivacySettings {
   mailDomain: string;
 }
 
-/** Reads attachments' bytes for access exports (the writer thread's own view of the attachment store). */
-export type AttachmentReader = (storageKey: string) => Buffer | null;
+/**
+ * The files an access export carries, by storage key, read from the attachment store by the main thread
+ * before the write (PrivacyDesk.act): null is a file the store no longer has.
+ */
+export type ExportFiles = Record<string, Uint8Array | null>;
+
+/** The details of the refusal that makes PrivacyDesk.act read the files again. */
+export const EXPORT_FILES_CHANGED = { exportFilesChanged: 1 } as const;
 
 /** Read by the caller for each write: the app's clock and the address links are built on. */
 export interface WriteContext {
@@ -54,10 +60,11 @@ export interface WithEffects<T> {
  * delivery results. PrivacyService and PrivacyRegister are built here, once, on the writer's connection;
  * the main thread's PrivacyDesk calls these and carries out the effects once the batch has committed.
  */
-export function createPrivacyWrites(db: Db, repos: Repositories, settings: PrivacySettings, readAttachment?: AttachmentReader) {
+export function createPrivacyWrites(db: Db, repos: Repositories, settings: PrivacySettings) {
   let context: WriteContext = { now: 0, publicUrl: '' };
   const clock = { now: () => context.now };
   let effects: PrivacyEffect[] = [];
+  let files: ExportFiles | undefined;
   const systems = new DataSystemLedger(repos.systems, clock, () => context.publicUrl);
   const privacy = new PrivacyService({
     db,
@@ -67,7 +74,13 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
     visitors: repos.visitors,
     // The app's one per-network send limit: every send with a network to count runs here.
     verification: new VerificationService(repos.verifications, clock, settings.hmacKey, new VerificationSendLimit(clock)),
-    execution: new RequestExecution(repos, clock, readAttachment),
+    execution: new RequestExecution(repos, clock, (key) => {
+      const bytes = files?.[key];
+      // A file the main thread did not read was attached after it looked: the desk reads again and retries.
+      if (bytes === undefined)
+        throw new AppError('conflict', 'A file was attached while the copy was prepared. Try again.', EXPORT_FILES_CHANGED);
+      return bytes && Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }),
     webhooks: { enqueue: (event, data) => queueWebhook(repos.integrations, context.now, event, data) },
     systems,
     systemRows: repos.systems,
@@ -116,8 +129,13 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
       return run(args, () => privacy.erasurePreview(args.id));
     },
 
-    privacyAct(args: WriteContext & { operator: Actor; input: PrivacyActionInput }) {
-      return run(args, () => privacy.act(args.operator, args.input));
+    privacyAct(args: WriteContext & { operator: Actor; input: PrivacyActionInput; files?: ExportFiles }) {
+      files = args.files;
+      try {
+        return run(args, () => privacy.act(args.operator, args.input));
+      } finally {
+        files = undefined;
+      }
     },
 
     privacyFileByOperator(args: WriteContext & { operator: Actor; input: PrivacyFileInput }) {

@@ -37,7 +37,7 @@ export interface ExecutionRepos {
   prechat: PrechatRepository;
 }
 
-/** Reads an attachment's bytes from the store by key (null: the file is missing). */
+/** An attachment's bytes by storage key (null: the store no longer has the file). */
 export type ReadAttachment = (storageKey: string) => Buffer | null;
 
 /**
@@ -49,7 +49,7 @@ export class RequestExecution {
   constructor(
     private readonly repos: ExecutionRepos,
     private readonly clock: Clock,
-    /** The export carries the files themselves; without a store (a test's bare procedures) it lists them only. */
+    /** The export carries the files themselves, read before the write (see attachmentKeys). */
     private readonly readAttachment: ReadAttachment = () => null,
   ) {}
 
@@ -60,6 +60,16 @@ export class RequestExecution {
       if (other.visitorId !== null && other.verifiedAt !== null) ids.add(other.visitorId);
     }
     return [...ids].sort((a, b) => a - b);
+  }
+
+  /** The storage keys of every file an access export of this request would carry (read before the write). */
+  attachmentKeys(request: PrivacyRequestRow): string[] {
+    const keys: string[] = [];
+    for (const visitorId of this.subjectVisitorIds(request)) {
+      const conversation = this.repos.conversations.byVisitor(visitorId);
+      if (conversation) for (const a of this.repos.attachments.byConversation(conversation.rowId)) keys.push(a.storageKey);
+    }
+    return keys;
   }
 
   /**

@@ -10,7 +10,6 @@ import { createRatingWrites } from '../chat/rating-writes';
 import { createSettingsWrites } from '../console/settings-writes';
 import { createTranscriptWrites } from '../chat/transcript-writes';
 import { createPrechatWrites } from '../chat/prechat-writes';
-import { LocalAttachmentStore } from '../attachments/attachment-store';
 import type { WriterOptions } from './protocol';
 
 /**
@@ -19,11 +18,10 @@ import type { WriterOptions } from './protocol';
  */
 export function createWriteProcedures(db: Db, options: WriterOptions) {
   const repos = createRepositories(db);
-  const attachmentStore = options.attachmentDir ? new LocalAttachmentStore(options.attachmentDir) : null;
   return {
     ...createChatWrites(repos, options.limits),
     ...createConsoleWrites(repos),
-    ...createPrivacyWrites(db, repos, options.privacy, attachmentStore ? (key) => attachmentStore.read(key) : undefined),
+    ...createPrivacyWrites(db, repos, options.privacy),
     ...createRetentionWrites(repos),
     ...createMailWrites(repos),
     ...createRatingWrites(repos),

@@ -8,8 +8,6 @@ import type { PrivacySettings } from '../privacy/privacy-writes';
 export interface WriterOptions {
   limits: MessageLimits | undefined;
   privacy: PrivacySettings;
-  /** The attachment store's directory (access exports read the files); null: exports list files without bytes. */
-  attachmentDir?: string | null;
 }
 
 /** What the writer thread is started with (spawn.ts starts it, writer-thread.ts is it). */

@@ -10,12 +10,11 @@ import { createWriteProcedures } from './procedures';
 import type { FromWriter, ToWriter, WriterThreadData } from './protocol';
 
 const port = parentPort!;
-const { databasePath, limits, privacy, attachmentDir } = workerData as WriterThreadData;
+const { databasePath, limits, privacy } = workerData as WriterThreadData;
 const db = connectDatabase(databasePath);
 // The key arrives as a plain Uint8Array (structured clone); the HMACs want a Buffer.
 const procedures = createWriteProcedures(db, {
   limits,
-  attachmentDir,
   privacy: { ...privacy, hmacKey: Buffer.from(privacy.hmacKey) },
 });
 const queue: WriteJob[] = [];

@@ -4,46 +4,20 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { LINK_TTL_MS } from '../../server/attachments/attachment-service';
 import { backupDatabase } from '../../server/db/backup';
-import { DEFAULT_ATTACHMENT_SETTINGS, type AttachmentDto } from '../../shared/attachments';
+import { DEFAULT_ATTACHMENT_SETTINGS } from '../../shared/attachments';
 import { OperatorEvent, VisitorEvent } from '../../shared/protocol';
 import { GPS_MARK, jpegWithGps, pdf, png } from '../helpers/files';
 import { privacySuite } from '../helpers/privacy';
 import { linkIn } from '../helpers/smtp';
 import { errorCode, unwrap } from '../helpers/sockets';
-import { call, ok, signIn, type VisitorClient } from '../helpers/test-app';
+import { call, ok, signIn } from '../helpers/test-app';
+import { attachmentOf, uploadFile, visitorSend } from '../helpers/uploads';
 
 const { s, newVisitor, operator, fileVerified, act, mailTo } = privacySuite();
 
-let uploads = 0;
 /** Posts `body` as a visitor (by token) or an operator (by cookie); returns the status and JSON answer. */
-async function upload(
-  body: Buffer,
-  auth: { token: string } | { cookie: string; conversationId: string },
-  options: { name?: string; clientId?: string } = {},
-) {
-  const query = new URLSearchParams({ clientId: options.clientId ?? `upload-${++uploads}-abc`, name: options.name ?? 'photo.png' });
-  const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
-  if ('token' in auth) headers.authorization = `Bearer ${auth.token}`;
-  else {
-    headers.cookie = auth.cookie;
-    query.set('conversationId', auth.conversationId);
-  }
-  const res = await fetch(`${s.t.url}/api/attachments?${query}`, { method: 'POST', headers, body: new Uint8Array(body) });
-  return {
-    status: res.status,
-    json: (await res.json()) as { ok: true; data: { attachment: AttachmentDto } } | { ok: false; error: { code: string; message: string } },
-  };
-}
-
-function attachmentOf(answer: Awaited<ReturnType<typeof upload>>): AttachmentDto {
-  if (!answer.json.ok) throw new Error(`upload refused: ${answer.json.error.message}`);
-  return answer.json.data.attachment;
-}
-
-/** A visitor's message:send, expected to succeed. */
-async function visitorSend(socket: VisitorClient, payload: { clientId: string; text?: string; attachmentId?: string }) {
-  return unwrap(await call(socket, VisitorEvent.messageSend, payload));
-}
+const upload = (body: Buffer, auth: Parameters<typeof uploadFile>[2], options?: Parameters<typeof uploadFile>[3]) =>
+  uploadFile(s.t.url, body, auth, options);
 
 const storeDir = () => path.join(s.t.dir, 'attachments');
 const storedFiles = () => fs.readdirSync(storeDir()).filter((f) => !f.startsWith('.'));

@@ -258,6 +258,7 @@ export async function startApp(parts: AppParts) {
     auth,
     chat,
     privacy,
+    dataSystems,
     admin,
     team,
     presence,

@@ -90,8 +90,11 @@ export interface RequestSystemDto {
   /** Who or what answered: "webhook receipt", "processor (contact@…)", "operator #3 (Olga)". */
   answeredBy: string | null;
   answeredAt: number | null;
-  /** webhook: why the last delivery did not get through, while it is retried. */
+  /** webhook: why the last delivery did not get through. */
   deliveryError: string | null;
+  /** webhook: deliveries tried so far, and when the next one goes (null: none planned, retries given up once failed). */
+  attempts: number;
+  nextAttemptAt: number | null;
   assigneeId: number | null;
 }
 

@@ -52,6 +52,7 @@ export const operatorEventSchemas: SchemaTable<OperatorRpc> = {
   [OperatorEvent.dataSystemSave]: S.dataSystemSaveSchema,
   [OperatorEvent.dataSystemDelete]: S.idSchema,
   [OperatorEvent.privacySystemRecord]: S.privacySystemRecordSchema,
+  [OperatorEvent.privacySystemResend]: S.privacySystemResendSchema,
   [OperatorEvent.conversationAssign]: S.conversationAssignSchema,
   [OperatorEvent.conversationRead]: S.conversationReadSchema,
   [OperatorEvent.conversationUnread]: S.emptySchema,

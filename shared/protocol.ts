@@ -101,6 +101,8 @@ export const OperatorEvent = {
   dataSystemDelete: 'data-system:delete',
   /** An operator enters a data system's outcome on a request, with the evidence. */
   privacySystemRecord: 'privacy:system-record',
+  /** Send a webhook system the request again after its retries gave up; answered once that attempt is over. */
+  privacySystemResend: 'privacy:system-resend',
   outboxList: 'outbox:list',
   apiKeyList: 'apikey:list',
   apiKeyCreate: 'apikey:create',
@@ -295,6 +297,7 @@ export interface OperatorRpc {
   [OperatorEvent.dataSystemSave]: { in: S.DataSystemSaveInput; out: { system: DataSystemDto; secret: string | null } };
   [OperatorEvent.dataSystemDelete]: { in: S.IdInput; out: null };
   [OperatorEvent.privacySystemRecord]: { in: S.PrivacySystemRecordInput; out: { request: PrivacyRequestDto } };
+  [OperatorEvent.privacySystemResend]: { in: S.PrivacySystemResendInput; out: { request: PrivacyRequestDto } };
   [OperatorEvent.conversationAssign]: { in: S.ConversationAssignInput; out: { conversation: ConversationDto } };
   [OperatorEvent.conversationRead]: { in: S.ConversationReadInput; out: null };
   /** Unread visitor messages per conversation for the asking operator (open conversations only). */

@@ -246,6 +246,8 @@ export const privacySystemRecordSchema = v.strictObject({
   legalBasis: v.optional(v.nullable(legalBasis)),
   note: evidenceNote,
 });
+/** Send a webhook system's request again, once its retries have given up. */
+export const privacySystemResendSchema = v.strictObject({ id: requestId, entryId: requestId });
 /** A system's webhook receipt: in the answer to our POST, or later at the callback URL. */
 export const systemReceiptSchema = v.strictObject({
   outcome: v.picklist(SYSTEM_OUTCOMES),
@@ -310,6 +312,7 @@ export type IdInput = v.InferOutput<typeof idSchema>;
 export type WebhookCreateInput = v.InferOutput<typeof webhookCreateSchema>;
 export type DataSystemSaveInput = v.InferOutput<typeof dataSystemSaveSchema>;
 export type PrivacySystemRecordInput = v.InferOutput<typeof privacySystemRecordSchema>;
+export type PrivacySystemResendInput = v.InferOutput<typeof privacySystemResendSchema>;
 export type SystemReceiptInput = v.InferOutput<typeof systemReceiptSchema>;
 export type ProcessorAnswerInput = v.InferOutput<typeof processorAnswerSchema>;
 export type ConversationAssignInput = v.InferOutput<typeof conversationAssignSchema>;

@@ -209,6 +209,8 @@ export function toEntryDto(row: RequestSystemRow): RequestSystemDto {
     answeredBy: row.answeredBy,
     answeredAt: row.answeredAt,
     deliveryError: row.deliveryError,
+    attempts: row.attempts,
+    nextAttemptAt: row.nextAttemptAt,
     assigneeId: row.kind === 'manual' ? row.assigneeId : null,
   };
 }

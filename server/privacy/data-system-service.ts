@@ -1,12 +1,14 @@
 import type { Logger } from 'pino';
 import * as v from 'valibot';
 import { AppError } from '../../shared/errors';
-import { systemReceiptSchema } from '../../shared/schemas';
+import { type PrivacySystemResendInput, systemReceiptSchema } from '../../shared/schemas';
+import type { PrivacyRequestDto } from '../../shared/types';
 import type { SystemReceipt } from '../../shared/data-systems';
 import type { Clock } from '../platform/clock';
 import type { DataSystemRepository, RequestSystemRow } from '../db/repositories/data-system-repository';
 import type { PrivacyRepository } from '../db/repositories/privacy-repository';
 import type { PrivacyDesk } from './privacy-desk';
+import type { Actor } from './privacy-service';
 import { requesterHash } from './privacy-dto';
 import type { SystemAnswer } from './data-system-ledger';
 import { BACKOFF_MS, deliveryFailure, postSigned, verifyWebhookSignature } from './webhook-service';
@@ -68,6 +70,18 @@ export class DataSystemService {
   tick(): Promise<void> {
     this.running ??= this.deliverDue().finally(() => (this.running = null));
     return this.running;
+  }
+
+  /**
+   * An operator sends a system the request again after its retries gave up; answers once that attempt is
+   * over, with the request as it now stands (delivered, answered by a receipt, or failed again and why).
+   */
+  async resend(operator: Actor, input: PrivacySystemResendInput): Promise<PrivacyRequestDto> {
+    await this.d.privacy.resendSystem(operator, input);
+    // A pass already running read what was due before this: wait for it, then one that sees this row.
+    await this.running;
+    await this.tick();
+    return (await this.d.privacy.get(operator, input.id)).request;
   }
 
   async remind(): Promise<void> {

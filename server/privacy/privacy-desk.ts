@@ -9,6 +9,7 @@ import type {
   PrivacyReplyInput,
   PrivacyStartInput,
   PrivacySystemRecordInput,
+  PrivacySystemResendInput,
   PrivacyVerifyInput,
 } from '../../shared/schemas';
 import type { ErasurePreviewDto, Lang, PrivacyRequestDto, VisitorRequestDto } from '../../shared/types';
@@ -148,6 +149,17 @@ export class PrivacyDesk {
 
   archiveDataSystem(operator: Actor, id: number) {
     return this.settle(this.writer.run('dataSystemArchive', { ...this.context(), id, actor: actorOf(operator) }));
+  }
+
+  /** Plans a new delivery to a webhook system whose retries gave up (DataSystemService.resend carries it out). */
+  async resendSystem(operator: Actor, input: PrivacySystemResendInput): Promise<void> {
+    await this.settle(
+      this.writer.run('systemResend', {
+        ...this.context(),
+        operator: actor(operator),
+        find: { requestId: input.id, entryId: input.entryId },
+      }),
+    );
   }
 
   /** An operator enters a system's outcome, with the evidence, on the request page. */

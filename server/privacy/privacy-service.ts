@@ -388,6 +388,29 @@ export class PrivacyService {
     return null;
   }
 
+  /**
+   * An operator sends a webhook system the request again once its retries have given up (the system was
+   * down for longer than they last): the schedule starts over from this attempt.
+   */
+  resendSystem(operator: Actor, find: { requestId: number; entryId: number }): null {
+    this.tx(() => {
+      const entry = this.d.systemRows.entry(find.entryId);
+      if (!entry || entry.requestId !== find.requestId) throw new AppError('not_found', 'No such system on this request.');
+      const request = this.require(entry.requestId);
+      if (!isOpen(request.state)) throw new AppError('invalid_state', 'This request is closed.');
+      if (entry.kind !== 'webhook')
+        throw new AppError('invalid_state', 'Only a webhook system is sent the request again; enter its outcome instead.');
+      if (entry.state !== 'pending') throw new AppError('invalid_state', `${entry.name} has already answered.`);
+      if (entry.nextAttemptAt !== null)
+        throw new AppError('invalid_state', `${entry.name} is still being tried; the next attempt is already planned.`);
+      this.d.systemRows.delivery(entry.id, { attempts: 0, nextAttemptAt: this.d.clock.now(), deliveryError: entry.deliveryError });
+      this.d.audit.append(request.id, this.d.clock.now(), actorOf(operator), 'system sent again', { system: entry.name });
+      this.publish(request);
+      this.defer({ kind: 'systems' });
+    });
+    return null;
+  }
+
   /** Mails the owners of systems that have not answered a request due soon; the request shows it too. */
   remindSystems(): number {
     return this.tx(() => {

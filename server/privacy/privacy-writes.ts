@@ -217,6 +217,10 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
       return run(args, () => privacy.systemDelivery(args.entryId, args));
     },
 
+    systemResend(args: WriteContext & { operator: Actor; find: { requestId: number; entryId: number } }) {
+      return run(args, () => privacy.resendSystem(args.operator, args.find));
+    },
+
     privacyReapply(args: WriteContext & { entries: ErasureEntry[] }) {
       return run(args, () => privacy.reapplyErasures(args.entries));
     },

@@ -123,6 +123,7 @@ export function attachOperatorNamespace(
     on(socket, OperatorEvent.dataSystemSave, (input) => deps.privacy.saveDataSystem(admin(), input));
     on(socket, OperatorEvent.dataSystemDelete, (input) => deps.privacy.archiveDataSystem(admin(), input.id));
     on(socket, OperatorEvent.privacySystemRecord, async (input) => ({ request: await deps.privacy.recordSystem(me(), input) }));
+    on(socket, OperatorEvent.privacySystemResend, async (input) => ({ request: await deps.dataSystems.resend(me(), input) }));
 
     registerConsoleHandlers(on, socket, { me, admin }, deps);
     registerPrechatHandlers(on, socket, { me, admin }, deps);

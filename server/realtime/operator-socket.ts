@@ -9,6 +9,7 @@ import type { InboxService } from '../console/inbox-service';
 import type { NoteService } from '../console/note-service';
 import type { PresenceService } from '../console/presence-service';
 import type { TeamService } from '../console/team-service';
+import type { DataSystemService } from '../privacy/data-system-service';
 import type { PrivacyDesk } from '../privacy/privacy-desk';
 import type { RatingService } from '../chat/rating-service';
 import type { AttachmentService } from '../attachments/attachment-service';
@@ -28,6 +29,7 @@ export interface OperatorDeps {
   auth: AuthService;
   chat: ChatService;
   privacy: PrivacyDesk;
+  dataSystems: DataSystemService;
   admin: AdminService;
   team: TeamService;
   presence: PresenceService;

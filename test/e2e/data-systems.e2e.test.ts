@@ -227,9 +227,30 @@ describe('data systems, end to end', () => {
     const processorDone = rows.getByRole('listitem', { name: 'Payment processor: Erased' });
     await processorDone.getByText('Card tokens for this customer deleted in the vault').waitFor();
     await processorDone.getByText(/^Answered by processor \(dpo@processor\.test\)/).waitFor();
-    // The unreachable system's row is loud with the delivery error; the operator answers for it instead.
+    // The unreachable system's row is loud with the delivery error and when it is tried next.
     const newsletter = rows.getByRole('listitem', { name: 'Newsletter tool: Pending' });
-    await newsletter.getByRole('alert').getByText('Delivery failed, retrying: connection failed').waitFor();
+    await newsletter
+      .getByRole('alert')
+      .getByText(/^Delivery failed \(connection failed\); trying again at /)
+      .waitFor();
+    // Its retries give up (arranged in the database, as an hour of failures would; no delivery pass is
+    // running when it is written): the row says so and offers to send it again.
+    await app.app.services.dataSystems.tick();
+    app.db.prepare(`UPDATE request_systems SET attempts = 6, next_attempt_at = NULL WHERE name = 'Newsletter tool'`).run();
+    await operator.reload();
+    await newsletter
+      .getByRole('alert')
+      .getByText(/^Not reached after 6 attempts \(connection failed\)\. Send it again/)
+      .waitFor();
+    await shoot(operator, 'console-request-system-unreached', operator.locator('cw-privacy-systems'));
+    await newsletter.getByRole('button', { name: 'Send the request to Newsletter tool again' }).click();
+    // Still down: the attempt's outcome is in the answer, and the retries start over.
+    await newsletter
+      .getByRole('alert')
+      .getByText(/^Delivery failed \(connection failed\); trying again at /)
+      .waitFor();
+    expect(await newsletter.getByRole('button', { name: 'Send the request to Newsletter tool again' }).count()).toBe(0);
+    // The operator answers for it instead.
     await rows.getByRole('button', { name: 'Enter outcome for Newsletter tool' }).click();
     const newsletterEntry = rows.getByRole('form', { name: 'Outcome for Newsletter tool' });
     await newsletterEntry.getByLabel('Outcome').selectOption('not_found');

@@ -10,6 +10,8 @@
  * exactly as it was, and nothing of A's may ever appear in an answer to anyone else on the visitor side.
  */
 import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Ack, ErrorCode } from '../../shared/errors';
@@ -114,6 +116,7 @@ const SOCKET_MATRIX: Record<string, Row<Outcome>> = {
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.dataSystemDelete}`]: admins,
   // Any operator working a request enters a system's outcome (with the evidence).
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.privacySystemRecord}`]: operators,
+  [`${OPERATOR_NAMESPACE} ${OperatorEvent.privacySystemResend}`]: operators,
   // An unassigned conversation may be taken by any operator (moving someone else's is the inbox's rule, console.test.ts).
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.conversationAssign}`]: operators,
   [`${OPERATOR_NAMESPACE} ${OperatorEvent.conversationRead}`]: operators,
@@ -294,6 +297,40 @@ describe('authorization matrix', () => {
     return { verificationId: (started.data as { verificationId: string }).verificationId, code: await mailCode(email, 0) };
   }
 
+  let resendSystemUrl: string | undefined;
+  let resendSystemRegistered = false;
+  const webhookServers: http.Server[] = [];
+
+  /** A data system's webhook on loopback that takes every request and answers later (202, no body). */
+  async function acceptingWebhook(): Promise<string> {
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(202).end());
+    });
+    webhookServers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/privacy`;
+  }
+
+  /** A verified rectification filed by the admin and started: the register's rectification systems each get a row. */
+  async function startedRectification(): Promise<number> {
+    const email = `system.${unique()}@example.test`;
+    const { request } = await adminCall<{ request: { id: number } }>(OperatorEvent.privacyFile, {
+      type: 'rectification',
+      email,
+      lang: 'en',
+    });
+    const [, id, secret] = /\/privacy\/verify\/([A-Za-z0-9_-]+)\?t=([A-Za-z0-9_-]+)/.exec((await t.smtp.waitFor(email, () => true)).body)!;
+    await fetch(`${t.url}/privacy/verify/${id}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `t=${secret}`,
+    });
+    await t.smtp.waitFor(email, (m) => /received/i.test(m.subject));
+    await adminCall(OperatorEvent.privacyAct, { id: request.id, action: 'start' });
+    return request.id;
+  }
+
   beforeAll(async () => {
     t = await startTestApp();
     cookies.admin = await signIn(t.url);
@@ -366,6 +403,7 @@ describe('authorization matrix', () => {
   afterAll(async () => {
     sockets.closeAll();
     await t?.close();
+    for (const server of webhookServers) await new Promise((resolve) => server.close(resolve));
   });
 
   test('every event of both namespaces and every HTTP route has exactly one row', () => {
@@ -511,25 +549,31 @@ describe('authorization matrix', () => {
       ).system.id,
     }),
     [OperatorEvent.privacySystemRecord]: async () => {
-      // A verified rectification of its own, started: the register's rectification systems each get a row.
-      const email = `system.${unique()}@example.test`;
-      const { request } = await adminCall<{ request: { id: number } }>(OperatorEvent.privacyFile, {
-        type: 'rectification',
-        email,
-        lang: 'en',
-      });
-      const [, id, secret] = /\/privacy\/verify\/([A-Za-z0-9_-]+)\?t=([A-Za-z0-9_-]+)/.exec(
-        (await t.smtp.waitFor(email, () => true)).body,
-      )!;
-      await fetch(`${t.url}/privacy/verify/${id}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: `t=${secret}`,
-      });
-      await t.smtp.waitFor(email, (m) => /received/i.test(m.subject));
-      await adminCall(OperatorEvent.privacyAct, { id: request.id, action: 'start' });
-      const entryId = t.db.prepare('SELECT id FROM request_systems WHERE request_id = ? ORDER BY id').pluck().get(request.id) as number;
-      return { id: request.id, entryId, outcome: 'done', note: 'Corrected in the system by hand.' };
+      const id = await startedRectification();
+      const entryId = t.db.prepare('SELECT id FROM request_systems WHERE request_id = ? ORDER BY id').pluck().get(id) as number;
+      return { id, entryId, outcome: 'done', note: 'Corrected in the system by hand.' };
+    },
+    [OperatorEvent.privacySystemResend]: async () => {
+      // A webhook system that takes requests (202, receipt later); its row arranged as if the retries gave up.
+      resendSystemUrl ??= await acceptingWebhook();
+      if (!resendSystemRegistered) {
+        await adminCall(OperatorEvent.dataSystemSave, {
+          name: 'Resend target',
+          requestTypes: ['rectification'],
+          ownerEmail: 'owner@example.test',
+          kind: 'webhook',
+          webhookUrl: resendSystemUrl,
+        });
+        resendSystemRegistered = true;
+      }
+      const id = await startedRectification();
+      // The deliveries the start caused are over before anything is compared.
+      await t.app.services.dataSystems.tick();
+      const entryId = t.db.prepare(`SELECT id FROM request_systems WHERE request_id = ? AND kind = 'webhook'`).pluck().get(id) as number;
+      t.db
+        .prepare('UPDATE request_systems SET attempts = 6, next_attempt_at = NULL, delivery_error = ? WHERE id = ?')
+        .run('HTTP 503', entryId);
+      return { id, entryId };
     },
     [OperatorEvent.webhookList]: () => ({}),
     [OperatorEvent.webhookCreate]: () => ({ url: 'http://127.0.0.1:9/never-delivered' }),

@@ -6,6 +6,7 @@ import type { SystemReceipt } from '../../shared/data-systems';
 import type { VisitorRequestDto } from '../../shared/types';
 import { OperatorEvent, VisitorEvent, VisitorPush } from '../../shared/protocol';
 import { REMIND_BEFORE_MS } from '../../server/privacy/data-system-ledger';
+import { BACKOFF_MS } from '../../server/privacy/webhook-service';
 import { privacySuite } from '../helpers/privacy';
 import { errorCode } from '../helpers/sockets';
 import { call, next, ok, signIn } from '../helpers/test-app';
@@ -202,6 +203,44 @@ describe('data systems: webhook with a receipt', () => {
       row = (await requestOf(id)).systems[0];
     }
     expect(row).toMatchObject({ state: 'pending', deliveryError: expect.stringMatching(/not signed/) });
+  });
+});
+
+describe('data systems: a webhook that cannot be reached', () => {
+  test('the retries are shown with their next time; once they give up, the operator sends it again and the answer is in the reply', async () => {
+    const shop = await fakeSystem();
+    const { secret } = await register({ name: 'Shop', kind: 'webhook', webhookUrl: shop.url });
+    shop.respond = () => ({ status: 503 });
+    const { id } = await started('erasure', 'dora@example.test');
+    const systems = s.t.app.services.dataSystems;
+    // The first delivery went when the request started; the pass that carried it is awaited here.
+    await systems.tick();
+    let [row] = (await requestOf(id)).systems;
+    expect(row).toMatchObject({ state: 'pending', deliveryError: 'HTTP 503', attempts: 1, nextAttemptAt: s.clock.now() + BACKOFF_MS[0] });
+    const early = await call(await operator(), OperatorEvent.privacySystemResend, { id, entryId: row.id });
+    expect(errorCode(early)).toBe('invalid_state');
+
+    for (const wait of BACKOFF_MS) {
+      s.clock.advance(wait);
+      await systems.tick();
+    }
+    [row] = (await requestOf(id)).systems;
+    expect(row).toMatchObject({ state: 'pending', deliveryError: 'HTTP 503', attempts: BACKOFF_MS.length + 1, nextAttemptAt: null });
+    expect(shop.received).toHaveLength(BACKOFF_MS.length + 1);
+
+    // The system is back, and answers at once: the operator's reply already carries the outcome.
+    shop.respond = (body) => {
+      const receipt = JSON.stringify({ outcome: 'done', counts: { orders: 2 } });
+      expect(JSON.parse(body).data.email).toBe('dora@example.test');
+      return { status: 200, body: receipt, signature: sign(secret!, receipt) };
+    };
+    const { request } = await ok(await operator(), OperatorEvent.privacySystemResend, { id, entryId: row.id });
+    expect(request.systems).toEqual([expect.objectContaining({ name: 'Shop', state: 'done', deliveryError: null, counts: { orders: 2 } })]);
+    const again = await call(await operator(), OperatorEvent.privacySystemResend, { id, entryId: row.id });
+    expect(errorCode(again)).toBe('invalid_state');
+    const { audit } = await ok(await operator(), OperatorEvent.privacyGet, { id });
+    expect(audit.map((e) => e.action)).toEqual(expect.arrayContaining(['system unreachable', 'system sent again', 'system answered']));
+    expect(audit.find((e) => e.action === 'system sent again')).toMatchObject({ actor: expect.stringMatching(/^operator #\d+/) });
   });
 });
 

@@ -30,7 +30,7 @@ export function systemOpen(s: RequestSystemDto): boolean {
  * the words of the request's kind, its legal basis, evidence and who answered; a delivery error or a
  * deadline within a week is loud. Pending and failed rows take an outcome entered by an operator.
  *
- * @fires cw-recorded - an outcome was recorded (detail: the request as it is now)
+ * @fires cw-recorded - an outcome was recorded, or a system sent the request again (detail: the request as it is now)
  */
 @customElement('cw-privacy-systems')
 export class CwPrivacySystems extends LitElement {
@@ -46,7 +46,7 @@ export class CwPrivacySystems extends LitElement {
       .how, .who { font-size: 13px; color: var(--cw-muted); overflow-wrap: anywhere; }
       .note { white-space: pre-wrap; overflow-wrap: anywhere; }
       .warning { display: flex; gap: 6px; align-items: flex-start; color: var(--cw-warn); font-weight: 600; overflow-wrap: anywhere; }
-      .warning svg { margin-top: 2px; }
+      .warning svg { margin-top: 2px; flex-shrink: 0; }
       form { display: grid; gap: 8px; border-top: 1px solid var(--cw-border); padding-top: 10px; margin-top: 4px; }
       form button[type='submit'] { justify-self: end; }
       .toggle { justify-self: start; }
@@ -62,6 +62,8 @@ export class CwPrivacySystems extends LitElement {
   @state() private outcome: SystemOutcome = 'done';
   @state() private error: string | null = null;
   @state() private busy = false;
+  /** The row whose request is being sent again. */
+  @state() private resending: number | null = null;
 
   override render() {
     const r = this.request;
@@ -87,10 +89,39 @@ export class CwPrivacySystems extends LitElement {
       ${s.note ? html`<div class="note"><span class="muted">${s.state === 'failed' ? 'Reason:' : 'Evidence:'}</span> ${s.note}</div>` : nothing}
       ${s.counts && Object.keys(s.counts).length ? html`<div class="muted">${countsInWords(s.counts)}</div>` : nothing}
       ${s.answeredAt ? html`<div class="who">Answered by ${s.answeredBy ?? 'unknown'} · ${formatTime(s.answeredAt)}</div>` : nothing}
-      ${s.deliveryError ? html`<div class="warning" role="alert">${icon('alert', 16)}Delivery failed, retrying: ${s.deliveryError}</div>` : nothing}
+      ${s.deliveryError && systemOpen(s) ? this.renderDelivery(r, s, s.deliveryError) : nothing}
       ${near && r.dueAt ? html`<div class="warning">${icon('alert', 16)}No answer yet; the request is due ${formatTime(r.dueAt)}.</div>` : nothing}
       ${systemOpen(s) && isOpen(r.state) ? this.renderEntry(r, s) : nothing}
     </li>`;
+  }
+
+  /** A webhook that did not get through: when it is tried next, or, once the retries gave up, a way to send it again. */
+  private renderDelivery(r: PrivacyRequestDto, s: RequestSystemDto, error: string) {
+    if (s.nextAttemptAt !== null)
+      return html`<div class="warning" role="alert">${icon('alert', 16)}Delivery failed (${error}); trying again at ${formatTime(s.nextAttemptAt)}.</div>`;
+    const tried = `${s.attempts} ${s.attempts === 1 ? 'attempt' : 'attempts'}`;
+    return html`<div class="warning" role="alert">${icon('alert', 16)}Not reached after ${tried} (${error}). Send it again once the system is back, or enter its outcome.</div>
+      ${
+        isOpen(r.state)
+          ? html`<button type="button" class="small toggle" aria-label=${`Send the request to ${s.name} again`} ?disabled=${this.resending === s.id} @click=${() => this.resend(r, s)}>
+              ${this.resending === s.id ? 'Sending…' : 'Send again'}
+            </button>`
+          : nothing
+      }`;
+  }
+
+  private async resend(r: PrivacyRequestDto, s: RequestSystemDto) {
+    this.resending = s.id;
+    this.error = null;
+    try {
+      const { request } = await this.store.call(OperatorEvent.privacySystemResend, { id: r.id, entryId: s.id });
+      this.store.requests.set(request.id, request);
+      this.dispatchEvent(new CustomEvent('cw-recorded', { detail: request }));
+    } catch (e) {
+      this.error = failure(e);
+    } finally {
+      this.resending = null;
+    }
   }
 
   private renderEntry(r: PrivacyRequestDto, s: RequestSystemDto) {

@@ -117,8 +117,34 @@ function machine() {
     node: process.version,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
     loadAverageAtStart: os.loadavg().map((n) => Math.round(n * 100) / 100),
+    ...fsyncTimes(),
     otherTestProcessesAtStart: Number(busy),
   };
+}
+
+/**
+ * How long an fsync of a small write takes where the server's database will be (the temp directory): the
+ * floor under every group commit, so runs on different disks can be compared.
+ */
+function fsyncTimes(): { fsyncP50Ms: number; fsyncP99Ms: number } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-fsync-'));
+  const fd = fs.openSync(path.join(dir, 'probe'), 'w');
+  const times: number[] = [];
+  try {
+    const page = Buffer.alloc(4096, 1);
+    for (let i = 0; i < 200; i++) {
+      fs.writeSync(fd, page, 0, page.length, (i % 16) * page.length);
+      const start = process.hrtime.bigint();
+      fs.fsyncSync(fd);
+      times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(times[Math.min(times.length - 1, Math.floor(q * times.length))] * 1000) / 1000;
+  return { fsyncP50Ms: at(0.5), fsyncP99Ms: at(0.99) };
 }
 
 async function signIn(url: string, email: string, password: string): Promise<string> {

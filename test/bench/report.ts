@@ -135,6 +135,13 @@ function latencyRow(name: string, l: LatencySummary): string {
   return `  ${pad(name, 28)} p50 ${pad(l.p50, 8)} p95 ${pad(l.p95, 8)} p99 ${pad(l.p99, 8)} max ${pad(l.max, 8)} (n=${l.count})`;
 }
 
+/** The load generators' part of all the CPU the server and they used (they share the machine's cores). */
+function generatorShare(c: ChatPhase): number {
+  const generators = c.generators.visitors.cpuCore + c.generators.operators.cpuCore;
+  const all = generators + c.server.cpuCore;
+  return all > 0 ? Math.round((generators / all) * 1000) / 10 : 0;
+}
+
 function chatTable(title: string, c: ChatPhase): string[] {
   return [
     `${title}: ${c.targetRate} msg/s target for ${c.seconds} s — achieved ${c.achievedRate}/s (${c.acked} acked of ${c.sent}; errors ${JSON.stringify(c.errors)}, unanswered ${c.unanswered}, disconnects ${c.disconnects}, operators reconnected before ${c.operatorsReconnectedBefore})`,
@@ -146,7 +153,7 @@ function chatTable(title: string, c: ChatPhase): string[] {
     `  server: loop delay p50 ${c.server.loopDelayP50} p99 ${c.server.loopDelayP99} max ${c.server.loopDelayMax} ms; CPU ${c.server.cpuCore} cores (${c.server.cpuMsPerMessage} ms per message, both threads), main thread busy ${Math.round(c.server.mainLoopUtilization * 1000) / 10} %; RSS ${c.server.rssMb} MB, heap ${c.server.heapUsedMb} MB`,
     `  garbage collection (main thread): ${c.server.gcPauses.count} pauses, ${c.server.gcPauses.totalMs} ms in all, longest ${c.server.gcPauses.maxMs} ms; ${c.server.gcPauses.major} major, longest ${c.server.gcPauses.majorMaxMs} ms`,
     `  group commit: ${c.server.commitBatches} batches, ${c.server.writesPerBatch} writes each, ${c.server.commitMsPerBatch} ms each; writer thread busy committing ${Math.round(c.server.commitBusyShare * 1000) / 10} % of the time; over 20 ms: ${c.server.slowCommits} commits, ${c.server.slowWrites} writes asked→committed`,
-    `  generators: visitors ${c.generators.visitors.cpuCore} cores (loop p99 ${c.generators.visitors.loopP99} ms), operators ${c.generators.operators.cpuCore} cores (loop p99 ${c.generators.operators.loopP99} ms)`,
+    `  generators: visitors ${c.generators.visitors.cpuCore} cores (loop p99 ${c.generators.visitors.loopP99} ms), operators ${c.generators.operators.cpuCore} cores (loop p99 ${c.generators.operators.loopP99} ms); their share of the CPU the run used ${generatorShare(c)} %`,
     `  every operator got ${c.deliveredToEveryOperator} visitor messages (${c.missedByAnOperator} missed, ${c.repeatedDeliveries} repeated)`,
   ];
 }

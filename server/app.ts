@@ -317,6 +317,8 @@ export async function startApp(parts: AppParts) {
     visitors: repos.visitors,
     conversations: repos.conversations,
     messages: repos.messages,
+    replies: repos.offlineReplies,
+    writer,
     mail,
     isVisitorOnline: (visitorId) => (visitorNsp.adapter.rooms.get(rooms.visitor(visitorId))?.size ?? 0) > 0,
     delayMs: config.offlineReplyDelayMs,

@@ -5,12 +5,17 @@ import type { VisitorRepository } from '../db/repositories/visitor-repository';
 import type { EventBus } from '../platform/events';
 import type { MailQueue } from '../mail/mailer';
 import { mailTemplates } from '../mail/templates';
+import type { OfflineReplyRepository } from '../db/repositories/offline-reply-repository';
+import type { Writer } from '../writer/group-commit';
+import type { OfflineReplyWrites } from './offline-reply-writes';
 
 export interface OfflineReplyDeps {
   bus: EventBus;
   visitors: VisitorRepository;
   conversations: ConversationRepository;
   messages: MessageRepository;
+  replies: OfflineReplyRepository;
+  writer: Writer<OfflineReplyWrites>;
   mail: MailQueue;
   /** Whether any tab of this visitor is connected right now. */
   isVisitorOnline: (visitorId: number) => boolean;
@@ -19,51 +24,130 @@ export interface OfflineReplyDeps {
   log: Logger;
 }
 
+/** A mail that could not be sent is tried again this much later, this many times in all. */
+const RETRY_MS = 5 * 60 * 1000;
+const MAX_ATTEMPTS = 12;
+
+/** One visitor's wait: from which reply, its timer, and a reply that came while its mail was being sent. */
+interface Wait {
+  fromSeq: number;
+  attempts: number;
+  timer: NodeJS.Timeout | null;
+  sending: boolean;
+  nextSeq: number | null;
+}
+
 /**
  * Keeps the offline-mode promise "leave your e-mail, we'll reply": operator replies to a visitor who
  * left a contact address and is not connected go out by e-mail. Replies written within `delayMs` of
  * each other travel in one mail; a visitor who is back in the chat by then reads them there instead.
+ * Each wait is a row (offline_replies), so a restart within it does not lose the mail: the next start
+ * sends what was due. The wait ends only once the mail went (it is tried again if it could not be sent).
  */
 export class OfflineReplyService {
-  /** Per visitor: the first reply not yet seen or mailed, and the timer that will look again. */
-  private readonly pending = new Map<number, { fromSeq: number; timer: NodeJS.Timeout }>();
+  private readonly waits = new Map<number, Wait>();
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly d: OfflineReplyDeps) {}
 
   start(): void {
+    // Waits a stop or a crash interrupted: each goes when it was due, at once if that time has passed.
+    for (const row of this.d.replies.all()) {
+      if (!this.waits.has(row.visitorId)) this.schedule(row.visitorId, this.newWait(row.fromSeq, row.attempts), row.dueAt);
+    }
     this.unsubscribe ??= this.d.bus.on('message:created', ({ message, visitorId }) => {
-      if (message.author !== 'operator' || this.pending.has(visitorId)) return;
-      const timer = setTimeout(() => this.flush(visitorId), this.d.delayMs);
-      timer.unref();
-      this.pending.set(visitorId, { fromSeq: message.seq, timer });
+      if (message.author !== 'operator') return;
+      const wait = this.waits.get(visitorId);
+      if (wait) {
+        // Joins the waiting mail, or, when that mail is already on its way, starts the next wait.
+        if (wait.sending && wait.nextSeq === null) wait.nextSeq = message.seq;
+        return;
+      }
+      // Only a visitor who left an address can be mailed (nothing is written for anyone else).
+      if (!this.d.visitors.findById(visitorId)?.email) return;
+      this.begin(visitorId, message.seq);
     });
   }
 
+  /** Stops the timers; the waits stay in the database for the next start. */
   stop(): void {
     this.unsubscribe?.();
     this.unsubscribe = null;
-    for (const { timer } of this.pending.values()) clearTimeout(timer);
-    this.pending.clear();
+    for (const wait of this.waits.values()) if (wait.timer) clearTimeout(wait.timer);
+    this.waits.clear();
   }
 
-  private flush(visitorId: number): void {
-    const entry = this.pending.get(visitorId);
-    this.pending.delete(visitorId);
-    if (!entry || this.d.isVisitorOnline(visitorId)) return;
+  private newWait(fromSeq: number, attempts = 0): Wait {
+    return { fromSeq, attempts, timer: null, sending: false, nextSeq: null };
+  }
+
+  private begin(visitorId: number, fromSeq: number): void {
+    const wait = this.newWait(fromSeq);
+    this.waits.set(visitorId, wait);
+    const dueAt = Date.now() + this.d.delayMs;
+    this.d.writer.run('offlineReplyQueue', { visitorId, fromSeq, dueAt }).then(
+      () => {
+        // Stopped meanwhile: the row waits for the next start.
+        if (this.waits.get(visitorId) === wait) this.schedule(visitorId, wait, dueAt);
+      },
+      (error: unknown) => {
+        this.waits.delete(visitorId);
+        this.d.log.error({ err: error, visitorId }, 'offline reply: the wait could not be stored');
+      },
+    );
+  }
+
+  private schedule(visitorId: number, wait: Wait, dueAt: number): void {
+    this.waits.set(visitorId, wait);
+    wait.timer = setTimeout(() => void this.flush(visitorId, wait), Math.max(0, dueAt - Date.now()));
+    wait.timer.unref();
+  }
+
+  private async flush(visitorId: number, wait: Wait): Promise<void> {
+    wait.timer = null;
+    wait.sending = true;
+    try {
+      const mail = this.d.isVisitorOnline(visitorId) ? null : this.compose(visitorId, wait.fromSeq);
+      if (mail) {
+        if (!(await this.d.mail.enqueue(mail.mail))) {
+          if (wait.attempts + 1 < MAX_ATTEMPTS) {
+            const dueAt = Date.now() + RETRY_MS;
+            await this.d.writer.run('offlineReplyRetry', { visitorId, fromSeq: wait.fromSeq, dueAt });
+            wait.attempts++;
+            wait.sending = false;
+            if (this.waits.get(visitorId) === wait) this.schedule(visitorId, wait, dueAt);
+            return;
+          }
+          this.d.log.error(
+            { conversationId: mail.conversationId, attempts: MAX_ATTEMPTS },
+            'offline reply: given up, the mail could not be sent',
+          );
+        } else this.d.log.info({ conversationId: mail.conversationId, replies: mail.replies }, 'offline reply mailed');
+      }
+      await this.d.writer.run('offlineReplyDone', { visitorId, fromSeq: wait.fromSeq });
+    } catch (error) {
+      this.d.log.error({ err: error, visitorId }, 'offline reply: failed');
+    }
+    if (this.waits.get(visitorId) !== wait) return;
+    this.waits.delete(visitorId);
+    if (wait.nextSeq !== null) this.begin(visitorId, wait.nextSeq);
+  }
+
+  /** The mail of the replies from `fromSeq` on, or null when there is no one to send it to or nothing to say. */
+  private compose(visitorId: number, fromSeq: number) {
     const visitor = this.d.visitors.findById(visitorId);
     const conversation = this.d.conversations.byVisitor(visitorId);
-    if (!visitor?.email || !conversation) return;
+    if (!visitor?.email || !conversation) return null;
     const replies = this.d.messages
-      .after(conversation.rowId, conversation.id, entry.fromSeq - 1, 50)
+      .after(conversation.rowId, conversation.id, fromSeq - 1, 50)
       .filter((m) => m.author === 'operator')
       .map((m) => ({ from: m.operatorName ?? 'Operator', text: m.text }));
-    if (replies.length === 0) return;
+    if (replies.length === 0) return null;
     const lang = visitor.lang ?? 'en';
-    this.d.mail.enqueue({
-      to: visitor.email,
-      ...mailTemplates.offlineReply(lang, replies, conversation.pageUrl ?? `${this.d.publicUrl}/`),
-    });
-    this.d.log.info({ conversationId: conversation.id, replies: replies.length }, 'offline reply mailed');
+    return {
+      conversationId: conversation.id,
+      replies: replies.length,
+      mail: { to: visitor.email, ...mailTemplates.offlineReply(lang, replies, conversation.pageUrl ?? `${this.d.publicUrl}/`) },
+    };
   }
 }

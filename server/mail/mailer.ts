@@ -94,7 +94,7 @@ export function createOutboxMailer(writer: Writer<MailWrites>, clock: Clock, log
  * failures are logged without addresses or contents. `idle()` lets tests and shutdown wait for it.
  */
 export class MailQueue {
-  private pending = new Set<Promise<void>>();
+  private pending = new Set<Promise<boolean>>();
 
   constructor(
     private readonly mailer: Mailer,
@@ -105,20 +105,22 @@ export class MailQueue {
     return this.mailer.kind;
   }
 
-  enqueue(mail: OutgoingMail): void {
+  /** Sends in the background; the promise says whether the mail went (true) or was dropped after its retries. */
+  enqueue(mail: OutgoingMail): Promise<boolean> {
     const job = this.sendWithRetry(mail).finally(() => this.pending.delete(job));
     this.pending.add(job);
+    return job;
   }
 
   async idle(): Promise<void> {
     while (this.pending.size) await Promise.allSettled([...this.pending]);
   }
 
-  private async sendWithRetry(mail: OutgoingMail): Promise<void> {
+  private async sendWithRetry(mail: OutgoingMail): Promise<boolean> {
     for (let attempt = 1; attempt <= 3; attempt++) {
       try {
         await this.mailer.send(mail);
-        return;
+        return true;
       } catch (error) {
         const code = (error as { code?: string }).code;
         this.log.warn({ attempt, code }, 'mail delivery failed');
@@ -127,5 +129,6 @@ export class MailQueue {
       }
     }
     this.log.error('mail dropped');
+    return false;
   }
 }

@@ -10,6 +10,7 @@ import { createRatingWrites } from '../chat/rating-writes';
 import { createSettingsWrites } from '../console/settings-writes';
 import { createTranscriptWrites } from '../chat/transcript-writes';
 import { createPrechatWrites } from '../chat/prechat-writes';
+import { createOfflineReplyWrites } from '../chat/offline-reply-writes';
 import type { WriterOptions } from './protocol';
 
 /**
@@ -29,6 +30,7 @@ export function createWriteProcedures(db: Db, options: WriterOptions) {
     ...createTranscriptWrites(repos),
     ...createAttachmentWrites(repos),
     ...createPrechatWrites(repos),
+    ...createOfflineReplyWrites(repos),
   };
 }
 

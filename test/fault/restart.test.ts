@@ -3,7 +3,12 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { cleanupStack } from '../helpers/cleanup';
 import { storedMessagesIn, type StoredMessage } from '../helpers/db-snapshot';
 import { RetryingVisitor, waitFor } from '../helpers/durable-clients';
+import Database from 'better-sqlite3';
+import { OperatorEvent, VisitorEvent } from '../../shared/protocol';
 import { startServerProcess } from '../helpers/server-process';
+import { TestSmtp } from '../helpers/smtp';
+import { signedInOperator, socketTracker, unwrap } from '../helpers/sockets';
+import { ADMIN, call, ok, visitorClient } from '../helpers/test-app';
 
 const cleanup = cleanupStack('cw-fault-');
 const { tempDir, track } = cleanup;
@@ -92,5 +97,43 @@ describe('graceful shutdown', () => {
     expect(run.disconnectReasons.size).toBeGreaterThan(0);
     expectExactlyOnceInOrder(run.clients, run.stored, 200);
     expect(run.finalExit).toBe(0);
+  });
+});
+
+describe('an offline reply through a crash', () => {
+  test('a reply waiting to be mailed when the server is killed is mailed, once, by the restarted server', async () => {
+    const dir = tempDir();
+    const databasePath = path.join(dir, 'chat.db');
+    const smtp = await new TestSmtp().start();
+    cleanup.push(() => smtp.stop());
+    const sockets = socketTracker();
+    cleanup.push(() => sockets.closeAll());
+    // Long enough that the kill surely comes inside the wait, short enough that the test does not idle.
+    const env = { SMTP_URL: smtp.url, OFFLINE_REPLY_DELAY_SECONDS: '6', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password };
+    let server = track(await startServerProcess({ databasePath, env }));
+
+    const visitor = sockets.track(visitorClient(server.url));
+    await ok(visitor, VisitorEvent.hello, { lang: 'en' });
+    const { message } = unwrap(await call(visitor, VisitorEvent.messageSend, { clientId: 'offline-first-1', text: 'Anyone there?' }));
+    await ok(visitor, VisitorEvent.contactLeave, { email: 'later@example.test' });
+    visitor.close();
+    const op = await signedInOperator(server.url, sockets);
+    await ok(op, OperatorEvent.messageSend, {
+      conversationId: message.conversationId,
+      clientId: 'reply-crash-1',
+      text: 'Yes! Your order ships today.',
+    });
+    const db = new Database(databasePath, { readonly: true });
+    cleanup.push(() => db.close());
+    await waitFor(() => db.prepare('SELECT count(*) FROM offline_replies').pluck().get() === 1, 'the wait stored');
+    server.child.kill('SIGKILL');
+    expect(await server.exited).toBe('SIGKILL');
+    expect(smtp.mailsTo('later@example.test')).toHaveLength(0);
+
+    server = track(await startServerProcess({ databasePath, env, port: server.port }));
+    const mail = await smtp.waitFor('later@example.test');
+    expect(mail.body).toContain('Yes! Your order ships today.');
+    await waitFor(() => db.prepare('SELECT count(*) FROM offline_replies').pluck().get() === 0, 'the wait ended');
+    expect(smtp.mailsTo('later@example.test')).toHaveLength(1);
   });
 });

@@ -10,6 +10,7 @@ import { IntegrationRepository } from './integration-repository';
 import { MailRepository } from './mail-repository';
 import { MessageRepository } from './message-repository';
 import { NoteRepository } from './note-repository';
+import { OfflineReplyRepository } from './offline-reply-repository';
 import { OperatorRepository } from './operator-repository';
 import { PrivacyMessageRepository } from './privacy-message-repository';
 import { PrivacyRepository } from './privacy-repository';
@@ -31,6 +32,7 @@ export function createRepositories(db: Db) {
     visitors: new VisitorRepository(db),
     conversations: new ConversationRepository(db),
     messages: new MessageRepository(db),
+    offlineReplies: new OfflineReplyRepository(db),
     requests: new PrivacyRepository(db),
     requestMessages: new PrivacyMessageRepository(db),
     verifications: new VerificationRepository(db),

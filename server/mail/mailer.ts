@@ -90,6 +90,12 @@ export function createOutboxMailer(writer: Writer<MailWrites>, clock: Clock, log
 }
 
 /**
+ * How long the queue waits before each further try: a mail server restarting or briefly unreachable
+ * (a minute and a half in all) costs a delay, not the mail.
+ */
+export const MAIL_RETRY_DELAYS_MS = [500, 2_000, 5_000, 15_000, 60_000];
+
+/**
  * Sends in the background so a request's answer (and its timing) never depends on the mail server;
  * failures are logged without addresses or contents. `idle()` lets tests and shutdown wait for it.
  */
@@ -99,6 +105,7 @@ export class MailQueue {
   constructor(
     private readonly mailer: Mailer,
     private readonly log: Logger,
+    private readonly retryDelaysMs: readonly number[] = MAIL_RETRY_DELAYS_MS,
   ) {}
 
   get kind(): Mailer['kind'] {
@@ -117,15 +124,17 @@ export class MailQueue {
   }
 
   private async sendWithRetry(mail: OutgoingMail): Promise<boolean> {
-    for (let attempt = 1; attempt <= 3; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       try {
         await this.mailer.send(mail);
         return true;
       } catch (error) {
         const code = (error as { code?: string }).code;
         this.log.warn({ attempt, code }, 'mail delivery failed');
-        if (code === CLOSED) break;
-        if (attempt < 3) await new Promise((r) => setTimeout(r, 500 * attempt));
+        const wait = this.retryDelaysMs[attempt - 1];
+        if (code === CLOSED || wait === undefined) break;
+        // Unref'd: a shutdown waits for mail being sent (bounded), not for a retry's pause.
+        await new Promise((resolve) => setTimeout(resolve, wait).unref());
       }
     }
     this.log.error('mail dropped');

@@ -50,10 +50,11 @@ export class TestSmtp {
     });
   }
 
-  async start(): Promise<this> {
+  /** Listens on `port` (0: a free one). */
+  async start(port = 0): Promise<this> {
     // A client that resets its connection is the client's business, not a reason to crash the test run.
     this.server.on('error', () => {});
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', () => resolve()));
     this.port = (this.server.server.address() as { port: number }).port;
     return this;
   }

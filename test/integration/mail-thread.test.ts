@@ -1,7 +1,7 @@
 import net from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, test } from 'vitest';
-import { CLOSED, createSmtpMailer, type Mailer } from '../../server/mail/mailer';
+import { CLOSED, createSmtpMailer, MailQueue, type Mailer } from '../../server/mail/mailer';
 import { waitFor } from '../helpers/durable-clients';
 import { TestSmtp } from '../helpers/smtp';
 
@@ -83,5 +83,32 @@ describe('the mail thread', () => {
         code: 'ESOCKET',
       });
     }
+  });
+});
+
+describe('the mail queue', () => {
+  test('a mail server down for a while delays a mail instead of losing it; one that never comes back is given up, and said so', async () => {
+    const port = await closedPort();
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const first = mailer(`smtp://127.0.0.1:${port}?ignoreTLS=true`);
+    const queue = new MailQueue(first, log, [50, 50, 50, 3_000]);
+    const sent = queue.enqueue({ to: 'waiting@example.test', subject: 'Your code', text: 'Your code is 123456.' });
+    // Three tries failed: the server comes up during the fourth pause.
+    await waitFor(() => lines.filter((l) => l.includes('mail delivery failed')).length >= 3, 'three failed tries');
+    const smtp = await new TestSmtp().start(port);
+    // Cleanups run last first: the pooled connections close before the server stops.
+    cleanups.push(
+      () => smtp.stop(),
+      () => first.close(),
+    );
+    expect(await sent).toBe(true);
+    expect(smtp.mailsTo('waiting@example.test')).toHaveLength(1);
+    // Nothing of the mail is in the log: no address, no contents.
+    expect(lines.join('\n')).not.toMatch(/waiting@example|123456/);
+
+    const never = new MailQueue(mailer(`smtp://127.0.0.1:${await closedPort()}?ignoreTLS=true`), log, [20, 20]);
+    expect(await never.enqueue({ to: 'lost@example.test', subject: 'Hello', text: 'Body' })).toBe(false);
+    expect(lines.some((l) => l.includes('mail dropped'))).toBe(true);
   });
 });

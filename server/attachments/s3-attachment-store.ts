@@ -85,24 +85,15 @@ export class S3AttachmentStore implements AttachmentStore {
   }
 
   async open(key: string): Promise<Readable | null> {
-    const response = await this.send(this.objectUrl(key), { method: 'GET' });
-    if (response.status === 404) {
-      await response.body?.cancel();
-      return null;
-    }
-    await this.expectOk(response, 'reading a file', false);
+    const response = await this.get(key);
+    if (!response) return null;
     if (!response.body) return Readable.from([]);
     return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
   }
 
   async read(key: string): Promise<Buffer | null> {
-    const response = await this.send(this.objectUrl(key), { method: 'GET' });
-    if (response.status === 404) {
-      await response.body?.cancel();
-      return null;
-    }
-    await this.expectOk(response, 'reading a file', false);
-    return Buffer.from(await response.arrayBuffer());
+    const response = await this.get(key);
+    return response && Buffer.from(await response.arrayBuffer());
   }
 
   async remove(key: string): Promise<void> {
@@ -138,6 +129,17 @@ export class S3AttachmentStore implements AttachmentStore {
    */
   sign(method: string, key: string, headers: Record<string, string>, aws: { datetime: string; allHeaders: boolean }): Promise<Request> {
     return this.client.sign(this.objectUrl(key, false), { method, headers: { 'x-amz-content-sha256': EMPTY_SHA256, ...headers }, aws });
+  }
+
+  /** The object's response, its body unread; null when there is no such key. */
+  private async get(key: string): Promise<Response | null> {
+    const response = await this.send(this.objectUrl(key), { method: 'GET' });
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return null;
+    }
+    await this.expectOk(response, 'reading a file', false);
+    return response;
   }
 
   private send(url: URL, init: RequestInit & { headers?: Record<string, string> }): Promise<Response> {

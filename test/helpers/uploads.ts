@@ -1,5 +1,6 @@
 import type { AttachmentDto } from '../../shared/attachments';
 import { VisitorEvent } from '../../shared/protocol';
+import { png } from './files';
 import { unwrap } from './sockets';
 import { call, type VisitorClient } from './test-app';
 
@@ -34,4 +35,18 @@ export function attachmentOf(answer: Awaited<ReturnType<typeof uploadFile>>): At
 /** A visitor's message:send, expected to succeed. */
 export async function visitorSend(socket: VisitorClient, payload: { clientId: string; text?: string; attachmentId?: string }) {
   return unwrap(await call(socket, VisitorEvent.messageSend, payload));
+}
+
+/** Each visitor uploads `n` small PNGs (`height` px high) and sends each in a message of its own. */
+export async function sendImages(
+  url: string,
+  plan: ReadonlyArray<readonly [{ token: string; visitorId: number; socket: VisitorClient }, number]>,
+  height: number,
+): Promise<void> {
+  for (const [who, n] of plan) {
+    for (let i = 0; i < n; i++) {
+      const a = attachmentOf(await uploadFile(url, png(2 + i, height), { token: who.token }));
+      await visitorSend(who.socket, { clientId: `file-${height}-${who.visitorId}-${i}`, attachmentId: a.id });
+    }
+  }
 }

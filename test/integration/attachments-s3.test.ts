@@ -22,7 +22,7 @@ import { privacyHelpers } from '../helpers/privacy';
 import { linkIn } from '../helpers/smtp';
 import { socketTracker, unwrap } from '../helpers/sockets';
 import { ok, startTestApp, TestClock, type TestApp } from '../helpers/test-app';
-import { attachmentOf, uploadFile, visitorSend } from '../helpers/uploads';
+import { attachmentOf, sendImages, uploadFile, visitorSend } from '../helpers/uploads';
 
 const BUCKET = 'chat-files';
 let s3: S3rver;
@@ -131,15 +131,14 @@ describe('with the bucket configured', () => {
   test('an erasure removes its files from the bucket before it is answered, and leaves other visitors’ files', async () => {
     const alice = await newVisitor();
     const bob = await newVisitor();
-    for (const [who, n] of [
-      [alice, 2],
-      [bob, 1],
-    ] as const) {
-      for (let i = 0; i < n; i++) {
-        const a = attachmentOf(await upload(png(2 + i, 3), { token: who.token }));
-        await visitorSend(who.socket, { clientId: `s3-file-${who.visitorId}-${i}`, attachmentId: a.id });
-      }
-    }
+    await sendImages(
+      t.url,
+      [
+        [alice, 2],
+        [bob, 1],
+      ],
+      3,
+    );
     const bobsKey = `${prefix}${t.db.prepare('SELECT a.storage_key FROM attachments a JOIN conversations c ON c.id = a.conversation_id WHERE c.visitor_id = ?').pluck().get(bob.visitorId)}`;
     expect(await bucketObjects()).toHaveLength(3);
     await ok(alice.socket, VisitorEvent.contactLeave, { email: 'alice@example.test' });

@@ -11,7 +11,7 @@ import { privacySuite } from '../helpers/privacy';
 import { linkIn } from '../helpers/smtp';
 import { errorCode, unwrap } from '../helpers/sockets';
 import { call, ok, signIn } from '../helpers/test-app';
-import { attachmentOf, uploadFile, visitorSend } from '../helpers/uploads';
+import { attachmentOf, sendImages, uploadFile, visitorSend } from '../helpers/uploads';
 
 const { s, newVisitor, operator, fileVerified, act, mailTo } = privacySuite();
 
@@ -207,15 +207,14 @@ describe('privacy and retention', () => {
   test('erasure deletes the files from disk and counts them in the destruction record', async () => {
     const alice = await newVisitor();
     const bob = await newVisitor();
-    for (const [who, n] of [
-      [alice, 2],
-      [bob, 1],
-    ] as const) {
-      for (let i = 0; i < n; i++) {
-        const a = attachmentOf(await upload(png(2 + i, 2), { token: who.token }));
-        await visitorSend(who.socket, { clientId: `file-${who.visitorId}-${i}`, attachmentId: a.id });
-      }
-    }
+    await sendImages(
+      s.t.url,
+      [
+        [alice, 2],
+        [bob, 1],
+      ],
+      2,
+    );
     expect(storedFiles()).toHaveLength(3);
     await ok(alice.socket, VisitorEvent.contactLeave, { email: 'alice@example.test' });
     const { id } = await fileVerified(alice.socket, 'erasure', 'alice@example.test');

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ATTACHMENT_TYPES } from '../../shared/attachments';
 import { launchBrowser, signInOperator } from '../helpers/browser';
 import { pdf, png } from '../helpers/files';
+import { TestS3 } from '../helpers/s3';
 import { ADMIN, startTestApp, type TestApp } from '../helpers/test-app';
 
 const OUTPUT_DIR = path.resolve('test-output');
@@ -190,5 +191,48 @@ describe('attachments between the widget and the console', () => {
     expect(box && box.x >= 0 && box.x + box.width <= phone.width).toBe(true);
     await visitor.screenshot({ path: path.join(OUTPUT_DIR, 'attachments-widget-390.png') });
     await admin.screenshot({ path: path.join(OUTPUT_DIR, 'attachments-console-390.png') });
+  });
+});
+
+describe('attachments kept in an S3-compatible bucket', () => {
+  let s3: TestS3;
+  let app: TestApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    s3 = await new TestS3().start();
+    app = await startTestApp({ bundleDir: path.resolve('dist/test-public'), env: s3.env('e2e/') });
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await s3?.stop();
+  });
+
+  test("a visitor's image goes to the bucket; the operator's thumbnail and viewer load it from there", async () => {
+    const admin = await (await browser.newContext({ viewport: desktop })).newPage();
+    const visitor = await (await browser.newContext({ viewport: desktop })).newPage();
+    await signInOperator(admin, app.url, ADMIN.email, ADMIN.password);
+    await visitor.goto(`${app.url}/`);
+    await visitor.getByRole('button', { name: 'Open chat' }).click();
+    await visitor.getByLabel('Message').fill('The damaged parcel');
+    await visitor.getByLabel('Message').press('Enter');
+    await visitor.locator('input[type=file]').setInputFiles({ name: 'parcel.png', mimeType: 'image/png', buffer: png(96, 64) });
+    const own = visitor.getByRole('button', { name: 'Open image: parcel.png' }).locator('img');
+    await own.waitFor();
+    await expect.poll(() => loaded(own)).toBe(true);
+    const [key] = await s3.objects('e2e/');
+    expect(await s3.object(key)).toEqual(png(96, 64));
+    expect(fs.existsSync(path.join(app.dir, 'attachments'))).toBe(false);
+
+    await admin.getByRole('button', { name: /^Conversation with Visitor/ }).click();
+    const thumb = admin.getByRole('log', { name: 'Messages' }).getByRole('button', { name: 'Open image: parcel.png' });
+    await expect.poll(() => loaded(thumb.locator('img'))).toBe(true);
+    expect(await thumb.locator('img').evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBe(96);
+    await thumb.click();
+    const full = admin.getByRole('dialog', { name: 'parcel.png' }).getByRole('img', { name: 'parcel.png' });
+    await expect.poll(() => loaded(full)).toBe(true);
   });
 });

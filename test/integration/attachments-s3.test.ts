@@ -7,7 +7,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import S3rver from 's3rver';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { S3AttachmentStore, parseListing } from '../../server/attachments/s3-attachment-store';
 import { loadConfig } from '../../server/config';
@@ -22,58 +21,26 @@ import { privacyHelpers } from '../helpers/privacy';
 import { linkIn } from '../helpers/smtp';
 import { socketTracker, unwrap } from '../helpers/sockets';
 import { ok, startTestApp, TestClock, type TestApp } from '../helpers/test-app';
+import { TestS3 } from '../helpers/s3';
 import { attachmentOf, sendImages, uploadFile, visitorSend } from '../helpers/uploads';
 
-const BUCKET = 'chat-files';
-let s3: S3rver;
-let s3Url: string;
-let s3Dir: string;
+let s3: TestS3;
 let runs = 0;
 let prefix = '';
 let t: TestApp;
 const sockets = socketTracker();
 const { newVisitor, operator, fileVerified, act, mailTo, forgetOperator } = privacyHelpers(() => t, sockets);
 
-function s3Env(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    ATTACHMENT_S3_BUCKET: BUCKET,
-    ATTACHMENT_S3_ENDPOINT: s3Url,
-    ATTACHMENT_S3_REGION: 'eu-central-1',
-    ATTACHMENT_S3_ACCESS_KEY_ID: 'S3RVER',
-    ATTACHMENT_S3_SECRET_ACCESS_KEY: 'S3RVER',
-    ATTACHMENT_S3_PREFIX: prefix,
-    ...extra,
-  };
-}
-
-/** The objects under this test's prefix, read with a plain ListObjectsV2 request. */
-async function bucketObjects(): Promise<string[]> {
-  const res = await fetch(`${s3Url}/${BUCKET}?list-type=2&prefix=${encodeURIComponent(prefix)}`);
-  expect(res.status).toBe(200);
-  return [...(await res.text()).matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1]);
-}
-
-async function bucketObject(key: string): Promise<Buffer | null> {
-  const res = await fetch(`${s3Url}/${BUCKET}/${key}`);
-  if (res.status === 404) return null;
-  expect(res.status).toBe(200);
-  return Buffer.from(await res.arrayBuffer());
-}
-
+const s3Env = (extra: Record<string, string> = {}) => s3.env(prefix, extra);
+const bucketObjects = () => s3.objects(prefix);
 const upload = (body: Buffer, auth: Parameters<typeof uploadFile>[2], options?: Parameters<typeof uploadFile>[3]) =>
   uploadFile(t.url, body, auth, options);
 
 beforeAll(async () => {
-  s3Dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-s3-'));
-  s3 = new S3rver({ address: '127.0.0.1', port: 0, directory: s3Dir, silent: true, configureBuckets: [{ name: BUCKET, configs: [] }] });
-  const { address, port } = await s3.run();
-  s3Url = `http://${address}:${port}`;
+  s3 = await new TestS3().start();
 });
 
-afterAll(async () => {
-  await s3.close();
-  fs.rmSync(s3Dir, { recursive: true, force: true });
-});
+afterAll(() => s3.stop());
 
 describe('with the bucket configured', () => {
   beforeEach(async () => {
@@ -98,7 +65,7 @@ describe('with the bucket configured', () => {
     expect(keys[0]).toMatch(new RegExp(`^${prefix}[A-Za-z0-9_-]{32}$`));
     // Nothing beside the database: the bucket is the store.
     expect(fs.existsSync(path.join(t.dir, 'attachments'))).toBe(false);
-    const stored = (await bucketObject(keys[0]))!;
+    const stored = (await s3.object(keys[0]))!;
     expect(stored.includes(GPS_MARK)).toBe(false);
     expect(crypto.createHash('sha256').update(stored).digest('hex')).toBe(
       t.db.prepare('SELECT sha256 FROM attachments WHERE public_id = ?').pluck().get(attachment.id),
@@ -121,7 +88,7 @@ describe('with the bucket configured', () => {
     const alice = await newVisitor();
     const attachment = attachmentOf(await upload(png(3, 2), { token: alice.token }));
     const [key] = await bucketObjects();
-    expect((await fetch(`${s3Url}/${BUCKET}/${key}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${s3.url}/${s3.bucket}/${key}`, { method: 'DELETE' })).status).toBe(204);
     const { url } = await ok(alice.socket, VisitorEvent.attachmentLink, { attachmentId: attachment.id });
     const res = await fetch(url);
     expect(res.status).toBe(404);
@@ -200,7 +167,7 @@ describe('the store on its own', () => {
     const keys: string[] = [];
     for (let i = 0; i < 3; i++) keys.push(await store.put(Buffer.from(`file ${i}`)));
     // Something else under the prefix (another tool's object) is not ours to sweep.
-    expect((await fetch(`${s3Url}/${BUCKET}/${prefix}notes.txt`, { method: 'PUT', body: 'not an attachment' })).status).toBe(200);
+    expect((await fetch(`${s3.url}/${s3.bucket}/${prefix}notes.txt`, { method: 'PUT', body: 'not an attachment' })).status).toBe(200);
     expect((await store.list()).map((e) => e.key).sort()).toEqual([...keys].sort());
     expect((await store.read(keys[1]))?.toString()).toBe('file 1');
     const stream = await store.open(keys[2]);

@@ -222,7 +222,10 @@ export async function startApp(parts: AppParts) {
   web.get('/widget-status.json', (_req, res) => {
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Cache-Control', 'public, max-age=30');
-    res.json({ hidden: widget.bubbleHidden() });
+    // When hidden, also when the team is back: a page still open then shows the bubble by itself.
+    const hidden = widget.bubbleHidden();
+    const backAt = hidden ? widget.availability().nextOpenAt : null;
+    res.json(backAt ? { hidden, backAt } : { hidden });
   });
   web.get('/healthz', (_req, res) => {
     res.json({ ok: true });

@@ -227,12 +227,14 @@ function install(): void {
     // Hidden until then; hidden="hours" once the answer says so.
     host.hidden = true;
     fetch(`${config.server}/widget-status.json`, { credentials: 'omit' })
-      .then((res) => res.json() as Promise<{ hidden?: boolean }>)
-      .catch(() => ({ hidden: false }))
-      .then(({ hidden }) => {
+      .then((res) => res.json() as Promise<{ hidden?: boolean; backAt?: number }>)
+      .catch(() => ({}) as { hidden?: boolean; backAt?: number })
+      .then(({ hidden, backAt }) => {
         if (isOpen) return;
-        if (hidden) host.setAttribute('hidden', 'hours');
-        else host.hidden = false;
+        if (!hidden) return void (host.hidden = false);
+        host.setAttribute('hidden', 'hours');
+        // Still on the page when the team is back: the bubble comes then (timers top out at ~24 days).
+        if (backAt) setTimeout(() => host.getAttribute('hidden') === 'hours' && (host.hidden = false), Math.min(backAt - Date.now(), 2e9));
       });
   };
   if (document.body) attach();

@@ -146,6 +146,21 @@ describe('the visitor widget: away, rating, transcript', () => {
     expect(asked.filter((url) => url.includes('widget-status.json'))).toEqual([]);
     await context.close();
 
+    // A new visitor still on the page when the team is back gets the bubble then, by itself (the page's
+    // clock moved on to that time; the server's answer says when it is).
+    const { backAt } = (await (await fetch(`${app.url}/widget-status.json`)).json()) as { hidden: boolean; backAt: number };
+    expect(backAt).toBeGreaterThan(Date.now());
+    const waiting = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: ZONE, locale: 'en' });
+    const waitingPage = await waiting.newPage();
+    await waitingPage.clock.install();
+    await waitingPage.goto(`${siteUrl}/en`);
+    await waitingPage.locator('cw-chat-widget[hidden="hours"]').waitFor({ state: 'attached' });
+    await waitingPage.clock.fastForward(backAt - Date.now() - 60_000);
+    expect(await waitingPage.locator('cw-chat-widget[hidden="hours"]').count()).toBe(1);
+    await waitingPage.clock.fastForward(61_000);
+    await waitingPage.getByRole('button', { name: 'Open chat' }).waitFor();
+    await waiting.close();
+
     // Open again by the hours: a new visitor sees the bubble.
     await saveSettings({ ...openOnlyIn(2), hoursEnabled: false });
     const fresh = await shop('en');

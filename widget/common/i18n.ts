@@ -42,11 +42,6 @@ const en = {
   type_access: 'Get a copy of my data',
   type_rectification: 'Correct my data',
   type_objection: 'Stop marketing',
-  explain_erasure:
-    'We will delete your chats, messages and contact details (e-mail, name) held for this address. The law makes us keep order and payment records and data needed for legal claims; those are kept apart and you will be told what remains.',
-  explain_access: 'We will send you a machine-readable copy (JSON) of everything we hold about this address, through a one-time link.',
-  explain_rectification: 'Tell us what is wrong and what it should be; an operator corrects it and tells you.',
-  explain_objection: 'We stop sending you marketing and promotions at once. Messages about your orders still reach you.',
   email: 'E-mail the data is held under',
   name: 'Name (optional)',
   details: 'What should be corrected?',
@@ -119,11 +114,6 @@ const ru: Catalogue = {
   type_access: 'Получить копию моих данных',
   type_rectification: 'Исправить мои данные',
   type_objection: 'Не присылать рекламу',
-  explain_erasure:
-    'Мы удалим ваши переписки, сообщения и контактные данные (почту и имя), связанные с этим адресом. Закон обязывает нас хранить сведения о заказах и оплатах и данные, нужные для защиты в суде; мы сообщим, что осталось и почему.',
-  explain_access: 'Мы пришлём машиночитаемую копию (JSON) всех данных, связанных с этим адресом, по одноразовой ссылке.',
-  explain_rectification: 'Напишите, что неверно и как должно быть; оператор исправит и сообщит вам.',
-  explain_objection: 'Мы сразу перестанем присылать рекламу и акции. Сообщения о ваших заказах продолжат приходить.',
   email: 'Почта, с которой связаны данные',
   name: 'Имя (необязательно)',
   details: 'Что нужно исправить?',

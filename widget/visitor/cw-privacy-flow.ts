@@ -4,6 +4,7 @@ import type { TrackedRequest } from '../../shared/protocol';
 import { RpcError } from '../common/rpc';
 import { errorText, stateLabel, typeLabel, type Strings } from '../common/i18n';
 import { controls } from './styles';
+import { explainRequest } from './request-words';
 import { systemOutcome, systemWords, systemsDone } from './system-words';
 import type { VisitorConnection } from './visitor-connection';
 
@@ -86,7 +87,7 @@ export class CwPrivacyFlow extends LitElement {
       case 'details': {
         const type = this.step.type;
         return html`<h3>${typeLabel(t, type)}</h3>
-          <p>${t[`explain_${type}`]}</p>
+          <p>${explainRequest(this.locale, type)}</p>
           <form @submit=${this.submitDetails}>
             <label for="email">${t.email}</label>
             <input id="email" name="email" type="email" autocomplete="email" required maxlength="254" />

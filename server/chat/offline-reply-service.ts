@@ -115,6 +115,8 @@ export class OfflineReplyService {
             await this.d.writer.run('offlineReplyRetry', { visitorId, fromSeq: wait.fromSeq, dueAt });
             wait.attempts++;
             wait.sending = false;
+            // The retry's mail is written afresh and carries the replies that came meanwhile.
+            wait.nextSeq = null;
             if (this.waits.get(visitorId) === wait) this.schedule(visitorId, wait, dueAt);
             return;
           }

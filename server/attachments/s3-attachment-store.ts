@@ -70,6 +70,12 @@ export class S3AttachmentStore implements AttachmentStore {
 
   async put(bytes: Buffer): Promise<string> {
     const key = newAttachmentKey();
+    await this.putAs(key, bytes);
+    return key;
+  }
+
+  /** Stores `bytes` under a key chosen elsewhere (a file moved in from the local directory keeps its name). */
+  async putAs(key: string, bytes: Buffer): Promise<void> {
     const response = await this.send(this.objectUrl(key), {
       method: 'PUT',
       // A copy on its own ArrayBuffer: what fetch's body type accepts.
@@ -81,7 +87,6 @@ export class S3AttachmentStore implements AttachmentStore {
       },
     });
     await this.expectOk(response, 'storing a file');
-    return key;
   }
 
   async open(key: string): Promise<Readable | null> {

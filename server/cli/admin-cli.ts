@@ -4,6 +4,7 @@
  * the server runs (WAL); a running server cuts a disabled or reset operator's live connections within
  * 30 seconds (at once when done in the console).
  */
+import crypto from 'node:crypto';
 import { parseArgs } from 'node:util';
 import * as v from 'valibot';
 import { AppError } from '../../shared/errors';
@@ -18,6 +19,8 @@ import { EventBus } from '../platform/events';
 import { AuthService } from '../console/auth-service';
 import { PresenceService } from '../console/presence-service';
 import { TeamService } from '../console/team-service';
+import { LocalAttachmentStore, attachmentDirFor } from '../attachments/attachment-store';
+import { S3AttachmentStore } from '../attachments/s3-attachment-store';
 
 const USAGE = `Usage: npm run admin -- <command> [options]
 
@@ -31,10 +34,41 @@ Commands:
                  Set a new password (generated when omitted) and end the account's sessions.
   verify-audit   Check the audit log's hash chain: no entry changed, removed or reordered.
                  Exits with 1 when the chain is broken, naming the first entry that does not follow.
+  copy-attachments-to-s3
+                 Copy the files the database names from attachments/ beside it to the bucket that
+                 ATTACHMENT_S3_* configure, under the same names, each checked against its recorded
+                 SHA-256. Run it before starting the server with those variables; safe to run again.
 
 The database is DATABASE_PATH (default ./data/chat.db).`;
 
 class UsageError extends Error {}
+
+/** Moves an installation's files from the directory beside the database into the configured bucket. */
+async function copyAttachmentsToS3(files: Array<{ key: string; sha256: string }>): Promise<string> {
+  const config = loadConfig();
+  if (!config.attachmentS3) throw new UsageError('copy-attachments-to-s3 needs the bucket: set ATTACHMENT_S3_BUCKET and its keys first');
+  const local = new LocalAttachmentStore(attachmentDirFor(config.databasePath));
+  const bucket = new S3AttachmentStore(config.attachmentS3);
+  await bucket.check();
+  let copied = 0;
+  const missing: string[] = [];
+  for (const { key, sha256 } of files) {
+    const bytes = await local.read(key);
+    if (!bytes) {
+      missing.push(key);
+      continue;
+    }
+    if (crypto.createHash('sha256').update(bytes).digest('hex') !== sha256)
+      throw new AppError('conflict', `The file ${key} does not match its recorded SHA-256; nothing after it was copied.`);
+    await bucket.putAs(key, bytes);
+    copied++;
+  }
+  return [
+    `Copied ${copied} of ${files.length} attachment file(s) from ${local.location} to ${bucket.location}.`,
+    ...(missing.length ? [`Not in the directory (already moved, or lost): ${missing.length}`] : []),
+    'Start the server with the ATTACHMENT_S3_* variables; the directory can be removed once it serves the files.',
+  ].join('\n');
+}
 class ChainBroken extends Error {}
 
 async function main(argv: string[]): Promise<string> {
@@ -91,6 +125,8 @@ async function main(argv: string[]): Promise<string> {
         const { password } = await team.resetPassword(row.id, values.password);
         return `Password of ${row.name} <${row.email}> reset; their sessions have ended.${password ? `\nNew password (shown once): ${password}` : ''}`;
       }
+      case 'copy-attachments-to-s3':
+        return await copyAttachmentsToS3(repos.attachments.storedKeys());
       case 'verify-audit': {
         const report = repos.audit.verifyChain();
         if (!report.intact) {

@@ -3,10 +3,12 @@
  * in a temp directory) and the real app configured with ATTACHMENT_S3_*. The bucket is read back through
  * the S3 API itself, not through our store.
  */
+import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { S3AttachmentStore, parseListing } from '../../server/attachments/s3-attachment-store';
 import { loadConfig } from '../../server/config';
@@ -155,6 +157,72 @@ describe('with the bucket configured', () => {
     const data = (await res.json()) as { visitors: Array<{ conversation: { attachments: Array<{ id: string; contentBase64: string }> } }> };
     const files = Object.fromEntries(data.visitors[0].conversation.attachments.map((a) => [a.id, a.contentBase64]));
     expect(files).toEqual({ [first.id]: png(5, 5).toString('base64'), [second.id]: png(6, 6).toString('base64') });
+  });
+});
+
+describe('moving an installation to the bucket', () => {
+  test('npm run admin -- copy-attachments-to-s3 moves the files under their names; the server started on the bucket serves them', async () => {
+    prefix = `run-${++runs}/moved/`;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-s3-move-'));
+    const databasePath = path.join(dir, 'chat.db');
+    const local = await startTestApp({ env: { DATABASE_PATH: databasePath } });
+    t = local;
+    let ids: string[];
+    try {
+      const alice = await newVisitor();
+      ids = [];
+      for (const [w, h] of [
+        [4, 4],
+        [7, 3],
+      ]) {
+        const a = attachmentOf(await upload(png(w, h), { token: alice.token }));
+        await visitorSend(alice.socket, { clientId: `moved-${w}x${h}`, attachmentId: a.id });
+        ids.push(a.id);
+      }
+    } finally {
+      sockets.closeAll();
+      forgetOperator();
+      await local.close();
+    }
+    expect(fs.readdirSync(path.join(dir, 'attachments')).filter((f) => !f.startsWith('.'))).toHaveLength(2);
+
+    const run = promisify(execFile);
+    const { stdout } = await run('npm', ['run', '--silent', 'admin', '--', 'copy-attachments-to-s3'], {
+      env: { ...process.env, DATABASE_PATH: databasePath, ...s3Env() },
+      timeout: 60_000,
+    });
+    expect(stdout).toContain(`Copied 2 of 2 attachment file(s)`);
+    expect((await bucketObjects()).sort()).toEqual(
+      fs
+        .readdirSync(path.join(dir, 'attachments'))
+        .filter((f) => !f.startsWith('.'))
+        .map((k) => `${prefix}${k}`)
+        .sort(),
+    );
+    // Without the bucket set, the command says what it needs.
+    const refused = await run('npm', ['run', '--silent', 'admin', '--', 'copy-attachments-to-s3'], {
+      env: { ...process.env, DATABASE_PATH: databasePath },
+      timeout: 60_000,
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect(refused).toMatchObject({ code: 2, stderr: expect.stringContaining('set ATTACHMENT_S3_BUCKET') });
+
+    // The files leave the directory; the server on the bucket serves them all the same.
+    fs.rmSync(path.join(dir, 'attachments'), { recursive: true });
+    t = await startTestApp({ env: { DATABASE_PATH: databasePath, ...s3Env() } });
+    try {
+      const op = await operator();
+      for (const [i, id] of ids.entries()) {
+        const { url } = await ok(op, OperatorEvent.attachmentLink, { attachmentId: id });
+        const res = await fetch(url);
+        expect(res.status).toBe(200);
+        expect(Buffer.from(await res.arrayBuffer())).toEqual(i === 0 ? png(4, 4) : png(7, 3));
+      }
+    } finally {
+      sockets.closeAll();
+      forgetOperator();
+      await t.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

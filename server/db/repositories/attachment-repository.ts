@@ -35,7 +35,7 @@ export class AttachmentRepository {
   private readonly trashStmt;
   private readonly untrashStmt;
   private readonly keyExistsStmt;
-  private readonly allKeysStmt;
+  private readonly storedKeysStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare(
@@ -51,7 +51,7 @@ export class AttachmentRepository {
     this.trashStmt = db.prepare(`SELECT storage_key FROM attachment_trash LIMIT ?`).pluck();
     this.untrashStmt = db.prepare(`DELETE FROM attachment_trash WHERE storage_key = ?`);
     this.keyExistsStmt = db.prepare(`SELECT 1 FROM attachments WHERE storage_key = ?`).pluck();
-    this.allKeysStmt = db.prepare(`SELECT storage_key FROM attachments`).pluck();
+    this.storedKeysStmt = db.prepare(`SELECT storage_key AS key, sha256 FROM attachments ORDER BY id`);
   }
 
   insert(row: Omit<AttachmentRow, 'rowId' | 'conversationId' | 'visitorId' | 'messageId'> & { operatorId: number | null }): number {
@@ -96,7 +96,8 @@ export class AttachmentRepository {
     return this.keyExistsStmt.get(key) !== undefined;
   }
 
-  allKeys(): string[] {
-    return this.allKeysStmt.all() as string[];
+  /** Every stored file's key and the SHA-256 its bytes must have (moving the files to another store). */
+  storedKeys(): Array<{ key: string; sha256: string }> {
+    return this.storedKeysStmt.all() as Array<{ key: string; sha256: string }>;
   }
 }

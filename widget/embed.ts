@@ -231,10 +231,19 @@ function install(): void {
       .catch(() => ({}) as { hidden?: boolean; backAt?: number })
       .then(({ hidden, backAt }) => {
         if (isOpen) return;
-        if (!hidden) return void (host.hidden = false);
+        if (!hidden) {
+          host.hidden = false;
+          return;
+        }
         host.setAttribute('hidden', 'hours');
         // Still on the page when the team is back: the bubble comes then (timers top out at ~24 days).
-        if (backAt) setTimeout(() => host.getAttribute('hidden') === 'hours' && (host.hidden = false), Math.min(backAt - Date.now(), 2e9));
+        if (backAt)
+          setTimeout(
+            () => {
+              if (host.getAttribute('hidden') === 'hours') host.hidden = false;
+            },
+            Math.min(backAt - Date.now(), 2e9),
+          );
       });
   };
   if (document.body) attach();

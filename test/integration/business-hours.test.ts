@@ -30,7 +30,7 @@ function berlinHours(extra: Partial<WidgetSettingsDto> = {}): WidgetSettingsDto 
 
 const widgetStatus = async () => {
   const res = await fetch(`${t.url}/widget-status.json`);
-  return { cors: res.headers.get('access-control-allow-origin'), body: (await res.json()) as { hidden: boolean } };
+  return { cors: res.headers.get('access-control-allow-origin'), body: (await res.json()) as { hidden: boolean; backAt?: number } };
 };
 
 describe('business hours', () => {
@@ -87,7 +87,8 @@ describe('business hours', () => {
     await ok(admin, OperatorEvent.widgetSettingsSave, berlinHours({ holidays: ['2026-11-25'] }));
     expect((await widgetStatus()).body).toEqual({ hidden: false });
     await ok(admin, OperatorEvent.widgetSettingsSave, berlinHours({ holidays: ['2026-11-25'], hideOutsideHours: true }));
-    expect((await widgetStatus()).body).toEqual({ hidden: true });
+    // With when the team is back (the next morning, 09:00 in Berlin): a page still open then shows the bubble.
+    expect((await widgetStatus()).body).toEqual({ hidden: true, backAt: Date.UTC(2026, 10, 26, 8, 0) });
     // Within the hours it shows.
     await ok(admin, OperatorEvent.widgetSettingsSave, berlinHours({ hideOutsideHours: true }));
     expect((await widgetStatus()).body).toEqual({ hidden: false });

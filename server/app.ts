@@ -90,6 +90,7 @@ export async function startApp(parts: AppParts) {
     {
       limits: parts.config.visitorMessageLimits,
       privacy: { hmacKey: secrets.hmacKey, jurisdiction: parts.config.jurisdiction, mailDomain: parts.config.mailDomain },
+      offlineReplyDelayMs: parts.config.offlineReplyDelayMs,
     },
     log,
   );

@@ -5,6 +5,7 @@ import type { ConversationRepository, ConversationRow, VisitorContext } from '..
 import type { AttachmentRepository } from '../db/repositories/attachment-repository';
 import type { MessageRepository } from '../db/repositories/message-repository';
 import type { VisitorRepository, VisitorRow } from '../db/repositories/visitor-repository';
+import type { OfflineReplyRepository } from '../db/repositories/offline-reply-repository';
 import { RateLimiter } from '../platform/rate-limiter';
 
 /** A visitor may send this many messages in a short window (someone typing fast)… */
@@ -37,10 +38,13 @@ export function createChatWrites(
     conversations: ConversationRepository;
     messages: MessageRepository;
     attachments: AttachmentRepository;
+    offlineReplies: OfflineReplyRepository;
   },
   limits: MessageLimits = { burst: MESSAGE_BURST, sustained: MESSAGE_SUSTAINED },
+  /** How long an operator reply waits before it is mailed to a visitor who left an address. */
+  offlineReplyDelayMs = 60_000,
 ) {
-  const { visitors, conversations, messages, attachments } = repos;
+  const { visitors, conversations, messages, attachments, offlineReplies } = repos;
   // The limiters count in the time of the write being run (the caller's clock), not the thread's.
   let now = 0;
   const clock = { now: () => now };
@@ -211,7 +215,12 @@ export function createChatWrites(
         operatorName: args.operatorName,
         attachmentId: args.attachmentId,
       };
-      return store(conversation, m, existing);
+      const stored = store(conversation, m, existing);
+      // A reply to a visitor who left an address may have to go by e-mail: its wait is stored with the
+      // reply itself, so an acknowledged reply is never left without one (OfflineReplyService sends it).
+      if (stored.created && visitors.findById(conversation.visitorId)?.email)
+        offlineReplies.queue(conversation.visitorId, stored.message.seq, now + offlineReplyDelayMs);
+      return stored;
     },
 
     /**

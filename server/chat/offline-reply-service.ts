@@ -63,9 +63,10 @@ export class OfflineReplyService {
         if (wait.sending && wait.nextSeq === null) wait.nextSeq = message.seq;
         return;
       }
-      // Only a visitor who left an address can be mailed (nothing is written for anyone else).
-      if (!this.d.visitors.findById(visitorId)?.email) return;
-      this.begin(visitorId, message.seq);
+      // The reply's write stored its wait when the visitor had left an address (chat-writes.ts):
+      // nothing is written for anyone else, and there is nothing to time.
+      const row = this.d.replies.of(visitorId);
+      if (row) this.schedule(visitorId, this.newWait(row.fromSeq, row.attempts), row.dueAt);
     });
   }
 
@@ -79,22 +80,6 @@ export class OfflineReplyService {
 
   private newWait(fromSeq: number, attempts = 0): Wait {
     return { fromSeq, attempts, timer: null, sending: false, nextSeq: null };
-  }
-
-  private begin(visitorId: number, fromSeq: number): void {
-    const wait = this.newWait(fromSeq);
-    this.waits.set(visitorId, wait);
-    const dueAt = Date.now() + this.d.delayMs;
-    this.d.writer.run('offlineReplyQueue', { visitorId, fromSeq, dueAt }).then(
-      () => {
-        // Stopped meanwhile: the row waits for the next start.
-        if (this.waits.get(visitorId) === wait) this.schedule(visitorId, wait, dueAt);
-      },
-      (error: unknown) => {
-        this.waits.delete(visitorId);
-        this.d.log.error({ err: error, visitorId }, 'offline reply: the wait could not be stored');
-      },
-    );
   }
 
   private schedule(visitorId: number, wait: Wait, dueAt: number): void {
@@ -126,13 +111,16 @@ export class OfflineReplyService {
           );
         } else this.d.log.info({ conversationId: mail.conversationId, replies: mail.replies }, 'offline reply mailed');
       }
-      await this.d.writer.run('offlineReplyDone', { visitorId, fromSeq: wait.fromSeq });
+      // A reply that came while this mail went starts the next wait, in the same write that ends this one.
+      const next = wait.nextSeq === null ? null : { fromSeq: wait.nextSeq, dueAt: Date.now() + this.d.delayMs };
+      await this.d.writer.run('offlineReplyDone', { visitorId, fromSeq: wait.fromSeq, next });
+      if (this.waits.get(visitorId) !== wait) return;
+      this.waits.delete(visitorId);
+      if (next) this.schedule(visitorId, this.newWait(next.fromSeq), next.dueAt);
     } catch (error) {
       this.d.log.error({ err: error, visitorId }, 'offline reply: failed');
+      if (this.waits.get(visitorId) === wait) this.waits.delete(visitorId);
     }
-    if (this.waits.get(visitorId) !== wait) return;
-    this.waits.delete(visitorId);
-    if (wait.nextSeq !== null) this.begin(visitorId, wait.nextSeq);
   }
 
   /** The mail of the replies from `fromSeq` on, or null when there is no one to send it to or nothing to say. */

@@ -1,17 +1,16 @@
 import type { OfflineReplyRepository } from '../db/repositories/offline-reply-repository';
 
-/** The offline-reply waits, run by the writer thread (OfflineReplyService decides when). */
+/**
+ * The offline-reply waits, run by the writer thread (OfflineReplyService decides when). A wait starts
+ * in the reply's own write (chat-writes.ts operatorMessage).
+ */
 export function createOfflineReplyWrites(repos: { offlineReplies: OfflineReplyRepository }) {
   const { offlineReplies } = repos;
   return {
-    /** true: this reply starts the visitor's wait; false: one is running and this reply joins its mail. */
-    offlineReplyQueue(args: { visitorId: number; fromSeq: number; dueAt: number }): boolean {
-      return offlineReplies.queue(args.visitorId, args.fromSeq, args.dueAt);
-    },
-
-    /** The wait is over: mailed, read in the chat, or nothing left to send. */
-    offlineReplyDone(args: { visitorId: number; fromSeq: number }): null {
+    /** The wait is over (mailed, read in the chat, or nothing left to send); `next` starts the one after it. */
+    offlineReplyDone(args: { visitorId: number; fromSeq: number; next: { fromSeq: number; dueAt: number } | null }): null {
       offlineReplies.remove(args.visitorId, args.fromSeq);
+      if (args.next) offlineReplies.queue(args.visitorId, args.next.fromSeq, args.next.dueAt);
       return null;
     },
 

@@ -20,7 +20,7 @@ import type { WriterOptions } from './protocol';
 export function createWriteProcedures(db: Db, options: WriterOptions) {
   const repos = createRepositories(db);
   return {
-    ...createChatWrites(repos, options.limits),
+    ...createChatWrites(repos, options.limits, options.offlineReplyDelayMs),
     ...createConsoleWrites(repos),
     ...createPrivacyWrites(db, repos, options.privacy),
     ...createRetentionWrites(repos),

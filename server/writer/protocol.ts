@@ -8,6 +8,8 @@ import type { PrivacySettings } from '../privacy/privacy-writes';
 export interface WriterOptions {
   limits: MessageLimits | undefined;
   privacy: PrivacySettings;
+  /** How long an operator reply to a visitor who left an address waits before it is mailed. */
+  offlineReplyDelayMs: number;
 }
 
 /** What the writer thread is started with (spawn.ts starts it, writer-thread.ts is it). */

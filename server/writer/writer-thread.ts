@@ -10,12 +10,13 @@ import { createWriteProcedures } from './procedures';
 import type { FromWriter, ToWriter, WriterThreadData } from './protocol';
 
 const port = parentPort!;
-const { databasePath, limits, privacy } = workerData as WriterThreadData;
+const { databasePath, limits, privacy, offlineReplyDelayMs } = workerData as WriterThreadData;
 const db = connectDatabase(databasePath);
 // The key arrives as a plain Uint8Array (structured clone); the HMACs want a Buffer.
 const procedures = createWriteProcedures(db, {
   limits,
   privacy: { ...privacy, hmacKey: Buffer.from(privacy.hmacKey) },
+  offlineReplyDelayMs,
 });
 const queue: WriteJob[] = [];
 let scheduled = false;

@@ -101,7 +101,7 @@ describe('graceful shutdown', () => {
 });
 
 describe('an offline reply through a crash', () => {
-  test('a reply waiting to be mailed when the server is killed is mailed, once, by the restarted server', async () => {
+  test('a reply acknowledged to the operator just before the server is killed is mailed, once, by the restarted server', async () => {
     const dir = tempDir();
     const databasePath = path.join(dir, 'chat.db');
     const smtp = await new TestSmtp().start();
@@ -123,12 +123,14 @@ describe('an offline reply through a crash', () => {
       clientId: 'reply-crash-1',
       text: 'Yes! Your order ships today.',
     });
-    const db = new Database(databasePath, { readonly: true });
-    cleanup.push(() => db.close());
-    await waitFor(() => db.prepare('SELECT count(*) FROM offline_replies').pluck().get() === 1, 'the wait stored');
+    // Killed the moment the reply is acknowledged: its wait was stored with it, not after it.
     server.child.kill('SIGKILL');
     expect(await server.exited).toBe('SIGKILL');
     expect(smtp.mailsTo('later@example.test')).toHaveLength(0);
+
+    const db = new Database(databasePath, { readonly: true });
+    cleanup.push(() => db.close());
+    expect(db.prepare('SELECT count(*) FROM offline_replies').pluck().get()).toBe(1);
 
     server = track(await startServerProcess({ databasePath, env, port: server.port }));
     const mail = await smtp.waitFor('later@example.test');

@@ -136,6 +136,7 @@ describe('with the bucket configured', () => {
       const procedures = createWriteProcedures(db, {
         limits: undefined,
         privacy: { hmacKey: t.app.secrets.hmacKey, jurisdiction: t.config.jurisdiction, mailDomain: t.config.mailDomain },
+        offlineReplyDelayMs: t.config.offlineReplyDelayMs,
       });
       const writer = new InlineWriter(db, procedures);
       const stale = writer.run('privacyAct', {

@@ -27,7 +27,7 @@ afterEach(async () => {
 function setup(): { db: Db; writer: ThreadWriter<ChatWrites>; threads: Worker[]; visitors: number[] } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-writer-'));
   const db = openDatabase(path.join(dir, 'chat.db'));
-  const spawn = writerThreadSpawner(db.name, { limits: LIMITS, privacy: PRIVACY });
+  const spawn = writerThreadSpawner(db.name, { limits: LIMITS, privacy: PRIVACY, offlineReplyDelayMs: 60_000 });
   const threads: Worker[] = [];
   const writer = new ThreadWriter<ChatWrites>(() => {
     const worker = spawn();
@@ -188,7 +188,10 @@ describe('the writer thread', () => {
 
   test('a thread that cannot open the database fails `ready` with the reason (so the server does not start), and every write with a retryable answer', async () => {
     const missing = path.join(os.tmpdir(), 'cw-no-such-dir', 'nested', 'chat.db');
-    const writer = new ThreadWriter<ChatWrites>(writerThreadSpawner(missing, { limits: LIMITS, privacy: PRIVACY }), silent);
+    const writer = new ThreadWriter<ChatWrites>(
+      writerThreadSpawner(missing, { limits: LIMITS, privacy: PRIVACY, offlineReplyDelayMs: 60_000 }),
+      silent,
+    );
     cleanups.push(() => writer.close());
     await expect(writer.ready).rejects.toThrow(/writer thread stopped before it opened the database.*directory does not exist/);
     await expect(writer.run('visitorTouch', { visitorId: 1, lang: null, now: NOW })).rejects.toMatchObject({ code: 'internal' });

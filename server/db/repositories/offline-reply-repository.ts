@@ -14,6 +14,7 @@ export interface OfflineReplyRow {
 export class OfflineReplyRepository {
   private readonly queueStmt;
   private readonly allStmt;
+  private readonly ofStmt;
   private readonly removeStmt;
   private readonly retryStmt;
 
@@ -24,6 +25,9 @@ export class OfflineReplyRepository {
     );
     this.allStmt = db.prepare(
       `SELECT visitor_id AS visitorId, from_seq AS fromSeq, due_at AS dueAt, attempts FROM offline_replies ORDER BY due_at`,
+    );
+    this.ofStmt = db.prepare(
+      `SELECT visitor_id AS visitorId, from_seq AS fromSeq, due_at AS dueAt, attempts FROM offline_replies WHERE visitor_id = ?`,
     );
     this.removeStmt = db.prepare(`DELETE FROM offline_replies WHERE visitor_id = ? AND from_seq = ?`);
     this.retryStmt = db.prepare(`UPDATE offline_replies SET attempts = attempts + 1, due_at = ? WHERE visitor_id = ? AND from_seq = ?`);
@@ -36,6 +40,11 @@ export class OfflineReplyRepository {
 
   all(): OfflineReplyRow[] {
     return this.allStmt.all() as OfflineReplyRow[];
+  }
+
+  /** The visitor's wait, if one is running. */
+  of(visitorId: number): OfflineReplyRow | null {
+    return (this.ofStmt.get(visitorId) as OfflineReplyRow | undefined) ?? null;
   }
 
   /** Ends the wait that started from `fromSeq` (a newer one, started meanwhile, is left alone). */

@@ -398,6 +398,7 @@ export async function startApp(parts: AppParts) {
       retention.stop();
       widget.stop();
       offlineReplies.stop();
+      inbox.stop();
       transcripts.stop();
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       // No new mail; one being received finishes (its write is among those the writer commits).

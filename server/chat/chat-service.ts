@@ -11,6 +11,7 @@ import type { EventBus } from '../platform/events';
 import type { ChatWrites, StoredMessage } from './chat-writes';
 import { checkTimezone, cleanReferrer } from './visitor-context';
 import { RateLimiter } from '../platform/rate-limiter';
+import { toConversationDto } from './conversation-dto';
 
 export { MESSAGE_BURST, MESSAGE_SUSTAINED } from './chat-writes';
 
@@ -21,15 +22,6 @@ const CONTACT_NOTE: Record<Lang, string> = { en: 'E-mail for a reply:', ru: 'ÐŸÐ
 
 /** Typing notices forwarded per conversation and side. */
 export const TYPING_LIMIT = { limit: 20, windowMs: 10_000 };
-
-export function toConversationDto(row: ConversationRow): ConversationDto {
-  const { rowId: _rowId, visitorId: _visitorId, ratingScale, ratingScore, ratingComment, ratingAt, ...dto } = row;
-  const rating =
-    ratingScale === null || ratingScore === null
-      ? null
-      : { scale: ratingScale, score: ratingScore, comment: ratingComment, createdAt: ratingAt ?? 0 };
-  return { ...dto, rating };
-}
 
 /**
  * Conversations and messages: who may write where, exactly-once storage by client id, sequence order.
@@ -74,7 +66,7 @@ export class ChatService {
       page,
       now: this.clock.now(),
     });
-    if (stored.created) this.publish(stored, origin);
+    this.publish(stored, origin);
     return stored.message;
   }
 
@@ -96,7 +88,7 @@ export class ChatService {
       attachmentId: input.attachmentId ?? null,
       now: this.clock.now(),
     });
-    if (stored.created) this.publish(stored);
+    this.publish(stored);
     return stored.message;
   }
 
@@ -170,19 +162,19 @@ export class ChatService {
   }
 
   /**
-   * One event per stored message, with the conversation read now: a claim or assignment committed since the
-   * write has already been pushed, so the state sent here is never older than one operators already hold.
-   * A conversation erased in the meantime is not announced.
+   * One event per stored message, with the conversation as the message's write left it. Writes finish in
+   * the order they committed and each is published as it finishes, so a claim or assignment committed
+   * after this message is pushed after it, and the state sent here is never older than one operators hold.
    */
   publish(stored: StoredMessage, origin?: string): void {
-    const current = this.conversations.byRowId(stored.conversationRowId);
-    if (current)
-      this.bus.emit('message:created', {
-        message: stored.message,
-        conversation: toConversationDto(current),
-        visitorId: stored.visitorId,
-        origin,
-      });
+    // A resend was announced when it was first stored.
+    if (!stored.created) return;
+    this.bus.emit('message:created', {
+      message: stored.message,
+      conversation: stored.conversation,
+      visitorId: stored.visitorId,
+      origin,
+    });
   }
 
   private changed(rowId: number): ConversationDto {

@@ -1,5 +1,6 @@
 import { AppError } from '../../shared/errors';
-import type { Lang, MessageDto } from '../../shared/types';
+import type { ConversationDto, Lang, MessageDto } from '../../shared/types';
+import { toConversationDto } from './conversation-dto';
 import { randomToken } from '../platform/crypto';
 import type { ConversationRepository, ConversationRow, VisitorContext } from '../db/repositories/conversation-repository';
 import type { AttachmentRepository } from '../db/repositories/attachment-repository';
@@ -18,13 +19,14 @@ export interface MessageLimits {
   sustained: { limit: number; windowMs: number };
 }
 
-/** What a message write reports: the message, whether this call stored it (false: a resend), and where. */
-export interface StoredMessage {
-  message: MessageDto;
-  created: boolean;
-  conversationRowId: number;
-  visitorId: number;
-}
+/**
+ * What a message write reports: the message, whether this call stored it (false: a resend), and where;
+ * for a new message, the conversation as that write left it (what operators are shown with it).
+ */
+export type StoredMessage = { message: MessageDto; conversationRowId: number; visitorId: number } & (
+  | { created: true; conversation: ConversationDto }
+  | { created: false }
+);
 
 /**
  * The chat's hot-path writes: storing messages exactly once by client id in sequence order, a visitor's
@@ -97,7 +99,8 @@ export function createChatWrites(
         throw new AppError('not_found', 'No such attachment.');
       if (file.messageId !== null) throw new AppError('conflict', 'This attachment was already sent.');
     }
-    const seq = conversations.nextSeq(conversation.rowId);
+    // The conversation was read in this transaction by the one writer: its next sequence is known.
+    const seq = conversation.lastSeq + 1;
     const id = messages.insert({
       conversationRowId: conversation.rowId,
       seq,
@@ -108,7 +111,7 @@ export function createChatWrites(
       at: now,
     });
     if (file) attachments.link(file.rowId, id);
-    if (m.author !== 'system') conversations.recordMessage(conversation.rowId, m.author, m.text || (file ? `📎 ${file.name}` : ''), now);
+    const after = conversations.recordMessage(conversation, seq, m.author, m.text || (file ? `📎 ${file.name}` : ''), now);
     // Everything the stored row holds is known here; reading it back would cost a query per message.
     const message: MessageDto = {
       id,
@@ -121,7 +124,7 @@ export function createChatWrites(
       conversationId: conversation.id,
     };
     if (file) message.attachment = { id: file.id, name: file.name, type: file.type, size: file.size };
-    return { message, created: true, ...where };
+    return { message, created: true, conversation: toConversationDto(after), ...where };
   }
 
   return {
@@ -177,7 +180,11 @@ export function createChatWrites(
       // A resend of a stored message is answered as before and costs nothing against the limits.
       if (!existing) countMessage(args.visitorId);
       if (!conversation) conversation = conversations.create(randomToken(12), args.visitorId, args.page, now);
-      else if (args.page && pageChanged(conversation, args.page)) conversations.setPage(conversation.rowId, args.page);
+      else if (args.page && pageChanged(conversation, args.page)) {
+        conversations.setPage(conversation.rowId, args.page);
+        // Read again (rarely: the visitor moved to another page) so the row handed on is current.
+        conversation = conversations.byRowId(conversation.rowId)!;
+      }
       return store(
         conversation,
         {
@@ -202,10 +209,11 @@ export function createChatWrites(
       now: number;
     }): StoredMessage {
       now = args.now;
-      const conversation = conversations.byPublicId(args.conversationId);
+      let conversation = conversations.byPublicId(args.conversationId);
       if (!conversation) throw new AppError('not_found', 'No such conversation.');
-      // Answering an unassigned conversation takes it, as in every shared inbox.
-      if (conversation.assignedOperatorId === null) conversations.claim(conversation.rowId, args.operatorId, now);
+      // Answering an unassigned conversation takes it, as in every shared inbox (read again: the row handed on is current).
+      if (conversation.assignedOperatorId === null && conversations.claim(conversation.rowId, args.operatorId, now))
+        conversation = conversations.byRowId(conversation.rowId)!;
       const existing = messages.byClientId(conversation.rowId, conversation.id, args.clientId);
       const m = {
         clientId: args.clientId,

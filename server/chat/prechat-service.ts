@@ -105,9 +105,10 @@ export class PrechatService {
   }
 
   /** Whether this visitor must answer the form before their first message, with operators online or not. */
-  mustAnswerFirst(visitorId: number, operatorsOnline: boolean): boolean {
+  mustAnswerFirst(visitorId: number, operatorsOnline: () => boolean): boolean {
     const config = this.current;
-    if (!config.enabled || (config.mode === 'offline' && operatorsOnline)) return false;
+    // Asked on every message: who is online is looked up only for a form shown when nobody is.
+    if (!config.enabled || (config.mode === 'offline' && operatorsOnline())) return false;
     const visitor = this.deps.visitors.findById(visitorId);
     return visitor !== null && this.formFor(visitor, 'en') !== null;
   }

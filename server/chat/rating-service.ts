@@ -8,7 +8,7 @@ import type { EventBus } from '../platform/events';
 import type { ThreadWriter } from '../writer/client';
 import type { WidgetSettingsService } from '../console/widget-settings-service';
 import { instantOf } from './business-hours';
-import { toConversationDto } from './chat-service';
+import { toConversationDto } from './conversation-dto';
 import type { RatingWrites } from './rating-writes';
 
 const DAY = 24 * 60 * 60 * 1000;

@@ -5,6 +5,7 @@ import type { MessageRepository } from '../db/repositories/message-repository';
 import type { TranscriptRepository } from '../db/repositories/transcript-repository';
 import { randomToken } from '../platform/crypto';
 import type { StoredMessage } from './chat-writes';
+import { toConversationDto } from './conversation-dto';
 
 /**
  * Transcript writes, run by the writer thread: the visitor's wish to have the conversation mailed when it
@@ -45,7 +46,7 @@ export function createTranscriptWrites(repos: {
     }): StoredMessage | null {
       const conversation = owned(args.visitorId, args.conversationId);
       if (args.fromWish && !transcripts.clear(conversation.rowId)) return null;
-      const seq = conversations.nextSeq(conversation.rowId);
+      const seq = conversation.lastSeq + 1;
       const clientId = randomToken(12);
       const id = messages.insert({
         conversationRowId: conversation.rowId,
@@ -56,6 +57,7 @@ export function createTranscriptWrites(repos: {
         text: args.text,
         at: args.now,
       });
+      const after = conversations.recordMessage(conversation, seq, 'system', args.text, args.now);
       const message: MessageDto = {
         id,
         seq,
@@ -66,7 +68,13 @@ export function createTranscriptWrites(repos: {
         createdAt: args.now,
         conversationId: conversation.id,
       };
-      return { message, created: true, conversationRowId: conversation.rowId, visitorId: conversation.visitorId };
+      return {
+        message,
+        created: true,
+        conversation: toConversationDto(after),
+        conversationRowId: conversation.rowId,
+        visitorId: conversation.visitorId,
+      };
     },
   };
 }

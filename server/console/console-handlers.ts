@@ -19,9 +19,9 @@ export function registerConsoleHandlers(on: Registrar, socket: OperatorSocket, w
     return null;
   });
   on(socket, OperatorEvent.conversationUnread, () => ({ unread: deps.inbox.unread(me().id) }));
-  on(socket, OperatorEvent.conversationSearch, (input) => {
+  on(socket, OperatorEvent.conversationSearch, async (input) => {
     me();
-    return { hits: deps.inbox.search(input.query, input.limit) };
+    return { hits: await deps.inbox.search(input.query, input.limit) };
   });
 
   on(socket, OperatorEvent.noteList, (input) => {

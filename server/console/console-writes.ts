@@ -50,6 +50,11 @@ export function createConsoleWrites(repos: Repositories) {
   }
 
   return {
+    /** Indexes for search up to `limit` messages stored since the last batch; returns how many (InboxService). */
+    searchIndex(args: { limit: number }): number {
+      return inbox.indexNew(args.limit);
+    },
+
     /** The account check (the e-mail and password rules) happened in AuthService; the hash is computed there. */
     operatorCreate: createOperator,
 

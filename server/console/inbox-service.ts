@@ -7,7 +7,7 @@ import type { InboxRepository } from '../db/repositories/inbox-repository';
 import type { OperatorRow } from '../db/repositories/operator-repository';
 import type { SettingsRepository } from '../db/repositories/settings-repository';
 import type { EventBus } from '../platform/events';
-import { toConversationDto } from '../chat/chat-service';
+import { toConversationDto } from '../chat/conversation-dto';
 import type { PresenceService } from './presence-service';
 import type { Writer } from '../writer/group-commit';
 import { type ConsoleWrites, DEFAULT_INBOX_SETTINGS, INBOX_SETTINGS_KEY } from './console-writes';
@@ -29,6 +29,13 @@ export function ftsQuery(typed: string): string | null {
 }
 
 /**
+ * Messages go into the search index in batches this often (migration 14): under load a thousand at a time
+ * instead of one per write, which is most of what indexing cost. A search indexes what is left first.
+ */
+export const SEARCH_INDEX_EVERY_MS = 1000;
+const SEARCH_INDEX_BATCH = 5000;
+
+/**
  * The shared inbox beyond single messages: assigning and transferring, read marks and unread counts,
  * search, and optional auto-assignment (round robin among online operators, each up to a limit of open
  * conversations). The writes and the checks that guard them are console-writes.ts procedures.
@@ -40,6 +47,8 @@ export class InboxService {
   /** Automatic assignments run one after another, so each starts from the previous one's choice. */
   private assigning: Promise<unknown> = Promise.resolve();
   private handingOut = false;
+  private indexTimer: NodeJS.Timeout | null = null;
+  private indexing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: {
@@ -53,7 +62,10 @@ export class InboxService {
     },
   ) {
     this.settingsCache = { ...DEFAULT_INBOX_SETTINGS, ...deps.settings.get<Partial<InboxSettingsDto>>(INBOX_SETTINGS_KEY, {}) };
+    // Messages stored before a stop and not yet indexed go in now.
+    this.scheduleIndex();
     deps.bus.on('message:created', ({ message }) => {
+      this.scheduleIndex();
       // After the message's own push (a microtask later), so operators see the assignment as the newer state.
       if (message.author === 'visitor' && this.settingsCache.autoAssign) queueMicrotask(() => void this.autoAssign(message.conversationId));
     });
@@ -102,10 +114,42 @@ export class InboxService {
     return this.deps.inbox.unread(operatorId);
   }
 
-  search(typed: string, limit = SEARCH_LIMIT): SearchHitDto[] {
+  /** Finds messages; the index first takes in every message stored until now, so none is missed. */
+  async search(typed: string, limit = SEARCH_LIMIT): Promise<SearchHitDto[]> {
     const match = ftsQuery(typed);
     if (!match) throw new AppError('invalid_payload', 'Type a word to search for.');
+    await this.indexNow();
     return this.deps.inbox.search(match, Math.min(limit, SEARCH_LIMIT));
+  }
+
+  /** Stops the search index's timer (the server is stopping; what is not indexed yet is, at the next start). */
+  stop(): void {
+    if (this.indexTimer) clearTimeout(this.indexTimer);
+    this.indexTimer = null;
+  }
+
+  /** Soon after a message, the messages stored since the last batch go into the search index together. */
+  private scheduleIndex(): void {
+    if (this.indexTimer) return;
+    this.indexTimer = setTimeout(() => {
+      this.indexTimer = null;
+      // A batch that failed (the server stopping) is left for the next message or search.
+      this.indexNow().catch(() => {});
+    }, SEARCH_INDEX_EVERY_MS);
+    this.indexTimer.unref();
+  }
+
+  /** Indexes until caught up; one run at a time, a call during a run waits for it and then looks again. */
+  private indexNow(): Promise<void> {
+    const run = this.indexing.then(async () => {
+      // Looked up on the read connection first: nothing to index costs no write.
+      if (!this.deps.inbox.hasUnindexed()) return;
+      let added: number;
+      do added = await this.deps.writer.run('searchIndex', { limit: SEARCH_INDEX_BATCH });
+      while (added === SEARCH_INDEX_BATCH);
+    });
+    this.indexing = run.catch(() => {});
+    return run;
   }
 
   /** Gives one unassigned conversation to the next online operator with room, if auto-assignment is on. */

@@ -7,12 +7,13 @@ import { rooms } from './rooms';
 type Pushes = Omit<OperatorServerToClient, typeof OperatorPush.messages | typeof OperatorPush.privacyUpserts>;
 
 /**
- * At most one batch of frames per this many milliseconds. Under load the writer thread reports commits
- * more often than that, so one frame per turn would still mean a frame per commit to each console; waiting
- * a few milliseconds sends fewer, fuller frames, for a delay no operator notices, and takes that work off
+ * At most one batch of frames per this many milliseconds: one display frame at 60 Hz, faster than any
+ * console can paint. Under load the writer thread reports commits every couple of milliseconds, so one
+ * frame per turn would still mean a frame per commit to each console, each its own system call; waiting
+ * one display frame sends fewer, fuller frames, for a delay no operator can see, and takes that work off
  * the main thread that serves every socket.
  */
-export const FLUSH_EVERY_MS = 4;
+export const FLUSH_EVERY_MS = 16;
 
 /**
  * Changed privacy requests go out at most this often. A ticket list is read by people, for whom a tenth of

@@ -52,8 +52,12 @@ export function connectPushes(to: PushTargets): { operatorsOnline: () => boolean
 
   bus.on('message:created', ({ message, conversation, visitorId, origin }) => {
     // The visitor's other tabs; the sending one reads it in its acknowledgement (one frame fewer per message).
-    const tabs = to.visitors.to(rooms.visitor(visitorId));
-    (origin ? tabs.except(origin) : tabs).emit(VisitorPush.messageNew, message);
+    // Most visitors have one tab: a broadcast would encode the frame for nobody, so it is skipped.
+    const room = to.visitors.adapter.rooms.get(rooms.visitor(visitorId));
+    if (room && room.size > (origin !== undefined && room.has(origin) ? 1 : 0)) {
+      const tabs = to.visitors.to(rooms.visitor(visitorId));
+      (origin ? tabs.except(origin) : tabs).emit(VisitorPush.messageNew, message);
+    }
     to.operators.message({ message, conversation });
   });
   bus.on('conversation:changed', ({ conversation }) => {

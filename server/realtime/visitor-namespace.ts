@@ -5,7 +5,8 @@ import { visitorEventSchemas } from '../../shared/event-schemas';
 import { VisitorEvent, type VisitorClientToServer, type VisitorRpc, type VisitorServerToClient } from '../../shared/protocol';
 import type { Lang } from '../../shared/types';
 import type { VisitorContext } from '../db/repositories/conversation-repository';
-import { toConversationDto, type ChatService } from '../chat/chat-service';
+import type { ChatService } from '../chat/chat-service';
+import { toConversationDto } from '../chat/conversation-dto';
 import type { RatingService } from '../chat/rating-service';
 import type { TranscriptService } from '../chat/transcript-service';
 import type { AttachmentService } from '../attachments/attachment-service';
@@ -103,7 +104,7 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
 
       [VisitorEvent.messageSend]: async (input, socket) => {
         // The pre-chat form comes before the first message (the widget shows it; this keeps it so).
-        if (deps.prechat.mustAnswerFirst(visitorId(socket), deps.operatorsOnline()))
+        if (deps.prechat.mustAnswerFirst(visitorId(socket), deps.operatorsOnline))
           throw new AppError('invalid_state', 'Please fill in the form before your first message.');
         const message = await deps.chat.visitorSend(visitorId(socket), input, socket.data.page, socket.id);
         return { message };

@@ -9,6 +9,8 @@ import { AuditRepository } from '../../server/db/repositories/audit-repository';
 import { openDatabase, type Db } from '../../server/db/open';
 import { ConversationRepository } from '../../server/db/repositories/conversation-repository';
 import { MessageRepository } from '../../server/db/repositories/message-repository';
+import { createRepositories } from '../../server/db/repositories/index';
+import { createChatWrites } from '../../server/chat/chat-writes';
 import { tableRows } from '../helpers/db-snapshot';
 
 const LATEST = MIGRATIONS.length;
@@ -134,7 +136,16 @@ describe('migrations', () => {
         [3, 'visitor', 'thanks, bye'],
       ]);
       // And the next message continues the old sequence.
-      expect(conversations.nextSeq(conversation.rowId)).toBe(4);
+      const next = createChatWrites(createRepositories(db)).operatorMessage({
+        operatorId: conversation.assignedOperatorId!,
+        operatorName: 'Ada',
+        conversationId: conversation.id,
+        clientId: 'after-upgrade-1',
+        text: 'one more thing',
+        now: Date.now(),
+      });
+      expect(next.message.seq).toBe(4);
+      expect(next.created && next.conversation.lastSeq).toBe(4);
       // A full-text index added later covers the messages written before it.
       const hasSearch = db.prepare(`SELECT count(*) FROM sqlite_master WHERE name = 'messages_fts'`).pluck().get() === 1;
       if (hasSearch) expect(db.prepare(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'refund'`).pluck().all()).toHaveLength(1);

@@ -45,8 +45,8 @@ export class ConversationRepository {
   private readonly listStmts: Record<ConversationView, ReturnType<Db['prepare']>>;
   private readonly claimStmt;
   private readonly statusStmt;
-  private readonly nextSeqStmt;
   private readonly afterMessageStmt;
+  private readonly lastSeqStmt;
   private readonly pageStmt;
   private readonly deleteByVisitorStmt;
   private readonly assignStmt;
@@ -72,13 +72,14 @@ export class ConversationRepository {
       `UPDATE conversations SET assigned_operator_id = ?, updated_at = ? WHERE id = ? AND assigned_operator_id IS NULL`,
     );
     this.statusStmt = db.prepare(`UPDATE conversations SET status = ?, updated_at = ? WHERE id = ?`);
-    this.nextSeqStmt = db.prepare(`UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`).pluck();
     this.afterMessageStmt = db.prepare(
       `UPDATE conversations
-          SET last_message_preview = ?, last_message_at = ?, updated_at = ?, status = 'open',
+          SET last_seq = ?, last_message_preview = ?, last_message_at = ?, updated_at = ?, status = 'open',
               waiting_since = CASE WHEN ? = 'visitor' THEN coalesce(waiting_since, ?) ELSE NULL END
-        WHERE id = ?`,
+        WHERE id = ?
+    RETURNING status, last_message_preview AS lastMessagePreview, last_message_at AS lastMessageAt, waiting_since AS waitingSince`,
     );
+    this.lastSeqStmt = db.prepare(`UPDATE conversations SET last_seq = ? WHERE id = ?`);
     this.pageStmt = db.prepare(
       `UPDATE conversations SET page_url = ?, page_title = ?, referrer = coalesce(?, referrer), timezone = coalesce(?, timezone),
               device = coalesce(?, device) WHERE id = ?`,
@@ -139,12 +140,21 @@ export class ConversationRepository {
   }
 
   /** Reserves the next sequence number; call inside the transaction that inserts the message. */
-  nextSeq(rowId: number): number {
-    return this.nextSeqStmt.get(rowId) as number;
-  }
-
-  recordMessage(rowId: number, author: string, text: string, at: number): void {
-    this.afterMessageStmt.run(text.slice(0, PREVIEW_LENGTH), at, at, author, at, rowId);
+  /**
+   * Message `seq` was stored in `row` (read in this same transaction, so `seq` is its next): the
+   * conversation's sequence moves on and, for a visitor's or an operator's message, its preview, time,
+   * status and wait follow. Returns the conversation as it now is, so nobody has to read it again.
+   */
+  recordMessage(row: ConversationRow, seq: number, author: 'visitor' | 'operator' | 'system', text: string, at: number): ConversationRow {
+    if (author === 'system') {
+      this.lastSeqStmt.run(seq, row.rowId);
+      return { ...row, lastSeq: seq };
+    }
+    const now = this.afterMessageStmt.get(seq, text.slice(0, PREVIEW_LENGTH), at, at, author, at, row.rowId) as Pick<
+      ConversationRow,
+      'status' | 'lastMessagePreview' | 'lastMessageAt' | 'waitingSince'
+    >;
+    return { ...row, lastSeq: seq, ...now };
   }
 
   setPage(rowId: number, page: VisitorContext): void {

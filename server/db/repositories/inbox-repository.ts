@@ -1,11 +1,16 @@
 import type { Db } from '../open';
 import type { SearchHitDto } from '../../../shared/types';
 
-/** Per-operator read marks, unread counts, and full-text search over messages (FTS5). */
+/** Per-operator read marks, unread counts, and full-text search over messages (FTS5, indexed in batches). */
 export class InboxRepository {
   private readonly markReadStmt;
   private readonly unreadStmt;
   private readonly searchStmt;
+  private readonly indexedUptoStmt;
+  private readonly batchEndStmt;
+  private readonly indexStmt;
+  private readonly setIndexedStmt;
+  private readonly unindexedStmt;
 
   constructor(db: Db) {
     // A read mark only moves forward: a late, stale "read up to 3" never undoes "read up to 9".
@@ -32,6 +37,31 @@ export class InboxRepository {
         ORDER BY rank, m.created_at DESC
         LIMIT ?`,
     );
+    this.indexedUptoStmt = db.prepare(`SELECT indexed_upto FROM search_index_state WHERE id = 1`).pluck();
+    this.batchEndStmt = db.prepare(`SELECT max(id) FROM (SELECT id FROM messages WHERE id > ? ORDER BY id LIMIT ?)`).pluck();
+    this.indexStmt = db.prepare(`INSERT INTO messages_fts (rowid, body) SELECT id, body FROM messages WHERE id > ? AND id <= ?`);
+    this.setIndexedStmt = db.prepare(`UPDATE search_index_state SET indexed_upto = ? WHERE id = 1`);
+    this.unindexedStmt = db
+      .prepare(`SELECT EXISTS (SELECT 1 FROM messages WHERE id > (SELECT indexed_upto FROM search_index_state WHERE id = 1))`)
+      .pluck();
+  }
+
+  /** Whether any message waits to be indexed for search. */
+  hasUnindexed(): boolean {
+    return this.unindexedStmt.get() === 1;
+  }
+
+  /**
+   * Adds up to `limit` messages not yet in the search index, oldest first (migration 14); returns how many.
+   * Fewer than `limit` means the index has caught up.
+   */
+  indexNew(limit: number): number {
+    const from = this.indexedUptoStmt.get() as number;
+    const upto = this.batchEndStmt.get(from, limit) as number | null;
+    if (upto === null) return 0;
+    const added = this.indexStmt.run(from, upto).changes;
+    this.setIndexedStmt.run(upto);
+    return added;
   }
 
   markRead(operatorId: number, conversationRowId: number, seq: number): void {

@@ -14,6 +14,7 @@ export class TestSmtp {
   connections = 0;
   open = 0;
   private waiters: Array<() => void> = [];
+  private hold: { arrived: () => void; released: Promise<void> } | null = null;
   private server: SMTPServer;
   port = 0;
 
@@ -33,7 +34,14 @@ export class TestSmtp {
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
+        stream.on('end', async () => {
+          // A held mail is answered (and kept) only once the test lets it go.
+          const hold = this.hold;
+          this.hold = null;
+          if (hold) {
+            hold.arrived();
+            await hold.released;
+          }
           const raw = Buffer.concat(chunks).toString('utf8');
           const [head, ...rest] = raw.split(/\r?\n\r?\n/);
           const subject = decodeHeader(/^Subject: (.*(?:\r?\n[ \t].*)*)/im.exec(head)?.[1] ?? '');
@@ -48,6 +56,19 @@ export class TestSmtp {
         });
       },
     });
+  }
+
+  /**
+   * Holds the next mail: its sender waits for the server's answer until `release`. `arrived` settles once
+   * that mail's data is in, while the sender is still waiting.
+   */
+  holdNext(): { arrived: Promise<void>; release: () => void } {
+    let arrived!: () => void;
+    let release!: () => void;
+    const hasArrived = new Promise<void>((resolve) => (arrived = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.hold = { arrived, released };
+    return { arrived: hasArrived, release };
   }
 
   /** Listens on `port` (0: a free one). */

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { OperatorEvent, VISITOR_NAMESPACE, VisitorEvent, VisitorPush } from '../../shared/protocol';
 import type { MessageDto } from '../../shared/types';
+import { waitFor } from '../helpers/durable-clients';
 import { signedInOperator, socketTracker } from '../helpers/sockets';
 import { call, next, ok, startTestApp, visitorClient, type OperatorClient, type TestApp, type VisitorClient } from '../helpers/test-app';
 
@@ -93,5 +94,26 @@ describe('replies to visitors who left an e-mail', () => {
 
     expect(t.smtp.mailsTo('present@example.test')).toEqual([]);
     expect(t.smtp.mails.filter((m) => m.body.includes('Hello, stranger'))).toEqual([]);
+  });
+
+  test('a reply written while the mail before it is being sent goes in a mail of its own, once, and the wait ends', async () => {
+    const { socket, conversationId } = await visitorWithContact('busy@example.test');
+    await gone(socket);
+    const held = t.smtp.holdNext();
+    await ok(op, OperatorEvent.messageSend, { conversationId, clientId: 'reply-first-1', text: 'Your parcel left today.' });
+    // The first mail is at the mail server, which has not answered yet: the next reply comes now.
+    await held.arrived;
+    await ok(op, OperatorEvent.messageSend, { conversationId, clientId: 'reply-second-2', text: 'Tracking number follows.' });
+    held.release();
+
+    const first = await t.smtp.waitFor('busy@example.test');
+    expect(first.body).toContain('Your parcel left today.');
+    expect(first.body).not.toContain('Tracking number follows.');
+    const second = await t.smtp.waitFor('busy@example.test', (m) => m !== first);
+    expect(second.body).toContain('Tracking number follows.');
+    expect(second.body).not.toContain('Your parcel left today.');
+    const waits = () => t.db.prepare('SELECT count(*) FROM offline_replies').pluck().get();
+    await waitFor(() => waits() === 0, 'the wait ended');
+    expect(t.smtp.mailsTo('busy@example.test')).toHaveLength(2);
   });
 });

@@ -326,6 +326,7 @@ export async function startApp(parts: AppParts) {
     mail,
     isVisitorOnline: (visitorId) => (visitorNsp.adapter.rooms.get(rooms.visitor(visitorId))?.size ?? 0) > 0,
     delayMs: config.offlineReplyDelayMs,
+    clock,
     publicUrl: config.publicUrl,
     log,
   });

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Clock } from '../platform/clock';
 import type { ConversationRepository } from '../db/repositories/conversation-repository';
 import type { MessageRepository } from '../db/repositories/message-repository';
 import type { VisitorRepository } from '../db/repositories/visitor-repository';
@@ -20,29 +21,31 @@ export interface OfflineReplyDeps {
   /** Whether any tab of this visitor is connected right now. */
   isVisitorOnline: (visitorId: number) => boolean;
   delayMs: number;
+  clock: Clock;
   publicUrl: string;
   log: Logger;
 }
 
-/** A mail that could not be sent is tried again this much later, this many times in all. */
+/** A mail that could not be sent (or a wait whose end could not be stored) is tried again this much later, this many times in all. */
 const RETRY_MS = 5 * 60 * 1000;
 const MAX_ATTEMPTS = 12;
 
-/** One visitor's wait: from which reply, its timer, and a reply that came while its mail was being sent. */
+/** One visitor's wait: from which reply, its timer, and whether its mail is on its way. */
 interface Wait {
   fromSeq: number;
   attempts: number;
   timer: NodeJS.Timeout | null;
   sending: boolean;
-  nextSeq: number | null;
 }
 
 /**
  * Keeps the offline-mode promise "leave your e-mail, we'll reply": operator replies to a visitor who
  * left a contact address and is not connected go out by e-mail. Replies written within `delayMs` of
  * each other travel in one mail; a visitor who is back in the chat by then reads them there instead.
- * Each wait is a row (offline_replies), so a restart within it does not lose the mail: the next start
- * sends what was due. The wait ends only once the mail went (it is tried again if it could not be sent).
+ * Each wait is a row (offline_replies), stored by the reply's own write, so a restart or a crash does
+ * not lose the mail: the next start sends what was due. The wait ends only once the mail went (it is
+ * tried again if it could not be sent), in a write that also starts the next wait for any reply the
+ * mail did not carry. Times are the app's clock, as the row's are.
  */
 export class OfflineReplyService {
   private readonly waits = new Map<number, Wait>();
@@ -56,15 +59,11 @@ export class OfflineReplyService {
       if (!this.waits.has(row.visitorId)) this.schedule(row.visitorId, this.newWait(row.fromSeq, row.attempts), row.dueAt);
     }
     this.unsubscribe ??= this.d.bus.on('message:created', ({ message, visitorId }) => {
-      if (message.author !== 'operator') return;
-      const wait = this.waits.get(visitorId);
-      if (wait) {
-        // Joins the waiting mail, or, when that mail is already on its way, starts the next wait.
-        if (wait.sending && wait.nextSeq === null) wait.nextSeq = message.seq;
-        return;
-      }
+      // A reply during a wait joins its mail, or, if that mail is on its way without it, the wait that
+      // its end starts (offlineReplyDone): nothing to time here.
+      if (message.author !== 'operator' || this.waits.has(visitorId)) return;
       // The reply's write stored its wait when the visitor had left an address (chat-writes.ts):
-      // nothing is written for anyone else, and there is nothing to time.
+      // nothing is written for anyone else.
       const row = this.d.replies.of(visitorId);
       if (row) this.schedule(visitorId, this.newWait(row.fromSeq, row.attempts), row.dueAt);
     });
@@ -79,12 +78,13 @@ export class OfflineReplyService {
   }
 
   private newWait(fromSeq: number, attempts = 0): Wait {
-    return { fromSeq, attempts, timer: null, sending: false, nextSeq: null };
+    return { fromSeq, attempts, timer: null, sending: false };
   }
 
   private schedule(visitorId: number, wait: Wait, dueAt: number): void {
     this.waits.set(visitorId, wait);
-    wait.timer = setTimeout(() => void this.flush(visitorId, wait), Math.max(0, dueAt - Date.now()));
+    wait.sending = false;
+    wait.timer = setTimeout(() => void this.flush(visitorId, wait), Math.max(0, dueAt - this.d.clock.now()));
     wait.timer.unref();
   }
 
@@ -92,16 +92,16 @@ export class OfflineReplyService {
     wait.timer = null;
     wait.sending = true;
     try {
-      const mail = this.d.isVisitorOnline(visitorId) ? null : this.compose(visitorId, wait.fromSeq);
+      // Everything up to here is decided now: mailed, or read in the chat. A later reply is the next wait's.
+      const upToSeq = this.d.conversations.byVisitor(visitorId)?.lastSeq ?? wait.fromSeq;
+      const mail = this.d.isVisitorOnline(visitorId) ? null : this.compose(visitorId, wait.fromSeq, upToSeq);
       if (mail) {
         if (!(await this.d.mail.enqueue(mail.mail))) {
           if (wait.attempts + 1 < MAX_ATTEMPTS) {
-            const dueAt = Date.now() + RETRY_MS;
+            const dueAt = this.d.clock.now() + RETRY_MS;
             await this.d.writer.run('offlineReplyRetry', { visitorId, fromSeq: wait.fromSeq, dueAt });
             wait.attempts++;
-            wait.sending = false;
             // The retry's mail is written afresh and carries the replies that came meanwhile.
-            wait.nextSeq = null;
             if (this.waits.get(visitorId) === wait) this.schedule(visitorId, wait, dueAt);
             return;
           }
@@ -111,26 +111,30 @@ export class OfflineReplyService {
           );
         } else this.d.log.info({ conversationId: mail.conversationId, replies: mail.replies }, 'offline reply mailed');
       }
-      // A reply that came while this mail went starts the next wait, in the same write that ends this one.
-      const next = wait.nextSeq === null ? null : { fromSeq: wait.nextSeq, dueAt: Date.now() + this.d.delayMs };
-      await this.d.writer.run('offlineReplyDone', { visitorId, fromSeq: wait.fromSeq, next });
+      const next = await this.d.writer.run('offlineReplyDone', {
+        visitorId,
+        fromSeq: wait.fromSeq,
+        upToSeq,
+        nextDueAt: this.d.clock.now() + this.d.delayMs,
+      });
       if (this.waits.get(visitorId) !== wait) return;
       this.waits.delete(visitorId);
       if (next) this.schedule(visitorId, this.newWait(next.fromSeq), next.dueAt);
     } catch (error) {
-      this.d.log.error({ err: error, visitorId }, 'offline reply: failed');
-      if (this.waits.get(visitorId) === wait) this.waits.delete(visitorId);
+      this.d.log.error({ err: error, visitorId }, 'offline reply: failed, tried again later');
+      // The row is still there: tried again later (a mail that went is then sent once more, rather than never).
+      if (this.waits.get(visitorId) === wait) this.schedule(visitorId, wait, this.d.clock.now() + RETRY_MS);
     }
   }
 
-  /** The mail of the replies from `fromSeq` on, or null when there is no one to send it to or nothing to say. */
-  private compose(visitorId: number, fromSeq: number) {
+  /** The mail of the replies from `fromSeq` to `upToSeq`, or null when there is no one to send it to or nothing to say. */
+  private compose(visitorId: number, fromSeq: number, upToSeq: number) {
     const visitor = this.d.visitors.findById(visitorId);
     const conversation = this.d.conversations.byVisitor(visitorId);
     if (!visitor?.email || !conversation) return null;
     const replies = this.d.messages
       .after(conversation.rowId, conversation.id, fromSeq - 1, 50)
-      .filter((m) => m.author === 'operator')
+      .filter((m) => m.author === 'operator' && m.seq <= upToSeq)
       .map((m) => ({ from: m.operatorName ?? 'Operator', text: m.text }));
     if (replies.length === 0) return null;
     const lang = visitor.lang ?? 'en';

@@ -49,6 +49,7 @@ export class InboxService {
   private handingOut = false;
   private indexTimer: NodeJS.Timeout | null = null;
   private indexing: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   constructor(
     private readonly deps: {
@@ -124,13 +125,15 @@ export class InboxService {
 
   /** Stops the search index's timer (the server is stopping; what is not indexed yet is, at the next start). */
   stop(): void {
+    this.stopped = true;
     if (this.indexTimer) clearTimeout(this.indexTimer);
     this.indexTimer = null;
   }
 
   /** Soon after a message, the messages stored since the last batch go into the search index together. */
   private scheduleIndex(): void {
-    if (this.indexTimer) return;
+    // Messages still committing while the server stops are indexed at the next start.
+    if (this.indexTimer || this.stopped) return;
     this.indexTimer = setTimeout(() => {
       this.indexTimer = null;
       // A batch that failed (the server stopping) is left for the next message or search.

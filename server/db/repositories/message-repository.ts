@@ -36,6 +36,7 @@ export class MessageRepository {
   private readonly latestStmt;
   private readonly beforeStmt;
   private readonly countStmt;
+  private readonly firstOperatorAfterStmt;
   private readonly allStmt;
   private readonly deleteStmt;
 
@@ -52,6 +53,9 @@ export class MessageRepository {
     );
     this.allStmt = db.prepare(`${SELECT} WHERE m.conversation_id = ? ORDER BY m.seq`);
     this.countStmt = db.prepare(`SELECT count(*) FROM messages WHERE conversation_id = ?`).pluck();
+    this.firstOperatorAfterStmt = db
+      .prepare(`SELECT min(seq) FROM messages WHERE conversation_id = ? AND seq > ? AND author = 'operator'`)
+      .pluck();
     this.deleteStmt = db.prepare(`DELETE FROM messages WHERE conversation_id = ?`);
   }
 
@@ -89,6 +93,11 @@ export class MessageRepository {
 
   all(conversationRowId: number, publicId: string): MessageDto[] {
     return (this.allStmt.all(conversationRowId) as Raw[]).map((r) => toDto(r, publicId));
+  }
+
+  /** The sequence of the first operator message after `seq`, or null. */
+  firstOperatorAfter(conversationRowId: number, seq: number): number | null {
+    return (this.firstOperatorAfterStmt.get(conversationRowId, seq) as number | null) ?? null;
   }
 
   count(conversationRowId: number): number {

@@ -111,7 +111,6 @@ export async function startApp(parts: AppParts) {
 
   const auth = new AuthService(repos.operators, writer, clock, config.sessionTtlMs);
   const visitors = new VisitorService(repos.visitors, writer, clock, secrets.identitySecret);
-  const chat = new ChatService(repos.conversations, repos.messages, writer, bus, clock);
   const admin = new AdminService(repos.integrations, repos.mail, writer, clock);
   const presence = new PresenceService(repos.operators, writer, bus);
   const team = new TeamService(repos.operators, writer, auth, presence, bus, clock);
@@ -133,9 +132,11 @@ export async function startApp(parts: AppParts) {
     settings: repos.settings,
     visitors: repos.visitors,
     conversations: repos.conversations,
+    presence,
     writer,
     clock,
   });
+  const chat = new ChatService(repos.conversations, repos.messages, writer, bus, clock, prechat);
   const attachments = new AttachmentService({
     attachments: repos.attachments,
     settings: repos.settings,

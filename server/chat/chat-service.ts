@@ -37,6 +37,8 @@ export class ChatService {
     private readonly writer: Writer<ChatWrites & ConsoleWrites>,
     private readonly bus: EventBus,
     private readonly clock: Clock,
+    /** The pre-chat form's rule: answered before the first message, when the admin asks for it. */
+    private readonly firstMessage: { mustAnswerFirst(visitorId: number): boolean },
   ) {
     this.typingLimit = new RateLimiter(clock, TYPING_LIMIT.limit, TYPING_LIMIT.windowMs);
   }
@@ -57,6 +59,9 @@ export class ChatService {
 
   /** `origin`: the connection it came from, which learns of it from its acknowledgement rather than a push. */
   async visitorSend(visitorId: number, input: VisitorSendInput, raw: VisitorContext | null, origin?: string): Promise<MessageDto> {
+    // The widget shows the form first; this keeps it so for any other client.
+    if (this.firstMessage.mustAnswerFirst(visitorId))
+      throw new AppError('invalid_state', 'Please fill in the form before your first message.');
     const page = raw && cleanContext(raw);
     const stored = await this.writer.run('visitorMessage', {
       visitorId,

@@ -40,6 +40,8 @@ export class PrechatService {
       settings: SettingsRepository;
       visitors: VisitorRepository;
       conversations: ConversationRepository;
+      /** Who is online: a form shown only when nobody is asks it. */
+      presence: { anyOnline(): boolean };
       writer: ThreadWriter<PrechatWrites>;
       clock: Clock;
     },
@@ -104,11 +106,11 @@ export class PrechatService {
     };
   }
 
-  /** Whether this visitor must answer the form before their first message, with operators online or not. */
-  mustAnswerFirst(visitorId: number, operatorsOnline: () => boolean): boolean {
+  /** Whether this visitor must answer the form before their first message, as things are now. */
+  mustAnswerFirst(visitorId: number): boolean {
     const config = this.current;
     // Asked on every message: who is online is looked up only for a form shown when nobody is.
-    if (!config.enabled || (config.mode === 'offline' && operatorsOnline())) return false;
+    if (!config.enabled || (config.mode === 'offline' && this.deps.presence.anyOnline())) return false;
     const visitor = this.deps.visitors.findById(visitorId);
     return visitor !== null && this.formFor(visitor, 'en') !== null;
   }

@@ -103,9 +103,6 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
       },
 
       [VisitorEvent.messageSend]: async (input, socket) => {
-        // The pre-chat form comes before the first message (the widget shows it; this keeps it so).
-        if (deps.prechat.mustAnswerFirst(visitorId(socket), deps.operatorsOnline))
-          throw new AppError('invalid_state', 'Please fill in the form before your first message.');
         const message = await deps.chat.visitorSend(visitorId(socket), input, socket.data.page, socket.id);
         return { message };
       },

@@ -26,9 +26,32 @@ export interface ProbeStats {
   mainLoopUtilization: number;
   /** Group commit since the last reset: batches, writes, and the time the writer thread spent in them (ms). */
   writer: { batches: number; writes: number; busyMs: number; maxBatchMs: number; slowBatches: number; slowWrites: number };
+  /**
+   * CPU time since the last reset by thread (ms, user and system): the main thread, the writer thread, and
+   * all others together (V8's garbage-collection helpers, the mail thread, libuv's pool). Null where /proc
+   * does not tell (not Linux).
+   */
+  threadCpuMs: { main: number; writer: number; other: number } | null;
 }
 
-type WriterStats = ProbeStats['writer'];
+type WriterStats = ProbeStats['writer'] & { osThreadId: number | null };
+
+/** CPU time used so far by each of this process's threads (ms), from /proc (Linux); null elsewhere. */
+function threadTimes(): Map<number, number> | null {
+  try {
+    const ticksMs = 10; // USER_HZ is 100 on Linux
+    const times = new Map<number, number>();
+    for (const tid of fs.readdirSync('/proc/self/task')) {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      times.set(Number(tid), (Number(fields[11]) + Number(fields[12])) * ticksMs);
+    }
+    return times;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Benchmark-only: answers `npm run bench` with memory and event-loop figures over the IPC channel the
@@ -44,6 +67,7 @@ export function attachBenchProbe(writer: Readonly<WriterStats>): boolean {
   let eluFrom = performance.eventLoopUtilization();
   let wallFrom = performance.now();
   let writerFrom = { ...writer };
+  let threadsFrom = threadTimes();
   const noPauses = (): ProbeStats['gc'] => ({ count: 0, totalMs: 0, maxMs: 0, major: 0, majorMaxMs: 0 });
   let pauses = noPauses();
   new PerformanceObserver((list) => {
@@ -100,6 +124,7 @@ export function attachBenchProbe(writer: Readonly<WriterStats>): boolean {
       cpuMs: { user: cpu.user / 1000, system: cpu.system / 1000, wallMs: performance.now() - wallFrom },
       mainLoopUtilization: performance.eventLoopUtilization(eluFrom).utilization,
       gc: { ...pauses },
+      threadCpuMs: threadSplit(threadsFrom, threadTimes(), writer.osThreadId),
       writer: {
         batches: writer.batches - writerFrom.batches,
         writes: writer.writes - writerFrom.writes,
@@ -116,6 +141,7 @@ export function attachBenchProbe(writer: Readonly<WriterStats>): boolean {
       eluFrom = performance.eventLoopUtilization();
       wallFrom = performance.now();
       writerFrom = { ...writer };
+      threadsFrom = threadTimes();
       pauses = noPauses();
     }
     process.send!({ id: request.id, stats });
@@ -123,4 +149,21 @@ export function attachBenchProbe(writer: Readonly<WriterStats>): boolean {
   // The channel must not keep a stopping server alive.
   process.channel?.unref();
   return true;
+}
+
+/** The CPU used between two readings, split into the main thread, the writer thread and the rest. */
+function threadSplit(
+  from: Map<number, number> | null,
+  to: Map<number, number> | null,
+  writerTid: number | null,
+): ProbeStats['threadCpuMs'] {
+  if (!from || !to) return null;
+  const split = { main: 0, writer: 0, other: 0 };
+  for (const [tid, ms] of to) {
+    const used = ms - (from.get(tid) ?? 0);
+    if (tid === process.pid) split.main += used;
+    else if (tid === writerTid) split.writer += used;
+    else split.other += used;
+  }
+  return split;
 }

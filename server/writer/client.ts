@@ -115,6 +115,7 @@ export class ThreadWriter<P extends Procedures<P>> implements Writer<P> {
     worker.on('message', (message: FromWriter) => {
       if (message.type === 'ready') {
         ready = true;
+        this.stats.osThreadId = message.osThreadId;
         this.started.resolve();
       } else this.settle(message);
     });

@@ -36,10 +36,12 @@ export interface WriterStats {
   /** Batches whose transaction took over 20 ms, and writes that waited over 20 ms from asked to committed. */
   slowBatches: number;
   slowWrites: number;
+  /** The writer thread's id in the operating system (Linux), so the benchmark can tell its CPU from the main thread's. */
+  osThreadId: number | null;
 }
 
 export function newWriterStats(): WriterStats {
-  return { batches: 0, writes: 0, busyMs: 0, maxBatchMs: 0, slowBatches: 0, slowWrites: 0 };
+  return { batches: 0, writes: 0, busyMs: 0, maxBatchMs: 0, slowBatches: 0, slowWrites: 0, osThreadId: null };
 }
 
 export const SLOW_MS = 20;

@@ -21,7 +21,8 @@ export interface WriterThreadData extends WriterOptions {
 export type ToWriter = { type: 'jobs'; jobs: WriteJob[] } | { type: 'close' };
 /** writer thread → main: the outcomes of one committed (or failed) batch */
 export type FromWriter =
-  | { type: 'ready' }
+  /** `osThreadId`: the thread's id in the operating system (Linux), for the benchmark's CPU per thread. */
+  | { type: 'ready'; osThreadId: number | null }
   | {
       type: 'done';
       results: Array<{ id: number; ok: true; value: unknown } | { id: number; ok: false; error: WireError }>;

@@ -3,6 +3,7 @@
  * database, every write procedure (procedures.ts), and group commit — everything posted while a commit ran
  * goes into the next one.
  */
+import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { commitBatch, MAX_BATCH, toWire, type WriteJob } from './group-commit';
 import { connectDatabase } from '../db/open';
@@ -20,7 +21,7 @@ const procedures = createWriteProcedures(db, {
 });
 const queue: WriteJob[] = [];
 let scheduled = false;
-port.postMessage({ type: 'ready' } satisfies FromWriter);
+port.postMessage({ type: 'ready', osThreadId: osThreadId() } satisfies FromWriter);
 
 port.on('message', (message: ToWriter) => {
   if (message.type === 'jobs') {
@@ -70,4 +71,13 @@ function commitNext(): void {
     };
   }
   port.postMessage(reply);
+}
+
+/** This thread's id in the operating system, where /proc tells it (Linux); null elsewhere. */
+function osThreadId(): number | null {
+  try {
+    return Number(fs.readlinkSync('/proc/thread-self').split('/').pop()) || null;
+  } catch {
+    return null;
+  }
 }

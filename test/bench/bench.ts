@@ -230,6 +230,12 @@ function serverFigures(stats: ProbeStats) {
     loopDelayP99: Math.round(stats.loopDelay.p99 * 10) / 10,
     loopDelayMax: Math.round(stats.loopDelay.max * 10) / 10,
     cpuCore: Math.round(((stats.cpuMs.user + stats.cpuMs.system) / wall) * 100) / 100,
+    // The same CPU by thread (Linux): where the next saving has to come from.
+    threadCores: stats.threadCpuMs && {
+      main: Math.round((stats.threadCpuMs.main / wall) * 100) / 100,
+      writer: Math.round((stats.threadCpuMs.writer / wall) * 100) / 100,
+      other: Math.round((stats.threadCpuMs.other / wall) * 100) / 100,
+    },
     mainLoopUtilization: Math.round(stats.mainLoopUtilization * 1000) / 1000,
     gcPauses: {
       count: stats.gc.count,

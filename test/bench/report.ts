@@ -28,6 +28,8 @@ export interface ChatPhase {
     mainLoopUtilization: number;
     gcPauses: { count: number; totalMs: number; maxMs: number; major: number; majorMaxMs: number };
     cpuMsPerMessage: number;
+    /** Cores by thread: main, writer, and all other threads (null off Linux). */
+    threadCores?: { main: number; writer: number; other: number } | null;
     commitBatches: number;
     slowCommits: number;
     slowWrites: number;
@@ -150,7 +152,7 @@ function chatTable(title: string, c: ChatPhase): string[] {
     latencyRow('operator→visitor (ms)', c.operatorToVisitor),
     latencyRow('operator reply ack (ms)', c.operatorReplies.ack),
     `  operator replies: ${c.operatorReplies.acked} acked of ${c.operatorReplies.sent}; errors ${JSON.stringify(c.operatorReplies.errors)}`,
-    `  server: loop delay p50 ${c.server.loopDelayP50} p99 ${c.server.loopDelayP99} max ${c.server.loopDelayMax} ms; CPU ${c.server.cpuCore} cores (${c.server.cpuMsPerMessage} ms per message, both threads), main thread busy ${Math.round(c.server.mainLoopUtilization * 1000) / 10} %; RSS ${c.server.rssMb} MB, heap ${c.server.heapUsedMb} MB`,
+    `  server: loop delay p50 ${c.server.loopDelayP50} p99 ${c.server.loopDelayP99} max ${c.server.loopDelayMax} ms; CPU ${c.server.cpuCore} cores (${c.server.cpuMsPerMessage} ms per message, all threads${c.server.threadCores ? `; main ${c.server.threadCores.main}, writer ${c.server.threadCores.writer}, other threads ${c.server.threadCores.other}` : ''}), main thread busy ${Math.round(c.server.mainLoopUtilization * 1000) / 10} %; RSS ${c.server.rssMb} MB, heap ${c.server.heapUsedMb} MB`,
     `  garbage collection (main thread): ${c.server.gcPauses.count} pauses, ${c.server.gcPauses.totalMs} ms in all, longest ${c.server.gcPauses.maxMs} ms; ${c.server.gcPauses.major} major, longest ${c.server.gcPauses.majorMaxMs} ms`,
     `  group commit: ${c.server.commitBatches} batches, ${c.server.writesPerBatch} writes each, ${c.server.commitMsPerBatch} ms each; writer thread busy committing ${Math.round(c.server.commitBusyShare * 1000) / 10} % of the time; over 20 ms: ${c.server.slowCommits} commits, ${c.server.slowWrites} writes asked→committed`,
     `  generators: visitors ${c.generators.visitors.cpuCore} cores (loop p99 ${c.generators.visitors.loopP99} ms), operators ${c.generators.operators.cpuCore} cores (loop p99 ${c.generators.operators.loopP99} ms); their share of the CPU the run used ${generatorShare(c)} %`,

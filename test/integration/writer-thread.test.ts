@@ -186,6 +186,18 @@ describe('the writer thread', () => {
     expect(new Set(rows.map((r) => r.clientId)).size).toBe(200);
   });
 
+  test('the thread tells its id in the operating system where /proc has it: a thread of this process, not the main one (the benchmark splits CPU by it)', async () => {
+    const { writer } = setup();
+    await writer.ready;
+    const tid = writer.stats.osThreadId;
+    if (!fs.existsSync('/proc/thread-self')) {
+      expect(tid).toBeNull();
+      return;
+    }
+    expect(tid).not.toBe(process.pid);
+    expect(fs.existsSync(`/proc/self/task/${tid}`)).toBe(true);
+  });
+
   test('a thread that cannot open the database fails `ready` with the reason (so the server does not start), and every write with a retryable answer', async () => {
     const missing = path.join(os.tmpdir(), 'cw-no-such-dir', 'nested', 'chat.db');
     const writer = new ThreadWriter<ChatWrites>(

@@ -8,6 +8,7 @@ import type { MessageRepository } from '../db/repositories/message-repository';
 import type { VisitorRepository, VisitorRow } from '../db/repositories/visitor-repository';
 import type { OfflineReplyRepository } from '../db/repositories/offline-reply-repository';
 import { RateLimiter } from '../platform/rate-limiter';
+import { startOfflineReplyWait } from './offline-reply-writes';
 
 /** A visitor may send this many messages in a short window (someone typing fast)… */
 export const MESSAGE_BURST = { limit: 10, windowMs: 10_000 };
@@ -46,7 +47,7 @@ export function createChatWrites(
   /** How long an operator reply waits before it is mailed to a visitor who left an address. */
   offlineReplyDelayMs = 60_000,
 ) {
-  const { visitors, conversations, messages, attachments, offlineReplies } = repos;
+  const { visitors, conversations, messages, attachments } = repos;
   // The limiters count in the time of the write being run (the caller's clock), not the thread's.
   let now = 0;
   const clock = { now: () => now };
@@ -226,8 +227,7 @@ export function createChatWrites(
       const stored = store(conversation, m, existing);
       // A reply to a visitor who left an address may have to go by e-mail: its wait is stored with the
       // reply itself, so an acknowledged reply is never left without one (OfflineReplyService sends it).
-      if (stored.created && visitors.findById(conversation.visitorId)?.email)
-        offlineReplies.queue(conversation.visitorId, stored.message.seq, now + offlineReplyDelayMs);
+      if (stored.created) startOfflineReplyWait(repos, conversation.visitorId, stored.message.seq, now + offlineReplyDelayMs);
       return stored;
     },
 

@@ -4,6 +4,20 @@ import type { OfflineReplyRepository, OfflineReplyRow } from '../db/repositories
 import type { VisitorRepository } from '../db/repositories/visitor-repository';
 
 /**
+ * Starts a wait from operator reply `fromSeq` when the visitor left an address and none is running (a
+ * running one carries the reply in its mail); true when it started one. The one rule for who waits for a
+ * mail, used by the reply's own write and by the end of the wait before.
+ */
+export function startOfflineReplyWait(
+  repos: { offlineReplies: OfflineReplyRepository; visitors: VisitorRepository },
+  visitorId: number,
+  fromSeq: number,
+  dueAt: number,
+): boolean {
+  return Boolean(repos.visitors.findById(visitorId)?.email) && repos.offlineReplies.queue(visitorId, fromSeq, dueAt);
+}
+
+/**
  * The offline-reply waits, run by the writer thread (OfflineReplyService decides when). A wait starts
  * in the reply's own write (chat-writes.ts operatorMessage).
  */
@@ -13,7 +27,7 @@ export function createOfflineReplyWrites(repos: {
   messages: MessageRepository;
   visitors: VisitorRepository;
 }) {
-  const { offlineReplies, conversations, messages, visitors } = repos;
+  const { offlineReplies, conversations, messages } = repos;
   return {
     /**
      * The wait is over (mailed, read in the chat, or nothing left to send) up to `upToSeq`. An operator
@@ -23,9 +37,8 @@ export function createOfflineReplyWrites(repos: {
     offlineReplyDone(args: { visitorId: number; fromSeq: number; upToSeq: number; nextDueAt: number }): OfflineReplyRow | null {
       offlineReplies.remove(args.visitorId, args.fromSeq);
       const conversation = conversations.byVisitor(args.visitorId);
-      if (!conversation || !visitors.findById(args.visitorId)?.email) return null;
-      const fromSeq = messages.firstOperatorAfter(conversation.rowId, args.upToSeq);
-      if (fromSeq === null || !offlineReplies.queue(args.visitorId, fromSeq, args.nextDueAt)) return null;
+      const fromSeq = conversation && messages.firstOperatorAfter(conversation.rowId, args.upToSeq);
+      if (!fromSeq || !startOfflineReplyWait(repos, args.visitorId, fromSeq, args.nextDueAt)) return null;
       return { visitorId: args.visitorId, fromSeq, dueAt: args.nextDueAt, attempts: 0 };
     },
 

@@ -3,7 +3,7 @@
  * new segment for every transaction that adds rows, so a message indexed on its own cost more than storing
  * it (about half the writer thread's work per message); a thousand indexed together cost next to nothing.
  * `indexed_upto` is the last message id in the index: message ids only grow (migration 5), so everything
- * after it is what the next batch indexes (SearchIndexService, before every search and soon after every
+ * after it is what the next batch indexes (InboxService, before every search and soon after every
  * message). A message deleted before it was indexed must not be "deleted" from the index (FTS5 would
  * corrupt its external-content index), hence the conditions on the triggers.
  */

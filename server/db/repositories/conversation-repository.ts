@@ -139,7 +139,6 @@ export class ConversationRepository {
     this.statusStmt.run(status, now, rowId);
   }
 
-  /** Reserves the next sequence number; call inside the transaction that inserts the message. */
   /**
    * Message `seq` was stored in `row` (read in this same transaction, so `seq` is its next): the
    * conversation's sequence moves on and, for a visitor's or an operator's message, its preview, time,
@@ -150,11 +149,11 @@ export class ConversationRepository {
       this.lastSeqStmt.run(seq, row.rowId);
       return { ...row, lastSeq: seq };
     }
-    const now = this.afterMessageStmt.get(seq, text.slice(0, PREVIEW_LENGTH), at, at, author, at, row.rowId) as Pick<
+    const changed = this.afterMessageStmt.get(seq, text.slice(0, PREVIEW_LENGTH), at, at, author, at, row.rowId) as Pick<
       ConversationRow,
       'status' | 'lastMessagePreview' | 'lastMessageAt' | 'waitingSince'
     >;
-    return { ...row, lastSeq: seq, ...now };
+    return { ...row, lastSeq: seq, ...changed };
   }
 
   setPage(rowId: number, page: VisitorContext): void {

@@ -23,15 +23,29 @@ interface Pending {
 }
 
 const RESTARTING = 'The server is restarting. Please try again.';
-/** Writes posted to the thread at once when this many are waiting, instead of at the end of the turn. */
-const POST_AT = 8;
+/**
+ * While writes keep coming, one post gathers those of up to this many milliseconds. Each commit has a cost
+ * of its own — the hand-off between threads, the transaction, the WAL pages it rewrites, its fsync — that
+ * its writes share: on a 2-core virtual machine the message write costs 0.099 ms of CPU (both threads) in
+ * batches of 4 against 0.055 ms in batches of 16 (measured with the writer thread alone). At 2,000
+ * messages a second a batch per turn of the event loop held ~4 writes; gathered for 10 ms it holds ~20,
+ * which took a quarter of the server's CPU per message off, for ~6 ms more on the median acknowledgement.
+ */
+export const WRITE_WINDOW_MS = 10;
+/** Posted at once, window or not, when this many writes are waiting (a batch no bigger gains little more). */
+const POST_AT = 64;
 
 /**
  * Every write runs in a worker thread with the one writing connection to the database. The event loop that
- * serves every socket never waits for SQLite or for the commit's fsync (synchronous=FULL): it posts the
- * writes of each turn as one message and resolves each write's promise when the thread reports its batch
- * committed — so an acknowledgement still means "stored". Reads stay on the main connection, which is
- * read-only (WAL lets it read beside the thread's writes), and see every reported commit.
+ * serves every socket never waits for SQLite or for the commit's fsync (synchronous=FULL): it posts writes
+ * to the thread and resolves each write's promise when the thread reports its batch committed — so an
+ * acknowledgement still means "stored". Reads stay on the main connection, which is read-only (WAL lets it
+ * read beside the thread's writes), and see every reported commit.
+ *
+ * One post is in flight at a time: writes asked for while the thread commits wait here and go in one
+ * message when it reports, and while writes keep coming a post gathers those of WRITE_WINDOW_MS — so each
+ * commit, with its round trip between the threads (a post, a structured clone and a wake-up on each side)
+ * and its fsync, is shared by many writes instead of the few of one turn of the event loop.
  */
 export class ThreadWriter<P extends Procedures<P>> implements Writer<P> {
   readonly stats: WriterStats = newWriterStats();
@@ -43,6 +57,11 @@ export class ThreadWriter<P extends Procedures<P>> implements Writer<P> {
   private readonly pending = new Map<number, Pending>();
   private outbox: WriteJob[] = [];
   private scheduled = false;
+  /** Writes posted to the thread that it has not reported yet. */
+  private inFlight = 0;
+  /** When the last batch was posted (performance.now()), and how many writes it held. */
+  private lastPostAt = Number.NEGATIVE_INFINITY;
+  private lastPostSize = 0;
   private closed = false;
   /** Waiting for every write asked for so far to be reported. */
   private idle: Array<() => void> = [];
@@ -53,6 +72,7 @@ export class ThreadWriter<P extends Procedures<P>> implements Writer<P> {
   constructor(
     private readonly spawn: () => Worker,
     private readonly log: Logger,
+    private readonly windowMs = WRITE_WINDOW_MS,
   ) {
     this.ready = new Promise<void>((resolve, reject) => (this.started = { resolve, reject }));
     // Whoever awaits it gets the failure; no one awaiting must not turn it into an unhandled rejection.
@@ -68,13 +88,11 @@ export class ThreadWriter<P extends Procedures<P>> implements Writer<P> {
       const id = this.nextId++;
       this.pending.set(id, { resolve: resolve as (value: never) => void, reject, at: performance.now() });
       this.outbox.push({ id, name, args });
-      // A long turn (a burst of sockets to read) need not hold its first writes back until it ends: the
-      // thread groups what arrives while it commits anyway.
+      // While the thread has writes, these go when it reports them (settle). An idle thread gets them once the
+      // window since the last post has passed, or at once in a long turn when many are waiting.
+      if (this.inFlight > 0) return;
       if (this.outbox.length >= POST_AT) this.send();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.send());
-      }
+      else this.schedule();
     });
   }
 
@@ -97,11 +115,29 @@ export class ThreadWriter<P extends Procedures<P>> implements Writer<P> {
     await exited;
   }
 
+  /**
+   * Posts the outbox at the end of this turn, or, when the last post held more than one write (writes are
+   * coming together) and is less than the window old, once the window has passed. A lone write — a quiet
+   * moment, or one write awaiting another — is never held back.
+   */
+  private schedule(): void {
+    if (this.scheduled || this.outbox.length === 0) return;
+    this.scheduled = true;
+    const wait = this.lastPostSize > 1 ? this.lastPostAt + this.windowMs - performance.now() : 0;
+    if (wait <= 0) setImmediate(this.sendNow);
+    else setTimeout(this.sendNow, wait);
+  }
+
+  private readonly sendNow = () => this.send();
+
   private send(): void {
     this.scheduled = false;
-    if (this.outbox.length === 0) return;
+    if (this.outbox.length === 0 || this.inFlight > 0) return;
     const jobs = this.outbox;
+    this.lastPostAt = performance.now();
+    this.lastPostSize = jobs.length;
     this.outbox = [];
+    this.inFlight = jobs.length;
     this.worker.postMessage({ type: 'jobs', jobs } satisfies ToWriter);
   }
 
@@ -148,6 +184,9 @@ export class ThreadWriter<P extends Procedures<P>> implements Writer<P> {
     this.stats.busyMs += message.ms;
     if (message.ms > this.stats.maxBatchMs) this.stats.maxBatchMs = message.ms;
     if (message.ms > SLOW_MS) this.stats.slowBatches++;
+    this.inFlight -= message.results.length;
+    // What was asked for during this commit goes as one message, now or when the window has passed.
+    if (this.inFlight === 0) this.schedule();
     const now = performance.now();
     for (const result of message.results) {
       const waiter = this.pending.get(result.id);
@@ -163,6 +202,9 @@ export class ThreadWriter<P extends Procedures<P>> implements Writer<P> {
   private failPending(): void {
     for (const waiter of this.pending.values()) waiter.reject(new AppError('internal', RESTARTING));
     this.pending.clear();
+    // Their callers were told to try again: the next thread must not run them as well.
+    this.outbox = [];
+    this.inFlight = 0;
     this.wake();
   }
 

@@ -24,16 +24,20 @@ afterEach(async () => {
 });
 
 /** A migrated database in a temp dir, a writer thread on it, and the threads it started (newest last). */
-function setup(): { db: Db; writer: ThreadWriter<ChatWrites>; threads: Worker[]; visitors: number[] } {
+function setup(windowMs?: number): { db: Db; writer: ThreadWriter<ChatWrites>; threads: Worker[]; visitors: number[] } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-writer-'));
   const db = openDatabase(path.join(dir, 'chat.db'));
   const spawn = writerThreadSpawner(db.name, { limits: LIMITS, privacy: PRIVACY, offlineReplyDelayMs: 60_000 });
   const threads: Worker[] = [];
-  const writer = new ThreadWriter<ChatWrites>(() => {
-    const worker = spawn();
-    threads.push(worker);
-    return worker;
-  }, silent);
+  const writer = new ThreadWriter<ChatWrites>(
+    () => {
+      const worker = spawn();
+      threads.push(worker);
+      return worker;
+    },
+    silent,
+    windowMs,
+  );
   cleanups.push(() => {
     db.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -76,6 +80,45 @@ describe('the writer thread', () => {
     }
     expect(writer.stats.writes).toBe(1500);
     expect(writer.stats.batches).toBeGreaterThanOrEqual(Math.ceil(1500 / MAX_BATCH));
+  });
+
+  test('a lone write is posted at once however long the window; writes that come together wait for the window and share one commit', async () => {
+    const { db, writer, visitors } = setup(60_000);
+    const send = (i: number) =>
+      writer.run('visitorMessage', { visitorId: visitors[i % 3], clientId: `w-${i}`, text: `text ${i}`, page: null, now: NOW });
+    // Nothing was posted before it: a 60-second window would time this test out if it held the write.
+    await send(0);
+    expect(writer.stats.batches).toBe(1);
+    // Two asked in one turn after a lone write: not held either, one commit.
+    await Promise.all([send(1), send(2)]);
+    expect(writer.stats).toMatchObject({ batches: 2, writes: 3 });
+    // Now writes come together: those asked in the turns that follow wait for the window…
+    const held = [];
+    for (let i = 3; i < 13; i++) {
+      held.push(send(i));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(writer.stats.batches).toBe(2);
+    expect(storedRows(db)).toHaveLength(3);
+    // …and go as one batch (here when settled() asks for everything at once, as close() does).
+    await writer.settled();
+    expect((await Promise.all(held)).every((r) => r.created)).toBe(true);
+    expect(writer.stats).toMatchObject({ batches: 3, writes: 13 });
+    expect(storedRows(db)).toHaveLength(13);
+  });
+
+  test('the window ends by itself: writes held by it are committed without anything else asking', async () => {
+    const { writer, visitors } = setup(1_000);
+    const send = (i: number) =>
+      writer.run('visitorMessage', { visitorId: visitors[i % 3], clientId: `e-${i}`, text: `text ${i}`, page: null, now: NOW });
+    await Promise.all([send(0), send(1)]);
+    const held = [];
+    for (let i = 2; i < 7; i++) {
+      held.push(send(i));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect((await Promise.all(held)).every((r) => r.created)).toBe(true);
+    expect(writer.stats).toMatchObject({ batches: 2, writes: 7 });
   });
 
   test('one failing write in a batch is refused alone; the others of the batch are stored', async () => {

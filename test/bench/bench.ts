@@ -14,7 +14,7 @@
  *   npm run bench -- --visitors 500 --rate 200 --duration 5 --out /tmp/bench.json   # a quick look
  *   npm run bench -- --soak                         # connect + the 10-minute soak only
  *   npm run bench -- --connect-only --visitors 2000  # the connect phase only (memory per connection); writes nothing
- *   npm run bench -- --profile                      # also a CPU profile of the server during steady (dist/bench-profiles/)
+ *   npm run bench -- --profile                      # also a CPU profile and allocation sampling of the server during steady (dist/bench-profiles/)
  *   npm run bench -- --node-flags "--max-semi-space-size=32"   # the server under other Node/V8 options
  *
  * Not part of `npm test`: speed is measured here, never in timed tests.
@@ -29,7 +29,7 @@ import type { ProbeStats } from '../../server/platform/bench-probe';
 import { call, connectSocket } from './client';
 import { Histogram } from './histogram';
 import type { GeneratorHealth, PrivacyFlow, WorkerReply } from './messages';
-import { ROOT, buildServer, startServer, startWorker, type ServerHandle, type WorkerHandle } from './processes';
+import { ROOT, buildServer, productionNodeFlags, startServer, startWorker, type ServerHandle, type WorkerHandle } from './processes';
 import { printReport, type BenchResults, type ChatPhase } from './report';
 
 // ---------------------------------------------------------------- options
@@ -116,6 +116,8 @@ function machine() {
     memoryGb: Math.round((os.totalmem() / 1073741824) * 10) / 10,
     node: process.version,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    /** What `npm start` gives the server (package.json), which the bench starts the bundle with too. */
+    serverNodeFlags: productionNodeFlags(),
     loadAverageAtStart: os.loadavg().map((n) => Math.round(n * 100) / 100),
     ...fsyncTimes(),
     otherTestProcessesAtStart: Number(busy),
@@ -568,7 +570,7 @@ async function main(): Promise<void> {
   const started = new Date();
   const host = machine();
   console.log(
-    `bench: ${o.visitors} visitors, ${o.rate} msg/s for ${o.duration} s, ${o.operators} operators on ${host.cores} cores; load average ${host.loadAverageAtStart.join(' ')}${o.nodeFlags ? `; server node flags ${o.nodeFlags}` : ''}`,
+    `bench: ${o.visitors} visitors, ${o.rate} msg/s for ${o.duration} s, ${o.operators} operators on ${host.cores} cores; load average ${host.loadAverageAtStart.join(' ')}; server node flags ${[...host.serverNodeFlags, o.nodeFlags].join(' ').trim() || 'none'}`,
   );
   // Bounded: however the server or a generator behaves, the run ends.
   const budgetMs =

@@ -52,9 +52,26 @@ export interface ServerHandle {
   stop(): Promise<number | string>;
 }
 
-/** `nodeFlags`: V8/Node options for the server process (`npm run bench -- --node-flags …`). */
+/**
+ * The Node/V8 options `npm start` runs the server with (package.json's start script, the one place they are
+ * set), so the bundle is measured as it runs in production; `--import tsx` compiles the sources, which the
+ * bundle needs not.
+ */
+export function productionNodeFlags(): string[] {
+  const start = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const words = start.split(/\s+/);
+  if (words[0] !== 'node') return [];
+  const flags: string[] = [];
+  for (let i = 1; i < words.length && words[i].startsWith('--'); i++) {
+    if (words[i] === '--import') i++;
+    else flags.push(words[i]);
+  }
+  return flags;
+}
+
+/** `nodeFlags`: V8/Node options for the server process besides production's (`npm run bench -- --node-flags …`). */
 export function startServer(env: Record<string, string>, nodeFlags: string[] = []): Promise<ServerHandle> {
-  const child = withFileLimit([process.execPath, '--expose-gc', ...nodeFlags, SERVER_BUNDLE], {
+  const child = withFileLimit([process.execPath, '--expose-gc', ...productionNodeFlags(), ...nodeFlags, SERVER_BUNDLE], {
     cwd: ROOT,
     env: {
       ...process.env,

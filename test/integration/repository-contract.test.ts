@@ -1,8 +1,15 @@
+import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Db, openDatabase } from '../../server/db/open';
 import { migratePg } from '../../server/db/pg/migrate-pg';
 import { openPgPool } from '../../server/db/pg/pg-pool';
+import { PgConversationRepository } from '../../server/db/pg/repositories/conversation-repository';
+import { PgMessageRepository } from '../../server/db/pg/repositories/message-repository';
+import { PgOperatorRepository } from '../../server/db/pg/repositories/operator-repository';
 import { PgVisitorRepository } from '../../server/db/pg/repositories/visitor-repository';
+import { ConversationRepository } from '../../server/db/repositories/conversation-repository';
+import { MessageRepository } from '../../server/db/repositories/message-repository';
+import { OperatorRepository } from '../../server/db/repositories/operator-repository';
 import { VisitorRepository } from '../../server/db/repositories/visitor-repository';
 import { isUniqueViolation } from '../../server/db/store';
 import { cleanupStack } from '../helpers/cleanup';
@@ -19,6 +26,9 @@ type Either<T> = {
 
 interface Stores {
   visitors: Either<VisitorRepository>;
+  conversations: Either<ConversationRepository>;
+  messages: Either<MessageRepository>;
+  operators: Either<OperatorRepository>;
   /** A statement for rows no repository under test writes (`?` placeholders), for fixtures only. */
   exec(sql: string, ...params: unknown[]): Promise<void>;
 }
@@ -38,6 +48,9 @@ const sqlite: Store = {
     cleanup.push(() => db.close());
     return {
       visitors: new VisitorRepository(db),
+      conversations: new ConversationRepository(db),
+      messages: new MessageRepository(db),
+      operators: new OperatorRepository(db),
       async exec(sql, ...params) {
         db.prepare(sql).run(...params);
       },
@@ -54,6 +67,9 @@ const postgresStore: Store = {
     await migratePg(pool);
     return {
       visitors: new PgVisitorRepository(pool),
+      conversations: new PgConversationRepository(pool),
+      messages: new PgMessageRepository(pool),
+      operators: new PgOperatorRepository(pool),
       async exec(sql, ...params) {
         let n = 0;
         await pool.query(
@@ -187,6 +203,573 @@ describe.each([sqlite, postgresStore])('repositories on $name', (store) => {
       expect(await s.visitors.findById(b.id)).toMatchObject({ label: 'Visitor B' });
       // A deleted visitor's id is never handed out again (SQLite migration 5; identities in PostgreSQL).
       expect((await s.visitors.create(hash(3), 'Visitor C', 'en', T0)).id).toBe(b.id + 1);
+    });
+  });
+
+  /** A visitor and their conversation, made through the repositories. */
+  async function conversationOf(n: number, lang: 'en' | 'ru' | null = 'en', at = T0) {
+    const visitor = await s.visitors.create(hash(n), `Visitor ${n}`, lang, at);
+    return s.conversations.create(`conv-${n}`, visitor.id, null, at);
+  }
+
+  /** Stores message `seq = lastSeq + 1` as a write procedure does, and returns the conversation after it. */
+  async function post(
+    publicId: string,
+    author: 'visitor' | 'operator' | 'system',
+    text: string,
+    at: number,
+    operatorId: number | null = null,
+  ) {
+    const row = (await s.conversations.byPublicId(publicId))!;
+    const seq = row.lastSeq + 1;
+    const id = await s.messages.insert({
+      conversationRowId: row.rowId,
+      seq,
+      clientId: `c-${publicId}-${seq}`,
+      author,
+      operatorId,
+      text,
+      at,
+    });
+    return { id, seq, after: await s.conversations.recordMessage(row, seq, author, text, at) };
+  }
+
+  const operator = (email: string, name: string, role: 'admin' | 'operator' = 'operator', now = T0) =>
+    s.operators.create({ email, name, role, passwordHash: `scrypt$${name}`, now });
+
+  describe('conversations', () => {
+    it('a new conversation is open, empty, carries the page it began on and its visitor label and language', async () => {
+      const visitor = await s.visitors.create(hash(1), 'Visitor 4F2A', 'ru', T0);
+      const page = {
+        url: 'https://shop.example/cart',
+        title: 'Cart',
+        referrer: 'https://search.example/',
+        timezone: 'Europe/Moscow',
+        device: 'Firefox on Linux, desktop',
+      };
+      const created = await s.conversations.create('pub-1', visitor.id, page, T0 + 5);
+      const expected = {
+        rowId: created.rowId,
+        id: 'pub-1',
+        visitorId: visitor.id,
+        status: 'open',
+        visitorLabel: 'Visitor 4F2A',
+        assignedOperatorId: null,
+        assignedOperatorName: null,
+        lastSeq: 0,
+        lastMessagePreview: null,
+        lastMessageAt: null,
+        waitingSince: null,
+        pageUrl: page.url,
+        pageTitle: page.title,
+        lang: 'ru',
+        referrer: page.referrer,
+        timezone: page.timezone,
+        device: page.device,
+        createdAt: T0 + 5,
+        ratingScale: null,
+        ratingScore: null,
+        ratingComment: null,
+        ratingAt: null,
+      };
+      expect(created).toEqual(expected);
+      expect(await s.conversations.byPublicId('pub-1')).toEqual(expected);
+      expect(await s.conversations.byVisitor(visitor.id)).toEqual(expected);
+      expect(await s.conversations.byRowId(created.rowId)).toEqual(expected);
+      const other = await s.visitors.create(hash(2), 'Visitor 0002', null, T0);
+      expect(await s.conversations.create('pub-2', other.id, null, T0)).toMatchObject({
+        pageUrl: null,
+        pageTitle: null,
+        referrer: null,
+        lang: null,
+      });
+    });
+
+    it('unknown public ids, visitors and row ids find no conversation (null)', async () => {
+      const c = await conversationOf(1);
+      expect(await s.conversations.byPublicId('nope')).toBeNull();
+      expect(await s.conversations.byVisitor(c.visitorId + 100)).toBeNull();
+      expect(await s.conversations.byRowId(c.rowId + 100)).toBeNull();
+    });
+
+    it('a visitor has one conversation and a public id names one: a second is a unique violation', async () => {
+      const c = await conversationOf(1);
+      expect(isUniqueViolation(await failure(() => s.conversations.create('other', c.visitorId, null, T0)))).toBe(true);
+      const v2 = await s.visitors.create(hash(2), 'Visitor 2', 'en', T0);
+      expect(isUniqueViolation(await failure(() => s.conversations.create(c.id, v2.id, null, T0)))).toBe(true);
+    });
+
+    it('recording messages moves the sequence, preview and time; the wait starts at the first unanswered visitor message and ends with an answer', async () => {
+      const c = await conversationOf(1);
+      const op = await operator('ann@example.com', 'Ann');
+      const first = await post(c.id, 'visitor', 'Hello, where is my order?', T0 + 10);
+      expect(first.after).toEqual({
+        ...c,
+        lastSeq: 1,
+        lastMessagePreview: 'Hello, where is my order?',
+        lastMessageAt: T0 + 10,
+        waitingSince: T0 + 10,
+      });
+      const second = await post(c.id, 'visitor', 'x'.repeat(200), T0 + 20);
+      expect(second.after).toMatchObject({
+        lastSeq: 2,
+        lastMessagePreview: 'x'.repeat(140),
+        lastMessageAt: T0 + 20,
+        waitingSince: T0 + 10,
+      });
+      const answer = await post(c.id, 'operator', 'It ships today.', T0 + 30, op.id);
+      expect(answer.after).toMatchObject({ lastSeq: 3, lastMessagePreview: 'It ships today.', lastMessageAt: T0 + 30, waitingSince: null });
+      // A system line moves only the sequence.
+      const system = await post(c.id, 'system', 'Ann joined', T0 + 40);
+      expect(system.after).toEqual({ ...answer.after, lastSeq: 4 });
+      expect(await s.conversations.byRowId(c.rowId)).toEqual(system.after);
+    });
+
+    it('a message in a resolved conversation reopens it', async () => {
+      const c = await conversationOf(1);
+      await s.conversations.setStatus(c.rowId, 'resolved', T0 + 5);
+      expect((await s.conversations.byRowId(c.rowId))?.status).toBe('resolved');
+      const { after } = await post(c.id, 'visitor', 'One more thing', T0 + 10);
+      expect(after.status).toBe('open');
+      expect(await s.conversations.byRowId(c.rowId)).toEqual(after);
+    });
+
+    it('only the first claim wins; a transfer assigns whoever holds it, and null unassigns', async () => {
+      const c = await conversationOf(1);
+      const ann = await operator('ann@example.com', 'Ann');
+      const bob = await operator('bob@example.com', 'Bob');
+      expect(await s.conversations.claim(c.rowId, ann.id, T0 + 1)).toBe(true);
+      expect(await s.conversations.claim(c.rowId, bob.id, T0 + 2)).toBe(false);
+      expect(await s.conversations.byRowId(c.rowId)).toMatchObject({ assignedOperatorId: ann.id, assignedOperatorName: 'Ann' });
+      await s.conversations.assign(c.rowId, bob.id, T0 + 3);
+      expect(await s.conversations.byRowId(c.rowId)).toMatchObject({ assignedOperatorId: bob.id, assignedOperatorName: 'Bob' });
+      await s.conversations.assign(c.rowId, null, T0 + 4);
+      expect(await s.conversations.byRowId(c.rowId)).toMatchObject({ assignedOperatorId: null, assignedOperatorName: null });
+      expect(await s.conversations.claim(c.rowId + 100, ann.id, T0)).toBe(false);
+    });
+
+    it('the inbox views: longest-waiting first, then the most recent; empty conversations only where assigned; resolved by last change', async () => {
+      const ann = await operator('ann@example.com', 'Ann');
+      const [a, b, c, d, e, f, g] = await Promise.all([1, 2, 3, 4, 5, 6, 7].map((n) => conversationOf(n)));
+      await post(a.id, 'visitor', 'a', T0 + 30);
+      await post(b.id, 'visitor', 'b', T0 + 10);
+      await post(c.id, 'visitor', 'c', T0 + 1);
+      await post(c.id, 'operator', 'answered c', T0 + 50, ann.id);
+      await post(d.id, 'visitor', 'd', T0 + 2);
+      await post(d.id, 'operator', 'answered d', T0 + 40, ann.id);
+      // Only a system line: a sequence, but no last message time (it sorts after every timed one).
+      await post(f.id, 'system', 'started', T0 + 60);
+      await s.conversations.claim(c.rowId, ann.id, T0 + 51);
+      await s.conversations.claim(a.rowId, ann.id, T0 + 52);
+      await s.conversations.claim(e.rowId, ann.id, T0 + 53);
+      await post(g.id, 'visitor', 'g', T0 + 5);
+      await s.conversations.setStatus(g.rowId, 'resolved', T0 + 70);
+      await s.conversations.setStatus(d.rowId, 'resolved', T0 + 80);
+      const ids = async (view: 'unassigned' | 'mine' | 'open' | 'resolved', operatorId = ann.id) =>
+        (await s.conversations.list(view, operatorId)).map((r) => r.id);
+      expect(await ids('open')).toEqual([b.id, a.id, c.id, f.id]);
+      expect(await ids('unassigned')).toEqual([b.id, f.id]);
+      expect(await ids('mine')).toEqual([a.id, c.id, e.id]);
+      expect(await ids('mine', ann.id + 100)).toEqual([]);
+      expect(await ids('resolved')).toEqual([d.id, g.id]);
+      expect((await s.conversations.list('open', ann.id))[0]).toEqual(await s.conversations.byRowId(b.rowId));
+      expect(await s.conversations.waitingUnassigned(10)).toEqual([b.id, f.id]);
+      expect(await s.conversations.waitingUnassigned(1)).toEqual([b.id]);
+      expect(await s.conversations.openCounts()).toEqual(new Map([[ann.id, 3]]));
+    });
+
+    it('open counts are per operator and leave resolved conversations out', async () => {
+      const ann = await operator('ann@example.com', 'Ann');
+      const bob = await operator('bob@example.com', 'Bob');
+      const [a, b, c] = await Promise.all([1, 2, 3].map((n) => conversationOf(n)));
+      await s.conversations.claim(a.rowId, ann.id, T0);
+      await s.conversations.claim(b.rowId, bob.id, T0);
+      await s.conversations.claim(c.rowId, bob.id, T0);
+      await s.conversations.setStatus(a.rowId, 'resolved', T0 + 1);
+      expect(await s.conversations.openCounts()).toEqual(new Map([[bob.id, 2]]));
+    });
+
+    it('a new page replaces url and title and keeps what the visitor did not tell again', async () => {
+      const visitor = await s.visitors.create(hash(1), 'Visitor 1', 'en', T0);
+      const c = await s.conversations.create(
+        'pub-1',
+        visitor.id,
+        { url: 'https://a.example/', title: 'A', referrer: 'https://r.example/', timezone: 'UTC', device: 'Safari' },
+        T0,
+      );
+      await s.conversations.setPage(c.rowId, { url: 'https://a.example/b', title: 'B', timezone: 'Asia/Tokyo' });
+      expect(await s.conversations.byRowId(c.rowId)).toMatchObject({
+        pageUrl: 'https://a.example/b',
+        pageTitle: 'B',
+        referrer: 'https://r.example/',
+        timezone: 'Asia/Tokyo',
+        device: 'Safari',
+      });
+    });
+
+    it('a rating shows on its conversation', async () => {
+      const c = await conversationOf(1);
+      await s.exec(
+        'INSERT INTO conversation_ratings (conversation_id, operator_id, scale, score, comment, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        c.rowId,
+        null,
+        'stars',
+        4,
+        'Quick answer',
+        T0 + 9,
+      );
+      expect(await s.conversations.byPublicId(c.id)).toEqual({
+        ...c,
+        ratingScale: 'stars',
+        ratingScore: 4,
+        ratingComment: 'Quick answer',
+        ratingAt: T0 + 9,
+      });
+    });
+
+    it("deleting a visitor's conversation removes only theirs and counts it", async () => {
+      const a = await conversationOf(1);
+      const b = await conversationOf(2);
+      expect(await s.conversations.deleteByVisitor(a.visitorId)).toBe(1);
+      expect(await s.conversations.deleteByVisitor(a.visitorId)).toBe(0);
+      expect(await s.conversations.byRowId(a.rowId)).toBeNull();
+      expect(await s.conversations.byRowId(b.rowId)).toEqual(b);
+    });
+  });
+
+  describe('messages', () => {
+    it('a stored message is found by its client id, with the operator name for an operator message', async () => {
+      const c = await conversationOf(1);
+      const ann = await operator('ann@example.com', 'Ann Lee');
+      const v = await post(c.id, 'visitor', 'Hi', T0 + 1);
+      const o = await post(c.id, 'operator', 'Hello!', T0 + 2, ann.id);
+      expect(o.id).toBeGreaterThan(v.id);
+      expect(await s.messages.byClientId(c.rowId, c.id, `c-${c.id}-1`)).toStrictEqual({
+        id: v.id,
+        conversationId: c.id,
+        seq: 1,
+        clientId: `c-${c.id}-1`,
+        author: 'visitor',
+        operatorName: null,
+        text: 'Hi',
+        createdAt: T0 + 1,
+      });
+      expect(await s.messages.byClientId(c.rowId, c.id, `c-${c.id}-2`)).toStrictEqual({
+        id: o.id,
+        conversationId: c.id,
+        seq: 2,
+        clientId: `c-${c.id}-2`,
+        author: 'operator',
+        operatorName: 'Ann Lee',
+        text: 'Hello!',
+        createdAt: T0 + 2,
+      });
+      expect(await s.messages.byClientId(c.rowId, c.id, 'unknown')).toBeNull();
+      const other = await conversationOf(2);
+      expect(await s.messages.byClientId(other.rowId, other.id, `c-${c.id}-1`)).toBeNull();
+    });
+
+    it('a client id or a sequence used twice in one conversation is a unique violation; another conversation may reuse both', async () => {
+      const a = await conversationOf(1);
+      const b = await conversationOf(2);
+      const base = { author: 'visitor' as const, operatorId: null, text: 'x', at: T0 };
+      await s.messages.insert({ ...base, conversationRowId: a.rowId, seq: 1, clientId: 'k1' });
+      expect(
+        isUniqueViolation(await failure(() => s.messages.insert({ ...base, conversationRowId: a.rowId, seq: 2, clientId: 'k1' }))),
+      ).toBe(true);
+      expect(
+        isUniqueViolation(await failure(() => s.messages.insert({ ...base, conversationRowId: a.rowId, seq: 1, clientId: 'k2' }))),
+      ).toBe(true);
+      await s.messages.insert({ ...base, conversationRowId: b.rowId, seq: 1, clientId: 'k1' });
+      expect(await s.messages.count(a.rowId)).toBe(1);
+      expect(await s.messages.count(b.rowId)).toBe(1);
+    });
+
+    it('pages by sequence: after a seq, the latest, the page before a seq, and all, always in sequence order', async () => {
+      const c = await conversationOf(1);
+      for (let i = 1; i <= 7; i++) await post(c.id, i % 2 ? 'visitor' : 'system', `m${i}`, T0 + i);
+      const seqs = (list: Array<{ seq: number }>) => list.map((m) => m.seq);
+      expect(seqs(await s.messages.after(c.rowId, c.id, 0, 3))).toEqual([1, 2, 3]);
+      expect(seqs(await s.messages.after(c.rowId, c.id, 5, 100))).toEqual([6, 7]);
+      expect(await s.messages.after(c.rowId, c.id, 7, 100)).toEqual([]);
+      expect(seqs(await s.messages.latest(c.rowId, c.id, 3))).toEqual([5, 6, 7]);
+      expect(seqs(await s.messages.latest(c.rowId, c.id, 50))).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(seqs(await s.messages.before(c.rowId, c.id, 5, 2))).toEqual([3, 4]);
+      expect(seqs(await s.messages.before(c.rowId, c.id, 2, 10))).toEqual([1]);
+      expect(await s.messages.before(c.rowId, c.id, 1, 10)).toEqual([]);
+      const all = await s.messages.all(c.rowId, c.id);
+      expect(seqs(all)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(all[3]).toStrictEqual(await s.messages.byClientId(c.rowId, c.id, `c-${c.id}-4`));
+      expect(await s.messages.after(c.rowId, c.id, 0, 2)).toStrictEqual(all.slice(0, 2));
+      expect(await s.messages.latest(c.rowId + 100, 'none', 5)).toEqual([]);
+    });
+
+    it('a message with a file carries it; one without has no attachment field', async () => {
+      const c = await conversationOf(1);
+      const { id } = await post(c.id, 'visitor', '', T0 + 1);
+      await post(c.id, 'visitor', 'and text', T0 + 2);
+      await s.exec(
+        `INSERT INTO attachments (public_id, conversation_id, message_id, client_id, uploader, operator_id, storage_key, name, mime, size, sha256, created_at)
+         VALUES (?, ?, ?, ?, 'visitor', NULL, ?, ?, ?, ?, ?, ?)`,
+        'att-1',
+        c.rowId,
+        id,
+        'up-1',
+        'key-1',
+        'receipt.pdf',
+        'application/pdf',
+        123_456,
+        'ab'.repeat(32),
+        T0,
+      );
+      const [withFile, plain] = await s.messages.all(c.rowId, c.id);
+      expect(withFile).toStrictEqual({
+        id,
+        conversationId: c.id,
+        seq: 1,
+        clientId: `c-${c.id}-1`,
+        author: 'visitor',
+        operatorName: null,
+        text: '',
+        createdAt: T0 + 1,
+        attachment: { id: 'att-1', name: 'receipt.pdf', type: 'application/pdf', size: 123_456 },
+      });
+      expect(plain).not.toHaveProperty('attachment');
+    });
+
+    it('the first operator message after a sequence, or null when none came', async () => {
+      const c = await conversationOf(1);
+      const ann = await operator('ann@example.com', 'Ann');
+      await post(c.id, 'visitor', 'q1', T0 + 1);
+      await post(c.id, 'operator', 'a1', T0 + 2, ann.id);
+      await post(c.id, 'visitor', 'q2', T0 + 3);
+      await post(c.id, 'system', 's', T0 + 4);
+      await post(c.id, 'operator', 'a2', T0 + 5, ann.id);
+      expect(await s.messages.firstOperatorAfter(c.rowId, 0)).toBe(2);
+      expect(await s.messages.firstOperatorAfter(c.rowId, 2)).toBe(5);
+      expect(await s.messages.firstOperatorAfter(c.rowId, 5)).toBeNull();
+      expect(await s.messages.firstOperatorAfter(c.rowId + 100, 0)).toBeNull();
+    });
+
+    it("deleting a conversation's messages counts them and leaves other conversations alone", async () => {
+      const a = await conversationOf(1);
+      const b = await conversationOf(2);
+      await post(a.id, 'visitor', 'one', T0);
+      await post(a.id, 'visitor', 'two', T0);
+      await post(b.id, 'visitor', 'three', T0);
+      expect(await s.messages.deleteByConversation(a.rowId)).toBe(2);
+      expect(await s.messages.count(a.rowId)).toBe(0);
+      expect(await s.messages.count(b.rowId)).toBe(1);
+      expect(await s.messages.deleteByConversation(a.rowId)).toBe(0);
+    });
+  });
+
+  describe('operators', () => {
+    it('a new operator is enabled, present, and found by id and by e-mail in any case', async () => {
+      const created = await operator('Ann.Lee@example.com', 'Ann Lee', 'admin', T0 + 3);
+      const expected = {
+        id: created.id,
+        email: 'Ann.Lee@example.com',
+        name: 'Ann Lee',
+        role: 'admin',
+        passwordHash: 'scrypt$Ann Lee',
+        disabled: false,
+        away: false,
+        createdAt: T0 + 3,
+      };
+      expect(created).toEqual(expected);
+      expect(await s.operators.findById(created.id)).toEqual(expected);
+      expect(await s.operators.findByEmail('ann.lee@EXAMPLE.com')).toEqual(expected);
+      expect(await s.operators.findByEmail('bob@example.com')).toBeNull();
+      expect(await s.operators.findById(created.id + 100)).toBeNull();
+    });
+
+    it('an e-mail taken in another case is a unique violation', async () => {
+      await operator('ann@example.com', 'Ann');
+      expect(isUniqueViolation(await failure(() => operator('ANN@example.com', 'Other Ann')))).toBe(true);
+      expect(await s.operators.count()).toBe(1);
+    });
+
+    it('the list: enabled before disabled, then by name without case, then by id', async () => {
+      const zed = await operator('z@example.com', 'zed');
+      const bob = await operator('b@example.com', 'Bob');
+      const ann2 = await operator('a2@example.com', 'ann');
+      const ann1 = await operator('a1@example.com', 'Ann');
+      const carl = await operator('c@example.com', 'Carl');
+      const amy = await operator('amy@example.com', 'Amy');
+      await s.operators.setDisabled(amy.id, true);
+      await s.operators.setDisabled(carl.id, true);
+      expect((await s.operators.list()).map((o) => o.id)).toEqual([ann2.id, ann1.id, bob.id, zed.id, amy.id, carl.id]);
+      expect((await s.operators.list())[4]).toEqual({ ...amy, disabled: true });
+      expect(await s.operators.count()).toBe(6);
+    });
+
+    it('disabling, a new password and away are stored; enabled admins are counted', async () => {
+      const a = await operator('a@example.com', 'A', 'admin');
+      const b = await operator('b@example.com', 'B', 'admin');
+      await operator('c@example.com', 'C', 'operator');
+      expect(await s.operators.enabledAdminCount()).toBe(2);
+      await s.operators.setDisabled(a.id, true);
+      await s.operators.setPasswordHash(b.id, 'scrypt$new');
+      await s.operators.setAway(b.id, true);
+      expect(await s.operators.enabledAdminCount()).toBe(1);
+      expect(await s.operators.findById(a.id)).toEqual({ ...a, disabled: true });
+      expect(await s.operators.findById(b.id)).toEqual({ ...b, passwordHash: 'scrypt$new', away: true });
+      await s.operators.setDisabled(a.id, false);
+      await s.operators.setAway(b.id, false);
+      expect(await s.operators.findById(a.id)).toEqual(a);
+      expect(await s.operators.findById(b.id)).toEqual({ ...b, passwordHash: 'scrypt$new' });
+    });
+
+    it('a session finds its operator until it expires, disabled or not; deleting it ends it', async () => {
+      const ann = await operator('ann@example.com', 'Ann');
+      await s.operators.createSession(hash(1), ann.id, T0, T0 + 1000);
+      expect(await s.operators.findBySession(hash(1), T0 + 999)).toEqual(ann);
+      expect(await s.operators.findBySession(hash(1), T0 + 1000)).toBeNull();
+      expect(await s.operators.findBySession(hash(2), T0)).toBeNull();
+      await s.operators.setDisabled(ann.id, true);
+      expect(await s.operators.findBySession(hash(1), T0)).toEqual({ ...ann, disabled: true });
+      await s.operators.deleteSession(hash(1));
+      expect(await s.operators.findBySession(hash(1), T0)).toBeNull();
+      expect(
+        isUniqueViolation(
+          await failure(async () => {
+            await s.operators.createSession(hash(3), ann.id, T0, T0 + 10);
+            await s.operators.createSession(hash(3), ann.id, T0, T0 + 10);
+          }),
+        ),
+      ).toBe(true);
+    });
+
+    it('purging removes sessions expired by now (expiring now included) and keeps live ones', async () => {
+      const ann = await operator('ann@example.com', 'Ann');
+      await s.operators.createSession(hash(1), ann.id, T0, T0 + 10);
+      await s.operators.createSession(hash(2), ann.id, T0, T0 + 20);
+      await s.operators.createSession(hash(3), ann.id, T0, T0 + 30);
+      await s.operators.purgeExpiredSessions(T0 + 20);
+      // Looked up at an earlier time, so only the purge can have made them go.
+      expect(await s.operators.findBySession(hash(1), T0)).toBeNull();
+      expect(await s.operators.findBySession(hash(2), T0)).toBeNull();
+      expect(await s.operators.findBySession(hash(3), T0)).toEqual(ann);
+    });
+
+    it("ending an operator's sessions keeps the one named, or none, and leaves other operators' alone", async () => {
+      const ann = await operator('ann@example.com', 'Ann');
+      const bob = await operator('bob@example.com', 'Bob');
+      for (const n of [1, 2, 3]) await s.operators.createSession(hash(n), ann.id, T0, T0 + 100);
+      await s.operators.createSession(hash(9), bob.id, T0, T0 + 100);
+      expect(await s.operators.deleteSessionsOf(ann.id, hash(2))).toBe(2);
+      expect(await s.operators.findBySession(hash(2), T0)).toEqual(ann);
+      expect(await s.operators.findBySession(hash(1), T0)).toBeNull();
+      expect(await s.operators.deleteSessionsOf(ann.id)).toBe(1);
+      expect(await s.operators.deleteSessionsOf(ann.id, null)).toBe(0);
+      expect(await s.operators.findBySession(hash(9), T0)).toEqual(bob);
+    });
+  });
+});
+
+/** What only PostgreSQL has: writers on several connections at once (SQLite has one writing thread). */
+describe('postgres with concurrent writers', () => {
+  let pool: pg.Pool;
+  beforeEach(async () => {
+    pool = openPgPool(await postgres.createDatabase(), { max: 4 });
+    pool.on('error', () => {});
+    cleanup.push(() => pool.end());
+    await migratePg(pool);
+  });
+
+  /** A transaction on its own client, committed by `commit()` (or rolled back after the test). */
+  async function begin() {
+    const client = await pool.connect();
+    await client.query('BEGIN');
+    let open = true;
+    cleanup.push(async () => {
+      if (open) await client.query('ROLLBACK').catch(() => {});
+      client.release();
+    });
+    return {
+      client,
+      async commit() {
+        await client.query('COMMIT');
+        open = false;
+      },
+    };
+  }
+
+  /** Whether `promise` is still pending after `ms`. */
+  async function stillPending(promise: Promise<unknown>, ms = 200): Promise<boolean> {
+    const pending = Symbol('pending');
+    const timer = new Promise((resolve) => setTimeout(() => resolve(pending), ms));
+    return (await Promise.race([promise, timer])) === pending;
+  }
+
+  async function conversation() {
+    const visitor = await new PgVisitorRepository(pool).create(hash(1), 'Visitor 1', 'en', T0);
+    return new PgConversationRepository(pool).create('pub-1', visitor.id, null, T0);
+  }
+
+  it('a writer reading its conversation locked waits for the writer before it, then sees the sequence it committed', async () => {
+    const c = await conversation();
+    const first = await begin();
+    const second = await begin();
+    const firstConversations = new PgConversationRepository(first.client, { lockForWrite: true });
+    const row = (await firstConversations.byRowId(c.rowId))!;
+    const secondRead = new PgConversationRepository(second.client, { lockForWrite: true }).byRowId(c.rowId);
+    expect(await stillPending(secondRead)).toBe(true);
+    await new PgMessageRepository(first.client).insert({
+      conversationRowId: c.rowId,
+      seq: row.lastSeq + 1,
+      clientId: 'a',
+      author: 'visitor',
+      operatorId: null,
+      text: 'first',
+      at: T0 + 1,
+    });
+    await firstConversations.recordMessage(row, row.lastSeq + 1, 'visitor', 'first', T0 + 1);
+    await first.commit();
+    expect(await secondRead).toMatchObject({ lastSeq: 1, lastMessagePreview: 'first' });
+    // Reads on the pool take no lock: they answer while a writer holds the row.
+    expect(await stillPending(new PgConversationRepository(pool).byRowId(c.rowId))).toBe(false);
+  });
+
+  it('without the lock, two writers taking the same sequence store one message: the other fails with a unique violation', async () => {
+    const c = await conversation();
+    const first = await begin();
+    const second = await begin();
+    const message = (clientId: string) => ({
+      conversationRowId: c.rowId,
+      seq: 1,
+      clientId,
+      author: 'visitor' as const,
+      operatorId: null,
+      text: clientId,
+      at: T0,
+    });
+    expect((await new PgConversationRepository(first.client).byRowId(c.rowId))?.lastSeq).toBe(0);
+    expect((await new PgConversationRepository(second.client).byRowId(c.rowId))?.lastSeq).toBe(0);
+    await new PgMessageRepository(first.client).insert(message('a'));
+    const late = new PgMessageRepository(second.client).insert(message('b'));
+    await first.commit();
+    expect(isUniqueViolation(await failure(() => late))).toBe(true);
+    expect(await new PgMessageRepository(pool).count(c.rowId)).toBe(1);
+  });
+
+  it('two operators claiming one conversation at once: the second waits for the first and loses', async () => {
+    const c = await conversation();
+    const operators = new PgOperatorRepository(pool);
+    const ann = await operators.create({ email: 'ann@example.com', name: 'Ann', role: 'operator', passwordHash: 'x', now: T0 });
+    const bob = await operators.create({ email: 'bob@example.com', name: 'Bob', role: 'operator', passwordHash: 'x', now: T0 });
+    const first = await begin();
+    const second = await begin();
+    expect(await new PgConversationRepository(first.client).claim(c.rowId, ann.id, T0 + 1)).toBe(true);
+    const secondClaim = new PgConversationRepository(second.client).claim(c.rowId, bob.id, T0 + 2);
+    expect(await stillPending(secondClaim)).toBe(true);
+    await first.commit();
+    expect(await secondClaim).toBe(false);
+    await second.commit();
+    expect(await new PgConversationRepository(pool).byRowId(c.rowId)).toMatchObject({
+      assignedOperatorId: ann.id,
+      assignedOperatorName: 'Ann',
     });
   });
 });

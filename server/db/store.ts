@@ -1,6 +1,8 @@
+import type { AuditRepository } from './repositories/audit-repository';
 import type { ConversationRepository } from './repositories/conversation-repository';
 import type { MessageRepository } from './repositories/message-repository';
 import type { OperatorRepository } from './repositories/operator-repository';
+import type { SettingsRepository } from './repositories/settings-repository';
 import type { VisitorRepository } from './repositories/visitor-repository';
 
 /**
@@ -20,6 +22,10 @@ export type ConversationStore = Async<ConversationRepository>;
 export type MessageStore = Async<MessageRepository>;
 /** Operators and their sessions, as every store keeps them. */
 export type OperatorStore = Async<OperatorRepository>;
+/** Admin settings, as every store keeps them (`get`'s type parameter does not survive the mapping: it answers unknown). */
+export type SettingsStore = Async<SettingsRepository>;
+/** The hash-chained audit log, as every store keeps it. */
+export type AuditStore = Async<AuditRepository>;
 
 /**
  * Whether `err` is a unique (or primary key) violation, from either store: SQLite's SqliteError codes or

@@ -3,13 +3,18 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type Db, openDatabase } from '../../server/db/open';
 import { migratePg } from '../../server/db/pg/migrate-pg';
 import { openPgPool } from '../../server/db/pg/pg-pool';
+import { chainHash, GENESIS } from '../../server/db/audit-chain';
+import { PgAuditRepository } from '../../server/db/pg/repositories/audit-repository';
 import { PgConversationRepository } from '../../server/db/pg/repositories/conversation-repository';
 import { PgMessageRepository } from '../../server/db/pg/repositories/message-repository';
 import { PgOperatorRepository } from '../../server/db/pg/repositories/operator-repository';
+import { PgSettingsRepository } from '../../server/db/pg/repositories/settings-repository';
 import { PgVisitorRepository } from '../../server/db/pg/repositories/visitor-repository';
+import { AuditRepository } from '../../server/db/repositories/audit-repository';
 import { ConversationRepository } from '../../server/db/repositories/conversation-repository';
 import { MessageRepository } from '../../server/db/repositories/message-repository';
 import { OperatorRepository } from '../../server/db/repositories/operator-repository';
+import { SettingsRepository } from '../../server/db/repositories/settings-repository';
 import { VisitorRepository } from '../../server/db/repositories/visitor-repository';
 import { isUniqueViolation } from '../../server/db/store';
 import { cleanupStack } from '../helpers/cleanup';
@@ -29,6 +34,8 @@ interface Stores {
   conversations: Either<ConversationRepository>;
   messages: Either<MessageRepository>;
   operators: Either<OperatorRepository>;
+  settings: Either<SettingsRepository>;
+  audit: Either<AuditRepository>;
   /** A statement for rows no repository under test writes (`?` placeholders), for fixtures only. */
   exec(sql: string, ...params: unknown[]): Promise<void>;
 }
@@ -51,6 +58,8 @@ const sqlite: Store = {
       conversations: new ConversationRepository(db),
       messages: new MessageRepository(db),
       operators: new OperatorRepository(db),
+      settings: new SettingsRepository(db),
+      audit: new AuditRepository(db),
       async exec(sql, ...params) {
         db.prepare(sql).run(...params);
       },
@@ -70,6 +79,8 @@ const postgresStore: Store = {
       conversations: new PgConversationRepository(pool),
       messages: new PgMessageRepository(pool),
       operators: new PgOperatorRepository(pool),
+      settings: new PgSettingsRepository(pool),
+      audit: new PgAuditRepository(pool),
       async exec(sql, ...params) {
         let n = 0;
         await pool.query(
@@ -666,6 +677,97 @@ describe.each([sqlite, postgresStore])('repositories on $name', (store) => {
       expect(await s.operators.findBySession(hash(9), T0)).toEqual(bob);
     });
   });
+  describe('settings', () => {
+    it('an unset key answers the fallback; a set value comes back as it was given, and a second set replaces it', async () => {
+      expect(await s.settings.get('businessHours', { enabled: false })).toEqual({ enabled: false });
+      const hours = { enabled: true, timezone: 'Europe/Berlin', days: [[540, 1020], null, [600, 960]], note: 'Grüße «ok»' };
+      await s.settings.set('businessHours', hours);
+      expect(await s.settings.get('businessHours', null)).toEqual(hours);
+      await s.settings.set('businessHours', 42);
+      expect(await s.settings.get('businessHours', null)).toBe(42);
+      await s.settings.set('flag', false);
+      expect(await s.settings.get('flag', true)).toBe(false);
+      await s.settings.set('nothing', null);
+      expect(await s.settings.get('nothing', 'fallback')).toBeNull();
+      expect(await s.settings.get('unset', 'fallback')).toBe('fallback');
+    });
+
+    it('a stored value that is not JSON answers the fallback', async () => {
+      await s.exec('INSERT INTO settings (key, value) VALUES (?, ?)', 'broken', '{not json');
+      expect(await s.settings.get('broken', 'fallback')).toBe('fallback');
+    });
+  });
+
+  describe('audit log', () => {
+    it("a request's entries come back in order with their details; other requests' and unknown ones do not", async () => {
+      await s.audit.append(7, T0, 'operator 1', 'viewed', null);
+      await s.audit.append(null, T0 + 1, 'operator 1', 'listed requests', { count: 2 });
+      await s.audit.append(7, T0 + 2, 'system', 'verified', { via: 'code', tries: 1, nested: { ok: true } });
+      await s.audit.append(8, T0 + 3, 'system', 'created', null);
+      const entries = await s.audit.list(7);
+      expect(entries).toEqual([
+        { id: entries[0].id, at: T0, actor: 'operator 1', action: 'viewed', detail: null },
+        { id: entries[0].id + 2, at: T0 + 2, actor: 'system', action: 'verified', detail: { via: 'code', tries: 1, nested: { ok: true } } },
+      ]);
+      expect(await s.audit.list(99)).toEqual([]);
+    });
+
+    it('the chain of an empty log is intact at the genesis hash; each append links to the one before', async () => {
+      expect(await s.audit.verifyChain()).toEqual({ entries: 0, intact: true, brokenAt: null, head: GENESIS.toString('hex') });
+      const appended = [
+        { requestId: 1, at: T0, actor: 'requester', action: 'created', detail: { type: 'erasure' } },
+        { requestId: null, at: T0 + 1, actor: 'operator 2', action: 'listed requests', detail: null },
+        {
+          requestId: 1,
+          at: T0 + 2,
+          actor: 'operator 2',
+          action: 'completed',
+          detail: { erased: { messages: 3 }, text: 'Ünïcode ✓ "quoted"\n' },
+        },
+      ];
+      for (const e of appended) await s.audit.append(e.requestId, e.at, e.actor, e.action, e.detail);
+      // The same hashes an auditor computes from the entries alone.
+      let head = GENESIS;
+      for (const e of appended) head = chainHash(head, { ...e, detail: e.detail ? JSON.stringify(e.detail) : null });
+      expect(await s.audit.verifyChain()).toEqual({ entries: 3, intact: true, brokenAt: null, head: head.toString('hex') });
+    });
+
+    it('an entry that does not follow from the one before breaks the chain there', async () => {
+      await s.audit.append(1, T0, 'system', 'created', null);
+      await s.audit.append(1, T0 + 1, 'system', 'verified', null);
+      const good = await s.audit.verifyChain();
+      await s.exec(
+        'INSERT INTO audit_log (request_id, at, actor, action, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        1,
+        T0 + 2,
+        'intruder',
+        'completed',
+        null,
+        Buffer.from(good.head, 'hex'),
+        Buffer.alloc(32, 7),
+      );
+      await s.audit.append(1, T0 + 3, 'system', 'viewed', null);
+      const [, , forged] = await s.audit.list(1);
+      expect(await s.audit.verifyChain()).toEqual({ entries: 3, intact: false, brokenAt: forged.id, head: good.head });
+    });
+
+    it('entries cannot be changed or removed', async () => {
+      await s.audit.append(1, T0, 'system', 'created', null);
+      await expect(s.exec("UPDATE audit_log SET actor = 'someone else'")).rejects.toThrow(/append-only/);
+      await expect(s.exec('DELETE FROM audit_log')).rejects.toThrow(/append-only/);
+      expect(await s.audit.list(1)).toHaveLength(1);
+    });
+
+    it('an erasure re-applied after a restore is found by its reference, only as an entry of no request', async () => {
+      await s.audit.append(null, T0, 'system', 'erasure re-applied', { reference: 'PR-2026-000123', erased: 4 });
+      await s.audit.append(5, T0, 'system', 'erasure re-applied', { reference: 'PR-2026-000555' });
+      await s.audit.append(null, T0, 'system', 'completed', { reference: 'PR-2026-000777' });
+      expect(await s.audit.reapplied('PR-2026-000123')).toBe(true);
+      expect(await s.audit.reapplied('PR-2026-000555')).toBe(false);
+      expect(await s.audit.reapplied('PR-2026-000777')).toBe(false);
+      expect(await s.audit.reapplied('PR-2026-000999')).toBe(false);
+    });
+  });
 });
 
 /** What only PostgreSQL has: writers on several connections at once (SQLite has one writing thread). */
@@ -691,6 +793,10 @@ describe('postgres with concurrent writers', () => {
       client,
       async commit() {
         await client.query('COMMIT');
+        open = false;
+      },
+      async rollback() {
+        await client.query('ROLLBACK');
         open = false;
       },
     };
@@ -771,5 +877,23 @@ describe('postgres with concurrent writers', () => {
       assignedOperatorId: ann.id,
       assignedOperatorName: 'Ann',
     });
+  });
+  it('appends from many connections at once keep one chain', async () => {
+    const audit = new PgAuditRepository(pool);
+    await Promise.all(Array.from({ length: 24 }, (_, i) => audit.append(i % 3, T0 + i, `node ${i % 4}`, 'viewed', { i })));
+    expect(await audit.verifyChain()).toMatchObject({ entries: 24, intact: true, brokenAt: null });
+  });
+
+  it("an append in a caller's transaction holds the chain until it commits, and vanishes with a rollback", async () => {
+    const audit = new PgAuditRepository(pool);
+    await audit.append(1, T0, 'system', 'created', null);
+    const first = await begin();
+    await new PgAuditRepository(first.client).append(1, T0 + 1, 'system', 'verified', null);
+    const waiting = audit.append(1, T0 + 2, 'system', 'viewed', null);
+    expect(await stillPending(waiting)).toBe(true);
+    await first.rollback();
+    await waiting;
+    expect((await audit.list(1)).map((e) => e.action)).toEqual(['created', 'viewed']);
+    expect(await audit.verifyChain()).toMatchObject({ entries: 2, intact: true });
   });
 });

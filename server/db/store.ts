@@ -1,5 +1,6 @@
 import type { AuditRepository } from './repositories/audit-repository';
 import type { ConversationRepository } from './repositories/conversation-repository';
+import type { InboxRepository } from './repositories/inbox-repository';
 import type { MessageRepository } from './repositories/message-repository';
 import type { OperatorRepository } from './repositories/operator-repository';
 import type { SettingsRepository } from './repositories/settings-repository';
@@ -22,6 +23,8 @@ export type ConversationStore = Async<ConversationRepository>;
 export type MessageStore = Async<MessageRepository>;
 /** Operators and their sessions, as every store keeps them. */
 export type OperatorStore = Async<OperatorRepository>;
+/** Read marks, unread counts and message search, as every store keeps them. */
+export type InboxStore = Async<InboxRepository>;
 /** Admin settings, as every store keeps them (`get`'s type parameter does not survive the mapping: it answers unknown). */
 export type SettingsStore = Async<SettingsRepository>;
 /** The hash-chained audit log, as every store keeps it. */

@@ -52,6 +52,15 @@ interface Store {
 const cleanup = cleanupStack('cw-contract-');
 let postgres: TestPostgres;
 
+/** A pool on a fresh, migrated database, ended after the test. */
+async function freshPgPool(): Promise<pg.Pool> {
+  const pool = openPgPool(await postgres.createDatabase(), { max: 4 });
+  pool.on('error', () => {});
+  cleanup.push(() => pool.end());
+  await migratePg(pool);
+  return pool;
+}
+
 const sqlite: Store = {
   name: 'sqlite',
   async open() {
@@ -75,10 +84,7 @@ const sqlite: Store = {
 const postgresStore: Store = {
   name: 'postgres',
   async open() {
-    const pool = openPgPool(await postgres.createDatabase(), { max: 4 });
-    pool.on('error', () => {});
-    cleanup.push(() => pool.end());
-    await migratePg(pool);
+    const pool = await freshPgPool();
     return {
       visitors: new PgVisitorRepository(pool),
       conversations: new PgConversationRepository(pool),
@@ -861,10 +867,7 @@ describe.each([sqlite, postgresStore])('repositories on $name', (store) => {
 describe('postgres with concurrent writers', () => {
   let pool: pg.Pool;
   beforeEach(async () => {
-    pool = openPgPool(await postgres.createDatabase(), { max: 4 });
-    pool.on('error', () => {});
-    cleanup.push(() => pool.end());
-    await migratePg(pool);
+    pool = await freshPgPool();
   });
 
   /** A transaction on its own client, committed by `commit()` (or rolled back after the test). */

@@ -117,8 +117,11 @@ describe('the writer thread', () => {
       held.push(send(i));
       await new Promise((resolve) => setImmediate(resolve));
     }
+    // Nothing but the window's own timer posts them (how many posts depends on how long the turns took on a
+    // busy machine; that the window gathers is the test above).
     expect((await Promise.all(held)).every((r) => r.created)).toBe(true);
-    expect(writer.stats).toMatchObject({ batches: 2, writes: 9 });
+    expect(writer.stats.writes).toBe(9);
+    expect(writer.stats.batches).toBeGreaterThan(1);
   });
 
   test('one failing write in a batch is refused alone; the others of the batch are stored', async () => {

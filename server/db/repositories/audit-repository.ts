@@ -1,16 +1,8 @@
 import type { Db } from '../open';
 import type { AuditEntryDto } from '../../../shared/types';
-import { chainHash, GENESIS } from '../audit-chain';
+import { type ChainReport, ChainWalk, chainHash, GENESIS, type StoredChainEntry } from '../audit-chain';
 
-/** Where a chain check stopped: the first entry whose link or hash does not match, or none. */
-export interface ChainReport {
-  entries: number;
-  intact: boolean;
-  /** The first entry that does not follow from the one before it. */
-  brokenAt: number | null;
-  /** The last entry's hash (hex): what an auditor notes down to compare later. */
-  head: string;
-}
+export type { ChainReport };
 
 /**
  * The append-only audit log: triggers in the schema refuse UPDATE and DELETE, and each entry carries the
@@ -60,25 +52,11 @@ export class AuditRepository {
 
   /** Walks the whole log in order and checks every link and hash. */
   verifyChain(): ChainReport {
-    let prev: Buffer = GENESIS;
-    let entries = 0;
-    for (const row of this.allStmt.iterate() as Iterable<{
-      id: number;
-      requestId: number | null;
-      at: number;
-      actor: string;
-      action: string;
-      detail: string | null;
-      prevHash: Buffer | null;
-      hash: Buffer | null;
-    }>) {
-      entries++;
-      const expected = chainHash(prev, row);
-      if (!row.prevHash?.equals(prev) || !row.hash?.equals(expected)) {
-        return { entries, intact: false, brokenAt: row.id, head: prev.toString('hex') };
-      }
-      prev = row.hash;
+    const walk = new ChainWalk();
+    for (const entry of this.allStmt.iterate() as Iterable<StoredChainEntry>) {
+      const broken = walk.next(entry);
+      if (broken) return broken;
     }
-    return { entries, intact: true, brokenAt: null, head: prev.toString('hex') };
+    return walk.report();
   }
 }

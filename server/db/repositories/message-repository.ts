@@ -2,7 +2,8 @@ import type { Db } from '../open';
 import type { AttachmentType } from '../../../shared/attachments';
 import type { Author, MessageDto } from '../../../shared/types';
 
-interface Raw {
+/** A message row as the statements of either store select it (attachment columns flattened). */
+export interface MessageRaw {
   id: number;
   seq: number;
   clientId: string;
@@ -16,7 +17,8 @@ interface Raw {
   attachmentSize: number | null;
 }
 
-function toDto(r: Raw, conversationId: string): MessageDto {
+/** The row as the message both ends see. */
+export function toMessageDto(r: MessageRaw, conversationId: string): MessageDto {
   const { attachmentId, attachmentName, attachmentType, attachmentSize, ...rest } = r;
   const message: MessageDto = { ...rest, conversationId };
   if (attachmentId) message.attachment = { id: attachmentId, name: attachmentName!, type: attachmentType!, size: attachmentSize! };
@@ -74,25 +76,25 @@ export class MessageRepository {
   }
 
   byClientId(conversationRowId: number, publicId: string, clientId: string): MessageDto | null {
-    const raw = this.byClientIdStmt.get(conversationRowId, clientId) as Raw | undefined;
-    return raw ? toDto(raw, publicId) : null;
+    const raw = this.byClientIdStmt.get(conversationRowId, clientId) as MessageRaw | undefined;
+    return raw ? toMessageDto(raw, publicId) : null;
   }
 
   after(conversationRowId: number, publicId: string, afterSeq: number, limit: number): MessageDto[] {
-    return (this.afterStmt.all(conversationRowId, afterSeq, limit) as Raw[]).map((r) => toDto(r, publicId));
+    return (this.afterStmt.all(conversationRowId, afterSeq, limit) as MessageRaw[]).map((r) => toMessageDto(r, publicId));
   }
 
   latest(conversationRowId: number, publicId: string, limit: number): MessageDto[] {
-    return (this.latestStmt.all(conversationRowId, limit) as Raw[]).map((r) => toDto(r, publicId));
+    return (this.latestStmt.all(conversationRowId, limit) as MessageRaw[]).map((r) => toMessageDto(r, publicId));
   }
 
   /** The `limit` messages just before `beforeSeq`, in order: a page back. */
   before(conversationRowId: number, publicId: string, beforeSeq: number, limit: number): MessageDto[] {
-    return (this.beforeStmt.all(conversationRowId, beforeSeq, limit) as Raw[]).map((r) => toDto(r, publicId));
+    return (this.beforeStmt.all(conversationRowId, beforeSeq, limit) as MessageRaw[]).map((r) => toMessageDto(r, publicId));
   }
 
   all(conversationRowId: number, publicId: string): MessageDto[] {
-    return (this.allStmt.all(conversationRowId) as Raw[]).map((r) => toDto(r, publicId));
+    return (this.allStmt.all(conversationRowId) as MessageRaw[]).map((r) => toMessageDto(r, publicId));
   }
 
   /** The sequence of the first operator message after `seq`, or null. */

@@ -1,7 +1,6 @@
 import pg from 'pg';
 import type { AuditEntryDto } from '../../../../shared/types';
-import { chainHash, GENESIS } from '../../audit-chain';
-import type { ChainReport } from '../../repositories/audit-repository';
+import { type ChainReport, ChainWalk, chainHash, GENESIS, type StoredChainEntry } from '../../audit-chain';
 import type { AuditStore } from '../../store';
 import type { Queryable } from '../queryable';
 
@@ -23,17 +22,6 @@ const REAPPLIED = `SELECT 1 FROM audit_log
 const PAGE = `SELECT id, request_id AS "requestId", at, actor, action, detail, prev_hash AS "prevHash", hash
   FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2`;
 const PAGE_SIZE = 1000;
-
-interface StoredEntry {
-  id: number;
-  requestId: number | null;
-  at: number;
-  actor: string;
-  action: string;
-  detail: string | null;
-  prevHash: Buffer;
-  hash: Buffer;
-}
 
 /**
  * The append-only audit log in PostgreSQL (triggers refuse UPDATE, DELETE and TRUNCATE), hash-chained as
@@ -91,20 +79,15 @@ export class PgAuditRepository implements AuditStore {
 
   /** Walks the whole log in order and checks every link and hash. */
   async verifyChain(): Promise<ChainReport> {
-    let prev: Buffer = GENESIS;
-    let entries = 0;
+    const walk = new ChainWalk();
     let after = 0;
     for (;;) {
-      const { rows } = await this.db.query<StoredEntry>({ name: 'audit-page', text: PAGE, values: [after, PAGE_SIZE] });
+      const { rows } = await this.db.query<StoredChainEntry>({ name: 'audit-page', text: PAGE, values: [after, PAGE_SIZE] });
       for (const row of rows) {
-        entries++;
-        const expected = chainHash(prev, row);
-        if (!row.prevHash.equals(prev) || !row.hash.equals(expected)) {
-          return { entries, intact: false, brokenAt: row.id, head: prev.toString('hex') };
-        }
-        prev = row.hash;
+        const broken = walk.next(row);
+        if (broken) return broken;
       }
-      if (rows.length < PAGE_SIZE) return { entries, intact: true, brokenAt: null, head: prev.toString('hex') };
+      if (rows.length < PAGE_SIZE) return walk.report();
       after = rows[rows.length - 1].id;
     }
   }

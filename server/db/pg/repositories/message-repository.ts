@@ -1,28 +1,7 @@
-import type { AttachmentType } from '../../../../shared/attachments';
 import type { Author, MessageDto } from '../../../../shared/types';
+import { type MessageRaw, toMessageDto } from '../../repositories/message-repository';
 import type { MessageStore } from '../../store';
 import type { Queryable } from '../queryable';
-
-interface Raw {
-  id: number;
-  seq: number;
-  clientId: string;
-  author: Author;
-  operatorName: string | null;
-  text: string;
-  createdAt: number;
-  attachmentId: string | null;
-  attachmentName: string | null;
-  attachmentType: AttachmentType | null;
-  attachmentSize: number | null;
-}
-
-function toDto(r: Raw, conversationId: string): MessageDto {
-  const { attachmentId, attachmentName, attachmentType, attachmentSize, ...rest } = r;
-  const message: MessageDto = { ...rest, conversationId };
-  if (attachmentId) message.attachment = { id: attachmentId, name: attachmentName!, type: attachmentType!, size: attachmentSize! };
-  return message;
-}
 
 const SELECT = `SELECT m.id, m.seq, m.client_id AS "clientId", m.author, o.name AS "operatorName", m.body AS text,
                        m.created_at AS "createdAt", a.public_id AS "attachmentId", a.name AS "attachmentName",
@@ -47,7 +26,7 @@ export class PgMessageRepository implements MessageStore {
   constructor(private readonly db: Queryable) {}
 
   private async dtos(name: string, text: string, values: unknown[], publicId: string): Promise<MessageDto[]> {
-    return (await this.db.query<Raw>({ name, text, values })).rows.map((r) => toDto(r, publicId));
+    return (await this.db.query<MessageRaw>({ name, text, values })).rows.map((r) => toMessageDto(r, publicId));
   }
 
   async insert(row: {

@@ -41,9 +41,9 @@ const ENTRY = `SELECT e.id, e.request_id AS requestId, e.system_id AS systemId, 
   s.assignee_id AS assigneeId
   FROM request_systems e JOIN data_systems s ON s.id = e.system_id`;
 
-type SystemFields = Omit<DataSystemRow, 'id' | 'createdAt'>;
+export type SystemFields = Omit<DataSystemRow, 'id' | 'createdAt'>;
 
-const toSystem = (row: Record<string, unknown>): DataSystemRow => ({
+export const toSystem = (row: Record<string, unknown>): DataSystemRow => ({
   ...(row as unknown as DataSystemRow),
   requestTypes: JSON.parse(row.requestTypes as string) as RequestType[],
 });

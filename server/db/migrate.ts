@@ -13,12 +13,13 @@ import m011 from './migrations/011-prechat-consent';
 import m012 from './migrations/012-data-systems';
 import m013 from './migrations/013-offline-replies';
 import m014 from './migrations/014-search-index-batches';
+import m015 from './migrations/015-resolved-index';
 
 /** A migration: SQL to run, or a function for a change SQL alone cannot say (rebuilding a table). */
 export type Migration = string | ((db: Database) => void);
 
 /** Numbered migrations, applied in order; `user_version` records the last one applied. */
-export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013, m014];
+export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013, m014, m015];
 
 /**
  * Applies migration `version` (1-based) in one transaction, foreign keys checked before it commits.

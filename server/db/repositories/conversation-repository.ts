@@ -46,6 +46,7 @@ export class ConversationRepository {
   private readonly claimStmt;
   private readonly statusStmt;
   private readonly afterMessageStmt;
+  private readonly afterMessageReopenStmt;
   private readonly lastSeqStmt;
   private readonly pageStmt;
   private readonly deleteByVisitorStmt;
@@ -72,12 +73,16 @@ export class ConversationRepository {
       `UPDATE conversations SET assigned_operator_id = ?, updated_at = ? WHERE id = ? AND assigned_operator_id IS NULL`,
     );
     this.statusStmt = db.prepare(`UPDATE conversations SET status = ?, updated_at = ? WHERE id = ?`);
+    // A message moves the conversation's last message on. Status and wait are set only when they change:
+    // every indexed column named in an UPDATE rewrites its index entries, a page each in the WAL, even
+    // when the value stays the same. The common case (an open conversation, a visitor still waiting or an
+    // operator answering again) names none.
     this.afterMessageStmt = db.prepare(
-      `UPDATE conversations
-          SET last_seq = ?, last_message_preview = ?, last_message_at = ?, updated_at = ?, status = 'open',
-              waiting_since = CASE WHEN ? = 'visitor' THEN coalesce(waiting_since, ?) ELSE NULL END
-        WHERE id = ?
-    RETURNING status, last_message_preview AS lastMessagePreview, last_message_at AS lastMessageAt, waiting_since AS waitingSince`,
+      `UPDATE conversations SET last_seq = ?, last_message_preview = ?, last_message_at = ?, updated_at = ? WHERE id = ?`,
+    );
+    this.afterMessageReopenStmt = db.prepare(
+      `UPDATE conversations SET last_seq = ?, last_message_preview = ?, last_message_at = ?, updated_at = ?, status = 'open',
+              waiting_since = ? WHERE id = ?`,
     );
     this.lastSeqStmt = db.prepare(`UPDATE conversations SET last_seq = ? WHERE id = ?`);
     this.pageStmt = db.prepare(
@@ -149,11 +154,12 @@ export class ConversationRepository {
       this.lastSeqStmt.run(seq, row.rowId);
       return { ...row, lastSeq: seq };
     }
-    const changed = this.afterMessageStmt.get(seq, text.slice(0, PREVIEW_LENGTH), at, at, author, at, row.rowId) as Pick<
-      ConversationRow,
-      'status' | 'lastMessagePreview' | 'lastMessageAt' | 'waitingSince'
-    >;
-    return { ...row, lastSeq: seq, ...changed };
+    const preview = text.slice(0, PREVIEW_LENGTH);
+    // The visitor's oldest unanswered message starts the wait; an operator's answer ends it.
+    const waitingSince = author === 'visitor' ? (row.waitingSince ?? at) : null;
+    if (row.status === 'open' && waitingSince === row.waitingSince) this.afterMessageStmt.run(seq, preview, at, at, row.rowId);
+    else this.afterMessageReopenStmt.run(seq, preview, at, at, waitingSince, row.rowId);
+    return { ...row, lastSeq: seq, status: 'open', lastMessagePreview: preview, lastMessageAt: at, waitingSince };
   }
 
   setPage(rowId: number, page: VisitorContext): void {

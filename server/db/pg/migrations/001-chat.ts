@@ -67,7 +67,9 @@ CREATE TABLE conversations (
 );
 CREATE INDEX conversations_status ON conversations(status, waiting_since);
 CREATE INDEX conversations_assigned ON conversations(assigned_operator_id, status);
-CREATE INDEX conversations_retention ON conversations(status, updated_at);
+-- Only resolved conversations (SQLite's migration 15): an open one's messages then change no indexed
+-- column, so PostgreSQL updates its row in place (HOT) without touching an index.
+CREATE INDEX conversations_retention ON conversations(status, updated_at) WHERE status = 'resolved';
 
 -- The client's id makes a resend idempotent; seq orders the conversation and drives catch-up.
 CREATE TABLE messages (

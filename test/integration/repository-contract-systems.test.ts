@@ -89,13 +89,19 @@ const sqlite = {
   },
 };
 
+/** A pool on a fresh, migrated database, ended after the test. */
+async function freshPgPool(): Promise<pg.Pool> {
+  const pool = openPgPool(await postgres.createDatabase(), { max: 4 });
+  pool.on('error', () => {});
+  cleanup.push(() => pool.end());
+  await migratePg(pool);
+  return pool;
+}
+
 const postgresStore = {
   name: 'postgres',
   async open(): Promise<Stores> {
-    const pool: pg.Pool = openPgPool(await postgres.createDatabase(), { max: 4 });
-    pool.on('error', () => {});
-    cleanup.push(() => pool.end());
-    await migratePg(pool);
+    const pool = await freshPgPool();
     const numbered = (sql: string) => {
       let n = 0;
       return sql.replace(/\?/g, () => `$${++n}`);
@@ -207,12 +213,13 @@ describe.each([sqlite, postgresStore])('system repositories on $name', (store) =
 
     it('the list leaves archived systems out, by name with ASCII case folded, then id; byId still finds archived ones', async () => {
       const ids: Record<string, number> = {};
-      for (const name of ['beta', 'Émile', 'Alpha', 'zeta', 'alpha']) ids[name] = await s.systems.insert(fields(name), T0);
+      // Byte order would put 'Alpha' and 'Zulu' before 'alpha', ICU's 'Émile' among the E's.
+      for (const name of ['beta', 'Émile', 'alpha', 'zeta', 'Alpha', 'Zulu']) ids[name] = await s.systems.insert(fields(name), T0);
       const archived = await s.systems.insert(fields('Archived'), T0);
       expect(await s.systems.archive(archived, T0 + 1)).toBe(true);
       expect(await s.systems.archive(archived, T0 + 2)).toBe(false);
-      expect((await s.systems.list()).map((x) => x.name)).toEqual(['Alpha', 'alpha', 'beta', 'zeta', 'Émile']);
-      expect((await s.systems.list()).map((x) => x.id).slice(0, 2)).toEqual([ids.Alpha, ids.alpha]);
+      expect((await s.systems.list()).map((x) => x.name)).toEqual(['alpha', 'Alpha', 'beta', 'zeta', 'Zulu', 'Émile']);
+      expect((await s.systems.list()).map((x) => x.id).slice(0, 2)).toEqual([ids.alpha, ids.Alpha]);
       expect((await s.systems.byId(archived))?.name).toBe('Archived');
     });
 
@@ -954,5 +961,90 @@ describe.each([sqlite, postgresStore])('system repositories on $name', (store) =
       const cleared = await Promise.all([1, 2, 3, 4].map(() => s.transcripts.clear(c.rowId)));
       expect(cleared.filter(Boolean)).toHaveLength(1);
     });
+  });
+});
+
+/** What only PostgreSQL has: job runners on several nodes at once. */
+describe('postgres with concurrent job runners', () => {
+  let pool: pg.Pool;
+  beforeEach(async () => {
+    pool = await freshPgPool();
+  });
+
+  /** A transaction on its own client, rolled back after the test unless committed. */
+  async function begin() {
+    const client = await pool.connect();
+    await client.query('BEGIN');
+    let open = true;
+    cleanup.push(async () => {
+      if (open) await client.query('ROLLBACK').catch(() => {});
+      client.release();
+    });
+    return {
+      client,
+      async commit() {
+        await client.query('COMMIT');
+        open = false;
+      },
+    };
+  }
+
+  it("rows one node's transaction took as due are skipped by another's, and due again once it ends", async () => {
+    await pool.query(
+      `INSERT INTO privacy_requests (reference, type, state, jurisdiction, source, email_hash, lang, received_at, updated_at)
+      VALUES ('R-1', 'erasure', 'in_progress', 'gdpr', 'chat', $1, 'en', $2, $2), ('R-2', 'erasure', 'in_progress', 'gdpr', 'chat', $1, 'en', $2, $2)`,
+      [hash(1), T0],
+    );
+    const systems = new PgDataSystemRepository(pool);
+    const sys = await systems.insert(
+      {
+        name: 'A',
+        purpose: '',
+        requestTypes: ['erasure'],
+        ownerEmail: 'o@example.com',
+        kind: 'webhook',
+        webhookUrl: 'https://a.example.com',
+        secret: 's',
+        contactEmail: null,
+        assigneeId: null,
+      },
+      T0,
+    );
+    const entry = (requestId: number, receiptId: string, nextAttemptAt: number) =>
+      systems.addEntry({
+        requestId,
+        systemId: sys,
+        receiptId,
+        name: 'A',
+        kind: 'webhook',
+        linkHash: null,
+        linkExpiresAt: null,
+        nextAttemptAt,
+        createdAt: T0,
+      });
+    const e1 = await entry(1, 'r1', T0);
+    const e2 = await entry(2, 'r2', T0 + 1);
+    const first = await begin();
+    expect((await new PgDataSystemRepository(first.client).due(T0)).map((e) => e.id)).toEqual([e1]);
+    const second = await begin();
+    expect((await new PgDataSystemRepository(second.client).due(T0 + 1)).map((e) => e.id)).toEqual([e2]);
+    await new PgDataSystemRepository(first.client).delivery(e1, { attempts: 1, nextAttemptAt: T0 + 60, deliveryError: 'HTTP 500' });
+    await first.commit();
+    expect((await systems.due(T0 + 60)).map((e) => e.id)).toEqual([e1]);
+  });
+
+  it("webhook deliveries one node's transaction took as due are skipped by another's", async () => {
+    const integrations = new PgIntegrationRepository(pool);
+    const hook = await integrations.insertWebhook('https://a.example.com', 's', T0);
+    await integrations.enqueueDelivery(hook.id, 'e1', '{}', T0);
+    await integrations.enqueueDelivery(hook.id, 'e2', '{}', T0 + 1);
+    const first = await begin();
+    const taken = await new PgIntegrationRepository(first.client).dueDeliveries(T0 + 1);
+    expect(taken.map((d) => d.event)).toEqual(['e1', 'e2']);
+    const second = await begin();
+    expect(await new PgIntegrationRepository(second.client).dueDeliveries(T0 + 1)).toEqual([]);
+    await new PgIntegrationRepository(first.client).updateDelivery({ ...taken[0], status: 'delivered', updatedAt: T0 + 2 });
+    await first.commit();
+    expect((await new PgIntegrationRepository(second.client).dueDeliveries(T0 + 1)).map((d) => d.event)).toEqual(['e2']);
   });
 });

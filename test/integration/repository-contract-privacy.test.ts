@@ -701,3 +701,121 @@ describe.each([sqlite, postgresStore])('privacy repositories on $name', (store) 
     });
   });
 });
+
+/** What only PostgreSQL has: writers on several connections at once, each bound to its transaction with `lockForWrite`. */
+describe('postgres with concurrent writers', () => {
+  let pool: pg.Pool;
+  beforeEach(async () => {
+    pool = await freshPgPool();
+  });
+
+  /** A transaction on its own client with locking repositories, committed by `commit()` (or rolled back after the test). */
+  async function begin() {
+    const client = await pool.connect();
+    await client.query('BEGIN');
+    const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    let open = true;
+    cleanup.push(async () => {
+      if (open) await client.query('ROLLBACK').catch(() => {});
+      client.release();
+    });
+    return {
+      pid,
+      requests: new PgPrivacyRepository(client, { lockForWrite: true }),
+      verifications: new PgVerificationRepository(client, { lockForWrite: true }),
+      async commit() {
+        await client.query('COMMIT');
+        open = false;
+      },
+    };
+  }
+
+  /** Resolves once backend `pid` waits for a lock (polled, up to 10 s): the statement it runs is blocked, not slow. */
+  async function waitsForLock(pid: number): Promise<void> {
+    const until = Date.now() + 10_000;
+    while (Date.now() < until) {
+      const { rows } = await pool.query<{ w: string | null }>('SELECT wait_event_type AS w FROM pg_stat_activity WHERE pid = $1', [pid]);
+      if (rows[0]?.w === 'Lock') return;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    throw new Error(`backend ${pid} never waited for a lock`);
+  }
+
+  const file = (emailHash = hash(1)) => new PgPrivacyRepository(pool).insert(newRequest({ emailHash }), reference);
+
+  it('a second writer reading a request to change waits for the first, then reads the state it committed', async () => {
+    const request = await file();
+    const first = await begin();
+    const second = await begin();
+    const row = (await first.requests.byId(request.id))!;
+    const read = second.requests.byId(request.id);
+    await waitsForLock(second.pid);
+    await first.requests.save({ ...row, state: 'verified', verifiedAt: T0 + 1, updatedAt: T0 + 1 });
+    await first.commit();
+    expect(await read).toMatchObject({ state: 'verified', verifiedAt: T0 + 1 });
+  });
+
+  it('expiry waits for a request being verified and then leaves it out: it no longer awaits verification', async () => {
+    const verifying = await file();
+    const untouched = await file(hash(2));
+    const first = await begin();
+    const second = await begin();
+    const row = (await first.requests.byReference(verifying.reference))!;
+    const stale = second.requests.awaitingSince(T0 + 1);
+    await waitsForLock(second.pid);
+    await first.requests.save({ ...row, state: 'verified', updatedAt: T0 + 1 });
+    await first.commit();
+    expect((await stale).map((r) => r.id)).toEqual([untouched.id]);
+  });
+
+  it("two of one requester's requests verified at once: the second waits and finds the first as its open duplicate", async () => {
+    const a = await file();
+    const b = await file();
+    const other = await file(hash(2));
+    const first = await begin();
+    const second = await begin();
+    expect(await first.requests.openDuplicate(hash(1), 'erasure', a.id)).toBeNull();
+    const duplicate = second.requests.openDuplicate(hash(1), 'erasure', b.id);
+    await waitsForLock(second.pid);
+    // Another requester's check is not held up by this one.
+    expect(await (await begin()).requests.openDuplicate(hash(2), 'erasure', other.id)).toBeNull();
+    await first.requests.save({ ...a, state: 'verified', updatedAt: T0 + 1 });
+    await first.commit();
+    expect(await duplicate).toMatchObject({ id: a.id, state: 'verified' });
+  });
+
+  it("sends to one address are counted one writer at a time: the second counts the first's send", async () => {
+    const first = await begin();
+    const second = await begin();
+    expect(await first.verifications.sendsSince(hash(1), 0)).toBe(0);
+    const count = second.verifications.sendsSince(hash(1), 0);
+    await waitsForLock(second.pid);
+    expect(await (await begin()).verifications.sendsSince(hash(2), 0)).toBe(0);
+    await first.verifications.logSend(hash(1), T0);
+    await first.commit();
+    expect(await count).toBe(1);
+  });
+
+  it('a verification read to be used waits for the writer using it, which alone consumes it', async () => {
+    const request = await file();
+    const setup = new PgVerificationRepository(pool);
+    await setup.insert({
+      id: 'v-1',
+      requestId: request.id,
+      kind: 'code',
+      secretHash: hash(3),
+      emailHash: hash(1),
+      createdAt: T0,
+      expiresAt: T0 + 1,
+    });
+    const first = await begin();
+    const second = await begin();
+    expect(await first.verifications.byId('v-1')).toMatchObject({ consumedAt: null });
+    const read = second.verifications.byId('v-1');
+    await waitsForLock(second.pid);
+    expect(await first.verifications.consume('v-1', T0 + 1)).toBe(true);
+    await first.commit();
+    expect(await read).toMatchObject({ consumedAt: T0 + 1 });
+    expect(await second.verifications.consume('v-1', T0 + 2)).toBe(false);
+  });
+});

@@ -21,6 +21,8 @@ import { PresenceService } from '../console/presence-service';
 import { TeamService } from '../console/team-service';
 import { LocalAttachmentStore, attachmentDirFor } from '../attachments/attachment-store';
 import { S3AttachmentStore } from '../attachments/s3-attachment-store';
+import { CopyRefused, copySqliteToPostgres, openSqliteReadOnly } from '../db/pg/copy-from-sqlite';
+import { openPgPool } from '../db/pg/pg-pool';
 
 const USAGE = `Usage: npm run admin -- <command> [options]
 
@@ -38,6 +40,11 @@ Commands:
                  Copy the files the database names from attachments/ beside it to the bucket that
                  ATTACHMENT_S3_* configure, under the same names, each checked against its recorded
                  SHA-256. Run it before starting the server with those variables; safe to run again.
+  migrate-to-postgres <postgres-url>
+                 Copy every table of the database into an empty PostgreSQL database (its schema is
+                 created first), in one transaction, then check the row counts and the audit chain
+                 there. The SQLite file is only read. Refused unless the file is at the latest
+                 migration and the PostgreSQL database holds no rows.
 
 The database is DATABASE_PATH (default ./data/chat.db).`;
 
@@ -71,9 +78,34 @@ async function copyAttachmentsToS3(files: Array<{ key: string; sha256: string }>
 }
 class ChainBroken extends Error {}
 
+/** Copies the SQLite database, only read, into the empty PostgreSQL database at `url`; prints no personal data. */
+async function migrateToPostgres(args: string[]): Promise<string> {
+  if (args.length !== 1 || args[0].startsWith('-')) throw new UsageError('Usage: npm run admin -- migrate-to-postgres <postgres-url>');
+  const databasePath = loadConfig().databasePath;
+  const sqlite = openSqliteReadOnly(databasePath);
+  const pool = openPgPool(args[0], { max: 2 });
+  pool.on('error', () => {});
+  try {
+    const { tables, audit } = await copySqliteToPostgres(sqlite, pool);
+    const width = Math.max(...tables.map((t) => t.table.length));
+    return [
+      `Copied ${tables.length} tables from ${databasePath} to PostgreSQL in one transaction:`,
+      ...tables.map((t) => `  ${t.table.padEnd(width)}  ${String(t.rows).padStart(9)}`),
+      `Row counts equal on both sides; id sequences continue after the highest id used.`,
+      `The audit log's chain is intact on PostgreSQL: ${audit.entries} entries. Head: ${audit.head}`,
+      `Keep secrets.json (beside the SQLite file) with the installation: the keyed hashes copied need its keys.`,
+    ].join('\n');
+  } finally {
+    sqlite.close();
+    await pool.end();
+  }
+}
+
 async function main(argv: string[]): Promise<string> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') return USAGE;
+  // Before anything opens the database the usual way, which would migrate it.
+  if (command === 'migrate-to-postgres') return await migrateToPostgres(rest);
   const { values } = parseArgs({
     args: rest,
     options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' } },
@@ -150,7 +182,7 @@ try {
   if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) {
     console.error(error.message);
     process.exitCode = 2;
-  } else if (error instanceof AppError || error instanceof ChainBroken) {
+  } else if (error instanceof AppError || error instanceof ChainBroken || error instanceof CopyRefused) {
     console.error(error.message);
     process.exitCode = 1;
   } else {

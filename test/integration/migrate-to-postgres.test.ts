@@ -243,6 +243,35 @@ describe('npm run admin -- migrate-to-postgres', () => {
     expect(run.stdout).not.toMatch(/parcel|delivery status|order line/);
   });
 
+  test("ids continue after the highest SQLite ever handed out, deleted rows' too; a forward reference within a table is kept", async () => {
+    const file = sqliteCopy();
+    const db = new Database(file);
+    db.pragma('foreign_keys = ON');
+    // The visitor with the newest messages is erased (its messages go by cascade): AUTOINCREMENT never reuses their ids.
+    const used = db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'messages'`).pluck().get() as number;
+    db.prepare('DELETE FROM visitors WHERE id = ?').run(facts.bulkVisitorId);
+    const left = db.prepare('SELECT max(id) FROM messages').pluck().get() as number;
+    // A request that names itself as its duplicate: a reference to a row not yet inserted when its own row is.
+    db.prepare('UPDATE privacy_requests SET duplicate_of = id WHERE id = ?').run(facts.requestId);
+    db.close();
+    expect(used).toBeGreaterThan(left + BULK_MESSAGES - 1);
+    const { url, pool } = await freshPool();
+    const run = await migrateCommand(file, url);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^\s+visitors\s+1$/m);
+
+    const conversation = (await pool.query<{ id: number; last_seq: number }>('SELECT id, last_seq FROM conversations')).rows[0];
+    const inserted = await pool.query<{ id: number }>(
+      `INSERT INTO messages (conversation_id, seq, client_id, author, body, created_at) VALUES ($1, $2, 'after-copy', 'visitor', 'hi', 1) RETURNING id`,
+      [conversation.id, conversation.last_seq + 1],
+    );
+    expect(inserted.rows[0].id).toBe(used + 1);
+    expect((await pool.query('SELECT duplicate_of FROM privacy_requests WHERE id = $1', [facts.requestId])).rows).toEqual([
+      { duplicate_of: facts.requestId },
+    ]);
+  });
+
   test('a second run against the filled database is refused and changes nothing', async () => {
     const file = sqliteCopy();
     const { url, pool } = await freshPool();

@@ -56,11 +56,11 @@ async function freshPool(): Promise<{ url: string; pool: pg.Pool }> {
 }
 
 /** Runs the admin command as a person would; resolves with its exit code and output, whatever they are. */
-function migrateCommand(databasePath: string, url: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function migrateCommand(databasePath: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', path.resolve('server/cli/admin-cli.ts'), 'migrate-to-postgres', url],
+      ['--import', 'tsx', path.resolve('server/cli/admin-cli.ts'), 'migrate-to-postgres', ...args],
       { env: { ...process.env, DATABASE_PATH: databasePath }, timeout: 120_000 },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr }),
     );
@@ -312,7 +312,7 @@ describe('npm run admin -- migrate-to-postgres', () => {
     expect((await pool.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`)).rows).toEqual([]);
   });
 
-  test('a SQLite column or table PostgreSQL lacks is an error that names it, and nothing is copied', async () => {
+  test('a SQLite column or table PostgreSQL lacks, or rows a PostgreSQL key refuses, are an error that names it, and nothing is copied', async () => {
     const { url, pool } = await freshPool();
     const column = sqliteCopy();
     const withColumn = new Database(column);
@@ -332,6 +332,25 @@ describe('npm run admin -- migrate-to-postgres', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('SQLite table(s) with no PostgreSQL twin: stray_notes');
     expect(Object.values(await pgCounts(pool)).every((n) => n === 0)).toBe(true);
+
+    // A case-insensitive collision PostgreSQL's collation sees and SQLite's ASCII-only NOCASE does not.
+    const folded = sqliteCopy();
+    const withShortcuts = new Database(folded);
+    withShortcuts.exec(
+      `INSERT INTO canned_replies (shortcut, body, created_at, updated_at) VALUES ('привет', 'a', 1, 1), ('ПРИВЕТ', 'b', 1, 1)`,
+    );
+    withShortcuts.close();
+    const collides = await migrateCommand(folded, url);
+    expect(collides.code).toBe(1);
+    expect(collides.stderr).toContain(
+      'Copying canned_replies failed: duplicate key value violates unique constraint "canned_replies_shortcut_key"',
+    );
+    expect(Object.values(await pgCounts(pool)).every((n) => n === 0)).toBe(true);
+
+    // Without a target it says how to call it.
+    const usage = await migrateCommand(sqliteCopy());
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('Usage: npm run admin -- migrate-to-postgres <postgres-url>');
 
     // The same target takes the unaltered file afterwards: the refusals left it empty.
     expect((await migrateCommand(sqliteCopy(), url)).code).toBe(0);

@@ -117,7 +117,16 @@ export async function copySqliteToPostgres(sqlite: Database.Database, pool: pg.P
     // Nothing else writes these tables until the copy commits; reads may go on.
     await client.query(`LOCK TABLE ${order.map(quote).join(', ')} IN EXCLUSIVE MODE`);
     await refuseNonEmpty(client, order);
-    for (const table of order) copied.push({ table, rows: await copyTable(sqlite, client, table) });
+    for (const table of order) {
+      try {
+        copied.push({ table, rows: await copyTable(sqlite, client, table) });
+      } catch (err) {
+        if (err instanceof CopyRefused) throw err;
+        // PostgreSQL's message names the constraint (e.g. a unique key that folds case more widely than
+        // SQLite's NOCASE); its detail, which would show the values, is not repeated.
+        throw new CopyRefused(`Copying ${table} failed: ${(err as Error).message}. Nothing was kept.`);
+      }
+    }
     await setSequences(sqlite, client, order);
 
     const differ: string[] = [];

@@ -3,7 +3,7 @@ import type { ConversationDto, Lang, MessageDto } from '../../shared/types';
 import { toConversationDto } from './conversation-dto';
 import { randomToken } from '../platform/crypto';
 import type { ConversationRepository, ConversationRow, VisitorContext } from '../db/repositories/conversation-repository';
-import type { AttachmentRepository } from '../db/repositories/attachment-repository';
+import type { AttachmentRepository, AttachmentRow } from '../db/repositories/attachment-repository';
 import type { MessageRepository } from '../db/repositories/message-repository';
 import type { VisitorRepository, VisitorRow } from '../db/repositories/visitor-repository';
 import type { OfflineReplyRepository } from '../db/repositories/offline-reply-repository';
@@ -14,6 +14,12 @@ import { startOfflineReplyWait } from './offline-reply-writes';
 export const MESSAGE_BURST = { limit: 10, windowMs: 10_000 };
 /** …and this many in an hour (a long, busy chat, but not a bot at one a second). Resends do not count. */
 export const MESSAGE_SUSTAINED = { limit: 200, windowMs: 60 * 60 * 1000 };
+
+/**
+ * The chat writes that throw every refusal before their first write, so group commit runs them without a
+ * savepoint (`commitBatch`): a visitor's message, the most frequent write there is.
+ */
+export const REFUSE_BEFORE_WRITING: readonly (keyof ChatWrites)[] = ['visitorMessage'];
 
 export interface MessageLimits {
   burst: { limit: number; windowMs: number };
@@ -71,35 +77,39 @@ export function createChatWrites(
     }
   }
 
-  function store(
-    conversation: ConversationRow,
-    m: {
-      clientId: string;
-      text: string;
-      author: 'visitor' | 'operator' | 'system';
-      operatorId: number | null;
-      operatorName: string | null;
-      /** The public id of a file this side uploaded to this conversation and has not sent yet. */
-      attachmentId?: string | null;
-    },
-    /** The message already stored under this client id in this conversation, if any. */
-    existing: MessageDto | null,
-  ): StoredMessage {
-    const where = { conversationRowId: conversation.rowId, visitorId: conversation.visitorId };
+  type Draft = {
+    clientId: string;
+    text: string;
+    author: 'visitor' | 'operator' | 'system';
+    operatorId: number | null;
+    operatorName: string | null;
+    /** The public id of a file this side uploaded to this conversation and has not sent yet. */
+    attachmentId?: string | null;
+  };
+
+  /**
+   * Every refusal of a message, before anything is written: a resend with a different body, a file that is
+   * not this side's in this conversation (or was sent already). Returns the file to link, if any.
+   */
+  function refusal(conversation: ConversationRow | null, m: Draft, existing: MessageDto | null): AttachmentRow | null {
     if (existing) {
       // A resend: same answer as the first time. A different body under the same id is a client bug.
       if (existing.text !== m.text || existing.author !== m.author || (existing.attachment?.id ?? null) !== (m.attachmentId ?? null)) {
         throw new AppError('conflict', 'This message id was already used for a different message.');
       }
-      return { message: existing, created: false, ...where };
+      return null;
     }
-    const file = m.attachmentId ? attachments.byPublicId(m.attachmentId) : null;
-    if (m.attachmentId) {
-      // Only a file uploaded to this conversation by the same side can be sent, and only once.
-      if (!file || file.conversationRowId !== conversation.rowId || file.uploader !== m.author)
-        throw new AppError('not_found', 'No such attachment.');
-      if (file.messageId !== null) throw new AppError('conflict', 'This attachment was already sent.');
-    }
+    if (!m.attachmentId) return null;
+    const file = attachments.byPublicId(m.attachmentId);
+    // Only a file uploaded to this conversation by the same side can be sent, and only once.
+    if (!file || !conversation || file.conversationRowId !== conversation.rowId || file.uploader !== m.author)
+      throw new AppError('not_found', 'No such attachment.');
+    if (file.messageId !== null) throw new AppError('conflict', 'This attachment was already sent.');
+    return file;
+  }
+
+  /** Stores a message `refusal` let through (`file` is what it returned). */
+  function write(conversation: ConversationRow, m: Draft, file: AttachmentRow | null): StoredMessage {
     // The conversation was read in this transaction by the one writer: its next sequence is known.
     const seq = conversation.lastSeq + 1;
     const id = messages.insert({
@@ -125,7 +135,24 @@ export function createChatWrites(
       conversationId: conversation.id,
     };
     if (file) message.attachment = { id: file.id, name: file.name, type: file.type, size: file.size };
-    return { message, created: true, conversation: toConversationDto(after), ...where };
+    return {
+      message,
+      created: true,
+      conversation: toConversationDto(after),
+      conversationRowId: conversation.rowId,
+      visitorId: conversation.visitorId,
+    };
+  }
+
+  /** A resend's answer: the message as first stored. */
+  function resent(conversation: ConversationRow, existing: MessageDto): StoredMessage {
+    return { message: existing, created: false, conversationRowId: conversation.rowId, visitorId: conversation.visitorId };
+  }
+
+  /** `refusal`, then the resend's answer or `write`: for a conversation that is not written before its message. */
+  function store(conversation: ConversationRow, m: Draft, existing: MessageDto | null): StoredMessage {
+    const file = refusal(conversation, m, existing);
+    return existing ? resent(conversation, existing) : write(conversation, m, file);
   }
 
   return {
@@ -167,6 +194,7 @@ export function createChatWrites(
       return conversation.rowId;
     },
 
+    /** Refuses only before its first write (REFUSE_BEFORE_WRITING): it runs without a savepoint. */
     visitorMessage(args: {
       visitorId: number;
       clientId: string;
@@ -180,24 +208,23 @@ export function createChatWrites(
       const existing = conversation && messages.byClientId(conversation.rowId, conversation.id, args.clientId);
       // A resend of a stored message is answered as before and costs nothing against the limits.
       if (!existing) countMessage(args.visitorId);
+      const m: Draft = {
+        clientId: args.clientId,
+        text: args.text,
+        author: 'visitor',
+        operatorId: null,
+        operatorName: null,
+        attachmentId: args.attachmentId,
+      };
+      const file = refusal(conversation, m, existing);
+      if (conversation && existing) return resent(conversation, existing);
       if (!conversation) conversation = conversations.create(randomToken(12), args.visitorId, args.page, now);
       else if (args.page && pageChanged(conversation, args.page)) {
         conversations.setPage(conversation.rowId, args.page);
         // Read again (rarely: the visitor moved to another page) so the row handed on is current.
         conversation = conversations.byRowId(conversation.rowId)!;
       }
-      return store(
-        conversation,
-        {
-          clientId: args.clientId,
-          text: args.text,
-          author: 'visitor',
-          operatorId: null,
-          operatorName: null,
-          attachmentId: args.attachmentId,
-        },
-        existing,
-      );
+      return write(conversation, m, file);
     },
 
     operatorMessage(args: {

@@ -1,5 +1,5 @@
 import { createAttachmentWrites } from '../attachments/attachment-writes';
-import { createChatWrites } from '../chat/chat-writes';
+import { createChatWrites, REFUSE_BEFORE_WRITING } from '../chat/chat-writes';
 import { createConsoleWrites } from '../console/console-writes';
 import type { Db } from '../db/open';
 import { createRepositories } from '../db/repositories/index';
@@ -35,3 +35,6 @@ export function createWriteProcedures(db: Db, options: WriterOptions) {
 }
 
 export type WriterProcedures = ReturnType<typeof createWriteProcedures>;
+
+/** The procedures group commit may run without a savepoint (each throws its refusals before it writes). */
+export const UNGUARDED_WRITES: ReadonlySet<string> = new Set<keyof WriterProcedures>(REFUSE_BEFORE_WRITING);

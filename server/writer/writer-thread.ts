@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { commitBatch, MAX_BATCH, toWire, type WriteJob } from './group-commit';
 import { connectDatabase } from '../db/open';
-import { createWriteProcedures } from './procedures';
+import { createWriteProcedures, UNGUARDED_WRITES } from './procedures';
 import type { FromWriter, ToWriter, WriterThreadData } from './protocol';
 
 const port = parentPort!;
@@ -50,7 +50,7 @@ function commitNext(): void {
   const started = performance.now();
   let reply: FromWriter;
   try {
-    const outcomes = commitBatch(db, procedures, jobs);
+    const outcomes = commitBatch(db, procedures, jobs, UNGUARDED_WRITES);
     reply = {
       type: 'done',
       ms: performance.now() - started,

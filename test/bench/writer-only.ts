@@ -1,8 +1,9 @@
 /**
  * The message write alone: `npx tsx test/bench/writer-only.ts [batch=50] [writes=20000] [conversations=10000]`.
- * Runs the real write procedure (`visitorMessage`) through group commit (`commitBatch`) on a real file in a
- * temp directory (WAL, synchronous=FULL, as the server), `batch` writes per transaction, to conversations
- * picked at random among `conversations` that each already hold a message (the bench's steady phase).
+ * Runs the real write procedure (`visitorMessage`) through group commit (`commitBatch`, as the writer thread
+ * calls it) on a real file in a temp directory (WAL, synchronous=FULL, as the server), `batch` writes per
+ * transaction, to conversations picked at random among `conversations` that each already hold a message
+ * (the bench's steady phase).
  * Prints the CPU and wall time per write and the WAL pages each write adds (measured with automatic
  * checkpoints off; then the same with them on, as the server runs). No threads, no sockets: what the
  * writer thread's share of a message costs, without the hand-off. Not part of `npm test`.
@@ -14,6 +15,7 @@ import { createChatWrites } from '../../server/chat/chat-writes';
 import { openDatabase } from '../../server/db/open';
 import { createRepositories } from '../../server/db/repositories/index';
 import { commitBatch, type WriteJob } from '../../server/writer/group-commit';
+import { UNGUARDED_WRITES } from '../../server/writer/procedures';
 
 const [batch, writes, conversations] = [50, 20_000, 10_000].map((fallback, i) => Number(process.argv[2 + i] ?? fallback));
 const PAGE_BYTES = 4096;
@@ -55,7 +57,7 @@ function run(checkpoints: boolean): { cpuUs: number; wallUs: number; walPages: n
         args: { visitorId, clientId: `m-${i}`, text: `A question about order ${i}`, page: null, now: ++now },
       });
       if (jobs.length === batch || i === writes - 1) {
-        failed += commitBatch(db, procedures, jobs).filter((o) => !o.ok).length;
+        failed += commitBatch(db, procedures, jobs, UNGUARDED_WRITES).filter((o) => !o.ok).length;
         jobs = [];
       }
     }

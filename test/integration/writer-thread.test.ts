@@ -178,6 +178,96 @@ describe('the writer thread', () => {
     expect(db.prepare("SELECT label FROM visitors WHERE label IN ('kept', 'undone')").pluck().all()).toEqual(['kept']);
   });
 
+  test('a write named as refusing before it writes runs without a savepoint; one that then fails unexpectedly is undone alone, the rest of its batch stored', () => {
+    const { db } = setup();
+    const repo = new VisitorRepository(db);
+    const labels = () => db.prepare("SELECT label FROM visitors WHERE label LIKE 'u-%' ORDER BY label").pluck().all();
+    const procedures = {
+      store: (args: { n: number }) => repo.create(Buffer.alloc(32, 100 + args.n), `u-${args.n}`, null, NOW).id,
+      // Breaks the promise on purpose: a write, then a refusal. Without a savepoint the write stays, which
+      // shows the savepoint really is skipped for it.
+      refuseLate: (args: { n: number }) => {
+        repo.create(Buffer.alloc(32, 100 + args.n), `u-${args.n}-refused`, null, NOW);
+        throw new AppError('conflict', 'Refused after writing.');
+      },
+      failLate: (args: { n: number }) => {
+        repo.create(Buffer.alloc(32, 100 + args.n), `u-${args.n}-failed`, null, NOW);
+        throw new Error('disk I/O error');
+      },
+    };
+    const unguarded = new Set(['store', 'refuseLate', 'failLate']);
+    const refused = commitBatch(
+      db,
+      procedures,
+      [
+        { id: 1, name: 'store', args: { n: 1 } },
+        { id: 2, name: 'refuseLate', args: { n: 2 } },
+      ],
+      unguarded,
+    );
+    expect(refused.map((o) => (o.ok ? 'ok' : (o.error as AppError).code))).toEqual(['ok', 'conflict']);
+    expect(labels()).toEqual(['u-1', 'u-2-refused']);
+
+    const failed = commitBatch(
+      db,
+      procedures,
+      [
+        { id: 3, name: 'store', args: { n: 3 } },
+        { id: 4, name: 'failLate', args: { n: 4 } },
+        { id: 5, name: 'store', args: { n: 5 } },
+      ],
+      unguarded,
+    );
+    expect(failed.map((o) => (o.ok ? 'ok' : (o.error as Error).message))).toEqual(['ok', 'disk I/O error', 'ok']);
+    // The rerun gave every write a savepoint: the failed one's first write is gone, its neighbours stored once.
+    expect(labels()).toEqual(['u-1', 'u-2-refused', 'u-3', 'u-5']);
+  });
+
+  test("a visitor's message is refused before anything is written: no conversation opened, no page moved", async () => {
+    const { db, writer, visitors } = setup();
+    const conversations = () =>
+      db.prepare('SELECT visitor_id AS visitorId, page_url AS pageUrl FROM conversations ORDER BY visitor_id').all();
+    const first = writer.run('visitorMessage', {
+      visitorId: visitors[0],
+      clientId: 'with-a-file',
+      text: 'see attached',
+      attachmentId: 'no-such-file',
+      page: { url: 'https://shop.example/a', title: 'A' },
+      now: NOW,
+    });
+    await expect(first).rejects.toMatchObject({ code: 'not_found' });
+    expect(conversations()).toEqual([]);
+
+    await writer.run('visitorMessage', {
+      visitorId: visitors[0],
+      clientId: 'hello',
+      text: 'hello',
+      page: { url: 'https://shop.example/a', title: 'A' },
+      now: NOW,
+    });
+    const [moved, resentDifferently] = await Promise.allSettled([
+      writer.run('visitorMessage', {
+        visitorId: visitors[0],
+        clientId: 'from-b',
+        text: 'a file from page B',
+        attachmentId: 'no-such-file',
+        page: { url: 'https://shop.example/b', title: 'B' },
+        now: NOW + 1,
+      }),
+      writer.run('visitorMessage', {
+        visitorId: visitors[0],
+        clientId: 'hello',
+        text: 'changed',
+        page: { url: 'https://shop.example/c', title: 'C' },
+        now: NOW + 2,
+      }),
+    ]);
+    expect(moved).toMatchObject({ status: 'rejected', reason: { code: 'not_found' } });
+    expect(resentDifferently).toMatchObject({ status: 'rejected', reason: { code: 'conflict' } });
+    expect(conversations()).toEqual([{ visitorId: visitors[0], pageUrl: 'https://shop.example/a' }]);
+    expect(storedRows(db).map((r) => r.clientId)).toEqual(['hello']);
+  });
+
   test('while another process holds the write lock (the admin command), the thread waits for it instead of failing its batch', async () => {
     const { db, writer, visitors } = setup();
     await writer.run('visitorMessage', { visitorId: visitors[0], clientId: 'warm-up', text: 'first', page: null, now: NOW });

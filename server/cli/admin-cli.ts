@@ -40,8 +40,8 @@ Commands:
                  Copy the files the database names from attachments/ beside it to the bucket that
                  ATTACHMENT_S3_* configure, under the same names, each checked against its recorded
                  SHA-256. Run it before starting the server with those variables; safe to run again.
-  migrate-to-postgres <postgres-url>
-                 Copy every table of the database into an empty PostgreSQL database (its schema is
+  migrate-to-postgres [<postgres-url>]
+                 (the URL from DATABASE_URL when not given) Copy every table of the database into an empty PostgreSQL database (its schema is
                  created first), in one transaction, then check the row counts and the audit chain
                  there. The SQLite file is only read. Refused unless the file is at the latest
                  migration and the PostgreSQL database holds no rows.
@@ -80,10 +80,15 @@ class ChainBroken extends Error {}
 
 /** Copies the SQLite database, only read, into the empty PostgreSQL database at `url`; prints no personal data. */
 async function migrateToPostgres(args: string[]): Promise<string> {
-  if (args.length !== 1 || args[0].startsWith('-')) throw new UsageError('Usage: npm run admin -- migrate-to-postgres <postgres-url>');
+  // The URL may come from DATABASE_URL instead, which keeps its password out of the process list.
+  const url = args.length === 0 ? process.env.DATABASE_URL : args[0];
+  if (args.length > 1 || !url || url.startsWith('-'))
+    throw new UsageError(
+      'Usage: npm run admin -- migrate-to-postgres <postgres-url>   (or DATABASE_URL=<postgres-url> npm run admin -- migrate-to-postgres)',
+    );
   const databasePath = loadConfig().databasePath;
   const sqlite = openSqliteReadOnly(databasePath);
-  const pool = openPgPool(args[0], { max: 2 });
+  const pool = openPgPool(url, { max: 2 });
   pool.on('error', () => {});
   try {
     const { tables, audit } = await copySqliteToPostgres(sqlite, pool);

@@ -57,11 +57,20 @@ async function freshPool(): Promise<{ url: string; pool: pg.Pool }> {
 
 /** Runs the admin command as a person would; resolves with its exit code and output, whatever they are. */
 function migrateCommand(databasePath: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return migrateCommandWith({}, databasePath, ...args);
+}
+
+/** The command with `env` besides DATABASE_PATH (DATABASE_URL unset unless `env` sets it). */
+function migrateCommandWith(
+  env: Record<string, string>,
+  databasePath: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['--import', 'tsx', path.resolve('server/cli/admin-cli.ts'), 'migrate-to-postgres', ...args],
-      { env: { ...process.env, DATABASE_PATH: databasePath }, timeout: 120_000 },
+      { env: { ...process.env, DATABASE_URL: '', ...env, DATABASE_PATH: databasePath }, timeout: 120_000 },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr }),
     );
   });
@@ -352,8 +361,9 @@ describe('npm run admin -- migrate-to-postgres', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('Usage: npm run admin -- migrate-to-postgres <postgres-url>');
 
-    // The same target takes the unaltered file afterwards: the refusals left it empty.
-    expect((await migrateCommand(sqliteCopy(), url)).code).toBe(0);
+    // The same target takes the unaltered file afterwards (its URL from DATABASE_URL this time, which keeps
+    // a password out of the process list): the refusals left it empty.
+    expect((await migrateCommandWith({ DATABASE_URL: url }, sqliteCopy())).code).toBe(0);
     expect((await pgCounts(pool)).messages).toBeGreaterThan(BULK_MESSAGES);
   });
 });

@@ -1,8 +1,5 @@
 import type pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Db, openDatabase } from '../../server/db/open';
-import { migratePg } from '../../server/db/pg/migrate-pg';
-import { openPgPool } from '../../server/db/pg/pg-pool';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { PgCannedReplyRepository } from '../../server/db/pg/repositories/canned-reply-repository';
 import { PgConversationRepository } from '../../server/db/pg/repositories/conversation-repository';
 import { PgMailRepository } from '../../server/db/pg/repositories/mail-repository';
@@ -24,120 +21,29 @@ import { RatingRepository } from '../../server/db/repositories/rating-repository
 import { VerificationRepository } from '../../server/db/repositories/verification-repository';
 import { VisitorRepository } from '../../server/db/repositories/visitor-repository';
 import { isUniqueViolation } from '../../server/db/store';
-import { cleanupStack } from '../helpers/cleanup';
-import { startPostgres, type TestPostgres } from '../helpers/postgres';
+import { contractStores, failure, type Opened } from '../helpers/contract-stores';
 
 /**
  * The contract of the privacy-side repositories (and the console's notes, canned replies and ratings), run
  * against both stores as test/integration/repository-contract.test.ts runs the chat's. `await` takes a
  * SQLite method's value and a PostgreSQL one's promise alike.
  */
-type Either<T> = {
-  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Awaited<R> | Promise<Awaited<R>> : never;
-};
-
-interface Stores {
-  visitors: Either<VisitorRepository>;
-  conversations: Either<ConversationRepository>;
-  operators: Either<OperatorRepository>;
-  verifications: Either<VerificationRepository>;
-  requests: Either<PrivacyRepository>;
-  requestMessages: Either<PrivacyMessageRepository>;
-  mail: Either<MailRepository>;
-  notes: Either<NoteRepository>;
-  canned: Either<CannedReplyRepository>;
-  ratings: Either<RatingRepository>;
-  /** Rows of a query on tables no repository here reads (`?` placeholders, snake_case columns), for checks only. */
-  rows(sql: string, ...params: unknown[]): Promise<unknown[]>;
-}
-
-interface Store {
-  name: string;
-  open(): Promise<Stores>;
-}
-
-const cleanup = cleanupStack('cw-contract-privacy-');
-let postgres: TestPostgres;
-
-/** A pool on a fresh, migrated database, ended after the test. */
-async function freshPgPool(): Promise<pg.Pool> {
-  const pool = openPgPool(await postgres.createDatabase(), { max: 4 });
-  pool.on('error', () => {});
-  cleanup.push(() => pool.end());
-  await migratePg(pool);
-  return pool;
-}
-
-const sqlite: Store = {
-  name: 'sqlite',
-  async open() {
-    const db: Db = openDatabase(`${cleanup.tempDir()}/chat.db`);
-    cleanup.push(() => db.close());
-    return {
-      visitors: new VisitorRepository(db),
-      conversations: new ConversationRepository(db),
-      operators: new OperatorRepository(db),
-      verifications: new VerificationRepository(db),
-      requests: new PrivacyRepository(db),
-      requestMessages: new PrivacyMessageRepository(db),
-      mail: new MailRepository(db),
-      notes: new NoteRepository(db),
-      canned: new CannedReplyRepository(db),
-      ratings: new RatingRepository(db),
-      async rows(sql, ...params) {
-        return db.prepare(sql).all(...params);
-      },
-    };
-  },
-};
-
-const postgresStore: Store = {
-  name: 'postgres',
-  async open() {
-    const pool = await freshPgPool();
-    return {
-      visitors: new PgVisitorRepository(pool),
-      conversations: new PgConversationRepository(pool),
-      operators: new PgOperatorRepository(pool),
-      verifications: new PgVerificationRepository(pool),
-      requests: new PgPrivacyRepository(pool),
-      requestMessages: new PgPrivacyMessageRepository(pool),
-      mail: new PgMailRepository(pool),
-      notes: new PgNoteRepository(pool),
-      canned: new PgCannedReplyRepository(pool),
-      ratings: new PgRatingRepository(pool),
-      async rows(sql, ...params) {
-        let n = 0;
-        return (
-          await pool.query(
-            sql.replace(/\?/g, () => `$${++n}`),
-            params,
-          )
-        ).rows;
-      },
-    };
-  },
-};
-
-beforeAll(async () => {
-  postgres = await startPostgres();
+const {
+  stores,
+  freshPgPool,
+  begin: beginOn,
+} = contractStores('cw-contract-privacy-', {
+  visitors: [VisitorRepository, PgVisitorRepository],
+  conversations: [ConversationRepository, PgConversationRepository],
+  operators: [OperatorRepository, PgOperatorRepository],
+  verifications: [VerificationRepository, PgVerificationRepository],
+  requests: [PrivacyRepository, PgPrivacyRepository],
+  requestMessages: [PrivacyMessageRepository, PgPrivacyMessageRepository],
+  mail: [MailRepository, PgMailRepository],
+  notes: [NoteRepository, PgNoteRepository],
+  canned: [CannedReplyRepository, PgCannedReplyRepository],
+  ratings: [RatingRepository, PgRatingRepository],
 });
-
-afterEach(cleanup.runAll);
-
-afterAll(async () => {
-  await postgres?.stop();
-});
-
-/** The error `promise` rejects (or a SQLite call throws) with. */
-async function failure(call: () => unknown): Promise<unknown> {
-  try {
-    await call();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const hash = (n: number) => Buffer.alloc(32, n);
 const T0 = 1_780_000_000_000;
@@ -159,8 +65,8 @@ function newRequest(overrides: Partial<NewRequest> = {}): NewRequest {
   };
 }
 
-describe.each([sqlite, postgresStore])('privacy repositories on $name', (store) => {
-  let s: Stores;
+describe.each(stores)('privacy repositories on $name', (store) => {
+  let s: Opened<typeof store>;
   beforeEach(async () => {
     s = await store.open();
   });
@@ -343,7 +249,7 @@ describe.each([sqlite, postgresStore])('privacy repositories on $name', (store) 
       const closedNoDueNew = await mk('expired', null);
       const dup = await fileRequest();
       await s.requests.save({ ...dup, state: 'rejected', duplicateOf: openSoon });
-      const ids = async (filter: Parameters<Stores['requests']['list']>[0]) => (await s.requests.list(filter)).map((r) => r.id);
+      const ids = async (filter: Parameters<typeof s.requests.list>[0]) => (await s.requests.list(filter)).map((r) => r.id);
       expect(await ids({})).toEqual([openSoon, openLate, openNoDue, closedSoon, closedNoDueNew, closedNoDueOld]);
       expect(await ids({ state: 'rejected' })).toEqual([closedNoDueOld]);
       expect(await ids({ type: 'access' })).toEqual([openLate]);
@@ -711,22 +617,13 @@ describe('postgres with concurrent writers', () => {
 
   /** A transaction on its own client with locking repositories, committed by `commit()` (or rolled back after the test). */
   async function begin() {
-    const client = await pool.connect();
-    await client.query('BEGIN');
+    const { client, commit } = await beginOn(pool);
     const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
-    let open = true;
-    cleanup.push(async () => {
-      if (open) await client.query('ROLLBACK').catch(() => {});
-      client.release();
-    });
     return {
       pid,
       requests: new PgPrivacyRepository(client, { lockForWrite: true }),
       verifications: new PgVerificationRepository(client, { lockForWrite: true }),
-      async commit() {
-        await client.query('COMMIT');
-        open = false;
-      },
+      commit,
     };
   }
 

@@ -1,8 +1,5 @@
 import type pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Db, openDatabase } from '../../server/db/open';
-import { migratePg } from '../../server/db/pg/migrate-pg';
-import { openPgPool } from '../../server/db/pg/pg-pool';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { PgAttachmentRepository } from '../../server/db/pg/repositories/attachment-repository';
 import { PgConversationRepository } from '../../server/db/pg/repositories/conversation-repository';
 import { PgDataSystemRepository } from '../../server/db/pg/repositories/data-system-repository';
@@ -28,132 +25,36 @@ import { RetentionRepository } from '../../server/db/repositories/retention-repo
 import { TranscriptRepository } from '../../server/db/repositories/transcript-repository';
 import { VisitorRepository } from '../../server/db/repositories/visitor-repository';
 import { isUniqueViolation } from '../../server/db/store';
-import { cleanupStack } from '../helpers/cleanup';
-import { startPostgres, type TestPostgres } from '../helpers/postgres';
+import { contractStores, failure, type Opened } from '../helpers/contract-stores';
 
 /**
  * The contract of the privacy desk's and the chat's remaining repositories, run against both stores, as
  * repository-contract.test.ts does for the chat's core: a store that differs fails here.
  */
-type Either<T> = {
-  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Awaited<R> | Promise<Awaited<R>> : never;
-};
-
-interface Stores {
-  visitors: Either<VisitorRepository>;
-  conversations: Either<ConversationRepository>;
-  messages: Either<MessageRepository>;
-  operators: Either<OperatorRepository>;
-  systems: Either<DataSystemRepository>;
-  retention: Either<RetentionRepository>;
-  exports: Either<ExportRepository>;
-  integrations: Either<IntegrationRepository>;
-  offlineReplies: Either<OfflineReplyRepository>;
-  attachments: Either<AttachmentRepository>;
-  prechat: Either<PrechatRepository>;
-  transcripts: Either<TranscriptRepository>;
-  /** A statement for fixtures (`?` placeholders). */
-  exec(sql: string, ...params: unknown[]): Promise<void>;
-  /** A query's rows, for checking what is stored (`?` placeholders, lower-case column names). */
-  rows<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]>;
-}
-
-const cleanup = cleanupStack('cw-contract-systems-');
-let postgres: TestPostgres;
-
-const sqlite = {
-  name: 'sqlite',
-  async open(): Promise<Stores> {
-    const db: Db = openDatabase(`${cleanup.tempDir()}/chat.db`);
-    cleanup.push(() => db.close());
-    return {
-      visitors: new VisitorRepository(db),
-      conversations: new ConversationRepository(db),
-      messages: new MessageRepository(db),
-      operators: new OperatorRepository(db),
-      systems: new DataSystemRepository(db),
-      retention: new RetentionRepository(db),
-      exports: new ExportRepository(db),
-      integrations: new IntegrationRepository(db),
-      offlineReplies: new OfflineReplyRepository(db),
-      attachments: new AttachmentRepository(db),
-      prechat: new PrechatRepository(db),
-      transcripts: new TranscriptRepository(db),
-      async exec(sql, ...params) {
-        db.prepare(sql).run(...params);
-      },
-      async rows<T>(sql: string, ...params: unknown[]) {
-        return db.prepare(sql).all(...params) as T[];
-      },
-    };
-  },
-};
-
-/** A pool on a fresh, migrated database, ended after the test. */
-async function freshPgPool(): Promise<pg.Pool> {
-  const pool = openPgPool(await postgres.createDatabase(), { max: 4 });
-  pool.on('error', () => {});
-  cleanup.push(() => pool.end());
-  await migratePg(pool);
-  return pool;
-}
-
-const postgresStore = {
-  name: 'postgres',
-  async open(): Promise<Stores> {
-    const pool = await freshPgPool();
-    const numbered = (sql: string) => {
-      let n = 0;
-      return sql.replace(/\?/g, () => `$${++n}`);
-    };
-    return {
-      visitors: new PgVisitorRepository(pool),
-      conversations: new PgConversationRepository(pool),
-      messages: new PgMessageRepository(pool),
-      operators: new PgOperatorRepository(pool),
-      systems: new PgDataSystemRepository(pool),
-      retention: new PgRetentionRepository(pool),
-      exports: new PgExportRepository(pool),
-      integrations: new PgIntegrationRepository(pool),
-      offlineReplies: new PgOfflineReplyRepository(pool),
-      attachments: new PgAttachmentRepository(pool),
-      prechat: new PgPrechatRepository(pool),
-      transcripts: new PgTranscriptRepository(pool),
-      async exec(sql, ...params) {
-        await pool.query(numbered(sql), params);
-      },
-      async rows<T>(sql: string, ...params: unknown[]) {
-        return (await pool.query(numbered(sql), params)).rows as T[];
-      },
-    };
-  },
-};
-
-beforeAll(async () => {
-  postgres = await startPostgres();
+const {
+  stores,
+  freshPgPool,
+  begin: beginOn,
+} = contractStores('cw-contract-systems-', {
+  visitors: [VisitorRepository, PgVisitorRepository],
+  conversations: [ConversationRepository, PgConversationRepository],
+  messages: [MessageRepository, PgMessageRepository],
+  operators: [OperatorRepository, PgOperatorRepository],
+  systems: [DataSystemRepository, PgDataSystemRepository],
+  retention: [RetentionRepository, PgRetentionRepository],
+  exports: [ExportRepository, PgExportRepository],
+  integrations: [IntegrationRepository, PgIntegrationRepository],
+  offlineReplies: [OfflineReplyRepository, PgOfflineReplyRepository],
+  attachments: [AttachmentRepository, PgAttachmentRepository],
+  prechat: [PrechatRepository, PgPrechatRepository],
+  transcripts: [TranscriptRepository, PgTranscriptRepository],
 });
-
-afterEach(cleanup.runAll);
-
-afterAll(async () => {
-  await postgres?.stop();
-});
-
-/** The error `promise` rejects (or a SQLite call throws) with. */
-async function failure(call: () => unknown): Promise<unknown> {
-  try {
-    await call();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const hash = (n: number) => Buffer.alloc(32, n);
 const T0 = 1_780_000_000_000;
 
-describe.each([sqlite, postgresStore])('system repositories on $name', (store) => {
-  let s: Stores;
+describe.each(stores)('system repositories on $name', (store) => {
+  let s: Opened<typeof store>;
   beforeEach(async () => {
     s = await store.open();
   });
@@ -467,6 +368,14 @@ describe.each([sqlite, postgresStore])('system repositories on $name', (store) =
   });
 
   describe('retention', () => {
+    /** A visitor's upload `n` to the conversation: its id is `att-${n}` and its storage key `key-${n}`. */
+    const upload = (
+      conversationRowId: number,
+      n: number | string,
+      file: Omit<Parameters<typeof s.attachments.insert>[0], 'id' | 'conversationRowId' | 'uploader' | 'operatorId' | 'storageKey'>,
+    ) =>
+      s.attachments.insert({ id: `att-${n}`, conversationRowId, uploader: 'visitor', operatorId: null, storageKey: `key-${n}`, ...file });
+
     it('stale resolved conversations go with their messages, ratings and attachments, each counted; newer and open ones stay', async () => {
       const old = await conversation(1);
       const recent = await conversation(2);
@@ -475,13 +384,8 @@ describe.each([sqlite, postgresStore])('system repositories on $name', (store) =
       const sentIn = async (c: { rowId: number }, n: number) => {
         const m = await message(c.rowId, 1);
         await message(c.rowId, 2);
-        const rowId = await s.attachments.insert({
-          id: `att-${n}`,
-          conversationRowId: c.rowId,
+        const rowId = await upload(c.rowId, n, {
           clientId: `f${n}`,
-          uploader: 'visitor',
-          operatorId: null,
-          storageKey: `key-${n}`,
           name: 'a.png',
           type: 'image/png',
           size: 10,
@@ -499,19 +403,7 @@ describe.each([sqlite, postgresStore])('system repositories on $name', (store) =
       ] as const)
         await sentIn(c, n);
       // An upload of the stale conversation never sent: it goes with it too.
-      await s.attachments.insert({
-        id: 'att-unsent',
-        conversationRowId: old.rowId,
-        clientId: 'fu',
-        uploader: 'visitor',
-        operatorId: null,
-        storageKey: 'key-unsent',
-        name: 'b.pdf',
-        type: 'application/pdf',
-        size: 5,
-        sha256: 'bb',
-        createdAt: T0,
-      });
+      await upload(old.rowId, 'unsent', { clientId: 'fu', name: 'b.pdf', type: 'application/pdf', size: 5, sha256: 'bb', createdAt: T0 });
       await s.transcripts.wish(old.rowId, 'en', T0);
       await s.conversations.setStatus(old.rowId, 'resolved', T0);
       await s.conversations.setStatus(recent.rowId, 'resolved', T0 + 20);
@@ -530,23 +422,11 @@ describe.each([sqlite, postgresStore])('system repositories on $name', (store) =
 
     it('unsent attachments uploaded before the cut go; newer and sent ones stay', async () => {
       const c = await conversation(1);
-      const upload = (n: number, createdAt: number) =>
-        s.attachments.insert({
-          id: `att-${n}`,
-          conversationRowId: c.rowId,
-          clientId: `f${n}`,
-          uploader: 'visitor',
-          operatorId: null,
-          storageKey: `key-${n}`,
-          name: 'a.png',
-          type: 'image/png',
-          size: 1,
-          sha256: 's',
-          createdAt,
-        });
-      await upload(1, T0);
-      await upload(2, T0 + 10);
-      const sent = await upload(3, T0);
+      const png = (n: number, createdAt: number) =>
+        upload(c.rowId, n, { clientId: `f${n}`, name: 'a.png', type: 'image/png', size: 1, sha256: 's', createdAt });
+      await png(1, T0);
+      await png(2, T0 + 10);
+      const sent = await png(3, T0);
       await s.attachments.link(sent, await message(c.rowId, 1));
       expect(await s.retention.deleteUnsentAttachments(T0 + 10)).toBe(1);
       expect((await s.attachments.byConversation(c.rowId)).map((a) => a.id)).toEqual(['att-2', 'att-3']);
@@ -972,22 +852,7 @@ describe('postgres with concurrent job runners', () => {
   });
 
   /** A transaction on its own client, rolled back after the test unless committed. */
-  async function begin() {
-    const client = await pool.connect();
-    await client.query('BEGIN');
-    let open = true;
-    cleanup.push(async () => {
-      if (open) await client.query('ROLLBACK').catch(() => {});
-      client.release();
-    });
-    return {
-      client,
-      async commit() {
-        await client.query('COMMIT');
-        open = false;
-      },
-    };
-  }
+  const begin = () => beginOn(pool);
 
   it("rows one node's transaction took as due are skipped by another's, and due again once it ends", async () => {
     await pool.query(

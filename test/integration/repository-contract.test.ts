@@ -1,8 +1,5 @@
 import type pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Db, openDatabase } from '../../server/db/open';
-import { migratePg } from '../../server/db/pg/migrate-pg';
-import { openPgPool } from '../../server/db/pg/pg-pool';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { chainHash, GENESIS } from '../../server/db/audit-chain';
 import { PgAuditRepository } from '../../server/db/pg/repositories/audit-repository';
 import { ftsQuery } from '../../server/console/inbox-service';
@@ -20,115 +17,32 @@ import { OperatorRepository } from '../../server/db/repositories/operator-reposi
 import { SettingsRepository } from '../../server/db/repositories/settings-repository';
 import { VisitorRepository } from '../../server/db/repositories/visitor-repository';
 import { isUniqueViolation } from '../../server/db/store';
-import { cleanupStack } from '../helpers/cleanup';
-import { startPostgres, type TestPostgres } from '../helpers/postgres';
+import { contractStores, failure, type Opened } from '../helpers/contract-stores';
 
 /**
  * One repository contract, run against both stores: SQLite (the default) and PostgreSQL (the cluster
  * profile). Every expectation is about behaviour a service relies on; a store that differs fails here.
  * A SQLite method answers at once and a PostgreSQL one with a promise: `await` takes either.
  */
-type Either<T> = {
-  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Awaited<R> | Promise<Awaited<R>> : never;
-};
-
-interface Stores {
-  visitors: Either<VisitorRepository>;
-  conversations: Either<ConversationRepository>;
-  messages: Either<MessageRepository>;
-  operators: Either<OperatorRepository>;
-  settings: Either<SettingsRepository>;
-  inbox: Either<InboxRepository>;
-  audit: Either<AuditRepository>;
-  /** A statement for rows no repository under test writes (`?` placeholders), for fixtures only. */
-  exec(sql: string, ...params: unknown[]): Promise<void>;
-}
-
-interface Store {
-  name: string;
-  open(): Promise<Stores>;
-}
-
-const cleanup = cleanupStack('cw-contract-');
-let postgres: TestPostgres;
-
-/** A pool on a fresh, migrated database, ended after the test. */
-async function freshPgPool(): Promise<pg.Pool> {
-  const pool = openPgPool(await postgres.createDatabase(), { max: 4 });
-  pool.on('error', () => {});
-  cleanup.push(() => pool.end());
-  await migratePg(pool);
-  return pool;
-}
-
-const sqlite: Store = {
-  name: 'sqlite',
-  async open() {
-    const db: Db = openDatabase(`${cleanup.tempDir()}/chat.db`);
-    cleanup.push(() => db.close());
-    return {
-      visitors: new VisitorRepository(db),
-      conversations: new ConversationRepository(db),
-      messages: new MessageRepository(db),
-      operators: new OperatorRepository(db),
-      settings: new SettingsRepository(db),
-      inbox: new InboxRepository(db),
-      audit: new AuditRepository(db),
-      async exec(sql, ...params) {
-        db.prepare(sql).run(...params);
-      },
-    };
-  },
-};
-
-const postgresStore: Store = {
-  name: 'postgres',
-  async open() {
-    const pool = await freshPgPool();
-    return {
-      visitors: new PgVisitorRepository(pool),
-      conversations: new PgConversationRepository(pool),
-      messages: new PgMessageRepository(pool),
-      operators: new PgOperatorRepository(pool),
-      settings: new PgSettingsRepository(pool),
-      inbox: new PgInboxRepository(pool),
-      audit: new PgAuditRepository(pool),
-      async exec(sql, ...params) {
-        let n = 0;
-        await pool.query(
-          sql.replace(/\?/g, () => `$${++n}`),
-          params,
-        );
-      },
-    };
-  },
-};
-
-beforeAll(async () => {
-  postgres = await startPostgres();
+const {
+  stores,
+  freshPgPool,
+  begin: beginOn,
+} = contractStores('cw-contract-', {
+  visitors: [VisitorRepository, PgVisitorRepository],
+  conversations: [ConversationRepository, PgConversationRepository],
+  messages: [MessageRepository, PgMessageRepository],
+  operators: [OperatorRepository, PgOperatorRepository],
+  settings: [SettingsRepository, PgSettingsRepository],
+  inbox: [InboxRepository, PgInboxRepository],
+  audit: [AuditRepository, PgAuditRepository],
 });
-
-afterEach(cleanup.runAll);
-
-afterAll(async () => {
-  await postgres?.stop();
-});
-
-/** The error `promise` rejects (or a SQLite call throws) with. */
-async function failure(call: () => unknown): Promise<unknown> {
-  try {
-    await call();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const hash = (n: number) => Buffer.alloc(32, n);
 const T0 = 1_780_000_000_000;
 
-describe.each([sqlite, postgresStore])('repositories on $name', (store) => {
-  let s: Stores;
+describe.each(stores)('repositories on $name', (store) => {
+  let s: Opened<typeof store>;
   beforeEach(async () => {
     s = await store.open();
   });
@@ -871,26 +785,7 @@ describe('postgres with concurrent writers', () => {
   });
 
   /** A transaction on its own client, committed by `commit()` (or rolled back after the test). */
-  async function begin() {
-    const client = await pool.connect();
-    await client.query('BEGIN');
-    let open = true;
-    cleanup.push(async () => {
-      if (open) await client.query('ROLLBACK').catch(() => {});
-      client.release();
-    });
-    return {
-      client,
-      async commit() {
-        await client.query('COMMIT');
-        open = false;
-      },
-      async rollback() {
-        await client.query('ROLLBACK');
-        open = false;
-      },
-    };
-  }
+  const begin = () => beginOn(pool);
 
   /** Whether `promise` is still pending after `ms`. */
   async function stillPending(promise: Promise<unknown>, ms = 200): Promise<boolean> {

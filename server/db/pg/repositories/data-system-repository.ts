@@ -42,6 +42,11 @@ const TO_REMIND = `SELECT e.id, e.name, e.request_id AS "requestId", r.reference
      AND (e.reminded_at IS NULL OR e.reminded_at <= $2) ORDER BY r.due_at, e.id LIMIT 100`;
 const CLEAR = `UPDATE request_systems SET data_json = NULL, link_hash = NULL, next_attempt_at = NULL WHERE request_id = $1`;
 
+/** The leading parameters INSERT and UPDATE share, in their order: name to webhook URL (request types as JSON text). */
+function describedBy(fields: Omit<SystemFields, 'secret'>): unknown[] {
+  return [fields.name, fields.purpose, JSON.stringify(fields.requestTypes), fields.ownerEmail, fields.kind, fields.webhookUrl];
+}
+
 type Reminder = { id: number; name: string; requestId: number; reference: string; dueAt: number; ownerEmail: string };
 
 /**
@@ -61,28 +66,12 @@ export class PgDataSystemRepository implements DataSystemStore {
   }
 
   async insert(fields: SystemFields, createdAt: number): Promise<number> {
-    const values: unknown[] = [
-      fields.name,
-      fields.purpose,
-      JSON.stringify(fields.requestTypes),
-      fields.ownerEmail,
-      fields.kind,
-      fields.webhookUrl,
-    ];
-    values.push(fields.secret, fields.contactEmail, fields.assigneeId, createdAt);
+    const values = [...describedBy(fields), fields.secret, fields.contactEmail, fields.assigneeId, createdAt];
     return (await this.db.query<{ id: number }>({ name: 'data-system-insert', text: INSERT, values })).rows[0].id;
   }
 
   async update(id: number, fields: Omit<SystemFields, 'secret'>): Promise<boolean> {
-    const values: unknown[] = [
-      fields.name,
-      fields.purpose,
-      JSON.stringify(fields.requestTypes),
-      fields.ownerEmail,
-      fields.kind,
-      fields.webhookUrl,
-    ];
-    values.push(fields.contactEmail, fields.assigneeId, id);
+    const values = [...describedBy(fields), fields.contactEmail, fields.assigneeId, id];
     return (await this.db.query({ name: 'data-system-update', text: UPDATE, values })).rowCount === 1;
   }
 

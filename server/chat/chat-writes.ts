@@ -35,6 +35,62 @@ export type StoredMessage = { message: MessageDto; conversationRowId: number; vi
   | { created: false }
 );
 
+/** A message about to be stored, as the procedure that stores it knows it. */
+export interface MessageDraft {
+  clientId: string;
+  text: string;
+  author: 'visitor' | 'operator' | 'system';
+  operatorId: number | null;
+  operatorName: string | null;
+  /** The public id of a file this side uploaded to this conversation and has not sent yet. */
+  attachmentId?: string | null;
+}
+
+/**
+ * Stores a new message in `conversation` (read in this same transaction by the one writer, so its next
+ * sequence is known), links `file` to it, and moves the conversation on: every write procedure that adds a
+ * message ends here. Returns what the message write reports, without reading anything back.
+ */
+export function writeMessage(
+  repos: { messages: MessageRepository; conversations: ConversationRepository; attachments: AttachmentRepository },
+  conversation: ConversationRow,
+  m: MessageDraft,
+  file: AttachmentRow | null,
+  at: number,
+): StoredMessage {
+  const seq = conversation.lastSeq + 1;
+  const id = repos.messages.insert({
+    conversationRowId: conversation.rowId,
+    seq,
+    clientId: m.clientId,
+    author: m.author,
+    operatorId: m.operatorId,
+    text: m.text,
+    at,
+  });
+  if (file) repos.attachments.link(file.rowId, id);
+  const after = repos.conversations.recordMessage(conversation, seq, m.author, m.text || (file ? `📎 ${file.name}` : ''), at);
+  // Everything the stored row holds is known here; reading it back would cost a query per message.
+  const message: MessageDto = {
+    id,
+    seq,
+    clientId: m.clientId,
+    author: m.author,
+    operatorName: m.operatorName,
+    text: m.text,
+    createdAt: at,
+    conversationId: conversation.id,
+  };
+  if (file) message.attachment = { id: file.id, name: file.name, type: file.type, size: file.size };
+  return {
+    message,
+    created: true,
+    conversation: toConversationDto(after),
+    conversationRowId: conversation.rowId,
+    visitorId: conversation.visitorId,
+  };
+}
+
 /**
  * The chat's hot-path writes: storing messages exactly once by client id in sequence order, a visitor's
  * message limits, visitors' hellos. Each runs inside a group-commit transaction in the writer thread
@@ -77,21 +133,11 @@ export function createChatWrites(
     }
   }
 
-  type Draft = {
-    clientId: string;
-    text: string;
-    author: 'visitor' | 'operator' | 'system';
-    operatorId: number | null;
-    operatorName: string | null;
-    /** The public id of a file this side uploaded to this conversation and has not sent yet. */
-    attachmentId?: string | null;
-  };
-
   /**
    * Every refusal of a message, before anything is written: a resend with a different body, a file that is
    * not this side's in this conversation (or was sent already). Returns the file to link, if any.
    */
-  function refusal(conversation: ConversationRow | null, m: Draft, existing: MessageDto | null): AttachmentRow | null {
+  function refusal(conversation: ConversationRow | null, m: MessageDraft, existing: MessageDto | null): AttachmentRow | null {
     if (existing) {
       // A resend: same answer as the first time. A different body under the same id is a client bug.
       if (existing.text !== m.text || existing.author !== m.author || (existing.attachment?.id ?? null) !== (m.attachmentId ?? null)) {
@@ -108,51 +154,15 @@ export function createChatWrites(
     return file;
   }
 
-  /** Stores a message `refusal` let through (`file` is what it returned). */
-  function write(conversation: ConversationRow, m: Draft, file: AttachmentRow | null): StoredMessage {
-    // The conversation was read in this transaction by the one writer: its next sequence is known.
-    const seq = conversation.lastSeq + 1;
-    const id = messages.insert({
-      conversationRowId: conversation.rowId,
-      seq,
-      clientId: m.clientId,
-      author: m.author,
-      operatorId: m.operatorId,
-      text: m.text,
-      at: now,
-    });
-    if (file) attachments.link(file.rowId, id);
-    const after = conversations.recordMessage(conversation, seq, m.author, m.text || (file ? `📎 ${file.name}` : ''), now);
-    // Everything the stored row holds is known here; reading it back would cost a query per message.
-    const message: MessageDto = {
-      id,
-      seq,
-      clientId: m.clientId,
-      author: m.author,
-      operatorName: m.operatorName,
-      text: m.text,
-      createdAt: now,
-      conversationId: conversation.id,
-    };
-    if (file) message.attachment = { id: file.id, name: file.name, type: file.type, size: file.size };
-    return {
-      message,
-      created: true,
-      conversation: toConversationDto(after),
-      conversationRowId: conversation.rowId,
-      visitorId: conversation.visitorId,
-    };
-  }
-
   /** A resend's answer: the message as first stored. */
   function resent(conversation: ConversationRow, existing: MessageDto): StoredMessage {
     return { message: existing, created: false, conversationRowId: conversation.rowId, visitorId: conversation.visitorId };
   }
 
-  /** `refusal`, then the resend's answer or `write`: for a conversation that is not written before its message. */
-  function store(conversation: ConversationRow, m: Draft, existing: MessageDto | null): StoredMessage {
+  /** `refusal`, then the resend's answer or the write: for procedures that may write before it (a claim). */
+  function store(conversation: ConversationRow, m: MessageDraft, existing: MessageDto | null): StoredMessage {
     const file = refusal(conversation, m, existing);
-    return existing ? resent(conversation, existing) : write(conversation, m, file);
+    return existing ? resent(conversation, existing) : writeMessage(repos, conversation, m, file, now);
   }
 
   return {
@@ -208,7 +218,7 @@ export function createChatWrites(
       const existing = conversation && messages.byClientId(conversation.rowId, conversation.id, args.clientId);
       // A resend of a stored message is answered as before and costs nothing against the limits.
       if (!existing) countMessage(args.visitorId);
-      const m: Draft = {
+      const m: MessageDraft = {
         clientId: args.clientId,
         text: args.text,
         author: 'visitor',
@@ -224,7 +234,7 @@ export function createChatWrites(
         // Read again (rarely: the visitor moved to another page) so the row handed on is current.
         conversation = conversations.byRowId(conversation.rowId)!;
       }
-      return write(conversation, m, file);
+      return writeMessage(repos, conversation, m, file, now);
     },
 
     operatorMessage(args: {

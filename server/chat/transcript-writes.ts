@@ -1,11 +1,11 @@
 import { AppError } from '../../shared/errors';
-import type { Lang, MessageDto } from '../../shared/types';
+import type { Lang } from '../../shared/types';
+import type { AttachmentRepository } from '../db/repositories/attachment-repository';
 import type { ConversationRepository, ConversationRow } from '../db/repositories/conversation-repository';
 import type { MessageRepository } from '../db/repositories/message-repository';
 import type { TranscriptRepository } from '../db/repositories/transcript-repository';
 import { randomToken } from '../platform/crypto';
-import type { StoredMessage } from './chat-writes';
-import { toConversationDto } from './conversation-dto';
+import { type StoredMessage, writeMessage } from './chat-writes';
 
 /**
  * Transcript writes, run by the writer thread: the visitor's wish to have the conversation mailed when it
@@ -15,9 +15,10 @@ import { toConversationDto } from './conversation-dto';
 export function createTranscriptWrites(repos: {
   conversations: ConversationRepository;
   messages: MessageRepository;
+  attachments: AttachmentRepository;
   transcripts: TranscriptRepository;
 }) {
-  const { conversations, messages, transcripts } = repos;
+  const { conversations, transcripts } = repos;
 
   const owned = (visitorId: number, conversationId: string): ConversationRow => {
     const conversation = conversations.byPublicId(conversationId);
@@ -46,35 +47,8 @@ export function createTranscriptWrites(repos: {
     }): StoredMessage | null {
       const conversation = owned(args.visitorId, args.conversationId);
       if (args.fromWish && !transcripts.clear(conversation.rowId)) return null;
-      const seq = conversation.lastSeq + 1;
-      const clientId = randomToken(12);
-      const id = messages.insert({
-        conversationRowId: conversation.rowId,
-        seq,
-        clientId,
-        author: 'system',
-        operatorId: null,
-        text: args.text,
-        at: args.now,
-      });
-      const after = conversations.recordMessage(conversation, seq, 'system', args.text, args.now);
-      const message: MessageDto = {
-        id,
-        seq,
-        clientId,
-        author: 'system',
-        operatorName: null,
-        text: args.text,
-        createdAt: args.now,
-        conversationId: conversation.id,
-      };
-      return {
-        message,
-        created: true,
-        conversation: toConversationDto(after),
-        conversationRowId: conversation.rowId,
-        visitorId: conversation.visitorId,
-      };
+      const line = { clientId: randomToken(12), text: args.text, author: 'system' as const, operatorId: null, operatorName: null };
+      return writeMessage(repos, conversation, line, null, args.now);
     },
   };
 }

@@ -41,10 +41,11 @@ Commands:
                  ATTACHMENT_S3_* configure, under the same names, each checked against its recorded
                  SHA-256. Run it before starting the server with those variables; safe to run again.
   migrate-to-postgres [<postgres-url>]
-                 (the URL from DATABASE_URL when not given) Copy every table of the database into an empty PostgreSQL database (its schema is
+                 Copy every table of the database into an empty PostgreSQL database (its schema is
                  created first), in one transaction, then check the row counts and the audit chain
                  there. The SQLite file is only read. Refused unless the file is at the latest
-                 migration and the PostgreSQL database holds no rows.
+                 migration and the PostgreSQL database holds no rows. Without <postgres-url>, the
+                 URL is DATABASE_URL (which keeps its password out of the process list).
 
 The database is DATABASE_PATH (default ./data/chat.db).`;
 

@@ -4,6 +4,9 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { OPERATOR_NAMESPACE, VISITOR_NAMESPACE } from '../shared/protocol';
 import { systemClock, type Clock } from './platform/clock';
+import { memoryRateLimits, type RateLimits } from './platform/rate-limiter';
+import { redisRateLimits } from './platform/redis-rate-limits';
+import { openRedis, type RedisConnection } from './platform/redis';
 import type { Config } from './config';
 import type { Db } from './db/open';
 import { createRepositories } from './db/repositories/index';
@@ -54,8 +57,11 @@ import { type AttachmentStore, LocalAttachmentStore, attachmentDirFor } from './
 import { S3AttachmentStore, S3StoreError } from './attachments/s3-attachment-store';
 import { RequestFiles } from './privacy/export-files';
 import { RequestExecution } from './privacy/request-execution';
+import { MAX_SENDS_PER_IP_PER_HOUR, NETWORK_SENDS_WINDOW_MS } from './privacy/verification-service';
 
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
+/** The HMAC key of limit keys in Redis (see startServer): the same on every node, so their counts meet. */
+const LIMIT_KEY_SECRET = 'chat-widget rate limit keys v1';
 
 export interface AppParts {
   config: Config;
@@ -79,12 +85,38 @@ export type App = Awaited<ReturnType<typeof startApp>>;
  * Tests start it on port 0 with a temp database and a loopback SMTP server.
  */
 export async function startApp(parts: AppParts) {
-  const { db } = parts;
   const clock = parts.clock ?? systemClock;
   const log = parts.log ?? createLogger(parts.config.logLevel);
   const secrets = loadSecrets(parts.config.databasePath, parts.config.identitySecret);
   // First: a bucket that refuses these credentials stops the start with a clear error, before anything runs.
   const attachmentStore = await openAttachmentStore(parts.config, log);
+  // Then Redis, when configured: a node that cannot reach it must not start counting limits on its own.
+  const redis = parts.config.redisUrl ? await openRedis(parts.config.redisUrl, log) : null;
+  try {
+    return await startServer(parts, { clock, log, secrets, attachmentStore, redis });
+  } catch (error) {
+    await redis?.close();
+    throw error;
+  }
+}
+
+/** The rest of startApp, once the parts that may refuse the start outright (the bucket, Redis) have answered. */
+async function startServer(
+  parts: AppParts,
+  started: {
+    clock: Clock;
+    log: Logger;
+    secrets: ReturnType<typeof loadSecrets>;
+    attachmentStore: AttachmentStore;
+    redis: RedisConnection | null;
+  },
+) {
+  const { db } = parts;
+  const { clock, log, secrets, attachmentStore, redis } = started;
+  // Chosen once: with Redis every node counts the same limits (sign-in lockouts included), else this process does.
+  // Limit keys are HMACed with a constant, not secrets.hmacKey: that key is generated per database directory
+  // today, so two nodes would count apart. A per-cluster secret replaces it when the cluster shares its secrets (#16).
+  const limits: RateLimits = redis ? redisRateLimits(redis.client, LIMIT_KEY_SECRET) : memoryRateLimits(clock);
   const writer = startWriter(
     db,
     {
@@ -109,11 +141,11 @@ export async function startApp(parts: AppParts) {
   const mail = new MailQueue(mailer, log);
   const webhooks = new WebhookService(repos.integrations, writer, clock, log);
 
-  const auth = new AuthService(repos.operators, writer, clock, config.sessionTtlMs);
-  const visitors = new VisitorService(repos.visitors, writer, clock, secrets.identitySecret);
+  const auth = new AuthService(repos.operators, writer, clock, config.sessionTtlMs, limits);
+  const visitors = new VisitorService(repos.visitors, writer, clock, secrets.identitySecret, limits);
   const admin = new AdminService(repos.integrations, repos.mail, writer, clock);
   const presence = new PresenceService(repos.operators, writer, bus);
-  const team = new TeamService(repos.operators, writer, auth, presence, bus, clock);
+  const team = new TeamService(repos.operators, writer, auth, presence, bus, limits);
   const inbox = new InboxService({
     conversations: repos.conversations,
     inbox: repos.inbox,
@@ -174,6 +206,7 @@ export async function startApp(parts: AppParts) {
     clock,
     config.publicUrl,
     new RequestFiles(repos.requests, new RequestExecution(repos, clock), attachmentStore, () => attachments.reap()),
+    limits({ name: 'verification-network', limit: MAX_SENDS_PER_IP_PER_HOUR, windowMs: NETWORK_SENDS_WINDOW_MS }),
   );
   dataSystems = new DataSystemService({
     systems: repos.systems,
@@ -187,7 +220,7 @@ export async function startApp(parts: AppParts) {
   const mailFromAddress = (/<([^>]+)>/.exec(config.mailFrom)?.[1] ?? config.mailFrom).trim().toLowerCase();
   const mailIntake = new MailIntake({
     file: (mail) => privacy.receiveMail(mail),
-    clock,
+    limits,
     log,
     ownAddresses: [...new Set([config.privacyAddress, mailFromAddress, ...(config.inboundSmtp?.recipients ?? [])])],
     maxBytes: config.inboundMailMaxBytes,
@@ -210,7 +243,7 @@ export async function startApp(parts: AppParts) {
   // Raw file bodies, read (and capped) as they stream in.
   web.use('/api/attachments', attachmentRoutes({ attachments, visitors, auth, allowedOrigins: config.allowedOrigins }));
   web.use(express.json({ limit: '32kb' }));
-  const routeDeps = { privacy, auth, admin, clock };
+  const routeDeps = { privacy, auth, admin, limits };
   web.use('/api/auth', authRoutes(auth, secure));
   web.use('/api/v1', privacyApiRoutes(routeDeps));
   web.use('/api/admin', prechatAdminRoutes({ auth, prechat }));
@@ -300,6 +333,7 @@ export async function startApp(parts: AppParts) {
     mail,
     bus,
     clock,
+    limits,
     publicUrl: config.publicUrl,
     log,
   });
@@ -424,6 +458,8 @@ export async function startApp(parts: AppParts) {
       mailer.close();
       // Last: delivery outcomes and dev-outbox copies above still write.
       await withinDeadline(writer.close());
+      // After every request that could count a limit has been answered.
+      if (redis) await withinDeadline(redis.close());
     },
   };
 }

@@ -50,6 +50,8 @@ export interface Config {
   offlineReplyDelayMs: number;
   /** Attachments in an S3-compatible bucket (ATTACHMENT_S3_BUCKET and the rest); null: files beside the database. */
   attachmentS3: S3StoreConfig | null;
+  /** Redis shared by every node of a cluster (REDIS_URL, redis:// or rediss://); null: one process, limits in memory. */
+  redisUrl: string | null;
 }
 
 export interface InboundSmtpConfig {
@@ -149,7 +151,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inboundMailSecret: env.INBOUND_MAIL_SECRET || null,
     inboundMailMaxBytes: maxKb * 1024,
     attachmentS3: s3Config(env),
+    redisUrl: redisUrl(env.REDIS_URL),
   };
+}
+
+/** REDIS_URL, checked here so a typo fails the start with words rather than as a connection error later. */
+function redisUrl(value: string | undefined): string | null {
+  if (!value) return null;
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    // Not even a URL: said below, without echoing a value that may hold a password.
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname)
+    throw new Error('REDIS_URL must be a redis:// or rediss:// URL (redis://[:password@]host[:port][/db])');
+  return value;
 }
 
 /** ATTACHMENT_S3_*: the bucket switches it on; without keys of its own it takes the AWS_* ones. */

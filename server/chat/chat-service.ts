@@ -40,6 +40,9 @@ export class ChatService {
     /** The pre-chat form's rule: answered before the first message, when the admin asks for it. */
     private readonly firstMessage: { mustAnswerFirst(visitorId: number): boolean },
   ) {
+    // This node's own, also in a cluster: it keeps one socket from flooding the console with its typing
+    // signals, which it sends through the node it is connected to; a shared count would cost a Redis round
+    // trip per keystroke signal and protect nothing more.
     this.typingLimit = new RateLimiter(clock, TYPING_LIMIT.limit, TYPING_LIMIT.windowMs);
   }
 

@@ -111,6 +111,12 @@ export function createChatWrites(
 ) {
   const { visitors, conversations, messages, attachments } = repos;
   // The limiters count in the time of the write being run (the caller's clock), not the thread's.
+  // Per node, also in a cluster (not the app's shared RateLimits): the count is taken inside the message's
+  // transaction, after the exactly-once check (a resend costs nothing), and a transaction cannot await
+  // Redis. Counting on the main thread before the write would count resends, and would put a Redis round
+  // trip in front of every message, against the acknowledgement budget. What it protects holds per node:
+  // a visitor's socket is on one node at a time, so a burst is still cut at its limit; only a visitor who
+  // reconnects to other nodes within the hour could send up to N× the hourly count.
   let now = 0;
   const clock = { now: () => now };
   const burst = new RateLimiter(clock, limits.burst.limit, limits.burst.windowMs);

@@ -12,7 +12,7 @@ import type { MailQueue } from '../mail/mailer';
 import { mailTemplates, type TranscriptLine } from '../mail/templates';
 import type { Clock } from '../platform/clock';
 import type { EventBus } from '../platform/events';
-import { RateLimiter } from '../platform/rate-limiter';
+import type { RateLimit, RateLimits } from '../platform/rate-limiter';
 import type { ThreadWriter } from '../writer/client';
 import type { ChatService } from './chat-service';
 import type { TranscriptWrites } from './transcript-writes';
@@ -39,6 +39,8 @@ export interface TranscriptDeps {
   mail: MailQueue;
   bus: EventBus;
   clock: Clock;
+  /** Where the per-visitor and per-network counts live (shared across nodes with Redis). */
+  limits: RateLimits;
   publicUrl: string;
   log: Logger;
 }
@@ -49,13 +51,13 @@ export interface TranscriptDeps {
  * operators see in the console. The address is never logged; one given only for a mail now is not stored.
  */
 export class TranscriptService {
-  private readonly perVisitor: RateLimiter;
-  private readonly perIp: RateLimiter;
+  private readonly perVisitor: RateLimit;
+  private readonly perIp: RateLimit;
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly d: TranscriptDeps) {
-    this.perVisitor = new RateLimiter(d.clock, TRANSCRIPT_LIMITS.perVisitor, TRANSCRIPT_LIMITS.windowMs);
-    this.perIp = new RateLimiter(d.clock, TRANSCRIPT_LIMITS.perIp, TRANSCRIPT_LIMITS.windowMs);
+    this.perVisitor = d.limits({ name: 'transcript-visitor', limit: TRANSCRIPT_LIMITS.perVisitor, windowMs: TRANSCRIPT_LIMITS.windowMs });
+    this.perIp = d.limits({ name: 'transcript-ip', limit: TRANSCRIPT_LIMITS.perIp, windowMs: TRANSCRIPT_LIMITS.windowMs });
   }
 
   /** Mails the transcript when an operator resolves a conversation whose visitor asked for that. */
@@ -96,10 +98,15 @@ export class TranscriptService {
     const to = input.email ?? visitor.email;
     if (!to) throw new AppError('invalid_payload', 'Give the e-mail address to send the transcript to.');
     if (conversation.lastSeq === 0) throw new AppError('invalid_state', 'There is nothing in this conversation to send yet.');
-    const visitorOk = this.perVisitor.hit(String(visitorId));
-    if (!visitorOk || !this.perIp.hit(ip)) {
+    const visitorOk = await this.perVisitor.hit(String(visitorId));
+    // A visitor over their own limit does not use up their network's.
+    if (!visitorOk || !(await this.perIp.hit(ip))) {
+      const [visitorWait, ipWait] = await Promise.all([
+        this.perVisitor.retryAfterMs(String(visitorId)),
+        visitorOk ? this.perIp.retryAfterMs(ip) : 0,
+      ]);
       throw new AppError('rate_limited', 'Too many transcripts asked for. Please try again later.', {
-        retryAfterMs: Math.max(this.perVisitor.retryAfterMs(String(visitorId)), visitorOk ? this.perIp.retryAfterMs(ip) : 0),
+        retryAfterMs: Math.max(visitorWait, ipWait),
       });
     }
     await this.send(conversation, to, lang, false);

@@ -5,11 +5,12 @@ import { hmac, randomToken, safeEqual, sha256 } from '../platform/crypto';
 import type { Writer } from '../writer/group-commit';
 import type { VisitorRepository, VisitorRow } from '../db/repositories/visitor-repository';
 import type { ChatWrites } from './chat-writes';
-import { RateLimiter } from '../platform/rate-limiter';
+import type { RateLimit, RateLimits } from '../platform/rate-limiter';
 
 /** Visitor identity: issuing and recognising tokens, and host-site identification. */
 export class VisitorService {
-  private readonly newVisitorsPerIp: RateLimiter;
+  /** New visitors per IP: across nodes with the app's shared limits, or a flood spread over N nodes gets N× as many. */
+  private readonly newVisitorsPerIp: RateLimit;
 
   constructor(
     private readonly visitors: VisitorRepository,
@@ -17,8 +18,9 @@ export class VisitorService {
     private readonly writer: Writer<ChatWrites>,
     private readonly clock: Clock,
     private readonly identitySecret: string,
+    limits: RateLimits,
   ) {
-    this.newVisitorsPerIp = new RateLimiter(clock, 60, 60 * 60 * 1000);
+    this.newVisitorsPerIp = limits({ name: 'new-visitor-ip', limit: 60, windowMs: 60 * 60 * 1000 });
   }
 
   /**
@@ -35,7 +37,7 @@ export class VisitorService {
         return { visitor, token: input.token };
       }
     }
-    if (!this.newVisitorsPerIp.hit(ip)) {
+    if (!(await this.newVisitorsPerIp.hit(ip))) {
       throw new AppError('rate_limited', 'Too many new chats from this network. Please try again later.');
     }
     const token = randomToken(24);

@@ -19,6 +19,7 @@ import { EventBus } from '../platform/events';
 import { AuthService } from '../console/auth-service';
 import { PresenceService } from '../console/presence-service';
 import { TeamService } from '../console/team-service';
+import { memoryRateLimits } from '../platform/rate-limiter';
 import { LocalAttachmentStore, attachmentDirFor } from '../attachments/attachment-store';
 import { S3AttachmentStore } from '../attachments/s3-attachment-store';
 import { CopyRefused, copySqliteToPostgres, openSqliteReadOnly } from '../db/pg/copy-from-sqlite';
@@ -127,9 +128,11 @@ async function main(argv: string[]): Promise<string> {
     const repos = createRepositories(db);
     // This process is the one writer of its own connection; the console's write procedures, run inline.
     const writer = new InlineWriter(db, createConsoleWrites(repos));
-    const auth = new AuthService(repos.operators, writer, systemClock, loadConfig().sessionTtlMs);
+    // The command line signs nobody in: its limits are its own, in memory, whatever REDIS_URL says.
+    const limits = memoryRateLimits(systemClock);
+    const auth = new AuthService(repos.operators, writer, systemClock, loadConfig().sessionTtlMs, limits);
     const bus = new EventBus();
-    const team = new TeamService(repos.operators, writer, auth, new PresenceService(repos.operators, writer, bus), bus, systemClock);
+    const team = new TeamService(repos.operators, writer, auth, new PresenceService(repos.operators, writer, bus), bus, limits);
 
     switch (command) {
       case 'add-operator': {

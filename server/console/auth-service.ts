@@ -5,7 +5,7 @@ import type { OperatorDto, OperatorRole } from '../../shared/types';
 import type { Clock } from '../platform/clock';
 import { generatePassword, hashPassword, randomToken, sha256, verifyPassword } from '../platform/crypto';
 import type { OperatorRepository, OperatorRow } from '../db/repositories/operator-repository';
-import { RateLimiter } from '../platform/rate-limiter';
+import type { RateLimit, RateLimits } from '../platform/rate-limiter';
 import type { Writer } from '../writer/group-commit';
 import { type ConsoleWrites, toOperatorDto } from './console-writes';
 
@@ -17,8 +17,9 @@ export const DEFAULT_ADMIN_EMAIL = 'admin@example.com';
 
 /** Operator accounts, sign-in with lockout, and server-side sessions; the writes go through the writer. */
 export class AuthService {
-  private readonly accountFailures: RateLimiter;
-  private readonly ipFailures: RateLimiter;
+  /** Counted wherever the app's limits live (app.ts): across nodes with Redis, so N nodes do not allow N× the guesses. */
+  private readonly accountFailures: RateLimit;
+  private readonly ipFailures: RateLimit;
   private dummyHash: Promise<string> | null = null;
 
   constructor(
@@ -26,9 +27,10 @@ export class AuthService {
     private readonly writer: Writer<ConsoleWrites>,
     private readonly clock: Clock,
     private readonly sessionTtlMs: number,
+    limits: RateLimits,
   ) {
-    this.accountFailures = new RateLimiter(clock, 5, LOCKOUT_WINDOW_MS);
-    this.ipFailures = new RateLimiter(clock, 20, LOCKOUT_WINDOW_MS);
+    this.accountFailures = limits({ name: 'signin-account', limit: 5, windowMs: LOCKOUT_WINDOW_MS });
+    this.ipFailures = limits({ name: 'signin-ip', limit: 20, windowMs: LOCKOUT_WINDOW_MS });
   }
 
   async createOperator(input: { email: string; name: string; role: OperatorRole; password: string }): Promise<OperatorDto> {
@@ -62,25 +64,29 @@ export class AuthService {
     return created && { ...account, generated: password === null };
   }
 
-  /** Checks the password; returns a new session token. Same error whether the account exists or not. */
+  /**
+   * Checks the password; returns a new session token. Same error whether the account exists or not. While
+   * the limits' store does not answer, every sign-in is refused (`internal`, "try again shortly"): failures
+   * that cannot be counted must not be allowed.
+   */
   async signIn(
     email: string,
     password: string,
     ip: string,
   ): Promise<{ token: string; operator: OperatorDto; expiresAt: number; lifetimeMs: number }> {
     const accountKey = email.toLowerCase();
-    if (!this.accountFailures.allowed(accountKey) || !this.ipFailures.allowed(ip)) {
+    const [accountAllowed, ipAllowed] = await Promise.all([this.accountFailures.allowed(accountKey), this.ipFailures.allowed(ip)]);
+    if (!accountAllowed || !ipAllowed) {
       throw new AppError('rate_limited', 'Too many failed sign-ins. Try again in 15 minutes.');
     }
     const row = this.operators.findByEmail(email);
     // Hash something even for unknown accounts, so timing does not reveal which e-mails exist.
     const ok = row ? await verifyPassword(password, row.passwordHash) : await this.burnDummy(password);
     if (!row || !ok || row.disabled) {
-      this.accountFailures.hit(accountKey);
-      this.ipFailures.hit(ip);
+      await Promise.all([this.accountFailures.hit(accountKey), this.ipFailures.hit(ip)]);
       throw new AppError('unauthorized', 'Wrong e-mail or password.');
     }
-    this.accountFailures.reset(accountKey);
+    await this.accountFailures.reset(accountKey);
     const token = randomToken(32);
     const now = this.clock.now();
     const expiresAt = now + this.sessionTtlMs;

@@ -1,13 +1,12 @@
 import { AppError } from '../../shared/errors';
 import type { OperatorCreateInput } from '../../shared/schemas';
 import type { TeamMemberDto } from '../../shared/types';
-import type { Clock } from '../platform/clock';
 import { generatePassword, hashPassword, sha256, verifyPassword } from '../platform/crypto';
 import type { OperatorRepository, OperatorRow } from '../db/repositories/operator-repository';
 import type { EventBus } from '../platform/events';
 import type { AuthService } from './auth-service';
 import type { PresenceService } from './presence-service';
-import { RateLimiter } from '../platform/rate-limiter';
+import type { RateLimit, RateLimits } from '../platform/rate-limiter';
 import type { Writer } from '../writer/group-commit';
 import type { ConsoleWrites } from './console-writes';
 
@@ -17,7 +16,8 @@ import type { ConsoleWrites } from './console-writes';
  * realtime layer cuts their live sockets on `operator:sessions-revoked`.
  */
 export class TeamService {
-  private readonly passwordTries: RateLimiter;
+  /** Wrong current passwords per operator, shared across nodes with the app's limits (a stolen session must not guess on). */
+  private readonly passwordTries: RateLimit;
 
   constructor(
     private readonly operators: OperatorRepository,
@@ -25,9 +25,9 @@ export class TeamService {
     private readonly auth: AuthService,
     private readonly presence: PresenceService,
     private readonly bus: EventBus,
-    clock: Clock,
+    limits: RateLimits,
   ) {
-    this.passwordTries = new RateLimiter(clock, 5, 15 * 60 * 1000);
+    this.passwordTries = limits({ name: 'password-change', limit: 5, windowMs: 15 * 60 * 1000 });
   }
 
   list(): TeamMemberDto[] {
@@ -67,13 +67,13 @@ export class TeamService {
   /** An operator's own change: needs the current password; other sessions end, this one stays. */
   async changeOwnPassword(operator: OperatorRow, sessionToken: string, current: string, next: string): Promise<void> {
     const key = String(operator.id);
-    if (!this.passwordTries.allowed(key)) throw new AppError('rate_limited', 'Too many wrong passwords. Try again in 15 minutes.');
+    if (!(await this.passwordTries.allowed(key))) throw new AppError('rate_limited', 'Too many wrong passwords. Try again in 15 minutes.');
     if (!(await verifyPassword(current, operator.passwordHash))) {
-      this.passwordTries.hit(key);
+      await this.passwordTries.hit(key);
       throw new AppError('forbidden', 'The current password is wrong.');
     }
     if (current === next) throw new AppError('invalid_payload', 'The new password must differ from the current one.');
-    this.passwordTries.reset(key);
+    await this.passwordTries.reset(key);
     await this.setPassword(operator.id, await hashPassword(next), sha256(sessionToken).toString('hex'));
   }
 

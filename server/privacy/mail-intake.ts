@@ -3,9 +3,8 @@ import type { Logger } from 'pino';
 import * as v from 'valibot';
 import { AppError } from '../../shared/errors';
 import { emailSchema } from '../../shared/schemas';
-import type { Clock } from '../platform/clock';
 import { abuseKey } from '../platform/ip';
-import { RateLimiter } from '../platform/rate-limiter';
+import type { RateLimit, RateLimits } from '../platform/rate-limiter';
 import { classifyRequest, languageOf, ownWords } from './mail-words';
 import type { IgnoredReason, InboundMail, MailOutcome } from './request-mail';
 
@@ -39,21 +38,22 @@ export interface MailArrival {
  * outcome only: never an address, a subject or a body.
  */
 export class MailIntake {
-  private readonly perSender: RateLimiter;
-  private readonly perNetwork: RateLimiter;
+  private readonly perSender: RateLimit;
+  private readonly perNetwork: RateLimit;
 
   constructor(
     private readonly d: {
       file: (mail: InboundMail) => Promise<{ outcome: 'filed' | 'threaded'; requestId: number; reference: string }>;
-      clock: Clock;
+      /** Where the per-sender and per-network counts live (shared across nodes with Redis: mail may reach any node). */
+      limits: RateLimits;
       log: Logger;
       /** Our own addresses: mail from them is never a request (a loop). */
       ownAddresses: readonly string[];
       maxBytes: number;
     },
   ) {
-    this.perSender = new RateLimiter(d.clock, MAILS_PER_SENDER_PER_HOUR, HOUR);
-    this.perNetwork = new RateLimiter(d.clock, MAILS_PER_NETWORK_PER_HOUR, HOUR);
+    this.perSender = d.limits({ name: 'mail-sender', limit: MAILS_PER_SENDER_PER_HOUR, windowMs: HOUR });
+    this.perNetwork = d.limits({ name: 'mail-network', limit: MAILS_PER_NETWORK_PER_HOUR, windowMs: HOUR });
   }
 
   get maxBytes(): number {
@@ -72,7 +72,7 @@ export class MailIntake {
 
   private async decide(raw: Buffer, arrival: MailArrival): Promise<MailOutcome> {
     if (raw.length > this.d.maxBytes) return { outcome: 'too_large' };
-    if (arrival.ip !== null && !this.perNetwork.hit(abuseKey(arrival.ip))) return { outcome: 'limited' };
+    if (arrival.ip !== null && !(await this.perNetwork.hit(abuseKey(arrival.ip)))) return { outcome: 'limited' };
     let parsed: ParsedMail;
     try {
       parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true });
@@ -81,7 +81,7 @@ export class MailIntake {
     }
     const screened = this.screen(parsed, arrival);
     if (typeof screened === 'string') return { outcome: 'ignored', reason: screened };
-    if (!this.perSender.hit(screened.from)) return { outcome: 'limited' };
+    if (!(await this.perSender.hit(screened.from))) return { outcome: 'limited' };
     try {
       return await this.d.file(screened);
     } catch (error) {

@@ -33,6 +33,7 @@ import type { Actor } from './privacy-service';
 import { EXPORT_FILES_CHANGED, type PrivacyWrites, type WithEffects, type WriteContext } from './privacy-writes';
 import type { RequestFiles } from './export-files';
 import { AppError } from '../../shared/errors';
+import type { RateLimit } from '../platform/rate-limiter';
 
 /**
  * The main thread's side of privacy requests, for the chat, the console, the API and the public pages.
@@ -49,10 +50,21 @@ export class PrivacyDesk {
     private readonly clock: Clock,
     private readonly publicUrl: string,
     private readonly files: RequestFiles,
+    /**
+     * Code sends per network (MAX_SENDS_PER_IP_PER_HOUR), counted here rather than in the writer's
+     * transaction: with shared limits every node counts into one total, so N nodes do not send N× the mails.
+     */
+    private readonly sendsPerNetwork: RateLimit,
   ) {}
 
   startFromChat(input: PrivacyStartInput, ctx: { visitorId: number; ip: string; lang: Lang }) {
-    return this.settle(this.writer.run('privacyStart', { ...this.context(), input, ...ctx }));
+    const { ip, ...rest } = ctx;
+    return this.countedSend(
+      ip,
+      (networkAllowed) => this.settle(this.writer.run('privacyStart', { ...this.context(), input, ...rest, networkAllowed })),
+      // A visitor the site identified files without a code: nothing was sent, nothing counts.
+      (result) => result.status === 'code_sent',
+    );
   }
 
   verifyCode(input: PrivacyVerifyInput, visitorId: number) {
@@ -60,7 +72,36 @@ export class PrivacyDesk {
   }
 
   resendCode(verificationId: string, ip: string, visitorId: number) {
-    return this.settle(this.writer.run('privacyResend', { ...this.context(), verificationId, ip, visitorId }));
+    return this.countedSend(
+      ip,
+      (networkAllowed) => this.settle(this.writer.run('privacyResend', { ...this.context(), verificationId, visitorId, networkAllowed })),
+      () => true,
+    );
+  }
+
+  /**
+   * Counts a code send for `ip`'s network before the write (atomically, so parallel tries cannot all slip
+   * under the limit), tells the write whether the network is within its limit (it refuses only when it would
+   * send), and takes the count back when no code went out: refused (any reason), or filed without one. So the
+   * count is of sends that happened, as before, and a refusal for another reason costs the network nothing.
+   * While the limits' store does not answer, the hit rejects and nothing is sent.
+   */
+  private async countedSend<T>(ip: string, write: (networkAllowed: boolean) => Promise<T>, sent: (result: T) => boolean): Promise<T> {
+    const networkAllowed = await this.sendsPerNetwork.hit(ip);
+    let result: T;
+    try {
+      result = await write(networkAllowed);
+    } catch (error) {
+      await this.takeBack(ip);
+      throw error;
+    }
+    if (!sent(result)) await this.takeBack(ip);
+    return result;
+  }
+
+  private async takeBack(ip: string): Promise<void> {
+    // Left counted when the store is away: one send too many counted errs on the safe side, and the answer stands.
+    await this.sendsPerNetwork.undo(ip).catch(() => undefined);
   }
 
   /** Follows the verification link an operator-filed or API-filed request was mailed. */

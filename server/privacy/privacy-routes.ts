@@ -2,11 +2,10 @@ import express, { Router, type Request } from 'express';
 import * as v from 'valibot';
 import { AppError } from '../../shared/errors';
 import { apiCreateRequestSchema } from '../../shared/schemas';
-import type { Clock } from '../platform/clock';
 import type { AdminService } from '../console/admin-service';
 import type { AuthService } from '../console/auth-service';
 import type { PrivacyDesk } from './privacy-desk';
-import { RateLimiter } from '../platform/rate-limiter';
+import type { RateLimits } from '../platform/rate-limiter';
 import { requireOperator, sameOriginOnly } from '../console/auth-routes';
 import { parseBody } from '../http/validate';
 import { escapeHtml, page } from '../http/page';
@@ -18,7 +17,8 @@ export interface PrivacyRouteDeps {
   privacy: PrivacyDesk;
   auth: AuthService;
   admin: AdminService;
-  clock: Clock;
+  /** Where the API's per-key count lives. */
+  limits: RateLimits;
 }
 
 /** Pages a requester reaches from a mail: confirm a request, download an export. */
@@ -92,18 +92,19 @@ export const API_CALLS_PER_KEY_PER_MINUTE = 60;
 /** The REST API for automation, with admin-issued keys. */
 export function privacyApiRoutes(deps: PrivacyRouteDeps): Router {
   const router = Router();
-  const perKey = new RateLimiter(deps.clock, API_CALLS_PER_KEY_PER_MINUTE, 60_000);
+  // Across nodes with the app's shared limits: behind a balancer a key's calls land on every node.
+  const perKey = deps.limits({ name: 'api-key', limit: API_CALLS_PER_KEY_PER_MINUTE, windowMs: 60_000 });
 
-  const apiKeyOf = (req: Request): { id: number; label: string } => {
+  const apiKeyOf = async (req: Request): Promise<{ id: number; label: string }> => {
     const header = req.headers.authorization ?? '';
     const key = deps.admin.keyFor(header.startsWith('Bearer ') ? header.slice(7).trim() : undefined);
     if (!key) throw new AppError('unauthorized', 'A valid API key is required (Authorization: Bearer <key>).');
-    if (!perKey.hit(String(key.id))) {
+    if (!(await perKey.hit(String(key.id)))) {
       throw new AppError(
         'rate_limited',
         `This API key made more than ${API_CALLS_PER_KEY_PER_MINUTE} calls in a minute. Please slow down.`,
         {
-          retryAfterMs: perKey.retryAfterMs(String(key.id)),
+          retryAfterMs: await perKey.retryAfterMs(String(key.id)),
         },
       );
     }
@@ -111,7 +112,7 @@ export function privacyApiRoutes(deps: PrivacyRouteDeps): Router {
   };
 
   router.post('/privacy-requests', async (req, res) => {
-    const key = apiKeyOf(req);
+    const key = await apiKeyOf(req);
     const input = parseBody(apiCreateRequestSchema, req);
     const request = await deps.privacy.fileViaApi(input, key.label);
     res.status(201).json({
@@ -120,8 +121,8 @@ export function privacyApiRoutes(deps: PrivacyRouteDeps): Router {
     });
   });
 
-  router.get('/privacy-requests/:reference', (req, res) => {
-    apiKeyOf(req);
+  router.get('/privacy-requests/:reference', async (req, res) => {
+    await apiKeyOf(req);
     const request = deps.privacy.byReference(String(req.params.reference));
     if (!request) throw new AppError('not_found', 'No such request.');
     const { email: _email, name: _name, details: _details, ...status } = request;

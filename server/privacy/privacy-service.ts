@@ -98,7 +98,8 @@ export class PrivacyService {
    */
   startFromChat(
     input: PrivacyStartInput,
-    ctx: { visitorId: number; ip: string; lang: Lang },
+    /** `networkAllowed`: whether the visitor's network may be sent another code this hour (PrivacyDesk counts it). */
+    ctx: { visitorId: number; networkAllowed: boolean; lang: Lang },
   ): { status: 'code_sent'; verificationId: string; expiresAt: number } | ({ status: 'filed'; requestId: number } & FiledRequest) {
     const emailHash = this.emailHash(input.email);
     const visitor = this.d.visitors.findById(ctx.visitorId);
@@ -113,7 +114,7 @@ export class PrivacyService {
       });
       return { status: 'filed', ...filed };
     }
-    this.d.verification.checkSendAllowed(emailHash, ctx.ip);
+    this.d.verification.checkSendAllowed(emailHash, ctx.networkAllowed);
     const lang = input.lang ?? ctx.lang;
     const { request, verification } = this.tx(() => {
       const request = this.file({ ...input, lang, emailHash, source: 'chat', visitorId: ctx.visitorId }, 'requester');
@@ -139,10 +140,10 @@ export class PrivacyService {
     return this.tx(() => this.markVerified(this.require(verification.requestId), 'requester (e-mail code)'));
   }
 
-  resendCode(verificationId: string, ip: string, visitorId: number): { expiresAt: number } {
+  resendCode(verificationId: string, networkAllowed: boolean, visitorId: number): { expiresAt: number } {
     this.requireOwnCode(verificationId, visitorId);
     const { request, secret, expiresAt } = this.tx(() => {
-      const { verification, secret, expiresAt } = this.d.verification.reissue(verificationId, ip);
+      const { verification, secret, expiresAt } = this.d.verification.reissue(verificationId, networkAllowed);
       const request = this.require(verification.requestId);
       if (request.state !== 'awaiting_verification' || !request.email)
         throw new AppError('invalid_state', 'This request no longer needs a code.');
@@ -496,7 +497,7 @@ export class PrivacyService {
   ): PrivacyRequestRow {
     const emailHash = this.emailHash(input.email);
     const { request, link } = this.tx(() => {
-      this.d.verification.checkSendAllowed(emailHash, null);
+      this.d.verification.checkSendAllowed(emailHash);
       const request = this.file({ ...input, emailHash, source, visitorId: null }, actor);
       return { request, link: this.d.verification.issue('link', request.id, emailHash) };
     });

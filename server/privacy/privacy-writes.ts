@@ -22,7 +22,7 @@ import type { ErasureEntry } from './erasure-journal';
 import { type Actor, PrivacyService } from './privacy-service';
 import type { InboundMail } from './request-mail';
 import { RequestExecution } from './request-execution';
-import { VerificationSendLimit, VerificationService } from './verification-service';
+import { VerificationService } from './verification-service';
 import { queueWebhook } from './webhook-queue';
 
 /** What the writer thread's privacy service needs that is not in the database. */
@@ -72,8 +72,8 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
     messages: repos.requestMessages,
     audit: repos.audit,
     visitors: repos.visitors,
-    // The app's one per-network send limit: every send with a network to count runs here.
-    verification: new VerificationService(repos.verifications, clock, settings.hmacKey, new VerificationSendLimit(clock)),
+    // The per-network send limit is counted by the main thread (PrivacyDesk), which passes its verdict in.
+    verification: new VerificationService(repos.verifications, clock, settings.hmacKey),
     execution: new RequestExecution(repos, clock, (key) => {
       const bytes = files?.[key];
       // A file the main thread did not read was attached after it looked: the desk reads again and retries.
@@ -101,16 +101,18 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
   }
 
   return {
-    privacyStart(args: WriteContext & { input: PrivacyStartInput; visitorId: number; ip: string; lang: Lang }) {
-      return run(args, () => privacy.startFromChat(args.input, { visitorId: args.visitorId, ip: args.ip, lang: args.lang }));
+    privacyStart(args: WriteContext & { input: PrivacyStartInput; visitorId: number; networkAllowed: boolean; lang: Lang }) {
+      return run(args, () =>
+        privacy.startFromChat(args.input, { visitorId: args.visitorId, networkAllowed: args.networkAllowed, lang: args.lang }),
+      );
     },
 
     privacyVerify(args: WriteContext & { input: PrivacyVerifyInput; visitorId: number }) {
       return run(args, () => privacy.verifyCode(args.input, args.visitorId));
     },
 
-    privacyResend(args: WriteContext & { verificationId: string; ip: string; visitorId: number }) {
-      return run(args, () => privacy.resendCode(args.verificationId, args.ip, args.visitorId));
+    privacyResend(args: WriteContext & { verificationId: string; networkAllowed: boolean; visitorId: number }) {
+      return run(args, () => privacy.resendCode(args.verificationId, args.networkAllowed, args.visitorId));
     },
 
     privacyVerifyLink(args: WriteContext & { verificationId: string; secret: string }) {

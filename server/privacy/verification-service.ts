@@ -3,7 +3,6 @@ import { CODE_LENGTH } from '../../shared/privacy';
 import type { Clock } from '../platform/clock';
 import { hmac, randomDigits, randomToken, safeEqual } from '../platform/crypto';
 import type { VerificationRepository, VerificationRow } from '../db/repositories/verification-repository';
-import { RateLimiter } from '../platform/rate-limiter';
 
 export const CODE_TTL_MS = 10 * 60 * 1000;
 export const LINK_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -12,24 +11,8 @@ export const MAX_SENDS_PER_EMAIL_PER_HOUR = 3;
 export const MAX_SENDS_PER_IP_PER_HOUR = 10;
 const HOUR = 60 * 60 * 1000;
 
-/**
- * Verification sends per network (an IPv4 address or IPv6 /64), counted in memory, only for sends that
- * happen. One instance per app, in the writer thread, where the chat's code sends run; no main-thread path
- * sends a code for a network.
- */
-export class VerificationSendLimit {
-  private readonly perNetwork: RateLimiter;
-
-  constructor(clock: Clock) {
-    this.perNetwork = new RateLimiter(clock, MAX_SENDS_PER_IP_PER_HOUR, HOUR);
-  }
-
-  /** Counts a send from `ip`; refuses it when the network has had its share this hour. */
-  hit(ip: string): void {
-    if (!this.perNetwork.hit(ip))
-      throw new AppError('rate_limited', 'Too many verification requests from your network. Please try again in an hour.');
-  }
-}
+/** The window of the per-network count of code sends (MAX_SENDS_PER_IP_PER_HOUR), counted by PrivacyDesk. */
+export const NETWORK_SENDS_WINDOW_MS = HOUR;
 
 /**
  * Proof that a requester holds an e-mail address (OWASP ASVS 5 §6.5–6.6): secrets from crypto
@@ -41,13 +24,16 @@ export class VerificationService {
     private readonly repo: VerificationRepository,
     private readonly clock: Clock,
     private readonly key: Buffer,
-    /** The app's one per-network limit (the writer thread's); null where no send has a network to count. */
-    private readonly sendLimit: VerificationSendLimit | null,
   ) {}
 
-  /** Refuses a send when the address or the IP has had its share this hour. Counts the IP's try. */
-  checkSendAllowed(emailHash: Buffer, ip: string | null): void {
-    if (ip !== null) this.sendLimit?.hit(ip);
+  /**
+   * Refuses a send when the address, or the network it was asked from, has had its share this hour. The
+   * network's count is taken before the write, on the main thread (PrivacyDesk): shared across nodes, which
+   * a count in this transaction cannot be. `networkAllowed` is its verdict; true where no network asked.
+   */
+  checkSendAllowed(emailHash: Buffer, networkAllowed = true): void {
+    if (!networkAllowed)
+      throw new AppError('rate_limited', 'Too many verification requests from your network. Please try again in an hour.');
     if (this.repo.sendsSince(emailHash, this.clock.now() - HOUR) >= MAX_SENDS_PER_EMAIL_PER_HOUR) {
       throw new AppError('rate_limited', 'We have sent this address several codes in the last hour. Please wait before asking again.');
     }
@@ -65,10 +51,10 @@ export class VerificationService {
   }
 
   /** A fresh code for the same verification; the previous code stops working. */
-  reissue(id: string, ip: string): { verification: VerificationRow; secret: string; expiresAt: number } {
+  reissue(id: string, networkAllowed: boolean): { verification: VerificationRow; secret: string; expiresAt: number } {
     // An expired code may be replaced (the expiry message tells the requester to ask for a new one); a used or void one may not.
     const verification = this.usable(id, 'code', true);
-    this.checkSendAllowed(verification.emailHash, ip);
+    this.checkSendAllowed(verification.emailHash, networkAllowed);
     const secret = randomDigits(CODE_LENGTH);
     const now = this.clock.now();
     const expiresAt = now + CODE_TTL_MS;

@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 
 /** How long a start waits for Redis to answer before it fails. */
@@ -37,6 +37,8 @@ export async function openRedis(
 ): Promise<RedisConnection> {
   const where = redisAddress(url);
   const readyWithinMs = options.readyWithinMs ?? READY_WITHIN_MS;
+  // Loaded here, not at the top: a server without REDIS_URL never loads the client at all.
+  const { Redis } = await import('ioredis');
   const client = new Redis(url, {
     lazyConnect: true,
     connectTimeout: Math.min(5_000, readyWithinMs),

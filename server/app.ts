@@ -34,6 +34,7 @@ import { ChatService } from './chat/chat-service';
 import { InboxService } from './console/inbox-service';
 import { NoteService } from './console/note-service';
 import { PresenceService } from './console/presence-service';
+import { RedisPresence } from './console/cluster-presence';
 import { PrivacyDesk, privacyEffects } from './privacy/privacy-desk';
 import { MailIntake } from './privacy/mail-intake';
 import { RatingService } from './chat/rating-service';
@@ -144,7 +145,7 @@ async function startServer(
   const auth = new AuthService(repos.operators, writer, clock, config.sessionTtlMs, limits);
   const visitors = new VisitorService(repos.visitors, writer, clock, secrets.identitySecret, limits);
   const admin = new AdminService(repos.integrations, repos.mail, writer, clock);
-  const presence = new PresenceService(repos.operators, writer, bus);
+  const presence = new PresenceService(repos.operators, writer, bus, redis ? new RedisPresence(redis.client, log) : null);
   const team = new TeamService(repos.operators, writer, auth, presence, bus, limits);
   const inbox = new InboxService({
     conversations: repos.conversations,
@@ -288,7 +289,10 @@ async function startServer(
   server.on('request', web);
 
   // ---- Socket.IO ----
-  const io = createSocketServer(server, { secure, allowedOrigins: config.allowedOrigins });
+  // The adapter's own connection: the app's client fails a command after a couple of seconds, while the
+  // adapter blocks on XREAD for longer and must wait through a Redis restart rather than drop a packet.
+  const adapterRedis = redis?.client.duplicate({ commandTimeout: undefined, maxRetriesPerRequest: null }) ?? null;
+  const io = createSocketServer(server, { secure, allowedOrigins: config.allowedOrigins, adapterRedis });
   const visitorNsp = io.of(VISITOR_NAMESPACE) as VisitorNamespace;
   const operatorNsp = io.of(OPERATOR_NAMESPACE) as OperatorNamespace;
   const clientIp = clientIpOf(web.get('trust proxy fn') as (address: string, hop: number) => boolean);
@@ -320,6 +324,7 @@ async function startServer(
     presence,
     ratings,
     revalidate: (operatorId) => void operatorRealtime.revalidate(operatorId),
+    clustered: redis !== null,
   });
   const transcripts = new TranscriptService({
     conversations: repos.conversations,
@@ -359,7 +364,11 @@ async function startServer(
     replies: repos.offlineReplies,
     writer,
     mail,
-    isVisitorOnline: (visitorId) => (visitorNsp.adapter.rooms.get(rooms.visitor(visitorId))?.size ?? 0) > 0,
+    // In a cluster the visitor's tab may be connected to another node: the adapter asks them all.
+    isVisitorOnline: async (visitorId) =>
+      redis
+        ? (await visitorNsp.in(rooms.visitor(visitorId)).fetchSockets()).length > 0
+        : (visitorNsp.adapter.rooms.get(rooms.visitor(visitorId))?.size ?? 0) > 0,
     delayMs: config.offlineReplyDelayMs,
     clock,
     publicUrl: config.publicUrl,
@@ -372,6 +381,8 @@ async function startServer(
   const housekeeping = setInterval(expire, 60 * 60 * 1000);
   housekeeping.unref();
   void expire();
+  // In a cluster: the other nodes' operators, before anyone is told who is online.
+  await presence.start();
   webhooks.start();
   dataSystems.start();
   retention.start();
@@ -449,6 +460,9 @@ async function startServer(
       // Closes every transport without a Socket.IO "disconnect" packet, so clients treat it as a
       // dropped connection and reconnect (a server-side disconnect would tell them not to).
       await io.close();
+      // This node's operators leave the cluster's presence now, not when its Redis key expires.
+      await withinDeadline(presence.stop());
+      if (adapterRedis) await withinDeadline(adapterRedis.quit());
       await withinDeadline(drained);
       if (smtpClosed) await withinDeadline(smtpClosed);
       server.closeAllConnections();

@@ -18,8 +18,8 @@ export interface OfflineReplyDeps {
   replies: OfflineReplyRepository;
   writer: Writer<OfflineReplyWrites>;
   mail: MailQueue;
-  /** Whether any tab of this visitor is connected right now. */
-  isVisitorOnline: (visitorId: number) => boolean;
+  /** Whether any tab of this visitor is connected right now (to any node of a cluster). */
+  isVisitorOnline: (visitorId: number) => boolean | Promise<boolean>;
   delayMs: number;
   clock: Clock;
   publicUrl: string;
@@ -94,7 +94,9 @@ export class OfflineReplyService {
     try {
       // Everything up to here is decided now: mailed, or read in the chat. A later reply is the next wait's.
       const upToSeq = this.d.conversations.byVisitor(visitorId)?.lastSeq ?? wait.fromSeq;
-      const mail = this.d.isVisitorOnline(visitorId) ? null : this.compose(visitorId, wait.fromSeq, upToSeq);
+      // A cluster asks every node; a single node answers at once, within this turn.
+      const asked = this.d.isVisitorOnline(visitorId);
+      const mail = (typeof asked === 'boolean' ? asked : await asked) ? null : this.compose(visitorId, wait.fromSeq, upToSeq);
       if (mail) {
         if (!(await this.d.mail.enqueue(mail.mail))) {
           if (wait.attempts + 1 < MAX_ATTEMPTS) {

@@ -3,11 +3,16 @@ import type { OperatorRepository, OperatorRow } from '../db/repositories/operato
 import type { EventBus } from '../platform/events';
 
 import type { Writer } from '../writer/group-commit';
+import type { PresenceShare } from './cluster-presence';
 import type { ConsoleWrites } from './console-writes';
 /**
  * Who is online: an operator with at least one live console connection is `online`, or `away` when they
  * said so; without a connection they are `offline`. The visitor widget's offline mode follows
  * `anyOnline()`: an away operator does not count.
+ *
+ * In a cluster (`share`), a connection to any node counts: each node counts its own sockets and reads the
+ * others' from Redis (cluster-presence.ts). Every node then tells its own consoles and visitors, so a
+ * change reaches each of them once, from the node they are connected to.
  */
 export class PresenceService {
   private readonly connections = new Map<number, number>();
@@ -16,7 +21,18 @@ export class PresenceService {
     private readonly operators: OperatorRepository,
     private readonly writer: Writer<ConsoleWrites>,
     private readonly bus: EventBus,
+    private readonly share: PresenceShare | null = null,
   ) {}
+
+  /** Reads the other nodes' operators and follows their changes (a cluster only). */
+  async start(): Promise<void> {
+    await this.share?.start(() => this.bus.emit('team:changed', {}));
+  }
+
+  /** Withdraws this node's operators from the cluster at once (on a clean stop). */
+  async stop(): Promise<void> {
+    await this.share?.stop();
+  }
 
   connected(operatorId: number): void {
     const n = (this.connections.get(operatorId) ?? 0) + 1;
@@ -31,13 +47,24 @@ export class PresenceService {
     this.changed();
   }
 
+  private isConnected(operatorId: number): boolean {
+    return this.connections.has(operatorId) || (this.share?.elsewhere().has(operatorId) ?? false);
+  }
+
+  /** Operators with a connection to this node or, in a cluster, to another. */
+  private connectedIds(): number[] {
+    const ids = new Set(this.connections.keys());
+    if (this.share) for (const id of this.share.elsewhere()) ids.add(id);
+    return [...ids];
+  }
+
   async setAway(operatorId: number, away: boolean): Promise<void> {
     await this.writer.run('operatorSetAway', { id: operatorId, away });
     this.changed();
   }
 
   presenceOf(row: OperatorRow): Presence {
-    if (row.disabled || !this.connections.has(row.id)) return 'offline';
+    if (row.disabled || !this.isConnected(row.id)) return 'offline';
     return row.away ? 'away' : 'online';
   }
 
@@ -55,7 +82,7 @@ export class PresenceService {
   /** Ids of operators who are online (connected, enabled, not away), in id order. */
   onlineIds(): number[] {
     const ids: number[] = [];
-    for (const id of [...this.connections.keys()].sort((a, b) => a - b)) {
+    for (const id of this.connectedIds().sort((a, b) => a - b)) {
       const row = this.operators.findById(id);
       if (row && this.presenceOf(row) === 'online') ids.push(id);
     }
@@ -64,15 +91,20 @@ export class PresenceService {
 
   /** Asked on every visitor's hello: stops at the first operator online instead of looking up every one. */
   anyOnline(): boolean {
-    for (const id of this.connections.keys()) {
+    return this.anyOnlineAmong(this.connections.keys()) || (this.share !== null && this.anyOnlineAmong(this.share.elsewhere()));
+  }
+
+  private anyOnlineAmong(ids: Iterable<number>): boolean {
+    for (const id of ids) {
       const row = this.operators.findById(id);
       if (row && this.presenceOf(row) === 'online') return true;
     }
     return false;
   }
 
-  /** Tell listeners the team changed (presence, accounts). */
+  /** Tell listeners the team changed (presence, accounts), and in a cluster the other nodes too. */
   changed(): void {
+    this.share?.publish([...this.connections.keys()]);
     this.bus.emit('team:changed', {});
   }
 }

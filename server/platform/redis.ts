@@ -10,6 +10,9 @@ const READY_WITHIN_MS = 10_000;
  */
 const COMMAND_TIMEOUT_MS = 2_000;
 
+/** The name the app's connections give Redis (CLIENT LIST shows it): the operator of a shared Redis can tell them apart. */
+export const REDIS_CONNECTION_NAME = 'chat-widget';
+
 /** The app's connection to Redis (REDIS_URL): opened at start, closed at shutdown. */
 export interface RedisConnection {
   client: Redis;
@@ -40,6 +43,8 @@ export async function openRedis(
   // Loaded here, not at the top: a server without REDIS_URL never loads the client at all.
   const { Redis } = await import('ioredis');
   const client = new Redis(url, {
+    // Every connection of the app (the adapter's and the subscribers' are copies of this one) says whose it is.
+    connectionName: REDIS_CONNECTION_NAME,
     lazyConnect: true,
     connectTimeout: Math.min(5_000, readyWithinMs),
     commandTimeout: options.commandTimeoutMs ?? COMMAND_TIMEOUT_MS,

@@ -65,6 +65,15 @@ export class OperatorFanOut {
     (this.nsp.to(rooms.operators).emit as (event: string, ...args: unknown[]) => boolean)(event, ...args);
   }
 
+  /**
+   * The same, to the consoles connected to this node only: for what every node of a cluster works out and
+   * tells its own consoles itself (presence), which sent to all would reach each console once per node.
+   */
+  emitLocal<E extends keyof Pushes>(event: E, ...args: Parameters<Pushes[E]>): void {
+    this.messageBatch.flush();
+    (this.nsp.local.to(rooms.operators).emit as (event: string, ...args: unknown[]) => boolean)(event, ...args);
+  }
+
   /** Sends everything waiting now and leaves no timer behind (on shutdown, before the transports close). */
   flush(): void {
     this.messageBatch.flush();

@@ -130,7 +130,9 @@ export function attachOperatorNamespace(
   });
 
   const revalidate = async (operatorId?: number): Promise<void> => {
-    const sockets = await (operatorId === undefined ? nsp.fetchSockets() : nsp.in(rooms.operator(operatorId)).fetchSockets());
+    // The sweep looks at this node's sockets only (every node sweeps its own); one operator's sessions
+    // ended on any node are cut wherever that operator is connected.
+    const sockets = await (operatorId === undefined ? nsp.local.fetchSockets() : nsp.in(rooms.operator(operatorId)).fetchSockets());
     for (const socket of sockets) {
       if (!deps.auth.operatorForSession(socket.data.sessionToken)) socket.disconnect(true);
     }

@@ -18,6 +18,8 @@ export interface PushTargets {
   ratings: RatingService;
   /** Cuts the live consoles of an operator whose sessions ended. */
   revalidate(operatorId: number): void;
+  /** Sockets of other nodes share these rooms (the Redis adapter): this node's rooms are not the whole picture. */
+  clustered: boolean;
 }
 
 /**
@@ -35,14 +37,15 @@ export function connectPushes(to: PushTargets): { operatorsOnline: () => boolean
       const online = operatorsOnline();
       if (online !== lastPresence) {
         lastPresence = online;
-        to.visitors.emit(VisitorPush.presence, { operatorsOnline: online });
+        // Every node works presence out for itself (presence-service.ts): each tells its own visitors.
+        to.visitors.local.emit(VisitorPush.presence, { operatorsOnline: online });
       }
     });
   };
 
   bus.on('team:changed', () => {
     presenceChanged();
-    to.operators.emit(OperatorPush.team, to.team.list());
+    to.operators.emitLocal(OperatorPush.team, to.team.list());
   });
   bus.on('operator:sessions-revoked', ({ operatorId }) => to.revalidate(operatorId));
   // Notes go to operators only: there is deliberately no visitor-side listener for them.
@@ -52,9 +55,10 @@ export function connectPushes(to: PushTargets): { operatorsOnline: () => boolean
 
   bus.on('message:created', ({ message, conversation, visitorId, origin }) => {
     // The visitor's other tabs; the sending one reads it in its acknowledgement (one frame fewer per message).
-    // Most visitors have one tab: a broadcast would encode the frame for nobody, so it is skipped.
+    // Most visitors have one tab: a broadcast would encode the frame for nobody, so it is skipped — on a
+    // single node, which knows every tab; in a cluster another tab may be on another node.
     const room = to.visitors.adapter.rooms.get(rooms.visitor(visitorId));
-    if (room && room.size > (origin !== undefined && room.has(origin) ? 1 : 0)) {
+    if (to.clustered || (room && room.size > (origin !== undefined && room.has(origin) ? 1 : 0))) {
       const tabs = to.visitors.to(rooms.visitor(visitorId));
       (origin ? tabs.except(origin) : tabs).emit(VisitorPush.messageNew, message);
     }

@@ -24,7 +24,7 @@ import { OperatorFanOut } from './realtime/operator-fanout';
 import { rooms } from './realtime/rooms';
 import { clientIpOf } from './realtime/client-ip';
 import { connectPushes } from './realtime/pushes';
-import { createSocketServer } from './realtime/socket-server';
+import { createSocketServer, redisStreamsAdapter } from './realtime/socket-server';
 import { attachVisitorNamespace, type VisitorNamespace } from './realtime/visitor-namespace';
 import { loadSecrets } from './platform/secrets';
 import { AdminService } from './console/admin-service';
@@ -292,7 +292,11 @@ async function startServer(
   // The adapter's own connection: the app's client fails a command after a couple of seconds, while the
   // adapter blocks on XREAD for longer and must wait through a Redis restart rather than drop a packet.
   const adapterRedis = redis?.client.duplicate({ commandTimeout: undefined, maxRetriesPerRequest: null }) ?? null;
-  const io = createSocketServer(server, { secure, allowedOrigins: config.allowedOrigins, adapterRedis });
+  const io = createSocketServer(server, {
+    secure,
+    allowedOrigins: config.allowedOrigins,
+    adapter: adapterRedis ? await redisStreamsAdapter(adapterRedis) : undefined,
+  });
   const visitorNsp = io.of(VISITOR_NAMESPACE) as VisitorNamespace;
   const operatorNsp = io.of(OPERATOR_NAMESPACE) as OperatorNamespace;
   const clientIp = clientIpOf(web.get('trust proxy fn') as (address: string, hop: number) => boolean);

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
@@ -61,8 +62,6 @@ import { RequestExecution } from './privacy/request-execution';
 import { MAX_SENDS_PER_IP_PER_HOUR, NETWORK_SENDS_WINDOW_MS } from './privacy/verification-service';
 
 const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
-/** The HMAC key of limit keys in Redis (see startServer): the same on every node, so their counts meet. */
-const LIMIT_KEY_SECRET = 'chat-widget rate limit keys v1';
 
 export interface AppParts {
   config: Config;
@@ -88,7 +87,7 @@ export type App = Awaited<ReturnType<typeof startApp>>;
 export async function startApp(parts: AppParts) {
   const clock = parts.clock ?? systemClock;
   const log = parts.log ?? createLogger(parts.config.logLevel);
-  const secrets = loadSecrets(parts.config.databasePath, parts.config.identitySecret);
+  const secrets = loadSecrets(parts.config.databasePath, parts.config);
   // First: a bucket that refuses these credentials stops the start with a clear error, before anything runs.
   const attachmentStore = await openAttachmentStore(parts.config, log);
   // Then Redis, when configured: a node that cannot reach it must not start counting limits on its own.
@@ -115,9 +114,11 @@ async function startServer(
   const { db } = parts;
   const { clock, log, secrets, attachmentStore, redis } = started;
   // Chosen once: with Redis every node counts the same limits (sign-in lockouts included), else this process does.
-  // Limit keys are HMACed with a constant, not secrets.hmacKey: that key is generated per database directory
-  // today, so two nodes would count apart. A per-cluster secret replaces it when the cluster shares its secrets (#16).
-  const limits: RateLimits = redis ? redisRateLimits(redis.client, LIMIT_KEY_SECRET) : memoryRateLimits(clock);
+  // Limit keys are HMACed with a key of their own derived from the app's: the same on every node (REDIS_URL
+  // requires HMAC_KEY), and nothing in Redis can be tried against the hashes the database keeps.
+  const limits: RateLimits = redis
+    ? redisRateLimits(redis.client, createHmac('sha256', secrets.hmacKey).update('rate limit keys').digest())
+    : memoryRateLimits(clock);
   const writer = startWriter(
     db,
     {

@@ -52,6 +52,12 @@ export interface Config {
   attachmentS3: S3StoreConfig | null;
   /** Redis shared by every node of a cluster (REDIS_URL, redis:// or rediss://); null: one process, limits in memory. */
   redisUrl: string | null;
+  /**
+   * The key of every keyed hash the app stores (HMAC_KEY, base64 or base64url of 32 bytes or more); null:
+   * generated on first start and kept beside the database (platform/secrets.ts). Nodes of a cluster must
+   * all have the same one, so REDIS_URL requires it.
+   */
+  hmacKey: Buffer | null;
 }
 
 export interface InboundSmtpConfig {
@@ -151,8 +157,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inboundMailSecret: env.INBOUND_MAIL_SECRET || null,
     inboundMailMaxBytes: maxKb * 1024,
     attachmentS3: s3Config(env),
-    redisUrl: redisUrl(env.REDIS_URL),
+    redisUrl: clusterSecrets(env),
+    hmacKey: hmacKey(env.HMAC_KEY),
   };
+}
+
+/**
+ * A cluster's nodes must share their secrets, or each would hash e-mail addresses and codes (and sign
+ * identities) its own way, and count its own limits in Redis: REDIS_URL is refused without them.
+ */
+function clusterSecrets(env: NodeJS.ProcessEnv): string | null {
+  const url = redisUrl(env.REDIS_URL);
+  if (url && (!env.HMAC_KEY || !env.IDENTITY_SECRET))
+    throw new Error(
+      'REDIS_URL (several nodes) needs HMAC_KEY and IDENTITY_SECRET, the same on every node: a SQLite installation that moves takes them from data/secrets.json (hmacKey, identitySecret); a new one generates them, e.g. with `openssl rand -base64 32`',
+    );
+  return url;
+}
+
+/** HMAC_KEY: 32 random bytes or more, in base64 or base64url (the value itself is never repeated in an error). */
+function hmacKey(value: string | undefined): Buffer | null {
+  if (!value) return null;
+  const key = /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) ? Buffer.from(value, 'base64url') : null;
+  if (!key || key.length < 32) throw new Error('HMAC_KEY must be 32 random bytes or more in base64 (e.g. `openssl rand -base64 32`)');
+  return key;
 }
 
 /** REDIS_URL, checked here so a typo fails the start with words rather than as a connection error later. */

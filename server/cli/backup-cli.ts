@@ -32,7 +32,7 @@ try {
     const db = openDatabase(config.databasePath);
     try {
       const repos = createRepositories(db);
-      const secrets = loadSecrets(config.databasePath, config.identitySecret);
+      const secrets = loadSecrets(config.databasePath, config);
       const writes = createPrivacyWrites(db, repos, {
         hmacKey: secrets.hmacKey,
         jurisdiction: config.jurisdiction,

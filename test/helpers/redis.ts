@@ -160,3 +160,14 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+/** What every node of a test cluster shares besides Redis: the same secrets, as REDIS_URL requires. */
+export const CLUSTER_SECRETS = {
+  HMAC_KEY: Buffer.alloc(32, 7).toString('base64'),
+  IDENTITY_SECRET: 'test cluster identity secret',
+} as const;
+
+/** The environment of one node of a test cluster on `url`. */
+export function clusterEnv(url: string): Record<string, string> {
+  return { REDIS_URL: url, ...CLUSTER_SECRETS };
+}

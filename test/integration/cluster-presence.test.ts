@@ -5,7 +5,7 @@ import { PRESENCE_TTL_MS } from '../../server/console/cluster-presence';
 import { OperatorPush, VisitorEvent, VisitorPush, type OperatorMessagePush } from '../../shared/protocol';
 import type { TeamMemberDto } from '../../shared/types';
 import { cleanupStack } from '../helpers/cleanup';
-import { startRedis, type TestRedis } from '../helpers/redis';
+import { clusterEnv, startRedis, type TestRedis } from '../helpers/redis';
 import { startServerProcess } from '../helpers/server-process';
 import { newClientId } from '../helpers/durable-clients';
 import { signedInOperator, socketTracker, unwrap } from '../helpers/sockets';
@@ -40,7 +40,7 @@ afterAll(async () => {
 });
 
 async function node(): Promise<TestApp> {
-  const app = await startTestApp({ env: { REDIS_URL: redis.url } });
+  const app = await startTestApp({ env: clusterEnv(redis.url) });
   apps.push(app);
   return app;
 }
@@ -92,7 +92,7 @@ describe('presence across nodes', () => {
 
   test('operators of a node that is killed go offline on the other nodes within the key lifetime', async () => {
     const dir = cleanup.tempDir();
-    const env = { REDIS_URL: redis.url, ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password };
+    const env = { ...clusterEnv(redis.url), ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password };
     const a = cleanup.track(await startServerProcess({ databasePath: path.join(dir, 'chat.db'), env }));
     const b = await node();
     const { v } = await visitorOn(b);

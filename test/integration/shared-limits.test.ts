@@ -10,7 +10,7 @@ import { REDIS_CONNECTION_NAME } from '../../server/platform/redis';
 import { LIMIT_KEY_PREFIX } from '../../server/platform/redis-rate-limits';
 import { MAX_SENDS_PER_IP_PER_HOUR } from '../../server/privacy/verification-service';
 import { VisitorEvent } from '../../shared/protocol';
-import { startRedis, type TestRedis } from '../helpers/redis';
+import { CLUSTER_SECRETS, clusterEnv, startRedis, type TestRedis } from '../helpers/redis';
 import { errorCode, socketTracker } from '../helpers/sockets';
 import { ADMIN, call, ok, startTestApp, visitorClient, type TestApp } from '../helpers/test-app';
 
@@ -40,7 +40,7 @@ afterAll(async () => {
 
 /** Two nodes, each with its own SQLite file and the same first admin; sharing Redis unless `shared` is false. */
 async function twoNodes(shared = true): Promise<[TestApp, TestApp]> {
-  const env: Record<string, string> = shared ? { REDIS_URL: redis.url } : {};
+  const env: Record<string, string> = shared ? clusterEnv(redis.url) : {};
   const nodes = await Promise.all([startTestApp({ env }), startTestApp({ env })]);
   apps.push(...nodes);
   return nodes;
@@ -146,13 +146,15 @@ describe('verification code sends per network with REDIS_URL', () => {
 describe('REDIS_URL at start', () => {
   test('is checked by the configuration: only redis:// and rediss:// URLs', () => {
     expect(loadConfig({}).redisUrl).toBeNull();
-    expect(loadConfig({ REDIS_URL: 'redis://:pw@cache.internal:6380/2' }).redisUrl).toBe('redis://:pw@cache.internal:6380/2');
-    expect(loadConfig({ REDIS_URL: 'rediss://cache.internal' }).redisUrl).toBe('rediss://cache.internal');
+    expect(loadConfig({ ...CLUSTER_SECRETS, REDIS_URL: 'redis://:pw@cache.internal:6380/2' }).redisUrl).toBe(
+      'redis://:pw@cache.internal:6380/2',
+    );
+    expect(loadConfig({ ...CLUSTER_SECRETS, REDIS_URL: 'rediss://cache.internal' }).redisUrl).toBe('rediss://cache.internal');
     for (const bad of ['http://cache.internal:6379', 'cache.internal:6379', 'redis://', 'not a url :pw@x']) {
-      expect(() => loadConfig({ REDIS_URL: bad })).toThrow(/REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/);
+      expect(() => loadConfig({ ...CLUSTER_SECRETS, REDIS_URL: bad })).toThrow(/REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/);
     }
     // The refusal never echoes the value: it may carry a password.
-    expect(() => loadConfig({ REDIS_URL: 'http://:hunter2@cache' })).toThrow(
+    expect(() => loadConfig({ ...CLUSTER_SECRETS, REDIS_URL: 'http://:hunter2@cache' })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
     );
   });
@@ -166,6 +168,7 @@ describe('REDIS_URL at start', () => {
       PORT: '0',
       DATABASE_PATH: path.join(dir, 'chat.db'),
       LOG_LEVEL: 'silent',
+      ...CLUSTER_SECRETS,
       REDIS_URL: `redis://:hunter2@127.0.0.1:${port}`,
     });
     const db = openDatabase(config.databasePath);

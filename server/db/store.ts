@@ -20,6 +20,7 @@ import type { SettingsRepository } from './repositories/settings-repository';
 import type { TranscriptRepository } from './repositories/transcript-repository';
 import type { VerificationRepository } from './repositories/verification-repository';
 import type { VisitorRepository } from './repositories/visitor-repository';
+import type { Repositories } from './repositories/index';
 
 /**
  * The asynchronous form of a repository's public methods: what a store that answers over the network
@@ -29,6 +30,19 @@ import type { VisitorRepository } from './repositories/visitor-repository';
 export type Async<T> = {
   [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
 };
+
+/**
+ * A repository as code that runs on either store sees it: each method answers now (SQLite, on this thread)
+ * or later (PostgreSQL, over the network), and the caller awaits it either way. Both the SQLite classes and
+ * the PostgreSQL ones are assignable to it, so services and write procedures written against it run on
+ * both; forgetting an `await` is a type error wherever the answer is used.
+ */
+export type MaybeAsync<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Awaited<R> | Promise<Awaited<R>> : never;
+};
+
+/** Every repository of one connection, as either store provides them (the keys of createRepositories). */
+export type Stores = { [K in keyof Repositories]: MaybeAsync<Repositories[K]> };
 
 /** Visitors, as every store keeps them (the PostgreSQL repositories implement these). */
 export type VisitorStore = Async<VisitorRepository>;

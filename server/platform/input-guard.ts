@@ -12,18 +12,25 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 export function malformedInput(value: unknown): string | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'the payload must be an object';
-  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
-  while (stack.length) {
-    const { value: current, depth } = stack.pop()!;
-    if (typeof current === 'string') {
-      if (LONE_SURROGATE.test(current)) return 'text contains invalid characters';
-      continue;
-    }
-    if (typeof current !== 'object' || current === null) continue;
-    if (depth >= MAX_DEPTH) return 'the payload is nested too deeply';
-    for (const [key, item] of Object.entries(current)) {
-      if (LONE_SURROGATE.test(key)) return 'text contains invalid characters';
-      stack.push({ value: item, depth: depth + 1 });
+  return malformedWithin(value, 0);
+}
+
+/**
+ * The walk itself, depth first. Recursion is bounded by MAX_DEPTH, and it allocates nothing: it runs on
+ * every inbound event (every chat message), where a stack of entries and an array of entries per object
+ * were garbage the collector then paid for.
+ */
+function malformedWithin(current: object, depth: number): string | null {
+  if (depth >= MAX_DEPTH) return 'the payload is nested too deeply';
+  for (const key in current) {
+    if (!Object.hasOwn(current, key)) continue;
+    if (LONE_SURROGATE.test(key)) return 'text contains invalid characters';
+    const item: unknown = (current as Record<string, unknown>)[key];
+    if (typeof item === 'string') {
+      if (LONE_SURROGATE.test(item)) return 'text contains invalid characters';
+    } else if (typeof item === 'object' && item !== null) {
+      const found = malformedWithin(item, depth + 1);
+      if (found) return found;
     }
   }
   return null;

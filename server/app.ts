@@ -292,11 +292,13 @@ async function startServer(
   // ---- Socket.IO ----
   // The adapter's own connection: the app's client fails a command after a couple of seconds, while the
   // adapter blocks on XREAD for longer and must wait through a Redis restart rather than drop a packet.
-  const adapterRedis = redis?.client.duplicate({ commandTimeout: undefined, maxRetriesPerRequest: null }) ?? null;
+  const cluster = redis
+    ? await redisStreamsAdapter(redis.client.duplicate({ commandTimeout: undefined, maxRetriesPerRequest: null }))
+    : null;
   const io = createSocketServer(server, {
     secure,
     allowedOrigins: config.allowedOrigins,
-    adapter: adapterRedis ? await redisStreamsAdapter(adapterRedis) : undefined,
+    adapter: cluster?.adapter,
   });
   const visitorNsp = io.of(VISITOR_NAMESPACE) as VisitorNamespace;
   const operatorNsp = io.of(OPERATOR_NAMESPACE) as OperatorNamespace;
@@ -467,7 +469,8 @@ async function startServer(
       await io.close();
       // This node's operators leave the cluster's presence now, not when its Redis key expires.
       await withinDeadline(presence.stop());
-      if (adapterRedis) await withinDeadline(adapterRedis.quit());
+      // A second at most: a quit that waited for a Redis that is gone would leave the steps below no time.
+      if (cluster) await withinDeadline(cluster.close(Math.min(1_000, deadline - Date.now())));
       await withinDeadline(drained);
       if (smtpClosed) await withinDeadline(smtpClosed);
       server.closeAllConnections();

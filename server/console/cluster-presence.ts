@@ -10,6 +10,12 @@ import type { Logger } from 'pino';
  * its key at once. Changes are announced on a channel, so the other nodes read them within a round trip
  * instead of at their next heartbeat; the heartbeat alone would be enough, only slower.
  *
+ * A Redis that restarts comes back empty: every node's key is gone at once, though none of their operators
+ * left. Each node writes its key again as soon as its connection is back, and for a while after its own
+ * reconnect a node keeps the operators of a node whose key it no longer finds (a key that comes back,
+ * even with fewer operators, is read as it is), so visitors are not told the team went offline because
+ * Redis did.
+ *
  * Only operator ids are stored: no names, no e-mail addresses.
  */
 export interface PresenceShare {
@@ -24,12 +30,21 @@ export interface PresenceShare {
 }
 
 const PREFIX = 'cw:presence';
+/**
+ * How far apart the nodes' connections may come back after one outage (ioredis retries at most a second
+ * apart, platform/redis.ts), added to a heartbeat for the time a reconnected node keeps missing nodes.
+ */
+const RECONNECT_SPREAD_MS = 2_000;
 /** Default lifetime of a node's key: its operators stay listed this long after the node stops answering. */
 export const PRESENCE_TTL_MS = 10_000;
 
 export class RedisPresence implements PresenceShare {
   readonly nodeId = randomUUID();
   private view = new Set<number>();
+  /** The last set read from each other node, by node id. */
+  private byNode = new Map<string, readonly number[]>();
+  /** Until then (after this node reconnected to Redis), a node whose key is missing keeps its last set. */
+  private graceUntil = 0;
   private local: readonly number[] = [];
   private subscriber: Redis | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -37,6 +52,11 @@ export class RedisPresence implements PresenceShare {
   /** Reads in flight are chained: an older read never overwrites a newer one. */
   private reading: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Every `ready` after start() is a reconnect: Redis may have come back empty. */
+  private readonly reconnected = () => {
+    this.graceUntil = Date.now() + this.heartbeatMs() + RECONNECT_SPREAD_MS;
+    void this.write(true).then(() => this.read(false));
+  };
 
   constructor(
     private readonly redis: Redis,
@@ -59,26 +79,24 @@ export class RedisPresence implements PresenceShare {
     this.subscriber.on('error', (err) => this.log.warn({ err }, 'presence: Redis subscriber error'));
     this.subscriber.on('message', (_channel: string, from: string) => {
       // Another node's news: its set, or its team changes (away, accounts) that every console must show.
-      if (from !== this.nodeId) this.read(true);
+      if (from !== this.nodeId) this.read(true, from);
     });
     await this.subscriber.subscribe(`${PREFIX}:changes`);
     await this.write(false);
     this.read(false);
     await this.reading;
-    // A third of the lifetime: two heartbeats can be late before a live node's key expires.
-    this.timer = setInterval(
-      () => {
-        void this.write(false).then(() => this.read(false));
-      },
-      Math.max(50, Math.floor(this.ttlMs / 3)),
-    );
+    this.timer = setInterval(() => {
+      void this.write(false).then(() => this.read(false));
+    }, this.heartbeatMs());
     this.timer.unref();
+    this.redis.on('ready', this.reconnected);
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    this.redis.off('ready', this.reconnected);
     try {
       await this.redis.multi().del(this.key(this.nodeId)).zrem(`${PREFIX}:nodes`, this.nodeId).exec();
       await this.redis.publish(`${PREFIX}:changes`, this.nodeId);
@@ -87,6 +105,11 @@ export class RedisPresence implements PresenceShare {
       this.log.warn({ err }, 'presence: could not withdraw this node from Redis');
     }
     await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+  }
+
+  /** A third of the lifetime: two heartbeats can be late before a live node's key expires. */
+  private heartbeatMs(): number {
+    return Math.max(50, Math.floor(this.ttlMs / 3));
   }
 
   private key(nodeId: string): string {
@@ -110,21 +133,32 @@ export class RedisPresence implements PresenceShare {
     }
   }
 
-  /** Reads every other node's set; `force` tells listeners even when the ids are the same (an away or an account changed). */
-  private read(force: boolean): void {
+  /**
+   * Reads every other node's set; `force` tells listeners even when the ids are the same (an away or an
+   * account changed). `from`: the node whose announcement this read answers (one without a key has withdrawn).
+   */
+  private read(force: boolean, from?: string): void {
     this.reading = this.reading.then(async () => {
       if (this.stopped) return;
       try {
         const nodes = (await this.redis.zrange(`${PREFIX}:nodes`, 0, -1)).filter((id) => id !== this.nodeId);
         const sets = nodes.length ? await this.redis.mget(nodes.map((id) => this.key(id))) : [];
-        const next = new Set<number>();
+        const byNode = new Map<string, readonly number[]>();
         const gone: string[] = [];
         sets.forEach((value, i) => {
           if (value === null) gone.push(nodes[i]);
-          else for (const id of parseIds(value)) next.add(id);
+          else byNode.set(nodes[i], parseIds(value));
         });
         // Expired nodes leave the list too, so it does not grow with every restart.
         if (gone.length) await this.redis.zrem(`${PREFIX}:nodes`, ...gone);
+        // Just after a reconnect a missing key may be Redis's loss, not the node's: keep its last set until
+        // every live node has had the time to write its key again.
+        if (Date.now() < this.graceUntil) {
+          for (const [node, ids] of this.byNode) if (!byNode.has(node) && node !== from) byNode.set(node, ids);
+        }
+        this.byNode = byNode;
+        const next = new Set<number>();
+        for (const ids of byNode.values()) for (const id of ids) next.add(id);
         const changed = force || next.size !== this.view.size || [...next].some((id) => !this.view.has(id));
         this.view = next;
         if (changed) this.onChange();

@@ -31,20 +31,62 @@ export function createSocketServer(
   return io;
 }
 
+/** The cluster's adapter and the connections to Redis it opened. */
+export interface ClusterAdapter {
+  adapter: NonNullable<ServerOptions['adapter']>;
+  /**
+   * Closes every connection the adapter opened, after `io.close()`: with Redis there, what this node
+   * published last is written first (a quit, bounded by `withinMs`); with Redis away, at once.
+   */
+  close(withinMs: number): Promise<void>;
+}
+
 /**
  * Rooms that span every node through Redis streams (REDIS_URL): a packet broadcast on one node reaches
  * sockets on all of them, and a node whose Redis connection dropped reads what it missed from the stream
  * when it is back (the Pub/Sub adapter would drop it). A node that dies loses nothing either way: its
  * clients reconnect to another node and catch up by sequence. `redis` is a connection of the adapter's
- * own (app.ts); the package is loaded only for a cluster.
+ * own (app.ts; its commands wait through an outage); the package is loaded only for a cluster.
  */
-export async function redisStreamsAdapter(redis: Redis): Promise<NonNullable<ServerOptions['adapter']>> {
+export async function redisStreamsAdapter(redis: Redis): Promise<ClusterAdapter> {
   const { createAdapter } = await import('@socket.io/redis-streams-adapter');
-  return createAdapter(redis, {
+  // The adapter opens its reading and subscribing connections with duplicate() and closes its reader only
+  // once a blocked read returns: with Redis gone, never, and the copy reconnects for ever after the node has
+  // stopped. Keeping every copy lets close() end them itself.
+  const connections: Redis[] = [redis];
+  const duplicate = redis.duplicate.bind(redis);
+  redis.duplicate = (override) => {
+    const copy = duplicate(override);
+    connections.push(copy);
+    return copy;
+  };
+  // The app's own client reports an outage once (platform/redis.ts); without a listener ioredis would print
+  // every failed reconnect of this one to stderr.
+  redis.on('error', () => {});
+  const adapter = createAdapter(redis, {
     streamName: 'cw:socket.io',
     channelPrefix: 'cw:socket.io',
     maxLen: STREAM_MAX_LEN,
-    // Its reading connection closes once a blocked read returns: a stopping node leaves within a second.
+    // A blocked read returns within a second, so a node's reader sees new entries promptly after a reconnect.
     blockTimeInMs: 1_000,
   });
+  return {
+    adapter,
+    async close(withinMs) {
+      // Ready: QUIT is answered after the broadcasts queued before it. Not ready: the queue would wait for a
+      // Redis that may never be back (this connection has no command timeout), so it is dropped; consoles
+      // on other nodes catch those messages up by sequence at the conversation's next change.
+      if (redis.status === 'ready') {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          redis.quit().catch(() => {}),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, withinMs);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
+      for (const connection of connections) connection.disconnect();
+    },
+  };
 }

@@ -1,7 +1,8 @@
 import { AppError } from '../../shared/errors';
 import type { AttachmentDto, AttachmentType } from '../../shared/attachments';
-import type { AttachmentRepository, AttachmentRow } from '../db/repositories/attachment-repository';
-import type { ConversationRepository } from '../db/repositories/conversation-repository';
+import type { AttachmentRow } from '../db/repositories/attachment-repository';
+import type { ConversationRow } from '../db/repositories/conversation-repository';
+import type { Stores } from '../db/store';
 import { randomToken } from '../platform/crypto';
 
 /** What an upload's write reports: the attachment, and whether this call stored it (false: a resend). */
@@ -21,10 +22,10 @@ export function toAttachmentDto(row: Pick<AttachmentRow, 'id' | 'name' | 'type' 
  * the check for an earlier upload under the same client id in the same transaction: two resends racing
  * store one row (the loser's file is removed by the caller).
  */
-export function createAttachmentWrites(repos: { conversations: ConversationRepository; attachments: AttachmentRepository }) {
+export function createAttachmentWrites(repos: Pick<Stores, 'conversations' | 'attachments'>) {
   const { conversations, attachments } = repos;
   return {
-    attachmentStore(args: {
+    async attachmentStore(args: {
       /** A visitor's upload goes to their conversation (opened if need be); an operator's names one. */
       from: { visitorId: number } | { operatorId: number; conversationId: string };
       clientId: string;
@@ -34,16 +35,17 @@ export function createAttachmentWrites(repos: { conversations: ConversationRepos
       size: number;
       sha256: string;
       now: number;
-    }): StoredAttachment {
-      let conversation: ReturnType<ConversationRepository['byVisitor']>;
+    }): Promise<StoredAttachment> {
+      let conversation: ConversationRow | null;
       if ('visitorId' in args.from) {
         conversation =
-          conversations.byVisitor(args.from.visitorId) ?? conversations.create(randomToken(12), args.from.visitorId, null, args.now);
+          (await conversations.byVisitor(args.from.visitorId)) ??
+          (await conversations.create(randomToken(12), args.from.visitorId, null, args.now));
       } else {
-        conversation = conversations.byPublicId(args.from.conversationId);
+        conversation = await conversations.byPublicId(args.from.conversationId);
         if (!conversation) throw new AppError('not_found', 'No such conversation.');
       }
-      const existing = attachments.byClientId(conversation.rowId, args.clientId);
+      const existing = await attachments.byClientId(conversation.rowId, args.clientId);
       if (existing) {
         // A resend of the same file is answered as the first time; other bytes under the same id are a client bug.
         if (existing.sha256 !== args.sha256) throw new AppError('conflict', 'This upload id was already used for a different file.');
@@ -62,13 +64,13 @@ export function createAttachmentWrites(repos: { conversations: ConversationRepos
         sha256: args.sha256,
         createdAt: args.now,
       };
-      attachments.insert(row);
+      await attachments.insert(row);
       return { attachment: toAttachmentDto(row), created: true, storageKey: row.storageKey };
     },
 
     /** The files of these deleted attachments are gone from the store: forget their keys. */
-    attachmentTrashClear(args: { keys: string[] }): null {
-      attachments.untrash(args.keys);
+    async attachmentTrashClear(args: { keys: string[] }): Promise<null> {
+      await attachments.untrash(args.keys);
       return null;
     },
   };

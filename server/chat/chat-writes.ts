@@ -2,11 +2,10 @@ import { AppError } from '../../shared/errors';
 import type { ConversationDto, Lang, MessageDto } from '../../shared/types';
 import { toConversationDto } from './conversation-dto';
 import { randomToken } from '../platform/crypto';
-import type { ConversationRepository, ConversationRow, VisitorContext } from '../db/repositories/conversation-repository';
-import type { AttachmentRepository, AttachmentRow } from '../db/repositories/attachment-repository';
-import type { MessageRepository } from '../db/repositories/message-repository';
-import type { VisitorRepository, VisitorRow } from '../db/repositories/visitor-repository';
-import type { OfflineReplyRepository } from '../db/repositories/offline-reply-repository';
+import type { ConversationRow, VisitorContext } from '../db/repositories/conversation-repository';
+import type { AttachmentRow } from '../db/repositories/attachment-repository';
+import type { VisitorRow } from '../db/repositories/visitor-repository';
+import type { Stores } from '../db/store';
 import { RateLimiter } from '../platform/rate-limiter';
 import { startOfflineReplyWait } from './offline-reply-writes';
 
@@ -51,15 +50,15 @@ export interface MessageDraft {
  * sequence is known), links `file` to it, and moves the conversation on: every write procedure that adds a
  * message ends here. Returns what the message write reports, without reading anything back.
  */
-export function writeMessage(
-  repos: { messages: MessageRepository; conversations: ConversationRepository; attachments: AttachmentRepository },
+export async function writeMessage(
+  repos: Pick<Stores, 'messages' | 'conversations' | 'attachments'>,
   conversation: ConversationRow,
   m: MessageDraft,
   file: AttachmentRow | null,
   at: number,
-): StoredMessage {
+): Promise<StoredMessage> {
   const seq = conversation.lastSeq + 1;
-  const id = repos.messages.insert({
+  const id = await repos.messages.insert({
     conversationRowId: conversation.rowId,
     seq,
     clientId: m.clientId,
@@ -68,8 +67,8 @@ export function writeMessage(
     text: m.text,
     at,
   });
-  if (file) repos.attachments.link(file.rowId, id);
-  const after = repos.conversations.recordMessage(conversation, seq, m.author, m.text || (file ? `📎 ${file.name}` : ''), at);
+  if (file) await repos.attachments.link(file.rowId, id);
+  const after = await repos.conversations.recordMessage(conversation, seq, m.author, m.text || (file ? `📎 ${file.name}` : ''), at);
   // Everything the stored row holds is known here; reading it back would cost a query per message.
   const message: MessageDto = {
     id,
@@ -98,13 +97,7 @@ export function writeMessage(
  * The message limits are counted here, in the one place that knows whether a message is new or a resend.
  */
 export function createChatWrites(
-  repos: {
-    visitors: VisitorRepository;
-    conversations: ConversationRepository;
-    messages: MessageRepository;
-    attachments: AttachmentRepository;
-    offlineReplies: OfflineReplyRepository;
-  },
+  repos: Pick<Stores, 'visitors' | 'conversations' | 'messages' | 'attachments' | 'offlineReplies'>,
   limits: MessageLimits = { burst: MESSAGE_BURST, sustained: MESSAGE_SUSTAINED },
   /** How long an operator reply waits before it is mailed to a visitor who left an address. */
   offlineReplyDelayMs = 60_000,
@@ -143,7 +136,11 @@ export function createChatWrites(
    * Every refusal of a message, before anything is written: a resend with a different body, a file that is
    * not this side's in this conversation (or was sent already). Returns the file to link, if any.
    */
-  function refusal(conversation: ConversationRow | null, m: MessageDraft, existing: MessageDto | null): AttachmentRow | null {
+  async function refusal(
+    conversation: ConversationRow | null,
+    m: MessageDraft,
+    existing: MessageDto | null,
+  ): Promise<AttachmentRow | null> {
     if (existing) {
       // A resend: same answer as the first time. A different body under the same id is a client bug.
       if (existing.text !== m.text || existing.author !== m.author || (existing.attachment?.id ?? null) !== (m.attachmentId ?? null)) {
@@ -152,7 +149,7 @@ export function createChatWrites(
       return null;
     }
     if (!m.attachmentId) return null;
-    const file = attachments.byPublicId(m.attachmentId);
+    const file = await attachments.byPublicId(m.attachmentId);
     // Only a file uploaded to this conversation by the same side can be sent, and only once.
     if (!file || !conversation || file.conversationRowId !== conversation.rowId || file.uploader !== m.author)
       throw new AppError('not_found', 'No such attachment.');
@@ -166,24 +163,24 @@ export function createChatWrites(
   }
 
   /** `refusal`, then the resend's answer or the write: for procedures that may write before it (a claim). */
-  function store(conversation: ConversationRow, m: MessageDraft, existing: MessageDto | null): StoredMessage {
-    const file = refusal(conversation, m, existing);
-    return existing ? resent(conversation, existing) : writeMessage(repos, conversation, m, file, now);
+  async function store(conversation: ConversationRow, m: MessageDraft, existing: MessageDto | null): Promise<StoredMessage> {
+    const file = await refusal(conversation, m, existing);
+    return existing ? resent(conversation, existing) : await writeMessage(repos, conversation, m, file, now);
   }
 
   return {
-    visitorCreate(args: { tokenHash: string; label: string; lang: Lang | null; now: number }): VisitorRow {
-      return visitors.create(Buffer.from(args.tokenHash, 'hex'), args.label, args.lang, args.now);
+    async visitorCreate(args: { tokenHash: string; label: string; lang: Lang | null; now: number }): Promise<VisitorRow> {
+      return await visitors.create(Buffer.from(args.tokenHash, 'hex'), args.label, args.lang, args.now);
     },
 
-    visitorTouch(args: { visitorId: number; lang: Lang | null; now: number }): null {
-      visitors.touch(args.visitorId, args.lang, args.now);
+    async visitorTouch(args: { visitorId: number; lang: Lang | null; now: number }): Promise<null> {
+      await visitors.touch(args.visitorId, args.lang, args.now);
       return null;
     },
 
     /** The host site vouched for this address (the signature was checked by VisitorService). */
-    visitorIdentify(args: { visitorId: number; email: string; name: string | null }): null {
-      visitors.setIdentity(args.visitorId, args.email, args.name, true);
+    async visitorIdentify(args: { visitorId: number; email: string; name: string | null }): Promise<null> {
+      await visitors.setIdentity(args.visitorId, args.email, args.name, true);
       return null;
     },
 
@@ -191,37 +188,37 @@ export function createChatWrites(
      * An e-mail the visitor left for a reply, kept unverified. An address the host site vouched for through
      * `identify` is not replaced by an unverified one.
      */
-    visitorContact(args: { visitorId: number; email: string; name: string | null }): null {
-      const visitor = visitors.findById(args.visitorId);
+    async visitorContact(args: { visitorId: number; email: string; name: string | null }): Promise<null> {
+      const visitor = await visitors.findById(args.visitorId);
       if (!visitor) throw new AppError('unauthorized', 'Say hello first.');
       if (visitor.emailVerified) {
         if (visitor.email?.toLowerCase() === args.email) return null;
         throw new AppError('forbidden', 'This chat is already linked to your confirmed e-mail address.');
       }
-      visitors.setIdentity(args.visitorId, args.email, args.name, false);
+      await visitors.setIdentity(args.visitorId, args.email, args.name, false);
       return null;
     },
 
     /** A returning visitor's page, shown to operators; returns the conversation's row id when it changed. */
-    pageSeen(args: { visitorId: number; page: VisitorContext }): number | null {
-      const conversation = conversations.byVisitor(args.visitorId);
+    async pageSeen(args: { visitorId: number; page: VisitorContext }): Promise<number | null> {
+      const conversation = await conversations.byVisitor(args.visitorId);
       if (!conversation || !pageChanged(conversation, args.page)) return null;
-      conversations.setPage(conversation.rowId, args.page);
+      await conversations.setPage(conversation.rowId, args.page);
       return conversation.rowId;
     },
 
     /** Refuses only before its first write (REFUSE_BEFORE_WRITING): it runs without a savepoint. */
-    visitorMessage(args: {
+    async visitorMessage(args: {
       visitorId: number;
       clientId: string;
       text: string;
       attachmentId?: string | null;
       page: VisitorContext | null;
       now: number;
-    }): StoredMessage {
+    }): Promise<StoredMessage> {
       now = args.now;
-      let conversation = conversations.byVisitor(args.visitorId);
-      const existing = conversation && messages.byClientId(conversation.rowId, conversation.id, args.clientId);
+      let conversation = await conversations.byVisitor(args.visitorId);
+      const existing = conversation && (await messages.byClientId(conversation.rowId, conversation.id, args.clientId));
       // A resend of a stored message is answered as before and costs nothing against the limits.
       if (!existing) countMessage(args.visitorId);
       const m: MessageDraft = {
@@ -232,18 +229,18 @@ export function createChatWrites(
         operatorName: null,
         attachmentId: args.attachmentId,
       };
-      const file = refusal(conversation, m, existing);
+      const file = await refusal(conversation, m, existing);
       if (conversation && existing) return resent(conversation, existing);
-      if (!conversation) conversation = conversations.create(randomToken(12), args.visitorId, args.page, now);
+      if (!conversation) conversation = await conversations.create(randomToken(12), args.visitorId, args.page, now);
       else if (args.page && pageChanged(conversation, args.page)) {
-        conversations.setPage(conversation.rowId, args.page);
+        await conversations.setPage(conversation.rowId, args.page);
         // Read again (rarely: the visitor moved to another page) so the row handed on is current.
-        conversation = conversations.byRowId(conversation.rowId)!;
+        conversation = (await conversations.byRowId(conversation.rowId))!;
       }
-      return writeMessage(repos, conversation, m, file, now);
+      return await writeMessage(repos, conversation, m, file, now);
     },
 
-    operatorMessage(args: {
+    async operatorMessage(args: {
       operatorId: number;
       operatorName: string;
       conversationId: string;
@@ -251,14 +248,14 @@ export function createChatWrites(
       text: string;
       attachmentId?: string | null;
       now: number;
-    }): StoredMessage {
+    }): Promise<StoredMessage> {
       now = args.now;
-      let conversation = conversations.byPublicId(args.conversationId);
+      let conversation = await conversations.byPublicId(args.conversationId);
       if (!conversation) throw new AppError('not_found', 'No such conversation.');
       // Answering an unassigned conversation takes it, as in every shared inbox (read again: the row handed on is current).
-      if (conversation.assignedOperatorId === null && conversations.claim(conversation.rowId, args.operatorId, now))
-        conversation = conversations.byRowId(conversation.rowId)!;
-      const existing = messages.byClientId(conversation.rowId, conversation.id, args.clientId);
+      if (conversation.assignedOperatorId === null && (await conversations.claim(conversation.rowId, args.operatorId, now)))
+        conversation = (await conversations.byRowId(conversation.rowId))!;
+      const existing = await messages.byClientId(conversation.rowId, conversation.id, args.clientId);
       const m = {
         clientId: args.clientId,
         text: args.text,
@@ -267,10 +264,10 @@ export function createChatWrites(
         operatorName: args.operatorName,
         attachmentId: args.attachmentId,
       };
-      const stored = store(conversation, m, existing);
+      const stored = await store(conversation, m, existing);
       // A reply to a visitor who left an address may have to go by e-mail: its wait is stored with the
       // reply itself, so an acknowledged reply is never left without one (OfflineReplyService sends it).
-      if (stored.created) startOfflineReplyWait(repos, conversation.visitorId, stored.message.seq, now + offlineReplyDelayMs);
+      if (stored.created) await startOfflineReplyWait(repos, conversation.visitorId, stored.message.seq, now + offlineReplyDelayMs);
       return stored;
     },
 
@@ -278,12 +275,13 @@ export function createChatWrites(
      * A system line recording that the visitor left an e-mail for a reply (opening the conversation if need
      * be). It is a message the visitor caused, so it counts against the same limits.
      */
-    contactNote(args: { visitorId: number; text: string; now: number }): StoredMessage {
+    async contactNote(args: { visitorId: number; text: string; now: number }): Promise<StoredMessage> {
       now = args.now;
       countMessage(args.visitorId);
-      const conversation = conversations.byVisitor(args.visitorId) ?? conversations.create(randomToken(12), args.visitorId, null, now);
+      const conversation =
+        (await conversations.byVisitor(args.visitorId)) ?? (await conversations.create(randomToken(12), args.visitorId, null, now));
       const m = { clientId: randomToken(12), text: args.text, author: 'system' as const, operatorId: null, operatorName: null };
-      return store(conversation, m, null);
+      return await store(conversation, m, null);
     },
   };
 }

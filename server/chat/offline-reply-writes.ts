@@ -1,32 +1,25 @@
-import type { ConversationRepository } from '../db/repositories/conversation-repository';
-import type { MessageRepository } from '../db/repositories/message-repository';
-import type { OfflineReplyRepository, OfflineReplyRow } from '../db/repositories/offline-reply-repository';
-import type { VisitorRepository } from '../db/repositories/visitor-repository';
+import type { OfflineReplyRow } from '../db/repositories/offline-reply-repository';
+import type { Stores } from '../db/store';
 
 /**
  * Starts a wait from operator reply `fromSeq` when the visitor left an address and none is running (a
  * running one carries the reply in its mail); true when it started one. The one rule for who waits for a
  * mail, used by the reply's own write and by the end of the wait before.
  */
-export function startOfflineReplyWait(
-  repos: { offlineReplies: OfflineReplyRepository; visitors: VisitorRepository },
+export async function startOfflineReplyWait(
+  repos: Pick<Stores, 'offlineReplies' | 'visitors'>,
   visitorId: number,
   fromSeq: number,
   dueAt: number,
-): boolean {
-  return Boolean(repos.visitors.findById(visitorId)?.email) && repos.offlineReplies.queue(visitorId, fromSeq, dueAt);
+): Promise<boolean> {
+  return Boolean((await repos.visitors.findById(visitorId))?.email) && (await repos.offlineReplies.queue(visitorId, fromSeq, dueAt));
 }
 
 /**
  * The offline-reply waits, run by the writer thread (OfflineReplyService decides when). A wait starts
  * in the reply's own write (chat-writes.ts operatorMessage).
  */
-export function createOfflineReplyWrites(repos: {
-  offlineReplies: OfflineReplyRepository;
-  conversations: ConversationRepository;
-  messages: MessageRepository;
-  visitors: VisitorRepository;
-}) {
+export function createOfflineReplyWrites(repos: Pick<Stores, 'offlineReplies' | 'conversations' | 'messages' | 'visitors'>) {
   const { offlineReplies, conversations, messages } = repos;
   return {
     /**
@@ -34,17 +27,22 @@ export function createOfflineReplyWrites(repos: {
      * reply after that, written meanwhile, starts the next wait in this same write (its own write found
      * this one running); returns that wait, or null.
      */
-    offlineReplyDone(args: { visitorId: number; fromSeq: number; upToSeq: number; nextDueAt: number }): OfflineReplyRow | null {
-      offlineReplies.remove(args.visitorId, args.fromSeq);
-      const conversation = conversations.byVisitor(args.visitorId);
-      const fromSeq = conversation && messages.firstOperatorAfter(conversation.rowId, args.upToSeq);
-      if (!fromSeq || !startOfflineReplyWait(repos, args.visitorId, fromSeq, args.nextDueAt)) return null;
+    async offlineReplyDone(args: {
+      visitorId: number;
+      fromSeq: number;
+      upToSeq: number;
+      nextDueAt: number;
+    }): Promise<OfflineReplyRow | null> {
+      await offlineReplies.remove(args.visitorId, args.fromSeq);
+      const conversation = await conversations.byVisitor(args.visitorId);
+      const fromSeq = conversation && (await messages.firstOperatorAfter(conversation.rowId, args.upToSeq));
+      if (!fromSeq || !(await startOfflineReplyWait(repos, args.visitorId, fromSeq, args.nextDueAt))) return null;
       return { visitorId: args.visitorId, fromSeq, dueAt: args.nextDueAt, attempts: 0 };
     },
 
     /** The mail could not be sent: it is tried again at `dueAt`. */
-    offlineReplyRetry(args: { visitorId: number; fromSeq: number; dueAt: number }): null {
-      offlineReplies.retryAt(args.visitorId, args.fromSeq, args.dueAt);
+    async offlineReplyRetry(args: { visitorId: number; fromSeq: number; dueAt: number }): Promise<null> {
+      await offlineReplies.retryAt(args.visitorId, args.fromSeq, args.dueAt);
       return null;
     },
   };

@@ -1,9 +1,7 @@
 import { AppError } from '../../shared/errors';
 import type { Lang } from '../../shared/types';
-import type { AttachmentRepository } from '../db/repositories/attachment-repository';
-import type { ConversationRepository, ConversationRow } from '../db/repositories/conversation-repository';
-import type { MessageRepository } from '../db/repositories/message-repository';
-import type { TranscriptRepository } from '../db/repositories/transcript-repository';
+import type { ConversationRow } from '../db/repositories/conversation-repository';
+import type { Stores } from '../db/store';
 import { randomToken } from '../platform/crypto';
 import { type StoredMessage, writeMessage } from './chat-writes';
 
@@ -12,24 +10,19 @@ import { type StoredMessage, writeMessage } from './chat-writes';
  * is resolved, and the system line that records a transcript sent. The ownership check runs in the same
  * transaction as the write: another visitor's conversation is answered like one that does not exist.
  */
-export function createTranscriptWrites(repos: {
-  conversations: ConversationRepository;
-  messages: MessageRepository;
-  attachments: AttachmentRepository;
-  transcripts: TranscriptRepository;
-}) {
+export function createTranscriptWrites(repos: Pick<Stores, 'conversations' | 'messages' | 'attachments' | 'transcripts'>) {
   const { conversations, transcripts } = repos;
 
-  const owned = (visitorId: number, conversationId: string): ConversationRow => {
-    const conversation = conversations.byPublicId(conversationId);
+  const owned = async (visitorId: number, conversationId: string): Promise<ConversationRow> => {
+    const conversation = await conversations.byPublicId(conversationId);
     if (!conversation || conversation.visitorId !== visitorId) throw new AppError('not_found', 'No such conversation.');
     return conversation;
   };
 
   return {
-    transcriptWish(args: { visitorId: number; conversationId: string; lang: Lang; now: number }): null {
-      const conversation = owned(args.visitorId, args.conversationId);
-      transcripts.wish(conversation.rowId, args.lang, args.now);
+    async transcriptWish(args: { visitorId: number; conversationId: string; lang: Lang; now: number }): Promise<null> {
+      const conversation = await owned(args.visitorId, args.conversationId);
+      await transcripts.wish(conversation.rowId, args.lang, args.now);
       return null;
     },
 
@@ -38,17 +31,17 @@ export function createTranscriptWrites(repos: {
      * `fromWish`, the wish is taken in the same transaction: when it is already gone (another resolve took
      * it) nothing is written and null comes back, so the mail is sent once.
      */
-    transcriptSent(args: {
+    async transcriptSent(args: {
       visitorId: number;
       conversationId: string;
       text: string;
       fromWish: boolean;
       now: number;
-    }): StoredMessage | null {
-      const conversation = owned(args.visitorId, args.conversationId);
-      if (args.fromWish && !transcripts.clear(conversation.rowId)) return null;
+    }): Promise<StoredMessage | null> {
+      const conversation = await owned(args.visitorId, args.conversationId);
+      if (args.fromWish && !(await transcripts.clear(conversation.rowId))) return null;
       const line = { clientId: randomToken(12), text: args.text, author: 'system' as const, operatorId: null, operatorName: null };
-      return writeMessage(repos, conversation, line, null, args.now);
+      return await writeMessage(repos, conversation, line, null, args.now);
     },
   };
 }

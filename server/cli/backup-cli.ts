@@ -11,6 +11,7 @@ import { createRepositories } from '../db/repositories/index';
 import { loadSecrets } from '../platform/secrets';
 import { journalPathFor, readJournal } from '../privacy/erasure-journal';
 import { createPrivacyWrites } from '../privacy/privacy-writes';
+import { sqliteTransactions } from '../writer/transaction';
 
 const args = process.argv.slice(2);
 const restoring = args[0] === '--restore';
@@ -33,14 +34,15 @@ try {
     try {
       const repos = createRepositories(db);
       const secrets = loadSecrets(config.databasePath, config);
-      const writes = createPrivacyWrites(db, repos, {
+      const transactions = sqliteTransactions(db);
+      const writes = createPrivacyWrites(transactions, repos, {
         hmacKey: secrets.hmacKey,
         jurisdiction: config.jurisdiction,
         mailDomain: config.mailDomain,
       });
-      const { value } = db.transaction(() =>
+      const { value } = await transactions.transaction(() =>
         writes.privacyReapply({ now: Date.now(), publicUrl: '', entries: readJournal(journalPathFor(config.databasePath)) }),
-      )();
+      );
       console.log(
         value.length
           ? `  ${value.length} erasure(s) completed after this backup carried out again: ${value.join(', ')}`

@@ -1,10 +1,10 @@
-import type { Repositories } from '../db/repositories/index';
+import type { Stores } from '../db/store';
 
 /** The dev outbox's one write: a copy of a mail for admins to read in the console. */
-export function createMailWrites(repos: Repositories) {
+export function createMailWrites(repos: Stores) {
   return {
-    outboxInsert(args: { to: string; subject: string; text: string; now: number }): number {
-      return repos.mail.insert(args.to, args.subject, args.text, args.now);
+    async outboxInsert(args: { to: string; subject: string; text: string; now: number }): Promise<number> {
+      return await repos.mail.insert(args.to, args.subject, args.text, args.now);
     },
   };
 }

@@ -10,7 +10,8 @@ import {
 import type { DataSystemSaveInput } from '../../shared/schemas';
 import type { Clock } from '../platform/clock';
 import { randomToken, sha256 } from '../platform/crypto';
-import type { DataSystemRepository, DataSystemRow, RequestSystemRow } from '../db/repositories/data-system-repository';
+import type { DataSystemRow, RequestSystemRow } from '../db/repositories/data-system-repository';
+import type { Stores } from '../db/store';
 import type { PrivacyRequestRow } from '../db/repositories/privacy-repository';
 import type { OutgoingMail } from '../mail/mailer';
 import { mailTemplates } from '../mail/templates';
@@ -41,17 +42,17 @@ export interface SystemAnswer {
  */
 export class DataSystemLedger {
   constructor(
-    private readonly repo: DataSystemRepository,
+    private readonly repo: Stores['systems'],
     private readonly clock: Clock,
     private readonly publicUrl: () => string,
   ) {}
 
-  list(): DataSystemDto[] {
-    return this.repo.list().map(toSystemDto);
+  async list(): Promise<DataSystemDto[]> {
+    return (await this.repo.list()).map(toSystemDto);
   }
 
   /** Creates or changes a system. A new system's secret is returned once, to be configured on its side. */
-  save(input: DataSystemSaveInput): { system: DataSystemDto; secret: string | null } {
+  async save(input: DataSystemSaveInput): Promise<{ system: DataSystemDto; secret: string | null }> {
     const fields = {
       name: input.name,
       purpose: input.purpose ?? '',
@@ -68,16 +69,16 @@ export class DataSystemLedger {
       throw new AppError('invalid_payload', 'contactEmail: say who answers for the processor.');
     if (input.id === undefined) {
       const secret = randomToken(32);
-      const id = this.repo.insert({ ...fields, secret }, this.clock.now());
+      const id = await this.repo.insert({ ...fields, secret }, this.clock.now());
       // Only a webhook signs and checks with it; a system reached by mail or by hand is never told one.
-      return { system: toSystemDto(this.repo.byId(id)!), secret: fields.kind === 'webhook' ? secret : null };
+      return { system: toSystemDto((await this.repo.byId(id))!), secret: fields.kind === 'webhook' ? secret : null };
     }
-    if (!this.repo.update(input.id, fields)) throw new AppError('not_found', 'No such data system.');
-    return { system: toSystemDto(this.repo.byId(input.id)!), secret: null };
+    if (!(await this.repo.update(input.id, fields))) throw new AppError('not_found', 'No such data system.');
+    return { system: toSystemDto((await this.repo.byId(input.id))!), secret: null };
   }
 
-  archive(id: number): void {
-    if (!this.repo.archive(id, this.clock.now())) throw new AppError('not_found', 'No such data system.');
+  async archive(id: number): Promise<void> {
+    if (!(await this.repo.archive(id, this.clock.now()))) throw new AppError('not_found', 'No such data system.');
   }
 
   /**
@@ -85,16 +86,16 @@ export class DataSystemLedger {
    * processors are mailed their one-time link (returned, to go out once this commits); manual rows wait for
    * their operator.
    */
-  fanOut(request: PrivacyRequestRow): OutgoingMail[] {
+  async fanOut(request: PrivacyRequestRow): Promise<OutgoingMail[]> {
     if (request.type === null || !request.email) return [];
     const mails: OutgoingMail[] = [];
     const now = this.clock.now();
-    const existing = new Set(this.repo.entries(request.id).map((e) => e.systemId));
-    for (const system of this.repo.list()) {
+    const existing = new Set((await this.repo.entries(request.id)).map((e) => e.systemId));
+    for (const system of await this.repo.list()) {
       if (!system.requestTypes.includes(request.type) || existing.has(system.id)) continue;
       const link = system.kind === 'processor_email' ? randomToken(32) : null;
       const receiptId = randomToken(18);
-      this.repo.addEntry({
+      await this.repo.addEntry({
         requestId: request.id,
         systemId: system.id,
         receiptId,
@@ -122,7 +123,7 @@ export class DataSystemLedger {
   }
 
   /** Records one system's answer; returns the row as it now stands. Refuses a second answer. */
-  answer(entry: RequestSystemRow, request: PrivacyRequestRow, answer: SystemAnswer): RequestSystemRow {
+  async answer(entry: RequestSystemRow, request: PrivacyRequestRow, answer: SystemAnswer): Promise<RequestSystemRow> {
     if (entry.state !== 'pending' && entry.state !== 'failed')
       throw new AppError('conflict', `${entry.name} has already answered this request.`);
     if (request.state !== 'in_progress') throw new AppError('invalid_state', 'This request is not being worked on.');
@@ -133,7 +134,7 @@ export class DataSystemLedger {
     if (answer.evidenceRequired && !note)
       throw new AppError('invalid_payload', 'note: describe the evidence — what was checked or done, and where.');
     const data = request.type === 'access' && answer.outcome === 'done' && answer.data !== undefined ? JSON.stringify(answer.data) : null;
-    this.repo.answer(entry.id, {
+    await this.repo.answer(entry.id, {
       state: answer.outcome,
       legalBasis: answer.outcome === 'kept' ? (answer.legalBasis ?? null) : null,
       note,
@@ -142,52 +143,56 @@ export class DataSystemLedger {
       answeredBy: answer.by,
       answeredAt: this.clock.now(),
     });
-    return this.repo.entry(entry.id)!;
+    return (await this.repo.entry(entry.id))!;
   }
 
   /** The request may not be completed while any system has not answered, or reported a failure. */
-  assertComplete(requestId: number): void {
-    const open = this.unanswered(requestId);
+  async assertComplete(requestId: number): Promise<void> {
+    const open = await this.unanswered(requestId);
     if (open.length === 0) return;
     const names = open.map((e) => `${e.name} (${e.state === 'pending' ? 'no answer yet' : 'failed'})`).join(', ');
     throw new AppError('invalid_state', `Every data system must answer first: ${names}.`);
   }
 
   /** Whether any row still waits (an objection then stays open instead of completing by itself). */
-  waiting(requestId: number): boolean {
-    return this.unanswered(requestId).length > 0;
+  async waiting(requestId: number): Promise<boolean> {
+    return (await this.unanswered(requestId)).length > 0;
   }
 
   /** Rows with no answer yet, or whose system reported a failure. */
-  private unanswered(requestId: number): RequestSystemRow[] {
-    return this.repo.entries(requestId).filter((e) => e.state === 'pending' || e.state === 'failed');
+  private async unanswered(requestId: number): Promise<RequestSystemRow[]> {
+    return (await this.repo.entries(requestId)).filter((e) => e.state === 'pending' || e.state === 'failed');
   }
 
   /** What the systems gave back for an access request, for its export. */
-  accessData(requestId: number): Array<{ system: string; outcome: string; data: unknown }> {
-    return this.repo
-      .entries(requestId)
-      .map((e) => ({ system: e.name, outcome: e.state, data: e.dataJson ? (JSON.parse(e.dataJson) as unknown) : null }));
+  async accessData(requestId: number): Promise<Array<{ system: string; outcome: string; data: unknown }>> {
+    return (await this.repo.entries(requestId)).map((e) => ({
+      system: e.name,
+      outcome: e.state,
+      data: e.dataJson ? (JSON.parse(e.dataJson) as unknown) : null,
+    }));
   }
 
-  closed(requestId: number): void {
-    this.repo.clear(requestId);
+  async closed(requestId: number): Promise<void> {
+    await this.repo.clear(requestId);
   }
 
   /** Mails to the owners of systems whose answer is missing close to the deadline; each row at most daily. */
-  remind(): Array<{ requestId: number; mail: OutgoingMail }> {
+  async remind(): Promise<Array<{ requestId: number; mail: OutgoingMail }>> {
     const now = this.clock.now();
-    return this.repo.toRemind(now + REMIND_BEFORE_MS, now - REMIND_EVERY_MS).map((row) => {
-      this.repo.reminded(row.id, now);
-      return {
+    const due: Array<{ requestId: number; mail: OutgoingMail }> = [];
+    for (const row of await this.repo.toRemind(now + REMIND_BEFORE_MS, now - REMIND_EVERY_MS)) {
+      await this.repo.reminded(row.id, now);
+      due.push({
         requestId: row.requestId,
         mail: { to: row.ownerEmail, ...mailTemplates.systemReminder({ system: row.name, reference: row.reference, dueAt: row.dueAt }) },
-      };
-    });
+      });
+    }
+    return due;
   }
 
-  entries(requestId: number): RequestSystemDto[] {
-    return this.repo.entries(requestId).map(toEntryDto);
+  async entries(requestId: number): Promise<RequestSystemDto[]> {
+    return (await this.repo.entries(requestId)).map(toEntryDto);
   }
 }
 

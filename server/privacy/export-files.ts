@@ -1,6 +1,6 @@
 import { AppError } from '../../shared/errors';
 import type { AttachmentStore } from '../attachments/attachment-store';
-import type { PrivacyRepository } from '../db/repositories/privacy-repository';
+import type { Stores } from '../db/store';
 import type { ExportFiles } from './privacy-writes';
 import type { RequestExecution } from './request-execution';
 
@@ -12,7 +12,7 @@ import type { RequestExecution } from './request-execution';
  */
 export class RequestFiles {
   constructor(
-    private readonly requests: PrivacyRepository,
+    private readonly requests: Stores['requests'],
     /** Built on the main thread's read-only connection: the same rule for whose files they are. */
     private readonly execution: RequestExecution,
     private readonly store: AttachmentStore,
@@ -22,11 +22,11 @@ export class RequestFiles {
 
   /** The files for completing this request: none unless it is an access request. */
   async forCompletion(requestId: number): Promise<ExportFiles | undefined> {
-    const request = this.requests.byId(requestId);
+    const request = await this.requests.byId(requestId);
     if (request?.type !== 'access') return undefined;
     const files: ExportFiles = {};
     try {
-      for (const key of this.execution.attachmentKeys(request)) files[key] = await this.store.read(key);
+      for (const key of await this.execution.attachmentKeys(request)) files[key] = await this.store.read(key);
     } catch {
       throw new AppError('internal', 'The attached files could not be read from storage. Try again in a moment.');
     }

@@ -2,9 +2,7 @@ import { requesterHash } from './privacy-dto';
 import { AppError } from '../../shared/errors';
 import { isOpen } from '../../shared/privacy';
 import type { Clock } from '../platform/clock';
-import type { AuditRepository } from '../db/repositories/audit-repository';
-import type { PrivacyRepository } from '../db/repositories/privacy-repository';
-import type { DataSystemRepository } from '../db/repositories/data-system-repository';
+import type { Stores } from '../db/store';
 import { type Actor, actorOf } from './privacy-service';
 
 /**
@@ -13,9 +11,9 @@ import { type Actor, actorOf } from './privacy-service';
  */
 export class PrivacyRegister {
   constructor(
-    private readonly requests: PrivacyRepository,
-    private readonly audit: AuditRepository,
-    private readonly systems: DataSystemRepository,
+    private readonly requests: Stores['requests'],
+    private readonly audit: Stores['audit'],
+    private readonly systems: Stores['systems'],
     private readonly clock: Clock,
   ) {}
 
@@ -23,12 +21,12 @@ export class PrivacyRegister {
    * The record of one closed request for the file (Roskomnadzor order 179 wants proof of destruction:
    * a record plus the event-log extract): what was done, when, by whom, how — without the address.
    */
-  closureRecord(operator: Actor, id: number): Record<string, unknown> {
-    const row = this.requests.byId(id);
+  async closureRecord(operator: Actor, id: number): Promise<Record<string, unknown>> {
+    const row = await this.requests.byId(id);
     if (!row) throw new AppError('not_found', 'No such request.');
     if (isOpen(row.state)) throw new AppError('invalid_state', 'The record exists once the request is closed.');
     const now = this.clock.now();
-    this.audit.append(row.id, now, actorOf(operator), 'record exported', null);
+    await this.audit.append(row.id, now, actorOf(operator), 'record exported', null);
     const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
     return {
       format: 'cw-privacy-record/1',
@@ -48,7 +46,7 @@ export class PrivacyRegister {
           : null,
       result: row.resultJson ? JSON.parse(row.resultJson) : null,
       // Every other system the request concerned: its outcome, the evidence and who gave it, when.
-      systems: this.systems.entries(row.id).map((e) => ({
+      systems: (await this.systems.entries(row.id)).map((e) => ({
         system: e.name,
         reachedBy: e.kind,
         outcome: e.state,
@@ -60,17 +58,20 @@ export class PrivacyRegister {
       })),
       retained: row.retainedNote,
       rejectionReason: row.rejectionReason,
-      events: this.audit
-        .list(row.id)
-        .map((e) => ({ at: new Date(e.at).toISOString(), actor: e.actor, action: e.action, detail: e.detail })),
+      events: (await this.audit.list(row.id)).map((e) => ({
+        at: new Date(e.at).toISOString(),
+        actor: e.actor,
+        action: e.action,
+        detail: e.detail,
+      })),
       // The whole log's hash chain as of this record: whether it is intact, and its head to compare later.
-      auditChain: (({ intact, entries, head }) => ({ intact, entries, head }))(this.audit.verifyChain()),
+      auditChain: (({ intact, entries, head }) => ({ intact, entries, head }))(await this.audit.verifyChain()),
     };
   }
 
   /** The register of requests as CSV, for record-keeping (no e-mail addresses: the keyed hash stands in). */
-  registerCsv(operator: Actor): string {
-    this.audit.append(null, this.clock.now(), actorOf(operator), 'register exported', null);
+  async registerCsv(operator: Actor): Promise<string> {
+    await this.audit.append(null, this.clock.now(), actorOf(operator), 'register exported', null);
     const header = [
       'reference',
       'type',
@@ -87,27 +88,25 @@ export class PrivacyRegister {
       'result',
     ];
     const iso = (t: number | null) => (t === null ? '' : new Date(t).toISOString());
-    const lines = this.requests
-      .all()
-      .map((r) =>
-        [
-          r.reference,
-          r.type ?? 'needs triage',
-          r.state,
-          r.jurisdiction,
-          r.source,
-          requesterHash(r),
-          iso(r.receivedAt),
-          iso(r.verifiedAt),
-          iso(r.dueAt),
-          r.extended ? 'yes' : 'no',
-          iso(r.completedAt),
-          r.rejectionReason ?? '',
-          r.resultJson ?? '',
-        ]
-          .map(csvCell)
-          .join(','),
-      );
+    const lines = (await this.requests.all()).map((r) =>
+      [
+        r.reference,
+        r.type ?? 'needs triage',
+        r.state,
+        r.jurisdiction,
+        r.source,
+        requesterHash(r),
+        iso(r.receivedAt),
+        iso(r.verifiedAt),
+        iso(r.dueAt),
+        r.extended ? 'yes' : 'no',
+        iso(r.completedAt),
+        r.rejectionReason ?? '',
+        r.resultJson ?? '',
+      ]
+        .map(csvCell)
+        .join(','),
+    );
     return `${[header.join(','), ...lines].join('\r\n')}\r\n`;
   }
 }

@@ -12,8 +12,8 @@ import type {
   PrivacyVerifyInput,
 } from '../../shared/schemas';
 import type { Lang } from '../../shared/types';
-import type { Db } from '../db/open';
-import type { Repositories } from '../db/repositories/index';
+import type { Stores } from '../db/store';
+import type { TransactionControl } from '../writer/transaction';
 import type { PrivacyEffect } from './privacy-effects';
 import type { DeliveryRow } from '../db/repositories/integration-repository';
 import { DataSystemLedger, type SystemAnswer } from './data-system-ledger';
@@ -60,14 +60,14 @@ export interface WithEffects<T> {
  * delivery results. PrivacyService and PrivacyRegister are built here, once, on the writer's connection;
  * the main thread's PrivacyDesk calls these and carries out the effects once the batch has committed.
  */
-export function createPrivacyWrites(db: Db, repos: Repositories, settings: PrivacySettings) {
+export function createPrivacyWrites(transactions: TransactionControl, repos: Stores, settings: PrivacySettings) {
   let context: WriteContext = { now: 0, publicUrl: '' };
   const clock = { now: () => context.now };
   let effects: PrivacyEffect[] = [];
   let files: ExportFiles | undefined;
   const systems = new DataSystemLedger(repos.systems, clock, () => context.publicUrl);
   const privacy = new PrivacyService({
-    db,
+    transactions,
     requests: repos.requests,
     messages: repos.requestMessages,
     audit: repos.audit,
@@ -93,11 +93,12 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
   });
   const register = new PrivacyRegister(repos.requests, repos.audit, repos.systems, clock);
 
-  function run<T>(next: WriteContext, step: () => T): WithEffects<T> {
+  async function run<T>(next: WriteContext, step: () => Promise<T>): Promise<WithEffects<T>> {
     context = { now: next.now, publicUrl: next.publicUrl };
     // A step that throws leaves what it collected behind: its savepoint is rolled back, its effects with it.
     effects = [];
-    return { value: step(), effects };
+    const value = await step();
+    return { value, effects };
   }
 
   return {
@@ -131,10 +132,10 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
       return run(args, () => privacy.erasurePreview(args.id));
     },
 
-    privacyAct(args: WriteContext & { operator: Actor; input: PrivacyActionInput; files?: ExportFiles }) {
+    async privacyAct(args: WriteContext & { operator: Actor; input: PrivacyActionInput; files?: ExportFiles }) {
       files = args.files;
       try {
-        return run(args, () => privacy.act(args.operator, args.input));
+        return await run(args, () => privacy.act(args.operator, args.input));
       } finally {
         files = undefined;
       }
@@ -178,9 +179,9 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
     // ---- the data-system register ----
 
     dataSystemSave(args: WriteContext & { input: DataSystemSaveInput; actor: string }) {
-      return run(args, () => {
-        const saved = systems.save(args.input);
-        repos.audit.append(null, args.now, args.actor, args.input.id ? 'data system changed' : 'data system added', {
+      return run(args, async () => {
+        const saved = await systems.save(args.input);
+        await repos.audit.append(null, args.now, args.actor, args.input.id ? 'data system changed' : 'data system added', {
           system: saved.system.name,
         });
         return saved;
@@ -188,10 +189,10 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
     },
 
     dataSystemArchive(args: WriteContext & { id: number; actor: string }) {
-      return run(args, () => {
-        const name = repos.systems.byId(args.id)?.name;
-        systems.archive(args.id);
-        repos.audit.append(null, args.now, args.actor, 'data system removed', { system: name });
+      return run(args, async () => {
+        const name = (await repos.systems.byId(args.id))?.name;
+        await systems.archive(args.id);
+        await repos.audit.append(null, args.now, args.actor, 'data system removed', { system: name });
         return null;
       });
     },
@@ -232,16 +233,18 @@ export function createPrivacyWrites(db: Db, repos: Repositories, settings: Priva
     },
 
     /** A download link is single-use: taken and audited in one transaction. */
-    exportDownload(args: { tokenHash: string; now: number }): { payload: string } | null {
-      const found = repos.exports.consume(Buffer.from(args.tokenHash, 'hex'), args.now);
+    async exportDownload(args: { tokenHash: string; now: number }): Promise<{ payload: string } | null> {
+      const found = await repos.exports.consume(Buffer.from(args.tokenHash, 'hex'), args.now);
       if (!found) return null;
-      repos.audit.append(found.requestId, args.now, 'requester', 'export downloaded', null);
+      await repos.audit.append(found.requestId, args.now, 'requester', 'export downloaded', null);
       return { payload: found.payload };
     },
 
     /** What one delivery attempt came to (WebhookService sends; the outcome is stored here). */
-    webhookDelivered(args: Pick<DeliveryRow, 'id' | 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'updatedAt'>): null {
-      repos.integrations.updateDelivery(args);
+    async webhookDelivered(
+      args: Pick<DeliveryRow, 'id' | 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'updatedAt'>,
+    ): Promise<null> {
+      await repos.integrations.updateDelivery(args);
       return null;
     },
   };

@@ -1,18 +1,8 @@
 import type { ErasurePreviewDto } from '../../shared/types';
 import type { Clock } from '../platform/clock';
 import { randomToken, sha256 } from '../platform/crypto';
-import type { AttachmentRepository } from '../db/repositories/attachment-repository';
-import type { ConversationRepository } from '../db/repositories/conversation-repository';
-import type { DataSystemRepository } from '../db/repositories/data-system-repository';
-import type { ExportRepository } from '../db/repositories/export-repository';
-import type { IntegrationRepository } from '../db/repositories/integration-repository';
-import type { MailRepository } from '../db/repositories/mail-repository';
-import type { MessageRepository } from '../db/repositories/message-repository';
-import type { NoteRepository } from '../db/repositories/note-repository';
-import type { PrivacyRepository, PrivacyRequestRow } from '../db/repositories/privacy-repository';
-import type { RatingRepository } from '../db/repositories/rating-repository';
-import type { PrechatRepository } from '../db/repositories/prechat-repository';
-import type { VisitorRepository } from '../db/repositories/visitor-repository';
+import type { PrivacyRequestRow } from '../db/repositories/privacy-repository';
+import type { Stores } from '../db/store';
 
 export const EXPORT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -22,20 +12,21 @@ export interface ErasedChats {
   conversationIds: string[];
 }
 
-export interface ExecutionRepos {
-  requests: PrivacyRepository;
-  visitors: VisitorRepository;
-  conversations: ConversationRepository;
-  messages: MessageRepository;
-  mail: MailRepository;
-  exports: ExportRepository;
-  integrations: IntegrationRepository;
-  notes: NoteRepository;
-  ratings: RatingRepository;
-  attachments: AttachmentRepository;
-  systems: DataSystemRepository;
-  prechat: PrechatRepository;
-}
+export type ExecutionRepos = Pick<
+  Stores,
+  | 'requests'
+  | 'visitors'
+  | 'conversations'
+  | 'messages'
+  | 'mail'
+  | 'exports'
+  | 'integrations'
+  | 'notes'
+  | 'ratings'
+  | 'attachments'
+  | 'systems'
+  | 'prechat'
+>;
 
 /** An attachment's bytes by storage key (null: the store no longer has the file). */
 export type ReadAttachment = (storageKey: string) => Buffer | null;
@@ -53,21 +44,21 @@ export class RequestExecution {
     private readonly readAttachment: ReadAttachment = () => null,
   ) {}
 
-  subjectVisitorIds(request: PrivacyRequestRow): number[] {
+  async subjectVisitorIds(request: PrivacyRequestRow): Promise<number[]> {
     const ids = new Set<number>();
-    if (request.email) for (const id of this.repos.visitors.idsByEmail(request.email)) ids.add(id);
-    for (const other of this.repos.requests.byEmailHash(request.emailHash)) {
+    if (request.email) for (const id of await this.repos.visitors.idsByEmail(request.email)) ids.add(id);
+    for (const other of await this.repos.requests.byEmailHash(request.emailHash)) {
       if (other.visitorId !== null && other.verifiedAt !== null) ids.add(other.visitorId);
     }
     return [...ids].sort((a, b) => a - b);
   }
 
   /** The storage keys of every file an access export of this request would carry (read before the write). */
-  attachmentKeys(request: PrivacyRequestRow): string[] {
+  async attachmentKeys(request: PrivacyRequestRow): Promise<string[]> {
     const keys: string[] = [];
-    for (const visitorId of this.subjectVisitorIds(request)) {
-      const conversation = this.repos.conversations.byVisitor(visitorId);
-      if (conversation) for (const a of this.repos.attachments.byConversation(conversation.rowId)) keys.push(a.storageKey);
+    for (const visitorId of await this.subjectVisitorIds(request)) {
+      const conversation = await this.repos.conversations.byVisitor(visitorId);
+      if (conversation) for (const a of await this.repos.attachments.byConversation(conversation.rowId)) keys.push(a.storageKey);
     }
     return keys;
   }
@@ -78,7 +69,7 @@ export class RequestExecution {
    * `attachment_trash`, see migration 11, and AttachmentService removes them).
    * Returns the counts for the record, and which visitors and conversations are gone (open screens drop them).
    */
-  erase(request: PrivacyRequestRow): { counts: Record<string, number>; erased: ErasedChats } {
+  async erase(request: PrivacyRequestRow): Promise<{ counts: Record<string, number>; erased: ErasedChats }> {
     const counts: Record<string, number> = {
       visitors: 0,
       conversations: 0,
@@ -90,33 +81,33 @@ export class RequestExecution {
       consents: 0,
       mails: 0,
     };
-    const erased: ErasedChats = { visitorIds: this.subjectVisitorIds(request), conversationIds: [] };
+    const erased: ErasedChats = { visitorIds: await this.subjectVisitorIds(request), conversationIds: [] };
     for (const visitorId of erased.visitorIds) {
-      const conversation = this.repos.conversations.byVisitor(visitorId);
+      const conversation = await this.repos.conversations.byVisitor(visitorId);
       if (conversation) {
         erased.conversationIds.push(conversation.id);
-        counts.attachments += this.repos.attachments.deleteByConversation(conversation.rowId);
-        counts.messages += this.repos.messages.deleteByConversation(conversation.rowId);
-        counts.notes += this.repos.notes.deleteByConversation(conversation.rowId);
-        counts.ratings += this.repos.ratings.deleteByConversation(conversation.rowId);
-        counts.conversations += this.repos.conversations.deleteByVisitor(visitorId);
+        counts.attachments += await this.repos.attachments.deleteByConversation(conversation.rowId);
+        counts.messages += await this.repos.messages.deleteByConversation(conversation.rowId);
+        counts.notes += await this.repos.notes.deleteByConversation(conversation.rowId);
+        counts.ratings += await this.repos.ratings.deleteByConversation(conversation.rowId);
+        counts.conversations += await this.repos.conversations.deleteByVisitor(visitorId);
       }
       // The consent record goes with the visitor: kept, it would still name who accepted what. The text
       // they accepted stays in the register of consent texts, which names nobody.
-      const prechat = this.repos.prechat.deleteByVisitor(visitorId);
+      const prechat = await this.repos.prechat.deleteByVisitor(visitorId);
       counts.prechatAnswers += prechat.prechatAnswers;
       counts.consents += prechat.consents;
-      counts.visitors += this.repos.visitors.delete(visitorId);
+      counts.visitors += await this.repos.visitors.delete(visitorId);
     }
     if (request.email) {
-      counts.mails += this.repos.mail.deleteTo(request.email);
-      counts.webhookCopies = this.repos.integrations.scrubEmail(request.email);
+      counts.mails += await this.repos.mail.deleteTo(request.email);
+      counts.webhookCopies = await this.repos.integrations.scrubEmail(request.email);
     }
     return { counts, erased };
   }
 
   /** Counts what erase() would delete now, found the same way; changes nothing. */
-  previewErasure(request: PrivacyRequestRow): ErasurePreviewDto {
+  async previewErasure(request: PrivacyRequestRow): Promise<ErasurePreviewDto> {
     const counts: ErasurePreviewDto = {
       visitors: 0,
       conversations: 0,
@@ -129,97 +120,34 @@ export class RequestExecution {
       prechatAnswers: 0,
       consents: 0,
     };
-    for (const visitorId of this.subjectVisitorIds(request)) {
+    for (const visitorId of await this.subjectVisitorIds(request)) {
       counts.visitors++;
-      const prechat = this.repos.prechat.countByVisitor(visitorId);
+      const prechat = await this.repos.prechat.countByVisitor(visitorId);
       counts.prechatAnswers += prechat.prechatAnswers;
       counts.consents += prechat.consents;
-      const conversation = this.repos.conversations.byVisitor(visitorId);
+      const conversation = await this.repos.conversations.byVisitor(visitorId);
       if (conversation) {
         counts.conversations++;
-        counts.messages += this.repos.messages.count(conversation.rowId);
-        counts.attachments += this.repos.attachments.countByConversation(conversation.rowId);
-        counts.notes += this.repos.notes.countByConversation(conversation.rowId);
-        counts.ratings += this.repos.ratings.countByConversation(conversation.rowId);
+        counts.messages += await this.repos.messages.count(conversation.rowId);
+        counts.attachments += await this.repos.attachments.countByConversation(conversation.rowId);
+        counts.notes += await this.repos.notes.countByConversation(conversation.rowId);
+        counts.ratings += await this.repos.ratings.countByConversation(conversation.rowId);
       }
     }
     if (request.email) {
-      counts.mails = this.repos.mail.countTo(request.email);
-      counts.webhookCopies = this.repos.integrations.countEmail(request.email);
+      counts.mails = await this.repos.mail.countTo(request.email);
+      counts.webhookCopies = await this.repos.integrations.countEmail(request.email);
     }
     return counts;
   }
 
   /** Builds the machine-readable copy of everything held, stores it behind a one-time token. */
-  exportData(request: PrivacyRequestRow): { token: string; expiresAt: number; counts: Record<string, number> } {
+  async exportData(request: PrivacyRequestRow): Promise<{ token: string; expiresAt: number; counts: Record<string, number> }> {
     const now = this.clock.now();
-    const visitors = this.subjectVisitorIds(request).map((id) => {
-      const visitor = this.repos.visitors.findById(id)!;
-      const conversation = this.repos.conversations.byVisitor(id);
-      const prechat = this.repos.prechat.submissionOf(id);
-      return {
-        label: visitor.label,
-        email: visitor.email,
-        name: visitor.name,
-        language: visitor.lang,
-        marketingConsent: visitor.marketingConsent,
-        firstSeen: new Date(visitor.createdAt).toISOString(),
-        lastSeen: new Date(visitor.lastSeenAt).toISOString(),
-        // The pre-chat form's answers (the name and e-mail are above), and each consent accepted with its text.
-        prechatForm: prechat && {
-          submittedAt: new Date(prechat.submittedAt).toISOString(),
-          answers: prechat.answers.map((a) => ({ question: a.label, answer: a.value })),
-        },
-        consents: this.repos.prechat.consentsOf(id).map((c) => ({
-          version: c.version,
-          language: c.lang,
-          acceptedAt: new Date(c.acceptedAt).toISOString(),
-          text: c.text,
-        })),
-        conversation: conversation && {
-          startedAt: new Date(conversation.createdAt).toISOString(),
-          status: conversation.status,
-          lastPage: conversation.pageUrl,
-          messages: this.repos.messages.all(conversation.rowId, conversation.id).map((m) => ({
-            at: new Date(m.createdAt).toISOString(),
-            from: m.author === 'operator' ? `operator ${m.operatorName ?? ''}`.trim() : m.author,
-            text: m.text,
-            ...(m.attachment ? { attachment: m.attachment.id } : {}),
-          })),
-          // The files themselves (sent or only uploaded), each with its bytes in base64: a copy needs no link
-          // that could expire or reach past the requester.
-          attachments: this.repos.attachments.byConversation(conversation.rowId).map((a) => {
-            const bytes = this.readAttachment(a.storageKey);
-            return {
-              id: a.id,
-              at: new Date(a.createdAt).toISOString(),
-              from: a.uploader,
-              name: a.name,
-              type: a.type,
-              size: a.size,
-              sha256: a.sha256,
-              contentBase64: bytes ? bytes.toString('base64') : null,
-            };
-          }),
-          // Operators' internal notes about the requester are their personal data too (GDPR Art. 15).
-          operatorNotes: this.repos.notes.list(conversation.rowId, conversation.id).map((n) => ({
-            at: new Date(n.createdAt).toISOString(),
-            by: n.operatorName,
-            text: n.text,
-          })),
-          // The visitor's own rating of the conversation and its comment.
-          rating:
-            this.repos.ratings.byConversation(conversation.rowId).map((r) => ({
-              at: new Date(r.createdAt).toISOString(),
-              scale: r.scale,
-              score: r.score,
-              comment: r.comment,
-            }))[0] ?? null,
-        },
-      };
-    });
-    const requests = this.repos.requests
-      .byEmailHash(request.emailHash)
+    const visitors: Awaited<ReturnType<RequestExecution['exportVisitor']>>[] = [];
+    // One after the other: the reads share the transaction's connection.
+    for (const id of await this.subjectVisitorIds(request)) visitors.push(await this.exportVisitor(id));
+    const requests = (await this.repos.requests.byEmailHash(request.emailHash))
       .filter((r) => r.duplicateOf === null)
       .map((r) => ({
         reference: r.reference,
@@ -229,13 +157,12 @@ export class RequestExecution {
         completedAt: r.completedAt && new Date(r.completedAt).toISOString(),
       }));
     const mails = request.email
-      ? this.repos.mail
-          .list()
+      ? (await this.repos.mail.list())
           .filter((m) => m.to.toLowerCase() === request.email)
           .map((m) => ({ at: new Date(m.createdAt).toISOString(), subject: m.subject, text: m.text }))
       : [];
     // What each of the site's other data systems gave back (webhook receipts carry it; others say what they did).
-    const otherSystems = this.repos.systems.entries(request.id).map((e) => ({
+    const otherSystems = (await this.repos.systems.entries(request.id)).map((e) => ({
       system: e.name,
       outcome: e.state,
       legalBasis: e.legalBasis,
@@ -254,7 +181,7 @@ export class RequestExecution {
     };
     const token = randomToken(32);
     const expiresAt = now + EXPORT_TTL_MS;
-    this.repos.exports.insert(sha256(token), request.id, JSON.stringify(payload, null, 2), now, expiresAt);
+    await this.repos.exports.insert(sha256(token), request.id, JSON.stringify(payload, null, 2), now, expiresAt);
     const messages = visitors.reduce((n, v) => n + (v.conversation?.messages.length ?? 0), 0);
     const attachments = visitors.reduce((n, v) => n + (v.conversation?.attachments.length ?? 0), 0);
     return {
@@ -271,10 +198,77 @@ export class RequestExecution {
     };
   }
 
+  /** One visitor's part of an access export: their contact data, consents, conversation, files, notes and rating. */
+  private async exportVisitor(id: number) {
+    const visitor = (await this.repos.visitors.findById(id))!;
+    const conversation = await this.repos.conversations.byVisitor(id);
+    const prechat = await this.repos.prechat.submissionOf(id);
+    return {
+      label: visitor.label,
+      email: visitor.email,
+      name: visitor.name,
+      language: visitor.lang,
+      marketingConsent: visitor.marketingConsent,
+      firstSeen: new Date(visitor.createdAt).toISOString(),
+      lastSeen: new Date(visitor.lastSeenAt).toISOString(),
+      // The pre-chat form's answers (the name and e-mail are above), and each consent accepted with its text.
+      prechatForm: prechat && {
+        submittedAt: new Date(prechat.submittedAt).toISOString(),
+        answers: prechat.answers.map((a) => ({ question: a.label, answer: a.value })),
+      },
+      consents: (await this.repos.prechat.consentsOf(id)).map((c) => ({
+        version: c.version,
+        language: c.lang,
+        acceptedAt: new Date(c.acceptedAt).toISOString(),
+        text: c.text,
+      })),
+      conversation: conversation && {
+        startedAt: new Date(conversation.createdAt).toISOString(),
+        status: conversation.status,
+        lastPage: conversation.pageUrl,
+        messages: (await this.repos.messages.all(conversation.rowId, conversation.id)).map((m) => ({
+          at: new Date(m.createdAt).toISOString(),
+          from: m.author === 'operator' ? `operator ${m.operatorName ?? ''}`.trim() : m.author,
+          text: m.text,
+          ...(m.attachment ? { attachment: m.attachment.id } : {}),
+        })),
+        // The files themselves (sent or only uploaded), each with its bytes in base64: a copy needs no link
+        // that could expire or reach past the requester.
+        attachments: (await this.repos.attachments.byConversation(conversation.rowId)).map((a) => {
+          const bytes = this.readAttachment(a.storageKey);
+          return {
+            id: a.id,
+            at: new Date(a.createdAt).toISOString(),
+            from: a.uploader,
+            name: a.name,
+            type: a.type,
+            size: a.size,
+            sha256: a.sha256,
+            contentBase64: bytes ? bytes.toString('base64') : null,
+          };
+        }),
+        // Operators' internal notes about the requester are their personal data too (GDPR Art. 15).
+        operatorNotes: (await this.repos.notes.list(conversation.rowId, conversation.id)).map((n) => ({
+          at: new Date(n.createdAt).toISOString(),
+          by: n.operatorName,
+          text: n.text,
+        })),
+        // The visitor's own rating of the conversation and its comment.
+        rating:
+          (await this.repos.ratings.byConversation(conversation.rowId)).map((r) => ({
+            at: new Date(r.createdAt).toISOString(),
+            scale: r.scale,
+            score: r.score,
+            comment: r.comment,
+          }))[0] ?? null,
+      },
+    };
+  }
+
   /** Stops marketing at once: the suppression outlives any later erasure. */
-  objectToMarketing(request: PrivacyRequestRow): Record<string, number> {
-    this.repos.requests.suppressMarketing(request.emailHash, request.id, this.clock.now());
-    const visitorsUpdated = request.email ? this.repos.visitors.withdrawMarketingConsent(request.email) : 0;
+  async objectToMarketing(request: PrivacyRequestRow): Promise<Record<string, number>> {
+    await this.repos.requests.suppressMarketing(request.emailHash, request.id, this.clock.now());
+    const visitorsUpdated = request.email ? await this.repos.visitors.withdrawMarketingConsent(request.email) : 0;
     return { suppressed: 1, visitorsUpdated };
   }
 }

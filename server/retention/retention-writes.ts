@@ -1,4 +1,4 @@
-import type { Repositories } from '../db/repositories/index';
+import type { Stores } from '../db/store';
 
 const HOUR = 60 * 60 * 1000;
 export const DAY = 24 * HOUR;
@@ -28,22 +28,22 @@ export type RetentionCounts = Record<
 >;
 
 /** The retention sweep as a writer procedure: one transaction per run, so a run is all or nothing. */
-export function createRetentionWrites(repos: Repositories) {
+export function createRetentionWrites(repos: Stores) {
   const repo = repos.retention;
   return {
-    retentionSweep(args: { now: number; retentionDays: number }): RetentionCounts {
+    async retentionSweep(args: { now: number; retentionDays: number }): Promise<RetentionCounts> {
       const { now } = args;
       const chatCutoff = now - args.retentionDays * DAY;
-      const chat = repo.deleteResolvedConversations(chatCutoff);
+      const chat = await repo.deleteResolvedConversations(chatCutoff);
       return {
         ...chat,
-        unsentAttachments: repo.deleteUnsentAttachments(now - UNSENT_ATTACHMENT_MS),
-        visitors: repo.deleteIdleVisitors(chatCutoff),
-        verifications: repo.deleteVerificationsExpiredBefore(now - VERIFICATION_GRACE_MS),
-        verificationSends: repo.deleteVerificationSendsBefore(now - SEND_LOG_RETENTION_MS),
-        outboxMails: repo.deleteOutboxMailsBefore(now - OUTBOX_RETENTION_MS),
-        exports: repo.deleteExportsExpiredBefore(now),
-        sessions: repo.deleteSessionsExpiredBefore(now),
+        unsentAttachments: await repo.deleteUnsentAttachments(now - UNSENT_ATTACHMENT_MS),
+        visitors: await repo.deleteIdleVisitors(chatCutoff),
+        verifications: await repo.deleteVerificationsExpiredBefore(now - VERIFICATION_GRACE_MS),
+        verificationSends: await repo.deleteVerificationSendsBefore(now - SEND_LOG_RETENTION_MS),
+        outboxMails: await repo.deleteOutboxMailsBefore(now - OUTBOX_RETENTION_MS),
+        exports: await repo.deleteExportsExpiredBefore(now),
+        sessions: await repo.deleteSessionsExpiredBefore(now),
       };
     },
   };

@@ -1,14 +1,14 @@
 import { AppError } from '../../shared/errors';
-import type { Db } from '../db/open';
+import type { TransactionControl } from './transaction';
 
 /**
- * Named write procedures: each runs synchronously inside the batch's transaction in the writer thread,
- * reads and writes through repositories, and returns a plain (structured-cloneable) result for the main
- * thread.
+ * Named write procedures: each runs inside the batch's transaction in the writer thread, reads and writes
+ * through repositories (awaiting each: on PostgreSQL they answer over the network), and resolves with a plain
+ * (structured-cloneable) result for the main thread.
  */
 export type Procedures<P> = { [K in keyof P]: (args: never) => unknown };
 export type ArgsOf<P, K extends keyof P> = P[K] extends (args: infer A) => unknown ? A : never;
-export type ResultOf<P, K extends keyof P> = P[K] extends (args: never) => infer R ? R : never;
+export type ResultOf<P, K extends keyof P> = P[K] extends (args: never) => infer R ? Awaited<R> : never;
 
 /**
  * What services hold: runs the write procedure `name` with `args` in the one writing connection, and
@@ -65,20 +65,20 @@ export const MAX_BATCH = 512;
  * fails and the rest are stored, as without the promise. (What such a procedure counted in memory before
  * failing, such as a visitor's message limits, is counted again in the rerun: once more, in that case only.)
  */
-export function commitBatch<P extends Procedures<P>>(
-  db: Db,
+export async function commitBatch<P extends Procedures<P>>(
+  tx: TransactionControl,
   procedures: P,
   jobs: readonly WriteJob[],
   refuseBeforeWriting: ReadonlySet<string> = NONE,
-): Outcome[] {
+): Promise<Outcome[]> {
   if (refuseBeforeWriting.size > 0) {
     try {
-      return runBatch(db, procedures, jobs, refuseBeforeWriting);
+      return await runBatch(tx, procedures, jobs, refuseBeforeWriting);
     } catch (error) {
       if (!(error instanceof BrokenPromise)) throw error;
     }
   }
-  return runBatch(db, procedures, jobs, NONE);
+  return runBatch(tx, procedures, jobs, NONE);
 }
 
 const NONE: ReadonlySet<string> = new Set();
@@ -86,19 +86,25 @@ const NONE: ReadonlySet<string> = new Set();
 /** Thrown out of a batch's transaction (rolling it back) when a write run without a savepoint failed unexpectedly. */
 class BrokenPromise extends Error {}
 
-function runBatch<P extends Procedures<P>>(db: Db, procedures: P, jobs: readonly WriteJob[], unguarded: ReadonlySet<string>): Outcome[] {
-  const outcomes: Outcome[] = [];
+function runBatch<P extends Procedures<P>>(
+  tx: TransactionControl,
+  procedures: P,
+  jobs: readonly WriteJob[],
+  unguarded: ReadonlySet<string>,
+): Promise<Outcome[]> {
   // IMMEDIATE: the write lock is taken at BEGIN, waiting (busy_timeout) while another connection holds it.
   // A deferred transaction reads first and must then upgrade, and SQLite answers an upgrade that meets
   // another writer with SQLITE_BUSY at once, without waiting: the whole batch would fail.
-  db.transaction(() => {
+  return tx.transaction(async () => {
+    const outcomes: Outcome[] = [];
+    // One job at a time, each awaited before the next: they share the connection and the transaction.
     for (const job of jobs) {
       const procedure = Object.hasOwn(procedures, job.name)
         ? (procedures[job.name as keyof P] as unknown as (args: unknown) => unknown)
         : undefined;
       if (procedure && unguarded.has(job.name)) {
         try {
-          outcomes.push({ ok: true, value: procedure(job.args) });
+          outcomes.push({ ok: true, value: await procedure(job.args) });
         } catch (error) {
           if (error instanceof AppError) outcomes.push({ ok: false, error });
           else if (error instanceof KeepWrites) outcomes.push({ ok: false, error: error.error });
@@ -109,22 +115,22 @@ function runBatch<P extends Procedures<P>>(db: Db, procedures: P, jobs: readonly
       try {
         if (!procedure) throw new Error(`No write procedure named ${job.name}`);
         let kept: KeepWrites | null = null;
-        const value = db.transaction(() => {
+        const value = await tx.savepoint(async () => {
           try {
-            return procedure(job.args);
+            return await procedure(job.args);
           } catch (error) {
             if (!(error instanceof KeepWrites)) throw error;
             kept = error;
             return undefined;
           }
-        })();
+        });
         outcomes.push(kept ? { ok: false, error: (kept as KeepWrites).error } : { ok: true, value });
       } catch (error) {
         outcomes.push({ ok: false, error });
       }
     }
-  }).immediate();
-  return outcomes;
+    return outcomes;
+  });
 }
 
 /**

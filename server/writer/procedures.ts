@@ -12,6 +12,7 @@ import { createTranscriptWrites } from '../chat/transcript-writes';
 import { createPrechatWrites } from '../chat/prechat-writes';
 import { createOfflineReplyWrites } from '../chat/offline-reply-writes';
 import type { WriterOptions } from './protocol';
+import { sqliteTransactions } from './transaction';
 
 /**
  * Every write the app makes, as named procedures on one connection: the writer thread's (the server) or
@@ -22,7 +23,7 @@ export function createWriteProcedures(db: Db, options: WriterOptions) {
   return {
     ...createChatWrites(repos, options.limits, options.offlineReplyDelayMs),
     ...createConsoleWrites(repos),
-    ...createPrivacyWrites(db, repos, options.privacy),
+    ...createPrivacyWrites(sqliteTransactions(db), repos, options.privacy),
     ...createRetentionWrites(repos),
     ...createMailWrites(repos),
     ...createRatingWrites(repos),

@@ -1,14 +1,16 @@
 /**
  * Entry of the writer thread (see ThreadWriter in client.ts): the app's one writing connection to the
  * database, every write procedure (procedures.ts), and group commit — everything posted while a commit ran
- * goes into the next one.
+ * goes into the next one (WriteLoop: one batch at a time).
  */
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { commitBatch, MAX_BATCH, toWire, type WriteJob } from './group-commit';
+import { commitBatch, toWire, type WriteJob } from './group-commit';
 import { connectDatabase } from '../db/open';
 import { createWriteProcedures, UNGUARDED_WRITES } from './procedures';
 import type { FromWriter, ToWriter, WriterThreadData } from './protocol';
+import { sqliteTransactions } from './transaction';
+import { WriteLoop } from './write-loop';
 
 const port = parentPort!;
 const { databasePath, limits, privacy, offlineReplyDelayMs } = workerData as WriterThreadData;
@@ -19,38 +21,24 @@ const procedures = createWriteProcedures(db, {
   privacy: { ...privacy, hmacKey: Buffer.from(privacy.hmacKey) },
   offlineReplyDelayMs,
 });
-const queue: WriteJob[] = [];
-let scheduled = false;
+const transactions = sqliteTransactions(db);
+const loop = new WriteLoop(commit);
 port.postMessage({ type: 'ready', osThreadId: osThreadId() } satisfies FromWriter);
 
 port.on('message', (message: ToWriter) => {
-  if (message.type === 'jobs') {
-    for (const job of message.jobs) queue.push(job);
-    schedule();
-  } else {
-    while (queue.length > 0) commitNext();
-    db.close();
-    port.close();
-  }
+  if (message.type === 'jobs') loop.push(message.jobs);
+  else
+    void loop.close().then(() => {
+      db.close();
+      port.close();
+    });
 });
 
-function schedule(): void {
-  if (scheduled) return;
-  scheduled = true;
-  // After this turn's messages: every job posted while the last commit ran shares the next one.
-  setImmediate(() => {
-    scheduled = false;
-    commitNext();
-    if (queue.length > 0) schedule();
-  });
-}
-
-function commitNext(): void {
-  const jobs = queue.splice(0, MAX_BATCH);
+async function commit(jobs: WriteJob[]): Promise<void> {
   const started = performance.now();
   let reply: FromWriter;
   try {
-    const outcomes = commitBatch(db, procedures, jobs, UNGUARDED_WRITES);
+    const outcomes = await commitBatch(transactions, procedures, jobs, UNGUARDED_WRITES);
     reply = {
       type: 'done',
       ms: performance.now() - started,

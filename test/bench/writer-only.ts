@@ -16,12 +16,13 @@ import { openDatabase } from '../../server/db/open';
 import { createRepositories } from '../../server/db/repositories/index';
 import { commitBatch, type WriteJob } from '../../server/writer/group-commit';
 import { UNGUARDED_WRITES } from '../../server/writer/procedures';
+import { sqliteTransactions } from '../../server/writer/transaction';
 
 const [batch, writes, conversations] = [50, 20_000, 10_000].map((fallback, i) => Number(process.argv[2 + i] ?? fallback));
 const PAGE_BYTES = 4096;
 const T0 = 1_780_000_000_000;
 
-function run(checkpoints: boolean): { cpuUs: number; wallUs: number; walPages: number | null } {
+async function run(checkpoints: boolean): Promise<{ cpuUs: number; wallUs: number; walPages: number | null }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cw-writer-only-'));
   const file = path.join(dir, 'chat.db');
   const db = openDatabase(file);
@@ -30,11 +31,17 @@ function run(checkpoints: boolean): { cpuUs: number; wallUs: number; walPages: n
     const procedures = createChatWrites(createRepositories(db), { burst: unlimited, sustained: unlimited });
     let now = T0;
     const visitorIds: number[] = [];
-    db.transaction(() => {
+    const transactions = sqliteTransactions(db);
+    await transactions.transaction(async () => {
       for (let i = 0; i < conversations; i++) {
-        const visitor = procedures.visitorCreate({ tokenHash: i.toString(16).padStart(64, '0'), label: `Visitor ${i}`, lang: 'en', now });
+        const visitor = await procedures.visitorCreate({
+          tokenHash: i.toString(16).padStart(64, '0'),
+          label: `Visitor ${i}`,
+          lang: 'en',
+          now,
+        });
         visitorIds.push(visitor.id);
-        procedures.visitorMessage({
+        await procedures.visitorMessage({
           visitorId: visitor.id,
           clientId: `first-${i}`,
           text: 'Hello',
@@ -42,7 +49,7 @@ function run(checkpoints: boolean): { cpuUs: number; wallUs: number; walPages: n
           now,
         });
       }
-    })();
+    });
     db.pragma('wal_checkpoint(TRUNCATE)');
     if (!checkpoints) db.pragma('wal_autocheckpoint = 0');
     let failed = 0;
@@ -57,7 +64,7 @@ function run(checkpoints: boolean): { cpuUs: number; wallUs: number; walPages: n
         args: { visitorId, clientId: `m-${i}`, text: `A question about order ${i}`, page: null, now: ++now },
       });
       if (jobs.length === batch || i === writes - 1) {
-        failed += commitBatch(db, procedures, jobs, UNGUARDED_WRITES).filter((o) => !o.ok).length;
+        failed += (await commitBatch(transactions, procedures, jobs, UNGUARDED_WRITES)).filter((o) => !o.ok).length;
         jobs = [];
       }
     }
@@ -76,9 +83,9 @@ function run(checkpoints: boolean): { cpuUs: number; wallUs: number; walPages: n
 }
 
 console.log(`writer only: ${writes} visitor messages in batches of ${batch}, ${conversations} conversations`);
-const off = run(false);
+const off = await run(false);
 console.log(
   `  checkpoints off: ${off.cpuUs.toFixed(1)} µs CPU, ${off.wallUs.toFixed(1)} µs wall per write; ${off.walPages?.toFixed(2)} WAL pages per write`,
 );
-const on = run(true);
+const on = await run(true);
 console.log(`  checkpoints on:  ${on.cpuUs.toFixed(1)} µs CPU, ${on.wallUs.toFixed(1)} µs wall per write`);

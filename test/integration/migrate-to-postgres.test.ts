@@ -14,6 +14,7 @@ import { PgAuditRepository } from '../../server/db/pg/repositories/audit-reposit
 import { PgInboxRepository } from '../../server/db/pg/repositories/inbox-repository';
 import { AuditRepository } from '../../server/db/repositories/audit-repository';
 import { createWriteProcedures } from '../../server/writer/procedures';
+import { sqliteTransactions } from '../../server/writer/transaction';
 import { OperatorEvent } from '../../shared/protocol';
 import { newClientId } from '../helpers/durable-clients';
 import { png } from '../helpers/files';
@@ -139,11 +140,17 @@ beforeAll(async () => {
       privacy: { hmacKey: Buffer.alloc(32, 7), jurisdiction: 'gdpr', mailDomain: 'example.test' },
       offlineReplyDelayMs: 60_000,
     });
-    const visitor = writes.visitorCreate({ tokenHash: 'ab'.repeat(32), label: 'Bulk visitor', lang: 'en', now: Date.now() });
-    db.transaction(() => {
+    const visitor = await writes.visitorCreate({ tokenHash: 'ab'.repeat(32), label: 'Bulk visitor', lang: 'en', now: Date.now() });
+    await sqliteTransactions(db).transaction(async () => {
       for (let i = 0; i < BULK_MESSAGES; i++)
-        writes.visitorMessage({ visitorId: visitor.id, clientId: `bulk-${i}`, text: `order line ${i}`, page: null, now: Date.now() + i });
-    })();
+        await writes.visitorMessage({
+          visitorId: visitor.id,
+          clientId: `bulk-${i}`,
+          text: `order line ${i}`,
+          page: null,
+          now: Date.now() + i,
+        });
+    });
     db.prepare('UPDATE visitors SET email_verified = 1, marketing_consent = 1 WHERE id = ?').run(visitor.id);
     facts.bulkVisitorId = visitor.id;
     db.pragma('wal_checkpoint(TRUNCATE)');

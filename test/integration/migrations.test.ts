@@ -116,7 +116,7 @@ describe('migrations', () => {
 
   test.each(Array.from({ length: LATEST - 1 }, (_, i) => i + 1))(
     'a database at version %i is migrated to the latest with every row intact',
-    (version) => {
+    async (version) => {
       const db = databaseAt(version);
       const tables = seed(db, version);
       const before = tableRows(db, tables);
@@ -137,7 +137,7 @@ describe('migrations', () => {
         [3, 'visitor', 'thanks, bye'],
       ]);
       // And the next message continues the old sequence.
-      const next = createChatWrites(createRepositories(db)).operatorMessage({
+      const next = await createChatWrites(createRepositories(db)).operatorMessage({
         operatorId: conversation.assignedOperatorId!,
         operatorName: 'Ada',
         conversationId: conversation.id,

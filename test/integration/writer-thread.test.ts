@@ -9,6 +9,7 @@ import { commitBatch, KeepWrites, MAX_BATCH } from '../../server/writer/group-co
 import { openDatabase, type Db } from '../../server/db/open';
 import { VisitorRepository } from '../../server/db/repositories/visitor-repository';
 import { ThreadWriter } from '../../server/writer/client';
+import { sqliteTransactions } from '../../server/writer/transaction';
 import type { ChatWrites, StoredMessage } from '../../server/chat/chat-writes';
 import { AppError } from '../../shared/errors';
 
@@ -157,7 +158,7 @@ describe('the writer thread', () => {
     expect(first.message.text).toBe('first text');
   });
 
-  test('a refusal thrown as KeepWrites is answered with its error and keeps the writes before it; a plain throw undoes them', () => {
+  test('a refusal thrown as KeepWrites is answered with its error and keeps the writes before it; a plain throw undoes them', async () => {
     const { db } = setup();
     const repo = new VisitorRepository(db);
     const procedures = {
@@ -170,7 +171,7 @@ describe('the writer thread', () => {
         throw new AppError('invalid_code', 'That code is not right.');
       },
     };
-    const outcomes = commitBatch(db, procedures, [
+    const outcomes = await commitBatch(sqliteTransactions(db), procedures, [
       { id: 1, name: 'refuseKeeping', args: { n: 1 } },
       { id: 2, name: 'refuse', args: { n: 2 } },
     ]);
@@ -178,7 +179,7 @@ describe('the writer thread', () => {
     expect(db.prepare("SELECT label FROM visitors WHERE label IN ('kept', 'undone')").pluck().all()).toEqual(['kept']);
   });
 
-  test('a write named as refusing before it writes runs without a savepoint; one that then fails unexpectedly is undone alone, the rest of its batch stored', () => {
+  test('a write named as refusing before it writes runs without a savepoint; one that then fails unexpectedly is undone alone, the rest of its batch stored', async () => {
     const { db } = setup();
     const repo = new VisitorRepository(db);
     const labels = () => db.prepare("SELECT label FROM visitors WHERE label LIKE 'u-%' ORDER BY label").pluck().all();
@@ -196,8 +197,9 @@ describe('the writer thread', () => {
       },
     };
     const unguarded = new Set(['store', 'refuseLate', 'failLate']);
-    const refused = commitBatch(
-      db,
+    const transactions = sqliteTransactions(db);
+    const refused = await commitBatch(
+      transactions,
       procedures,
       [
         { id: 1, name: 'store', args: { n: 1 } },
@@ -208,8 +210,8 @@ describe('the writer thread', () => {
     expect(refused.map((o) => (o.ok ? 'ok' : (o.error as AppError).code))).toEqual(['ok', 'conflict']);
     expect(labels()).toEqual(['u-1', 'u-2-refused']);
 
-    const failed = commitBatch(
-      db,
+    const failed = await commitBatch(
+      transactions,
       procedures,
       [
         { id: 3, name: 'store', args: { n: 3 } },
@@ -221,6 +223,45 @@ describe('the writer thread', () => {
     expect(failed.map((o) => (o.ok ? 'ok' : (o.error as Error).message))).toEqual(['ok', 'disk I/O error', 'ok']);
     // The rerun gave every write a savepoint: the failed one's first write is gone, its neighbours stored once.
     expect(labels()).toEqual(['u-1', 'u-2-refused', 'u-3', 'u-5']);
+  });
+
+  test('procedures that really await (as on PostgreSQL) keep their savepoints: a failure after an await undoes that write alone, a nested savepoint alone', async () => {
+    const { db } = setup();
+    const repo = new VisitorRepository(db);
+    const transactions = sqliteTransactions(db);
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+    const labels = () => db.prepare("SELECT label FROM visitors WHERE label LIKE 'a-%' ORDER BY label").pluck().all();
+    const procedures = {
+      store: async (args: { n: number }) => {
+        await tick();
+        return repo.create(Buffer.alloc(32, 150 + args.n), `a-${args.n}`, null, NOW).id;
+      },
+      failAfterAwait: async (args: { n: number }) => {
+        repo.create(Buffer.alloc(32, 150 + args.n), `a-${args.n}-failed`, null, NOW);
+        await tick();
+        throw new Error('lost the connection');
+      },
+      nested: async (args: { n: number }) => {
+        repo.create(Buffer.alloc(32, 150 + args.n), `a-${args.n}-outer`, null, NOW);
+        await transactions
+          .savepoint(async () => {
+            repo.create(Buffer.alloc(32, 160 + args.n), `a-${args.n}-inner`, null, NOW);
+            await tick();
+            throw new AppError('conflict', 'Inner refusal.');
+          })
+          .catch(() => {});
+        return null;
+      },
+    };
+    const outcomes = await commitBatch(transactions, procedures, [
+      { id: 1, name: 'store', args: { n: 1 } },
+      { id: 2, name: 'failAfterAwait', args: { n: 2 } },
+      { id: 3, name: 'nested', args: { n: 3 } },
+      { id: 4, name: 'store', args: { n: 4 } },
+    ]);
+    expect(outcomes.map((o) => (o.ok ? 'ok' : (o.error as Error).message))).toEqual(['ok', 'lost the connection', 'ok', 'ok']);
+    expect(labels()).toEqual(['a-1', 'a-3-outer', 'a-4']);
+    expect(db.inTransaction).toBe(false);
   });
 
   test("a visitor's message is refused before anything is written: no conversation opened, no page moved", async () => {

@@ -11,6 +11,7 @@ import { openRedis, type RedisConnection } from './platform/redis';
 import type { Config } from './config';
 import type { Db } from './db/open';
 import { createRepositories } from './db/repositories/index';
+import type { Stores } from './db/store';
 import { OfflineReplyService } from './chat/offline-reply-service';
 import { openListener } from './http/listener';
 import { EventBus } from './platform/events';
@@ -137,7 +138,8 @@ async function startServer(
   const config: Readonly<Config & { publicUrl: string }> = Object.freeze({ ...parts.config, publicUrl: listener.publicUrl });
   const { server, secure } = listener;
   const bus = new EventBus();
-  const repos = createRepositories(db);
+  // What the main thread reads, as either store answers it (awaited everywhere).
+  const repos: Stores = createRepositories(db);
   const mailer =
     parts.mailer ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom, log) : createOutboxMailer(writer, clock, log));
   const mail = new MailQueue(mailer, log);
@@ -182,6 +184,9 @@ async function startServer(
     publicUrl: config.publicUrl,
     log,
   });
+  // The settings read on every message and hello are held in memory: read once here, before the request
+  // handler is attached below (on SQLite within this turn), so no request sees the defaults.
+  await Promise.all([inbox.load(), widget.load(), prechat.load(), attachments.load()]);
   const erasureJournal = journalPathFor(parts.config.databasePath);
   // Deliveries to the data systems start once the desk exists; its effects ask for them.
   let dataSystems: DataSystemService | null = null;
@@ -381,7 +386,7 @@ async function startServer(
     publicUrl: config.publicUrl,
     log,
   });
-  offlineReplies.start();
+  await offlineReplies.start();
 
   const retention = new RetentionService(writer, clock, config.retentionDays, log, () => attachments.reap());
   const expire = () => privacy.expireUnverified().catch((error: unknown) => log.error({ err: error }, 'expiring requests failed'));

@@ -74,11 +74,11 @@ export function attachmentRoutes(deps: {
     const bearer = /^Bearer ([A-Za-z0-9_-]{22,64})$/.exec(req.headers.authorization ?? '')?.[1];
     let from: { visitorId: number } | { operatorId: number; conversationId: string };
     if (bearer) {
-      const visitor = deps.visitors.byToken(bearer);
+      const visitor = await deps.visitors.byToken(bearer);
       if (!visitor) throw new AppError('unauthorized', 'Say hello first.');
       from = { visitorId: visitor.id };
     } else {
-      const operator = deps.auth.operatorForSession(readSessionToken(req.headers.cookie));
+      const operator = await deps.auth.operatorForSession(readSessionToken(req.headers.cookie));
       if (!operator) throw new AppError('unauthorized', 'Please sign in.');
       // The cookie alone must not let another site post into a conversation.
       if (req.headers.origin && req.headers.origin !== `${req.protocol}://${req.headers.host}`)

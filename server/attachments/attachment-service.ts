@@ -11,8 +11,9 @@ import {
 } from '../../shared/attachments';
 import { AppError } from '../../shared/errors';
 import type { AttachmentSettingsSaveInput, AttachmentUploadInput } from '../../shared/schemas';
-import type { AttachmentRepository, AttachmentRow } from '../db/repositories/attachment-repository';
-import type { SettingsRepository } from '../db/repositories/settings-repository';
+import type { AttachmentRow } from '../db/repositories/attachment-repository';
+import { settingOf } from '../db/settings-of';
+import type { Stores } from '../db/store';
 import type { Clock } from '../platform/clock';
 import { hmac, safeEqual } from '../platform/crypto';
 import type { EventBus } from '../platform/events';
@@ -46,14 +47,14 @@ export type AttachmentActor = { visitorId: number } | { operatorId: number };
  * given, and removing the files of deleted attachments from the store.
  */
 export class AttachmentService {
-  private current: AttachmentSettingsDto;
+  private current: AttachmentSettingsDto = normalise({});
   private readonly signingKey: Buffer;
   private reaping: Promise<void> | null = null;
 
   constructor(
     private readonly deps: {
-      attachments: AttachmentRepository;
-      settings: SettingsRepository;
+      attachments: Stores['attachments'];
+      settings: Stores['settings'];
       store: AttachmentStore;
       writer: Writer<AttachmentWrites & SettingsWrites>;
       bus: EventBus;
@@ -64,8 +65,12 @@ export class AttachmentService {
       log: Logger;
     },
   ) {
-    this.current = normalise(deps.settings.get<Partial<AttachmentSettingsDto>>(ATTACHMENT_SETTINGS_KEY, {}));
     this.signingKey = hmac(deps.hmacKey, 'attachment-links/1');
+  }
+
+  /** Reads the admin's limits; awaited at start, before the server takes connections (uploads then read memory). */
+  async load(): Promise<void> {
+    this.current = normalise(await settingOf<Partial<AttachmentSettingsDto>>(this.deps.settings, ATTACHMENT_SETTINGS_KEY, {}));
   }
 
   settings(): AttachmentSettingsDto {
@@ -135,8 +140,8 @@ export class AttachmentService {
   }
 
   /** A signed link to the file, for the conversation's own visitor or an operator; anyone else hears "no such attachment". */
-  link(actor: AttachmentActor, attachmentId: string): AttachmentLinkDto {
-    const row = this.visible(actor, attachmentId);
+  async link(actor: AttachmentActor, attachmentId: string): Promise<AttachmentLinkDto> {
+    const row = await this.visible(actor, attachmentId);
     const expiresAt = this.deps.clock.now() + LINK_TTL_MS;
     const signature = this.sign(row.id, expiresAt);
     return { url: `${this.deps.publicUrl}/api/attachments/${row.id}?e=${expiresAt}&s=${signature}`, expiresAt };
@@ -153,15 +158,15 @@ export class AttachmentService {
       throw new AppError('forbidden', 'This link is not valid.');
     if (expiresAt <= this.deps.clock.now())
       throw new AppError('forbidden', 'This link has expired. Open the conversation again for a new one.');
-    const row = this.deps.attachments.byPublicId(attachmentId);
+    const row = await this.deps.attachments.byPublicId(attachmentId);
     const body = row && (await this.deps.store.open(row.storageKey));
     if (!row || !body) throw new AppError('not_found', 'This file is no longer here.');
     return { attachment: row, body, expiresAt };
   }
 
   /** Visitors may only reach their own conversation's files. */
-  private visible(actor: AttachmentActor, attachmentId: string): AttachmentRow {
-    const row = this.deps.attachments.byPublicId(attachmentId);
+  private async visible(actor: AttachmentActor, attachmentId: string): Promise<AttachmentRow> {
+    const row = await this.deps.attachments.byPublicId(attachmentId);
     if (!row || ('visitorId' in actor && row.visitorId !== actor.visitorId)) throw new AppError('not_found', 'No such attachment.');
     return row;
   }
@@ -177,9 +182,10 @@ export class AttachmentService {
    */
   reap(): Promise<void> {
     if (this.reaping) return this.reaping.then(() => this.reap());
-    const keys = this.deps.attachments.trash();
-    if (keys.length === 0) return Promise.resolve();
+    // The look at the trash is part of the run, so a call during it shares the run instead of reading it too.
     this.reaping = (async () => {
+      const keys = await this.deps.attachments.trash();
+      if (keys.length === 0) return;
       // A key is forgotten only once its file is gone: one the store failed to remove waits for the next run.
       const removed: string[] = [];
       for (const key of keys) {
@@ -203,7 +209,7 @@ export class AttachmentService {
     const cutoff = Date.now() - ORPHAN_AGE_MS;
     let removed = 0;
     for (const { key, modifiedAt } of await this.deps.store.list()) {
-      if (modifiedAt < cutoff && !this.deps.attachments.keyExists(key)) {
+      if (modifiedAt < cutoff && !(await this.deps.attachments.keyExists(key))) {
         await this.deps.store.remove(key);
         removed++;
       }

@@ -4,8 +4,9 @@ import type { ConversationDto, Lang, MessageDto } from '../../shared/types';
 import type { Clock } from '../platform/clock';
 import type { Writer } from '../writer/group-commit';
 import type { ConsoleWrites } from '../console/console-writes';
-import type { ConversationRepository, ConversationRow, VisitorContext } from '../db/repositories/conversation-repository';
-import type { MessageRepository } from '../db/repositories/message-repository';
+import type { ConversationRow, VisitorContext } from '../db/repositories/conversation-repository';
+import type { Stores } from '../db/store';
+import { whenRead } from '../db/when-read';
 import type { OperatorRow } from '../db/repositories/operator-repository';
 import type { EventBus } from '../platform/events';
 import type { ChatWrites, StoredMessage } from './chat-writes';
@@ -32,13 +33,13 @@ export class ChatService {
   private readonly typingLimit: RateLimiter;
 
   constructor(
-    private readonly conversations: ConversationRepository,
-    private readonly messages: MessageRepository,
+    private readonly conversations: Stores['conversations'],
+    private readonly messages: Stores['messages'],
     private readonly writer: Writer<ChatWrites & ConsoleWrites>,
     private readonly bus: EventBus,
     private readonly clock: Clock,
     /** The pre-chat form's rule: answered before the first message, when the admin asks for it. */
-    private readonly firstMessage: { mustAnswerFirst(visitorId: number): boolean },
+    private readonly firstMessage: { mustAnswerFirst(visitorId: number): boolean | Promise<boolean> },
   ) {
     // This node's own, also in a cluster: it keeps one socket from flooding the console with its typing
     // signals, which it sends through the node it is connected to; a shared count would cost a Redis round
@@ -46,24 +47,28 @@ export class ChatService {
     this.typingLimit = new RateLimiter(clock, TYPING_LIMIT.limit, TYPING_LIMIT.windowMs);
   }
 
-  visitorConversation(visitorId: number): ConversationRow | null {
+  async visitorConversation(visitorId: number): Promise<ConversationRow | null> {
     return this.conversations.byVisitor(visitorId);
   }
 
   /** The visitor's messages after `afterSeq`, or the latest page when `afterSeq` is absent. */
-  visitorHistory(visitorId: number, afterSeq: number | undefined, limit = DEFAULT_PAGE): { messages: MessageDto[]; lastSeq: number } {
-    const conversation = this.conversations.byVisitor(visitorId);
+  async visitorHistory(
+    visitorId: number,
+    afterSeq: number | undefined,
+    limit = DEFAULT_PAGE,
+  ): Promise<{ messages: MessageDto[]; lastSeq: number }> {
+    const conversation = await this.conversations.byVisitor(visitorId);
     if (!conversation) {
       if (afterSeq) throw new AppError('invalid_payload', 'That sequence number is from the future.');
       return { messages: [], lastSeq: 0 };
     }
-    return { messages: this.page(conversation, afterSeq, limit), lastSeq: conversation.lastSeq };
+    return { messages: await this.page(conversation, afterSeq, limit), lastSeq: conversation.lastSeq };
   }
 
   /** `origin`: the connection it came from, which learns of it from its acknowledgement rather than a push. */
   async visitorSend(visitorId: number, input: VisitorSendInput, raw: VisitorContext | null, origin?: string): Promise<MessageDto> {
     // The widget shows the form first; this keeps it so for any other client.
-    if (this.firstMessage.mustAnswerFirst(visitorId))
+    if (await this.firstMessage.mustAnswerFirst(visitorId))
       throw new AppError('invalid_state', 'Please fill in the form before your first message.');
     const page = raw && cleanContext(raw);
     const stored = await this.writer.run('visitorMessage', {
@@ -81,9 +86,9 @@ export class ChatService {
   /** A returning visitor's tab said hello from a page: operators see where they are now. */
   async visitorSeen(visitorId: number, raw: VisitorContext): Promise<void> {
     // Most hellos are from visitors without a conversation (every new one): nothing to show, no write to ask for.
-    if (!this.conversations.byVisitor(visitorId)) return;
+    if (!(await this.conversations.byVisitor(visitorId))) return;
     const changed = await this.writer.run('pageSeen', { visitorId, page: cleanContext(raw) });
-    if (changed !== null) this.changed(changed);
+    if (changed !== null) await this.changed(changed);
   }
 
   async operatorSend(operator: OperatorRow, input: OperatorSendInput): Promise<MessageDto> {
@@ -100,26 +105,26 @@ export class ChatService {
     return stored.message;
   }
 
-  list(view: ConversationView, operatorId: number): ConversationDto[] {
-    return this.conversations.list(view, operatorId).map(toConversationDto);
+  async list(view: ConversationView, operatorId: number): Promise<ConversationDto[]> {
+    return (await this.conversations.list(view, operatorId)).map(toConversationDto);
   }
 
   /** The conversation and a page of its messages: after `afterSeq`, before `beforeSeq` (scrolling back), or the latest. */
-  open(
+  async open(
     conversationId: string,
     afterSeq: number | undefined,
     limit = DEFAULT_PAGE,
     beforeSeq?: number,
-  ): { conversation: ConversationDto; messages: MessageDto[] } {
-    const conversation = this.requireConversation(conversationId);
+  ): Promise<{ conversation: ConversationDto; messages: MessageDto[] }> {
+    const conversation = await this.requireConversation(conversationId);
     if (beforeSeq !== undefined) {
       if (afterSeq !== undefined) throw new AppError('invalid_payload', 'Ask for messages after or before a sequence, not both.');
       return {
         conversation: toConversationDto(conversation),
-        messages: this.messages.before(conversation.rowId, conversation.id, beforeSeq, limit),
+        messages: await this.messages.before(conversation.rowId, conversation.id, beforeSeq, limit),
       };
     }
-    return { conversation: toConversationDto(conversation), messages: this.page(conversation, afterSeq, limit) };
+    return { conversation: toConversationDto(conversation), messages: await this.page(conversation, afterSeq, limit) };
   }
 
   /** Exactly one of several simultaneous claims wins; the others get `conflict`. */
@@ -129,16 +134,18 @@ export class ChatService {
       conversationId,
       now: this.clock.now(),
     });
-    return changed ? this.changed(rowId) : toConversationDto(this.conversations.byRowId(rowId)!);
+    return changed ? this.changed(rowId) : toConversationDto((await this.conversations.byRowId(rowId))!);
   }
 
   async setStatus(conversationId: string, status: 'open' | 'resolved'): Promise<ConversationDto> {
     const rowId = await this.writer.run('conversationStatus', { conversationId, status, now: this.clock.now() });
-    const dto = this.changed(rowId);
-    // The visitor hears of it too: a resolved conversation asks for a rating.
-    const row = this.conversations.byRowId(rowId);
-    if (row) this.bus.emit('conversation:status', { conversation: dto, visitorId: row.visitorId });
-    return dto;
+    // One read for both pushes, made in the write's continuation (see whenRead).
+    return whenRead(this.conversations.byRowId(rowId), (row) => {
+      const dto = this.announce(row!);
+      // The visitor hears of it too: a resolved conversation asks for a rating.
+      this.bus.emit('conversation:status', { conversation: dto, visitorId: row!.visitorId });
+      return dto;
+    });
   }
 
   /**
@@ -155,15 +162,15 @@ export class ChatService {
     return stored.message;
   }
 
-  typing(conversationId: string, from: 'visitor' | 'operator', typing: boolean, name: string | null): void {
-    const conversation = this.requireConversation(conversationId);
+  async typing(conversationId: string, from: 'visitor' | 'operator', typing: boolean, name: string | null): Promise<void> {
+    const conversation = await this.requireConversation(conversationId);
     // Each typing event is pushed to every operator: past a generous rate (a widget sends two per pause)
     // the rest are dropped quietly, so one visitor cannot turn the console into a firehose.
     if (!this.typingLimit.hit(`${conversationId}:${from}`)) return;
     this.bus.emit('typing:changed', { conversationId, visitorId: conversation.visitorId, from, typing, name });
   }
 
-  private page(conversation: ConversationRow, afterSeq: number | undefined, limit: number): MessageDto[] {
+  private async page(conversation: ConversationRow, afterSeq: number | undefined, limit: number): Promise<MessageDto[]> {
     if (afterSeq === undefined) return this.messages.latest(conversation.rowId, conversation.id, limit);
     if (afterSeq > conversation.lastSeq) throw new AppError('invalid_payload', 'That sequence number is from the future.');
     return this.messages.after(conversation.rowId, conversation.id, afterSeq, limit);
@@ -185,15 +192,19 @@ export class ChatService {
     });
   }
 
-  private changed(rowId: number): ConversationDto {
-    const row = this.conversations.byRowId(rowId)!;
+  /** Pushed in the continuation of the write (see whenRead): a message committed after it is pushed after it. */
+  private changed(rowId: number): ConversationDto | Promise<ConversationDto> {
+    return whenRead(this.conversations.byRowId(rowId), (row) => this.announce(row!));
+  }
+
+  private announce(row: ConversationRow): ConversationDto {
     const dto = toConversationDto(row);
     this.bus.emit('conversation:changed', { conversation: dto, visitorId: row.visitorId });
     return dto;
   }
 
-  private requireConversation(conversationId: string): ConversationRow {
-    const conversation = this.conversations.byPublicId(conversationId);
+  private async requireConversation(conversationId: string): Promise<ConversationRow> {
+    const conversation = await this.conversations.byPublicId(conversationId);
     if (!conversation) throw new AppError('not_found', 'No such conversation.');
     return conversation;
   }

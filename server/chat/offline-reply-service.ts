@@ -1,21 +1,19 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../platform/clock';
-import type { ConversationRepository } from '../db/repositories/conversation-repository';
-import type { MessageRepository } from '../db/repositories/message-repository';
-import type { VisitorRepository } from '../db/repositories/visitor-repository';
+import type { Stores } from '../db/store';
+import { whenRead } from '../db/when-read';
 import type { EventBus } from '../platform/events';
 import type { MailQueue } from '../mail/mailer';
 import { mailTemplates } from '../mail/templates';
-import type { OfflineReplyRepository } from '../db/repositories/offline-reply-repository';
 import type { Writer } from '../writer/group-commit';
 import type { OfflineReplyWrites } from './offline-reply-writes';
 
 export interface OfflineReplyDeps {
   bus: EventBus;
-  visitors: VisitorRepository;
-  conversations: ConversationRepository;
-  messages: MessageRepository;
-  replies: OfflineReplyRepository;
+  visitors: Stores['visitors'];
+  conversations: Stores['conversations'];
+  messages: Stores['messages'];
+  replies: Stores['offlineReplies'];
   writer: Writer<OfflineReplyWrites>;
   mail: MailQueue;
   /** Whether any tab of this visitor is connected right now (to any node of a cluster). */
@@ -49,24 +47,35 @@ interface Wait {
  */
 export class OfflineReplyService {
   private readonly waits = new Map<number, Wait>();
+  /** Visitors whose wait is being looked up (a store that answers later): a second reply does not start another. */
+  private readonly looking = new Set<number>();
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly d: OfflineReplyDeps) {}
 
-  start(): void {
-    // Waits a stop or a crash interrupted: each goes when it was due, at once if that time has passed.
-    for (const row of this.d.replies.all()) {
-      if (!this.waits.has(row.visitorId)) this.schedule(row.visitorId, this.newWait(row.fromSeq, row.attempts), row.dueAt);
-    }
+  async start(): Promise<void> {
+    // Subscribed before the waits are read, so none stored meanwhile is missed; the read skips those it started.
     this.unsubscribe ??= this.d.bus.on('message:created', ({ message, visitorId }) => {
       // A reply during a wait joins its mail, or, if that mail is on its way without it, the wait that
       // its end starts (offlineReplyDone): nothing to time here.
-      if (message.author !== 'operator' || this.waits.has(visitorId)) return;
+      if (message.author !== 'operator' || this.waits.has(visitorId) || this.looking.has(visitorId)) return;
       // The reply's write stored its wait when the visitor had left an address (chat-writes.ts):
-      // nothing is written for anyone else.
-      const row = this.d.replies.of(visitorId);
-      if (row) this.schedule(visitorId, this.newWait(row.fromSeq, row.attempts), row.dueAt);
+      // nothing is written for anyone else. Looked up within this event where the store answers at once.
+      this.looking.add(visitorId);
+      const scheduled = whenRead(this.d.replies.of(visitorId), (row) => {
+        this.looking.delete(visitorId);
+        if (row && !this.waits.has(visitorId)) this.schedule(visitorId, this.newWait(row.fromSeq, row.attempts), row.dueAt);
+      });
+      if (scheduled instanceof Promise)
+        scheduled.catch((error: unknown) => {
+          this.looking.delete(visitorId);
+          this.d.log.error({ err: error, visitorId }, 'offline reply: looking up the wait failed');
+        });
     });
+    // Waits a stop or a crash interrupted: each goes when it was due, at once if that time has passed.
+    for (const row of await this.d.replies.all()) {
+      if (!this.waits.has(row.visitorId)) this.schedule(row.visitorId, this.newWait(row.fromSeq, row.attempts), row.dueAt);
+    }
   }
 
   /** Stops the timers; the waits stay in the database for the next start. */
@@ -93,10 +102,10 @@ export class OfflineReplyService {
     wait.sending = true;
     try {
       // Everything up to here is decided now: mailed, or read in the chat. A later reply is the next wait's.
-      const upToSeq = this.d.conversations.byVisitor(visitorId)?.lastSeq ?? wait.fromSeq;
+      const upToSeq = (await this.d.conversations.byVisitor(visitorId))?.lastSeq ?? wait.fromSeq;
       // A cluster asks every node; a single node answers at once, within this turn.
       const asked = this.d.isVisitorOnline(visitorId);
-      const mail = (typeof asked === 'boolean' ? asked : await asked) ? null : this.compose(visitorId, wait.fromSeq, upToSeq);
+      const mail = (typeof asked === 'boolean' ? asked : await asked) ? null : await this.compose(visitorId, wait.fromSeq, upToSeq);
       if (mail) {
         if (!(await this.d.mail.enqueue(mail.mail))) {
           if (wait.attempts + 1 < MAX_ATTEMPTS) {
@@ -130,12 +139,11 @@ export class OfflineReplyService {
   }
 
   /** The mail of the replies from `fromSeq` to `upToSeq`, or null when there is no one to send it to or nothing to say. */
-  private compose(visitorId: number, fromSeq: number, upToSeq: number) {
-    const visitor = this.d.visitors.findById(visitorId);
-    const conversation = this.d.conversations.byVisitor(visitorId);
+  private async compose(visitorId: number, fromSeq: number, upToSeq: number) {
+    const visitor = await this.d.visitors.findById(visitorId);
+    const conversation = await this.d.conversations.byVisitor(visitorId);
     if (!visitor?.email || !conversation) return null;
-    const replies = this.d.messages
-      .after(conversation.rowId, conversation.id, fromSeq - 1, 50)
+    const replies = (await this.d.messages.after(conversation.rowId, conversation.id, fromSeq - 1, 50))
       .filter((m) => m.author === 'operator' && m.seq <= upToSeq)
       .map((m) => ({ from: m.operatorName ?? 'Operator', text: m.text }));
     if (replies.length === 0) return null;

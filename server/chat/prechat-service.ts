@@ -14,10 +14,9 @@ import {
 } from '../../shared/prechat';
 import { emailSchema } from '../../shared/schemas';
 import type { Lang } from '../../shared/types';
-import type { ConversationRepository } from '../db/repositories/conversation-repository';
-import type { PrechatRepository } from '../db/repositories/prechat-repository';
-import type { SettingsRepository } from '../db/repositories/settings-repository';
-import type { VisitorRepository, VisitorRow } from '../db/repositories/visitor-repository';
+import type { VisitorRow } from '../db/repositories/visitor-repository';
+import { settingOf } from '../db/settings-of';
+import type { Stores } from '../db/store';
 import type { Clock } from '../platform/clock';
 import { csvCell } from '../privacy/privacy-register';
 import type { ThreadWriter } from '../writer/client';
@@ -32,28 +31,31 @@ const other = (lang: Lang): Lang => (lang === 'en' ? 'ru' : 'en');
  * Rules live here: required fields, e-mail and phone shapes, the consent version in force.
  */
 export class PrechatService {
-  private current: PrechatConfigDto;
+  private current: PrechatConfigDto = { ...DEFAULT_PRECHAT };
 
   constructor(
     private readonly deps: {
-      prechat: PrechatRepository;
-      settings: SettingsRepository;
-      visitors: VisitorRepository;
-      conversations: ConversationRepository;
+      prechat: Stores['prechat'];
+      settings: Stores['settings'];
+      visitors: Stores['visitors'];
+      conversations: Stores['conversations'];
       /** Who is online: a form shown only when nobody is asks it. */
-      presence: { anyOnline(): boolean };
+      presence: { anyOnline(): boolean | Promise<boolean> };
       writer: ThreadWriter<PrechatWrites>;
       clock: Clock;
     },
-  ) {
-    this.current = { ...DEFAULT_PRECHAT, ...deps.settings.get<Partial<PrechatConfigDto>>(PRECHAT_SETTINGS_KEY, {}) };
+  ) {}
+
+  /** Reads the admin's form; awaited at start, before the server takes connections (every message reads it from memory). */
+  async load(): Promise<void> {
+    this.current = { ...DEFAULT_PRECHAT, ...(await settingOf<Partial<PrechatConfigDto>>(this.deps.settings, PRECHAT_SETTINGS_KEY, {})) };
   }
 
-  settings(): PrechatSettingsResult {
-    return { config: structuredClone(this.current), current: this.currentVersions() };
+  async settings(): Promise<PrechatSettingsResult> {
+    return { config: structuredClone(this.current), current: await this.currentVersions() };
   }
 
-  versions(): ConsentVersionDto[] {
+  async versions(): Promise<ConsentVersionDto[]> {
     return this.deps.prechat.versions();
   }
 
@@ -88,11 +90,11 @@ export class PrechatService {
    * The form a visitor is to fill, in their language: none when it is off, the host site identified them,
    * they answered it already, or they have a conversation (the form comes before the first message).
    */
-  formFor(visitor: VisitorRow, lang: Lang): PrechatFormDto | null {
+  async formFor(visitor: VisitorRow, lang: Lang): Promise<PrechatFormDto | null> {
     const config = this.current;
     if (!config.enabled || visitor.emailVerified) return null;
-    if (this.deps.prechat.submissionOf(visitor.id) || this.deps.conversations.byVisitor(visitor.id)) return null;
-    const consent = this.consentFor(lang);
+    if ((await this.deps.prechat.submissionOf(visitor.id)) || (await this.deps.conversations.byVisitor(visitor.id))) return null;
+    const consent = await this.consentFor(lang);
     return {
       mode: config.mode,
       fields: config.fields.map((f) => ({
@@ -107,12 +109,18 @@ export class PrechatService {
   }
 
   /** Whether this visitor must answer the form before their first message, as things are now. */
-  mustAnswerFirst(visitorId: number): boolean {
+  mustAnswerFirst(visitorId: number): boolean | Promise<boolean> {
     const config = this.current;
-    // Asked on every message: who is online is looked up only for a form shown when nobody is.
-    if (!config.enabled || (config.mode === 'offline' && this.deps.presence.anyOnline())) return false;
-    const visitor = this.deps.visitors.findById(visitorId);
-    return visitor !== null && this.formFor(visitor, 'en') !== null;
+    // Asked on every message: with the form off (the usual case) that is known without a promise.
+    if (!config.enabled) return false;
+    return this.mustAnswerEnabled(visitorId, config);
+  }
+
+  private async mustAnswerEnabled(visitorId: number, config: PrechatConfigDto): Promise<boolean> {
+    // Who is online is looked up only for a form shown when nobody is.
+    if (config.mode === 'offline' && (await this.deps.presence.anyOnline())) return false;
+    const visitor = await this.deps.visitors.findById(visitorId);
+    return visitor !== null && (await this.formFor(visitor, 'en')) !== null;
   }
 
   async submit(visitorId: number, input: PrechatSubmitInput, lang: Lang): Promise<void> {
@@ -161,7 +169,7 @@ export class PrechatService {
     }
     let consent: { version: number; lang: Lang } | null = null;
     if (config.consentRequired) {
-      const inForce = this.consentFor(lang);
+      const inForce = await this.consentFor(lang);
       if (!inForce) throw new AppError('invalid_state', 'There is no consent text to accept.');
       if (input.consentVersion === undefined) throw new AppError('invalid_payload', 'Please accept the consent to start the chat.');
       consent = { version: input.consentVersion, lang: inForce.lang };
@@ -170,12 +178,12 @@ export class PrechatService {
   }
 
   /** The answers and consent of a conversation's visitor, for operators. */
-  visitorView(conversationId: string): VisitorPrechatDto {
-    const conversation = this.deps.conversations.byPublicId(conversationId);
-    const visitor = conversation && this.deps.visitors.findById(conversation.visitorId);
+  async visitorView(conversationId: string): Promise<VisitorPrechatDto> {
+    const conversation = await this.deps.conversations.byPublicId(conversationId);
+    const visitor = conversation && (await this.deps.visitors.findById(conversation.visitorId));
     if (!visitor) throw new AppError('not_found', 'No such conversation.');
-    const submission = this.deps.prechat.submissionOf(visitor.id);
-    const [consent] = this.deps.prechat.consentsOf(visitor.id);
+    const submission = await this.deps.prechat.submissionOf(visitor.id);
+    const [consent] = await this.deps.prechat.consentsOf(visitor.id);
     return {
       name: visitor.name,
       email: visitor.email,
@@ -186,23 +194,23 @@ export class PrechatService {
   }
 
   /** The register of consent texts as CSV: every version with its text and how many visitors hold it. */
-  registerCsv(): string {
+  async registerCsv(): Promise<string> {
     const header = ['version', 'language', 'created_at', 'acceptances', 'text'];
-    const lines = this.versions().map((cv) =>
+    const lines = (await this.versions()).map((cv) =>
       [String(cv.version), cv.lang, new Date(cv.createdAt).toISOString(), String(cv.acceptances), cv.text].map(csvCell).join(','),
     );
     return `${[header.join(','), ...lines].join('\r\n')}\r\n`;
   }
 
   /** The version a visitor in `lang` accepts: their language's, else the other's when theirs has no text. */
-  private consentFor(lang: Lang): ConsentVersionDto | null {
+  private async consentFor(lang: Lang): Promise<ConsentVersionDto | null> {
     if (!this.current.consentRequired) return null;
     const text = this.current.consentText;
     const shown = text[lang] ? lang : text[other(lang)] ? other(lang) : null;
     return shown && this.deps.prechat.latestVersion(shown);
   }
 
-  private currentVersions(): Record<Lang, ConsentVersionDto | null> {
-    return { en: this.deps.prechat.latestVersion('en'), ru: this.deps.prechat.latestVersion('ru') };
+  private async currentVersions(): Promise<Record<Lang, ConsentVersionDto | null>> {
+    return { en: await this.deps.prechat.latestVersion('en'), ru: await this.deps.prechat.latestVersion('ru') };
   }
 }

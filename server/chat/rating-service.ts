@@ -1,8 +1,8 @@
 import { AppError } from '../../shared/errors';
 import type { RatingReportInput, RatingSubmitInput } from '../../shared/schemas';
 import type { ConversationDto, RatingAskDto, RatingCounts, RatingDto, RatingReportDto } from '../../shared/types';
-import type { ConversationRepository } from '../db/repositories/conversation-repository';
-import type { RatingRepository } from '../db/repositories/rating-repository';
+import type { Stores } from '../db/store';
+import { whenRead } from '../db/when-read';
 import type { Clock } from '../platform/clock';
 import type { EventBus } from '../platform/events';
 import type { ThreadWriter } from '../writer/client';
@@ -27,8 +27,8 @@ const emptyCounts = (): RatingCounts => ({ thumbs: [0, 0], stars: [0, 0, 0, 0, 0
 export class RatingService {
   constructor(
     private readonly deps: {
-      conversations: ConversationRepository;
-      ratings: RatingRepository;
+      conversations: Stores['conversations'];
+      ratings: Stores['ratings'];
       widget: WidgetSettingsService;
       writer: ThreadWriter<RatingWrites>;
       bus: EventBus;
@@ -57,9 +57,11 @@ export class RatingService {
       now: this.deps.clock.now(),
     });
     if (stored.created) {
-      // Operators see it on the conversation at once: the inbox row carries the rating.
-      const row = this.deps.conversations.byRowId(stored.conversationRowId);
-      if (row) this.deps.bus.emit('conversation:changed', { conversation: toConversationDto(row), visitorId: row.visitorId });
+      // Operators see it on the conversation at once: the inbox row carries the rating. Pushed in the
+      // write's continuation (see whenRead).
+      await whenRead(this.deps.conversations.byRowId(stored.conversationRowId), (row) => {
+        if (row) this.deps.bus.emit('conversation:changed', { conversation: toConversationDto(row), visitorId: row.visitorId });
+      });
     }
     return stored.rating;
   }
@@ -69,7 +71,7 @@ export class RatingService {
    * `to`, up to today there (which the console cannot know: the zone is the admin's setting), and
    * without `from`, the 30 days up to `to`.
    */
-  report(input: RatingReportInput): RatingReportDto {
+  async report(input: RatingReportInput): Promise<RatingReportDto> {
     const zone = this.deps.widget.settings().timezone;
     const to = input.to ?? new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(this.deps.clock.now());
     const toDay = Date.parse(`${to}T00:00:00Z`);
@@ -83,7 +85,7 @@ export class RatingService {
     const end = instantOf(toDay + DAY, zone);
     const total = emptyCounts();
     const byOperator = new Map<number | null, RatingReportDto['byOperator'][number]>();
-    for (const row of this.deps.ratings.counts(start, end)) {
+    for (const row of await this.deps.ratings.counts(start, end)) {
       let operator = byOperator.get(row.operatorId);
       if (!operator) {
         operator = { operatorId: row.operatorId, operatorName: row.operatorName, ...emptyCounts() };
@@ -99,7 +101,7 @@ export class RatingService {
       to,
       total,
       byOperator: [...byOperator.values()],
-      recent: this.deps.ratings.recent(start, end, RECENT),
+      recent: await this.deps.ratings.recent(start, end, RECENT),
     };
   }
 }

@@ -4,10 +4,8 @@ import type { TranscriptResult } from '../../shared/protocol';
 import type { TranscriptRequestInput } from '../../shared/schemas';
 import type { Lang } from '../../shared/types';
 import type { WidgetSettingsService } from '../console/widget-settings-service';
-import type { ConversationRepository, ConversationRow } from '../db/repositories/conversation-repository';
-import type { MessageRepository } from '../db/repositories/message-repository';
-import type { TranscriptRepository } from '../db/repositories/transcript-repository';
-import type { VisitorRepository } from '../db/repositories/visitor-repository';
+import type { ConversationRow } from '../db/repositories/conversation-repository';
+import type { Stores } from '../db/store';
 import type { MailQueue } from '../mail/mailer';
 import { mailTemplates, type TranscriptLine } from '../mail/templates';
 import type { Clock } from '../platform/clock';
@@ -28,10 +26,10 @@ const SENT_LINE: Record<Lang, string> = {
 };
 
 export interface TranscriptDeps {
-  conversations: ConversationRepository;
-  messages: MessageRepository;
-  visitors: VisitorRepository;
-  transcripts: TranscriptRepository;
+  conversations: Stores['conversations'];
+  messages: Stores['messages'];
+  visitors: Stores['visitors'];
+  transcripts: Stores['transcripts'];
   visitorService: VisitorService;
   chat: ChatService;
   widget: WidgetSettingsService;
@@ -64,14 +62,18 @@ export class TranscriptService {
   start(): void {
     this.unsubscribe ??= this.d.bus.on('conversation:status', ({ conversation, visitorId }) => {
       if (conversation.status !== 'resolved') return;
-      const row = this.d.conversations.byPublicId(conversation.id);
-      const lang = row && this.d.transcripts.wishFor(row.rowId);
-      const email = lang && this.d.visitors.findById(visitorId)?.email;
-      if (!row || !lang || !email) return;
-      this.send(row, email, lang, true).catch((error: unknown) =>
+      this.sendWished(conversation.id, visitorId).catch((error: unknown) =>
         this.d.log.error({ err: error, conversationId: conversation.id }, 'transcript on resolve failed'),
       );
     });
+  }
+
+  private async sendWished(conversationId: string, visitorId: number): Promise<void> {
+    const row = await this.d.conversations.byPublicId(conversationId);
+    const lang = row && (await this.d.transcripts.wishFor(row.rowId));
+    const email = lang && (await this.d.visitors.findById(visitorId))?.email;
+    if (!row || !lang || !email) return;
+    await this.send(row, email, lang, true);
   }
 
   stop(): void {
@@ -80,9 +82,9 @@ export class TranscriptService {
   }
 
   async request(visitorId: number, input: TranscriptRequestInput, lang: Lang, ip: string): Promise<TranscriptResult> {
-    const conversation = this.d.conversations.byPublicId(input.conversationId);
+    const conversation = await this.d.conversations.byPublicId(input.conversationId);
     if (!conversation || conversation.visitorId !== visitorId) throw new AppError('not_found', 'No such conversation.');
-    const visitor = this.d.visitors.findById(visitorId);
+    const visitor = await this.d.visitors.findById(visitorId);
     if (!visitor) throw new AppError('unauthorized', 'Say hello first.');
     if (input.onResolve && conversation.status !== 'resolved') {
       if (input.email && input.email !== visitor.email) {
@@ -114,7 +116,7 @@ export class TranscriptService {
   }
 
   private async send(conversation: ConversationRow, to: string, lang: Lang, fromWish: boolean): Promise<void> {
-    const messages = this.d.messages.all(conversation.rowId, conversation.id);
+    const messages = await this.d.messages.all(conversation.rowId, conversation.id);
     if (messages.length === 0) return;
     const lines: TranscriptLine[] = messages.map((m) => ({
       author: m.author,

@@ -3,7 +3,8 @@ import type { ContactInput, IdentifyInput, VisitorHelloInput } from '../../share
 import type { Clock } from '../platform/clock';
 import { hmac, randomToken, safeEqual, sha256 } from '../platform/crypto';
 import type { Writer } from '../writer/group-commit';
-import type { VisitorRepository, VisitorRow } from '../db/repositories/visitor-repository';
+import type { VisitorRow } from '../db/repositories/visitor-repository';
+import type { Stores } from '../db/store';
 import type { ChatWrites } from './chat-writes';
 import type { RateLimit, RateLimits } from '../platform/rate-limiter';
 
@@ -13,7 +14,7 @@ export class VisitorService {
   private readonly newVisitorsPerIp: RateLimit;
 
   constructor(
-    private readonly visitors: VisitorRepository,
+    private readonly visitors: Stores['visitors'],
     /** Hellos write (a new visitor, or last-seen): through the writer thread's group commit, not one fsync each. */
     private readonly writer: Writer<ChatWrites>,
     private readonly clock: Clock,
@@ -31,7 +32,7 @@ export class VisitorService {
   async resume(input: VisitorHelloInput, ip: string): Promise<{ visitor: VisitorRow; token: string }> {
     const now = this.clock.now();
     if (input.token) {
-      const visitor = this.visitors.findByTokenHash(sha256(input.token));
+      const visitor = await this.visitors.findByTokenHash(sha256(input.token));
       if (visitor) {
         await this.writer.run('visitorTouch', { visitorId: visitor.id, lang: input.lang ?? null, now });
         return { visitor, token: input.token };
@@ -52,11 +53,11 @@ export class VisitorService {
   }
 
   /** The visitor whose widget holds `token` (HTTP routes authenticate a widget by it). */
-  byToken(token: string): VisitorRow | null {
+  async byToken(token: string): Promise<VisitorRow | null> {
     return this.visitors.findByTokenHash(sha256(token));
   }
 
-  byId(id: number): VisitorRow | null {
+  async byId(id: number): Promise<VisitorRow | null> {
     return this.visitors.findById(id);
   }
 

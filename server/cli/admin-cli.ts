@@ -148,7 +148,7 @@ async function main(argv: string[]): Promise<string> {
         return `Added ${operator.role} ${operator.name} <${operator.email}> (id ${operator.id}).${password ? `\nPassword (shown once): ${password}` : ''}`;
       }
       case 'list-operators': {
-        const rows = team.list();
+        const rows = await team.list();
         if (rows.length === 0) return 'No operators.';
         return rows
           .map((m) => `${String(m.id).padStart(4)}  ${m.role.padEnd(8)} ${m.disabled ? 'disabled' : 'enabled '}  ${m.name} <${m.email}>`)
@@ -156,12 +156,12 @@ async function main(argv: string[]): Promise<string> {
       }
       case 'disable':
       case 'enable': {
-        const row = team.byEmail(need('email'));
+        const row = await team.byEmail(need('email'));
         const member = await team.setDisabled(null, row.id, command === 'disable');
         return `${member.name} <${member.email}> is ${member.disabled ? 'disabled; their sessions have ended' : 'enabled'}.`;
       }
       case 'reset-password': {
-        const row = team.byEmail(need('email'));
+        const row = await team.byEmail(need('email'));
         if (values.password !== undefined && values.password.length < 10) throw new UsageError('passwords need at least 10 characters');
         const { password } = await team.resetPassword(row.id, values.password);
         return `Password of ${row.name} <${row.email}> reset; their sessions have ended.${password ? `\nNew password (shown once): ${password}` : ''}`;

@@ -16,8 +16,8 @@ declare module 'express-serve-static-core' {
 
 /** Requires a signed-in (and, with `role`, suitably privileged) operator. */
 export function requireOperator(auth: AuthService, role?: 'admin') {
-  return (req: Request, _res: Response, next: NextFunction): void => {
-    const operator = auth.operatorForSession(readSessionToken(req.headers.cookie));
+  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
+    const operator = await auth.operatorForSession(readSessionToken(req.headers.cookie));
     if (!operator) next(new AppError('unauthorized', 'Please sign in.'));
     else if (role && operator.role !== role) next(new AppError('forbidden', 'Only admins can do this.'));
     else {

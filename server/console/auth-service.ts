@@ -4,7 +4,8 @@ import { operatorEmailSchema } from '../../shared/schemas';
 import type { OperatorDto, OperatorRole } from '../../shared/types';
 import type { Clock } from '../platform/clock';
 import { generatePassword, hashPassword, randomToken, sha256, verifyPassword } from '../platform/crypto';
-import type { OperatorRepository, OperatorRow } from '../db/repositories/operator-repository';
+import type { OperatorRow } from '../db/repositories/operator-repository';
+import type { Stores } from '../db/store';
 import type { RateLimit, RateLimits } from '../platform/rate-limiter';
 import type { Writer } from '../writer/group-commit';
 import { type ConsoleWrites, toOperatorDto } from './console-writes';
@@ -23,7 +24,7 @@ export class AuthService {
   private dummyHash: Promise<string> | null = null;
 
   constructor(
-    private readonly operators: OperatorRepository,
+    private readonly operators: Stores['operators'],
     private readonly writer: Writer<ConsoleWrites>,
     private readonly clock: Clock,
     private readonly sessionTtlMs: number,
@@ -45,7 +46,7 @@ export class AuthService {
       throw new AppError('invalid_payload', 'That is not an e-mail address an operator can sign in with (name@domain.tld).');
     if (input.password.length < 10) throw new AppError('invalid_payload', 'Passwords need at least 10 characters.');
     // Refused before the (deliberately slow) hash; the write checks again, in its transaction.
-    if (this.operators.findByEmail(email.output)) throw new AppError('conflict', 'An operator with this e-mail exists.');
+    if (await this.operators.findByEmail(email.output)) throw new AppError('conflict', 'An operator with this e-mail exists.');
     return { email: email.output, passwordHash: await hashPassword(input.password) };
   }
 
@@ -57,7 +58,7 @@ export class AuthService {
     email: string | null,
     password: string | null,
   ): Promise<{ email: string; password: string; generated: boolean } | null> {
-    if (this.operators.count() > 0) return null;
+    if ((await this.operators.count()) > 0) return null;
     const account = { email: email ?? DEFAULT_ADMIN_EMAIL, password: password ?? generatePassword() };
     const checked = await this.checkAccount(account);
     const created = await this.writer.run('operatorCreateFirst', { ...checked, name: 'Admin', now: this.clock.now() });
@@ -79,7 +80,7 @@ export class AuthService {
     if (!accountAllowed || !ipAllowed) {
       throw new AppError('rate_limited', 'Too many failed sign-ins. Try again in 15 minutes.');
     }
-    const row = this.operators.findByEmail(email);
+    const row = await this.operators.findByEmail(email);
     // Hash something even for unknown accounts, so timing does not reveal which e-mails exist.
     const ok = row ? await verifyPassword(password, row.passwordHash) : await this.burnDummy(password);
     if (!row || !ok || row.disabled) {
@@ -95,9 +96,9 @@ export class AuthService {
   }
 
   /** The enabled operator behind a session token, or null. */
-  operatorForSession(token: string | undefined): OperatorRow | null {
+  async operatorForSession(token: string | undefined): Promise<OperatorRow | null> {
     if (!token) return null;
-    const row = this.operators.findBySession(sha256(token), this.clock.now());
+    const row = await this.operators.findBySession(sha256(token), this.clock.now());
     return row && !row.disabled ? row : null;
   }
 

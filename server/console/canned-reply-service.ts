@@ -1,7 +1,7 @@
 import type { CannedSaveInput } from '../../shared/schemas';
 import type { CannedReplyDto } from '../../shared/types';
 import type { Clock } from '../platform/clock';
-import type { CannedReplyRepository } from '../db/repositories/canned-reply-repository';
+import type { Stores } from '../db/store';
 import type { EventBus } from '../platform/events';
 
 import type { Writer } from '../writer/group-commit';
@@ -9,13 +9,14 @@ import type { ConsoleWrites } from './console-writes';
 /** Canned replies: admins keep the list; every operator inserts them with "/shortcut" in the composer. */
 export class CannedReplyService {
   constructor(
-    private readonly replies: CannedReplyRepository,
+    private readonly replies: Stores['canned'],
     private readonly writer: Writer<ConsoleWrites>,
     private readonly bus: EventBus,
     private readonly clock: Clock,
   ) {}
 
-  list(): CannedReplyDto[] {
+  /** The repository's answer as it comes: synchronously on SQLite, so the push of a change leaves in its turn (pushes.ts). */
+  list(): CannedReplyDto[] | Promise<CannedReplyDto[]> {
     return this.replies.list();
   }
 

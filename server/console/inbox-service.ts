@@ -2,10 +2,10 @@ import { AppError } from '../../shared/errors';
 import type { SettingsSaveInput } from '../../shared/schemas';
 import type { ConversationDto, InboxSettingsDto, SearchHitDto } from '../../shared/types';
 import type { Clock } from '../platform/clock';
-import type { ConversationRepository } from '../db/repositories/conversation-repository';
-import type { InboxRepository } from '../db/repositories/inbox-repository';
 import type { OperatorRow } from '../db/repositories/operator-repository';
-import type { SettingsRepository } from '../db/repositories/settings-repository';
+import { settingOf } from '../db/settings-of';
+import type { Stores } from '../db/store';
+import { whenRead } from '../db/when-read';
 import type { EventBus } from '../platform/events';
 import { toConversationDto } from '../chat/conversation-dto';
 import type { PresenceService } from './presence-service';
@@ -41,7 +41,7 @@ const SEARCH_INDEX_BATCH = 5000;
  * conversations). The writes and the checks that guard them are console-writes.ts procedures.
  */
 export class InboxService {
-  private settingsCache: InboxSettingsDto;
+  private settingsCache: InboxSettingsDto = { ...DEFAULT_INBOX_SETTINGS };
   /** The operator who got the last automatic assignment; the next one goes to whoever follows. */
   private lastAutoAssigned = 0;
   /** Automatic assignments run one after another, so each starts from the previous one's choice. */
@@ -53,18 +53,15 @@ export class InboxService {
 
   constructor(
     private readonly deps: {
-      conversations: ConversationRepository;
-      inbox: InboxRepository;
-      settings: SettingsRepository;
+      conversations: Stores['conversations'];
+      inbox: Stores['inbox'];
+      settings: Stores['settings'];
       presence: PresenceService;
       writer: Writer<ConsoleWrites>;
       bus: EventBus;
       clock: Clock;
     },
   ) {
-    this.settingsCache = { ...DEFAULT_INBOX_SETTINGS, ...deps.settings.get<Partial<InboxSettingsDto>>(INBOX_SETTINGS_KEY, {}) };
-    // Messages stored before a stop and not yet indexed go in now.
-    this.scheduleIndex();
     deps.bus.on('message:created', ({ message }) => {
       this.scheduleIndex();
       // After the message's own push (a microtask later), so operators see the assignment as the newer state.
@@ -77,6 +74,19 @@ export class InboxService {
     deps.bus.on('team:changed', () => {
       if (this.settingsCache.autoAssign) void this.assignWaiting();
     });
+  }
+
+  /**
+   * Reads the stored settings and indexes what a previous run left; awaited at start, before the server
+   * takes connections (the settings are then read from memory on every message).
+   */
+  async load(): Promise<void> {
+    this.settingsCache = {
+      ...DEFAULT_INBOX_SETTINGS,
+      ...(await settingOf<Partial<InboxSettingsDto>>(this.deps.settings, INBOX_SETTINGS_KEY, {})),
+    };
+    // Messages stored before a stop and not yet indexed go in now.
+    this.scheduleIndex();
   }
 
   settings(): InboxSettingsDto {
@@ -104,14 +114,14 @@ export class InboxService {
       operatorId,
       now: this.deps.clock.now(),
     });
-    return changed ? this.changed(rowId) : toConversationDto(this.deps.conversations.byRowId(rowId)!);
+    return changed ? this.changed(rowId) : toConversationDto((await this.deps.conversations.byRowId(rowId))!);
   }
 
   async markRead(operatorId: number, conversationId: string, seq: number): Promise<void> {
     await this.deps.writer.run('readMark', { operatorId, conversationId, seq });
   }
 
-  unread(operatorId: number): Record<string, number> {
+  async unread(operatorId: number): Promise<Record<string, number>> {
     return this.deps.inbox.unread(operatorId);
   }
 
@@ -146,7 +156,7 @@ export class InboxService {
   private indexNow(): Promise<void> {
     const run = this.indexing.then(async () => {
       // Looked up on the read connection first: nothing to index costs no write.
-      if (!this.deps.inbox.hasUnindexed()) return;
+      if (!(await this.deps.inbox.hasUnindexed())) return;
       let added: number;
       do added = await this.deps.writer.run('searchIndex', { limit: SEARCH_INDEX_BATCH });
       while (added === SEARCH_INDEX_BATCH);
@@ -159,7 +169,7 @@ export class InboxService {
   autoAssign(conversationId: string): Promise<boolean> {
     const run = this.assigning.then(async () => {
       if (!this.settingsCache.autoAssign) return false;
-      const candidates = this.deps.presence.onlineIds();
+      const candidates = await this.deps.presence.onlineIds();
       if (candidates.length === 0) return false;
       const assigned = await this.deps.writer.run('autoAssign', {
         conversationId,
@@ -170,7 +180,7 @@ export class InboxService {
       });
       if (!assigned) return false;
       this.lastAutoAssigned = assigned.operatorId;
-      this.changed(assigned.rowId);
+      await this.changed(assigned.rowId);
       return true;
     });
     // A failed assignment (the server stopping) leaves the conversation waiting; the next event tries again.
@@ -183,16 +193,18 @@ export class InboxService {
     if (this.handingOut || !this.settingsCache.autoAssign) return;
     this.handingOut = true;
     try {
-      for (const id of this.deps.conversations.waitingUnassigned(100)) if (!(await this.autoAssign(id))) break;
+      for (const id of await this.deps.conversations.waitingUnassigned(100)) if (!(await this.autoAssign(id))) break;
     } finally {
       this.handingOut = false;
     }
   }
 
-  private changed(rowId: number): ConversationDto {
-    const row = this.deps.conversations.byRowId(rowId)!;
-    const dto = toConversationDto(row);
-    this.deps.bus.emit('conversation:changed', { conversation: dto, visitorId: row.visitorId });
-    return dto;
+  /** Pushed in the continuation of the write (see whenRead): a message committed after it is pushed after it. */
+  private changed(rowId: number): ConversationDto | Promise<ConversationDto> {
+    return whenRead(this.deps.conversations.byRowId(rowId), (row) => {
+      const dto = toConversationDto(row!);
+      this.deps.bus.emit('conversation:changed', { conversation: dto, visitorId: row!.visitorId });
+      return dto;
+    });
   }
 }

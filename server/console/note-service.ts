@@ -2,8 +2,7 @@ import { AppError } from '../../shared/errors';
 import type { NoteAddInput } from '../../shared/schemas';
 import type { NoteDto } from '../../shared/types';
 import type { Clock } from '../platform/clock';
-import type { ConversationRepository } from '../db/repositories/conversation-repository';
-import type { NoteRepository } from '../db/repositories/note-repository';
+import type { Stores } from '../db/store';
 import type { OperatorRow } from '../db/repositories/operator-repository';
 import type { EventBus } from '../platform/events';
 
@@ -15,8 +14,8 @@ import type { ConsoleWrites } from './console-writes';
  */
 export class NoteService {
   constructor(
-    private readonly conversations: ConversationRepository,
-    private readonly notes: NoteRepository,
+    private readonly conversations: Stores['conversations'],
+    private readonly notes: Stores['notes'],
     private readonly writer: Writer<ConsoleWrites>,
     private readonly bus: EventBus,
     private readonly clock: Clock,
@@ -29,8 +28,8 @@ export class NoteService {
     return note;
   }
 
-  list(conversationId: string): NoteDto[] {
-    const conversation = this.conversations.byPublicId(conversationId);
+  async list(conversationId: string): Promise<NoteDto[]> {
+    const conversation = await this.conversations.byPublicId(conversationId);
     if (!conversation) throw new AppError('not_found', 'No such conversation.');
     return this.notes.list(conversation.rowId, conversation.id);
   }

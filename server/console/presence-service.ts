@@ -1,5 +1,7 @@
 import type { Presence, TeamMemberDto } from '../../shared/types';
-import type { OperatorRepository, OperatorRow } from '../db/repositories/operator-repository';
+import type { OperatorRow } from '../db/repositories/operator-repository';
+import type { Stores } from '../db/store';
+import { whenRead } from '../db/when-read';
 import type { EventBus } from '../platform/events';
 
 import type { Writer } from '../writer/group-commit';
@@ -18,7 +20,7 @@ export class PresenceService {
   private readonly connections = new Map<number, number>();
 
   constructor(
-    private readonly operators: OperatorRepository,
+    private readonly operators: Stores['operators'],
     private readonly writer: Writer<ConsoleWrites>,
     private readonly bus: EventBus,
     private readonly share: PresenceShare | null = null,
@@ -68,35 +70,48 @@ export class PresenceService {
     return row.away ? 'away' : 'online';
   }
 
-  team(): TeamMemberDto[] {
-    return this.operators.list().map((row) => ({
-      id: row.id,
-      email: row.email,
-      name: row.name,
-      role: row.role,
-      disabled: row.disabled,
-      presence: this.presenceOf(row),
-    }));
+  /** Synchronously where the store answers at once: the team push goes out within the event that caused it (pushes.ts). */
+  team(): TeamMemberDto[] | Promise<TeamMemberDto[]> {
+    return whenRead(this.operators.list(), (rows) =>
+      rows.map((row) => ({
+        id: row.id,
+        email: row.email,
+        name: row.name,
+        role: row.role,
+        disabled: row.disabled,
+        presence: this.presenceOf(row),
+      })),
+    );
   }
 
   /** Ids of operators who are online (connected, enabled, not away), in id order. */
-  onlineIds(): number[] {
+  async onlineIds(): Promise<number[]> {
     const ids: number[] = [];
     for (const id of this.connectedIds().sort((a, b) => a - b)) {
-      const row = this.operators.findById(id);
+      const row = await this.operators.findById(id);
       if (row && this.presenceOf(row) === 'online') ids.push(id);
     }
     return ids;
   }
 
-  /** Asked on every visitor's hello: stops at the first operator online instead of looking up every one. */
-  anyOnline(): boolean {
-    return this.anyOnlineAmong(this.connections.keys()) || (this.share !== null && this.anyOnlineAmong(this.share.elsewhere()));
+  /**
+   * Asked on every visitor's hello: stops at the first operator online instead of looking up every one.
+   * Answers synchronously while the store does (SQLite): no promise and no allocation on that hot path.
+   */
+  anyOnline(): boolean | Promise<boolean> {
+    const here = this.anyOnlineAmong(this.connections.keys());
+    const share = this.share;
+    if (here === true || share === null) return here;
+    if (here instanceof Promise) return here.then((found) => found || this.anyOnlineAmong(share.elsewhere().values()));
+    return this.anyOnlineAmong(share.elsewhere().values());
   }
 
-  private anyOnlineAmong(ids: Iterable<number>): boolean {
-    for (const id of ids) {
-      const row = this.operators.findById(id);
+  private anyOnlineAmong(ids: Iterator<number>): boolean | Promise<boolean> {
+    for (let next = ids.next(); !next.done; next = ids.next()) {
+      const row = this.operators.findById(next.value);
+      // A store that answers later: the rest of the ids are looked at once it has.
+      if (row instanceof Promise)
+        return row.then((found) => (found ? this.presenceOf(found) === 'online' : false) || this.anyOnlineAmong(ids));
       if (row && this.presenceOf(row) === 'online') return true;
     }
     return false;

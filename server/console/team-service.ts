@@ -2,7 +2,8 @@ import { AppError } from '../../shared/errors';
 import type { OperatorCreateInput } from '../../shared/schemas';
 import type { TeamMemberDto } from '../../shared/types';
 import { generatePassword, hashPassword, sha256, verifyPassword } from '../platform/crypto';
-import type { OperatorRepository, OperatorRow } from '../db/repositories/operator-repository';
+import type { OperatorRow } from '../db/repositories/operator-repository';
+import type { Stores } from '../db/store';
 import type { EventBus } from '../platform/events';
 import type { AuthService } from './auth-service';
 import type { PresenceService } from './presence-service';
@@ -20,7 +21,7 @@ export class TeamService {
   private readonly passwordTries: RateLimit;
 
   constructor(
-    private readonly operators: OperatorRepository,
+    private readonly operators: Stores['operators'],
     private readonly writer: Writer<ConsoleWrites>,
     private readonly auth: AuthService,
     private readonly presence: PresenceService,
@@ -30,12 +31,12 @@ export class TeamService {
     this.passwordTries = limits({ name: 'password-change', limit: 5, windowMs: 15 * 60 * 1000 });
   }
 
-  list(): TeamMemberDto[] {
+  list(): TeamMemberDto[] | Promise<TeamMemberDto[]> {
     return this.presence.team();
   }
 
-  member(id: number): TeamMemberDto {
-    const member = this.presence.team().find((m) => m.id === id);
+  async member(id: number): Promise<TeamMemberDto> {
+    const member = (await this.presence.team()).find((m) => m.id === id);
     if (!member) throw new AppError('not_found', 'No such operator.');
     return member;
   }
@@ -45,7 +46,7 @@ export class TeamService {
     const password = input.password ?? generatePassword();
     const created = await this.auth.createOperator({ email: input.email, name: input.name, role: input.role, password });
     this.presence.changed();
-    return { operator: this.member(created.id), password: input.password ? null : password };
+    return { operator: await this.member(created.id), password: input.password ? null : password };
   }
 
   /** Disables (ending every session and live connection) or re-enables an account. */
@@ -58,7 +59,7 @@ export class TeamService {
 
   /** Sets a new password (generated when none is given) and ends every session of that operator. */
   async resetPassword(id: number, password?: string): Promise<{ password: string | null }> {
-    this.require(id);
+    await this.require(id);
     const next = password ?? generatePassword();
     await this.setPassword(id, await hashPassword(next), null);
     return { password: password ? null : next };
@@ -77,8 +78,8 @@ export class TeamService {
     await this.setPassword(operator.id, await hashPassword(next), sha256(sessionToken).toString('hex'));
   }
 
-  byEmail(email: string): OperatorRow {
-    const row = this.operators.findByEmail(email);
+  async byEmail(email: string): Promise<OperatorRow> {
+    const row = await this.operators.findByEmail(email);
     if (!row) throw new AppError('not_found', 'No operator with this e-mail.');
     return row;
   }
@@ -89,8 +90,8 @@ export class TeamService {
     this.bus.emit('operator:sessions-revoked', { operatorId });
   }
 
-  private require(id: number): OperatorRow {
-    const row = this.operators.findById(id);
+  private async require(id: number): Promise<OperatorRow> {
+    const row = await this.operators.findById(id);
     if (!row) throw new AppError('not_found', 'No such operator.');
     return row;
   }

@@ -3,7 +3,8 @@ import type { WidgetSettingsSaveInput } from '../../shared/schemas';
 import type { Lang } from '../../shared/types';
 import { DEFAULT_WIDGET_SETTINGS, type AvailabilityDto, type WidgetSettingsDto } from '../../shared/widget-settings';
 import { availabilityAt, isTimeZone, minutesOf, type Availability } from '../chat/business-hours';
-import type { SettingsRepository } from '../db/repositories/settings-repository';
+import type { Stores } from '../db/store';
+import { settingOf } from '../db/settings-of';
 import type { Clock } from '../platform/clock';
 import type { EventBus } from '../platform/events';
 import type { ThreadWriter } from '../writer/client';
@@ -19,21 +20,26 @@ const RECHECK_MS = 60 * 60 * 1000;
  * moment it happens (a timer set to the next opening or closing), and when the admin saves.
  */
 export class WidgetSettingsService {
-  private current: WidgetSettingsDto;
+  private current: WidgetSettingsDto = { ...DEFAULT_WIDGET_SETTINGS };
   private state: Availability;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly deps: {
-      settings: SettingsRepository;
+      settings: Stores['settings'];
       writer: ThreadWriter<SettingsWrites>;
       bus: EventBus;
       clock: Clock;
     },
   ) {
-    this.current = { ...DEFAULT_WIDGET_SETTINGS, ...deps.settings.get<Partial<WidgetSettingsDto>>(SETTINGS_KEY, {}) };
-    if (!isTimeZone(this.current.timezone)) this.current.timezone = 'UTC';
     this.state = availabilityAt(this.current, deps.clock.now());
+  }
+
+  /** Reads the stored settings; awaited at start, before the server takes connections (everything here then reads memory). */
+  async load(): Promise<void> {
+    this.current = { ...DEFAULT_WIDGET_SETTINGS, ...(await settingOf<Partial<WidgetSettingsDto>>(this.deps.settings, SETTINGS_KEY, {})) };
+    if (!isTimeZone(this.current.timezone)) this.current.timezone = 'UTC';
+    this.state = availabilityAt(this.current, this.deps.clock.now());
   }
 
   settings(): WidgetSettingsDto {

@@ -6,8 +6,8 @@ import { processorAnswerSchema } from '../../shared/schemas';
 import type { RequestType } from '../../shared/privacy';
 import type { Clock } from '../platform/clock';
 import { sha256, safeEqual } from '../platform/crypto';
-import type { DataSystemRepository, RequestSystemRow } from '../db/repositories/data-system-repository';
-import type { PrivacyRepository } from '../db/repositories/privacy-repository';
+import type { RequestSystemRow } from '../db/repositories/data-system-repository';
+import type { Stores } from '../db/store';
 import { escapeHtml, page } from '../http/page';
 import { describeIssues } from '../realtime/handle';
 import { type DataSystemService, MAX_RECEIPT_BYTES } from './data-system-service';
@@ -53,18 +53,18 @@ const TYPE_WORDS: Record<RequestType, { ask: string; done: string }> = {
  * outcome. The mailed secret opens it once; a GET shows the form and changes nothing.
  */
 export function processorRoutes(deps: {
-  systems: DataSystemRepository;
-  requests: PrivacyRepository;
+  systems: Stores['systems'];
+  requests: Stores['requests'];
   privacy: PrivacyDesk;
   clock: Clock;
 }): Router {
   const router = Router();
 
   /** The row the link names, if the link still opens it; otherwise the words to say why not. */
-  const open = (id: unknown, t: unknown): { entry: RequestSystemRow } | { gone: string } => {
+  const open = async (id: unknown, t: unknown): Promise<{ entry: RequestSystemRow } | { gone: string }> => {
     const parsedId = v.safeParse(receiptId, id);
     const parsedSecret = v.safeParse(secret, t);
-    const entry = parsedId.success ? deps.systems.byReceipt(parsedId.output) : null;
+    const entry = parsedId.success ? await deps.systems.byReceipt(parsedId.output) : null;
     if (!entry || !parsedSecret.success || entry.kind !== 'processor_email')
       return { gone: 'This link is not valid. Please use the link from the mail as it is.' };
     if (entry.state !== 'pending' && entry.state !== 'failed')
@@ -75,8 +75,8 @@ export function processorRoutes(deps: {
     return { entry };
   };
 
-  const form = (entry: RequestSystemRow, t: string, error: string | null) => {
-    const request = deps.requests.byId(entry.requestId);
+  const form = async (entry: RequestSystemRow, t: string, error: string | null) => {
+    const request = await deps.requests.byId(entry.requestId);
     if (!request?.type || !request.email) return page('Link no longer valid', '<p>This request is closed.</p>');
     const words = TYPE_WORDS[request.type];
     const due = request.dueAt ? new Date(request.dueAt).toUTCString().slice(0, 16) : null;
@@ -103,29 +103,29 @@ ${error ? `<p role="alert"><strong>${escapeHtml(error)}</strong></p>` : ''}
     );
   };
 
-  router.get('/:id', (req, res) => {
-    const found = open(req.params.id, req.query.t);
+  router.get('/:id', async (req, res) => {
+    const found = await open(req.params.id, req.query.t);
     if ('gone' in found) {
       res.status(410).send(page('Link no longer valid', `<p>${escapeHtml(found.gone)}</p>`));
       return;
     }
-    res.send(form(found.entry, String(req.query.t), null));
+    res.send(await form(found.entry, String(req.query.t), null));
   });
 
   router.post('/:id', express.urlencoded({ extended: false, limit: '8kb' }), async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const found = open(req.params.id, body.t);
+    const found = await open(req.params.id, body.t);
     if ('gone' in found) {
       res.status(410).send(page('Link no longer valid', `<p>${escapeHtml(found.gone)}</p>`));
       return;
     }
     const parsed = v.safeParse(processorAnswerSchema, body);
     if (!parsed.success) {
-      res.status(400).send(form(found.entry, String(body.t), `Please check the form: ${describeIssues(parsed.issues)}`));
+      res.status(400).send(await form(found.entry, String(body.t), `Please check the form: ${describeIssues(parsed.issues)}`));
       return;
     }
     const input = parsed.output;
-    const contact = deps.systems.byId(found.entry.systemId)?.contactEmail ?? 'processor';
+    const contact = (await deps.systems.byId(found.entry.systemId))?.contactEmail ?? 'processor';
     try {
       await deps.privacy.answerSystem(
         found.entry.receiptId,
@@ -144,7 +144,9 @@ ${error ? `<p role="alert"><strong>${escapeHtml(error)}</strong></p>` : ''}
       res
         .status(status)
         .send(
-          status === 400 ? form(found.entry, input.t, error.message) : page('Link no longer valid', `<p>${escapeHtml(error.message)}</p>`),
+          status === 400
+            ? await form(found.entry, input.t, error.message)
+            : page('Link no longer valid', `<p>${escapeHtml(error.message)}</p>`),
         );
       return;
     }

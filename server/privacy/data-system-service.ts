@@ -5,8 +5,8 @@ import { type PrivacySystemResendInput, systemReceiptSchema } from '../../shared
 import type { PrivacyRequestDto } from '../../shared/types';
 import type { SystemReceipt } from '../../shared/data-systems';
 import type { Clock } from '../platform/clock';
-import type { DataSystemRepository, RequestSystemRow } from '../db/repositories/data-system-repository';
-import type { PrivacyRepository } from '../db/repositories/privacy-repository';
+import type { RequestSystemRow } from '../db/repositories/data-system-repository';
+import type { Stores } from '../db/store';
 import type { PrivacyDesk } from './privacy-desk';
 import type { Actor } from './privacy-service';
 import { requesterHash } from './privacy-dto';
@@ -42,8 +42,8 @@ export class DataSystemService {
 
   constructor(
     private readonly d: {
-      systems: DataSystemRepository;
-      requests: PrivacyRepository;
+      systems: Stores['systems'];
+      requests: Stores['requests'];
       privacy: PrivacyDesk;
       clock: Clock;
       log: Logger;
@@ -98,8 +98,8 @@ export class DataSystemService {
    * anything in it is read. Answers the HTTP status to send.
    */
   async receive(receiptId: string, signature: string | undefined, body: string): Promise<{ status: number; message: string }> {
-    const entry = this.d.systems.byReceipt(receiptId);
-    const system = entry && this.d.systems.byId(entry.systemId);
+    const entry = await this.d.systems.byReceipt(receiptId);
+    const system = entry && (await this.d.systems.byId(entry.systemId));
     if (!entry || !system || system.kind !== 'webhook') return { status: 404, message: 'No such receipt.' };
     if (!verifyWebhookSignature(system.secret, signature, body, this.d.clock.now()))
       return { status: 401, message: 'The signature does not match this system’s secret.' };
@@ -121,7 +121,7 @@ export class DataSystemService {
   }
 
   private async deliverDue(): Promise<void> {
-    for (const entry of this.d.systems.due(this.d.clock.now())) {
+    for (const entry of await this.d.systems.due(this.d.clock.now())) {
       try {
         await this.deliver(entry);
       } catch (error) {
@@ -131,8 +131,8 @@ export class DataSystemService {
   }
 
   private async deliver(entry: RequestSystemRow): Promise<void> {
-    const system = this.d.systems.byId(entry.systemId);
-    const request = this.d.requests.byId(entry.requestId);
+    const system = await this.d.systems.byId(entry.systemId);
+    const request = await this.d.requests.byId(entry.requestId);
     if (!system?.webhookUrl || !request) return;
     const body = JSON.stringify({
       event: 'privacy_request.system',

@@ -15,8 +15,8 @@ import type {
 import type { ErasurePreviewDto, Lang, PrivacyRequestDto, VisitorRequestDto } from '../../shared/types';
 import type { Clock } from '../platform/clock';
 import { sha256 } from '../platform/crypto';
-import type { PrivacyRepository } from '../db/repositories/privacy-repository';
-import type { DataSystemRepository } from '../db/repositories/data-system-repository';
+import type { Stores } from '../db/store';
+import { whenRead } from '../db/when-read';
 import type { Writer } from '../writer/group-commit';
 import { toPrivacyRequestDto, toVisitorRequestDto } from './privacy-dto';
 import type { PrivacyEffect } from './privacy-effects';
@@ -44,9 +44,10 @@ import type { RateLimit } from '../platform/rate-limiter';
 export class PrivacyDesk {
   constructor(
     private readonly writer: Writer<PrivacyWrites>,
-    private readonly requests: PrivacyRepository,
-    private readonly systems: DataSystemRepository,
-    private readonly effects: (effects: PrivacyEffect[]) => void,
+    private readonly requests: Stores['requests'],
+    private readonly systems: Stores['systems'],
+    /** Done within the call where the store answers at once (see privacyEffects). */
+    private readonly effects: (effects: PrivacyEffect[]) => void | Promise<void>,
     private readonly clock: Clock,
     private readonly publicUrl: string,
     private readonly files: RequestFiles,
@@ -180,8 +181,8 @@ export class PrivacyDesk {
 
   // ---- the data-system register ----
 
-  dataSystems(): DataSystemDto[] {
-    return this.systems.list().map(toSystemDto);
+  async dataSystems(): Promise<DataSystemDto[]> {
+    return (await this.systems.list()).map(toSystemDto);
   }
 
   saveDataSystem(operator: Actor, input: DataSystemSaveInput) {
@@ -239,18 +240,18 @@ export class PrivacyDesk {
   }
 
   /** Requests followed by the given status tokens ("My requests"), duplicates resolved to what they repeat. */
-  trackedRequests(tokens: string[]): Array<TrackedRequest & { requestId: number }> {
+  async trackedRequests(tokens: string[]): Promise<Array<TrackedRequest & { requestId: number }>> {
     const found: Array<TrackedRequest & { requestId: number }> = [];
     for (const requestToken of new Set(tokens)) {
-      const row = this.requests.byWatcher(sha256(requestToken));
-      if (row) found.push({ requestToken, request: toVisitorRequestDto(row, this.systems.entries(row.id)), requestId: row.id });
+      const row = await this.requests.byWatcher(sha256(requestToken));
+      if (row) found.push({ requestToken, request: toVisitorRequestDto(row, await this.systems.entries(row.id)), requestId: row.id });
     }
     return found;
   }
 
-  byReference(reference: string): PrivacyRequestDto | null {
-    const row = this.requests.byReference(reference);
-    return row ? toPrivacyRequestDto(row, this.systems.entries(row.id)) : null;
+  async byReference(reference: string): Promise<PrivacyRequestDto | null> {
+    const row = await this.requests.byReference(reference);
+    return row ? toPrivacyRequestDto(row, await this.systems.entries(row.id)) : null;
   }
 
   private context(): WriteContext {
@@ -259,7 +260,11 @@ export class PrivacyDesk {
 
   private async settle<T>(step: Promise<WithEffects<T>>): Promise<T> {
     const { value, effects } = await step;
-    if (effects.length > 0) this.effects(effects);
+    if (effects.length > 0) {
+      // The pushes leave in this continuation where the store answers at once: nothing is awaited then.
+      const done = this.effects(effects);
+      if (done) await done;
+    }
     // An erasure is answered once its files have left the store (one the store failed to remove keeps its
     // key for the next run, and the failure is logged there).
     if (effects.some((e) => e.kind === 'erased')) await this.files.removeErased().catch(() => undefined);
@@ -281,13 +286,21 @@ export function privacyEffects(to: {
   mail: MailQueue;
   bus: EventBus;
   webhooks: WebhookService;
-  requests: PrivacyRepository;
-  systems: DataSystemRepository;
+  requests: Stores['requests'];
+  systems: Stores['systems'];
   /** Delivers the data systems' webhooks that are due. */
   deliverSystems: () => void;
   /** Appends a completed erasure to the journal (synchronously, to disk). */
   journal: (entry: ErasureEntry) => void;
-}): (effects: PrivacyEffect[]) => void {
+}): (effects: PrivacyEffect[]) => void | Promise<void> {
+  /** One changed request pushed as it is now; read and pushed at once where the store answers at once (whenRead). */
+  const pushChanged = (id: number): void | Promise<void> =>
+    whenRead(to.requests.byId(id), (row): void | Promise<void> => {
+      if (!row) return;
+      return whenRead(to.systems.entries(row.id), (entries) => {
+        to.bus.emit('privacy:changed', { request: toPrivacyRequestDto(row, entries) });
+      });
+    }) as void | Promise<void>;
   return (effects) => {
     let tick = false;
     let systems = false;
@@ -301,13 +314,18 @@ export function privacyEffects(to: {
       else if (effect.kind === 'journal') to.journal(effect.entry);
       else tick = true;
     }
+    const rest = () => {
+      // After the request's own change: the requester's tab hears "completed" before it starts afresh.
+      for (const { visitorIds, conversationIds } of erased) to.bus.emit('chats:erased', { visitorIds, conversationIds });
+      if (tick) void to.webhooks.tick();
+      if (systems) to.deliverSystems();
+    };
+    // In order, each after the one before; synchronously while the store answers synchronously.
+    let pushed: Promise<void> | undefined;
     for (const id of changed) {
-      const row = to.requests.byId(id);
-      if (row) to.bus.emit('privacy:changed', { request: toPrivacyRequestDto(row, to.systems.entries(row.id)) });
+      const next = pushed ? pushed.then(() => pushChanged(id)) : pushChanged(id);
+      pushed = next instanceof Promise ? next : undefined;
     }
-    // After the request's own change: the requester's tab hears "completed" before it starts afresh.
-    for (const { visitorIds, conversationIds } of erased) to.bus.emit('chats:erased', { visitorIds, conversationIds });
-    if (tick) void to.webhooks.tick();
-    if (systems) to.deliverSystems();
+    return pushed ? pushed.then(rest) : rest();
   };
 }

@@ -97,7 +97,7 @@ export function privacyApiRoutes(deps: PrivacyRouteDeps): Router {
 
   const apiKeyOf = async (req: Request): Promise<{ id: number; label: string }> => {
     const header = req.headers.authorization ?? '';
-    const key = deps.admin.keyFor(header.startsWith('Bearer ') ? header.slice(7).trim() : undefined);
+    const key = await deps.admin.keyFor(header.startsWith('Bearer ') ? header.slice(7).trim() : undefined);
     if (!key) throw new AppError('unauthorized', 'A valid API key is required (Authorization: Bearer <key>).');
     if (!(await perKey.hit(String(key.id)))) {
       throw new AppError(
@@ -123,7 +123,7 @@ export function privacyApiRoutes(deps: PrivacyRouteDeps): Router {
 
   router.get('/privacy-requests/:reference', async (req, res) => {
     await apiKeyOf(req);
-    const request = deps.privacy.byReference(String(req.params.reference));
+    const request = await deps.privacy.byReference(String(req.params.reference));
     if (!request) throw new AppError('not_found', 'No such request.');
     const { email: _email, name: _name, details: _details, ...status } = request;
     res.json({ ok: true, data: { request: status } });

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../platform/clock';
 import { hmac, safeEqual } from '../platform/crypto';
-import type { IntegrationRepository } from '../db/repositories/integration-repository';
+import type { Stores } from '../db/store';
 
 import type { Writer } from '../writer/group-commit';
 import type { PrivacyWrites } from './privacy-writes';
@@ -60,7 +60,7 @@ export class WebhookService {
   private running: Promise<void> | null = null;
 
   constructor(
-    private readonly repo: IntegrationRepository,
+    private readonly repo: Stores['integrations'],
     private readonly writer: Writer<PrivacyWrites>,
     private readonly clock: Clock,
     private readonly log: Logger,
@@ -84,8 +84,8 @@ export class WebhookService {
   }
 
   private async deliverDue(): Promise<void> {
-    for (const delivery of this.repo.dueDeliveries(this.clock.now())) {
-      const hook = this.repo.webhook(delivery.webhookId);
+    for (const delivery of await this.repo.dueDeliveries(this.clock.now())) {
+      const hook = await this.repo.webhook(delivery.webhookId);
       if (!hook) continue;
       const timestamp = this.clock.now();
       let error: string | null = null;

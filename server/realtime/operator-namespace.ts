@@ -27,10 +27,12 @@ export function attachOperatorNamespace(
 
   nsp.use((socket, next) => {
     const token = readSessionToken(socket.handshake.headers.cookie);
-    const operator = deps.auth.operatorForSession(token);
-    if (!operator || !token) return next(new Error('unauthorized'));
-    socket.data = { sessionToken: token, operatorId: operator.id };
-    next();
+    const admit = (operator: OperatorRow | null) => {
+      if (!operator || !token) return next(new Error('unauthorized'));
+      socket.data = { sessionToken: token, operatorId: operator.id };
+      next();
+    };
+    deps.auth.operatorForSession(token).then(admit, next);
   });
 
   nsp.on('connection', (socket: OperatorSocket) => {
@@ -39,8 +41,8 @@ export function attachOperatorNamespace(
     socket.on('disconnect', () => deps.presence.disconnected(socket.data.operatorId));
 
     /** The operator behind this socket, as of now: a signed-out or disabled operator is cut off. */
-    const me = (): OperatorRow => {
-      const operator = deps.auth.operatorForSession(socket.data.sessionToken);
+    const me = async (): Promise<OperatorRow> => {
+      const operator = await deps.auth.operatorForSession(socket.data.sessionToken);
       if (!operator) {
         // After this event's ack has gone out: a socket cut off at once would drop the `unauthorized` answer.
         setImmediate(() => socket.disconnect(true));
@@ -48,82 +50,84 @@ export function attachOperatorNamespace(
       }
       return operator;
     };
-    const admin = (): OperatorRow => {
-      const operator = me();
+    const admin = async (): Promise<OperatorRow> => {
+      const operator = await me();
       if (operator.role !== 'admin') throw new AppError('forbidden', 'Only admins can do this.');
       return operator;
     };
 
-    on(socket, OperatorEvent.conversationList, (input) => ({ conversations: deps.chat.list(input.view, me().id) }));
-    on(socket, OperatorEvent.conversationOpen, (input) => {
-      me();
+    on(socket, OperatorEvent.conversationList, async (input) => ({ conversations: await deps.chat.list(input.view, (await me()).id) }));
+    on(socket, OperatorEvent.conversationOpen, async (input) => {
+      await me();
       return deps.chat.open(input.conversationId, input.afterSeq, input.limit, input.beforeSeq);
     });
-    on(socket, OperatorEvent.conversationClaim, async (input) => ({ conversation: await deps.chat.claim(me(), input.conversationId) }));
+    on(socket, OperatorEvent.conversationClaim, async (input) => ({
+      conversation: await deps.chat.claim(await me(), input.conversationId),
+    }));
     on(socket, OperatorEvent.conversationResolve, async (input) => {
-      me();
+      await me();
       return { conversation: await deps.chat.setStatus(input.conversationId, 'resolved') };
     });
     on(socket, OperatorEvent.conversationReopen, async (input) => {
-      me();
+      await me();
       return { conversation: await deps.chat.setStatus(input.conversationId, 'open') };
     });
-    on(socket, OperatorEvent.messageSend, async (input) => ({ message: await deps.chat.operatorSend(me(), input) }));
-    on(socket, OperatorEvent.typingSet, (input) => {
-      deps.chat.typing(input.conversationId, 'operator', input.typing, me().name);
+    on(socket, OperatorEvent.messageSend, async (input) => ({ message: await deps.chat.operatorSend(await me(), input) }));
+    on(socket, OperatorEvent.typingSet, async (input) => {
+      await deps.chat.typing(input.conversationId, 'operator', input.typing, (await me()).name);
       return null;
     });
 
-    on(socket, OperatorEvent.privacyList, async (input) => ({ requests: await deps.privacy.list(me(), input) }));
-    on(socket, OperatorEvent.privacyGet, (input) => deps.privacy.get(me(), input.id));
-    on(socket, OperatorEvent.privacyAct, async (input) => ({ request: await deps.privacy.act(me(), input) }));
+    on(socket, OperatorEvent.privacyList, async (input) => ({ requests: await deps.privacy.list(await me(), input) }));
+    on(socket, OperatorEvent.privacyGet, async (input) => deps.privacy.get(await me(), input.id));
+    on(socket, OperatorEvent.privacyAct, async (input) => ({ request: await deps.privacy.act(await me(), input) }));
     on(socket, OperatorEvent.privacyPreview, async (input) => {
-      me();
+      await me();
       return { preview: await deps.privacy.erasurePreview(input.id) };
     });
     on(socket, OperatorEvent.privacyReply, async (input) => {
-      const operator = me();
+      const operator = await me();
       return deps.privacy.mailRequester(actorOf(operator), operator.id, input);
     });
-    on(socket, OperatorEvent.privacyClassify, async (input) => ({ request: await deps.privacy.classify(actorOf(me()), input) }));
-    on(socket, OperatorEvent.privacyFile, async (input) => ({ request: await deps.privacy.fileByOperator(me(), input) }));
+    on(socket, OperatorEvent.privacyClassify, async (input) => ({ request: await deps.privacy.classify(actorOf(await me()), input) }));
+    on(socket, OperatorEvent.privacyFile, async (input) => ({ request: await deps.privacy.fileByOperator(await me(), input) }));
 
-    on(socket, OperatorEvent.outboxList, () => {
-      admin();
-      return { mails: deps.admin.outbox() };
+    on(socket, OperatorEvent.outboxList, async () => {
+      await admin();
+      return { mails: await deps.admin.outbox() };
     });
-    on(socket, OperatorEvent.apiKeyList, () => {
-      admin();
-      return { keys: deps.admin.apiKeys() };
+    on(socket, OperatorEvent.apiKeyList, async () => {
+      await admin();
+      return { keys: await deps.admin.apiKeys() };
     });
-    on(socket, OperatorEvent.apiKeyCreate, (input) => deps.admin.createApiKey(admin(), input.label));
+    on(socket, OperatorEvent.apiKeyCreate, async (input) => deps.admin.createApiKey(await admin(), input.label));
     on(socket, OperatorEvent.apiKeyRevoke, async (input) => {
-      admin();
+      await admin();
       await deps.admin.revokeApiKey(input.id);
       return null;
     });
-    on(socket, OperatorEvent.webhookList, () => {
-      admin();
-      return { webhooks: deps.admin.webhooks() };
+    on(socket, OperatorEvent.webhookList, async () => {
+      await admin();
+      return { webhooks: await deps.admin.webhooks() };
     });
-    on(socket, OperatorEvent.webhookCreate, (input) => {
-      admin();
+    on(socket, OperatorEvent.webhookCreate, async (input) => {
+      await admin();
       return deps.admin.createWebhook(input.url);
     });
     on(socket, OperatorEvent.webhookDelete, async (input) => {
-      admin();
+      await admin();
       await deps.admin.deleteWebhook(input.id);
       return null;
     });
 
-    on(socket, OperatorEvent.dataSystemList, () => {
-      me();
-      return { systems: deps.privacy.dataSystems() };
+    on(socket, OperatorEvent.dataSystemList, async () => {
+      await me();
+      return { systems: await deps.privacy.dataSystems() };
     });
-    on(socket, OperatorEvent.dataSystemSave, (input) => deps.privacy.saveDataSystem(admin(), input));
-    on(socket, OperatorEvent.dataSystemDelete, (input) => deps.privacy.archiveDataSystem(admin(), input.id));
-    on(socket, OperatorEvent.privacySystemRecord, async (input) => ({ request: await deps.privacy.recordSystem(me(), input) }));
-    on(socket, OperatorEvent.privacySystemResend, async (input) => ({ request: await deps.dataSystems.resend(me(), input) }));
+    on(socket, OperatorEvent.dataSystemSave, async (input) => deps.privacy.saveDataSystem(await admin(), input));
+    on(socket, OperatorEvent.dataSystemDelete, async (input) => deps.privacy.archiveDataSystem(await admin(), input.id));
+    on(socket, OperatorEvent.privacySystemRecord, async (input) => ({ request: await deps.privacy.recordSystem(await me(), input) }));
+    on(socket, OperatorEvent.privacySystemResend, async (input) => ({ request: await deps.dataSystems.resend(await me(), input) }));
 
     registerConsoleHandlers(on, socket, { me, admin }, deps);
     registerPrechatHandlers(on, socket, { me, admin }, deps);
@@ -134,7 +138,7 @@ export function attachOperatorNamespace(
     // ended on any node are cut wherever that operator is connected.
     const sockets = await (operatorId === undefined ? nsp.local.fetchSockets() : nsp.in(rooms.operator(operatorId)).fetchSockets());
     for (const socket of sockets) {
-      if (!deps.auth.operatorForSession(socket.data.sessionToken)) socket.disconnect(true);
+      if (!(await deps.auth.operatorForSession(socket.data.sessionToken))) socket.disconnect(true);
     }
   };
   const sweep = setInterval(() => void revalidate(), SESSION_SWEEP_MS);

@@ -4,6 +4,7 @@ import type { PresenceService } from '../console/presence-service';
 import type { TeamService } from '../console/team-service';
 import type { RatingService } from '../chat/rating-service';
 import type { EventBus } from '../platform/events';
+import { whenRead } from '../db/when-read';
 import type { OperatorFanOut } from './operator-fanout';
 import { rooms } from './rooms';
 import type { VisitorNamespace } from './visitor-namespace';
@@ -27,30 +28,38 @@ export interface PushTargets {
  * publish on the bus and never touch a socket; handlers answer the socket that asked and push nothing.
  * Returns the widget's offline-mode check (an operator connected and not away).
  */
-export function connectPushes(to: PushTargets): { operatorsOnline: () => boolean } {
+export function connectPushes(to: PushTargets): { operatorsOnline: () => boolean | Promise<boolean> } {
   const { bus } = to;
   const operatorsOnline = () => to.presence.anyOnline();
   let lastPresence = false;
+  /** The latest look; a store answering later could answer an older look last, and that answer is dropped. */
+  let looks = 0;
   const presenceChanged = () => {
     // Disconnect handlers run before the socket leaves the map; look again on the next turn.
     setImmediate(() => {
-      const online = operatorsOnline();
-      if (online !== lastPresence) {
+      const look = ++looks;
+      const told = whenRead(operatorsOnline(), (online) => {
+        if (look !== looks || online === lastPresence) return;
         lastPresence = online;
         // Every node works presence out for itself (presence-service.ts): each tells its own visitors.
         to.visitors.local.emit(VisitorPush.presence, { operatorsOnline: online });
-      }
+      });
+      if (told instanceof Promise) told.catch(() => {});
     });
+  };
+  // Pushed as soon as read: within the event while the store answers synchronously (SQLite), as before.
+  const pushed = (answer: void | Promise<void>) => {
+    if (answer instanceof Promise) answer.catch(() => {});
   };
 
   bus.on('team:changed', () => {
     presenceChanged();
-    to.operators.emitLocal(OperatorPush.team, to.team.list());
+    pushed(whenRead(to.team.list(), (team) => to.operators.emitLocal(OperatorPush.team, team)));
   });
   bus.on('operator:sessions-revoked', ({ operatorId }) => to.revalidate(operatorId));
   // Notes go to operators only: there is deliberately no visitor-side listener for them.
   bus.on('note:created', ({ note }) => to.operators.emit(OperatorPush.noteNew, note));
-  bus.on('canned:changed', () => to.operators.emit(OperatorPush.canned, to.canned.list()));
+  bus.on('canned:changed', () => pushed(whenRead(to.canned.list(), (replies) => to.operators.emit(OperatorPush.canned, replies))));
   bus.on('settings:changed', ({ settings }) => to.operators.emit(OperatorPush.settings, settings));
 
   bus.on('message:created', ({ message, conversation, visitorId, origin }) => {

@@ -31,7 +31,7 @@ export interface VisitorDeps {
   visitors: VisitorService;
   chat: ChatService;
   privacy: PrivacyDesk;
-  operatorsOnline: () => boolean;
+  operatorsOnline: () => boolean | Promise<boolean>;
   widget: WidgetSettingsService;
   ratings: RatingService;
   transcripts: TranscriptService;
@@ -60,6 +60,7 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
         // Only a coarse device summary is kept of the user agent; the IP address is never stored.
         const page = input.page ? { ...input.page, device: summariseUserAgent(socket.handshake.headers['user-agent']) } : null;
         if (page) await deps.chat.visitorSeen(visitor.id, page);
+        const tracked = input.requestTokens?.length ? await deps.privacy.trackedRequests(input.requestTokens) : [];
         // The socket may have gone while the hello's writes were committed; rooms joined now would never be left.
         if (socket.disconnected) throw new AppError('unauthorized', 'This connection has closed.');
         if (socket.data.visitorId !== null && socket.data.visitorId !== visitor.id) socket.leave(rooms.visitor(socket.data.visitorId));
@@ -67,10 +68,9 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
         socket.data.lang = input.lang ?? visitor.lang;
         socket.data.page = page;
         socket.join(rooms.visitor(visitor.id));
-        if (input.requestTokens?.length) {
-          for (const { requestId } of deps.privacy.trackedRequests(input.requestTokens)) socket.join(rooms.request(requestId));
-        }
-        const conversation = deps.chat.visitorConversation(visitor.id);
+        for (const { requestId } of tracked) socket.join(rooms.request(requestId));
+        // Read after joining the visitor's room: a message stored from here on is pushed to this socket.
+        const conversation = await deps.chat.visitorConversation(visitor.id);
         return {
           ...deps.widget.texts(socket.data.lang ?? 'en'),
           availability: deps.widget.availability(),
@@ -82,11 +82,11 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
             lastSeq: conversation.lastSeq,
             assignedOperatorName: conversation.assignedOperatorName,
           },
-          messages: deps.chat.visitorHistory(visitor.id, undefined).messages,
-          operatorsOnline: deps.operatorsOnline(),
+          messages: (await deps.chat.visitorHistory(visitor.id, undefined)).messages,
+          operatorsOnline: await deps.operatorsOnline(),
           contactEmail: visitor.email,
           attachments: deps.attachments.settings(),
-          prechat: conversation ? null : deps.prechat.formFor(visitor, socket.data.lang ?? 'en'),
+          prechat: conversation ? null : await deps.prechat.formFor(visitor, socket.data.lang ?? 'en'),
         };
       },
 
@@ -109,9 +109,9 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
 
       [VisitorEvent.messageHistory]: (input, socket) => deps.chat.visitorHistory(visitorId(socket), input.afterSeq, input.limit),
 
-      [VisitorEvent.typingSet]: (input, socket) => {
-        const conversation = deps.chat.visitorConversation(visitorId(socket));
-        if (conversation) deps.chat.typing(conversation.id, 'visitor', input.typing, null);
+      [VisitorEvent.typingSet]: async (input, socket) => {
+        const conversation = await deps.chat.visitorConversation(visitorId(socket));
+        if (conversation) await deps.chat.typing(conversation.id, 'visitor', input.typing, null);
         return null;
       },
 
@@ -152,9 +152,11 @@ export function attachVisitorNamespace(nsp: VisitorNamespace, deps: VisitorDeps)
         return { submitted: true as const };
       },
 
-      [VisitorEvent.privacyStatus]: (input, socket) => {
+      [VisitorEvent.privacyStatus]: async (input, socket) => {
         visitorId(socket);
-        const found = deps.privacy.trackedRequests(input.requestTokens);
+        const found = await deps.privacy.trackedRequests(input.requestTokens);
+        // As in the hello: a room joined by a socket that has gone would never be left.
+        if (socket.disconnected) throw new AppError('unauthorized', 'This connection has closed.');
         for (const { requestId } of found) socket.join(rooms.request(requestId));
         return { requests: found.map(({ requestId: _id, ...tracked }) => tracked) };
       },

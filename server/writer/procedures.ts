@@ -12,18 +12,26 @@ import { createTranscriptWrites } from '../chat/transcript-writes';
 import { createPrechatWrites } from '../chat/prechat-writes';
 import { createOfflineReplyWrites } from '../chat/offline-reply-writes';
 import type { WriterOptions } from './protocol';
-import { sqliteTransactions } from './transaction';
+import { sqliteTransactions, type TransactionControl } from './transaction';
+import type { Stores } from '../db/store';
 
 /**
  * Every write the app makes, as named procedures on one connection: the writer thread's (the server) or
  * the admin command's own (a separate process). Each feature keeps its write rules beside its service.
  */
 export function createWriteProcedures(db: Db, options: WriterOptions) {
-  const repos = createRepositories(db);
+  return createWriteProceduresOn(createRepositories(db), sqliteTransactions(db), options);
+}
+
+/**
+ * The same procedures on any store: its repositories and its transactions (PostgreSQL's writer builds them
+ * on its write client, db/pg/pg-writer.ts). Built once: some procedures count in memory (message limits).
+ */
+export function createWriteProceduresOn(repos: Stores, transactions: TransactionControl, options: WriterOptions) {
   return {
     ...createChatWrites(repos, options.limits, options.offlineReplyDelayMs),
     ...createConsoleWrites(repos),
-    ...createPrivacyWrites(sqliteTransactions(db), repos, options.privacy),
+    ...createPrivacyWrites(transactions, repos, options.privacy),
     ...createRetentionWrites(repos),
     ...createMailWrites(repos),
     ...createRatingWrites(repos),

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
+import type pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { Logger } from 'pino';
@@ -10,7 +11,7 @@ import { redisRateLimits } from './platform/redis-rate-limits';
 import { openRedis, type RedisConnection } from './platform/redis';
 import type { Config } from './config';
 import type { Db } from './db/open';
-import { createRepositories } from './db/repositories/index';
+import { openPostgresStore, openSqliteStore } from './db/app-store';
 import type { Stores } from './db/store';
 import { OfflineReplyService } from './chat/offline-reply-service';
 import { openListener } from './http/listener';
@@ -53,7 +54,6 @@ import { RetentionService } from './retention/retention-service';
 import { TeamService } from './console/team-service';
 import { VisitorService } from './chat/visitor-service';
 import { WebhookService } from './privacy/webhook-service';
-import { startWriter } from './writer/spawn';
 import { AttachmentService } from './attachments/attachment-service';
 import { attachmentRoutes } from './attachments/attachment-routes';
 import { type AttachmentStore, LocalAttachmentStore, attachmentDirFor } from './attachments/attachment-store';
@@ -66,7 +66,9 @@ const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'publ
 
 export interface AppParts {
   config: Config;
-  db: Db;
+  /** The SQLite database (the default), or with `pool` (DATABASE_URL) PostgreSQL: exactly one of them. */
+  db?: Db;
+  pool?: pg.Pool;
   /** Where mail goes; defaults to SMTP when `config.smtpUrl` is set, else the dev outbox. */
   mailer?: Mailer;
   clock?: Clock;
@@ -82,7 +84,8 @@ export type App = Awaited<ReturnType<typeof startApp>>;
  * Starts the whole server: the writer thread (the one connection that writes), then the listening socket,
  * then everything that needs the final configuration — with port 0 the public address is known only once
  * the socket is bound. Requests are answered from the first turn after binding: nothing is built later.
- * `db` becomes read-only here; every write goes through the writer's procedures.
+ * `db` becomes read-only here; every write goes through the writer's procedures. With `pool` instead, the
+ * store is PostgreSQL, shared with the cluster's other nodes.
  * Tests start it on port 0 with a temp database and a loopback SMTP server.
  */
 export async function startApp(parts: AppParts) {
@@ -112,7 +115,6 @@ async function startServer(
     redis: RedisConnection | null;
   },
 ) {
-  const { db } = parts;
   const { clock, log, secrets, attachmentStore, redis } = started;
   // Chosen once: with Redis every node counts the same limits (sign-in lockouts included), else this process does.
   // Limit keys are HMACed with a key of their own derived from the app's: the same on every node (REDIS_URL
@@ -120,26 +122,26 @@ async function startServer(
   const limits: RateLimits = redis
     ? redisRateLimits(redis.client, createHmac('sha256', secrets.hmacKey).update('rate limit keys').digest())
     : memoryRateLimits(clock);
-  const writer = startWriter(
-    db,
-    {
-      limits: parts.config.visitorMessageLimits,
-      privacy: { hmacKey: secrets.hmacKey, jurisdiction: parts.config.jurisdiction, mailDomain: parts.config.mailDomain },
-      offlineReplyDelayMs: parts.config.offlineReplyDelayMs,
-    },
-    log,
-  );
-  // A server that cannot store messages must not take connections: fail the start instead.
-  await writer.ready;
-  // One writer: a write on this connection would be a bug, and fails loudly instead of taking the lock.
-  db.pragma('query_only = ON');
+  const writerOptions = {
+    limits: parts.config.visitorMessageLimits,
+    privacy: { hmacKey: secrets.hmacKey, jurisdiction: parts.config.jurisdiction, mailDomain: parts.config.mailDomain },
+    offlineReplyDelayMs: parts.config.offlineReplyDelayMs,
+  };
+  // A server that cannot store messages must not take connections: opening the store fails the start instead.
+  const store = parts.pool
+    ? await openPostgresStore(parts.pool, writerOptions, log)
+    : parts.db
+      ? await openSqliteStore(parts.db, writerOptions, log)
+      : null;
+  if (!store) throw new Error('startApp needs a database: db (SQLite) or pool (PostgreSQL)');
+  const { writer } = store;
 
   const listener = await openListener(parts.config, parts.port ?? parts.config.port, parts.host ?? parts.config.host);
   const config: Readonly<Config & { publicUrl: string }> = Object.freeze({ ...parts.config, publicUrl: listener.publicUrl });
   const { server, secure } = listener;
   const bus = new EventBus();
   // What the main thread reads, as either store answers it (awaited everywhere).
-  const repos: Stores = createRepositories(db);
+  const repos: Stores = store.repos;
   const mailer =
     parts.mailer ?? (config.smtpUrl ? createSmtpMailer(config.smtpUrl, config.mailFrom, log) : createOutboxMailer(writer, clock, log));
   const mail = new MailQueue(mailer, log);

@@ -58,6 +58,11 @@ export interface Config {
    * all have the same one, so REDIS_URL requires it.
    */
   hmacKey: Buffer | null;
+  /**
+   * PostgreSQL instead of the SQLite file (DATABASE_URL, postgres:// or postgresql://): the store several
+   * nodes share. Requires HMAC_KEY and IDENTITY_SECRET, the same on every node. null: SQLite at databasePath.
+   */
+  databaseUrl: string | null;
 }
 
 export interface InboundSmtpConfig {
@@ -159,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     attachmentS3: s3Config(env),
     redisUrl: clusterSecrets(env),
     hmacKey: hmacKey(env.HMAC_KEY),
+    databaseUrl: databaseUrl(env),
   };
 }
 
@@ -173,6 +179,25 @@ function clusterSecrets(env: NodeJS.ProcessEnv): string | null {
       'REDIS_URL (several nodes) needs HMAC_KEY and IDENTITY_SECRET, the same on every node: a SQLite installation that moves takes them from data/secrets.json (hmacKey, identitySecret); a new one generates them, e.g. with `openssl rand -base64 32`',
     );
   return url;
+}
+
+/** DATABASE_URL, checked like REDIS_URL (never echoed: it may carry a password), and the secrets it needs. */
+function databaseUrl(env: NodeJS.ProcessEnv): string | null {
+  const value = env.DATABASE_URL;
+  if (!value) return null;
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    // Said below.
+  }
+  if (!url || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') || !url.hostname)
+    throw new Error('DATABASE_URL must be a postgres:// or postgresql:// URL (postgres://user:password@host[:port]/database)');
+  if (!env.HMAC_KEY || !env.IDENTITY_SECRET)
+    throw new Error(
+      'DATABASE_URL needs HMAC_KEY and IDENTITY_SECRET, the same on every node: a SQLite installation that moves takes them from data/secrets.json (hmacKey, identitySecret); a new one generates them, e.g. with `openssl rand -base64 32`',
+    );
+  return value;
 }
 
 /** HMAC_KEY: 32 random bytes or more, in base64 or base64url (the value itself is never repeated in an error). */

@@ -19,7 +19,7 @@ import { settingOf } from '../db/settings-of';
 import type { Stores } from '../db/store';
 import type { Clock } from '../platform/clock';
 import { csvCell } from '../privacy/privacy-register';
-import type { ThreadWriter } from '../writer/client';
+import type { Writer } from '../writer/group-commit';
 import { PRECHAT_SETTINGS_KEY, type PrechatWrites } from './prechat-writes';
 
 const PHONE = /^\+?[0-9][0-9 ()./-]{4,29}$/;
@@ -41,7 +41,7 @@ export class PrechatService {
       conversations: Stores['conversations'];
       /** Who is online: a form shown only when nobody is asks it. */
       presence: { anyOnline(): boolean | Promise<boolean> };
-      writer: ThreadWriter<PrechatWrites>;
+      writer: Writer<PrechatWrites>;
       clock: Clock;
     },
   ) {}

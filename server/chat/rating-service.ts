@@ -5,7 +5,7 @@ import type { Stores } from '../db/store';
 import { whenRead } from '../db/when-read';
 import type { Clock } from '../platform/clock';
 import type { EventBus } from '../platform/events';
-import type { ThreadWriter } from '../writer/client';
+import type { Writer } from '../writer/group-commit';
 import type { WidgetSettingsService } from '../console/widget-settings-service';
 import { instantOf } from './business-hours';
 import { toConversationDto } from './conversation-dto';
@@ -30,7 +30,7 @@ export class RatingService {
       conversations: Stores['conversations'];
       ratings: Stores['ratings'];
       widget: WidgetSettingsService;
-      writer: ThreadWriter<RatingWrites>;
+      writer: Writer<RatingWrites>;
       bus: EventBus;
       clock: Clock;
     },

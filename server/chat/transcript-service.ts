@@ -11,7 +11,7 @@ import { mailTemplates, type TranscriptLine } from '../mail/templates';
 import type { Clock } from '../platform/clock';
 import type { EventBus } from '../platform/events';
 import type { RateLimit, RateLimits } from '../platform/rate-limiter';
-import type { ThreadWriter } from '../writer/client';
+import type { Writer } from '../writer/group-commit';
 import type { ChatService } from './chat-service';
 import type { TranscriptWrites } from './transcript-writes';
 import type { VisitorService } from './visitor-service';
@@ -33,7 +33,7 @@ export interface TranscriptDeps {
   visitorService: VisitorService;
   chat: ChatService;
   widget: WidgetSettingsService;
-  writer: ThreadWriter<TranscriptWrites>;
+  writer: Writer<TranscriptWrites>;
   mail: MailQueue;
   bus: EventBus;
   clock: Clock;

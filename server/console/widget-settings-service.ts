@@ -7,7 +7,7 @@ import type { Stores } from '../db/store';
 import { settingOf } from '../db/settings-of';
 import type { Clock } from '../platform/clock';
 import type { EventBus } from '../platform/events';
-import type { ThreadWriter } from '../writer/client';
+import type { Writer } from '../writer/group-commit';
 import type { SettingsWrites } from './settings-writes';
 
 const SETTINGS_KEY = 'widget';
@@ -27,7 +27,7 @@ export class WidgetSettingsService {
   constructor(
     private readonly deps: {
       settings: Stores['settings'];
-      writer: ThreadWriter<SettingsWrites>;
+      writer: Writer<SettingsWrites>;
       bus: EventBus;
       clock: Clock;
     },

@@ -1,0 +1,128 @@
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { OperatorEvent, OperatorPush, VisitorEvent, VisitorPush, type OperatorMessagePush } from '../../shared/protocol';
+import type { MessageDto } from '../../shared/types';
+import { cleanupStack } from '../helpers/cleanup';
+import { newClientId, RetryingVisitor, waitFor } from '../helpers/durable-clients';
+import { startPostgres, type TestPostgres } from '../helpers/postgres';
+import { clusterEnv, startRedis, type TestRedis } from '../helpers/redis';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process';
+import { signedInOperator, socketTracker, unwrap } from '../helpers/sockets';
+import { TcpBalancer } from '../helpers/tcp-balancer';
+import { ADMIN, call, next, ok, visitorClient } from '../helpers/test-app';
+
+/**
+ * Several built server nodes on one PostgreSQL and one Redis, as the cluster profile runs (DATABASE_URL,
+ * REDIS_URL): what a person on one node does reaches a person on another, live, and a node killed in the
+ * middle of a stream loses nothing its clients were told was stored.
+ */
+let postgres: TestPostgres;
+let redis: TestRedis;
+const cleanup = cleanupStack('cw-cluster-pg-');
+const sockets = socketTracker();
+
+beforeAll(async () => {
+  [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+});
+afterEach(async () => {
+  sockets.closeAll();
+  await cleanup.runAll();
+});
+afterAll(async () => {
+  await Promise.all([postgres?.stop(), redis?.stop()]);
+});
+
+/** A fresh database, and `count` nodes on it (started one after the other), each with a directory of its own. */
+async function cluster(count: number): Promise<{ nodes: ServerProcess[]; databaseUrl: string }> {
+  const databaseUrl = await postgres.createDatabase();
+  const env = {
+    ...clusterEnv(redis.url),
+    DATABASE_URL: databaseUrl,
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    // The visitors here write faster than people; the spam limits are not what these tests are about.
+    VISITOR_MESSAGE_LIMITS: '1000,10000',
+  };
+  const nodes: ServerProcess[] = [];
+  for (let i = 0; i < count; i++) {
+    const dir = cleanup.tempDir();
+    nodes.push(cleanup.track(await startServerProcess({ databasePath: path.join(dir, 'chat.db'), env })));
+  }
+  return { nodes, databaseUrl };
+}
+
+async function storedMessages(databaseUrl: string): Promise<Array<{ conversationId: string; clientId: string; seq: number }>> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ conversationId: string; clientId: string; seq: number }>(
+      `SELECT c.public_id AS "conversationId", m.client_id AS "clientId", m.seq::integer AS seq
+         FROM messages m JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.author = 'visitor' ORDER BY c.public_id, m.seq`,
+    );
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('a cluster on PostgreSQL and Redis', () => {
+  test('a visitor on node A and an operator on node B chat both ways, live', async () => {
+    const { nodes } = await cluster(2);
+    const [a, b] = nodes;
+    const operator = await signedInOperator(b.url, sockets);
+    const visitor = sockets.track(visitorClient(a.url));
+    await ok(visitor, VisitorEvent.hello, { lang: 'en' });
+
+    const clientId = newClientId();
+    const arrived = next<OperatorMessagePush[]>(operator, OperatorPush.messages, (pushes) =>
+      pushes.some((p) => p.message.clientId === clientId),
+    );
+    const { message } = unwrap(await call(visitor, VisitorEvent.messageSend, { clientId, text: 'Hello from node A' }));
+    const pushed = (await arrived).find((p) => p.message.clientId === clientId)!;
+    expect(pushed.message).toEqual(message);
+
+    const replyId = newClientId();
+    const answered = next<MessageDto>(visitor, VisitorPush.messageNew, (m) => m.clientId === replyId);
+    await ok(operator, OperatorEvent.messageSend, { conversationId: message.conversationId, clientId: replyId, text: 'Hi! Node B here.' });
+    expect((await answered).text).toBe('Hi! Node B here.');
+    // Both nodes read the same conversation: opened on A, it is on B's list, with the reply.
+    const { messages } = await ok(operator, OperatorEvent.conversationOpen, { conversationId: message.conversationId });
+    expect(messages.map((m) => m.text)).toEqual(['Hello from node A', 'Hi! Node B here.']);
+  });
+
+  test('20 visitors stream 1,000 messages through a balancer while a node is killed: every message stored once, in order', async () => {
+    const { nodes, databaseUrl } = await cluster(3);
+    const balancer = await new TcpBalancer(nodes.map((n) => n.port)).start();
+    cleanup.push(() => balancer.stop());
+    const clients = Array.from({ length: 20 }, () => new RetryingVisitor(balancer.url));
+    cleanup.push(() => {
+      for (const c of clients) c.close();
+    });
+    const writing = clients.map(async (client, v) => {
+      for (let i = 0; i < 50; i++) {
+        client.send(`visitor ${v} message ${i}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    });
+    const acked = () => clients.reduce((n, c) => n + c.acked.size, 0);
+    await waitFor(() => acked() >= 250, '250 acknowledgements');
+    nodes[1].child.kill('SIGKILL');
+    expect(await nodes[1].exited).toBe('SIGKILL');
+    await Promise.all(writing);
+    await waitFor(() => clients.every((c) => c.unacknowledged === 0), 'every message acknowledged', 60_000);
+
+    expect(clients.flatMap((c) => c.problems)).toEqual([]);
+    const stored = await storedMessages(databaseUrl);
+    expect(stored).toHaveLength(1000);
+    expect(new Set(stored.map((r) => r.clientId)).size).toBe(1000);
+    for (const client of clients) {
+      const conversation = stored.filter((r) => r.conversationId === client.conversationId);
+      expect(conversation.map((r) => r.clientId)).toEqual(client.sent);
+      expect(conversation.map((r) => r.seq)).toEqual(client.sent.map((_, i) => i + 1));
+    }
+    // The killed node had clients: they came back through the balancer to the others.
+    expect(balancer.handed.get(nodes[1].port) ?? 0).toBeGreaterThan(0);
+  });
+});

@@ -240,6 +240,19 @@ export function createPrivacyWrites(transactions: TransactionControl, repos: Sto
       return { payload: found.payload };
     },
 
+    /**
+     * Takes the deliveries due now for this node to send: each is pushed `leaseMs` into the future before it
+     * is handed out, so no other node's claim finds it (on PostgreSQL the read locks the rows it returns and
+     * skips those another node is claiming, SKIP LOCKED). Sent, its outcome replaces the lease; a node that
+     * dies holding a lease leaves the delivery to be claimed again once the lease has run out.
+     */
+    async webhookClaim(args: { now: number; leaseMs: number }): Promise<DeliveryRow[]> {
+      const due = await repos.integrations.dueDeliveries(args.now);
+      for (const delivery of due)
+        await repos.integrations.updateDelivery({ ...delivery, nextAttemptAt: args.now + args.leaseMs, updatedAt: args.now });
+      return due;
+    },
+
     /** What one delivery attempt came to (WebhookService sends; the outcome is stored here). */
     async webhookDelivered(
       args: Pick<DeliveryRow, 'id' | 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'updatedAt'>,

@@ -8,6 +8,12 @@ import type { PrivacyWrites } from './privacy-writes';
 /** Seconds to wait before each retry; after the last one a delivery is marked failed. */
 export const BACKOFF_MS = [5_000, 30_000, 120_000, 600_000, 3_600_000];
 const TIMEOUT_MS = 10_000;
+/**
+ * How long a claimed delivery is this node's: longer than a pass can take to reach it (the requests before
+ * it in the claimed batch time out after TIMEOUT_MS each at worst, and they go one at a time), so no other
+ * node takes it while this one is still working through the batch.
+ */
+const CLAIM_LEASE_MS = 10 * 60 * 1000;
 
 /** The signature header value: `t=<unix ms>,v1=<hex HMAC-SHA256 of "<t>.<body>">`. */
 export function signWebhook(secret: string, timestamp: number, body: string): string {
@@ -84,7 +90,8 @@ export class WebhookService {
   }
 
   private async deliverDue(): Promise<void> {
-    for (const delivery of await this.repo.dueDeliveries(this.clock.now())) {
+    // Claimed, not just read: with several nodes each delivery goes out from one of them, once.
+    for (const delivery of await this.writer.run('webhookClaim', { now: this.clock.now(), leaseMs: CLAIM_LEASE_MS })) {
       const hook = await this.repo.webhook(delivery.webhookId);
       if (!hook) continue;
       const timestamp = this.clock.now();

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -124,5 +126,44 @@ describe('a cluster on PostgreSQL and Redis', () => {
     }
     // The killed node had clients: they came back through the balancer to the others.
     expect(balancer.handed.get(nodes[1].port) ?? 0).toBeGreaterThan(0);
+  });
+
+  test('each webhook delivery goes out once, from one of three nodes', async () => {
+    const { nodes, databaseUrl } = await cluster(3);
+    // A slow receiver: a node works through the due deliveries for seconds, while the others' timers fire.
+    const received = new Map<string, number>();
+    const hook = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const id = String(req.headers['x-cw-delivery']);
+        received.set(id, (received.get(id) ?? 0) + 1);
+        setTimeout(() => res.writeHead(204).end(), 100);
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', () => resolve()));
+    cleanup.push(() => {
+      hook.closeAllConnections();
+      return new Promise<void>((resolve) => hook.close(() => resolve()));
+    });
+    const admin = await signedInOperator(nodes[0].url, sockets);
+    const { webhook } = await ok(admin, OperatorEvent.webhookCreate, {
+      url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
+    });
+    // Thirty deliveries due at once, as a burst of request events would leave them.
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    cleanup.push(() => db.end());
+    await db.query(
+      `INSERT INTO webhook_deliveries (webhook_id, event, payload, status, next_attempt_at, updated_at)
+       SELECT $1, 'privacy_request.verified', '{"event":"privacy_request.verified"}', 'pending', 0, 0 FROM generate_series(1, 30)`,
+      [webhook.id],
+    );
+    const delivered = async () =>
+      Number((await db.query(`SELECT count(*) AS n FROM webhook_deliveries WHERE status = 'delivered'`)).rows[0].n);
+    const deadline = Date.now() + 30_000;
+    while ((await delivered()) < 30 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await delivered()).toBe(30);
+    expect(received.size).toBe(30);
+    expect([...received.values()].filter((n) => n !== 1)).toEqual([]);
   });
 });

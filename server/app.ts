@@ -38,6 +38,7 @@ import { InboxService } from './console/inbox-service';
 import { NoteService } from './console/note-service';
 import { PresenceService } from './console/presence-service';
 import { RedisPresence } from './console/cluster-presence';
+import { RedisSettingsSync } from './console/cluster-settings';
 import { PrivacyDesk, privacyEffects } from './privacy/privacy-desk';
 import { MailIntake } from './privacy/mail-intake';
 import { RatingService } from './chat/rating-service';
@@ -152,18 +153,21 @@ async function startServer(
   const admin = new AdminService(repos.integrations, repos.mail, writer, clock);
   const presence = new PresenceService(repos.operators, writer, bus, redis ? new RedisPresence(redis.client, log) : null);
   const team = new TeamService(repos.operators, writer, auth, presence, bus, limits);
+  // In a cluster, a node that stores a setting tells the others, which read their settings again.
+  const settingsSync = redis ? new RedisSettingsSync(redis.client, log) : null;
+  const settingsWriter = settingsSync ? settingsSync.announcing(writer) : writer;
   const inbox = new InboxService({
     conversations: repos.conversations,
     inbox: repos.inbox,
     settings: repos.settings,
     presence,
-    writer,
+    writer: settingsWriter,
     bus,
     clock,
   });
   const notes = new NoteService(repos.conversations, repos.notes, writer, bus, clock);
   const canned = new CannedReplyService(repos.canned, writer, bus, clock);
-  const widget = new WidgetSettingsService({ settings: repos.settings, writer, bus, clock });
+  const widget = new WidgetSettingsService({ settings: repos.settings, writer: settingsWriter, bus, clock });
   const ratings = new RatingService({ conversations: repos.conversations, ratings: repos.ratings, widget, writer, bus, clock });
   const prechat = new PrechatService({
     prechat: repos.prechat,
@@ -171,7 +175,7 @@ async function startServer(
     visitors: repos.visitors,
     conversations: repos.conversations,
     presence,
-    writer,
+    writer: settingsWriter,
     clock,
   });
   const chat = new ChatService(repos.conversations, repos.messages, writer, bus, clock, prechat);
@@ -179,7 +183,7 @@ async function startServer(
     attachments: repos.attachments,
     settings: repos.settings,
     store: attachmentStore,
-    writer,
+    writer: settingsWriter,
     bus,
     clock,
     hmacKey: secrets.hmacKey,
@@ -188,7 +192,13 @@ async function startServer(
   });
   // The settings read on every message and hello are held in memory: read once here, before the request
   // handler is attached below (on SQLite within this turn), so no request sees the defaults.
-  await Promise.all([inbox.load(), widget.load(), prechat.load(), attachments.load()]);
+  const loadSettings = () => Promise.all([inbox.load(), widget.load(), prechat.load(), attachments.load()]);
+  await loadSettings();
+  await settingsSync?.start(async () => {
+    await loadSettings();
+    // Hours changed on another node: this one's open/closed and its timer follow.
+    widget.refresh(false);
+  });
   const erasureJournal = journalPathFor(parts.config.databasePath);
   // Deliveries to the data systems start once the desk exists; its effects ask for them.
   let dataSystems: DataSystemService | null = null;
@@ -476,6 +486,7 @@ async function startServer(
       await io.close();
       // This node's operators leave the cluster's presence now, not when its Redis key expires.
       await withinDeadline(presence.stop());
+      if (settingsSync) await withinDeadline(settingsSync.stop());
       // A second at most: a quit that waited for a Redis that is gone would leave the steps below no time.
       if (cluster) await withinDeadline(cluster.close(Math.min(1_000, deadline - Date.now())));
       await withinDeadline(drained);

@@ -166,4 +166,20 @@ describe('a cluster on PostgreSQL and Redis', () => {
     expect(received.size).toBe(30);
     expect([...received.values()].filter((n) => n !== 1)).toEqual([]);
   });
+
+  test('settings an admin saves on node A are in force on node B at once', async () => {
+    const { nodes } = await cluster(2);
+    const onA = await signedInOperator(nodes[0].url, sockets);
+    const onB = await signedInOperator(nodes[1].url, sockets);
+    expect((await ok(onB, OperatorEvent.settingsGet, {})).settings.maxOpenPerOperator).not.toBe(3);
+    await ok(onA, OperatorEvent.settingsSave, { autoAssign: true, maxOpenPerOperator: 3 });
+    // B read them again from the database when A announced the change: asked there, B answers with them.
+    let onBNow = (await ok(onB, OperatorEvent.settingsGet, {})).settings;
+    const deadline = Date.now() + 10_000;
+    while (onBNow.maxOpenPerOperator !== 3 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      onBNow = (await ok(onB, OperatorEvent.settingsGet, {})).settings;
+    }
+    expect(onBNow).toMatchObject({ autoAssign: true, maxOpenPerOperator: 3 });
+  });
 });

@@ -1,9 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { freePort, stopServer } from './server-binaries';
 
 /** Where Debian's postgresql-15 package puts the server binaries. */
 export const POSTGRES_BIN = '/usr/lib/postgresql/15/bin';
@@ -195,26 +195,6 @@ async function waitUntilReady(url: string, child: ChildProcess, output: () => st
 }
 
 /** SIGINT is PostgreSQL's fast shutdown (sessions are ended, nothing waits for them); SIGKILL if it hangs. */
-async function shutDown(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGINT');
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), STOP_WITHIN_MS)));
-  if ((await Promise.race([exited, hung])) === 'hung') {
-    child.kill('SIGKILL');
-    await exited;
-  }
-  clearTimeout(timer);
-}
-
-/** A port nobody listens on right now: the kernel's pick for port 0, released at once. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
+function shutDown(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  return stopServer(child, exited, 'SIGINT', STOP_WITHIN_MS);
 }

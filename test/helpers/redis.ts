@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
+import { freePort, stopServer } from './server-binaries';
 
 /** Where Debian's redis-server package puts the server. */
 export const REDIS_SERVER = '/usr/bin/redis-server';
@@ -137,28 +138,8 @@ function pong(port: number): Promise<boolean> {
 }
 
 /** SIGTERM is Redis's clean shutdown (with --save '' it writes nothing); SIGKILL if it hangs. */
-async function shutDown(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), STOP_WITHIN_MS)));
-  if ((await Promise.race([exited, hung])) === 'hung') {
-    child.kill('SIGKILL');
-    await exited;
-  }
-  clearTimeout(timer);
-}
-
-/** A port nobody listens on right now: the kernel's pick for port 0, released at once. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
+function shutDown(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  return stopServer(child, exited, 'SIGTERM', STOP_WITHIN_MS);
 }
 
 /** What every node of a test cluster shares besides Redis: the same secrets, as REDIS_URL requires. */

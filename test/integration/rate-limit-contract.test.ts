@@ -54,10 +54,11 @@ const subjects: Record<string, () => Subject> = {
   },
   redis: () => ({
     limits: redisRateLimits(connection.client, 'test secret'),
-    // Long enough that a few hits in a row on a loaded machine land in one window (at 400 ms a third hit
-    // could start a new one), short enough to wait out.
-    windowMs: 2_000,
-    passWindow: (limit, key) => until(async () => (await limit.retryAfterMs(key)) === 0),
+    // Long enough that a few hits in a row land in one window even on a machine so loaded that the test
+    // process stalls for seconds (at 400 ms, and once at 2 s, a third hit started a new one), short
+    // enough to wait out.
+    windowMs: 5_000,
+    passWindow: (limit, key) => until(async () => (await limit.retryAfterMs(key)) === 0, 15_000),
   }),
 };
 

@@ -27,13 +27,23 @@ export interface OfflineReplyDeps {
 /** A mail that could not be sent (or a wait whose end could not be stored) is tried again this much later, this many times in all. */
 const RETRY_MS = 5 * 60 * 1000;
 const MAX_ATTEMPTS = 12;
+/**
+ * A claimed wait is this node's for this long (its row's due time moves there): enough to compose and send
+ * the mail; a node that dies holding it leaves it to another node once it has passed.
+ */
+const CLAIM_LEASE_MS = 10 * 60 * 1000;
+/** How often every node looks for waits it has no timer for (another node's, that died), at most and at least. */
+const RESCAN_MIN_MS = 1_000;
+const RESCAN_MAX_MS = 60_000;
 
-/** One visitor's wait: from which reply, its timer, and whether its mail is on its way. */
+/** One visitor's wait: from which reply, its timer, whether its mail is on its way, and its row's due time. */
 interface Wait {
   fromSeq: number;
   attempts: number;
   timer: NodeJS.Timeout | null;
   sending: boolean;
+  /** What the row says now: a claim succeeds only for the one whose row still says this. */
+  dueAt: number;
 }
 
 /**
@@ -50,6 +60,7 @@ export class OfflineReplyService {
   /** Visitors whose wait is being looked up (a store that answers later): a second reply does not start another. */
   private readonly looking = new Set<number>();
   private unsubscribe: (() => void) | null = null;
+  private rescan: NodeJS.Timeout | null = null;
 
   constructor(private readonly d: OfflineReplyDeps) {}
 
@@ -73,6 +84,18 @@ export class OfflineReplyService {
         });
     });
     // Waits a stop or a crash interrupted: each goes when it was due, at once if that time has passed.
+    await this.adoptWaits();
+    // And again now and then: in a cluster a wait started on a node that has since died has no timer
+    // anywhere else. Every node that holds one claims it before mailing, so it goes out once.
+    const every = Math.min(RESCAN_MAX_MS, Math.max(RESCAN_MIN_MS, Math.floor(this.d.delayMs / 2)));
+    this.rescan ??= setInterval(() => {
+      this.adoptWaits().catch((error: unknown) => this.d.log.error({ err: error }, 'offline reply: reading the waits failed'));
+    }, every);
+    this.rescan.unref();
+  }
+
+  /** Gives every stored wait without a timer here one. */
+  private async adoptWaits(): Promise<void> {
     for (const row of await this.d.replies.all()) {
       if (!this.waits.has(row.visitorId)) this.schedule(row.visitorId, this.newWait(row.fromSeq, row.attempts), row.dueAt);
     }
@@ -82,18 +105,22 @@ export class OfflineReplyService {
   stop(): void {
     this.unsubscribe?.();
     this.unsubscribe = null;
+    if (this.rescan) clearInterval(this.rescan);
+    this.rescan = null;
     for (const wait of this.waits.values()) if (wait.timer) clearTimeout(wait.timer);
     this.waits.clear();
   }
 
   private newWait(fromSeq: number, attempts = 0): Wait {
-    return { fromSeq, attempts, timer: null, sending: false };
+    return { fromSeq, attempts, timer: null, sending: false, dueAt: 0 };
   }
 
-  private schedule(visitorId: number, wait: Wait, dueAt: number): void {
+  /** Times the wait for `at`; `rowDueAt` is what its row says (the same, but after a claim: the lease's end). */
+  private schedule(visitorId: number, wait: Wait, at: number, rowDueAt = at): void {
     this.waits.set(visitorId, wait);
     wait.sending = false;
-    wait.timer = setTimeout(() => void this.flush(visitorId, wait), Math.max(0, dueAt - this.d.clock.now()));
+    wait.dueAt = rowDueAt;
+    wait.timer = setTimeout(() => void this.flush(visitorId, wait), Math.max(0, at - this.d.clock.now()));
     wait.timer.unref();
   }
 
@@ -101,6 +128,13 @@ export class OfflineReplyService {
     wait.timer = null;
     wait.sending = true;
     try {
+      // This node's to send, or another's (a cluster) or over: then nothing to do here.
+      const until = this.d.clock.now() + CLAIM_LEASE_MS;
+      if (!(await this.d.writer.run('offlineReplyClaim', { visitorId, fromSeq: wait.fromSeq, dueAt: wait.dueAt, until }))) {
+        if (this.waits.get(visitorId) === wait) this.waits.delete(visitorId);
+        return;
+      }
+      wait.dueAt = until;
       // Everything up to here is decided now: mailed, or read in the chat. A later reply is the next wait's.
       const upToSeq = (await this.d.conversations.byVisitor(visitorId))?.lastSeq ?? wait.fromSeq;
       // A cluster asks every node; a single node answers at once, within this turn.
@@ -134,7 +168,8 @@ export class OfflineReplyService {
     } catch (error) {
       this.d.log.error({ err: error, visitorId }, 'offline reply: failed, tried again later');
       // The row is still there: tried again later (a mail that went is then sent once more, rather than never).
-      if (this.waits.get(visitorId) === wait) this.schedule(visitorId, wait, this.d.clock.now() + RETRY_MS);
+      // Its row still says the lease's end (the claim's): the retry claims against that.
+      if (this.waits.get(visitorId) === wait) this.schedule(visitorId, wait, this.d.clock.now() + RETRY_MS, wait.dueAt);
     }
   }
 

@@ -40,6 +40,14 @@ export function createOfflineReplyWrites(repos: Pick<Stores, 'offlineReplies' | 
       return { visitorId: args.visitorId, fromSeq, dueAt: args.nextDueAt, attempts: 0 };
     },
 
+    /**
+     * The wait scheduled for `dueAt` is this node's to send, leased until `until`: false when another node
+     * took it first (a cluster, where every node that read the waits has a timer) or it ended meanwhile.
+     */
+    async offlineReplyClaim(args: { visitorId: number; fromSeq: number; dueAt: number; until: number }): Promise<boolean> {
+      return offlineReplies.claim(args.visitorId, args.fromSeq, args.dueAt, args.until);
+    },
+
     /** The mail could not be sent: it is tried again at `dueAt`. */
     async offlineReplyRetry(args: { visitorId: number; fromSeq: number; dueAt: number }): Promise<null> {
       await offlineReplies.retryAt(args.visitorId, args.fromSeq, args.dueAt);

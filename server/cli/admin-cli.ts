@@ -88,7 +88,9 @@ async function migrateToPostgres(args: string[]): Promise<string> {
     throw new UsageError(
       'Usage: npm run admin -- migrate-to-postgres <postgres-url>   (or DATABASE_URL=<postgres-url> npm run admin -- migrate-to-postgres)',
     );
-  const databasePath = loadConfig().databasePath;
+  // DATABASE_URL is this command's target here, not a store the server runs on: the SQLite file's path is
+  // read without it (the server's rule that DATABASE_URL needs the cluster's secrets is not this copy's).
+  const databasePath = loadConfig({ ...process.env, DATABASE_URL: undefined }).databasePath;
   const sqlite = openSqliteReadOnly(databasePath);
   const pool = openPgPool(url, { max: 2 });
   pool.on('error', () => {});

@@ -35,6 +35,21 @@ describe('secrets for several nodes', () => {
     expect(loadConfig({ ...CLUSTER_SECRETS, REDIS_URL: 'redis://127.0.0.1:6379' }).hmacKey?.length).toBe(32);
   });
 
+  test('DATABASE_URL is a postgres URL, needs the shared secrets too, and is never repeated in a refusal', () => {
+    const url = 'postgres://chat:hunter2@db.internal:5432/chat';
+    expect(loadConfig({ ...CLUSTER_SECRETS, DATABASE_URL: url }).databaseUrl).toBe(url);
+    expect(loadConfig({}).databaseUrl).toBeNull();
+    expect(() => loadConfig({ DATABASE_URL: url })).toThrow(/DATABASE_URL needs HMAC_KEY and IDENTITY_SECRET/);
+    for (const bad of ['mysql://chat:hunter2@db/chat', 'db.internal:5432', 'postgres://']) {
+      expect(() => loadConfig({ ...CLUSTER_SECRETS, DATABASE_URL: bad })).toThrow(
+        /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/,
+      );
+      expect(() => loadConfig({ ...CLUSTER_SECRETS, DATABASE_URL: bad })).toThrow(
+        expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+      );
+    }
+  });
+
   test('HMAC_KEY must be 32 bytes or more of base64 (or base64url), and is never repeated in the refusal', () => {
     expect(loadConfig({ HMAC_KEY: Buffer.alloc(48, 1).toString('base64url') }).hmacKey).toEqual(Buffer.alloc(48, 1));
     expect(loadConfig({ HMAC_KEY: Buffer.alloc(32, 2).toString('base64') }).hmacKey).toEqual(Buffer.alloc(32, 2));

@@ -11,6 +11,7 @@ import { startPostgres, type TestPostgres } from '../helpers/postgres';
 import { clusterEnv, startRedis, type TestRedis } from '../helpers/redis';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process';
 import { signedInOperator, socketTracker, unwrap } from '../helpers/sockets';
+import { TestSmtp } from '../helpers/smtp';
 import { TcpBalancer } from '../helpers/tcp-balancer';
 import { ADMIN, call, next, ok, visitorClient } from '../helpers/test-app';
 
@@ -36,9 +37,17 @@ afterAll(async () => {
 });
 
 /** A fresh database, and `count` nodes on it (started one after the other), each with a directory of its own. */
-async function cluster(count: number): Promise<{ nodes: ServerProcess[]; databaseUrl: string }> {
+async function cluster(count: number, extra: Record<string, string> = {}): Promise<{ nodes: ServerProcess[]; databaseUrl: string }> {
   const databaseUrl = await postgres.createDatabase();
+  const nodes: ServerProcess[] = [];
+  for (let i = 0; i < count; i++) nodes.push(await addNode(databaseUrl, extra));
+  return { nodes, databaseUrl };
+}
+
+/** One more node on the cluster's database, Redis and secrets. */
+async function addNode(databaseUrl: string, extra: Record<string, string> = {}): Promise<ServerProcess> {
   const env = {
+    ...extra,
     ...clusterEnv(redis.url),
     DATABASE_URL: databaseUrl,
     ADMIN_EMAIL: ADMIN.email,
@@ -46,12 +55,7 @@ async function cluster(count: number): Promise<{ nodes: ServerProcess[]; databas
     // The visitors here write faster than people; the spam limits are not what these tests are about.
     VISITOR_MESSAGE_LIMITS: '1000,10000',
   };
-  const nodes: ServerProcess[] = [];
-  for (let i = 0; i < count; i++) {
-    const dir = cleanup.tempDir();
-    nodes.push(cleanup.track(await startServerProcess({ databasePath: path.join(dir, 'chat.db'), env })));
-  }
-  return { nodes, databaseUrl };
+  return cleanup.track(await startServerProcess({ databasePath: path.join(cleanup.tempDir(), 'chat.db'), env }));
 }
 
 async function storedMessages(databaseUrl: string): Promise<Array<{ conversationId: string; clientId: string; seq: number }>> {
@@ -181,5 +185,40 @@ describe('a cluster on PostgreSQL and Redis', () => {
       onBNow = (await ok(onB, OperatorEvent.settingsGet, {})).settings;
     }
     expect(onBNow).toMatchObject({ autoAssign: true, maxOpenPerOperator: 3 });
+  });
+
+  test('a reply to a visitor who left an address is mailed once, though two nodes hold a timer for it', async () => {
+    const smtp = await new TestSmtp().start();
+    cleanup.push(() => smtp.stop());
+    const extra = { SMTP_URL: smtp.url, OFFLINE_REPLY_DELAY_SECONDS: '8' };
+    const { nodes, databaseUrl } = await cluster(1, extra);
+    const [b] = nodes;
+    const visitor = sockets.track(visitorClient(b.url));
+    await ok(visitor, VisitorEvent.hello, { lang: 'en' });
+    const { message } = unwrap(await call(visitor, VisitorEvent.messageSend, { clientId: newClientId(), text: 'Anyone there?' }));
+    await ok(visitor, VisitorEvent.contactLeave, { email: 'later@example.test' });
+    visitor.close();
+    // The reply's write on B starts the wait, and B times it.
+    const operator = await signedInOperator(b.url, sockets);
+    await ok(operator, OperatorEvent.messageSend, {
+      conversationId: message.conversationId,
+      clientId: newClientId(),
+      text: 'Yes! It ships today.',
+    });
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    cleanup.push(() => db.end());
+    const due = Number((await db.query('SELECT due_at FROM offline_replies')).rows[0].due_at);
+    // A node started now finds the stored wait and times it for the same moment: two timers, one mail.
+    await addNode(databaseUrl, extra);
+    expect(Date.now()).toBeLessThan(due);
+    const waiting = async () => Number((await db.query('SELECT count(*) AS n FROM offline_replies')).rows[0].n);
+    await waitFor(() => smtp.mailsTo('later@example.test').length > 0, 'the offline reply mailed', 30_000);
+    const deadline = Date.now() + 15_000;
+    while ((await waiting()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await waiting()).toBe(0);
+    // Both timers have fired by now (the wait ended after the due time): still one mail.
+    expect(Date.now()).toBeGreaterThan(due);
+    expect(smtp.mailsTo('later@example.test')).toHaveLength(1);
   });
 });

@@ -632,6 +632,21 @@ describe.each(stores)('system repositories on $name', (store) => {
       expect(await s.offlineReplies.of(a.id)).toBeNull();
       expect(await s.offlineReplies.all()).toEqual([]);
     });
+
+    it('of several claims for the due time the row says, exactly one wins and moves it; a stale or ended one loses', async () => {
+      const a = await visitor(1);
+      await s.offlineReplies.queue(a.id, 3, T0);
+      const won = await Promise.all([1, 2, 3, 4].map((n) => s.offlineReplies.claim(a.id, 3, T0, T0 + 1000 * n)));
+      expect(won.filter(Boolean)).toHaveLength(1);
+      const until = T0 + 1000 * (won.indexOf(true) + 1);
+      expect(await s.offlineReplies.of(a.id)).toEqual({ visitorId: a.id, fromSeq: 3, dueAt: until, attempts: 0 });
+      // The old due time, another wait's seq, or a wait that has ended: nothing to take.
+      expect(await s.offlineReplies.claim(a.id, 3, T0, T0 + 9)).toBe(false);
+      expect(await s.offlineReplies.claim(a.id, 4, until, T0 + 9)).toBe(false);
+      expect(await s.offlineReplies.claim(a.id, 3, until, until + 5)).toBe(true);
+      await s.offlineReplies.remove(a.id, 3);
+      expect(await s.offlineReplies.claim(a.id, 3, until + 5, until + 6)).toBe(false);
+    });
   });
 
   describe('attachments', () => {

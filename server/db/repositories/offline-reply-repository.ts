@@ -17,6 +17,7 @@ export class OfflineReplyRepository {
   private readonly ofStmt;
   private readonly removeStmt;
   private readonly retryStmt;
+  private readonly claimStmt;
 
   constructor(db: Db) {
     // The first waiting reply wins: a later one travels in the same mail.
@@ -31,6 +32,7 @@ export class OfflineReplyRepository {
     );
     this.removeStmt = db.prepare(`DELETE FROM offline_replies WHERE visitor_id = ? AND from_seq = ?`);
     this.retryStmt = db.prepare(`UPDATE offline_replies SET attempts = attempts + 1, due_at = ? WHERE visitor_id = ? AND from_seq = ?`);
+    this.claimStmt = db.prepare(`UPDATE offline_replies SET due_at = ? WHERE visitor_id = ? AND from_seq = ? AND due_at = ?`);
   }
 
   /** Starts a wait for this visitor unless one is running; true when this one started it. */
@@ -54,5 +56,13 @@ export class OfflineReplyRepository {
 
   retryAt(visitorId: number, fromSeq: number, dueAt: number): void {
     this.retryStmt.run(dueAt, visitorId, fromSeq);
+  }
+
+  /**
+   * Takes the wait for the one who scheduled it for `dueAt`, moving it to `until`: true for exactly one of
+   * several who try with the same `dueAt` (the others find it moved); false when it ended or moved meanwhile.
+   */
+  claim(visitorId: number, fromSeq: number, dueAt: number, until: number): boolean {
+    return this.claimStmt.run(until, visitorId, fromSeq, dueAt).changes > 0;
   }
 }

@@ -13,6 +13,9 @@ const OF = `SELECT ${COLUMNS} FROM offline_replies WHERE visitor_id = $1`;
 const REMOVE = `DELETE FROM offline_replies WHERE visitor_id = $1 AND from_seq = $2`;
 // The count moves in the statement itself (attempts + 1), never from a value read before.
 const RETRY = `UPDATE offline_replies SET attempts = attempts + 1, due_at = $1 WHERE visitor_id = $2 AND from_seq = $3`;
+// One statement: two nodes claiming at once, the second waits for the first's row lock and then finds
+// due_at moved (READ COMMITTED checks the WHERE again on the row it waited for).
+const CLAIM = `UPDATE offline_replies SET due_at = $1 WHERE visitor_id = $2 AND from_seq = $3 AND due_at = $4`;
 
 /** Operator replies waiting to go to visitors by e-mail, at most one row per visitor, in PostgreSQL; the twin of OfflineReplyRepository. */
 export class PgOfflineReplyRepository implements OfflineReplyStore {
@@ -39,5 +42,11 @@ export class PgOfflineReplyRepository implements OfflineReplyStore {
 
   async retryAt(visitorId: number, fromSeq: number, dueAt: number): Promise<void> {
     await this.db.query({ name: 'offline-reply-retry', text: RETRY, values: [dueAt, visitorId, fromSeq] });
+  }
+
+  async claim(visitorId: number, fromSeq: number, dueAt: number, until: number): Promise<boolean> {
+    return (
+      ((await this.db.query({ name: 'offline-reply-claim', text: CLAIM, values: [until, visitorId, fromSeq, dueAt] })).rowCount ?? 0) > 0
+    );
   }
 }

@@ -839,9 +839,10 @@ describe('postgres with concurrent writers', () => {
     expect((await new PgConversationRepository(first.client).byRowId(c.rowId))?.lastSeq).toBe(0);
     expect((await new PgConversationRepository(second.client).byRowId(c.rowId))?.lastSeq).toBe(0);
     await new PgMessageRepository(first.client).insert(message('a'));
-    const late = new PgMessageRepository(second.client).insert(message('b'));
+    // Its failure is taken at once: the insert fails the moment the first commits, maybe before the line below.
+    const late = failure(() => new PgMessageRepository(second.client).insert(message('b')));
     await first.commit();
-    expect(isUniqueViolation(await failure(() => late))).toBe(true);
+    expect(isUniqueViolation(await late)).toBe(true);
     expect(await new PgMessageRepository(pool).count(c.rowId)).toBe(1);
   });
 

@@ -388,10 +388,14 @@ async function startServer(
     replies: repos.offlineReplies,
     writer,
     mail,
-    // In a cluster the visitor's tab may be connected to another node: the adapter asks them all.
-    isVisitorOnline: async (visitorId) =>
+    // In a cluster the visitor's tab may be connected to another node: the adapter asks them all. A single
+    // node knows its rooms, and answers within the turn.
+    isVisitorOnline: (visitorId) =>
       redis
-        ? (await visitorNsp.in(rooms.visitor(visitorId)).fetchSockets()).length > 0
+        ? visitorNsp
+            .in(rooms.visitor(visitorId))
+            .fetchSockets()
+            .then((sockets) => sockets.length > 0)
         : (visitorNsp.adapter.rooms.get(rooms.visitor(visitorId))?.size ?? 0) > 0,
     delayMs: config.offlineReplyDelayMs,
     clock,

@@ -173,30 +173,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  * identities) its own way, and count its own limits in Redis: REDIS_URL is refused without them.
  */
 function clusterSecrets(env: NodeJS.ProcessEnv): string | null {
-  const url = redisUrl(env.REDIS_URL);
-  if (url && (!env.HMAC_KEY || !env.IDENTITY_SECRET))
-    throw new Error(
-      'REDIS_URL (several nodes) needs HMAC_KEY and IDENTITY_SECRET, the same on every node: a SQLite installation that moves takes them from data/secrets.json (hmacKey, identitySecret); a new one generates them, e.g. with `openssl rand -base64 32`',
-    );
+  const url = serviceUrl('REDIS_URL', env.REDIS_URL, ['redis:', 'rediss:'], 'redis://[:password@]host[:port][/db]');
+  if (url) requireSharedSecrets(env, 'REDIS_URL (several nodes)');
   return url;
 }
 
-/** DATABASE_URL, checked like REDIS_URL (never echoed: it may carry a password), and the secrets it needs. */
+/** DATABASE_URL, checked like REDIS_URL, and the secrets it needs. */
 function databaseUrl(env: NodeJS.ProcessEnv): string | null {
-  const value = env.DATABASE_URL;
+  const url = serviceUrl('DATABASE_URL', env.DATABASE_URL, ['postgres:', 'postgresql:'], 'postgres://user:password@host[:port]/database');
+  if (url) requireSharedSecrets(env, 'DATABASE_URL');
+  return url;
+}
+
+function requireSharedSecrets(env: NodeJS.ProcessEnv, what: string): void {
+  if (!env.HMAC_KEY || !env.IDENTITY_SECRET)
+    throw new Error(
+      `${what} needs HMAC_KEY and IDENTITY_SECRET, the same on every node: a SQLite installation that moves takes them from data/secrets.json (hmacKey, identitySecret); a new one generates them, e.g. with \`openssl rand -base64 32\``,
+    );
+}
+
+/**
+ * A service's URL (REDIS_URL, DATABASE_URL), checked here so a typo fails the start with words rather than
+ * as a connection error later; the value is never repeated in the refusal (it may hold a password).
+ */
+function serviceUrl(name: string, value: string | undefined, protocols: string[], shape: string): string | null {
   if (!value) return null;
   let url: URL | null = null;
   try {
     url = new URL(value);
   } catch {
-    // Said below.
+    // Not even a URL: said below.
   }
-  if (!url || (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') || !url.hostname)
-    throw new Error('DATABASE_URL must be a postgres:// or postgresql:// URL (postgres://user:password@host[:port]/database)');
-  if (!env.HMAC_KEY || !env.IDENTITY_SECRET)
-    throw new Error(
-      'DATABASE_URL needs HMAC_KEY and IDENTITY_SECRET, the same on every node: a SQLite installation that moves takes them from data/secrets.json (hmacKey, identitySecret); a new one generates them, e.g. with `openssl rand -base64 32`',
-    );
+  if (!url || !protocols.includes(url.protocol) || !url.hostname)
+    throw new Error(`${name} must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL (${shape})`);
   return value;
 }
 
@@ -206,20 +215,6 @@ function hmacKey(value: string | undefined): Buffer | null {
   const key = /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) ? Buffer.from(value, 'base64url') : null;
   if (!key || key.length < 32) throw new Error('HMAC_KEY must be 32 random bytes or more in base64 (e.g. `openssl rand -base64 32`)');
   return key;
-}
-
-/** REDIS_URL, checked here so a typo fails the start with words rather than as a connection error later. */
-function redisUrl(value: string | undefined): string | null {
-  if (!value) return null;
-  let url: URL | null = null;
-  try {
-    url = new URL(value);
-  } catch {
-    // Not even a URL: said below, without echoing a value that may hold a password.
-  }
-  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname)
-    throw new Error('REDIS_URL must be a redis:// or rediss:// URL (redis://[:password@]host[:port][/db])');
-  return value;
 }
 
 /** ATTACHMENT_S3_*: the bucket switches it on; without keys of its own it takes the AWS_* ones. */

@@ -20,28 +20,34 @@ export interface TransactionControl {
 }
 
 /**
- * The SQLite implementation, on a better-sqlite3 connection: better-sqlite3's own `db.transaction(fn)`
- * cannot hold an async function (it commits when fn returns its promise), so the statements are run here,
- * prepared once, as it runs them. An error that made SQLite roll back by itself (SQLITE_FULL, I/O) leaves
- * no transaction to roll back: checked, as better-sqlite3 does.
+ * The statements one store runs for `TransactionControl`, and whether a transaction is open on its
+ * connection now (SQLite may have rolled one back by itself after an error). Each may answer at once or
+ * later.
  */
-export function sqliteTransactions(db: Db): TransactionControl {
-  const begin = db.prepare('BEGIN IMMEDIATE');
-  const commit = db.prepare('COMMIT');
-  const rollback = db.prepare('ROLLBACK');
-  // One name serves every depth: RELEASE and ROLLBACK TO act on the innermost savepoint of that name.
-  const savepoint = db.prepare('SAVEPOINT cw_write');
-  const release = db.prepare('RELEASE cw_write');
-  const rollbackTo = db.prepare('ROLLBACK TO cw_write');
+export interface TransactionStatements {
+  begin(): unknown;
+  commit(): unknown;
+  rollback(): unknown;
+  savepoint(): unknown;
+  release(): unknown;
+  rollbackTo(): unknown;
+  inTransaction(): boolean;
+}
 
+/**
+ * TransactionControl over one store's statements: the one place for how a transaction and a savepoint
+ * begin, end and are undone. One savepoint name serves every depth: RELEASE and ROLLBACK TO act on the
+ * innermost savepoint of that name.
+ */
+export function transactionsOn(statements: TransactionStatements): TransactionControl {
   async function transaction<T>(fn: () => Promise<T>): Promise<T> {
-    begin.run();
+    await statements.begin();
     try {
       const result = await fn();
-      commit.run();
+      await statements.commit();
       return result;
     } catch (error) {
-      if (db.inTransaction) rollback.run();
+      if (statements.inTransaction()) await statements.rollback();
       throw error;
     }
   }
@@ -49,19 +55,41 @@ export function sqliteTransactions(db: Db): TransactionControl {
   return {
     transaction,
     async savepoint<T>(fn: () => Promise<T>): Promise<T> {
-      if (!db.inTransaction) return transaction(fn);
-      savepoint.run();
+      if (!statements.inTransaction()) return transaction(fn);
+      await statements.savepoint();
       try {
         const result = await fn();
-        release.run();
+        await statements.release();
         return result;
       } catch (error) {
-        if (db.inTransaction) {
-          rollbackTo.run();
-          release.run();
+        if (statements.inTransaction()) {
+          await statements.rollbackTo();
+          await statements.release();
         }
         throw error;
       }
     },
   };
+}
+
+/**
+ * The SQLite implementation, on a better-sqlite3 connection: better-sqlite3's own `db.transaction(fn)`
+ * cannot hold an async function (it commits when fn returns its promise), so the statements are run here,
+ * prepared once, as it runs them. An error that made SQLite roll back by itself (SQLITE_FULL, I/O) leaves
+ * no transaction to roll back: checked, as better-sqlite3 does.
+ */
+export function sqliteTransactions(db: Db): TransactionControl {
+  const statement = (sql: string) => {
+    const prepared = db.prepare(sql);
+    return () => prepared.run();
+  };
+  return transactionsOn({
+    begin: statement('BEGIN IMMEDIATE'),
+    commit: statement('COMMIT'),
+    rollback: statement('ROLLBACK'),
+    savepoint: statement('SAVEPOINT cw_write'),
+    release: statement('RELEASE cw_write'),
+    rollbackTo: statement('ROLLBACK TO cw_write'),
+    inTransaction: () => db.inTransaction,
+  });
 }

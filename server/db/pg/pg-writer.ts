@@ -13,7 +13,7 @@ import {
   type Writer,
   type WriterStats,
 } from '../../writer/group-commit';
-import type { TransactionControl } from '../../writer/transaction';
+import { type TransactionControl, transactionsOn } from '../../writer/transaction';
 import { WriteLoop } from '../../writer/write-loop';
 import type { Stores } from '../store';
 import type { Queryable } from './queryable';
@@ -31,44 +31,29 @@ const ATTEMPTS = 3;
 /**
  * The write procedures' transactions on a PostgreSQL client: BEGIN … COMMIT, and savepoints inside. After
  * an error PostgreSQL refuses every statement of the transaction until ROLLBACK (or ROLLBACK TO the
- * savepoint), which these run before the error goes on.
+ * savepoint), which these run before the error goes on; a ROLLBACK that fails (the connection is gone) lets
+ * the error that caused it go on instead.
  */
 export function pgTransactions(db: Queryable): TransactionControl {
-  let depth = 0;
-  async function transaction<T>(fn: () => Promise<T>): Promise<T> {
-    await db.query('BEGIN');
-    depth = 1;
-    try {
-      const result = await fn();
-      await db.query('COMMIT');
-      return result;
-    } catch (error) {
-      await db.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      depth = 0;
-    }
-  }
-  return {
-    transaction,
-    async savepoint<T>(fn: () => Promise<T>): Promise<T> {
-      if (depth === 0) return transaction(fn);
-      // One name serves every depth: RELEASE and ROLLBACK TO act on the most recent savepoint of that name.
-      await db.query('SAVEPOINT cw_write');
-      depth++;
-      try {
-        const result = await fn();
-        await db.query('RELEASE SAVEPOINT cw_write');
-        return result;
-      } catch (error) {
-        await db.query('ROLLBACK TO SAVEPOINT cw_write');
-        await db.query('RELEASE SAVEPOINT cw_write');
-        throw error;
-      } finally {
-        depth--;
-      }
+  let open = false;
+  return transactionsOn({
+    begin: async () => {
+      await db.query('BEGIN');
+      open = true;
     },
-  };
+    commit: async () => {
+      await db.query('COMMIT');
+      open = false;
+    },
+    rollback: async () => {
+      open = false;
+      await db.query('ROLLBACK').catch(() => {});
+    },
+    savepoint: () => db.query('SAVEPOINT cw_write'),
+    release: () => db.query('RELEASE SAVEPOINT cw_write'),
+    rollbackTo: () => db.query('ROLLBACK TO SAVEPOINT cw_write'),
+    inTransaction: () => open,
+  });
 }
 
 interface Pending {
